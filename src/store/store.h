@@ -1,0 +1,180 @@
+#pragma once
+// The durable store: every arrow of the data flow that crosses a box is a record here
+// first (ARCHITECTURE.md). `Store` is the interface; `sqlite/` and `postgres/` implement it.
+//
+// Thread-safety: every method may be called from any thread; implementations serialise
+// internally where their backend needs it. Every method is atomic: either all of its
+// writes are durable when it returns success, or none is.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "core/result.h"
+
+namespace riposte::store {
+
+// An accepted event, exactly as it will be matched (the EventBridge envelope).
+struct EventRecord {
+  std::string id;           // the event's "id" (EventBridge envelope id); primary key
+  int64_t received_ms = 0;  // when riposte accepted it
+  std::string source;       // "aws.guardduty"
+  std::string detail_type;  // "GuardDuty Finding"
+  std::string account;
+  std::string region;
+  std::string body;            // the full event JSON
+  std::string channel;         // "http", "putevents", "sqs", "file"
+  std::string status = "pending";  // pending | processed | failed
+  std::string error;           // why processing failed (status == failed)
+  std::vector<std::string> matched_rules;  // names of the rules it matched (after processing)
+};
+
+// One incident per (resource, finding): repeats of the same finding attach to it.
+struct IncidentRecord {
+  std::string id;         // "inc-…"
+  std::string dedup_key;  // unique: "<account>/<region>/<resource id>/<finding type or id>"
+  std::string account;
+  std::string region;
+  std::string resource_type;  // "Instance", "AccessKey", …
+  std::string resource_id;    // "i-0abc…", "AKIA…"
+  std::string finding_id;
+  std::string finding_type;   // "UnauthorizedAccess:EC2/SSHBruteForce"
+  double severity = 0;
+  std::string title;
+  std::string rule;      // the rule that opened it
+  std::string playbook;  // the playbook it runs ("" when the rule only records)
+  // open | responding | contained | notified | recorded | failed | released
+  std::string status = "open";
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  int64_t event_count = 0;
+  std::string first_event_id;
+};
+
+// One playbook run.
+struct ExecutionRecord {
+  std::string id;  // "exec-…"
+  std::string incident_id;
+  std::string playbook;    // playbook name
+  std::string definition;  // the ASL JSON it runs (pinned: a config reload does not change it)
+  std::string status = "RUNNING";  // RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED
+  std::string input;               // JSON
+  std::string output;              // JSON (when SUCCEEDED)
+  std::string error;
+  std::string cause;
+  std::string snapshot;  // interpreter state to resume from (JSON)
+  int64_t wake_ms = 0;   // do not run before this time (durable timers: Wait, Retry delays)
+  int64_t started_ms = 0;
+  int64_t ended_ms = 0;
+  bool dry_run = false;
+  // Lease: which worker is running it until when (several workers share a store).
+  std::string lease_owner;
+  int64_t lease_until_ms = 0;
+};
+
+// One entry of an execution's history, shaped like Step Functions' GetExecutionHistory.
+struct HistoryRecord {
+  std::string execution_id;
+  int64_t seq = 0;  // 1, 2, 3, … per execution (the event "id")
+  int64_t previous_seq = 0;
+  int64_t timestamp_ms = 0;
+  std::string type;  // "TaskStateEntered", "TaskScheduled", "TaskSucceeded", …
+  std::string details;  // JSON object
+};
+
+// One response action call, with what it changed.
+struct ActionRecord {
+  std::string id;  // "act-…"
+  std::string incident_id;
+  std::string execution_id;
+  std::string state_name;  // the Task state that called it
+  std::string action;      // "aws.ec2.isolateInstance"
+  // planned | running | succeeded | unchanged | failed | dry_run | released
+  std::string status = "running";
+  std::string input;   // JSON
+  std::string before;  // JSON: the state it found
+  std::string after;   // JSON: the state it left
+  std::string output;  // JSON
+  std::string error_code;
+  std::string error_message;
+  std::string summary;  // one line for humans: "moved i-… from [sg-a, sg-b] to sg-q"
+  bool changed = false;
+  int64_t started_ms = 0;
+  int64_t ended_ms = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Creates or upgrades the schema. Idempotent.
+  virtual Result<void> migrate() = 0;
+  // A cheap round trip (for /readyz).
+  virtual Result<void> ping() = 0;
+
+  // --- events (the durable inbox) ---
+  // Inserts all events in one transaction. Returns, per event, true if stored and false if an
+  // event with the same id was already stored (a duplicate delivery; nothing changes).
+  virtual Result<std::vector<bool>> insertEvents(const std::vector<EventRecord>& events) = 0;
+  virtual Result<std::optional<EventRecord>> getEvent(const std::string& id) = 0;
+  // Up to `limit` events with status "pending", oldest first.
+  virtual Result<std::vector<EventRecord>> pendingEvents(int limit) = 0;
+  virtual Result<void> markEvent(const std::string& id, const std::string& status,
+                                 const std::vector<std::string>& matched_rules,
+                                 const std::string& error) = 0;
+  virtual Result<int64_t> countEvents() = 0;
+
+  // --- incidents ---
+  // Finds the incident with rec.dedup_key; creates it from `rec` if there is none (then
+  // `created` is true). Either way increments event_count and updates updated_ms.
+  struct Upserted {
+    IncidentRecord incident;
+    bool created = false;
+  };
+  virtual Result<Upserted> upsertIncident(const IncidentRecord& rec,
+                                          const std::string& event_id) = 0;
+  virtual Result<std::optional<IncidentRecord>> getIncident(const std::string& id) = 0;
+  // Newest first.
+  virtual Result<std::vector<IncidentRecord>> listIncidents(int limit, int offset) = 0;
+  virtual Result<void> setIncidentStatus(const std::string& id, const std::string& status,
+                                         int64_t now_ms) = 0;
+  // The ids of the events attached to an incident, oldest first.
+  virtual Result<std::vector<std::string>> incidentEvents(const std::string& incident_id) = 0;
+
+  // --- executions ---
+  virtual Result<void> createExecution(const ExecutionRecord& rec,
+                                       const std::vector<HistoryRecord>& first_events) = 0;
+  virtual Result<std::optional<ExecutionRecord>> getExecution(const std::string& id) = 0;
+  virtual Result<std::vector<ExecutionRecord>> executionsForIncident(
+      const std::string& incident_id) = 0;
+  // Persists one interpreter step atomically: the execution's new status/snapshot/wake time
+  // and the history events the step produced. Fails with code "LeaseLost" if
+  // rec.lease_owner no longer holds the lease.
+  virtual Result<void> recordStep(const ExecutionRecord& rec,
+                                  const std::vector<HistoryRecord>& events) = 0;
+  virtual Result<std::vector<HistoryRecord>> history(const std::string& execution_id) = 0;
+  // Claims up to `limit` RUNNING executions whose wake_ms <= now_ms and whose lease is free or
+  // expired, setting lease_owner = owner and lease_until_ms = now_ms + lease_ms. Returns them.
+  virtual Result<std::vector<ExecutionRecord>> claimRunnable(const std::string& owner,
+                                                             int64_t now_ms, int64_t lease_ms,
+                                                             int limit) = 0;
+  // The earliest wake_ms of any RUNNING execution, if any (to sleep until then).
+  virtual Result<std::optional<int64_t>> nextWake() = 0;
+  // Counts executions by status.
+  virtual Result<std::vector<std::pair<std::string, int64_t>>> executionCounts() = 0;
+
+  // --- actions ---
+  virtual Result<void> insertAction(const ActionRecord& rec) = 0;
+  virtual Result<void> updateAction(const ActionRecord& rec) = 0;
+  // Oldest first.
+  virtual Result<std::vector<ActionRecord>> actionsForIncident(const std::string& incident_id) = 0;
+};
+
+// Opens a store from a URL: "sqlite:///abs/path.db", "sqlite://relative.db", "sqlite::memory:",
+// or "postgresql://user:pass@host:port/db". Runs migrate().
+Result<std::unique_ptr<Store>> openStore(const std::string& url);
+
+}  // namespace riposte::store
