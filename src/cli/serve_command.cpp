@@ -1,0 +1,112 @@
+#include "cli/serve_command.h"
+
+#include <csignal>
+#include <iostream>
+
+#include "asl/asl.h"
+#include "aws/client.h"
+#include "core/log.h"
+#include "engine/config.h"
+#include "engine/engine.h"
+#include "pattern/pattern.h"
+#include "server/api.h"
+#include "server/http_server.h"
+
+namespace riposte::cli {
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void onSignal(int) { g_stop = 1; }
+
+engine::Checkers checkers(const actions::Registry& registry) {
+  engine::Checkers c;
+  c.pattern = [](const std::string& p) -> std::string {
+    auto r = pattern::validatePattern(p);
+    return r ? std::string() : r.error().message;
+  };
+  c.playbook = [&registry](const json::value& def) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& d : asl::validate(def, [&registry](std::string_view r) {
+           return registry.find(r) != nullptr;
+         })) {
+      out.emplace_back(d.path, d.message);
+    }
+    return out;
+  };
+  return c;
+}
+
+}  // namespace
+
+Result<engine::Config> loadAndReport(const std::string& dir, bool print_warnings) {
+  static const actions::Registry registry = actions::Registry::builtins();
+  std::vector<engine::Problem> problems;
+  auto cfg = engine::loadConfig(dir, checkers(registry), problems);
+  for (const auto& p : problems) {
+    if (!p.warning || print_warnings) std::cerr << dir << "/" << p.str() << "\n";
+  }
+  return cfg;
+}
+
+void addServeCommands(CLI::App& app) {
+  auto* serve = app.add_subcommand("serve", "Run the response engine and its HTTP API");
+  static std::string config_dir = "config/default", listen, store_url;
+  serve->add_option("--config", config_dir, "Configuration directory")->capture_default_str();
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (overrides riposte.yaml)");
+  serve->add_option("--store", store_url,
+                    "Store URL: sqlite:///path.db or postgresql://… (overrides riposte.yaml)");
+  serve->callback([] {
+    auto cfg = loadAndReport(config_dir, true);
+    if (!cfg) throw CLI::RuntimeError("invalid configuration: " + cfg.error().message, 2);
+    if (!listen.empty()) cfg->listen = listen;
+    if (!store_url.empty()) cfg->store_url = store_url;
+    setupLogging(cfg->log_level, cfg->log_format);
+    auto store = store::openStore(cfg->store_url);
+    if (!store) throw CLI::RuntimeError("cannot open store: " + store.error().str(), 1);
+    std::shared_ptr<aws::Client> aws;
+    if (auto creds = aws::credentialsFromEnvironment(); creds) {
+      aws = std::make_shared<aws::Client>(*creds);
+    } else {
+      logWarn("no AWS credentials: actions that call AWS will fail",
+              {{"error", creds.error().str()}});
+    }
+    auto addr = server::parseListen(cfg->listen);
+    if (!addr) throw CLI::RuntimeError(addr.error().message, 2);
+    engine::Engine eng(*cfg, std::move(*store), aws, SystemClock::instance());
+    if (auto r = eng.start(); !r) throw CLI::RuntimeError(r.error().str(), 1);
+    server::Api api(eng);
+    server::HttpServerOptions opt;
+    opt.host = addr->first;
+    opt.port = addr->second;
+    server::HttpServer http(opt, [&api](const server::HttpRequest& r) { return api.handle(r); });
+    if (auto r = http.start(); !r) throw CLI::RuntimeError(r.error().message, 1);
+    std::string bound = opt.host + ":" + std::to_string(http.port());
+    logInfo("riposte serving", {{"listen", bound},
+                                {"store", cfg->store_url},
+                                {"rules", std::to_string(cfg->rules.size())},
+                                {"playbooks", std::to_string(cfg->playbooks.size())}});
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    logInfo("shutting down");
+    http.stop();
+    eng.stop();
+  });
+
+  auto* validate = app.add_subcommand("validate", "Check a configuration directory");
+  static std::string vdir;
+  validate->add_option("dir", vdir, "Configuration directory")->required();
+  validate->callback([] {
+    auto cfg = loadAndReport(vdir, true);
+    if (!cfg) throw CLI::RuntimeError(1);
+    std::cout << vdir << ": OK (" << cfg->rules.size() << " rules, " << cfg->playbooks.size()
+              << " playbooks)\n";
+  });
+
+  app.add_subcommand("version", "Print the version")->callback([] {
+    std::cout << "riposte " << RIPOSTE_VERSION << "\n";
+  });
+}
+
+}  // namespace riposte::cli

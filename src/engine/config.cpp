@@ -1,0 +1,347 @@
+#include "engine/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <sstream>
+
+namespace riposte::engine {
+
+namespace fs = std::filesystem;
+
+std::string Problem::str() const {
+  std::string s = file;
+  if (line > 0) s += ":" + std::to_string(line) + (column > 0 ? ":" + std::to_string(column) : "");
+  s += ": ";
+  s += warning ? "warning: " : "error: ";
+  if (!path.empty()) s += path + ": ";
+  return s + message;
+}
+
+std::string expandEnv(const std::string& s, std::vector<std::string>* unset) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '{') {
+      auto close = s.find('}', i + 2);
+      if (close == std::string::npos) {
+        out += s.substr(i);
+        break;
+      }
+      std::string inner = s.substr(i + 2, close - i - 2);
+      std::string name = inner, def;
+      bool has_def = false;
+      if (auto p = inner.find(":-"); p != std::string::npos) {
+        name = inner.substr(0, p);
+        def = inner.substr(p + 2);
+        has_def = true;
+      }
+      const char* v = std::getenv(name.c_str());
+      if (v && *v) {
+        out += v;
+      } else if (has_def) {
+        out += def;
+      } else if (unset) {
+        unset->push_back(name);
+      }
+      i = close;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+namespace {
+
+json::value scalarToJson(const YAML::Node& n) {
+  const std::string& s = n.Scalar();
+  if (n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str") return json::value(s);
+  if (s == "null" || s == "Null" || s == "NULL" || s == "~" || s.empty()) return nullptr;
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  static const std::regex int_re("^[-+]?[0-9]+$");
+  static const std::regex float_re(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
+  if (std::regex_match(s, int_re)) {
+    // Keep the exact text if it does not fit in 64 bits: parse through JSON.
+    auto v = parseJson(s);
+    if (v) return *v;
+  }
+  if (std::regex_match(s, float_re)) {
+    auto v = parseJson(s[0] == '.' ? "0" + s : (s[0] == '+' ? s.substr(1) : s));
+    if (v) return *v;
+  }
+  return json::value(s);
+}
+
+json::value nodeToJson(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      json::object o;
+      for (const auto& kv : n) o[kv.first.as<std::string>()] = nodeToJson(kv.second);
+      return o;
+    }
+    case YAML::NodeType::Sequence: {
+      json::array a;
+      for (const auto& e : n) a.push_back(nodeToJson(e));
+      return a;
+    }
+    case YAML::NodeType::Scalar:
+      return scalarToJson(n);
+    default:
+      return nullptr;
+  }
+}
+
+// Expands ${VAR} inside every string of a JSON value.
+void expandJson(json::value& v, std::vector<std::string>& unset) {
+  if (v.is_string()) {
+    std::string s(v.get_string());
+    if (s.find("${") != std::string::npos) v = expandEnv(s, &unset);
+  } else if (v.is_array()) {
+    for (auto& e : v.get_array()) expandJson(e, unset);
+  } else if (v.is_object()) {
+    for (auto& kv : v.get_object()) expandJson(kv.value(), unset);
+  }
+}
+
+std::optional<std::string> readFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<fs::path> listFiles(const fs::path& dir, const std::vector<std::string>& suffixes) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return out;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file()) continue;
+    std::string name = e.path().filename().string();
+    for (const auto& s : suffixes) {
+      if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
+        out.push_back(e.path());
+        break;
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string getString(const json::object& o, std::string_view k, const std::string& def = "") {
+  auto it = o.find(k);
+  if (it == o.end() || !it->value().is_string()) return def;
+  return std::string(it->value().get_string());
+}
+
+bool getBool(const json::object& o, std::string_view k, bool def) {
+  auto it = o.find(k);
+  if (it == o.end() || !it->value().is_bool()) return def;
+  return it->value().get_bool();
+}
+
+int lineOf(const std::string& text, const std::string& needle) {
+  auto p = text.find(needle);
+  if (p == std::string::npos) return 0;
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(p), '\n'));
+}
+
+}  // namespace
+
+Result<json::value> yamlToJson(const std::string& text, const std::string& file) {
+  try {
+    YAML::Node n = YAML::Load(text);
+    return nodeToJson(n);
+  } catch (const YAML::Exception& e) {
+    return fail("InvalidYaml", file + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                   std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+}
+
+Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
+                          std::vector<Problem>& problems) {
+  Config cfg;
+  cfg.dir = dir;
+  auto add = [&](std::string file, int line, std::string path, std::string msg,
+                 bool warning = false) {
+    problems.push_back(Problem{std::move(file), line, 0, std::move(path), std::move(msg), warning});
+  };
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    add(dir, 0, "", "configuration directory not found");
+    return fail("InvalidConfig", "configuration directory '" + dir + "' not found");
+  }
+  fs::path root(dir);
+
+  // riposte.yaml
+  fs::path main = root / "riposte.yaml";
+  if (fs::exists(main)) {
+    auto text = readFile(main);
+    auto v = yamlToJson(text.value_or(""), "riposte.yaml");
+    if (!v) {
+      add("riposte.yaml", 0, "", v.error().message);
+    } else if (!v->is_object() && !v->is_null()) {
+      add("riposte.yaml", 1, "", "must be a mapping");
+    } else if (v->is_object()) {
+      std::vector<std::string> unset;
+      expandJson(*v, unset);
+      for (const auto& u : unset)
+        add("riposte.yaml", lineOf(*text, "${" + u), "",
+            "environment variable " + u + " is not set (expanded to \"\")", true);
+      const auto& o = v->get_object();
+      cfg.settings = o;
+      cfg.store_url = getString(o, "store", cfg.store_url);
+      cfg.listen = getString(o, "listen", cfg.listen);
+      if (auto it = o.find("log"); it != o.end() && it->value().is_object()) {
+        cfg.log_level = getString(it->value().get_object(), "level", cfg.log_level);
+        cfg.log_format = getString(it->value().get_object(), "format", cfg.log_format);
+      }
+      if (auto it = o.find("aws"); it != o.end() && it->value().is_object()) {
+        cfg.default_region = getString(it->value().get_object(), "region", cfg.default_region);
+        cfg.default_account = getString(it->value().get_object(), "account", cfg.default_account);
+      }
+      if (auto it = o.find("notifications"); it != o.end() && it->value().is_object()) {
+        cfg.sns_topic_arn = getString(it->value().get_object(), "sns_topic_arn");
+      }
+      if (auto it = o.find("safety"); it != o.end() && it->value().is_object()) {
+        const auto& s = it->value().get_object();
+        cfg.safety.dry_run = getBool(s, "dry_run", false);
+        std::string tag = getString(s, "protected_tag", "riposte:protected=true");
+        auto eq = tag.find('=');
+        cfg.safety.protected_tag_key = tag.substr(0, eq);
+        cfg.safety.protected_tag_value = eq == std::string::npos ? "" : tag.substr(eq + 1);
+      }
+    }
+  }
+
+  // playbooks/
+  for (const auto& p : listFiles(root / "playbooks", {".asl.json", ".asl.yaml", ".asl.yml"})) {
+    std::string rel = "playbooks/" + p.filename().string();
+    std::string name = p.filename().string();
+    name = name.substr(0, name.find(".asl."));
+    auto text = readFile(p);
+    if (!text) {
+      add(rel, 0, "", "cannot read file");
+      continue;
+    }
+    Result<json::value> def = p.extension() == ".json" ? parseJson(*text) : yamlToJson(*text, rel);
+    if (!def) {
+      add(rel, 0, "", def.error().message);
+      continue;
+    }
+    std::vector<std::string> unset;
+    expandJson(*def, unset);
+    for (const auto& u : unset)
+      add(rel, lineOf(*text, "${" + u), "", "environment variable " + u + " is not set", true);
+    if (checkers.playbook) {
+      for (const auto& [path, msg] : checkers.playbook(*def)) {
+        // Point at the line of the last path component when we can find it.
+        std::string last = path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
+        add(rel, lineOf(*text, "\"" + last + "\""), path, msg);
+      }
+    }
+    Playbook pb;
+    pb.name = name;
+    pb.file = rel;
+    pb.definition_json = json::serialize(*def);
+    pb.definition = std::move(*def);
+    cfg.playbooks[name] = std::move(pb);
+  }
+
+  // rules/
+  for (const auto& p : listFiles(root / "rules", {".yaml", ".yml", ".json"})) {
+    std::string rel = "rules/" + p.filename().string();
+    auto text = readFile(p);
+    if (!text) {
+      add(rel, 0, "", "cannot read file");
+      continue;
+    }
+    auto v = p.extension() == ".json" ? parseJson(*text) : yamlToJson(*text, rel);
+    if (!v) {
+      add(rel, 0, "", v.error().message);
+      continue;
+    }
+    std::vector<const json::value*> items;
+    if (v->is_array()) {
+      for (const auto& e : v->get_array()) items.push_back(&e);
+    } else if (v->is_object() && v->get_object().contains("rules") &&
+               v->get_object().at("rules").is_array()) {
+      for (const auto& e : v->get_object().at("rules").get_array()) items.push_back(&e);
+    } else {
+      items.push_back(&*v);
+    }
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      std::string where = items.size() > 1 ? "[" + std::to_string(i) + "]" : "";
+      if (!items[i]->is_object()) {
+        add(rel, 0, where, "a rule must be a mapping");
+        continue;
+      }
+      const auto& o = items[i]->get_object();
+      Rule r;
+      r.file = rel;
+      r.name = getString(o, "name");
+      r.line = r.name.empty() ? 0 : lineOf(*text, r.name);
+      if (r.name.empty()) {
+        add(rel, 0, where + "name", "missing rule name");
+        continue;
+      }
+      r.description = getString(o, "description");
+      r.enabled = getBool(o, "enabled", true);
+      r.dry_run = getBool(o, "dry_run", false);
+      r.playbook = getString(o, "playbook");
+      auto pat = o.find("event_pattern");
+      if (pat == o.end()) {
+        add(rel, r.line, where + "event_pattern", "rule '" + r.name + "' has no event_pattern");
+        continue;
+      }
+      if (pat->value().is_string()) {
+        auto pj = parseJson(pat->value().get_string());
+        if (!pj) {
+          add(rel, lineOf(*text, "event_pattern"), where + "event_pattern", pj.error().message);
+          continue;
+        }
+        r.pattern = *pj;
+        r.pattern_json = std::string(pat->value().get_string());
+      } else {
+        r.pattern = pat->value();
+        r.pattern_json = json::serialize(r.pattern);
+      }
+      if (checkers.pattern) {
+        std::string err = checkers.pattern(r.pattern_json);
+        if (!err.empty()) {
+          add(rel, lineOf(*text, "event_pattern"), where + "event_pattern",
+              "Event pattern is not valid. Reason: " + err);
+          continue;
+        }
+      }
+      if (!r.playbook.empty() && !cfg.playbooks.count(r.playbook)) {
+        std::string known;
+        for (const auto& [k, _] : cfg.playbooks) known += (known.empty() ? "" : ", ") + k;
+        add(rel, lineOf(*text, "playbook"), where + "playbook",
+            "unknown playbook '" + r.playbook + "' (known: " + known + ")");
+        continue;
+      }
+      for (const auto& other : cfg.rules) {
+        if (other.name == r.name) {
+          add(rel, r.line, where + "name",
+              "duplicate rule name '" + r.name + "' (also in " + other.file + ")");
+        }
+      }
+      cfg.rules.push_back(std::move(r));
+    }
+  }
+  for (const auto& p : problems) {
+    if (!p.warning) return fail("InvalidConfig", p.str());
+  }
+  return cfg;
+}
+
+}  // namespace riposte::engine

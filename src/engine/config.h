@@ -1,0 +1,88 @@
+#pragma once
+// The configuration directory (ARCHITECTURE.md "Configuration"): riposte.yaml, rules/*.yaml,
+// playbooks/*.asl.json|*.asl.yaml. Loaded in stages: read (YAML/JSON with positions) →
+// expand ${VAR} → check each item → report every problem with file, line and path.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "core/result.h"
+
+namespace riposte::engine {
+
+struct Problem {
+  std::string file;  // path relative to the config dir ("rules/ec2-high.yaml")
+  int line = 0;      // 1-based; 0 when unknown
+  int column = 0;
+  std::string path;  // where inside the item ("event_pattern.detail.severity", "$.States.X.Next")
+  std::string message;
+  bool warning = false;
+
+  std::string str() const;
+};
+
+struct Rule {
+  std::string name;
+  std::string description;
+  std::string file;
+  int line = 0;
+  std::string pattern_json;  // the EventBridge pattern, verbatim, as JSON text
+  json::value pattern;
+  std::string playbook;  // "" = record only
+  bool enabled = true;
+  bool dry_run = false;
+};
+
+struct Playbook {
+  std::string name;  // file name without .asl.json / .asl.yaml
+  std::string file;
+  json::value definition;
+  std::string definition_json;
+  bool dry_run = false;
+};
+
+struct Safety {
+  bool dry_run = false;                           // plan and record, change nothing
+  std::string protected_tag_key = "riposte:protected";
+  std::string protected_tag_value = "true";
+};
+
+struct Config {
+  std::string dir;
+  std::string store_url = "sqlite:///var/lib/riposte/riposte.db";
+  std::string listen = "127.0.0.1:8080";
+  std::string log_level = "info";
+  std::string log_format = "json";
+  std::string default_region = "us-east-1";
+  std::string default_account;
+  std::string sns_topic_arn;  // notifications.sns_topic_arn
+  Safety safety;
+  json::object settings;  // riposte.yaml as JSON (after ${VAR} expansion), for playbooks
+  std::vector<Rule> rules;
+  std::map<std::string, Playbook> playbooks;
+};
+
+// Expands ${VAR} and ${VAR:-default} from the environment. An unset ${VAR} without a default
+// expands to "" and is reported in `unset` (when given).
+std::string expandEnv(const std::string& s, std::vector<std::string>* unset = nullptr);
+
+// Loads and checks a configuration directory. Every problem found is appended to `problems`
+// (errors and warnings); the result is an error if any problem is an error. Pattern and
+// playbook checks are done by the callers given here (so this file stays free of them):
+//  - check_pattern(json) returns "" or the pattern error;
+//  - check_playbook(definition) returns the playbook's problems (path + message).
+struct Checkers {
+  std::function<std::string(const std::string& pattern_json)> pattern;
+  std::function<std::vector<std::pair<std::string, std::string>>(const json::value& definition)>
+      playbook;
+};
+Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
+                          std::vector<Problem>& problems);
+
+// YAML text → JSON (typed scalars: quoted → string; plain → bool/null/number when they look so).
+Result<json::value> yamlToJson(const std::string& text, const std::string& file);
+
+}  // namespace riposte::engine

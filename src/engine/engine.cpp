@@ -1,0 +1,738 @@
+#include "engine/engine.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/ids.h"
+#include "core/log.h"
+#include "engine/incident.h"
+
+namespace riposte::engine {
+
+namespace {
+
+// Actions whose success means the resource is contained (not merely reported on).
+bool isContainment(const std::string& action) {
+  static const std::set<std::string> kContain = {
+      "aws.ec2.isolateInstance", "aws.ec2.blockIp",        "aws.ec2.stopInstance",
+      "aws.iam.disableAccessKey", "aws.iam.revokeSessions", "aws.iam.suspendUser"};
+  return kContain.count(action) > 0;
+}
+
+std::string hostWorkerId() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + "-" + std::to_string(getpid());
+}
+
+const char* statusName(asl::Status s) {
+  switch (s) {
+    case asl::Status::Running: return "RUNNING";
+    case asl::Status::Succeeded: return "SUCCEEDED";
+    case asl::Status::Failed: return "FAILED";
+    case asl::Status::TimedOut: return "TIMED_OUT";
+    case asl::Status::Aborted: return "ABORTED";
+  }
+  return "RUNNING";
+}
+
+json::value parsedOr(const std::string& text, json::value def = nullptr) {
+  if (text.empty()) return def;
+  auto v = parseJson(text, 512);
+  return v ? *v : json::value(text);
+}
+
+// Runs Task states by calling built-in actions, recording each call before and after.
+class ActionRunner final : public asl::TaskRunner {
+ public:
+  ActionRunner(const actions::Registry& registry, store::Store& store, aws::Client* aws,
+               const Clock& clock, Metrics& metrics, const store::ExecutionRecord& exec,
+               const store::IncidentRecord& incident, std::string protected_tag)
+      : registry_(registry),
+        store_(store),
+        aws_(aws),
+        clock_(clock),
+        metrics_(metrics),
+        exec_(exec),
+        incident_(incident),
+        protected_tag_(std::move(protected_tag)) {}
+
+  asl::TaskResult run(const asl::TaskRequest& req) override {
+    asl::TaskResult out;
+    const actions::Action* action = registry_.find(req.resource);
+    if (!action) {
+      out.ok = false;
+      out.error = "States.TaskFailed";
+      out.cause = "unknown Task resource '" + req.resource + "'";
+      return out;
+    }
+    store::ActionRecord rec;
+    rec.id = newId("act");
+    rec.incident_id = exec_.incident_id;
+    rec.execution_id = exec_.id;
+    rec.state_name = req.state_name;
+    rec.action = std::string(action->name());
+    rec.status = "running";
+    rec.input = json::serialize(req.parameters);
+    rec.started_ms = clock_.nowMillis();
+    if (auto r = store_.insertAction(rec); !r) {
+      // Fail closed: an action we cannot record is an action we do not take.
+      out.ok = false;
+      out.error = "States.TaskFailed";
+      out.cause = "cannot record the action before running it: " + r.error().str();
+      return out;
+    }
+    actions::ActionContext ctx;
+    ctx.incident_id = exec_.incident_id;
+    ctx.execution_id = exec_.id;
+    ctx.state_name = req.state_name;
+    ctx.account = incident_.account;
+    ctx.region = incident_.region;
+    ctx.dry_run = exec_.dry_run;
+    ctx.aws = aws_;
+    ctx.clock = &clock_;
+    ctx.protection_tag = protected_tag_;
+    Result<actions::ActionOutcome> r = fail("NoCredentials", "no AWS credentials configured");
+    if (aws_ || !rec.action.starts_with("aws.")) r = action->run(req.parameters, ctx);
+    rec.ended_ms = clock_.nowMillis();
+    double secs = static_cast<double>(rec.ended_ms - rec.started_ms) / 1000.0;
+    metrics_.observe("riposte_action_duration_seconds", {{"action", rec.action}}, secs);
+    if (r) {
+      rec.status = exec_.dry_run ? "dry_run" : (r->changed ? "succeeded" : "unchanged");
+      rec.before = json::serialize(r->before);
+      rec.after = json::serialize(r->after);
+      rec.output = json::serialize(r->output);
+      rec.summary = r->summary;
+      rec.changed = r->changed;
+      out.ok = true;
+      out.output = r->output;
+      metrics_.inc("riposte_actions_total", {{"action", rec.action}, {"status", rec.status}});
+    } else {
+      rec.status = "failed";
+      rec.error_code = r.error().code;
+      rec.error_message = r.error().message;
+      rec.summary = "failed: " + r.error().str();
+      out.ok = false;
+      out.error = r.error().code.empty() ? "States.TaskFailed" : r.error().code;
+      out.cause = r.error().message;
+      metrics_.inc("riposte_actions_total", {{"action", rec.action}, {"status", "failed"}});
+      metrics_.inc("riposte_aws_errors_total", {{"code", out.error}});
+      logWarn("action failed", {{"incident", exec_.incident_id},
+                                {"execution", exec_.id},
+                                {"action", rec.action},
+                                {"error", r.error().str()}});
+    }
+    if (auto u = store_.updateAction(rec); !u) {
+      logError("cannot record action result",
+               {{"action", rec.id}, {"error", u.error().str()}});
+    }
+    return out;
+  }
+
+ private:
+  const actions::Registry& registry_;
+  store::Store& store_;
+  aws::Client* aws_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  const store::ExecutionRecord& exec_;
+  const store::IncidentRecord& incident_;
+  std::string protected_tag_;
+};
+
+}  // namespace
+
+Engine::Engine(Config config, std::unique_ptr<store::Store> store,
+               std::shared_ptr<aws::Client> aws, const Clock& clock, EngineOptions options)
+    : config_(std::move(config)),
+      store_(std::move(store)),
+      aws_(std::move(aws)),
+      clock_(clock),
+      options_(std::move(options)),
+      registry_(actions::Registry::builtins()) {
+  if (options_.worker_id.empty()) options_.worker_id = hostWorkerId();
+  metrics_.declare("riposte_events_received_total", "Events accepted into the inbox.", "counter");
+  metrics_.declare("riposte_events_rejected_total", "Events or requests rejected as invalid.",
+                   "counter");
+  metrics_.declare("riposte_events_matched_total", "Events matched, per rule.", "counter");
+  metrics_.declare("riposte_incidents_total", "Incidents opened.", "counter");
+  metrics_.declare("riposte_executions_total", "Playbook executions finished, by status.",
+                   "counter");
+  metrics_.declare("riposte_actions_total", "Response actions run, by action and status.",
+                   "counter");
+  metrics_.declare("riposte_aws_errors_total", "Failed actions by AWS error code.", "counter");
+  metrics_.declare("riposte_action_duration_seconds", "Response action latency.", "histogram",
+                   {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
+  metrics_.declare("riposte_time_to_contain_seconds",
+                   "From finding received to the last containment action done.", "histogram",
+                   {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
+}
+
+Engine::~Engine() { stop(); }
+
+Result<std::shared_ptr<Engine::Compiled>> Engine::compile(Config config) const {
+  auto c = std::make_shared<Compiled>();
+  c->config = std::move(config);
+  pattern::RuleSetBuilder builder;
+  for (const auto& rule : c->config.rules) {
+    if (!rule.enabled) continue;
+    auto r = builder.add(rule.name, rule.pattern_json);
+    if (!r) {
+      return fail("InvalidConfig", rule.file + ": rule '" + rule.name +
+                                       "': Event pattern is not valid. Reason: " +
+                                       r.error().message);
+    }
+    c->rule_of.push_back(&rule);
+  }
+  c->rules = builder.build();
+  return c;
+}
+
+std::shared_ptr<Engine::Compiled> Engine::current() const {
+  std::lock_guard lk(compiled_mu_);
+  return compiled_;
+}
+
+Result<void> Engine::start() {
+  auto c = compile(config_);
+  if (!c) return fail(c.error());
+  {
+    std::lock_guard lk(compiled_mu_);
+    compiled_ = *c;
+  }
+  if (options_.background && !running_.exchange(true)) {
+    worker_ = std::thread([this] { workerLoop(); });
+  }
+  return {};
+}
+
+void Engine::stop() {
+  if (running_.exchange(false)) {
+    {
+      std::lock_guard lk(wake_mu_);
+      wake_ = true;
+    }
+    wake_cv_.notify_all();
+    if (worker_.joinable()) worker_.join();
+  }
+}
+
+Result<void> Engine::reload(Config config) {
+  auto c = compile(std::move(config));
+  if (!c) return fail(c.error());
+  std::lock_guard lk(compiled_mu_);
+  compiled_ = *c;
+  return {};
+}
+
+Result<std::vector<bool>> Engine::ingest(const std::vector<sources::NormalizedEvent>& events,
+                                         const std::string& channel) {
+  std::vector<store::EventRecord> recs;
+  recs.reserve(events.size());
+  int64_t now = clock_.nowMillis();
+  for (const auto& e : events) {
+    store::EventRecord r;
+    r.id = e.id;
+    r.received_ms = now;
+    r.source = e.source;
+    r.detail_type = e.detail_type;
+    r.account = e.account;
+    r.region = e.region;
+    r.body = e.body;
+    r.channel = channel;
+    recs.push_back(std::move(r));
+  }
+  auto stored = store_->insertEvents(recs);
+  if (!stored) return stored;
+  for (bool s : *stored) {
+    if (s) metrics_.inc("riposte_events_received_total", {{"channel", channel}});
+  }
+  {
+    std::lock_guard lk(wake_mu_);
+    wake_ = true;
+  }
+  wake_cv_.notify_all();
+  return stored;
+}
+
+Result<std::vector<std::string>> Engine::matchRules(std::string_view event_json) const {
+  auto c = current();
+  if (!c) return fail("NotStarted", "engine not started");
+  auto m = c->rules->match(event_json);
+  if (!m) return fail(m.error());
+  std::vector<std::string> names;
+  for (auto i : *m) names.push_back(c->rule_of[i]->name);
+  return names;
+}
+
+Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& compiled) {
+  auto matched = compiled.rules->match(ev.body);
+  if (!matched) {
+    metrics_.inc("riposte_events_rejected_total", {{"reason", "unmatchable"}});
+    return store_->markEvent(ev.id, "failed", {}, matched.error().str());
+  }
+  std::vector<std::string> names;
+  for (auto i : *matched) names.push_back(compiled.rule_of[i]->name);
+  if (names.empty()) return store_->markEvent(ev.id, "processed", {}, "");
+
+  auto parsed = parseJson(ev.body, 512);
+  if (!parsed || !parsed->is_object())
+    return store_->markEvent(ev.id, "failed", names, "stored event is not a JSON object");
+  const auto& event = parsed->get_object();
+  store::IncidentRecord facts = describeIncident(event);
+  int64_t now = clock_.nowMillis();
+
+  for (auto i : *matched) {
+    const Rule& rule = *compiled.rule_of[i];
+    metrics_.inc("riposte_events_matched_total", {{"rule", rule.name}});
+    store::IncidentRecord want = facts;
+    want.id = newId("inc");
+    want.rule = rule.name;
+    want.playbook = rule.playbook;
+    want.status = rule.playbook.empty() ? "recorded" : "open";
+    want.created_ms = want.updated_ms = now;
+    want.first_event_id = ev.id;
+    auto up = store_->upsertIncident(want, ev.id);
+    if (!up) return fail(up.error());
+    const auto& inc = up->incident;
+    if (up->created) {
+      metrics_.inc("riposte_incidents_total", {{"rule", rule.name}});
+      logInfo("incident opened", {{"incident", inc.id},
+                                  {"rule", rule.name},
+                                  {"resource", inc.resource_id},
+                                  {"finding", inc.finding_type}});
+    }
+    if (rule.playbook.empty()) continue;
+    // One execution per incident and playbook: a repeat of the finding changes nothing.
+    auto execs = store_->executionsForIncident(inc.id);
+    if (!execs) return fail(execs.error());
+    bool exists = std::any_of(execs->begin(), execs->end(), [&](const auto& x) {
+      return x.playbook == rule.playbook;
+    });
+    if (exists) continue;
+    const auto pb = compiled.config.playbooks.find(rule.playbook);
+    if (pb == compiled.config.playbooks.end()) continue;  // checked at load
+    json::object input = event;
+    json::object meta;
+    meta["incidentId"] = inc.id;
+    meta["rule"] = rule.name;
+    meta["eventId"] = ev.id;
+    bool dry = compiled.config.safety.dry_run || rule.dry_run || pb->second.dry_run;
+    meta["dryRun"] = dry;
+    json::object notify;
+    notify["snsTopicArn"] = compiled.config.sns_topic_arn;
+    meta["notify"] = std::move(notify);
+    meta["remoteIp"] = [&]() -> json::value {
+      auto d = event.find("detail");
+      if (d == event.end() || !d->value().is_object()) return nullptr;
+      auto ip = remoteIpOf(d->value().get_object());
+      return ip.empty() ? json::value(nullptr) : json::value(ip);
+    }();
+    input["riposte"] = std::move(meta);
+
+    store::ExecutionRecord x;
+    x.id = newId("exec");
+    x.incident_id = inc.id;
+    x.playbook = rule.playbook;
+    x.definition = pb->second.definition_json;
+    x.status = "RUNNING";
+    x.input = json::serialize(input);
+    x.started_ms = now;
+    x.wake_ms = now;
+    x.dry_run = dry;
+    if (auto r = store_->createExecution(x, {}); !r) return fail(r.error());
+    store_->setIncidentStatus(inc.id, "responding", now);
+    logInfo("execution started", {{"incident", inc.id},
+                                  {"execution", x.id},
+                                  {"playbook", rule.playbook},
+                                  {"dry_run", dry ? "true" : "false"}});
+  }
+  return store_->markEvent(ev.id, "processed", names, "");
+}
+
+Result<std::shared_ptr<const asl::StateMachine>> Engine::machineFor(
+    const std::string& definition) {
+  std::lock_guard lk(machines_mu_);
+  auto it = machines_.find(definition);
+  if (it != machines_.end()) return it->second;
+  auto def = parseJson(definition, 512);
+  if (!def) return fail(def.error());
+  auto m = asl::StateMachine::load(*def, [this](std::string_view r) {
+    return registry_.find(r) != nullptr;
+  });
+  if (!m) return fail(m.error());
+  machines_[definition] = *m;
+  return *m;
+}
+
+Result<void> Engine::runExecution(store::ExecutionRecord rec) {
+  auto inc = store_->getIncident(rec.incident_id);
+  if (!inc) return fail(inc.error());
+  store::IncidentRecord incident = inc->value_or(store::IncidentRecord{});
+  auto machine = machineFor(rec.definition);
+  std::vector<store::HistoryRecord> hist;
+  auto fail_execution = [&](const Error& e) -> Result<void> {
+    rec.status = "FAILED";
+    rec.error = "States.Runtime";
+    rec.cause = e.str();
+    rec.ended_ms = clock_.nowMillis();
+    auto r = store_->recordStep(rec, {});
+    finishIncident(rec);
+    return r;
+  };
+  if (!machine) return fail_execution(machine.error());
+
+  std::optional<asl::Execution> exec;
+  if (rec.snapshot.empty()) {
+    asl::ExecutionInfo info;
+    info.execution_id = rec.id;
+    info.execution_name = rec.id;
+    info.state_machine_name = rec.playbook;
+    info.start_ms = rec.started_ms;
+    exec.emplace(*machine, parsedOr(rec.input, json::object()), info);
+  } else {
+    auto snap = parseJson(rec.snapshot, 4096);
+    if (!snap) return fail_execution(snap.error());
+    auto restored = asl::Execution::restore(*machine, *snap);
+    if (!restored) return fail_execution(restored.error());
+    exec.emplace(std::move(*restored));
+  }
+  ActionRunner runner(registry_, *store_, aws_.get(), clock_, metrics_, rec, incident,
+                      current()->config.safety.protected_tag_key);
+  std::vector<asl::HistoryEvent> events;
+  while (running_ || !options_.background) {
+    events.clear();
+    exec->step(runner, clock_, events);
+    hist.clear();
+    for (const auto& e : events) {
+      store::HistoryRecord h;
+      h.execution_id = rec.id;
+      h.seq = e.id;
+      h.previous_seq = e.previous_id;
+      h.timestamp_ms = e.timestamp_ms;
+      h.type = e.type;
+      h.details = json::serialize(e.details);
+      hist.push_back(std::move(h));
+    }
+    rec.snapshot = json::serialize(exec->snapshot());
+    rec.status = statusName(exec->status());
+    rec.wake_ms = exec->wakeAtMs();
+    int64_t now = clock_.nowMillis();
+    rec.lease_until_ms = now + options_.lease_ms;
+    if (exec->status() != asl::Status::Running) {
+      rec.ended_ms = now;
+      if (exec->status() == asl::Status::Succeeded) {
+        rec.output = json::serialize(exec->output());
+      } else {
+        rec.error = exec->error();
+        rec.cause = exec->cause();
+      }
+    }
+    if (auto r = store_->recordStep(rec, hist); !r) return r;
+    if (exec->status() != asl::Status::Running) {
+      metrics_.inc("riposte_executions_total", {{"status", rec.status}});
+      logInfo("execution finished", {{"incident", rec.incident_id},
+                                     {"execution", rec.id},
+                                     {"status", rec.status},
+                                     {"error", rec.error}});
+      finishIncident(rec);
+      return {};
+    }
+    if (rec.wake_ms > now) return {};  // a durable timer: claimed again when due
+  }
+  return {};
+}
+
+void Engine::finishIncident(const store::ExecutionRecord& rec) {
+  int64_t now = clock_.nowMillis();
+  auto actions = store_->actionsForIncident(rec.incident_id);
+  bool contained = false, notified = false;
+  int64_t last_containment = 0;
+  if (actions) {
+    for (const auto& a : *actions) {
+      if (a.execution_id != rec.id) continue;
+      bool ok = a.status == "succeeded" || a.status == "unchanged";
+      if (ok && isContainment(a.action)) {
+        contained = true;
+        last_containment = std::max(last_containment, a.ended_ms);
+      }
+      if (ok && a.action.find("sns") != std::string::npos) notified = true;
+    }
+  }
+  std::string status;
+  if (rec.status != "SUCCEEDED") {
+    status = "failed";
+  } else if (rec.dry_run) {
+    status = "planned";
+  } else if (contained) {
+    status = "contained";
+  } else if (notified) {
+    status = "notified";
+  } else {
+    status = "responded";
+  }
+  store_->setIncidentStatus(rec.incident_id, status, now);
+  if (contained) {
+    auto inc = store_->getIncident(rec.incident_id);
+    if (inc && *inc) {
+      auto ev = store_->getEvent((*inc)->first_event_id);
+      if (ev && *ev) {
+        metrics_.observe("riposte_time_to_contain_seconds", {},
+                         static_cast<double>(last_containment - (*ev)->received_ms) / 1000.0);
+      }
+    }
+  }
+}
+
+Result<void> Engine::drain() {
+  std::lock_guard lk(drain_mu_);
+  auto compiled = current();
+  if (!compiled) return fail("NotStarted", "engine not started");
+  for (;;) {
+    bool did = false;
+    auto pending = store_->pendingEvents(options_.batch);
+    if (!pending) return fail(pending.error());
+    for (const auto& ev : *pending) {
+      did = true;
+      if (auto r = processEvent(ev, *compiled); !r) {
+        logError("event processing failed", {{"event", ev.id}, {"error", r.error().str()}});
+        store_->markEvent(ev.id, "failed", {}, r.error().str());
+      }
+    }
+    auto runnable = store_->claimRunnable(options_.worker_id, clock_.nowMillis(),
+                                          options_.lease_ms, options_.batch);
+    if (!runnable) return fail(runnable.error());
+    for (auto& x : *runnable) {
+      did = true;
+      if (auto r = runExecution(x); !r) {
+        logError("execution step failed", {{"execution", x.id}, {"error", r.error().str()}});
+      }
+    }
+    if (!did) return {};
+  }
+}
+
+bool Engine::waitIdle(int64_t timeout_ms) {
+  int64_t deadline = clock_.nowMillis() + timeout_ms;
+  for (;;) {
+    auto pending = store_->pendingEvents(1);
+    bool busy = !pending || !pending->empty();
+    if (!busy) {
+      auto execs = store_->executionCounts();
+      auto wake = store_->nextWake();
+      bool running_due = false;
+      if (wake && *wake && **wake <= clock_.nowMillis()) running_due = true;
+      (void)execs;
+      busy = running_due;
+    }
+    if (!busy) return true;
+    if (clock_.nowMillis() > deadline) return false;
+    if (!options_.background) {
+      drain();
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+}
+
+void Engine::workerLoop() {
+  logInfo("worker started", {{"worker", options_.worker_id}});
+  while (running_) {
+    if (auto r = drain(); !r) {
+      logError("worker pass failed", {{"error", r.error().str()}});
+    }
+    std::unique_lock lk(wake_mu_);
+    int64_t wait_ms = 1000;
+    if (auto w = store_->nextWake(); w && *w) {
+      wait_ms = std::clamp<int64_t>(**w - clock_.nowMillis(), 0, 1000);
+    }
+    wake_cv_.wait_for(lk, std::chrono::milliseconds(wait_ms), [this] { return wake_; });
+    wake_ = false;
+  }
+  logInfo("worker stopped", {{"worker", options_.worker_id}});
+}
+
+// ---------------------------------------------------------------- read API
+
+namespace {
+
+// GetExecutionHistory names an event's details after its type: "TaskScheduled" →
+// "taskScheduledEventDetails", every "…StateEntered" → "stateEnteredEventDetails".
+std::string historyDetailsKey(const std::string& type) {
+  if (type.ends_with("StateEntered")) return "stateEnteredEventDetails";
+  if (type.ends_with("StateExited")) return "stateExitedEventDetails";
+  std::string key = type;
+  if (!key.empty()) key[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(key[0])));
+  return key + "EventDetails";
+}
+
+json::object incidentJson(const store::IncidentRecord& i) {
+  json::object o;
+  o["id"] = i.id;
+  o["status"] = i.status;
+  o["rule"] = i.rule;
+  o["playbook"] = i.playbook;
+  json::object res;
+  res["type"] = i.resource_type;
+  res["id"] = i.resource_id;
+  res["account"] = i.account;
+  res["region"] = i.region;
+  o["resource"] = std::move(res);
+  json::object f;
+  f["id"] = i.finding_id;
+  f["type"] = i.finding_type;
+  f["severity"] = i.severity;
+  f["title"] = i.title;
+  o["finding"] = std::move(f);
+  o["eventCount"] = i.event_count;
+  o["createdAt"] = formatIso8601Millis(i.created_ms);
+  o["updatedAt"] = formatIso8601Millis(i.updated_ms);
+  return o;
+}
+
+}  // namespace
+
+Result<json::value> Engine::listIncidents(int limit, int offset) {
+  auto list = store_->listIncidents(limit, offset);
+  if (!list) return fail(list.error());
+  json::array arr;
+  for (const auto& i : *list) arr.push_back(incidentJson(i));
+  json::object o;
+  o["incidents"] = std::move(arr);
+  return o;
+}
+
+Result<json::value> Engine::incident(const std::string& id) {
+  auto inc = store_->getIncident(id);
+  if (!inc) return fail(inc.error());
+  if (!*inc) return fail("NotFound", "no incident '" + id + "'");
+  json::object o = incidentJson(**inc);
+  json::array timeline;
+  auto add = [&](int64_t ms, std::string kind, json::object entry) {
+    entry["time"] = formatIso8601Millis(ms);
+    entry["at"] = ms;
+    entry["kind"] = std::move(kind);
+    timeline.push_back(std::move(entry));
+  };
+  auto events = store_->incidentEvents(id);
+  if (events) {
+    for (const auto& eid : *events) {
+      auto ev = store_->getEvent(eid);
+      if (!ev || !*ev) continue;
+      json::object e;
+      e["eventId"] = eid;
+      e["channel"] = (*ev)->channel;
+      e["source"] = (*ev)->source;
+      e["detailType"] = (*ev)->detail_type;
+      e["summary"] = "finding received via " + (*ev)->channel;
+      add((*ev)->received_ms, "event", std::move(e));
+    }
+  }
+  {
+    json::object d;
+    const auto& i = **inc;
+    d["rule"] = i.rule;
+    d["playbook"] = i.playbook;
+    d["summary"] = "rule '" + i.rule + "' matched: " +
+                   (i.playbook.empty() ? std::string("record only")
+                                       : "run playbook '" + i.playbook + "'");
+    add(i.created_ms, "decision", std::move(d));
+  }
+  json::array execs_json;
+  auto execs = store_->executionsForIncident(id);
+  if (execs) {
+    for (const auto& x : *execs) {
+      json::object e;
+      e["executionId"] = x.id;
+      e["playbook"] = x.playbook;
+      e["status"] = x.status;
+      e["dryRun"] = x.dry_run;
+      e["summary"] = "playbook '" + x.playbook + "' started" + (x.dry_run ? " (dry run)" : "");
+      add(x.started_ms, "execution_started", e);
+      if (x.status != "RUNNING") {
+        json::object end;
+        end["executionId"] = x.id;
+        end["status"] = x.status;
+        if (!x.error.empty()) {
+          end["error"] = x.error;
+          end["cause"] = x.cause;
+        }
+        end["durationMs"] = x.ended_ms - x.started_ms;
+        end["summary"] = "playbook '" + x.playbook + "' " + x.status +
+                         (x.error.empty() ? "" : " (" + x.error + ")");
+        add(x.ended_ms, "execution_finished", std::move(end));
+      }
+      execs_json.push_back(std::move(e));
+    }
+  }
+  auto acts = store_->actionsForIncident(id);
+  if (acts) {
+    for (const auto& a : *acts) {
+      json::object e;
+      e["actionId"] = a.id;
+      e["executionId"] = a.execution_id;
+      e["state"] = a.state_name;
+      e["action"] = a.action;
+      e["status"] = a.status;
+      e["changed"] = a.changed;
+      e["before"] = parsedOr(a.before);
+      e["after"] = parsedOr(a.after);
+      e["durationMs"] = a.ended_ms > 0 ? a.ended_ms - a.started_ms : 0;
+      if (!a.error_code.empty()) {
+        e["error"] = a.error_code;
+        e["message"] = a.error_message;
+      }
+      e["summary"] = a.summary;
+      add(a.started_ms, "action", std::move(e));
+    }
+  }
+  std::stable_sort(timeline.begin(), timeline.end(), [](const json::value& a, const json::value& b) {
+    return a.at("at").to_number<int64_t>() < b.at("at").to_number<int64_t>();
+  });
+  o["executions"] = std::move(execs_json);
+  o["timeline"] = std::move(timeline);
+  return o;
+}
+
+Result<json::value> Engine::execution(const std::string& id) {
+  auto x = store_->getExecution(id);
+  if (!x) return fail(x.error());
+  if (!*x) return fail("NotFound", "no execution '" + id + "'");
+  const auto& e = **x;
+  json::object o;
+  o["executionArn"] = "riposte:execution:" + e.playbook + ":" + e.id;
+  o["id"] = e.id;
+  o["incidentId"] = e.incident_id;
+  o["playbook"] = e.playbook;
+  o["status"] = e.status;
+  o["dryRun"] = e.dry_run;
+  o["startDate"] = formatIso8601Millis(e.started_ms);
+  if (e.ended_ms) o["stopDate"] = formatIso8601Millis(e.ended_ms);
+  o["input"] = e.input;
+  if (e.status == "SUCCEEDED") o["output"] = e.output;
+  if (!e.error.empty()) {
+    o["error"] = e.error;
+    o["cause"] = e.cause;
+  }
+  json::array events;
+  auto hist = store_->history(id);
+  if (hist) {
+    for (const auto& h : *hist) {
+      json::object ev;
+      ev["timestamp"] = formatIso8601Millis(h.timestamp_ms);
+      ev["type"] = h.type;
+      ev["id"] = h.seq;
+      ev["previousEventId"] = h.previous_seq;
+      auto details = parsedOr(h.details, json::object());
+      // GetExecutionHistory names the details after the event type: "taskScheduledEventDetails".
+      ev[historyDetailsKey(h.type)] = std::move(details);
+      events.push_back(std::move(ev));
+    }
+  }
+  o["events"] = std::move(events);
+  return o;
+}
+
+}  // namespace riposte::engine

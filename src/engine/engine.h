@@ -1,0 +1,113 @@
+#pragma once
+// The loop (ARCHITECTURE.md): inbox → rules → incidents → executions → actions.
+// Every arrow is a record in the store first: an accepted event is in the inbox before
+// ingest() returns; an execution's every step is persisted before the next one starts; an
+// action is recorded before it acts and after. A restarted engine resumes from the store.
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "actions/action.h"
+#include "asl/asl.h"
+#include "aws/client.h"
+#include "core/clock.h"
+#include "engine/config.h"
+#include "engine/metrics.h"
+#include "pattern/pattern.h"
+#include "sources/ingest.h"
+#include "store/store.h"
+
+namespace riposte::engine {
+
+struct EngineOptions {
+  std::string worker_id;       // lease owner name; default "<hostname>-<pid>"
+  int64_t lease_ms = 60'000;   // an execution claimed by a dead worker is taken over after this
+  bool background = true;      // run the worker thread (false: call drain() yourself)
+  int batch = 64;              // events / executions taken per pass
+};
+
+class Engine {
+ public:
+  // `aws` may be null when no credentials are configured: Tasks calling AWS then fail with
+  // "NoCredentials". The engine does not own the clock.
+  Engine(Config config, std::unique_ptr<store::Store> store, std::shared_ptr<aws::Client> aws,
+         const Clock& clock, EngineOptions options = {});
+  ~Engine();
+
+  // Compiles the rules and playbooks and (if options.background) starts the worker, which first
+  // resumes whatever the store holds (pending events, running executions).
+  Result<void> start();
+  void stop();
+
+  // Stores events durably (one transaction) and wakes the worker. Per event: true if stored,
+  // false if an event with the same id was already accepted (nothing changes).
+  Result<std::vector<bool>> ingest(const std::vector<sources::NormalizedEvent>& events,
+                                   const std::string& channel);
+
+  // Processes all pending events and runs every runnable execution until none is runnable now.
+  // Used by tests, `riposte process` and by the worker itself.
+  Result<void> drain();
+
+  // Waits until the inbox is empty and no execution is runnable before `timeout_ms` (timers in
+  // the future do not count). True if idle.
+  bool waitIdle(int64_t timeout_ms);
+
+  // Swaps in a new configuration (rules, playbooks) without stopping matching.
+  Result<void> reload(Config config);
+
+  // --- read API (JSON for the HTTP API and the CLI) ---
+  Result<json::value> listIncidents(int limit, int offset);
+  Result<json::value> incident(const std::string& id);  // with its timeline; NotFound error
+  Result<json::value> execution(const std::string& id);  // with its history; NotFound error
+  // Matches one event against the current rules (no side effects): names of matching rules.
+  Result<std::vector<std::string>> matchRules(std::string_view event_json) const;
+
+  store::Store& store() { return *store_; }
+  const Config& config() const { return config_; }
+  Metrics& metrics() { return metrics_; }
+  const actions::Registry& registry() const { return registry_; }
+
+ private:
+  struct Compiled {
+    std::shared_ptr<const pattern::RuleSet> rules;
+    std::vector<const Rule*> rule_of;  // RuleSet index → Rule
+    Config config;
+  };
+
+  Result<std::shared_ptr<Compiled>> compile(Config config) const;
+  Result<void> processEvent(const store::EventRecord& ev, const Compiled& compiled);
+  Result<void> runExecution(store::ExecutionRecord rec);
+  Result<std::shared_ptr<const asl::StateMachine>> machineFor(const std::string& definition);
+  void finishIncident(const store::ExecutionRecord& rec);
+  void workerLoop();
+  std::shared_ptr<Compiled> current() const;
+
+  Config config_;
+  std::unique_ptr<store::Store> store_;
+  std::shared_ptr<aws::Client> aws_;
+  const Clock& clock_;
+  EngineOptions options_;
+  actions::Registry registry_;
+  Metrics metrics_;
+
+  mutable std::mutex compiled_mu_;
+  std::shared_ptr<Compiled> compiled_;
+
+  std::mutex machines_mu_;
+  std::map<std::string, std::shared_ptr<const asl::StateMachine>> machines_;
+
+  std::mutex drain_mu_;  // one drain at a time
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  bool wake_ = false;
+  std::atomic<bool> running_{false};
+  std::thread worker_;
+};
+
+}  // namespace riposte::engine

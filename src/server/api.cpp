@@ -1,0 +1,218 @@
+#include "server/api.h"
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "pattern/pattern.h"
+#include "sources/ingest.h"
+
+namespace riposte::server {
+
+namespace {
+
+HttpResponse fromError(const Error& e) {
+  int status = 500;
+  if (e.code == "NotFound") status = 404;
+  if (e.code == "InvalidInput" || e.code == "InvalidJson") status = 400;
+  if (e.code == "TooLarge") status = 413;
+  return HttpResponse::error(status, e.code, e.message);
+}
+
+// An AWS JSON 1.1 error: HTTP 400, body {"__type", "message"} and the error type header.
+HttpResponse awsError(int status, const std::string& type, const std::string& message) {
+  json::object o;
+  o["__type"] = type;
+  o["message"] = message;
+  HttpResponse r = HttpResponse::json(status, json::serialize(o));
+  r.content_type = "application/x-amz-json-1.1";
+  r.headers.emplace_back("x-amzn-ErrorType", type);
+  r.headers.emplace_back("x-amzn-RequestId", newUuid());
+  return r;
+}
+
+// The region of a SigV4 credential scope: "Credential=AKID/20261123/us-east-1/events/…".
+std::string regionFromAuthorization(const std::string& auth) {
+  auto p = auth.find("Credential=");
+  if (p == std::string::npos) return {};
+  std::string cred = auth.substr(p + 11, auth.find_first_of(", ", p) - p - 11);
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= cred.size(); ++i) {
+    if (i == cred.size() || cred[i] == '/') {
+      parts.push_back(cred.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return parts.size() >= 5 ? parts[2] : std::string();
+}
+
+}  // namespace
+
+Api::Api(engine::Engine& engine) : engine_(engine) {}
+
+HttpResponse Api::handle(const HttpRequest& req) {
+  const std::string& p = req.path;
+  if (req.method == "POST" && p == "/" && !req.header("x-amz-target").empty()) {
+    return awsJson(req);
+  }
+  if (req.method == "POST" && p == "/v1/events") return postEvents(req);
+  if (req.method == "GET" && p == "/healthz") return HttpResponse::json(200, R"({"status":"ok"})");
+  if (req.method == "GET" && p == "/readyz") {
+    auto r = engine_.store().ping();
+    if (!r) return HttpResponse::error(503, "StoreUnavailable", r.error().str());
+    return HttpResponse::json(200, R"({"status":"ready","store":"ok","config":"loaded"})");
+  }
+  if (req.method == "GET" && p == "/metrics") {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = engine_.metrics().render();
+    return r;
+  }
+  if (req.method == "GET" && p == "/v1/incidents") {
+    int limit = std::atoi(req.queryParam("limit", "100").c_str());
+    int offset = std::atoi(req.queryParam("offset", "0").c_str());
+    if (limit <= 0 || limit > 1000) limit = 100;
+    if (offset < 0) offset = 0;
+    auto r = engine_.listIncidents(limit, offset);
+    if (!r) return fromError(r.error());
+    return HttpResponse::json(200, json::serialize(*r));
+  }
+  const std::string inc_prefix = "/v1/incidents/";
+  if (req.method == "GET" && p.starts_with(inc_prefix) && p.size() > inc_prefix.size() &&
+      p.find('/', inc_prefix.size()) == std::string::npos) {
+    auto r = engine_.incident(p.substr(inc_prefix.size()));
+    if (!r) return fromError(r.error());
+    return HttpResponse::json(200, json::serialize(*r));
+  }
+  const std::string exec_prefix = "/v1/executions/";
+  if (req.method == "GET" && p.starts_with(exec_prefix) && p.size() > exec_prefix.size()) {
+    auto r = engine_.execution(p.substr(exec_prefix.size()));
+    if (!r) return fromError(r.error());
+    return HttpResponse::json(200, json::serialize(*r));
+  }
+  return HttpResponse::error(404, "NotFound", "no route for " + req.method + " " + p);
+}
+
+HttpResponse Api::postEvents(const HttpRequest& req) {
+  auto parsed = sources::parseEventsBody(req.body, SystemClock::instance());
+  if (!parsed) {
+    engine_.metrics().inc("riposte_events_rejected_total", {{"reason", parsed.error().code}});
+    logWarn("events rejected", {{"remote", req.remote}, {"error", parsed.error().str()}});
+    return fromError(parsed.error());
+  }
+  auto stored = engine_.ingest(*parsed, "http");
+  if (!stored) {
+    logError("cannot store events", {{"error", stored.error().str()}});
+    return HttpResponse::error(503, "StoreUnavailable", stored.error().str());
+  }
+  json::array entries;
+  for (std::size_t i = 0; i < parsed->size(); ++i) {
+    json::object e;
+    e["eventId"] = (*parsed)[i].id;
+    e["status"] = (*stored)[i] ? "accepted" : "duplicate";
+    entries.push_back(std::move(e));
+  }
+  json::object o;
+  o["accepted"] = parsed->size();
+  o["events"] = std::move(entries);
+  return HttpResponse::json(202, json::serialize(o));
+}
+
+HttpResponse Api::awsJson(const HttpRequest& req) {
+  std::string target = req.header("x-amz-target");
+  if (target == "AWSEvents.PutEvents") return putEvents(req);
+  if (target == "AWSEvents.TestEventPattern") return testEventPattern(req);
+  return awsError(400, "UnknownOperationException",
+                  "riposte does not implement " + target +
+                      " (it serves AWSEvents.PutEvents and AWSEvents.TestEventPattern)");
+}
+
+HttpResponse Api::putEvents(const HttpRequest& req) {
+  std::string region = regionFromAuthorization(req.header("authorization"));
+  if (region.empty()) region = engine_.config().default_region;
+  auto parsed = sources::parsePutEvents(req.body, SystemClock::instance(),
+                                        engine_.config().default_account, region);
+  if (!parsed) {
+    engine_.metrics().inc("riposte_events_rejected_total", {{"reason", parsed.error().code}});
+    return awsError(400, parsed.error().code, parsed.error().message);
+  }
+  std::vector<sources::NormalizedEvent> good;
+  for (const auto& e : *parsed)
+    if (e.event) good.push_back(*e.event);
+  if (!good.empty()) {
+    auto stored = engine_.ingest(good, "putevents");
+    if (!stored) {
+      // Nothing was stored: every entry is a retryable failure, as EventBridge reports it.
+      json::array entries;
+      for (std::size_t i = 0; i < parsed->size(); ++i) {
+        json::object e;
+        e["ErrorCode"] = "InternalFailure";
+        e["ErrorMessage"] = "The event could not be stored: " + stored.error().message;
+        entries.push_back(std::move(e));
+      }
+      json::object o;
+      o["FailedEntryCount"] = parsed->size();
+      o["Entries"] = std::move(entries);
+      HttpResponse r = HttpResponse::json(200, json::serialize(o));
+      r.content_type = "application/x-amz-json-1.1";
+      return r;
+    }
+  }
+  json::array entries;
+  int failed = 0;
+  for (const auto& e : *parsed) {
+    json::object o;
+    if (e.event) {
+      o["EventId"] = e.event->id;
+    } else {
+      ++failed;
+      o["ErrorCode"] = e.error_code;
+      o["ErrorMessage"] = e.error_message;
+    }
+    entries.push_back(std::move(o));
+  }
+  if (failed) engine_.metrics().inc("riposte_events_rejected_total", {{"reason", "entry"}}, failed);
+  json::object o;
+  o["FailedEntryCount"] = failed;
+  o["Entries"] = std::move(entries);
+  HttpResponse r = HttpResponse::json(200, json::serialize(o));
+  r.content_type = "application/x-amz-json-1.1";
+  r.headers.emplace_back("x-amzn-RequestId", newUuid());
+  return r;
+}
+
+HttpResponse Api::testEventPattern(const HttpRequest& req) {
+  auto body = parseJson(req.body, 64);
+  if (!body || !body->is_object())
+    return awsError(400, "SerializationException", "request body is not a JSON object");
+  const auto& o = body->get_object();
+  auto pat = o.find("EventPattern");
+  auto ev = o.find("Event");
+  if (pat == o.end() || !pat->value().is_string() || ev == o.end() || !ev->value().is_string()) {
+    return awsError(400, "ValidationException",
+                    "1 validation error detected: EventPattern and Event are required strings");
+  }
+  std::string pattern(pat->value().get_string());
+  std::string event(ev->value().get_string());
+  if (auto v = pattern::validatePattern(pattern); !v) {
+    return awsError(400, "InvalidEventPatternException",
+                    "Event pattern is not valid. Reason: " + v.error().message);
+  }
+  auto evj = parseJson(event, 64);
+  bool valid_event = evj && evj->is_object();
+  if (valid_event) {
+    for (const char* k : {"id", "account", "source", "time", "region", "detail-type"}) {
+      if (!evj->get_object().contains(k)) valid_event = false;
+    }
+  }
+  if (!valid_event) return awsError(400, "ValidationException", "Parameter Event is not valid.");
+  auto m = pattern::matches(pattern, event);
+  if (!m) return awsError(400, "ValidationException", m.error().message);
+  json::object r;
+  r["Result"] = *m;
+  HttpResponse res = HttpResponse::json(200, json::serialize(r));
+  res.content_type = "application/x-amz-json-1.1";
+  return res;
+}
+
+}  // namespace riposte::server

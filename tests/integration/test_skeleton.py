@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""The walking skeleton end to end: riposte serve on config/default against moto_server.
+
+Every effect is observed through AWS API calls to moto, as a security team would check it.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
+import localaws  # noqa: E402
+
+BINARY = os.environ.get("RIPOSTE_BIN", os.path.join(ROOT, "build/bin/riposte"))
+MOTO = None
+
+
+def setUpModule():
+    global MOTO
+    MOTO = localaws.MotoServer()  # raises with the install hint if moto_server is missing
+
+
+def tearDownModule():
+    if MOTO:
+        MOTO.stop()
+
+
+class Skeleton(unittest.TestCase):
+    def setUp(self):
+        MOTO.reset()
+        self.env = localaws.Environment(MOTO)
+        self.riposte = localaws.Riposte(BINARY, os.path.join(ROOT, "config/default"), MOTO,
+                                        env={"RIPOSTE_SNS_TOPIC_ARN": self.env.topic_arn})
+
+    def tearDown(self):
+        self.riposte.stop()
+
+    def send(self, finding):
+        r = self.riposte.post("/v1/events", finding)
+        self.assertEqual(r.status_code, 202, r.text)
+        return r.json()
+
+    def quarantine_group(self):
+        groups = self.env.instance_groups()
+        self.assertEqual(len(groups), 1, groups)
+        self.assertNotIn(groups[0], (self.env.web_sg, self.env.app_sg))
+        return groups[0]
+
+    def test_high_severity_is_contained(self):
+        finding = localaws.guardduty_finding(self.env.instance_id, severity=8.0, remote_ip="198.51.100.7")
+        self.send(finding)
+        inc = self.riposte.wait_incident(self.env.instance_id)
+        self.assertEqual(inc["status"], "contained", json.dumps(inc, indent=1))
+        self.assertEqual(inc["rule"], "guardduty-ec2-high")
+        self.assertEqual(inc["finding"]["type"], finding["type"])
+        # Security groups: instance and every ENI only in the quarantine group, which has no rules.
+        q = self.quarantine_group()
+        for eni in self.env.eni_groups():
+            self.assertEqual(eni, [q])
+        sg = self.env.security_group(q)
+        self.assertEqual(sg["IpPermissions"], [])
+        self.assertEqual(sg["IpPermissionsEgress"], [])
+        self.assertEqual(sg["VpcId"], self.env.vpc_id)
+        # Tags.
+        tags = self.env.tags()
+        self.assertEqual(tags.get("riposte:status"), "quarantined")
+        self.assertEqual(tags.get("riposte:incident"), inc["id"])
+        # NACL: a deny for the attacker's /32, numbered before every allow entry.
+        entries = [e for e in self.env.nacl_entries() if not e["Egress"]]
+        deny = [e for e in entries if e["RuleAction"] == "deny" and e["CidrBlock"] == "198.51.100.7/32"]
+        self.assertEqual(len(deny), 1, entries)
+        for e in entries:
+            if e["RuleAction"] == "allow":
+                self.assertLess(deny[0]["RuleNumber"], e["RuleNumber"])
+        # SNS alert received on the subscribed queue, naming finding, resource, attacker, actions.
+        msgs = self.env.messages()
+        self.assertEqual(len(msgs), 1, msgs)
+        text = msgs[0]["Message"]
+        for needle in (finding["type"], self.env.instance_id, "198.51.100.7", "isolateInstance", "blockIp"):
+            self.assertIn(needle, text)
+        # Security Hub: one ASFF finding recording the response, with every required field.
+        shf = [f for f in self.env.securityhub_findings() if inc["id"] in json.dumps(f)]
+        self.assertEqual(len(shf), 1)
+        for field in ("SchemaVersion", "Id", "ProductArn", "GeneratorId", "AwsAccountId", "Types",
+                      "CreatedAt", "UpdatedAt", "Severity", "Title", "Description", "Resources"):
+            self.assertIn(field, shf[0])
+        # The timeline: decision, each action with before/after and a duration.
+        kinds = [e["kind"] for e in inc["timeline"]]
+        self.assertIn("decision", kinds)
+        acts = {e["action"]: e for e in inc["timeline"] if e["kind"] == "action"}
+        self.assertEqual(set(acts), {"aws.ec2.isolateInstance", "aws.ec2.blockIp", "aws.sns.publish",
+                                     "aws.securityhub.importFindings"})
+        iso = acts["aws.ec2.isolateInstance"]
+        self.assertEqual(iso["status"], "succeeded")
+        self.assertIn(self.env.web_sg, json.dumps(iso["before"]))
+        self.assertIn(q, json.dumps(iso["after"]))
+        self.assertGreaterEqual(iso["durationMs"], 0)
+        # The execution history reads like GetExecutionHistory.
+        ex = self.riposte.get("/v1/executions/" + inc["executions"][0]["executionId"]).json()
+        self.assertEqual(ex["status"], "SUCCEEDED")
+        types = [e["type"] for e in ex["events"]]
+        self.assertEqual(types[0], "ExecutionStarted")
+        self.assertEqual(types[-1], "ExecutionSucceeded")
+        self.assertIn("TaskScheduled", types)
+        self.assertIn("TaskSucceeded", types)
+
+    def test_repeat_changes_nothing(self):
+        finding = localaws.guardduty_finding(self.env.instance_id, severity=8.0)
+        self.send(finding)
+        first = self.riposte.wait_incident(self.env.instance_id)
+        self.assertEqual(first["status"], "contained")
+        entries_before = self.env.nacl_entries()
+        self.env.messages()
+        # The same finding again (GuardDuty re-publishes it with a new event id), twice.
+        self.send(localaws.guardduty_event(finding))
+        self.send(finding)
+        time.sleep(1.0)
+        incs = self.riposte.incidents()
+        self.assertEqual(len(incs), 1, incs)
+        self.assertEqual(incs[0]["eventCount"], 3)
+        again = self.riposte.get("/v1/incidents/" + incs[0]["id"]).json()
+        self.assertEqual(len(again["executions"]), 1)
+        self.assertEqual(self.env.nacl_entries(), entries_before)
+        self.assertEqual(self.env.messages(wait=1), [])
+
+    def test_medium_severity_only_notifies(self):
+        self.send(localaws.guardduty_finding(self.env.instance_id, severity=5.0))
+        inc = self.riposte.wait_incident(self.env.instance_id)
+        self.assertEqual(inc["status"], "notified")
+        self.assertEqual(inc["rule"], "guardduty-ec2-medium")
+        self.assertEqual(self.env.instance_groups(), sorted([self.env.web_sg, self.env.app_sg]))
+        self.assertNotIn("riposte:status", self.env.tags())
+        self.assertFalse([e for e in self.env.nacl_entries() if e["CidrBlock"] == "198.51.100.7/32"])
+        self.assertEqual(len(self.env.messages()), 1)
+        acts = [e["action"] for e in inc["timeline"] if e["kind"] == "action"]
+        self.assertEqual(acts, ["aws.sns.publish"])
+
+    def test_low_severity_only_records(self):
+        self.send(localaws.guardduty_finding(self.env.instance_id, severity=2.0))
+        inc = self.riposte.wait_incident(self.env.instance_id)
+        self.assertEqual(inc["status"], "recorded")
+        self.assertEqual(inc["rule"], "guardduty-low")
+        self.assertEqual(inc["executions"], [])
+        self.assertEqual(self.env.instance_groups(), sorted([self.env.web_sg, self.env.app_sg]))
+        self.assertEqual(self.env.messages(wait=1), [])
+
+    def test_unknown_instance_fails_with_aws_error_code(self):
+        self.send(localaws.guardduty_finding("i-0123456789abcdef0", severity=9.0))
+        inc = self.riposte.wait_incident("i-0123456789abcdef0")
+        self.assertEqual(inc["status"], "failed")
+        iso = [e for e in inc["timeline"] if e["kind"] == "action" and e["action"] == "aws.ec2.isolateInstance"]
+        self.assertEqual(iso[0]["status"], "failed")
+        self.assertEqual(iso[0]["error"], "InvalidInstanceID.NotFound")
+        ex = self.riposte.get("/v1/executions/" + inc["executions"][0]["executionId"]).json()
+        failed = [e for e in ex["events"] if e["type"] == "TaskFailed"]
+        self.assertEqual(failed[0]["taskFailedEventDetails"]["error"], "InvalidInstanceID.NotFound")
+        # The team is still told.
+        self.assertEqual(len(self.env.messages()), 1)
+
+    def test_bad_input_is_rejected_and_nothing_stored(self):
+        cases = [
+            ("{not json", 400, "InvalidJson"),
+            (json.dumps({"source": "aws.guardduty", "detail-type": "GuardDuty Finding"}), 400, "detail"),
+            ("42", 400, "InvalidInput"),
+            ("[" * 500 + "]" * 500, 400, "nesting"),
+            (json.dumps({"source": "x", "detail-type": "y", "detail": {"blob": "a" * 300000}}), 413, "256 KB"),
+            ("x" * (4 * 1024 * 1024), 413, "TooLarge"),
+        ]
+        for body, status, needle in cases:
+            r = self.riposte.post("/v1/events", body)
+            self.assertEqual(r.status_code, status, (body[:40], r.text))
+            self.assertIn(needle, r.text)
+        # The server keeps serving, and nothing was stored.
+        self.assertEqual(self.riposte.get("/healthz").status_code, 200)
+        self.assertEqual(self.riposte.incidents(), [])
+        # A batch with one bad item is rejected whole.
+        good = localaws.guardduty_event(localaws.guardduty_finding(self.env.instance_id, severity=2.0))
+        r = self.riposte.post("/v1/events", [good, {"source": "x"}])
+        self.assertEqual(r.status_code, 400)
+        self.assertIn("event[1]", r.text)
+        time.sleep(0.3)
+        self.assertEqual(self.riposte.incidents(), [])
+
+    def test_putevents_endpoint_with_the_aws_cli(self):
+        finding = localaws.guardduty_finding(self.env.instance_id, severity=2.0)
+        entries = [{"Source": "aws.guardduty", "DetailType": "GuardDuty Finding", "Detail": json.dumps(finding)},
+                   {"Source": "aws.guardduty", "DetailType": "GuardDuty Finding", "Detail": "{broken"}]
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1")
+        env.pop("AWS_ENDPOINT_URL", None)
+        out = subprocess.run(["aws", "events", "put-events", "--endpoint-url", self.riposte.url,
+                              "--entries", json.dumps(entries), "--output", "json"],
+                             env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        resp = json.loads(out.stdout)
+        self.assertEqual(resp["FailedEntryCount"], 1)
+        self.assertIn("EventId", resp["Entries"][0])
+        self.assertEqual(resp["Entries"][1]["ErrorCode"], "MalformedDetail")
+        inc = self.riposte.wait_incident(self.env.instance_id)
+        self.assertEqual(inc["status"], "recorded")
+        # TestEventPattern through the CLI too.
+        out = subprocess.run(["aws", "events", "test-event-pattern", "--endpoint-url", self.riposte.url,
+                              "--event-pattern", json.dumps({"source": ["aws.guardduty"], "detail": {"severity": [{"numeric": [">=", 7]}]}}),
+                              "--event", json.dumps(localaws.guardduty_event(localaws.guardduty_finding("i-1", severity=8))),
+                              "--output", "json"], env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(json.loads(out.stdout)["Result"], True)
+
+    def test_events_survive_a_restart(self):
+        # kill -9 right after the event is accepted: on restart it is processed.
+        self.riposte.stop()
+        self.riposte.env["RIPOSTE_DRY_RUN"] = "false"
+        self.riposte.start()
+        self.send(localaws.guardduty_finding(self.env.instance_id, severity=2.0))
+        self.riposte.proc.kill()
+        self.riposte.proc.wait()
+        self.riposte.log.close()
+        self.riposte.start()
+        inc = self.riposte.wait_incident(self.env.instance_id)
+        self.assertEqual(inc["status"], "recorded")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
