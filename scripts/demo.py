@@ -23,6 +23,17 @@ def show(value, limit=140):
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
+def changes(before, after):
+    """The fields an action changed, as (name, (before, after)) pairs."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return [("result", (before, after))] if after is not None else []
+    out = []
+    for k in list(before) + [k for k in after if k not in before]:
+        if before.get(k) != after.get(k):
+            out.append((k, (before.get(k, "—"), after.get(k, "—"))))
+    return out
+
+
 def main() -> int:
     binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/bin/riposte")
     print("riposte demo — a GuardDuty finding contained end to end\n")
@@ -63,8 +74,8 @@ def main() -> int:
                         f"{e.get('durationMs', 0)} ms — {e.get('summary', '')}")
             print(line)
             if e["kind"] == "action" and e["status"] != "failed":
-                print(f"{'':22}before: {show(e.get('before'))}")
-                print(f"{'':22}after:  {show(e.get('after'))}")
+                for k, (b, a) in changes(e.get("before"), e.get("after")):
+                    print(f"{'':22}{k}: {show(b, 60)} → {show(a, 60)}")
             if e.get("error"):
                 print(f"{'':22}error:  {e['error']}: {e.get('message', e.get('cause', ''))}")
 

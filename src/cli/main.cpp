@@ -1,6 +1,9 @@
 // riposte: automated security incident response.
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
+#include "cli/asl_commands.h"
 #include "cli/pattern_commands.h"
 #include "cli/serve_command.h"
 #include "core/log.h"
@@ -11,8 +14,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   riposte::cli::addServeCommands(app);
   riposte::cli::addPatternCommands(app);
+  riposte::cli::addAslCommands(app);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    // Subcommands report their own failures; a message here is the reason.
+    std::string what = e.what();
+    if (!what.empty() && what != "Runtime error") std::cerr << "riposte: " << what << "\n";
+    return e.get_exit_code();
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

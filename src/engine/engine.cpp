@@ -7,6 +7,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "engine/action_runner.h"
 #include "engine/incident.h"
 
 namespace riposte::engine {
@@ -27,120 +28,11 @@ std::string hostWorkerId() {
   return std::string(host) + "-" + std::to_string(getpid());
 }
 
-const char* statusName(asl::Status s) {
-  switch (s) {
-    case asl::Status::Running: return "RUNNING";
-    case asl::Status::Succeeded: return "SUCCEEDED";
-    case asl::Status::Failed: return "FAILED";
-    case asl::Status::TimedOut: return "TIMED_OUT";
-    case asl::Status::Aborted: return "ABORTED";
-  }
-  return "RUNNING";
-}
-
 json::value parsedOr(const std::string& text, json::value def = nullptr) {
   if (text.empty()) return def;
   auto v = parseJson(text, 512);
   return v ? *v : json::value(text);
 }
-
-// Runs Task states by calling built-in actions, recording each call before and after.
-class ActionRunner final : public asl::TaskRunner {
- public:
-  ActionRunner(const actions::Registry& registry, store::Store& store, aws::Client* aws,
-               const Clock& clock, Metrics& metrics, const store::ExecutionRecord& exec,
-               const store::IncidentRecord& incident, std::string protected_tag)
-      : registry_(registry),
-        store_(store),
-        aws_(aws),
-        clock_(clock),
-        metrics_(metrics),
-        exec_(exec),
-        incident_(incident),
-        protected_tag_(std::move(protected_tag)) {}
-
-  asl::TaskResult run(const asl::TaskRequest& req) override {
-    asl::TaskResult out;
-    const actions::Action* action = registry_.find(req.resource);
-    if (!action) {
-      out.ok = false;
-      out.error = "States.TaskFailed";
-      out.cause = "unknown Task resource '" + req.resource + "'";
-      return out;
-    }
-    store::ActionRecord rec;
-    rec.id = newId("act");
-    rec.incident_id = exec_.incident_id;
-    rec.execution_id = exec_.id;
-    rec.state_name = req.state_name;
-    rec.action = std::string(action->name());
-    rec.status = "running";
-    rec.input = json::serialize(req.parameters);
-    rec.started_ms = clock_.nowMillis();
-    if (auto r = store_.insertAction(rec); !r) {
-      // Fail closed: an action we cannot record is an action we do not take.
-      out.ok = false;
-      out.error = "States.TaskFailed";
-      out.cause = "cannot record the action before running it: " + r.error().str();
-      return out;
-    }
-    actions::ActionContext ctx;
-    ctx.incident_id = exec_.incident_id;
-    ctx.execution_id = exec_.id;
-    ctx.state_name = req.state_name;
-    ctx.account = incident_.account;
-    ctx.region = incident_.region;
-    ctx.dry_run = exec_.dry_run;
-    ctx.aws = aws_;
-    ctx.clock = &clock_;
-    ctx.protection_tag = protected_tag_;
-    Result<actions::ActionOutcome> r = fail("NoCredentials", "no AWS credentials configured");
-    if (aws_ || !rec.action.starts_with("aws.")) r = action->run(req.parameters, ctx);
-    rec.ended_ms = clock_.nowMillis();
-    double secs = static_cast<double>(rec.ended_ms - rec.started_ms) / 1000.0;
-    metrics_.observe("riposte_action_duration_seconds", {{"action", rec.action}}, secs);
-    if (r) {
-      rec.status = exec_.dry_run ? "dry_run" : (r->changed ? "succeeded" : "unchanged");
-      rec.before = json::serialize(r->before);
-      rec.after = json::serialize(r->after);
-      rec.output = json::serialize(r->output);
-      rec.summary = r->summary;
-      rec.changed = r->changed;
-      out.ok = true;
-      out.output = r->output;
-      metrics_.inc("riposte_actions_total", {{"action", rec.action}, {"status", rec.status}});
-    } else {
-      rec.status = "failed";
-      rec.error_code = r.error().code;
-      rec.error_message = r.error().message;
-      rec.summary = "failed: " + r.error().str();
-      out.ok = false;
-      out.error = r.error().code.empty() ? "States.TaskFailed" : r.error().code;
-      out.cause = r.error().message;
-      metrics_.inc("riposte_actions_total", {{"action", rec.action}, {"status", "failed"}});
-      metrics_.inc("riposte_aws_errors_total", {{"code", out.error}});
-      logWarn("action failed", {{"incident", exec_.incident_id},
-                                {"execution", exec_.id},
-                                {"action", rec.action},
-                                {"error", r.error().str()}});
-    }
-    if (auto u = store_.updateAction(rec); !u) {
-      logError("cannot record action result",
-               {{"action", rec.id}, {"error", u.error().str()}});
-    }
-    return out;
-  }
-
- private:
-  const actions::Registry& registry_;
-  store::Store& store_;
-  aws::Client* aws_;
-  const Clock& clock_;
-  Metrics& metrics_;
-  const store::ExecutionRecord& exec_;
-  const store::IncidentRecord& incident_;
-  std::string protected_tag_;
-};
 
 }  // namespace
 
@@ -399,8 +291,19 @@ Result<void> Engine::runExecution(store::ExecutionRecord rec) {
     if (!restored) return fail_execution(restored.error());
     exec.emplace(std::move(*restored));
   }
-  ActionRunner runner(registry_, *store_, aws_.get(), clock_, metrics_, rec, incident,
-                      current()->config.safety.protected_tag_key);
+  ActionRunnerContext rctx;
+  rctx.registry = &registry_;
+  rctx.store = store_.get();
+  rctx.aws = aws_.get();
+  rctx.clock = &clock_;
+  rctx.metrics = &metrics_;
+  rctx.incident_id = rec.incident_id;
+  rctx.execution_id = rec.id;
+  rctx.account = incident.account;
+  rctx.region = incident.region;
+  rctx.dry_run = rec.dry_run;
+  rctx.protected_tag = current()->config.safety.protected_tag_key;
+  ActionRunner runner(rctx);
   std::vector<asl::HistoryEvent> events;
   while (running_ || !options_.background) {
     events.clear();
@@ -417,7 +320,7 @@ Result<void> Engine::runExecution(store::ExecutionRecord rec) {
       hist.push_back(std::move(h));
     }
     rec.snapshot = json::serialize(exec->snapshot());
-    rec.status = statusName(exec->status());
+    rec.status = asl::statusName(exec->status());
     rec.wake_ms = exec->wakeAtMs();
     int64_t now = clock_.nowMillis();
     rec.lease_until_ms = now + options_.lease_ms;
@@ -518,21 +421,15 @@ bool Engine::waitIdle(int64_t timeout_ms) {
   int64_t deadline = clock_.nowMillis() + timeout_ms;
   for (;;) {
     auto pending = store_->pendingEvents(1);
-    bool busy = !pending || !pending->empty();
-    if (!busy) {
-      auto execs = store_->executionCounts();
-      auto wake = store_->nextWake();
-      bool running_due = false;
-      if (wake && *wake && **wake <= clock_.nowMillis()) running_due = true;
-      (void)execs;
-      busy = running_due;
-    }
+    auto wake = store_->nextWake();
+    bool busy = !pending || !pending->empty() || !wake ||
+                (*wake && **wake <= clock_.nowMillis());
     if (!busy) return true;
     if (clock_.nowMillis() > deadline) return false;
-    if (!options_.background) {
-      drain();
-    } else {
+    if (options_.background) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } else if (auto r = drain(); !r) {
+      return false;
     }
   }
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "actions/action.h"
+#include "actions/registry.h"
 #include "asl/asl.h"
 #include "aws/client.h"
 #include "core/clock.h"
@@ -44,6 +45,9 @@ class Engine {
   // resumes whatever the store holds (pending events, running executions).
   Result<void> start();
   void stop();
+
+  // Replaces the built-in actions (tests use fakes). Call before start().
+  void setRegistry(actions::Registry registry) { registry_ = std::move(registry); }
 
   // Stores events durably (one transaction) and wakes the worker. Per event: true if stored,
   // false if an event with the same id was already accepted (nothing changes).

@@ -5,6 +5,12 @@
 // Thread-safety: every method may be called from any thread; implementations serialise
 // internally where their backend needs it. Every method is atomic: either all of its
 // writes are durable when it returns success, or none is.
+//
+// Error codes: "InvalidArgument" (empty id, unknown event status, negative limit),
+// "NotFound" (no such row, or a reference to a missing incident/execution), "Conflict" (an id
+// already used), "LeaseLost" (recordStep), "StoreBusy" (another process held the database
+// past the busy timeout), "StoreUnavailable" (PostgreSQL unreachable), "StoreError" (anything
+// else from the backend), "InvalidStoreUrl" (openStore).
 
 #include <cstdint>
 #include <memory>
@@ -25,10 +31,10 @@ struct EventRecord {
   std::string detail_type;  // "GuardDuty Finding"
   std::string account;
   std::string region;
-  std::string body;            // the full event JSON
-  std::string channel;         // "http", "putevents", "sqs", "file"
-  std::string status = "pending";  // pending | processed | failed
-  std::string error;           // why processing failed (status == failed)
+  std::string body;                        // the full event JSON
+  std::string channel;                     // "http", "putevents", "sqs", "file"
+  std::string status = "pending";          // pending | processed | failed
+  std::string error;                       // why processing failed (status == failed)
   std::vector<std::string> matched_rules;  // names of the rules it matched (after processing)
 };
 
@@ -41,7 +47,7 @@ struct IncidentRecord {
   std::string resource_type;  // "Instance", "AccessKey", …
   std::string resource_id;    // "i-0abc…", "AKIA…"
   std::string finding_id;
-  std::string finding_type;   // "UnauthorizedAccess:EC2/SSHBruteForce"
+  std::string finding_type;  // "UnauthorizedAccess:EC2/SSHBruteForce"
   double severity = 0;
   std::string title;
   std::string rule;      // the rule that opened it
@@ -81,7 +87,7 @@ struct HistoryRecord {
   int64_t seq = 0;  // 1, 2, 3, … per execution (the event "id")
   int64_t previous_seq = 0;
   int64_t timestamp_ms = 0;
-  std::string type;  // "TaskStateEntered", "TaskScheduled", "TaskSucceeded", …
+  std::string type;     // "TaskStateEntered", "TaskScheduled", "TaskSucceeded", …
   std::string details;  // JSON object
 };
 
@@ -129,7 +135,11 @@ class Store {
 
   // --- incidents ---
   // Finds the incident with rec.dedup_key; creates it from `rec` if there is none (then
-  // `created` is true). Either way increments event_count and updates updated_ms.
+  // `created` is true; an empty rec.id gets a generated "inc-…" id). Either way attaches
+  // `event_id`, increments event_count, sets updated_ms to max(updated_ms, rec.updated_ms or
+  // rec.created_ms) and severity to the max seen. Attaching an event already attached changes
+  // nothing (re-processing an event after a crash does not count it twice); an empty
+  // event_id always counts. Concurrent calls with one dedup_key create exactly one incident.
   struct Upserted {
     IncidentRecord incident;
     bool created = false;
@@ -153,6 +163,10 @@ class Store {
   // Persists one interpreter step atomically: the execution's new status/snapshot/wake time
   // and the history events the step produced. Fails with code "LeaseLost" if
   // rec.lease_owner no longer holds the lease.
+  // Writes status, output, error, cause, snapshot, wake_ms, ended_ms and lease_until_ms (so a
+  // step can extend its lease, or release it with 0); never the owner, input or definition.
+  // An execution created with lease_owner "" is recorded with lease_owner "" until claimed:
+  // create it with your own lease when you run it at once, so no other worker claims it.
   virtual Result<void> recordStep(const ExecutionRecord& rec,
                                   const std::vector<HistoryRecord>& events) = 0;
   virtual Result<std::vector<HistoryRecord>> history(const std::string& execution_id) = 0;
@@ -174,7 +188,8 @@ class Store {
 };
 
 // Opens a store from a URL: "sqlite:///abs/path.db", "sqlite://relative.db", "sqlite::memory:",
-// or "postgresql://user:pass@host:port/db". Runs migrate().
+// or "postgresql://user:pass@host:port/db" (also "postgres://", with libpq's query
+// parameters). Creates a SQLite file's parent directory. Runs migrate().
 Result<std::unique_ptr<Store>> openStore(const std::string& url);
 
 }  // namespace riposte::store

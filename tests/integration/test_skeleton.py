@@ -14,7 +14,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
 import localaws  # noqa: E402
 
-BINARY = os.environ.get("RIPOSTE_BIN", os.path.join(ROOT, "build/bin/riposte"))
+# The binary comes as the first argument (ctest passes it) or RIPOSTE_BIN.
+if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):
+    BINARY = os.path.abspath(sys.argv.pop(1))
+else:
+    BINARY = os.environ.get("RIPOSTE_BIN", os.path.join(ROOT, "build/bin/riposte"))
 MOTO = None
 
 

@@ -1,0 +1,55 @@
+#pragma once
+// A response action: a named, documented, idempotent unit that changes (or reports on) a
+// customer's cloud, reachable from playbooks as Task Resource "riposte:<name>".
+//
+//   const Action* a = Registry::builtins().find("riposte:aws.ec2.isolateInstance");
+//   ActionContext ctx{.incident_id = "inc-1", .region = "us-east-1", .aws = &client};
+//   Result<ActionOutcome> r = a->run(json::parse(R"({"instanceId":"i-0abc"})"), ctx);
+//   // r->before holds what undoing it needs; r->changed is false on an idempotent repeat.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aws/client.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "core/result.h"
+
+namespace riposte::actions {
+
+struct ActionContext {
+  std::string incident_id, execution_id, state_name;
+  std::string account, region;  // from the finding (region decides the endpoint/signing region)
+  bool dry_run = false;         // plan and record, change nothing
+  aws::Client* aws = nullptr;
+  const Clock* clock = nullptr;  // null → SystemClock
+  // Resources carrying this tag with value "true" are never modified (ResourceProtected).
+  std::string protection_tag = "riposte:protected";
+};
+
+struct ActionOutcome {
+  json::value output;         // the Task's result (goes to the playbook via ResultPath)
+  json::value before, after;  // what it found / what it left (enough to undo it)
+  bool changed = false;       // false: it was already in the wanted state (idempotent repeat)
+  std::string summary;        // one line: "moved i-… from [sg-a, sg-b] to sg-q (quarantine)"
+};
+
+// Error codes actions return besides AWS's own codes ("InvalidInstanceID.NotFound", …):
+inline constexpr const char* kInvalidInput = "InvalidInput";              // bad action input
+inline constexpr const char* kResourceProtected = "ResourceProtected";    // protection tag set
+inline constexpr const char* kVerificationFailed = "VerificationFailed";  // read-back mismatch
+inline constexpr const char* kNotConfigured = "NotConfigured";  // no AWS client in the context
+
+// Implementations are stateless and thread-safe: run() may be called concurrently.
+class Action {
+ public:
+  virtual ~Action() = default;
+  virtual std::string_view name() const = 0;                 // "aws.ec2.isolateInstance"
+  virtual std::string_view description() const = 0;          // one paragraph, for the runbook
+  virtual std::vector<std::string> permissions() const = 0;  // IAM actions it needs
+  // AWS errors → Error{code = AWS error code, message}; bad input → Error{"InvalidInput", …}.
+  virtual Result<ActionOutcome> run(const json::value& input, ActionContext& ctx) const = 0;
+};
+
+}  // namespace riposte::actions

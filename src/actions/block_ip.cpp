@@ -1,0 +1,357 @@
+// aws.ec2.blockIp: an ingress deny entry for one address in the network ACL of a subnet, with
+// a free rule number below every allow entry so that it takes effect.
+#include <optional>
+#include <set>
+
+#include "actions/registry.h"
+#include "actions/util.h"
+#include "core/log.h"
+
+namespace riposte::actions {
+namespace {
+
+constexpr int kMaxRuleNumber = 32766;  // 32767 is the implicit deny-all
+
+struct Entry {
+  int rule_number = 0;
+  std::string action, protocol, cidr;
+  bool egress = false;
+};
+
+std::vector<Entry> entriesOf(const json::value& acl) {
+  std::vector<Entry> out;
+  for (const auto& e : arrayAt(acl, "entrySet")) {
+    Entry x;
+    try {
+      x.rule_number = std::stoi(str(e, "ruleNumber"));
+    } catch (...) {
+      continue;
+    }
+    x.action = str(e, "ruleAction");
+    x.protocol = str(e, "protocol");
+    x.egress = str(e, "egress") == "true";
+    x.cidr = str(e, "cidrBlock");
+    if (x.cidr.empty()) x.cidr = str(e, "ipv6CidrBlock");
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+json::array entriesJson(const std::vector<Entry>& entries) {
+  json::array a;
+  for (const auto& e : entries) {
+    a.push_back(json::object{{"ruleNumber", e.rule_number},
+                             {"ruleAction", e.action},
+                             {"protocol", e.protocol},
+                             {"egress", e.egress},
+                             {"cidr", e.cidr}});
+  }
+  return a;
+}
+
+Result<json::value> naclOfSubnet(const ActionContext& ctx, const std::string& subnet) {
+  auto r = ec2Call(ctx, "DescribeNetworkAcls",
+                   {{"Filter.1.Name", "association.subnet-id"}, {"Filter.1.Value.1", subnet}});
+  if (!r) return fail(r.error());
+  const auto& acls = arrayAt(*r, "networkAclSet");
+  if (acls.empty()) {
+    return fail("InvalidSubnetID.NotFound", "no network ACL is associated with subnet " + subnet);
+  }
+  return acls[0];
+}
+
+// Lowest rule number of an ingress allow entry (32767 when there is none).
+int lowestAllow(const std::vector<Entry>& entries) {
+  int low = kMaxRuleNumber + 1;
+  for (const auto& e : entries) {
+    if (!e.egress && e.action == "allow") low = std::min(low, e.rule_number);
+  }
+  return low;
+}
+
+const Entry* effectiveDeny(const std::vector<Entry>& entries, const std::string& cidr) {
+  const int low = lowestAllow(entries);
+  for (const auto& e : entries) {
+    if (!e.egress && e.action == "deny" && e.cidr == cidr && e.rule_number < low &&
+        e.protocol == "-1") {
+      return &e;
+    }
+  }
+  return nullptr;
+}
+
+class BlockIp final : public BuiltinAction {
+ public:
+  std::string_view name() const override { return "aws.ec2.blockIp"; }
+  std::string_view description() const override {
+    return "Blocks one IP address (IPv4 /32 or IPv6 /128) from entering a subnet: adds an "
+           "ingress deny entry for all protocols to the network ACL associated with the "
+           "instance's subnet (or the given subnet), with the lowest free rule number below "
+           "every allow entry so that it takes effect; a rule number taken concurrently is "
+           "skipped. Undone by aws.ec2.unblockIp, which deletes the recorded entry.";
+  }
+  std::vector<std::string> permissions() const override {
+    return {"ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:CreateNetworkAclEntry"};
+  }
+
+  Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
+    auto ip = requireString(input, "ip");
+    if (!ip) return fail(ip.error());
+    bool ipv6 = false;
+    auto cidr = normalizeCidr(*ip, ipv6);
+    if (!cidr) return fail(cidr.error());
+    auto subnet = optionalString(input, "subnetId");
+    if (!subnet) return fail(subnet.error());
+    auto instance_id = optionalString(input, "instanceId");
+    if (!instance_id) return fail(instance_id.error());
+    if (subnet->empty() && instance_id->empty()) {
+      return fail(kInvalidInput, "input needs \"instanceId\" or \"subnetId\"");
+    }
+    if (auto c = clientOf(ctx); !c) return fail(c.error());
+
+    std::string subnet_id = *subnet;
+    if (subnet_id.empty()) {
+      auto inst = describeInstance(ctx, *instance_id);
+      if (!inst) return fail(inst.error());
+      if (auto p = checkNotProtected(ctx, tagsOf(*inst), *instance_id); !p) return fail(p.error());
+      subnet_id = str(*inst, "subnetId");
+      if (subnet_id.empty()) return fail(kInvalidInput, *instance_id + " has no subnet");
+    }
+
+    auto acl = naclOfSubnet(ctx, subnet_id);
+    if (!acl) return fail(acl.error());
+    const std::string acl_id = str(*acl, "networkAclId");
+    if (auto p = checkNotProtected(ctx, tagsOf(*acl), acl_id); !p) return fail(p.error());
+    std::vector<Entry> entries = entriesOf(*acl);
+    std::vector<Entry> ingress;
+    for (const auto& e : entries)
+      if (!e.egress) ingress.push_back(e);
+
+    ActionOutcome out;
+    out.before = json::object{
+        {"networkAclId", acl_id}, {"subnetId", subnet_id}, {"entries", entriesJson(ingress)}};
+    if (const Entry* d = effectiveDeny(entries, *cidr)) {
+      out.changed = false;
+      out.after = json::object{{"networkAclId", acl_id},
+                               {"ruleNumber", d->rule_number},
+                               {"cidr", *cidr},
+                               {"egress", false}};
+      out.output = json::object{{"networkAclId", acl_id},
+                                {"subnetId", subnet_id},
+                                {"ruleNumber", d->rule_number},
+                                {"cidr", *cidr},
+                                {"changed", false}};
+      out.summary = *cidr + " is already denied by rule " + std::to_string(d->rule_number) +
+                    " of " + acl_id + ": nothing changed";
+      return out;
+    }
+
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      std::set<int> used;
+      for (const auto& e : entries)
+        if (!e.egress) used.insert(e.rule_number);
+      const int low = lowestAllow(entries);
+      int rule = 0;
+      for (int n = 1; n < low; ++n) {
+        if (!used.count(n)) {
+          rule = n;
+          break;
+        }
+      }
+      if (rule == 0) {
+        return fail("NetworkAclFull", "no free rule number below the first allow entry (" +
+                                          std::to_string(low) + ") in " + acl_id);
+      }
+      if (ctx.dry_run) {
+        out.changed = false;
+        out.after = out.before;
+        out.output = json::object{{"networkAclId", acl_id},
+                                  {"subnetId", subnet_id},
+                                  {"ruleNumber", rule},
+                                  {"cidr", *cidr},
+                                  {"dryRun", true}};
+        out.summary = "dry run: would deny " + *cidr + " inbound at rule " + std::to_string(rule) +
+                      " of " + acl_id;
+        return out;
+      }
+      aws::Pairs p{{"NetworkAclId", acl_id},
+                   {"RuleNumber", std::to_string(rule)},
+                   {"Protocol", "-1"},
+                   {"RuleAction", "deny"},
+                   {"Egress", "false"}};
+      p.emplace_back(ipv6 ? "Ipv6CidrBlock" : "CidrBlock", *cidr);
+      auto created = ec2Call(ctx, "CreateNetworkAclEntry", std::move(p));
+      if (!created) {
+        if (created.error().code != "NetworkAclEntryAlreadyExists") return fail(created.error());
+        // Taken concurrently: re-read and pick again.
+        auto again = naclOfSubnet(ctx, subnet_id);
+        if (!again) return fail(again.error());
+        entries = entriesOf(*again);
+        bool found_taken = false;
+        for (const auto& e : entries) found_taken |= (!e.egress && e.rule_number == rule);
+        if (!found_taken) entries.push_back(Entry{rule, "unknown", "-1", "", false});
+        if (const Entry* d = effectiveDeny(entries, *cidr)) {  // a concurrent run blocked it
+          out.changed = false;
+          out.after = json::object{{"networkAclId", acl_id},
+                                   {"ruleNumber", d->rule_number},
+                                   {"cidr", *cidr},
+                                   {"egress", false}};
+          out.output = json::object{{"networkAclId", acl_id},
+                                    {"subnetId", subnet_id},
+                                    {"ruleNumber", d->rule_number},
+                                    {"cidr", *cidr},
+                                    {"changed", false}};
+          out.summary = *cidr + " was denied concurrently by rule " +
+                        std::to_string(d->rule_number) + " of " + acl_id + ": nothing changed";
+          return out;
+        }
+        continue;
+      }
+      // Verify with a read.
+      auto now = naclOfSubnet(ctx, subnet_id);
+      if (!now) return fail(now.error());
+      const std::vector<Entry> now_entries = entriesOf(*now);
+      if (!effectiveDeny(now_entries, *cidr)) {
+        return fail(kVerificationFailed, "after CreateNetworkAclEntry, " + acl_id +
+                                             " has no effective deny entry for " + *cidr);
+      }
+      out.changed = true;
+      out.after = json::object{
+          {"networkAclId", acl_id}, {"ruleNumber", rule}, {"cidr", *cidr}, {"egress", false}};
+      out.output = json::object{{"networkAclId", acl_id},
+                                {"subnetId", subnet_id},
+                                {"ruleNumber", rule},
+                                {"cidr", *cidr},
+                                {"changed", true}};
+      out.summary = "denied " + *cidr + " inbound at rule " + std::to_string(rule) + " of " +
+                    acl_id + " (subnet " + subnet_id + ")";
+      logInfo("ip blocked", {{"cidr", *cidr}, {"nacl", acl_id}, {"incident", ctx.incident_id}});
+      return out;
+    }
+    return fail("NetworkAclEntryAlreadyExists",
+                "could not find a free rule number in " + acl_id + " after 8 attempts");
+  }
+};
+
+Result<json::value> naclById(const ActionContext& ctx, const std::string& acl_id) {
+  auto r = ec2Call(ctx, "DescribeNetworkAcls", {{"NetworkAclId.1", acl_id}});
+  if (!r) return fail(r.error());
+  const auto& acls = arrayAt(*r, "networkAclSet");
+  if (acls.empty()) {
+    return fail("InvalidNetworkAclID.NotFound", "The network ACL '" + acl_id + "' does not exist");
+  }
+  return acls[0];
+}
+
+class UnblockIp final : public BuiltinAction {
+ public:
+  std::string_view name() const override { return "aws.ec2.unblockIp"; }
+  std::string_view description() const override {
+    return "Removes the ingress deny entry aws.ec2.blockIp added for an address (the undo of "
+           "blockIp). Takes the network ACL and rule number blockIp recorded, or the instance / "
+           "subnet and the address; deletes only deny entries for exactly that address, never "
+           "another entry.";
+  }
+  std::vector<std::string> permissions() const override {
+    return {"ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:DeleteNetworkAclEntry"};
+  }
+
+ protected:
+  Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
+    auto ip = optionalString(input, "ip");
+    if (!ip) return fail(ip.error());
+    auto cidr_in = optionalString(input, "cidr", *ip);
+    if (!cidr_in) return fail(cidr_in.error());
+    if (cidr_in->empty()) return fail(kInvalidInput, "input needs \"ip\" or \"cidr\"");
+    bool ipv6 = false;
+    auto cidr = normalizeCidr(*cidr_in, ipv6);
+    if (!cidr) return fail(cidr.error());
+    auto acl_id_in = optionalString(input, "networkAclId");
+    if (!acl_id_in) return fail(acl_id_in.error());
+    auto subnet = optionalString(input, "subnetId");
+    if (!subnet) return fail(subnet.error());
+    auto instance_id = optionalString(input, "instanceId");
+    if (!instance_id) return fail(instance_id.error());
+    std::optional<int> rule_number;
+    if (const json::value* rn = input.as_object().if_contains("ruleNumber")) {
+      auto n = asNumber(*rn);
+      if (!n) return fail(kInvalidInput, "ruleNumber must be a number");
+      rule_number = static_cast<int>(*n);
+    }
+    if (auto c = clientOf(ctx); !c) return fail(c.error());
+
+    Result<json::value> acl = fail("", "");
+    if (!acl_id_in->empty()) {
+      acl = naclById(ctx, *acl_id_in);
+    } else {
+      std::string subnet_id = *subnet;
+      if (subnet_id.empty()) {
+        if (instance_id->empty()) {
+          return fail(kInvalidInput, "input needs \"networkAclId\", \"subnetId\" or \"instanceId\"");
+        }
+        auto inst = describeInstance(ctx, *instance_id);
+        if (!inst) return fail(inst.error());
+        subnet_id = str(*inst, "subnetId");
+      }
+      acl = naclOfSubnet(ctx, subnet_id);
+    }
+    if (!acl) return fail(acl.error());
+    const std::string acl_id = str(*acl, "networkAclId");
+    std::vector<Entry> entries = entriesOf(*acl);
+    std::vector<int> to_delete;
+    for (const auto& e : entries) {
+      if (!e.egress && e.action == "deny" && e.cidr == *cidr && e.rule_number < 32767 &&
+          (!rule_number || *rule_number == e.rule_number)) {
+        to_delete.push_back(e.rule_number);
+      }
+    }
+    ActionOutcome out;
+    json::array removed;
+    for (int n : to_delete) removed.emplace_back(n);
+    out.before = json::object{{"networkAclId", acl_id}, {"entries", entriesJson(entries)}};
+    if (to_delete.empty()) {
+      out.changed = false;
+      out.after = out.before;
+      out.output = json::object{{"networkAclId", acl_id}, {"cidr", *cidr}, {"changed", false}};
+      out.summary = "no deny entry for " + *cidr + " in " + acl_id + ": nothing changed";
+      return out;
+    }
+    if (ctx.dry_run) {
+      out.changed = false;
+      out.after = out.before;
+      out.output = json::object{{"networkAclId", acl_id}, {"cidr", *cidr},
+                                {"ruleNumbers", removed}, {"dryRun", true}};
+      out.summary = "dry run: would remove the deny entry for " + *cidr + " from " + acl_id;
+      return out;
+    }
+    for (int n : to_delete) {
+      auto r = ec2Call(ctx, "DeleteNetworkAclEntry", {{"NetworkAclId", acl_id},
+                                                     {"RuleNumber", std::to_string(n)},
+                                                     {"Egress", "false"}});
+      if (!r) return fail(r.error());
+    }
+    auto now = naclById(ctx, acl_id);
+    if (!now) return fail(now.error());
+    for (const auto& e : entriesOf(*now)) {
+      for (int n : to_delete) {
+        if (!e.egress && e.rule_number == n) {
+          return fail(kVerificationFailed, "rule " + std::to_string(n) + " is still in " + acl_id);
+        }
+      }
+    }
+    out.changed = true;
+    out.after = json::object{{"networkAclId", acl_id}, {"entries", entriesJson(entriesOf(*now))}};
+    out.output = json::object{{"networkAclId", acl_id}, {"cidr", *cidr}, {"ruleNumbers", removed},
+                              {"changed", true}};
+    out.summary = "removed the deny entry for " + *cidr + " (rule " +
+                  std::to_string(to_delete.front()) + ") from " + acl_id;
+    return out;
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const Action> makeBlockIp() { return std::make_shared<BlockIp>(); }
+std::shared_ptr<const Action> makeUnblockIp() { return std::make_shared<UnblockIp>(); }
+
+}  // namespace riposte::actions

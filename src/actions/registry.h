@@ -1,0 +1,44 @@
+#pragma once
+// Maps Task Resource strings ("riposte:aws.ec2.isolateInstance") to actions.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actions/action.h"
+
+namespace riposte::actions {
+
+class Registry {
+ public:
+  // Every built-in action. Cheap to call (a new registry of stateless actions).
+  static Registry builtins();
+
+  // Adds an action; error "DuplicateAction" if its name is taken.
+  Result<void> add(std::shared_ptr<const Action> action);
+  // Accepts "riposte:aws.ec2.isolateInstance" or "aws.ec2.isolateInstance"; nullptr if unknown.
+  const Action* find(std::string_view resource) const;
+  // Sorted names.
+  std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, std::shared_ptr<const Action>, std::less<>> actions_;
+};
+
+// Built-in action factories (also used by tests).
+std::shared_ptr<const Action> makeIsolateInstance();
+std::shared_ptr<const Action> makeBlockIp();
+std::shared_ptr<const Action> makeSnsPublish();
+std::shared_ptr<const Action> makeSecurityHubImportFindings();
+std::shared_ptr<const Action> makeReleaseInstance();
+std::shared_ptr<const Action> makeUnblockIp();
+std::shared_ptr<const Action> makeSnapshotVolumes();
+std::shared_ptr<const Action> makeTagResource();
+std::shared_ptr<const Action> makeDisableAccessKey();
+std::shared_ptr<const Action> makeEnableAccessKey();
+std::shared_ptr<const Action> makeRevokeSessions();
+std::shared_ptr<const Action> makeRestoreSessions();
+
+}  // namespace riposte::actions

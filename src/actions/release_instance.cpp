@@ -1,0 +1,162 @@
+// aws.ec2.releaseInstance: the undo of aws.ec2.isolateInstance.
+#include <set>
+
+#include "actions/registry.h"
+#include "actions/util.h"
+#include "core/log.h"
+
+namespace riposte::actions {
+namespace {
+
+const char* kQuarantineTags[] = {"riposte:status", "riposte:incident", "riposte:quarantine-group",
+                                 "riposte:previous-groups"};
+
+std::vector<std::string> stringsOf(const json::value& v) {
+  std::vector<std::string> out;
+  if (!v.is_array()) return out;
+  for (const auto& x : v.as_array()) {
+    if (x.is_string()) out.emplace_back(x.as_string());
+    if (x.is_object()) out.push_back(str(x, "groupId"));
+  }
+  return out;
+}
+
+std::vector<std::string> splitComma(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+class ReleaseInstance final : public BuiltinAction {
+ public:
+  std::string_view name() const override { return "aws.ec2.releaseInstance"; }
+  std::string_view description() const override {
+    return "Releases an instance from quarantine (the undo of aws.ec2.isolateInstance): puts "
+           "back the security groups recorded for each network interface (from the isolation's "
+           "`before` record, else from the instance's riposte:previous-groups tag), removes the "
+           "quarantine tags and verifies the groups with a read. The quarantine group itself is "
+           "kept for reuse.";
+  }
+  std::vector<std::string> permissions() const override {
+    return {"ec2:DescribeInstances", "ec2:ModifyNetworkInterfaceAttribute",
+            "ec2:ModifyInstanceAttribute", "ec2:DeleteTags"};
+  }
+
+ protected:
+  Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
+    auto instance_id = requireString(input, "instanceId");
+    if (!instance_id) return fail(instance_id.error());
+    if (auto c = clientOf(ctx); !c) return fail(c.error());
+    const json::value* before_in = input.as_object().if_contains("before");
+
+    auto inst = describeInstance(ctx, *instance_id);
+    if (!inst) return fail(inst.error());
+    auto tags = tagsOf(*inst);
+    std::vector<std::string> current = groupIdsOf(inst->at("groupSet"));
+
+    // What to restore: per ENI from the record, else the instance groups for every ENI.
+    std::map<std::string, std::vector<std::string>> eni_groups;
+    std::vector<std::string> instance_groups;
+    if (before_in && before_in->is_object()) {
+      instance_groups = stringsOf(before_in->as_object().contains("groups")
+                                      ? before_in->at("groups")
+                                      : json::value(nullptr));
+      for (const auto& e : arrayAt(*before_in, "networkInterfaces")) {
+        eni_groups[str(e, "networkInterfaceId")] = stringsOf(e.at("groups"));
+      }
+    }
+    if (instance_groups.empty() && tags.count("riposte:previous-groups")) {
+      instance_groups = splitComma(tags.at("riposte:previous-groups"));
+    }
+    if (instance_groups.empty() && eni_groups.empty()) {
+      if (!tags.count("riposte:status")) {
+        ActionOutcome out;
+        out.changed = false;
+        out.before = json::object{{"groups", toJsonArray(current)}};
+        out.after = out.before;
+        out.output = json::object{{"instanceId", *instance_id}, {"changed", false}};
+        out.summary = *instance_id + " is not quarantined by riposte: nothing changed";
+        return out;
+      }
+      return fail(kInvalidInput, "no recorded groups to restore for " + *instance_id +
+                                     ": pass the isolation's \"before\" record");
+    }
+    if (instance_groups.empty() && !eni_groups.empty()) instance_groups = eni_groups.begin()->second;
+
+    std::vector<std::string> enis;
+    for (const auto& e : arrayAt(*inst, "networkInterfaceSet")) enis.push_back(str(e, "networkInterfaceId"));
+
+    ActionOutcome out;
+    out.before = json::object{{"instanceId", *instance_id}, {"groups", toJsonArray(current)}};
+    const bool quarantine_tags = tags.count("riposte:status") > 0;
+    const std::set<std::string> want(instance_groups.begin(), instance_groups.end());
+    if (!quarantine_tags && std::set<std::string>(current.begin(), current.end()) == want) {
+      out.changed = false;
+      out.after = out.before;
+      out.output = json::object{{"instanceId", *instance_id}, {"groups", toJsonArray(current)},
+                                {"changed", false}};
+      out.summary = *instance_id + " already has " + joinList(current) + ": nothing changed";
+      return out;
+    }
+    if (ctx.dry_run) {
+      out.changed = false;
+      out.after = out.before;
+      out.output = json::object{{"instanceId", *instance_id}, {"dryRun", true},
+                                {"groups", toJsonArray(instance_groups)}};
+      out.summary = "dry run: would restore " + *instance_id + " to " + joinList(instance_groups);
+      return out;
+    }
+    for (const auto& eni : enis) {
+      auto it = eni_groups.find(eni);
+      const auto& groups = it != eni_groups.end() ? it->second : instance_groups;
+      aws::Pairs p{{"NetworkInterfaceId", eni}};
+      for (size_t i = 0; i < groups.size(); ++i) {
+        p.emplace_back("SecurityGroupId." + std::to_string(i + 1), groups[i]);
+      }
+      if (auto r = ec2Call(ctx, "ModifyNetworkInterfaceAttribute", p); !r) return fail(r.error());
+    }
+    aws::Pairs p{{"InstanceId", *instance_id}};
+    for (size_t i = 0; i < instance_groups.size(); ++i) {
+      p.emplace_back("GroupId." + std::to_string(i + 1), instance_groups[i]);
+    }
+    if (auto r = ec2Call(ctx, "ModifyInstanceAttribute", p); !r && enis.size() <= 1) {
+      return fail(r.error());
+    }
+    aws::Pairs del{{"ResourceId.1", *instance_id}};
+    int n = 0;
+    for (const char* k : kQuarantineTags) del.emplace_back("Tag." + std::to_string(++n) + ".Key", k);
+    if (auto r = ec2Call(ctx, "DeleteTags", del); !r) return fail(r.error());
+
+    auto now = describeInstance(ctx, *instance_id);
+    if (!now) return fail(now.error());
+    std::vector<std::string> after = groupIdsOf(now->at("groupSet"));
+    if (std::set<std::string>(after.begin(), after.end()) != want) {
+      return fail(kVerificationFailed, "after release " + *instance_id + " has groups " +
+                                           joinList(after) + ", expected " +
+                                           joinList(instance_groups));
+    }
+    out.changed = true;
+    out.after = json::object{{"instanceId", *instance_id}, {"groups", toJsonArray(after)}};
+    out.output = json::object{{"instanceId", *instance_id}, {"groups", toJsonArray(after)},
+                              {"changed", true}};
+    out.summary = "restored " + *instance_id + " from " + joinList(current) + " to " +
+                  joinList(after) + " and removed the quarantine tags";
+    logInfo("instance released", {{"instance", *instance_id}, {"incident", ctx.incident_id}});
+    return out;
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const Action> makeReleaseInstance() { return std::make_shared<ReleaseInstance>(); }
+
+}  // namespace riposte::actions

@@ -1,0 +1,221 @@
+// aws.securityhub.importFindings: records the automated response as an ASFF finding.
+#include "actions/finding.h"
+#include "actions/notify.h"
+#include "actions/registry.h"
+#include "actions/util.h"
+
+namespace riposte::actions {
+namespace {
+
+// ASFF type namespace/category for GuardDuty's threat purpose (the part before ':').
+std::string asffCategory(std::string_view purpose) {
+  struct M {
+    std::string_view purpose, category;
+  };
+  static constexpr M kMap[] = {
+      {"Backdoor", "TTPs/Command and Control"},
+      {"Behavior", "Unusual Behaviors/VM"},
+      {"CredentialAccess", "TTPs/Credential Access"},
+      {"CryptoCurrency", "Effects/Resource Consumption"},
+      {"DefenseEvasion", "TTPs/Defense Evasion"},
+      {"Discovery", "TTPs/Discovery"},
+      {"Execution", "TTPs/Execution"},
+      {"Exfiltration", "Effects/Data Exfiltration"},
+      {"Impact", "Effects/Resource Consumption"},
+      {"InitialAccess", "TTPs/Initial Access"},
+      {"PenTest", "TTPs/Discovery"},
+      {"Persistence", "TTPs/Persistence"},
+      {"Policy", "Software and Configuration Checks/Policy"},
+      {"PrivilegeEscalation", "TTPs/Privilege Escalation"},
+      {"Recon", "TTPs/Discovery"},
+      {"Stealth", "TTPs/Defense Evasion"},
+      {"Trojan", "TTPs/Command and Control"},
+      {"UnauthorizedAccess", "TTPs/Initial Access"},
+  };
+  for (const auto& m : kMap) {
+    if (m.purpose == purpose) return std::string(m.category);
+  }
+  return "Unusual Behaviors/Application";
+}
+
+std::string cut(std::string s, std::size_t max) {
+  if (s.size() > max) s = s.substr(0, max - 3) + "...";
+  return s;
+}
+
+}  // namespace
+
+// Builds the ASFF finding (exposed for tests through the action's dry-run output).
+json::object buildAsff(const FindingSummary& f, const std::vector<std::string>& actions,
+                       const std::string& incident_id, const std::string& account,
+                       const std::string& region, const std::string& now) {
+  const std::string partition = f.partition.empty() ? "aws" : f.partition;
+  std::string type = f.type.empty() ? "Unknown" : f.type;
+  std::string classifier = type;
+  for (char& c : classifier)
+    if (c == '/') c = '-';
+  const std::string purpose = type.substr(0, type.find(':'));
+
+  json::object resource;
+  if (f.resource_type == "Instance" && !f.resource_id.empty()) {
+    resource = {{"Type", "AwsEc2Instance"},
+                {"Id", "arn:" + partition + ":ec2:" + region + ":" + account + ":instance/" +
+                           f.resource_id}};
+  } else if (f.resource_type == "AccessKey" && !f.resource_id.empty()) {
+    resource = {{"Type", "AwsIamAccessKey"}, {"Id", f.resource_id}};
+    if (!f.user_name.empty()) {
+      resource["Details"] =
+          json::object{{"AwsIamAccessKey", json::object{{"PrincipalName", f.user_name}}}};
+    }
+  } else if (f.resource_type == "S3Bucket" && !f.resource_id.empty()) {
+    resource = {{"Type", "AwsS3Bucket"}, {"Id", "arn:" + partition + ":s3:::" + f.resource_id}};
+  } else {
+    resource = {{"Type", "Other"},
+                {"Id", f.arn.empty() ? (f.id.empty() ? "unknown" : f.id) : f.arn}};
+  }
+  resource["Partition"] = partition;
+  resource["Region"] = region;
+
+  std::string actions_text;
+  for (const auto& a : actions) actions_text += (actions_text.empty() ? "" : "; ") + a;
+  if (actions_text.empty()) actions_text = "no containment action (notification only)";
+
+  const std::string id = "arn:" + partition + ":securityhub:" + region + ":" + account +
+                         ":riposte/incident/" + (incident_id.empty() ? f.id : incident_id);
+  const int normalized = static_cast<int>(f.severity * 10 > 100 ? 100 : f.severity * 10);
+  json::object asff{
+      {"SchemaVersion", "2018-10-08"},
+      {"Id", id},
+      {"ProductArn", "arn:" + partition + ":securityhub:" + region + ":" + account + ":product/" +
+                         account + "/default"},
+      {"GeneratorId", cut("riposte/" + type, 512)},
+      {"AwsAccountId", account},
+      {"Types", json::array{asffCategory(purpose) + "/" + classifier}},
+      {"CreatedAt", f.created_at.empty() ? now : f.created_at},
+      {"UpdatedAt", now},
+      {"Severity", json::object{{"Label", f.severity_label},
+                                {"Normalized", normalized},
+                                {"Original",
+                                 [&] {
+                                   char b[32];
+                                   std::snprintf(b, sizeof b, "%g", f.severity);
+                                   return std::string(b);
+                                 }()}}},
+      {"Title", cut("riposte response: " + (f.title.empty() ? type : f.title), 256)},
+      {"Description",
+       cut("riposte responded automatically to GuardDuty finding " + type + " on " +
+               f.resource_label + (f.remote_ip.empty() ? "" : " from " + f.remote_ip) +
+               ". Actions: " + actions_text,
+           1024)},
+      {"Resources", json::array{resource}},
+      {"Workflow", json::object{{"Status", "NOTIFIED"}}},
+      {"RecordState", "ACTIVE"},
+      {"ProductFields", json::object{{"riposte/IncidentId", incident_id},
+                                     {"riposte/GuardDutyFindingId", f.id},
+                                     {"riposte/Actions", cut(actions_text, 2000)}}},
+      {"Remediation",
+       json::object{{"Recommendation",
+                     json::object{{"Text", cut("Contained automatically by riposte. Review "
+                                               "incident " +
+                                                   incident_id + "; undo with: riposte release " +
+                                                   incident_id,
+                                               512)}}}}},
+  };
+  if (!f.arn.empty()) {
+    asff["RelatedFindings"] = json::array{json::object{
+        {"ProductArn", "arn:" + partition + ":securityhub:" + region + "::product/aws/guardduty"},
+        {"Id", f.arn}}};
+  }
+  if (!f.remote_ip.empty()) {
+    asff["Network"] = json::object{{"Direction", "IN"}, {"SourceIpV4", f.remote_ip}};
+    if (f.remote_ip.find(':') != std::string::npos) {
+      asff["Network"] = json::object{{"Direction", "IN"}, {"SourceIpV6", f.remote_ip}};
+    }
+  }
+  return asff;
+}
+
+namespace {
+
+class SecurityHubImport final : public BuiltinAction {
+ public:
+  std::string_view name() const override { return "aws.securityhub.importFindings"; }
+  std::string_view description() const override {
+    return "Records the automated response in AWS Security Hub: BatchImportFindings with one "
+           "ASFF finding per incident (Id arn:…:securityhub:<region>:<account>:riposte/"
+           "incident/<id>, so a repeat updates it) naming the GuardDuty finding, the resource, "
+           "the attacker and the actions taken, with every required ASFF field. A rejected "
+           "finding (FailedCount > 0) fails the action. Undone by archiving the finding "
+           "(RecordState ARCHIVED).";
+  }
+  std::vector<std::string> permissions() const override {
+    return {"securityhub:BatchImportFindings"};
+  }
+
+ protected:
+  Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
+    if (!input.is_object()) return fail(kInvalidInput, "action input must be a JSON object");
+    const json::value* finding = input.as_object().if_contains("finding");
+    if (!finding || !finding->is_object()) {
+      return fail(kInvalidInput,
+                  "input field \"finding\" (a GuardDuty finding object) is required");
+    }
+    auto incident = optionalString(input, "incidentId", ctx.incident_id);
+    if (!incident) return fail(incident.error());
+    const json::value* actions = input.as_object().if_contains("actions");
+    FindingSummary f = summarizeFinding(*finding);
+    const std::string account = !ctx.account.empty() ? ctx.account : f.account;
+    const std::string region = !ctx.region.empty() ? ctx.region : f.region;
+    if (account.empty() || region.empty()) {
+      return fail(kInvalidInput, "the finding names no account/region and the context has none");
+    }
+    json::object asff = buildAsff(f, actionLines(actions ? *actions : json::value(nullptr)),
+                                  *incident, account, region, formatIso8601(clockOf(ctx).now()));
+
+    ActionOutcome out;
+    out.before = nullptr;
+    const std::string id(asff.at("Id").as_string());
+    if (ctx.dry_run) {
+      out.changed = false;
+      out.output = json::object{{"findingId", id}, {"finding", asff}, {"dryRun", true}};
+      out.summary = "dry run: would import Security Hub finding " + id;
+      return out;
+    }
+    if (!ctx.aws) return fail(kNotConfigured, "no AWS client configured for this action");
+    aws::Call call;
+    call.service = "securityhub";
+    call.region = region;
+    call.action = "BatchImportFindings";
+    call.method = "POST";
+    call.path = "/findings/import";
+    call.body = json::object{{"Findings", json::array{asff}}};
+    auto r = ctx.aws->restJson(call);
+    if (!r) return fail(r.error());
+    const auto failed = numberAt(*r, "FailedCount").value_or(0);
+    if (failed > 0) {
+      std::string why;
+      if (const json::value* ff = findPath(*r, "FailedFindings"); ff && ff->is_array()) {
+        for (const auto& x : ff->as_array()) {
+          why += stringAt(x, "ErrorCode").value_or("") + ": " +
+                 stringAt(x, "ErrorMessage").value_or("") + " ";
+        }
+      }
+      return fail("SecurityHubImportFailed", "BatchImportFindings rejected " + id + ": " + why);
+    }
+    out.changed = true;
+    out.after = json::object{{"findingId", id}, {"productArn", asff.at("ProductArn")}};
+    out.output = json::object{{"findingId", id},
+                              {"productArn", asff.at("ProductArn")},
+                              {"successCount", numberAt(*r, "SuccessCount").value_or(0)}};
+    out.summary = "recorded Security Hub finding " + id;
+    return out;
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const Action> makeSecurityHubImportFindings() {
+  return std::make_shared<SecurityHubImport>();
+}
+
+}  // namespace riposte::actions

@@ -1,0 +1,157 @@
+// aws.sns.publish: a readable alert (or a given message) to an SNS topic.
+#include "actions/notify.h"
+#include "actions/registry.h"
+#include "actions/util.h"
+
+namespace riposte::actions {
+
+Alert renderAlert(const json::value& finding, const json::value& actions,
+                  const std::string& incident_id) {
+  Alert a;
+  const bool has_finding = finding.is_object();
+  FindingSummary f = has_finding ? summarizeFinding(finding) : FindingSummary{};
+  std::vector<std::string> lines = actionLines(actions);
+
+  std::string subject = "[riposte] ";
+  if (has_finding) {
+    subject += f.severity_label + " " + (f.type.empty() ? "finding" : f.type);
+    if (!f.resource_id.empty()) subject += " on " + f.resource_id;
+    if (!lines.empty()) subject += ": " + std::to_string(lines.size()) + " action(s) taken";
+  } else {
+    subject += "incident " + incident_id;
+  }
+  a.subject = singleLine(subject, 100);
+
+  std::string m;
+  if (has_finding) {
+    char sev[32];
+    std::snprintf(sev, sizeof sev, "%g", f.severity);
+    m += "riposte responded to a " + f.severity_label + " severity GuardDuty finding.\n\n";
+    m += "Finding:    " + (f.type.empty() ? std::string("(no type)") : f.type) + " (severity " +
+         sev + ", " + f.severity_label + ")\n";
+    if (!f.title.empty()) m += "Title:      " + f.title + "\n";
+    m += "Resource:   " + f.resource_label + "\n";
+    if (!f.remote_ip.empty()) {
+      m += "Attacker:   " + f.remote_ip;
+      if (!f.remote_where.empty()) m += " (" + f.remote_where + ")";
+      m += "\n";
+    } else if (!f.domain.empty()) {
+      m += "Attacker:   domain " + f.domain + "\n";
+    } else {
+      m += "Attacker:   no remote address in the finding\n";
+    }
+    if (!f.id.empty()) m += "Finding id: " + f.id + "\n";
+  }
+  if (!incident_id.empty()) m += "Incident:   " + incident_id + "\n";
+  m += "\nActions taken:\n";
+  if (lines.empty()) m += "  (none: notification only)\n";
+  for (const auto& l : lines) m += "  - " + l + "\n";
+  if (has_finding && !f.description.empty()) m += "\n" + f.description + "\n";
+  a.message = std::move(m);
+  return a;
+}
+
+namespace {
+
+constexpr std::size_t kMaxMessageBytes = 200 * 1024;  // SNS allows 256 KB
+
+class SnsPublish final : public BuiltinAction {
+ public:
+  std::string_view name() const override { return "aws.sns.publish"; }
+  std::string_view description() const override {
+    return "Publishes an alert to an SNS topic. Without an explicit message it renders a "
+           "readable one naming the finding (type, severity, title), the resource, the "
+           "attacker (remote IP) and every action taken so far; the subject is one line of at "
+           "most 100 characters. Message attributes carry the severity and the incident id. "
+           "Nothing to undo.";
+  }
+  std::vector<std::string> permissions() const override { return {"sns:Publish"}; }
+
+ protected:
+  Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
+    auto topic = requireString(input, "topicArn");
+    if (!topic) return fail(topic.error());
+    // arn:aws:sns:<region>:<account>:<name>
+    std::vector<std::string> parts;
+    {
+      std::string cur;
+      for (char c : *topic) {
+        if (c == ':') {
+          parts.push_back(cur);
+          cur.clear();
+        } else {
+          cur += c;
+        }
+      }
+      parts.push_back(cur);
+    }
+    if (parts.size() != 6 || parts[0] != "arn" || parts[2] != "sns" || parts[3].empty()) {
+      return fail(kInvalidInput, "topicArn \"" + *topic + "\" is not an SNS topic ARN");
+    }
+    auto subject_in = optionalString(input, "subject");
+    if (!subject_in) return fail(subject_in.error());
+    auto message_in = optionalString(input, "message");
+    if (!message_in) return fail(message_in.error());
+    auto incident = optionalString(input, "incidentId", ctx.incident_id);
+    if (!incident) return fail(incident.error());
+    const json::value* finding = input.as_object().if_contains("finding");
+    const json::value* actions = input.as_object().if_contains("actions");
+
+    Alert alert = renderAlert(finding ? *finding : json::value(nullptr),
+                              actions ? *actions : json::value(nullptr), *incident);
+    if (!message_in->empty()) alert.message = *message_in;
+    if (!subject_in->empty()) alert.subject = singleLine(*subject_in, 100);
+    if (alert.message.size() > kMaxMessageBytes) {
+      alert.message = alert.message.substr(0, kMaxMessageBytes) + "\n[truncated]";
+    }
+    std::string severity;
+    if (finding && finding->is_object()) severity = summarizeFinding(*finding).severity_label;
+
+    ActionOutcome out;
+    out.before = nullptr;
+    if (ctx.dry_run) {
+      out.changed = false;
+      out.output = json::object{{"topicArn", *topic},
+                                {"subject", alert.subject},
+                                {"message", alert.message},
+                                {"dryRun", true}};
+      out.after = nullptr;
+      out.summary = "dry run: would notify " + *topic + ": " + alert.subject;
+      return out;
+    }
+    auto c = ctx.aws;
+    if (!c) return fail(kNotConfigured, "no AWS client configured for this action");
+    aws::Call call;
+    call.service = "sns";
+    call.region = parts[3];
+    call.action = "Publish";
+    call.params = {{"TopicArn", *topic}, {"Subject", alert.subject}, {"Message", alert.message}};
+    int n = 0;
+    auto attr = [&](const std::string& k, const std::string& v) {
+      if (v.empty()) return;
+      const std::string p = "MessageAttributes.entry." + std::to_string(++n);
+      call.params.emplace_back(p + ".Name", k);
+      call.params.emplace_back(p + ".Value.DataType", "String");
+      call.params.emplace_back(p + ".Value.StringValue", v);
+    };
+    attr("severity", severity);
+    attr("incidentId", *incident);
+    auto r = c->query(call);
+    if (!r) return fail(r.error());
+    const std::string message_id = r->text("PublishResult/MessageId");
+    out.changed = true;
+    out.after = json::object{{"messageId", message_id}};
+    out.output =
+        json::object{{"topicArn", *topic}, {"messageId", message_id}, {"subject", alert.subject}};
+    out.summary = "notified " + *topic + " (message " + message_id + ")";
+    return out;
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const Action> makeSnsPublish() {
+  return std::make_shared<SnsPublish>();
+}
+
+}  // namespace riposte::actions

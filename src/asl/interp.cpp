@@ -1,0 +1,1369 @@
+// The step-by-step interpreter: Execution, its snapshot/restore and runToCompletion.
+#include <cmath>
+#include <limits>
+#include <random>
+#include <thread>
+
+#include "asl/asl.h"
+#include "asl/model.h"
+#include "core/ids.h"
+
+namespace riposte::asl {
+
+// One execution of a state list: the top-level machine, a Parallel branch or a Map iteration.
+struct Run {
+  enum Phase : int { Enter = 0, Scheduled = 1, Waiting = 2, RetryWait = 3, Children = 4, Done = 5 };
+  const StateList* list = nullptr;
+  int state = -1;
+  Phase phase = Enter;
+  json::value input;      // raw input of the current state
+  json::value effective;  // Task: parameters; Wait: output; Parallel/Map: effective input
+  std::vector<int> retry_counts;
+  int attempt = 0;
+  int64_t wake_ms = 0;
+  int64_t entered_ms = 0;
+  json::object vars;  // variables in scope (Assign)
+
+  struct Kid {
+    int64_t index = 0;
+    std::unique_ptr<Run> run;
+  };
+  std::vector<Kid> kids;  // active branches / iterations
+  json::array results;    // by branch / item index
+  json::array items;      // Map items
+  std::size_t next_item = 0;
+  std::size_t failed = 0;
+  std::size_t cursor = 0;
+  int64_t max_conc = 0;
+  double tol_pct = -1, tol_count = -1;
+
+  bool ok = false;
+  json::value output;
+  std::string error, cause;
+};
+
+namespace {
+
+constexpr int64_t kDefaultInlineConcurrency = 40;
+
+const char* phaseName(Run::Phase p) {
+  switch (p) {
+    case Run::Enter: return "enter";
+    case Run::Scheduled: return "scheduled";
+    case Run::Waiting: return "waiting";
+    case Run::RetryWait: return "retry_wait";
+    case Run::Children: return "children";
+    case Run::Done: return "done";
+  }
+  return "enter";
+}
+
+std::optional<Run::Phase> phaseFrom(std::string_view s) {
+  for (int p = 0; p <= 5; ++p)
+    if (s == phaseName(static_cast<Run::Phase>(p))) return static_cast<Run::Phase>(p);
+  return std::nullopt;
+}
+
+std::optional<int64_t> asInt(const json::value& v) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(INT64_MAX))
+    return static_cast<int64_t>(v.get_uint64());
+  if (v.is_double() && std::isfinite(v.get_double()) && v.get_double() == std::floor(v.get_double()) &&
+      std::fabs(v.get_double()) < 9e15)
+    return static_cast<int64_t>(v.get_double());
+  return std::nullopt;
+}
+
+struct Failure {
+  std::string error, cause;
+};
+
+bool starMatch(std::string_view s, std::string_view pat) {
+  // '*' matches any run of characters; "\*" a literal star and "\\" a backslash.
+  std::size_t si = 0, pi = 0, star_p = std::string_view::npos, star_s = 0;
+  while (si < s.size()) {
+    if (pi < pat.size()) {
+      char pc = pat[pi];
+      if (pc == '\\' && pi + 1 < pat.size()) {
+        if (s[si] == pat[pi + 1]) {
+          ++si;
+          pi += 2;
+          continue;
+        }
+      } else if (pc == '*') {
+        star_p = pi++;
+        star_s = si;
+        continue;
+      } else if (pc == s[si]) {
+        ++si;
+        ++pi;
+        continue;
+      }
+    }
+    if (star_p == std::string_view::npos) return false;
+    pi = star_p + 1;
+    si = ++star_s;
+  }
+  while (pi < pat.size() && pat[pi] == '*') ++pi;
+  return pi == pat.size();
+}
+
+bool errorMatches(const std::vector<std::string>& names, const std::string& error) {
+  for (const auto& n : names) {
+    if (n == error) return true;
+    if (n == "States.ALL") return true;
+    if (n == "States.TaskFailed" && error != "States.Timeout" && error != "States.HeartbeatTimeout")
+      return true;
+  }
+  return false;
+}
+
+bool uncatchable(const std::string& error) {
+  return error == "States.Runtime" || error == "States.DataLimitExceeded";
+}
+
+}  // namespace
+
+const char* statusName(Status s) {
+  switch (s) {
+    case Status::Running: return "RUNNING";
+    case Status::Succeeded: return "SUCCEEDED";
+    case Status::Failed: return "FAILED";
+    case Status::TimedOut: return "TIMED_OUT";
+    case Status::Aborted: return "ABORTED";
+  }
+  return "RUNNING";
+}
+
+struct Interp {
+  Execution& x;
+  TaskRunner* runner;
+  int64_t now;
+  std::vector<HistoryEvent>* out;
+
+  // --- events -------------------------------------------------------------------------
+  void emit(std::string type, json::object details) {
+    HistoryEvent e;
+    e.id = ++x.last_event_;
+    e.previous_id = e.id - 1;
+    e.timestamp_ms = now;
+    e.type = std::move(type);
+    e.details = std::move(details);
+    out->push_back(std::move(e));
+  }
+  static json::string str(const json::value& v) { return json::string(toJson(v)); }
+
+  // --- context object -----------------------------------------------------------------
+  json::value executionContext() const {
+    json::object ex;
+    ex["Id"] = x.info_.execution_id;
+    ex["Input"] = x.input_;
+    ex["Name"] = x.info_.execution_name;
+    ex["RoleArn"] = "arn:aws:iam::000000000000:role/riposte";
+    ex["StartTime"] = formatIso8601Millis(x.info_.start_ms);
+    ex["RedriveCount"] = 0;
+    json::object sm;
+    sm["Id"] = "arn:aws:states:local:000000000000:stateMachine:" + x.info_.state_machine_name;
+    sm["Name"] = x.info_.state_machine_name;
+    json::object c;
+    c["Execution"] = std::move(ex);
+    c["StateMachine"] = std::move(sm);
+    return c;
+  }
+  json::value context(const Run& r, const State& s, const json::value* item = nullptr,
+                      int64_t index = 0) const {
+    json::value c = executionContext();
+    json::object st;
+    st["Name"] = s.name;
+    st["EnteredTime"] = formatIso8601Millis(r.entered_ms);
+    if (s.type == StateType::Task) st["RetryCount"] = r.attempt;
+    c.get_object()["State"] = std::move(st);
+    if (item) {
+      json::object it;
+      it["Index"] = index;
+      it["Value"] = *item;
+      json::object m;
+      m["Item"] = std::move(it);
+      c.get_object()["Map"] = std::move(m);
+    }
+    return c;
+  }
+
+  struct CtxRef {
+    const Interp* in;
+    const Run* r;
+    const State* s;
+    const json::value* item;
+    int64_t index;
+  };
+  Scope scope(const json::value& input, const CtxRef& ref) const {
+    return Scope(
+        input, [p = &ref]() { return p->in->context(*p->r, *p->s, p->item, p->index); },
+        &ref.r->vars);
+  }
+
+  JEnv jenv(const Run& r, const json::value* input, const json::value* result,
+            const json::value* err, const json::value* ctx) const {
+    JEnv e;
+    e.input = input;
+    e.result = result;
+    e.error_output = err;
+    e.context = ctx;
+    e.vars = &r.vars;
+    return e;
+  }
+
+  // --- data flow helpers --------------------------------------------------------------
+  Result<json::value> applyIoPath(const IoPath& p, const json::value& v, const CtxRef& ref,
+                                  const char* field) const {
+    if (p.mode == IoPath::Default) return v;
+    if (p.mode == IoPath::Null) return json::value(json::object());
+    auto sc = scope(v, ref);
+    auto r = resolvePath(p.path, sc);
+    if (!r)
+      return fail("States.Runtime", std::string("Invalid path '") + p.path.text() + "' in " +
+                                        field + ": no results for path in '" +
+                                        toJson(v).substr(0, 256) + "'.");
+    return r;
+  }
+
+  Result<json::value> applyResultPath(const ResultPathSpec& rp, const json::value& input,
+                                      json::value result) const {
+    switch (rp.mode) {
+      case ResultPathSpec::Replace: return result;
+      case ResultPathSpec::Discard: return input;
+      case ResultPathSpec::Path: {
+        json::value out = input;
+        if (!rp.path.assign(out, std::move(result)))
+          return fail("States.ResultPathMatchFailure",
+                      "Unable to apply ResultPath '" + rp.path.text() + "' to input '" +
+                          toJson(input).substr(0, 256) + "'.");
+        return out;
+      }
+    }
+    return result;
+  }
+
+  // Evaluates Assign (JSONPath: `$` = the state result) and applies it to r.vars.
+  std::optional<Failure> assignVars(Run& r, const State& s, const std::optional<Template>& a,
+                                    const json::value& result) {
+    if (!a) return std::nullopt;
+    CtxRef ref{this, &r, &s, nullptr, 0};
+    auto v = a->eval(scope(result, ref));
+    if (!v) return Failure{v.error().code, v.error().message};
+    for (auto& kv : v->get_object()) r.vars[kv.key()] = std::move(kv.value());
+    return std::nullopt;
+  }
+  std::optional<Failure> jassignVars(Run& r, const JTemplate* a, const JEnv& env) {
+    if (!a) return std::nullopt;
+    auto v = a->eval(env);
+    if (!v) return Failure{v.error().code, v.error().message};
+    if (*v && (*v)->is_object())
+      for (auto& kv : (*v)->get_object()) r.vars[kv.key()] = std::move(kv.value());
+    return std::nullopt;
+  }
+
+  static std::string enteredType(StateType t) { return std::string(typeName(t)) + "StateEntered"; }
+  static std::string exitedType(StateType t) { return std::string(typeName(t)) + "StateExited"; }
+
+  // --- transitions --------------------------------------------------------------------
+  void exitState(Run& r, const State& s, json::value output, int next_override = -2) {
+    json::object d;
+    d["name"] = s.name;
+    d["output"] = str(output);
+    emit(exitedType(s.type), std::move(d));
+    int next = next_override != -2 ? next_override : s.next;
+    if (next_override == -2 && s.end) {
+      r.phase = Run::Done;
+      r.ok = true;
+      r.output = std::move(output);
+      return;
+    }
+    r.state = next;
+    r.input = std::move(output);
+    r.phase = Run::Enter;
+    r.effective = nullptr;
+  }
+
+  void finishRun(Run& r, bool ok, json::value output, std::string error = {},
+                 std::string cause = {}) {
+    r.phase = Run::Done;
+    r.ok = ok;
+    r.output = std::move(output);
+    r.error = std::move(error);
+    r.cause = std::move(cause);
+    r.kids.clear();
+  }
+
+  void handleError(Run& r, const State& s, std::string error, std::string cause) {
+    r.kids.clear();
+    r.items = json::array();
+    r.results = json::array();
+    if (!uncatchable(error)) {
+      for (std::size_t i = 0; i < s.retry.size(); ++i) {
+        const Retrier& rt = s.retry[i];
+        if (!errorMatches(rt.errors, error)) continue;
+        if (r.retry_counts.size() < s.retry.size()) r.retry_counts.resize(s.retry.size(), 0);
+        if (r.retry_counts[i] < rt.max_attempts) {
+          double delay = rt.interval * std::pow(rt.backoff, r.retry_counts[i]);
+          if (rt.max_delay) delay = std::min(delay, *rt.max_delay);
+          if (rt.full_jitter) {
+            static thread_local std::mt19937_64 rng{std::random_device{}()};
+            delay = std::uniform_real_distribution<double>(0, delay)(rng);
+          }
+          ++r.retry_counts[i];
+          ++r.attempt;
+          r.phase = Run::RetryWait;
+          r.wake_ms = now + static_cast<int64_t>(std::llround(delay * 1000.0));
+          return;
+        }
+        break;  // the first matching retrier decides; exhausted → Catch
+      }
+      for (const Catcher& c : s.catchers) {
+        if (!errorMatches(c.errors, error)) continue;
+        json::object eo;
+        eo["Error"] = error;
+        eo["Cause"] = cause;
+        json::value err_out(std::move(eo));
+        json::value output;
+        if (s.jsonata) {
+          json::value ctx = context(r, s);
+          JEnv env = jenv(r, &r.input, nullptr, &err_out, &ctx);
+          if (c.joutput) {
+            auto v = c.joutput->eval(env);
+            if (!v) return finishRun(r, false, nullptr, v.error().code, v.error().message);
+            output = v->value_or(json::value(nullptr));
+          } else {
+            output = err_out;
+          }
+          if (auto f = jassignVars(r, c.jassign.get(), env))
+            return finishRun(r, false, nullptr, f->error, f->cause);
+        } else {
+          auto o = applyResultPath(c.result_path, r.input, err_out);
+          if (!o) return finishRun(r, false, nullptr, o.error().code, o.error().message);
+          output = std::move(*o);
+          if (auto f = assignVars(r, s, c.assign, err_out))
+            return finishRun(r, false, nullptr, f->error, f->cause);
+        }
+        exitState(r, s, std::move(output), c.next);
+        return;
+      }
+    }
+    finishRun(r, false, nullptr, std::move(error), std::move(cause));
+  }
+
+  // Result processing for Task / Parallel / Map / Pass, then exit.
+  void finishWithResult(Run& r, const State& s, json::value result) {
+    CtxRef ref{this, &r, &s, nullptr, 0};
+    if (s.jsonata) {
+      json::value ctx = context(r, s);
+      JEnv env = jenv(r, &r.input, &result, nullptr, &ctx);
+      json::value output = result;
+      if (s.joutput) {
+        auto v = s.joutput->eval(env);
+        if (!v) return handleError(r, s, v.error().code, v.error().message);
+        output = v->value_or(json::value(nullptr));
+      }
+      if (auto f = jassignVars(r, s.jassign.get(), env))
+        return handleError(r, s, f->error, f->cause);
+      return exitState(r, s, std::move(output));
+    }
+    if (s.result_selector) {
+      auto v = s.result_selector->eval(scope(result, ref));
+      if (!v) return handleError(r, s, v.error().code, v.error().message);
+      result = std::move(*v);
+    }
+    if (auto f = assignVars(r, s, s.assign, result)) return handleError(r, s, f->error, f->cause);
+    auto o = applyResultPath(s.result_path, r.input, std::move(result));
+    if (!o) return handleError(r, s, o.error().code, o.error().message);
+    auto out = applyIoPath(s.output_path, *o, ref, "OutputPath");
+    if (!out) return handleError(r, s, out.error().code, out.error().message);
+    exitState(r, s, std::move(*out));
+  }
+
+  // InputPath then Parameters (JSONPath) or Arguments (JSONata).
+  Result<json::value> effectiveInput(Run& r, const State& s, bool with_parameters) {
+    CtxRef ref{this, &r, &s, nullptr, 0};
+    if (s.jsonata) {
+      if (!with_parameters || !s.jarguments) return r.input;
+      json::value ctx = context(r, s);
+      auto v = s.jarguments->eval(jenv(r, &r.input, nullptr, nullptr, &ctx));
+      if (!v) return fail(v.error());
+      return v->value_or(json::value(nullptr));
+    }
+    auto in = applyIoPath(s.input_path, r.input, ref, "InputPath");
+    if (!in) return in;
+    if (with_parameters && s.parameters) return s.parameters->eval(scope(*in, ref));
+    return in;
+  }
+
+  // --- states -------------------------------------------------------------------------
+  void enterState(Run& r) {
+    const State& s = r.list->states[r.state];
+    r.entered_ms = now;
+    r.retry_counts.assign(s.retry.size(), 0);
+    r.attempt = 0;
+    json::object d;
+    d["name"] = s.name;
+    d["input"] = str(r.input);
+    emit(enteredType(s.type), std::move(d));
+    startState(r, s);
+  }
+
+  void startState(Run& r, const State& s) {
+    switch (s.type) {
+      case StateType::Pass: return pass(r, s);
+      case StateType::Task: return scheduleTask(r, s);
+      case StateType::Choice: return choice(r, s);
+      case StateType::Wait: return wait(r, s);
+      case StateType::Succeed: return succeed(r, s);
+      case StateType::Fail: return failState(r, s);
+      case StateType::Parallel: return parallel(r, s);
+      case StateType::Map: return map(r, s);
+    }
+  }
+
+  void pass(Run& r, const State& s) {
+    auto eff = effectiveInput(r, s, true);
+    if (!eff) return handleError(r, s, eff.error().code, eff.error().message);
+    finishWithResult(r, s, s.result ? *s.result : std::move(*eff));
+  }
+
+  std::optional<double> numberFrom(Run& r, const State& s, const std::optional<double>& lit,
+                                   const std::optional<JsonPath>& path,
+                                   const std::shared_ptr<const JTemplate>& jexpr,
+                                   const json::value& input, Failure& f, const char* field) {
+    if (lit) return lit;
+    if (path) {
+      CtxRef ref{this, &r, &s, nullptr, 0};
+      auto v = resolvePath(*path, scope(input, ref));
+      if (!v || !asInt(*v) || *asInt(*v) <= 0) {
+        f = {"States.Runtime", std::string("The value of ") + field +
+                                   " must be a positive integer (path '" + path->text() + "')."};
+        return std::nullopt;
+      }
+      return static_cast<double>(*asInt(*v));
+    }
+    if (jexpr) {
+      json::value ctx = context(r, s);
+      auto v = jexpr->eval(jenv(r, &r.input, nullptr, nullptr, &ctx));
+      if (!v || !*v || !asInt(**v) || *asInt(**v) <= 0) {
+        f = {"States.Runtime", std::string("The value of ") + field + " must be a positive integer."};
+        return std::nullopt;
+      }
+      return static_cast<double>(*asInt(**v));
+    }
+    return std::nullopt;
+  }
+
+  void scheduleTask(Run& r, const State& s) {
+    auto eff = effectiveInput(r, s, true);
+    if (!eff) return handleError(r, s, eff.error().code, eff.error().message);
+    r.effective = std::move(*eff);
+    json::object d;
+    d["resource"] = s.resource;
+    d["name"] = s.name;
+    d["parameters"] = str(r.effective);
+    Failure f;
+    auto input_for_paths = effectiveInput(r, s, false);
+    json::value pin = input_for_paths ? std::move(*input_for_paths) : r.input;
+    auto t = numberFrom(r, s, s.timeout, s.timeout_path, s.jtimeout, pin, f, "TimeoutSecondsPath");
+    if (!f.error.empty()) return handleError(r, s, f.error, f.cause);
+    auto h = numberFrom(r, s, s.heartbeat, s.heartbeat_path, s.jheartbeat, pin, f,
+                        "HeartbeatSecondsPath");
+    if (!f.error.empty()) return handleError(r, s, f.error, f.cause);
+    if (t) d["timeoutInSeconds"] = *t;
+    if (h) d["heartbeatInSeconds"] = *h;
+    d["attempt"] = r.attempt;
+    emit("TaskScheduled", std::move(d));
+    r.phase = Run::Scheduled;
+  }
+
+  void runTask(Run& r) {
+    const State& s = r.list->states[r.state];
+    TaskRequest req;
+    req.resource = s.resource;
+    req.parameters = r.effective;
+    req.context = context(r, s);
+    req.state_name = s.name;
+    req.attempt = r.attempt;
+    Failure f;
+    auto pin_r = effectiveInput(r, s, false);
+    json::value pin = pin_r ? std::move(*pin_r) : r.input;
+    req.timeout_seconds =
+        numberFrom(r, s, s.timeout, s.timeout_path, s.jtimeout, pin, f, "TimeoutSecondsPath");
+    req.heartbeat_seconds = numberFrom(r, s, s.heartbeat, s.heartbeat_path, s.jheartbeat, pin, f,
+                                       "HeartbeatSecondsPath");
+    json::object d;
+    d["resource"] = s.resource;
+    emit("TaskStarted", std::move(d));
+    TaskResult res;
+    try {
+      res = runner->run(req);
+    } catch (const std::exception& e) {
+      res.ok = false;
+      res.error = "States.TaskFailed";
+      res.cause = e.what();
+    }
+    if (res.ok) {
+      json::object sd;
+      sd["resource"] = s.resource;
+      sd["output"] = str(res.output);
+      emit("TaskSucceeded", std::move(sd));
+      return finishWithResult(r, s, std::move(res.output));
+    }
+    if (res.error.empty()) res.error = "States.TaskFailed";
+    json::object fd;
+    fd["resource"] = s.resource;
+    fd["error"] = res.error;
+    fd["cause"] = res.cause;
+    emit(res.error == "States.Timeout" || res.error == "States.HeartbeatTimeout" ? "TaskTimedOut"
+                                                                                   : "TaskFailed",
+         std::move(fd));
+    handleError(r, s, std::move(res.error), std::move(res.cause));
+  }
+
+  // Choice rules. Returns nullopt on a runtime error (f set).
+  std::optional<bool> evalCond(const Cond& c, Run& r, const State& s, const json::value& input,
+                               const json::value* jctx, Failure& f) {
+    switch (c.kind) {
+      case Cond::And:
+        for (const auto& k : c.kids) {
+          auto v = evalCond(k, r, s, input, jctx, f);
+          if (!v || !*v) return v;
+        }
+        return true;
+      case Cond::Or:
+        for (const auto& k : c.kids) {
+          auto v = evalCond(k, r, s, input, jctx, f);
+          if (!v || *v) return v;
+        }
+        return false;
+      case Cond::Not: {
+        auto v = evalCond(c.kids[0], r, s, input, jctx, f);
+        if (!v) return v;
+        return !*v;
+      }
+      case Cond::Jsonata: {
+        auto v = c.condition->eval(jenv(r, &input, nullptr, nullptr, jctx));
+        if (!v) {
+          f = {v.error().code, v.error().message};
+          return std::nullopt;
+        }
+        if (!*v || !(*v)->is_bool()) {
+          f = {"States.QueryEvaluationError", "The Condition of a Choice rule must be a boolean."};
+          return std::nullopt;
+        }
+        return (*v)->get_bool();
+      }
+      case Cond::Compare:
+        break;
+    }
+    CtxRef ref{this, &r, &s, nullptr, 0};
+    Scope sc = scope(input, ref);
+    auto var = resolvePath(c.variable, sc);
+    const std::string& op = c.op;
+    if (op == "IsPresent") return var.has_value() == c.rhs.get_bool();
+    if (!var) {
+      f = {"States.Runtime", "Invalid path '" + c.variable.text() +
+                                 "': The choice state's condition path references an invalid "
+                                 "value."};
+      return std::nullopt;
+    }
+    const json::value& v = *var;
+    json::value rhs_holder;
+    const json::value* rhs = &c.rhs;
+    if (c.rhs_is_path) {
+      auto rv = resolvePath(c.rhs_path, sc);
+      if (!rv) {
+        f = {"States.Runtime", "Invalid path '" + c.rhs_path.text() +
+                                   "': The choice state's condition path references an invalid "
+                                   "value."};
+        return std::nullopt;
+      }
+      rhs_holder = std::move(*rv);
+      rhs = &rhs_holder;
+    }
+    auto isTs = [](const json::value& x, int64_t& ms) {
+      return x.is_string() && parseIso8601(std::string(x.get_string()), ms);
+    };
+    if (op == "IsNull") return v.is_null() == c.rhs.get_bool();
+    if (op == "IsNumeric") return v.is_number() == c.rhs.get_bool();
+    if (op == "IsString") return v.is_string() == c.rhs.get_bool();
+    if (op == "IsBoolean") return v.is_bool() == c.rhs.get_bool();
+    if (op == "IsTimestamp") {
+      int64_t ms;
+      return isTs(v, ms) == c.rhs.get_bool();
+    }
+    if (op == "StringMatches")
+      return v.is_string() && rhs->is_string() && starMatch(v.get_string(), rhs->get_string());
+    std::string_view base(op);
+    if (base.ends_with("Path")) base.remove_suffix(4);
+    auto cmp = [&](int x) -> bool {
+      if (base.ends_with("GreaterThanEquals")) return x >= 0;
+      if (base.ends_with("LessThanEquals")) return x <= 0;
+      if (base.ends_with("GreaterThan")) return x > 0;
+      if (base.ends_with("LessThan")) return x < 0;
+      return x == 0;
+    };
+    if (base.starts_with("String")) {
+      if (!v.is_string() || !rhs->is_string()) return false;
+      int x = std::string_view(v.get_string()).compare(std::string_view(rhs->get_string()));
+      return cmp(x < 0 ? -1 : x > 0 ? 1 : 0);
+    }
+    if (base.starts_with("Numeric")) {
+      if (!v.is_number() || !rhs->is_number()) return false;
+      if (base == "NumericEquals") return jsonEquals(v, *rhs);
+      double a = v.to_number<double>(), b = rhs->to_number<double>();
+      return cmp(a < b ? -1 : a > b ? 1 : 0);
+    }
+    if (base.starts_with("Boolean")) {
+      return v.is_bool() && rhs->is_bool() && v.get_bool() == rhs->get_bool();
+    }
+    if (base.starts_with("Timestamp")) {
+      int64_t a, b;
+      if (!isTs(v, a) || !isTs(*rhs, b)) return false;
+      return cmp(a < b ? -1 : a > b ? 1 : 0);
+    }
+    return false;
+  }
+
+  void choice(Run& r, const State& s) {
+    auto eff = effectiveInput(r, s, false);
+    if (!eff) return handleError(r, s, eff.error().code, eff.error().message);
+    std::optional<json::value> jctx;
+    if (s.jsonata) jctx = context(r, s);
+    for (const Cond& c : s.choices) {
+      Failure f;
+      auto m = evalCond(c, r, s, *eff, jctx ? &*jctx : nullptr, f);
+      if (!m) return handleError(r, s, f.error, f.cause);
+      if (!*m) continue;
+      json::value output;
+      if (s.jsonata) {
+        JEnv env = jenv(r, &r.input, nullptr, nullptr, &*jctx);
+        const JTemplate* o = c.joutput ? c.joutput.get() : s.joutput.get();
+        output = r.input;
+        if (o) {
+          auto v = o->eval(env);
+          if (!v) return handleError(r, s, v.error().code, v.error().message);
+          output = v->value_or(json::value(nullptr));
+        }
+        if (auto fl = jassignVars(r, c.jassign ? c.jassign.get() : s.jassign.get(), env))
+          return handleError(r, s, fl->error, fl->cause);
+      } else {
+        CtxRef ref{this, &r, &s, nullptr, 0};
+        if (auto fl = assignVars(r, s, c.assign ? c.assign : s.assign, *eff))
+          return handleError(r, s, fl->error, fl->cause);
+        auto o = applyIoPath(s.output_path, *eff, ref, "OutputPath");
+        if (!o) return handleError(r, s, o.error().code, o.error().message);
+        output = std::move(*o);
+      }
+      return exitState(r, s, std::move(output), c.next);
+    }
+    if (s.default_next >= 0) {
+      json::value output = *eff;
+      if (s.jsonata) {
+        if (s.joutput) {
+          JEnv env = jenv(r, &r.input, nullptr, nullptr, &*jctx);
+          auto v = s.joutput->eval(env);
+          if (!v) return handleError(r, s, v.error().code, v.error().message);
+          output = v->value_or(json::value(nullptr));
+        }
+      } else {
+        if (auto fl = assignVars(r, s, s.assign, *eff))
+          return handleError(r, s, fl->error, fl->cause);
+        CtxRef ref{this, &r, &s, nullptr, 0};
+        auto o = applyIoPath(s.output_path, *eff, ref, "OutputPath");
+        if (!o) return handleError(r, s, o.error().code, o.error().message);
+        output = std::move(*o);
+      }
+      return exitState(r, s, std::move(output), s.default_next);
+    }
+    handleError(r, s, "States.NoChoiceMatched",
+                "No Matches! No choice rule matched and there is no Default in state '" + s.name +
+                    "'.");
+  }
+
+  void wait(Run& r, const State& s) {
+    auto eff = effectiveInput(r, s, false);
+    if (!eff) return handleError(r, s, eff.error().code, eff.error().message);
+    int64_t until = now;
+    CtxRef ref{this, &r, &s, nullptr, 0};
+    if (s.seconds) {
+      until = now + static_cast<int64_t>(*s.seconds * 1000);
+    } else if (s.timestamp_ms) {
+      until = *s.timestamp_ms;
+    } else if (s.seconds_path) {
+      auto v = resolvePath(*s.seconds_path, scope(*eff, ref));
+      auto n = v ? asInt(*v) : std::nullopt;
+      if (!n || *n < 0)
+        return handleError(r, s, "States.Runtime",
+                           "The SecondsPath parameter does not reference a valid non-negative "
+                           "integer: '" + s.seconds_path->text() + "'.");
+      until = now + *n * 1000;
+    } else if (s.timestamp_path) {
+      auto v = resolvePath(*s.timestamp_path, scope(*eff, ref));
+      int64_t ms;
+      if (!v || !v->is_string() || !parseIso8601(std::string(v->get_string()), ms))
+        return handleError(r, s, "States.Runtime",
+                           "The TimestampPath parameter does not reference a valid ISO-8601 "
+                           "timestamp: '" + s.timestamp_path->text() + "'.");
+      until = ms;
+    } else if (s.jseconds || s.jtimestamp) {
+      json::value ctx = context(r, s);
+      auto v = (s.jseconds ? s.jseconds : s.jtimestamp)->eval(jenv(r, &r.input, nullptr, nullptr, &ctx));
+      if (!v) return handleError(r, s, v.error().code, v.error().message);
+      if (s.jseconds) {
+        auto n = *v ? asInt(**v) : std::nullopt;
+        if (!n || *n < 0)
+          return handleError(r, s, "States.QueryEvaluationError",
+                             "Seconds must evaluate to a non-negative integer.");
+        until = now + *n * 1000;
+      } else {
+        int64_t ms;
+        if (!*v || !(*v)->is_string() || !parseIso8601(std::string((*v)->get_string()), ms))
+          return handleError(r, s, "States.QueryEvaluationError",
+                             "Timestamp must evaluate to an ISO-8601 timestamp.");
+        until = ms;
+      }
+    }
+    json::value output;
+    if (s.jsonata) {
+      output = r.input;
+      json::value ctx = context(r, s);
+      JEnv env = jenv(r, &r.input, nullptr, nullptr, &ctx);
+      if (s.joutput) {
+        auto v = s.joutput->eval(env);
+        if (!v) return handleError(r, s, v.error().code, v.error().message);
+        output = v->value_or(json::value(nullptr));
+      }
+      if (auto fl = jassignVars(r, s.jassign.get(), env)) return handleError(r, s, fl->error, fl->cause);
+    } else {
+      if (auto fl = assignVars(r, s, s.assign, *eff)) return handleError(r, s, fl->error, fl->cause);
+      auto o = applyIoPath(s.output_path, *eff, ref, "OutputPath");
+      if (!o) return handleError(r, s, o.error().code, o.error().message);
+      output = std::move(*o);
+    }
+    if (until > now) {
+      r.effective = std::move(output);
+      r.phase = Run::Waiting;
+      r.wake_ms = until;
+      return;
+    }
+    exitState(r, s, std::move(output));
+  }
+
+  void succeed(Run& r, const State& s) {
+    json::value output;
+    if (s.jsonata) {
+      output = r.input;
+      if (s.joutput) {
+        json::value ctx = context(r, s);
+        auto v = s.joutput->eval(jenv(r, &r.input, nullptr, nullptr, &ctx));
+        if (!v) return handleError(r, s, v.error().code, v.error().message);
+        output = v->value_or(json::value(nullptr));
+      }
+    } else {
+      auto eff = effectiveInput(r, s, false);
+      if (!eff) return handleError(r, s, eff.error().code, eff.error().message);
+      CtxRef ref{this, &r, &s, nullptr, 0};
+      auto o = applyIoPath(s.output_path, *eff, ref, "OutputPath");
+      if (!o) return handleError(r, s, o.error().code, o.error().message);
+      output = std::move(*o);
+    }
+    json::object d;
+    d["name"] = s.name;
+    d["output"] = str(output);
+    emit("SucceedStateExited", std::move(d));
+    finishRun(r, true, std::move(output));
+  }
+
+  void failState(Run& r, const State& s) {
+    std::string error = s.error.value_or(""), cause = s.cause.value_or("");
+    CtxRef ref{this, &r, &s, nullptr, 0};
+    auto dyn = [&](const std::optional<DynamicValue>& d, std::string& out,
+                   const char* field) -> bool {
+      if (!d) return true;
+      auto v = d->eval(scope(r.input, ref), field);
+      if (!v || !v->is_string()) {
+        handleError(r, s, "States.Runtime",
+                    std::string("The ") + field + " '" + d->text +
+                        "' did not resolve to a string in the input.");
+        return false;
+      }
+      out = std::string(v->get_string());
+      return true;
+    };
+    if (!dyn(s.error_path, error, "ErrorPath")) return;
+    if (!dyn(s.cause_path, cause, "CausePath")) return;
+    if (s.jerror || s.jcause) {
+      json::value ctx = context(r, s);
+      JEnv env = jenv(r, &r.input, nullptr, nullptr, &ctx);
+      for (auto [t, o] : {std::pair{s.jerror.get(), &error}, std::pair{s.jcause.get(), &cause}}) {
+        if (!t) continue;
+        auto v = t->eval(env);
+        if (!v) return handleError(r, s, v.error().code, v.error().message);
+        if (!*v || !(*v)->is_string())
+          return handleError(r, s, "States.QueryEvaluationError",
+                             "Error and Cause must evaluate to strings.");
+        *o = std::string((*v)->get_string());
+      }
+    }
+    finishRun(r, false, nullptr, std::move(error), std::move(cause));
+  }
+
+  void parallel(Run& r, const State& s) {
+    auto eff = effectiveInput(r, s, true);
+    if (!eff) return handleError(r, s, eff.error().code, eff.error().message);
+    r.effective = std::move(*eff);
+    json::object d;
+    d["name"] = s.name;
+    emit("ParallelStateStarted", std::move(d));
+    r.kids.clear();
+    r.results = json::array(s.branches.size(), nullptr);
+    for (std::size_t i = 0; i < s.branches.size(); ++i) {
+      auto k = std::make_unique<Run>();
+      k->list = s.branches[i].get();
+      k->state = k->list->start;
+      k->input = r.effective;
+      k->vars = r.vars;
+      r.kids.push_back({static_cast<int64_t>(i), std::move(k)});
+    }
+    r.cursor = 0;
+    r.failed = 0;
+    r.phase = Run::Children;
+  }
+
+  void map(Run& r, const State& s) {
+    auto eff = effectiveInput(r, s, false);
+    if (!eff) return handleError(r, s, eff.error().code, eff.error().message);
+    CtxRef ref{this, &r, &s, nullptr, 0};
+    json::value items;
+    if (s.jsonata) {
+      if (s.jitems) {
+        json::value ctx = context(r, s);
+        auto v = s.jitems->eval(jenv(r, &r.input, nullptr, nullptr, &ctx));
+        if (!v) return handleError(r, s, v.error().code, v.error().message);
+        items = v->value_or(json::value(nullptr));
+      } else {
+        items = *eff;
+      }
+    } else if (s.items_path) {
+      auto v = resolvePath(*s.items_path, scope(*eff, ref));
+      if (!v)
+        return handleError(r, s, "States.Runtime",
+                           "Invalid path '" + s.items_path->text() + "' in ItemsPath: no results.");
+      items = std::move(*v);
+    } else {
+      items = *eff;
+    }
+    if (!items.is_array())
+      return handleError(r, s, "States.Runtime",
+                         "The items of Map state '" + s.name + "' must be a JSON array, got '" +
+                             toJson(items).substr(0, 256) + "'.");
+    int64_t mc = s.max_concurrency;
+    if (s.max_concurrency_path) {
+      auto v = resolvePath(*s.max_concurrency_path, scope(*eff, ref));
+      auto n = v ? asInt(*v) : std::nullopt;
+      if (!n || *n < 0)
+        return handleError(r, s, "States.Runtime",
+                           "MaxConcurrencyPath '" + s.max_concurrency_path->text() +
+                               "' must reference a non-negative integer.");
+      mc = *n;
+    } else if (s.jmax_concurrency) {
+      json::value ctx = context(r, s);
+      auto v = s.jmax_concurrency->eval(jenv(r, &r.input, nullptr, nullptr, &ctx));
+      auto n = v && *v ? asInt(**v) : std::nullopt;
+      if (!n || *n < 0)
+        return handleError(r, s, "States.QueryEvaluationError",
+                           "MaxConcurrency must evaluate to a non-negative integer.");
+      mc = *n;
+    }
+    r.tol_pct = s.tolerated_percentage.value_or(-1);
+    r.tol_count = s.tolerated_count.value_or(-1);
+    for (auto [p, dst, pct] : {std::tuple{&s.tolerated_percentage_path, &r.tol_pct, true},
+                               std::tuple{&s.tolerated_count_path, &r.tol_count, false}}) {
+      if (!*p) continue;
+      auto v = resolvePath(**p, scope(*eff, ref));
+      if (!v || !v->is_number() || v->to_number<double>() < 0 ||
+          (pct && v->to_number<double>() > 100) || (!pct && !asInt(*v)))
+        return handleError(r, s, "States.Runtime",
+                           "The value of '" + (*p)->text() + "' is not a valid tolerated failure " +
+                               (pct ? "percentage." : "count."));
+      *dst = v->to_number<double>();
+    }
+    r.effective = std::move(*eff);
+    r.items = std::move(items.get_array());
+    r.results = json::array(r.items.size(), nullptr);
+    r.max_conc = mc;
+    r.next_item = 0;
+    r.failed = 0;
+    r.cursor = 0;
+    r.kids.clear();
+    json::object d;
+    d["name"] = s.name;
+    d["length"] = static_cast<int64_t>(r.items.size());
+    emit("MapStateStarted", std::move(d));
+    r.phase = Run::Children;
+  }
+
+  int64_t limitOf(const Run& r) const {
+    return r.max_conc > 0 ? r.max_conc : kDefaultInlineConcurrency;
+  }
+
+  bool launchIteration(Run& r, const State& s) {
+    int64_t idx = static_cast<int64_t>(r.next_item++);
+    const json::value& item = r.items[static_cast<std::size_t>(idx)];
+    json::value input;
+    if (s.jsonata && s.jitem_selector) {
+      json::value ctx = context(r, s, &item, idx);
+      auto v = s.jitem_selector->eval(jenv(r, &r.input, nullptr, nullptr, &ctx));
+      if (!v) {
+        handleError(r, s, v.error().code, v.error().message);
+        return false;
+      }
+      input = v->value_or(json::value(nullptr));
+    } else if (s.item_selector) {
+      CtxRef ref{this, &r, &s, &item, idx};
+      auto v = s.item_selector->eval(scope(r.effective, ref));
+      if (!v) {
+        handleError(r, s, v.error().code, v.error().message);
+        return false;
+      }
+      input = std::move(*v);
+    } else {
+      input = item;
+    }
+    auto k = std::make_unique<Run>();
+    k->list = s.processor.get();
+    k->state = k->list->start;
+    k->input = std::move(input);
+    k->vars = r.vars;
+    json::object d;
+    d["name"] = s.name;
+    d["index"] = idx;
+    emit("MapIterationStarted", std::move(d));
+    r.kids.push_back({idx, std::move(k)});
+    return true;
+  }
+
+  bool tolerated(const Run& r) const {
+    if (r.tol_count < 0 && r.tol_pct < 0) return false;
+    bool ok = false;
+    if (r.tol_count >= 0 && static_cast<double>(r.failed) <= r.tol_count) ok = true;
+    if (r.tol_pct >= 0 && !r.items.empty() &&
+        static_cast<double>(r.failed) * 100.0 <= r.tol_pct * static_cast<double>(r.items.size()))
+      ok = true;
+    return ok;
+  }
+
+  void completeChildren(Run& r, const State& s) {
+    json::object d;
+    d["name"] = s.name;
+    emit(s.type == StateType::Map ? "MapStateSucceeded" : "ParallelStateSucceeded", std::move(d));
+    json::value result(std::move(r.results));
+    r.results = json::array();
+    r.items = json::array();
+    finishWithResult(r, s, std::move(result));
+  }
+
+  void stepChildren(Run& r) {
+    const State& s = r.list->states[r.state];
+    bool is_map = s.type == StateType::Map;
+    if (is_map) {
+      while (static_cast<int64_t>(r.kids.size()) < limitOf(r) && r.next_item < r.items.size())
+        if (!launchIteration(r, s)) return;
+    }
+    if (r.kids.empty()) return completeChildren(r, s);
+    std::size_t n = r.kids.size();
+    std::size_t pick = n;
+    for (std::size_t k = 0; k < n; ++k) {
+      std::size_t j = (r.cursor + k) % n;
+      if (wakeOf(*r.kids[j].run) <= now) {
+        pick = j;
+        break;
+      }
+    }
+    if (pick == n) return;  // everything is waiting
+    Run& kid = *r.kids[pick].run;
+    advance(kid);
+    if (kid.phase != Run::Done) {
+      r.cursor = (pick + 1) % n;
+      return;
+    }
+    int64_t idx = r.kids[pick].index;
+    if (kid.ok) {
+      r.results[static_cast<std::size_t>(idx)] = std::move(kid.output);
+      if (is_map) {
+        json::object d;
+        d["name"] = s.name;
+        d["index"] = idx;
+        emit("MapIterationSucceeded", std::move(d));
+      }
+    } else {
+      std::string error = std::move(kid.error), cause = std::move(kid.cause);
+      if (is_map) {
+        json::object d;
+        d["name"] = s.name;
+        d["index"] = idx;
+        d["error"] = error;
+        d["cause"] = cause;
+        emit("MapIterationFailed", std::move(d));
+        ++r.failed;
+        if (tolerated(r)) {
+          json::object eo;
+          eo["Error"] = error;
+          eo["Cause"] = cause;
+          r.results[static_cast<std::size_t>(idx)] = std::move(eo);
+        } else {
+          json::object fd;
+          fd["name"] = s.name;
+          emit("MapStateFailed", std::move(fd));
+          if (r.tol_count >= 0 || r.tol_pct >= 0) {
+            error = "States.ExceedToleratedFailureThreshold";
+            cause = "The specified tolerated failure threshold was exceeded in Map state '" +
+                    s.name + "'.";
+          }
+          return handleError(r, s, std::move(error), std::move(cause));
+        }
+      } else {
+        json::object fd;
+        fd["name"] = s.name;
+        emit("ParallelStateFailed", std::move(fd));
+        return handleError(r, s, std::move(error), std::move(cause));
+      }
+    }
+    r.kids.erase(r.kids.begin() + static_cast<std::ptrdiff_t>(pick));
+    r.cursor = r.kids.empty() ? 0 : pick % r.kids.size();
+    if (r.kids.empty() && (!is_map || r.next_item >= r.items.size())) completeChildren(r, s);
+  }
+
+  int64_t wakeOf(const Run& r) const {
+    switch (r.phase) {
+      case Run::Waiting:
+      case Run::RetryWait:
+        return r.wake_ms;
+      case Run::Children: {
+        const State& s = r.list->states[r.state];
+        if (r.kids.empty()) return 0;
+        if (s.type == StateType::Map && r.next_item < r.items.size() &&
+            static_cast<int64_t>(r.kids.size()) < limitOf(r))
+          return 0;
+        int64_t m = std::numeric_limits<int64_t>::max();
+        for (const auto& k : r.kids) {
+          m = std::min(m, wakeOf(*k.run));
+          if (m <= now) break;
+        }
+        return m;
+      }
+      default:
+        return 0;
+    }
+  }
+
+  void advance(Run& r) {
+    switch (r.phase) {
+      case Run::Enter:
+        return enterState(r);
+      case Run::Scheduled:
+        return runTask(r);
+      case Run::Waiting: {
+        const State& s = r.list->states[r.state];
+        json::value out = std::move(r.effective);
+        r.effective = nullptr;
+        return exitState(r, s, std::move(out));
+      }
+      case Run::RetryWait: {
+        const State& s = r.list->states[r.state];
+        return startState(r, s);
+      }
+      case Run::Children:
+        return stepChildren(r);
+      case Run::Done:
+        return;
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------
+// Execution
+
+Execution::Execution(std::shared_ptr<const StateMachine> machine, json::value input,
+                     ExecutionInfo info)
+    : machine_(std::move(machine)), info_(std::move(info)), input_(std::move(input)) {
+  if (info_.state_machine_name.empty()) info_.state_machine_name = "riposte";
+  if (info_.execution_name.empty())
+    info_.execution_name = info_.execution_id.empty() ? newUuid() : info_.execution_id;
+  if (info_.execution_id.empty())
+    info_.execution_id = "arn:aws:states:local:000000000000:execution:" +
+                         info_.state_machine_name + ":" + info_.execution_name;
+}
+Execution::Execution(Execution&&) noexcept = default;
+Execution& Execution::operator=(Execution&&) noexcept = default;
+Execution::~Execution() = default;
+
+Status Execution::status() const { return status_; }
+int64_t Execution::wakeAtMs() const { return wake_ms_; }
+const json::value& Execution::output() const { return output_; }
+const std::string& Execution::error() const { return error_; }
+const std::string& Execution::cause() const { return cause_; }
+int64_t Execution::lastEventId() const { return last_event_; }
+
+void Execution::step(TaskRunner& runner, const Clock& clock, std::vector<HistoryEvent>& out) {
+  if (status_ != Status::Running || !machine_) return;
+  Interp in{*this, &runner, clock.nowMillis(), &out};
+  const Machine& m = machine_->machine();
+  if (!started_) {
+    started_ = true;
+    if (info_.start_ms == 0) info_.start_ms = in.now;
+    json::object d;
+    d["input"] = Interp::str(input_);
+    d["roleArn"] = "arn:aws:iam::000000000000:role/riposte";
+    in.emit("ExecutionStarted", std::move(d));
+    root_ = std::make_unique<Run>();
+    root_->list = &m.top;
+    root_->state = m.top.start;
+    root_->input = input_;
+  }
+  int64_t deadline = m.timeout_seconds
+                         ? info_.start_ms + static_cast<int64_t>(*m.timeout_seconds * 1000)
+                         : std::numeric_limits<int64_t>::max();
+  if (in.now >= deadline) {
+    status_ = Status::TimedOut;
+    error_ = "States.Timeout";
+    cause_ = "The execution exceeded the state machine's TimeoutSeconds.";
+    json::object d;
+    d["error"] = error_;
+    d["cause"] = cause_;
+    in.emit("ExecutionTimedOut", std::move(d));
+    root_.reset();
+    wake_ms_ = 0;
+    return;
+  }
+  if (in.wakeOf(*root_) <= in.now) in.advance(*root_);
+  if (root_->phase == Run::Done) {
+    if (root_->ok) {
+      status_ = Status::Succeeded;
+      output_ = std::move(root_->output);
+      json::object d;
+      d["output"] = Interp::str(output_);
+      in.emit("ExecutionSucceeded", std::move(d));
+    } else {
+      status_ = Status::Failed;
+      error_ = std::move(root_->error);
+      cause_ = std::move(root_->cause);
+      json::object d;
+      d["error"] = error_;
+      d["cause"] = cause_;
+      in.emit("ExecutionFailed", std::move(d));
+    }
+    root_.reset();
+    wake_ms_ = 0;
+    return;
+  }
+  int64_t w = in.wakeOf(*root_);
+  wake_ms_ = std::min(w, deadline);
+}
+
+// --- snapshot ------------------------------------------------------------------------------
+namespace {
+
+json::value runToJson(const Run& r) {
+  json::object o;
+  o["s"] = r.list->states[r.state].name;
+  o["p"] = phaseName(r.phase);
+  o["in"] = r.input;
+  if (!r.effective.is_null()) o["eff"] = r.effective;
+  if (!r.retry_counts.empty()) {
+    json::array a;
+    for (int c : r.retry_counts) a.emplace_back(c);
+    o["rc"] = std::move(a);
+  }
+  if (r.attempt) o["at"] = r.attempt;
+  if (r.wake_ms) o["w"] = r.wake_ms;
+  o["t"] = r.entered_ms;
+  if (!r.vars.empty()) o["vars"] = r.vars;
+  if (r.phase == Run::Children) {
+    json::array kids;
+    for (const auto& k : r.kids) {
+      json::object ko;
+      ko["i"] = k.index;
+      ko["run"] = runToJson(*k.run);
+      kids.push_back(std::move(ko));
+    }
+    o["kids"] = std::move(kids);
+    o["res"] = r.results;
+    o["items"] = r.items;
+    o["ni"] = static_cast<int64_t>(r.next_item);
+    o["nf"] = static_cast<int64_t>(r.failed);
+    o["cur"] = static_cast<int64_t>(r.cursor);
+    o["mc"] = r.max_conc;
+    o["tp"] = r.tol_pct;
+    o["tc"] = r.tol_count;
+  }
+  if (r.phase == Run::Done) {
+    o["ok"] = r.ok;
+    o["out"] = r.output;
+    o["err"] = r.error;
+    o["cause"] = r.cause;
+  }
+  return o;
+}
+
+Result<std::unique_ptr<Run>> runFromJson(const json::value& v, const StateList* list, int depth) {
+  auto bad = [](const std::string& m) { return fail("InvalidSnapshot", m); };
+  if (depth > 64) return bad("snapshot nested too deeply");
+  if (!v.is_object()) return bad("a run must be an object");
+  const auto& o = v.get_object();
+  auto r = std::make_unique<Run>();
+  r->list = list;
+  auto sname = stringAt(v, "s");
+  if (!sname) return bad("a run needs its state name");
+  r->state = list->find(*sname);
+  if (r->state < 0) return bad("unknown state '" + *sname + "' (was the machine changed?)");
+  auto p = stringAt(v, "p");
+  auto ph = p ? phaseFrom(*p) : std::nullopt;
+  if (!ph) return bad("bad phase");
+  r->phase = *ph;
+  if (auto* x = o.if_contains("in")) r->input = *x;
+  if (auto* x = o.if_contains("eff")) r->effective = *x;
+  if (auto* x = o.if_contains("rc"); x && x->is_array())
+    for (const auto& c : x->get_array()) r->retry_counts.push_back(static_cast<int>(asInt(c).value_or(0)));
+  if (auto* x = o.if_contains("at")) r->attempt = static_cast<int>(asInt(*x).value_or(0));
+  if (auto* x = o.if_contains("w")) r->wake_ms = asInt(*x).value_or(0);
+  if (auto* x = o.if_contains("t")) r->entered_ms = asInt(*x).value_or(0);
+  if (auto* x = o.if_contains("vars"); x && x->is_object()) r->vars = x->get_object();
+  const State& s = list->states[r->state];
+  if (r->phase == Run::Children) {
+    if (s.type != StateType::Parallel && s.type != StateType::Map)
+      return bad("state '" + s.name + "' has no children");
+    if (auto* x = o.if_contains("res"); x && x->is_array()) r->results = x->get_array();
+    if (auto* x = o.if_contains("items"); x && x->is_array()) r->items = x->get_array();
+    r->next_item = static_cast<std::size_t>(numberAt(v, "ni").value_or(0));
+    r->failed = static_cast<std::size_t>(numberAt(v, "nf").value_or(0));
+    r->cursor = static_cast<std::size_t>(numberAt(v, "cur").value_or(0));
+    r->max_conc = static_cast<int64_t>(numberAt(v, "mc").value_or(0));
+    r->tol_pct = numberAt(v, "tp").value_or(-1);
+    r->tol_count = numberAt(v, "tc").value_or(-1);
+    if (r->next_item > r->items.size()) return bad("bad Map progress");
+    if (auto* x = o.if_contains("kids"); x && x->is_array()) {
+      for (const auto& k : x->get_array()) {
+        auto idx = k.is_object() ? numberAt(k, "i") : std::nullopt;
+        const json::value* kr = k.is_object() ? k.get_object().if_contains("run") : nullptr;
+        if (!idx || !kr) return bad("bad child run");
+        int64_t i = static_cast<int64_t>(*idx);
+        const StateList* kl = nullptr;
+        if (s.type == StateType::Parallel) {
+          if (i < 0 || i >= static_cast<int64_t>(s.branches.size())) return bad("bad branch index");
+          kl = s.branches[static_cast<std::size_t>(i)].get();
+        } else {
+          kl = s.processor.get();
+        }
+        if (i < 0 || i >= static_cast<int64_t>(r->results.size())) return bad("bad child index");
+        auto kid = runFromJson(*kr, kl, depth + 1);
+        if (!kid) return tl::unexpected(kid.error());
+        r->kids.push_back({i, std::move(*kid)});
+      }
+    }
+    if (r->cursor >= std::max<std::size_t>(1, r->kids.size())) r->cursor = 0;
+  }
+  if (r->phase == Run::Done) {
+    if (auto* x = o.if_contains("ok"); x && x->is_bool()) r->ok = x->get_bool();
+    if (auto* x = o.if_contains("out")) r->output = *x;
+    r->error = stringAt(v, "err").value_or("");
+    r->cause = stringAt(v, "cause").value_or("");
+  }
+  return r;
+}
+
+std::optional<Status> statusFrom(std::string_view s) {
+  for (Status st : {Status::Running, Status::Succeeded, Status::Failed, Status::TimedOut,
+                    Status::Aborted})
+    if (s == statusName(st)) return st;
+  return std::nullopt;
+}
+
+}  // namespace
+
+json::value Execution::snapshot() const {
+  json::object o;
+  o["v"] = 1;
+  o["status"] = statusName(status_);
+  o["started"] = started_;
+  o["last_event"] = last_event_;
+  o["wake"] = wake_ms_;
+  json::object info;
+  info["id"] = info_.execution_id;
+  info["name"] = info_.execution_name;
+  info["machine"] = info_.state_machine_name;
+  info["start_ms"] = info_.start_ms;
+  o["info"] = std::move(info);
+  o["input"] = input_;
+  if (status_ == Status::Succeeded) o["output"] = output_;
+  if (status_ != Status::Running && status_ != Status::Succeeded) {
+    o["error"] = error_;
+    o["cause"] = cause_;
+  }
+  if (root_) o["root"] = runToJson(*root_);
+  return o;
+}
+
+Result<Execution> Execution::restore(std::shared_ptr<const StateMachine> machine,
+                                     const json::value& snap) {
+  auto bad = [](const std::string& m) { return fail("InvalidSnapshot", m); };
+  if (!machine) return bad("no state machine");
+  if (!snap.is_object()) return bad("a snapshot must be an object");
+  if (numberAt(snap, "v").value_or(0) != 1) return bad("unknown snapshot version");
+  Execution x;
+  x.machine_ = machine;
+  const auto& o = snap.get_object();
+  auto st = stringAt(snap, "status");
+  auto status = st ? statusFrom(*st) : std::nullopt;
+  if (!status) return bad("bad status");
+  x.status_ = *status;
+  if (auto* s = o.if_contains("started"); s && s->is_bool()) x.started_ = s->get_bool();
+  x.last_event_ = static_cast<int64_t>(numberAt(snap, "last_event").value_or(0));
+  x.wake_ms_ = static_cast<int64_t>(numberAt(snap, "wake").value_or(0));
+  x.info_.execution_id = stringAt(snap, "info.id").value_or("");
+  x.info_.execution_name = stringAt(snap, "info.name").value_or("");
+  x.info_.state_machine_name = stringAt(snap, "info.machine").value_or("");
+  x.info_.start_ms = static_cast<int64_t>(numberAt(snap, "info.start_ms").value_or(0));
+  if (auto* i = o.if_contains("input")) x.input_ = *i;
+  if (auto* i = o.if_contains("output")) x.output_ = *i;
+  x.error_ = stringAt(snap, "error").value_or("");
+  x.cause_ = stringAt(snap, "cause").value_or("");
+  if (x.status_ == Status::Running && x.started_) {
+    auto* root = o.if_contains("root");
+    if (!root) return bad("a running execution needs its root run");
+    auto r = runFromJson(*root, &machine->machine().top, 0);
+    if (!r) return tl::unexpected(r.error());
+    x.root_ = std::move(*r);
+  }
+  return x;
+}
+
+// --- runToCompletion -------------------------------------------------------------------------
+Outcome runToCompletion(std::shared_ptr<const StateMachine> machine, json::value input,
+                        TaskRunner& runner, Clock& clock, ExecutionInfo info) {
+  Execution x(std::move(machine), std::move(input), std::move(info));
+  Outcome o;
+  auto* manual = dynamic_cast<ManualClock*>(&clock);
+  while (x.status() == Status::Running) {
+    x.step(runner, clock, o.history);
+    if (x.status() != Status::Running) break;
+    int64_t now = clock.nowMillis();
+    if (x.wakeAtMs() > now) {
+      if (manual)
+        manual->set(x.wakeAtMs());
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(x.wakeAtMs() - now));
+    }
+  }
+  o.status = x.status();
+  o.output = x.output();
+  o.error = x.error();
+  o.cause = x.cause();
+  return o;
+}
+
+}  // namespace riposte::asl

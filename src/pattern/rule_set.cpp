@@ -1,0 +1,867 @@
+// The compiled matcher. One index for all rules:
+//   * a trie over flattened field paths (keyed by event keys, so "a.b" in an event key and
+//     nested {"a":{"b":..}} reach the same node) drives a simdjson On-Demand walk that only
+//     descends into fields some rule names and skips everything else unparsed;
+//   * per field, hash maps for exact strings/numbers, prefixes and suffixes (looked up by
+//     length), lists of clause ids for booleans/null/exists, and a short list of matchers
+//     evaluated one by one (numeric ranges, wildcards, ignore-case, cidr, anything-but);
+//   * a clause fires once per event; a sub-rule counts its fired clauses and becomes a
+//     candidate when all its positive clauses fired. Candidates then pass the exists:false
+//     checks and, when the event holds arrays of objects, the array-consistency check.
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <unordered_map>
+
+#include "pattern/compiler.h"
+#include "pattern/pattern.h"
+#include "pattern/range_index.h"
+
+namespace riposte::pattern {
+namespace {
+
+constexpr uint32_t kNone = 0xffffffffu;
+
+struct SvHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+template <class V>
+using StrMap = std::unordered_map<std::string, V, SvHash, std::equal_to<>>;
+
+struct PathNode {
+  std::vector<std::pair<std::string, uint32_t>> kids;  // event key (run of segments) -> node
+  StrMap<uint32_t> kid_map;                            // used when kids is large
+  uint32_t field = kNone;
+};
+
+struct FieldIndex {
+  StrMap<std::vector<uint32_t>> strings;
+  StrMap<std::vector<uint32_t>> literal_numbers;
+  std::unordered_map<double, std::vector<uint32_t>> numbers;
+  std::vector<uint32_t> trues, falses, nulls, any_leaf;
+  StrMap<std::vector<uint32_t>> prefixes, suffixes;
+  std::vector<uint32_t> prefix_lens, suffix_lens;
+  StrMap<std::vector<uint32_t>> ip_exact;     // 17-byte key: family + address
+  StrMap<std::vector<uint32_t>> ic_equals;    // ASCII equals-ignore-case, lower-cased
+  StrMap<std::vector<uint32_t>> ic_prefixes;  // ASCII prefix equals-ignore-case
+  StrMap<std::vector<uint32_t>> ic_suffixes;
+  std::vector<uint32_t> ic_prefix_lens, ic_suffix_lens;
+  std::vector<NumRange> pending_ranges;
+  RangeIndex ranges;
+  std::vector<std::pair<const Matcher*, uint32_t>> others;
+  bool needs_number = false;
+  bool needs_ip = false;
+};
+
+std::string ipKey(const IpAddr& a) {
+  std::string k(17, '\0');
+  k[0] = a.v6 ? 6 : 4;
+  std::memcpy(k.data() + 1, a.bytes.data(), 16);
+  return k;
+}
+
+struct ClauseInfo {
+  uint32_t sub_rule;
+  uint32_t field;
+  bool absent_ok;  // exists:false is one of its alternatives
+};
+
+struct SubRuleInfo {
+  uint32_t rule;
+  uint32_t need;  // clauses without an exists:false alternative
+  std::vector<uint32_t> clauses;
+  uint32_t access = kNone;  // the indexed clause that makes this sub-rule a candidate
+};
+
+struct EvLeaf {
+  uint32_t field;
+  uint32_t ctx;
+  uint32_t prev;  // previous leaf of the same field, or kNone
+  Leaf leaf;      // strings point into the parser's buffer, valid during match()
+};
+
+struct Ctx {
+  uint32_t parent;
+  uint32_t array_id;
+};
+
+}  // namespace
+
+struct RuleSet::Impl {
+  std::vector<std::string> names;
+  std::vector<MatcherList> keep_alive;
+  std::vector<PathNode> nodes;
+  std::vector<FieldIndex> fields;
+  std::vector<ClauseInfo> clauses;
+  std::vector<SubRuleInfo> sub_rules;
+  std::vector<uint32_t> always;  // sub-rules with need == 0
+  // Clause -> its matchers (for the array-consistency check).
+  std::vector<const std::vector<Matcher>*> clause_matchers;
+
+  uint32_t lookup(uint32_t node, std::string_view key) const {
+    const PathNode& n = nodes[node];
+    if (!n.kid_map.empty()) {
+      auto it = n.kid_map.find(key);
+      return it == n.kid_map.end() ? kNone : it->second;
+    }
+    for (const auto& [k, id] : n.kids) {
+      if (k.size() == key.size() && std::memcmp(k.data(), key.data(), k.size()) == 0) return id;
+    }
+    return kNone;
+  }
+};
+
+namespace {
+
+// Per-thread scratch space for match(); reused across events and rule sets.
+struct Scratch {
+  simdjson::ondemand::parser parser;
+  std::vector<char> buf;
+  uint32_t epoch = 0;
+  std::vector<uint32_t> clause_stamp, sub_stamp, field_stamp, field_head, rule_stamp;
+  std::vector<uint32_t> candidates;
+  std::vector<EvLeaf> leaves;
+  std::vector<Ctx> ctxs;
+  uint32_t next_array = 0;
+  bool container_arrays = false;
+
+  void begin(const RuleSet::Impl& rs) {
+    auto fit = [](std::vector<uint32_t>& v, std::size_t n) {
+      if (v.size() < n) v.resize(n, 0);
+    };
+    if (++epoch == 0) {
+      for (auto* v : {&clause_stamp, &sub_stamp, &field_stamp, &rule_stamp})
+        std::fill(v->begin(), v->end(), 0);
+      epoch = 1;
+    }
+    fit(clause_stamp, rs.clauses.size());
+    fit(sub_stamp, rs.sub_rules.size());
+    fit(field_stamp, rs.fields.size());
+    fit(field_head, rs.fields.size());
+    fit(rule_stamp, rs.names.size());
+    candidates.clear();
+    leaves.clear();
+    ctxs.clear();
+    ctxs.push_back(Ctx{kNone, kNone});
+    next_array = 0;
+    container_arrays = false;
+  }
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+namespace od = simdjson::ondemand;
+
+class Walker {
+ public:
+  Walker(const RuleSet::Impl& rs, Scratch& s) : rs_(rs), s_(s) {}
+
+  bool walkObject(od::object obj, uint32_t node, uint32_t ctx) {
+    for (auto fr : obj) {
+      od::field field;
+      if (std::move(fr).get(field)) return false;
+      std::string_view key;
+      if (field.unescaped_key().get(key)) return false;
+      uint32_t child = rs_.lookup(node, key);
+      if (child == kNone) continue;
+      if (!walkValue(field.value(), child, ctx)) return false;
+    }
+    return true;
+  }
+
+ private:
+  const RuleSet::Impl& rs_;
+  Scratch& s_;
+
+  bool walkValue(od::value v, uint32_t node, uint32_t ctx) {
+    od::json_type t;
+    if (v.type().get(t)) return false;
+    if (t == od::json_type::object) {
+      if (rs_.nodes[node].kids.empty()) return true;
+      od::object o;
+      if (v.get_object().get(o)) return false;
+      return walkObject(o, node, ctx);
+    }
+    if (t == od::json_type::array) {
+      od::array a;
+      if (v.get_array().get(a)) return false;
+      uint32_t array_id = s_.next_array++;
+      bool has_kids = !rs_.nodes[node].kids.empty();
+      for (auto er : a) {
+        od::value e;
+        if (std::move(er).get(e)) return false;
+        od::json_type et;
+        if (e.type().get(et)) return false;
+        if (et == od::json_type::object || et == od::json_type::array) {
+          if (et == od::json_type::object) {
+            if (!has_kids) continue;
+            s_.container_arrays = true;
+          }
+          auto c = static_cast<uint32_t>(s_.ctxs.size());
+          s_.ctxs.push_back(Ctx{ctx, array_id});
+          if (!walkValue(e, node, c)) return false;
+        } else if (!leaf(e, et, node, ctx)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return leaf(v, t, node, ctx);
+  }
+
+  void mark(const std::vector<uint32_t>& cids) {
+    for (uint32_t c : cids) markOne(c);
+  }
+  void markOne(uint32_t c) {
+    if (s_.clause_stamp[c] != s_.epoch) {
+      s_.clause_stamp[c] = s_.epoch;
+      uint32_t sr = rs_.clauses[c].sub_rule;
+      if (s_.sub_stamp[sr] != s_.epoch) {
+        s_.sub_stamp[sr] = s_.epoch;
+        s_.candidates.push_back(sr);
+      }
+    }
+  }
+
+  IpAddr ip_;
+  bool have_ip_ = false;
+  std::string lower_;
+
+  // ASCII equals-ignore-case / prefix / suffix through hash look-ups on the lower-cased value.
+  void asciiIgnoreCase(const FieldIndex& fi, std::string_view v) {
+    lower_.assign(v);
+    std::size_t ascii_len = 0;  // length of the leading ASCII run
+    while (ascii_len < lower_.size() && static_cast<unsigned char>(lower_[ascii_len]) < 0x80) {
+      char& ch = lower_[ascii_len];
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+      ++ascii_len;
+    }
+    std::string_view lv(lower_);
+    if (!fi.ic_equals.empty() && ascii_len == lower_.size()) {
+      auto it = fi.ic_equals.find(lv);
+      if (it != fi.ic_equals.end()) mark(it->second);
+    }
+    for (uint32_t len : fi.ic_prefix_lens) {
+      if (len > ascii_len) break;
+      auto it = fi.ic_prefixes.find(lv.substr(0, len));
+      if (it != fi.ic_prefixes.end()) mark(it->second);
+    }
+    if (!fi.ic_suffix_lens.empty()) {
+      // Lower-case the trailing ASCII run too.
+      std::size_t tail = 0;
+      while (tail < lower_.size() &&
+             static_cast<unsigned char>(lower_[lower_.size() - 1 - tail]) < 0x80) {
+        char& ch = lower_[lower_.size() - 1 - tail];
+        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+        ++tail;
+      }
+      for (uint32_t len : fi.ic_suffix_lens) {
+        if (len > tail) break;
+        auto it = fi.ic_suffixes.find(lv.substr(lv.size() - len));
+        if (it != fi.ic_suffixes.end()) mark(it->second);
+      }
+    }
+  }
+
+  bool leaf(od::value& v, od::json_type t, uint32_t node, uint32_t ctx) {
+    uint32_t f = rs_.nodes[node].field;
+    if (f == kNone) return true;
+    const FieldIndex& fi = rs_.fields[f];
+    Leaf l;
+    switch (t) {
+      case od::json_type::string:
+        l.type = Leaf::Type::kString;
+        if (v.get_string().get(l.text)) return false;
+        break;
+      case od::json_type::number: {
+        l.type = Leaf::Type::kNumber;
+        std::string_view raw = v.raw_json_token();
+        while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\t' ||
+                                raw.back() == '\r'))
+          raw.remove_suffix(1);
+        l.text = raw;
+        if (fi.needs_number) l.comparable = comparableNumber(raw, l.num);
+        break;
+      }
+      case od::json_type::boolean: {
+        bool b;
+        if (v.get_bool().get(b)) return false;
+        l.type = b ? Leaf::Type::kTrue : Leaf::Type::kFalse;
+        break;
+      }
+      case od::json_type::null:
+        if (!v.is_null()) return false;
+        l.type = Leaf::Type::kNull;
+        break;
+      default:
+        return false;
+    }
+    uint32_t prev = s_.field_stamp[f] == s_.epoch ? s_.field_head[f] : kNone;
+    s_.field_head[f] = static_cast<uint32_t>(s_.leaves.size());
+    s_.leaves.push_back(EvLeaf{f, ctx, prev, l});
+    s_.field_stamp[f] = s_.epoch;
+    mark(fi.any_leaf);
+    switch (l.type) {
+      case Leaf::Type::kString: {
+        if (fi.needs_ip) {
+          have_ip_ = parseIp(l.text, ip_);
+          if (have_ip_ && !fi.ip_exact.empty()) {
+            auto it = fi.ip_exact.find(ipKey(ip_));
+            if (it != fi.ip_exact.end()) mark(it->second);
+          }
+        }
+        if (!fi.ic_equals.empty() || !fi.ic_prefix_lens.empty() || !fi.ic_suffix_lens.empty()) {
+          asciiIgnoreCase(fi, l.text);
+        }
+        if (!fi.strings.empty()) {
+          auto it = fi.strings.find(l.text);
+          if (it != fi.strings.end()) mark(it->second);
+        }
+        for (uint32_t len : fi.prefix_lens) {
+          if (len > l.text.size()) break;
+          auto it = fi.prefixes.find(l.text.substr(0, len));
+          if (it != fi.prefixes.end()) mark(it->second);
+        }
+        for (uint32_t len : fi.suffix_lens) {
+          if (len > l.text.size()) break;
+          auto it = fi.suffixes.find(l.text.substr(l.text.size() - len));
+          if (it != fi.suffixes.end()) mark(it->second);
+        }
+        break;
+      }
+      case Leaf::Type::kNumber: {
+        if (!fi.literal_numbers.empty()) {
+          auto it = fi.literal_numbers.find(l.text);
+          if (it != fi.literal_numbers.end()) mark(it->second);
+        }
+        if (l.comparable && !fi.numbers.empty()) {
+          auto it = fi.numbers.find(l.num);
+          if (it != fi.numbers.end()) mark(it->second);
+        }
+        if (l.comparable && !fi.ranges.empty()) {
+          fi.ranges.stab(l.num, [&](uint32_t c) { markOne(c); });
+        }
+        break;
+      }
+      case Leaf::Type::kTrue:
+        mark(fi.trues);
+        break;
+      case Leaf::Type::kFalse:
+        mark(fi.falses);
+        break;
+      case Leaf::Type::kNull:
+        mark(fi.nulls);
+        break;
+    }
+    for (const auto& [m, c] : fi.others) {
+      // A clause that already fired needs no second witness here; the array-consistency
+      // check re-evaluates every leaf itself.
+      if (s_.clause_stamp[c] == s_.epoch) continue;
+      if (m->kind == Matcher::Kind::kIp) {
+        if (l.type == Leaf::Type::kString && have_ip_ && m->ip.contains(ip_)) markOne(c);
+        continue;
+      }
+      if (m->matches(l)) markOne(c);
+    }
+    return true;
+  }
+};
+
+// ---------------------------------------------------------------- array consistency
+
+struct DpState {
+  uint64_t pos;   // clauses satisfied by a chosen leaf
+  uint64_t viol;  // exists:false clauses with a leaf compatible with the choice
+};
+
+void pruneStates(std::vector<DpState>& v) {
+  std::vector<DpState> out;
+  for (const DpState& s : v) {
+    bool dominated = false;
+    for (const DpState& o : out) {
+      if ((o.pos & s.pos) == s.pos && (o.viol & s.viol) == o.viol) {
+        dominated = true;
+        break;
+      }
+    }
+    if (dominated) continue;
+    out.erase(std::remove_if(out.begin(), out.end(),
+                             [&](const DpState& o) {
+                               return (s.pos & o.pos) == o.pos && (s.viol & o.viol) == s.viol;
+                             }),
+              out.end());
+    out.push_back(s);
+    if (out.size() >= 256) break;  // bound the work on adversarial events
+  }
+  v.swap(out);
+}
+
+class Consistency {
+ public:
+  Consistency(const Scratch& s) : s_(s) {}
+
+  // Items: (ctx, pos bit, viol bit). Returns the reachable states at the root context.
+  std::vector<DpState> run(const std::vector<std::tuple<uint32_t, uint64_t, uint64_t>>& items) {
+    direct_.clear();
+    kids_.clear();
+    subtree_viol_.clear();
+    for (const auto& [ctx, p, v] : items) {
+      auto& d = direct_[ctx];
+      d.pos |= p;
+      d.viol |= v;
+      // Register the ancestor chain.
+      uint32_t c = ctx;
+      while (c != 0) {
+        uint32_t parent = s_.ctxs[c].parent;
+        auto& ks = kids_[parent];
+        if (std::find(ks.begin(), ks.end(), c) != ks.end()) break;
+        ks.push_back(c);
+        c = parent;
+      }
+    }
+    return states(0);
+  }
+
+ private:
+  const Scratch& s_;
+  std::unordered_map<uint32_t, DpState> direct_;
+  std::unordered_map<uint32_t, std::vector<uint32_t>> kids_;
+  std::unordered_map<uint32_t, uint64_t> subtree_viol_;
+
+  uint64_t allViol(uint32_t ctx) {
+    auto it = subtree_viol_.find(ctx);
+    if (it != subtree_viol_.end()) return it->second;
+    uint64_t v = 0;
+    if (auto d = direct_.find(ctx); d != direct_.end()) v |= d->second.viol;
+    if (auto k = kids_.find(ctx); k != kids_.end())
+      for (uint32_t c : k->second) v |= allViol(c);
+    subtree_viol_[ctx] = v;
+    return v;
+  }
+
+  std::vector<DpState> states(uint32_t ctx) {
+    DpState base{0, 0};
+    if (auto d = direct_.find(ctx); d != direct_.end()) base = d->second;
+    std::vector<DpState> cur{base};
+    auto k = kids_.find(ctx);
+    if (k == kids_.end()) return cur;
+    // Group child contexts (array elements) by array.
+    std::map<uint32_t, std::vector<uint32_t>> by_array;
+    for (uint32_t c : k->second) by_array[s_.ctxs[c].array_id].push_back(c);
+    for (const auto& [array_id, elems] : by_array) {
+      std::vector<DpState> fa;
+      uint64_t none_viol = 0;
+      for (uint32_t e : elems) {
+        none_viol |= allViol(e);
+        for (const DpState& st : states(e))
+          if (st.pos != 0) fa.push_back(st);
+      }
+      fa.push_back(DpState{0, none_viol});
+      pruneStates(fa);
+      std::vector<DpState> next;
+      for (const DpState& a : cur)
+        for (const DpState& b : fa) next.push_back(DpState{a.pos | b.pos, a.viol | b.viol});
+      pruneStates(next);
+      cur.swap(next);
+    }
+    return cur;
+  }
+};
+
+bool consistentMatch(const RuleSet::Impl& rs, const Scratch& s, const SubRuleInfo& sr) {
+  if (sr.clauses.size() > 64) return true;  // documented approximation
+  std::vector<std::tuple<uint32_t, uint64_t, uint64_t>> items;
+  uint64_t required = 0, absent_ok = 0;
+  for (std::size_t k = 0; k < sr.clauses.size(); ++k) {
+    uint32_t cid = sr.clauses[k];
+    const ClauseInfo& ci = rs.clauses[cid];
+    uint64_t bit = uint64_t{1} << k;
+    if (ci.absent_ok) {
+      absent_ok |= bit;
+    } else {
+      required |= bit;
+    }
+    if (s.field_stamp[ci.field] != s.epoch) continue;
+    const std::vector<Matcher>& ms = *rs.clause_matchers[cid];
+    for (uint32_t li = s.field_head[ci.field]; li != kNone; li = s.leaves[li].prev) {
+      const EvLeaf& l = s.leaves[li];
+      if (ci.absent_ok) items.emplace_back(l.ctx, 0, bit);
+      for (const Matcher& m : ms) {
+        if (m.kind != Matcher::Kind::kAbsent && m.matches(l.leaf)) {
+          items.emplace_back(l.ctx, bit, 0);
+          break;
+        }
+      }
+    }
+  }
+  Consistency dp(s);
+  for (const DpState& st : dp.run(items)) {
+    if ((st.pos & required) != required) continue;
+    uint64_t ok = (st.pos | ~st.viol) & absent_ok;
+    if (ok == absent_ok) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+RuleSet::RuleSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RuleSet::~RuleSet() = default;
+
+std::size_t RuleSet::size() const {
+  return impl_->names.size();
+}
+const std::string& RuleSet::ruleName(uint32_t index) const {
+  return impl_->names.at(index);
+}
+
+RuleSet::Shape RuleSet::shape() const {
+  return Shape{impl_->fields.size(), impl_->sub_rules.size(), impl_->clauses.size()};
+}
+
+Result<std::vector<uint32_t>> RuleSet::match(std::string_view event_json) const {
+  const Impl& rs = *impl_;
+  Scratch& s = scratch();
+  s.begin(rs);
+  std::size_t need = event_json.size() + simdjson::SIMDJSON_PADDING;
+  if (s.buf.size() < need) s.buf.resize(need);
+  std::memcpy(s.buf.data(), event_json.data(), event_json.size());
+  std::memset(s.buf.data() + event_json.size(), 0, simdjson::SIMDJSON_PADDING);
+  od::document doc;
+  if (s.parser.iterate(s.buf.data(), event_json.size(), s.buf.size()).get(doc)) {
+    return fail("InvalidEvent", "event is not valid JSON");
+  }
+  od::json_type t;
+  if (doc.type().get(t) || t != od::json_type::object) {
+    return fail("InvalidEvent", "event is not a JSON object");
+  }
+  od::object root;
+  if (doc.get_object().get(root)) return fail("InvalidEvent", "event is not a JSON object");
+  Walker w(rs, s);
+  if (!w.walkObject(root, 0, 0)) return fail("InvalidEvent", "event is not valid JSON");
+
+  std::vector<uint32_t> out;
+  // Does any leaf of the clause's field satisfy one of its matchers?
+  auto positive = [&](uint32_t cid) {
+    const ClauseInfo& ci = rs.clauses[cid];
+    if (s.clause_stamp[cid] == s.epoch) return true;  // fired in the index
+    if (s.field_stamp[ci.field] != s.epoch) return false;
+    const std::vector<Matcher>& ms = *rs.clause_matchers[cid];
+    for (uint32_t li = s.field_head[ci.field]; li != kNone; li = s.leaves[li].prev) {
+      for (const Matcher& m : ms) {
+        if (m.kind != Matcher::Kind::kAbsent && m.matches(s.leaves[li].leaf)) return true;
+      }
+    }
+    return false;
+  };
+  auto consider = [&](uint32_t sri) {
+    const SubRuleInfo& sr = rs.sub_rules[sri];
+    if (s.rule_stamp[sr.rule] == s.epoch) return;
+    bool arrays = s.container_arrays && sr.clauses.size() >= 2;
+    for (uint32_t c : sr.clauses) {
+      if (c == sr.access) continue;
+      const ClauseInfo& ci = rs.clauses[c];
+      if (!ci.absent_ok) {
+        if (!positive(c)) return;
+      } else if (!arrays && s.field_stamp[ci.field] == s.epoch && !positive(c)) {
+        return;
+      }
+    }
+    // Arrays of objects: fields must bind within one element, exists:false included.
+    if (arrays && !consistentMatch(rs, s, sr)) return;
+    s.rule_stamp[sr.rule] = s.epoch;
+    out.push_back(sr.rule);
+  };
+  for (uint32_t sr : s.candidates) consider(sr);
+  for (uint32_t sr : rs.always) consider(sr);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// ------------------------------------------------------------------------- builder
+
+struct RuleSetBuilder::Entry {
+  std::string name;
+  CompiledPattern pattern;
+};
+
+RuleSetBuilder::RuleSetBuilder() = default;
+RuleSetBuilder::~RuleSetBuilder() = default;
+std::size_t RuleSetBuilder::size() const {
+  return rules_.size();
+}
+
+Result<uint32_t> RuleSetBuilder::add(std::string name, std::string_view pattern_json) {
+  auto compiled = compilePattern(pattern_json);
+  if (!compiled) return fail(compiled.error());
+  rules_.push_back(Entry{std::move(name), std::move(*compiled)});
+  return static_cast<uint32_t>(rules_.size() - 1);
+}
+
+namespace {
+
+std::vector<std::string> splitPath(const std::string& p) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= p.size(); ++i) {
+    if (i == p.size() || p[i] == '.') {
+      out.push_back(p.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+void addTo(StrMap<std::vector<uint32_t>>& m, const std::string& k, uint32_t c) {
+  m[k].push_back(c);
+}
+
+}  // namespace
+
+std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
+  auto impl = std::make_unique<RuleSet::Impl>();
+  impl->nodes.emplace_back();     // root
+  StrMap<uint32_t> node_of_path;  // joined path -> node ("" key for the root is implicit)
+  StrMap<uint32_t> field_of_path;
+
+  auto fieldFor = [&](const std::string& path) -> uint32_t {
+    auto it = field_of_path.find(path);
+    if (it != field_of_path.end()) return it->second;
+    std::vector<std::string> seg = splitPath(path);
+    // Nodes for every prefix chain, and run edges for every (i, j).
+    std::vector<uint32_t> chain{0};
+    std::string joined;
+    for (std::size_t i = 0; i < seg.size(); ++i) {
+      joined = i == 0 ? seg[0] : joined + "." + seg[i];
+      auto nit = node_of_path.find(joined);
+      uint32_t id;
+      if (nit == node_of_path.end()) {
+        id = static_cast<uint32_t>(impl->nodes.size());
+        impl->nodes.emplace_back();
+        node_of_path.emplace(joined, id);
+        // New node: add edges from every ancestor in the chain.
+        for (std::size_t a = 0; a < chain.size(); ++a) {
+          std::string run = seg[a];
+          for (std::size_t b = a + 1; b <= i; ++b) run += "." + seg[b];
+          impl->nodes[chain[a]].kids.emplace_back(std::move(run), id);
+        }
+      } else {
+        id = nit->second;
+      }
+      chain.push_back(id);
+    }
+    auto f = static_cast<uint32_t>(impl->fields.size());
+    impl->fields.emplace_back();
+    impl->nodes[chain.back()].field = f;
+    field_of_path.emplace(path, f);
+    return f;
+  };
+
+  // Pass 1: clauses, and how many clauses share each indexed value (a popular value, like
+  // "source": ["aws.guardduty"] in every rule, makes a poor access clause).
+  StrMap<uint32_t> shared;
+  auto valueKey = [](uint32_t f, const Matcher& m) {
+    return std::to_string(f) + '\x01' + std::to_string(static_cast<int>(m.kind)) + '\x01' + m.text;
+  };
+  for (uint32_t r = 0; r < rules_.size(); ++r) {
+    impl->names.push_back(rules_[r].name);
+    for (const SubRule& sub : rules_[r].pattern.sub_rules) {
+      auto sri = static_cast<uint32_t>(impl->sub_rules.size());
+      SubRuleInfo info{r, 0, {}};
+      for (const Clause& cl : sub) {
+        uint32_t f = fieldFor(cl.path);
+        auto cid = static_cast<uint32_t>(impl->clauses.size());
+        bool absent_ok = false;
+        for (const Matcher& m : *cl.matchers) {
+          if (m.kind == Matcher::Kind::kAbsent) absent_ok = true;
+          shared[valueKey(f, m)]++;
+          FieldIndex& fi = impl->fields[f];
+          if (m.kind == Matcher::Kind::kNumber || m.kind == Matcher::Kind::kNumeric ||
+              m.kind == Matcher::Kind::kAnythingBut)
+            fi.needs_number = true;
+          if (m.kind == Matcher::Kind::kIp) fi.needs_ip = true;
+        }
+        impl->clauses.push_back(ClauseInfo{sri, f, absent_ok});
+        impl->clause_matchers.push_back(cl.matchers.get());
+        impl->keep_alive.push_back(cl.matchers);
+        if (!absent_ok) ++info.need;
+        info.clauses.push_back(cid);
+      }
+      if (info.need == 0) impl->always.push_back(sri);
+      impl->sub_rules.push_back(std::move(info));
+    }
+  }
+  // Pass 2: per sub-rule, index only its most selective positive clause.
+  auto kindCost = [](const Matcher& m) -> uint64_t {
+    switch (m.kind) {
+      case Matcher::Kind::kString:
+      case Matcher::Kind::kNumber:
+      case Matcher::Kind::kTrue:
+      case Matcher::Kind::kFalse:
+      case Matcher::Kind::kNull:
+      case Matcher::Kind::kEqualsIc:
+        return 1;
+      case Matcher::Kind::kIp:
+        return m.ip.lo == m.ip.hi ? 1 : 30;
+      case Matcher::Kind::kPrefix:
+      case Matcher::Kind::kSuffix:
+      case Matcher::Kind::kPrefixIc:
+      case Matcher::Kind::kSuffixIc:
+        return m.text.size() >= 4 ? 3 : 10;
+      case Matcher::Kind::kWildcard:
+        return 30;
+      case Matcher::Kind::kNumeric:
+        return 60;
+      default:
+        return 1000;  // exists, anything-but: true for nearly every event
+    }
+  };
+  for (SubRuleInfo& info : impl->sub_rules) {
+    if (info.need == 0) continue;
+    uint64_t best = UINT64_MAX;
+    for (uint32_t cid : info.clauses) {
+      const ClauseInfo& ci = impl->clauses[cid];
+      if (ci.absent_ok) continue;
+      uint64_t cost = 0;
+      for (const Matcher& m : *impl->clause_matchers[cid])
+        cost += kindCost(m) * shared[valueKey(ci.field, m)];
+      if (cost < best) {
+        best = cost;
+        info.access = cid;
+      }
+    }
+    uint32_t cid = info.access;
+    uint32_t f = impl->clauses[cid].field;
+    FieldIndex& fi = impl->fields[f];
+    for (const Matcher& m : *impl->clause_matchers[cid]) {
+      switch (m.kind) {
+        case Matcher::Kind::kString:
+          addTo(fi.strings, m.text, cid);
+          break;
+        case Matcher::Kind::kNumber:
+          addTo(fi.literal_numbers, m.text, cid);
+          if (m.comparable) {
+            fi.numbers[m.num].push_back(cid);
+            fi.needs_number = true;
+          }
+          break;
+        case Matcher::Kind::kTrue:
+          fi.trues.push_back(cid);
+          break;
+        case Matcher::Kind::kFalse:
+          fi.falses.push_back(cid);
+          break;
+        case Matcher::Kind::kNull:
+          fi.nulls.push_back(cid);
+          break;
+        case Matcher::Kind::kExists:
+          fi.any_leaf.push_back(cid);
+          break;
+        case Matcher::Kind::kAbsent:
+          break;
+        case Matcher::Kind::kPrefix:
+          addTo(fi.prefixes, m.text, cid);
+          fi.prefix_lens.push_back(static_cast<uint32_t>(m.text.size()));
+          break;
+        case Matcher::Kind::kSuffix:
+          addTo(fi.suffixes, m.text, cid);
+          fi.suffix_lens.push_back(static_cast<uint32_t>(m.text.size()));
+          break;
+        case Matcher::Kind::kNumeric: {
+          fi.needs_number = true;
+          NumRange r;
+          r.has_lo = m.has_lo;
+          r.lo_incl = m.lo_incl;
+          r.has_hi = m.has_hi;
+          r.hi_incl = m.hi_incl;
+          r.lo = m.lo;
+          r.hi = m.hi;
+          r.id = cid;
+          fi.pending_ranges.push_back(r);
+          break;
+        }
+        case Matcher::Kind::kAnythingBut:
+          fi.needs_number = true;
+          fi.others.emplace_back(&m, cid);
+          break;
+        case Matcher::Kind::kIp:
+          fi.needs_ip = true;
+          if (m.ip.lo == m.ip.hi) {
+            IpAddr a;
+            a.v6 = m.ip.v6;
+            a.bytes = m.ip.lo;
+            addTo(fi.ip_exact, ipKey(a), cid);
+          } else {
+            fi.others.emplace_back(&m, cid);
+          }
+          break;
+        case Matcher::Kind::kEqualsIc:
+        case Matcher::Kind::kPrefixIc:
+        case Matcher::Kind::kSuffixIc:
+          if (m.ic->ascii()) {
+            const std::string& k = m.ic->asciiLower();
+            if (m.kind == Matcher::Kind::kEqualsIc) {
+              addTo(fi.ic_equals, k, cid);
+            } else if (m.kind == Matcher::Kind::kPrefixIc) {
+              addTo(fi.ic_prefixes, k, cid);
+              fi.ic_prefix_lens.push_back(static_cast<uint32_t>(k.size()));
+            } else {
+              addTo(fi.ic_suffixes, k, cid);
+              fi.ic_suffix_lens.push_back(static_cast<uint32_t>(k.size()));
+            }
+          } else {
+            fi.others.emplace_back(&m, cid);
+          }
+          break;
+        default:
+          fi.others.emplace_back(&m, cid);
+          break;
+      }
+    }
+  }
+  for (FieldIndex& fi : impl->fields) {
+    fi.ranges.build(std::move(fi.pending_ranges));
+    fi.pending_ranges = {};
+    for (auto* v : {&fi.prefix_lens, &fi.suffix_lens, &fi.ic_prefix_lens, &fi.ic_suffix_lens}) {
+      std::sort(v->begin(), v->end());
+      v->erase(std::unique(v->begin(), v->end()), v->end());
+    }
+    // Several identical (matcher, clause) entries can come from duplicate values.
+    for (auto* m : {&fi.trues, &fi.falses, &fi.nulls, &fi.any_leaf}) {
+      m->erase(std::unique(m->begin(), m->end()), m->end());
+    }
+  }
+  for (PathNode& n : impl->nodes) {
+    if (n.kids.size() > 8) {
+      for (const auto& [k, id] : n.kids) n.kid_map.emplace(k, id);
+    }
+  }
+  return std::shared_ptr<const RuleSet>(new RuleSet(std::move(impl)));
+}
+
+Result<void> validatePattern(std::string_view pattern_json) {
+  auto c = compilePattern(pattern_json);
+  if (!c) return fail(c.error());
+  return {};
+}
+
+Result<bool> matches(std::string_view pattern_json, std::string_view event_json) {
+  RuleSetBuilder b;
+  auto added = b.add("pattern", pattern_json);
+  if (!added) return fail(added.error());
+  auto rs = b.build();
+  auto m = rs->match(event_json);
+  if (!m) return fail(m.error());
+  return !m->empty();
+}
+
+}  // namespace riposte::pattern

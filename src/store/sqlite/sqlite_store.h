@@ -1,0 +1,79 @@
+#pragma once
+// The embedded store: SQLite 3 in WAL mode with synchronous=FULL (a write is on disk when a
+// method returns success), foreign keys on, a busy timeout for other processes sharing the
+// file, and every prepared statement cached.
+//
+// Thread-safety: one connection guarded by one mutex; every method may be called from any
+// thread and methods run one at a time. Several processes may share one database file
+// (write transactions start with BEGIN IMMEDIATE and wait up to the busy timeout).
+
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+
+namespace riposte::store {
+
+class SqliteStore final : public Store {
+ public:
+  struct Options {
+    // How long a write waits for another process's write transaction before failing with
+    // "StoreBusy".
+    int busy_timeout_ms = 5000;
+  };
+
+  // Opens (creating it if needed) the database at `path` (":memory:" for a private in-memory
+  // database) and creates the parent directory when missing. Does not migrate: call
+  // migrate() (openStore() does). Errors: "StoreError".
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, Options options);
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path) {
+    return open(path, Options{});
+  }
+  ~SqliteStore() override;
+
+  // The schema version this build writes (PRAGMA user_version after migrate()).
+  static int schemaVersion();
+
+  Result<void> migrate() override;
+  Result<void> ping() override;
+
+  Result<std::vector<bool>> insertEvents(const std::vector<EventRecord>& events) override;
+  Result<std::optional<EventRecord>> getEvent(const std::string& id) override;
+  Result<std::vector<EventRecord>> pendingEvents(int limit) override;
+  Result<void> markEvent(const std::string& id, const std::string& status,
+                         const std::vector<std::string>& matched_rules,
+                         const std::string& error) override;
+  Result<int64_t> countEvents() override;
+
+  Result<Upserted> upsertIncident(const IncidentRecord& rec, const std::string& event_id) override;
+  Result<std::optional<IncidentRecord>> getIncident(const std::string& id) override;
+  Result<std::vector<IncidentRecord>> listIncidents(int limit, int offset) override;
+  Result<void> setIncidentStatus(const std::string& id, const std::string& status,
+                                 int64_t now_ms) override;
+  Result<std::vector<std::string>> incidentEvents(const std::string& incident_id) override;
+
+  Result<void> createExecution(const ExecutionRecord& rec,
+                               const std::vector<HistoryRecord>& first_events) override;
+  Result<std::optional<ExecutionRecord>> getExecution(const std::string& id) override;
+  Result<std::vector<ExecutionRecord>> executionsForIncident(
+      const std::string& incident_id) override;
+  Result<void> recordStep(const ExecutionRecord& rec,
+                          const std::vector<HistoryRecord>& events) override;
+  Result<std::vector<HistoryRecord>> history(const std::string& execution_id) override;
+  Result<std::vector<ExecutionRecord>> claimRunnable(const std::string& owner, int64_t now_ms,
+                                                     int64_t lease_ms, int limit) override;
+  Result<std::optional<int64_t>> nextWake() override;
+  Result<std::vector<std::pair<std::string, int64_t>>> executionCounts() override;
+
+  Result<void> insertAction(const ActionRecord& rec) override;
+  Result<void> updateAction(const ActionRecord& rec) override;
+  Result<std::vector<ActionRecord>> actionsForIncident(const std::string& incident_id) override;
+
+  struct Impl;
+
+ private:
+  explicit SqliteStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace riposte::store

@@ -1,0 +1,265 @@
+// The engine loop with fake actions, a real SQLite store and a manual clock: durable inbox,
+// correlation, one execution per incident, durable timers, resume after a restart.
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+
+namespace riposte::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fake containment action: counts calls, reports a change the first time only.
+class FakeAction final : public actions::Action {
+ public:
+  FakeAction(std::string name, std::atomic<int>& calls, bool fail = false)
+      : name_(std::move(name)), calls_(calls), fail_(fail) {}
+  std::string_view name() const override { return name_; }
+  std::string_view description() const override { return "fake"; }
+  std::vector<std::string> permissions() const override { return {}; }
+  Result<actions::ActionOutcome> run(const json::value& input,
+                                     actions::ActionContext& ctx) const override {
+    int n = ++calls_;
+    if (fail_) return fail("InvalidInstanceID.NotFound", "The instance ID does not exist");
+    actions::ActionOutcome o;
+    o.changed = n == 1;
+    o.before = json::object{{"groups", json::array{"sg-a"}}};
+    o.after = json::object{{"groups", json::array{"sg-q"}}};
+    o.output = json::object{{"input", input}, {"incident", ctx.incident_id}};
+    o.summary = name_ + " done";
+    return o;
+  }
+
+ private:
+  std::string name_;
+  std::atomic<int>& calls_;
+  bool fail_;
+};
+
+const char* kContain = R"({"StartAt":"Isolate","States":{
+  "Isolate":{"Type":"Task","Resource":"riposte:aws.ec2.isolateInstance",
+    "Parameters":{"instanceId.$":"$.detail.resource.instanceDetails.instanceId"},
+    "ResultPath":"$.results.isolate","Next":"Notify"},
+  "Notify":{"Type":"Task","Resource":"riposte:aws.sns.publish",
+    "Parameters":{"topicArn.$":"$.riposte.notify.snsTopicArn"},
+    "ResultPath":"$.results.notify","OutputPath":"$.results","End":true}}})";
+
+const char* kWaiting = R"({"StartAt":"Hold","States":{
+  "Hold":{"Type":"Wait","Seconds":3600,"Next":"Isolate"},
+  "Isolate":{"Type":"Task","Resource":"riposte:aws.ec2.isolateInstance","End":true}}})";
+
+std::string finding(double severity, const std::string& instance, const std::string& id = "f-1") {
+  json::object d{{"schemaVersion", "2.0"}, {"accountId", "123456789012"}, {"region", "us-east-1"},
+                 {"id", id}, {"type", "UnauthorizedAccess:EC2/SSHBruteForce"},
+                 {"severity", severity}, {"title", "brute force"}};
+  d["resource"] = json::object{{"resourceType", "Instance"},
+                               {"instanceDetails", json::object{{"instanceId", instance}}}};
+  return json::serialize(d);
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("riposte-engine-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    engine_.reset();
+    fs::remove_all(dir_);
+  }
+
+  Config config(const char* playbook) {
+    Config c;
+    c.sns_topic_arn = "arn:aws:sns:us-east-1:123456789012:alerts";
+    Playbook pb;
+    pb.name = "contain";
+    pb.definition = *parseJson(playbook);
+    pb.definition_json = playbook;
+    c.playbooks["contain"] = pb;
+    Rule high;
+    high.name = "high";
+    high.playbook = "contain";
+    high.pattern_json = R"({"source":["aws.guardduty"],"detail":{"severity":[{"numeric":[">=",7]}]}})";
+    Rule low;
+    low.name = "low";
+    low.pattern_json = R"({"source":["aws.guardduty"],"detail":{"severity":[{"numeric":["<",4]}]}})";
+    c.rules = {high, low};
+    return c;
+  }
+
+  void open(const char* playbook, bool fail_isolate = false) {
+    engine_.reset();
+    auto store = store::openStore("sqlite://" + (dir_ / "r.db").string());
+    ASSERT_TRUE(store) << store.error().str();
+    EngineOptions opt;
+    opt.background = false;
+    opt.worker_id = "test";
+    engine_ = std::make_unique<Engine>(config(playbook), std::move(*store), nullptr, clock_, opt);
+    actions::Registry reg;
+    ASSERT_TRUE(reg.add(std::make_shared<FakeAction>("aws.ec2.isolateInstance", isolate_calls_,
+                                                     fail_isolate)));
+    ASSERT_TRUE(reg.add(std::make_shared<FakeAction>("aws.sns.publish", notify_calls_)));
+    engine_->setRegistry(std::move(reg));
+    ASSERT_TRUE(engine_->start());
+  }
+
+  void send(const std::string& finding_json) {
+    auto evs = sources::parseEventsBody(finding_json, clock_);
+    ASSERT_TRUE(evs) << evs.error().str();
+    auto r = engine_->ingest(*evs, "test");
+    ASSERT_TRUE(r) << r.error().str();
+  }
+
+  json::value onlyIncident() {
+    auto list = engine_->listIncidents(10, 0);
+    EXPECT_TRUE(list);
+    const auto& arr = list->at("incidents").as_array();
+    EXPECT_EQ(arr.size(), 1u);
+    return *engine_->incident(std::string(arr.at(0).at("id").as_string()));
+  }
+
+  fs::path dir_;
+  ManualClock clock_{1'800'000'000'000};
+  std::atomic<int> isolate_calls_{0}, notify_calls_{0};
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, HighSeverityRunsThePlaybookAndRecordsEverything) {
+  open(kContain);
+  send(finding(8, "i-1"));
+  ASSERT_TRUE(engine_->drain());
+  auto inc = onlyIncident();
+  EXPECT_EQ(inc.at("status").as_string(), "contained");
+  EXPECT_EQ(inc.at("rule").as_string(), "high");
+  EXPECT_EQ(inc.at("resource").at("id").as_string(), "i-1");
+  EXPECT_EQ(isolate_calls_, 1);
+  EXPECT_EQ(notify_calls_, 1);
+  int actions = 0;
+  for (const auto& e : inc.at("timeline").as_array()) {
+    if (e.at("kind").as_string() != "action") continue;
+    ++actions;
+    EXPECT_EQ(e.at("status").as_string(), "succeeded");
+    EXPECT_EQ(e.at("before").at("groups").as_array()[0].as_string(), "sg-a");
+  }
+  EXPECT_EQ(actions, 2);
+  auto exec_id = std::string(inc.at("executions").as_array()[0].at("executionId").as_string());
+  auto ex = engine_->execution(exec_id);
+  ASSERT_TRUE(ex);
+  EXPECT_EQ(ex->at("status").as_string(), "SUCCEEDED");
+  const auto& events = ex->at("events").as_array();
+  EXPECT_EQ(events.front().at("type").as_string(), "ExecutionStarted");
+  EXPECT_EQ(events.back().at("type").as_string(), "ExecutionSucceeded");
+  // Event ids are 1..n with no gap: every step was persisted.
+  for (std::size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].at("id").to_number<int64_t>(), int64_t(i + 1));
+  // The playbook saw the incident id and the configured topic.
+  auto output = parseJson(std::string(ex->at("output").as_string()));
+  ASSERT_TRUE(output);
+  EXPECT_EQ(output->at("notify").at("input").at("topicArn").as_string(),
+            "arn:aws:sns:us-east-1:123456789012:alerts");
+  EXPECT_EQ(output->at("isolate").at("input").at("instanceId").as_string(), "i-1");
+}
+
+TEST_F(EngineTest, RepeatsAttachToTheIncidentAndChangeNothing) {
+  open(kContain);
+  send(finding(8, "i-1", "f-9"));
+  ASSERT_TRUE(engine_->drain());
+  send(finding(8, "i-1", "f-9"));
+  send(finding(8, "i-1", "f-9"));
+  ASSERT_TRUE(engine_->drain());
+  auto inc = onlyIncident();
+  EXPECT_EQ(inc.at("eventCount").to_number<int64_t>(), 3);
+  EXPECT_EQ(inc.at("executions").as_array().size(), 1u);
+  EXPECT_EQ(isolate_calls_, 1);
+}
+
+TEST_F(EngineTest, LowSeverityOnlyRecordsAndUnmatchedEventsAreKept) {
+  open(kContain);
+  send(finding(2, "i-2"));
+  send(finding(5, "i-3", "f-other"));  // matches no rule
+  ASSERT_TRUE(engine_->drain());
+  auto inc = onlyIncident();
+  EXPECT_EQ(inc.at("status").as_string(), "recorded");
+  EXPECT_TRUE(inc.at("executions").as_array().empty());
+  EXPECT_EQ(isolate_calls_, 0);
+  EXPECT_EQ(*engine_->store().countEvents(), 2);
+}
+
+TEST_F(EngineTest, ActionErrorsFailTheExecutionWithTheAwsCode) {
+  open(kContain, /*fail_isolate=*/true);
+  send(finding(9, "i-404"));
+  ASSERT_TRUE(engine_->drain());
+  auto inc = onlyIncident();
+  EXPECT_EQ(inc.at("status").as_string(), "failed");
+  auto exec_id = std::string(inc.at("executions").as_array()[0].at("executionId").as_string());
+  auto ex = engine_->execution(exec_id);
+  EXPECT_EQ(ex->at("error").as_string(), "InvalidInstanceID.NotFound");
+  bool saw = false;
+  for (const auto& e : ex->at("events").as_array()) {
+    if (e.at("type").as_string() == "TaskFailed") {
+      saw = true;
+      EXPECT_EQ(e.at("taskFailedEventDetails").at("error").as_string(), "InvalidInstanceID.NotFound");
+    }
+  }
+  EXPECT_TRUE(saw);
+}
+
+TEST_F(EngineTest, WaitIsADurableTimerThatSurvivesARestart) {
+  open(kWaiting);
+  send(finding(8, "i-5"));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(isolate_calls_, 0);
+  auto inc = onlyIncident();
+  EXPECT_EQ(inc.at("status").as_string(), "responding");
+  // "Restart" riposte in the middle of the hour-long Wait.
+  open(kWaiting);
+  clock_.advance(std::chrono::minutes(30));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(isolate_calls_, 0);
+  clock_.advance(std::chrono::minutes(31));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(isolate_calls_, 1);
+  EXPECT_EQ(onlyIncident().at("status").as_string(), "contained");
+}
+
+TEST_F(EngineTest, PendingEventsAreProcessedAfterARestart) {
+  open(kContain);
+  send(finding(8, "i-6"));
+  // No drain: the process "dies" with the event only in the inbox.
+  open(kContain);
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(onlyIncident().at("status").as_string(), "contained");
+}
+
+TEST_F(EngineTest, DuplicateEventIdsAreAcceptedOnce) {
+  open(kContain);
+  auto evs = sources::parseEventsBody(
+      R"({"id":"same","source":"aws.guardduty","detail-type":"GuardDuty Finding","detail":{"severity":2,"id":"x"}})",
+      clock_);
+  ASSERT_TRUE(evs);
+  EXPECT_EQ(*engine_->ingest(*evs, "t"), std::vector<bool>{true});
+  EXPECT_EQ(*engine_->ingest(*evs, "t"), std::vector<bool>{false});
+}
+
+TEST_F(EngineTest, MatchRulesAndReload) {
+  open(kContain);
+  auto names = engine_->matchRules(
+      R"({"source":"aws.guardduty","detail-type":"x","detail":{"severity":9}})");
+  ASSERT_TRUE(names);
+  EXPECT_EQ(*names, std::vector<std::string>{"high"});
+  Config c = config(kContain);
+  c.rules.erase(c.rules.begin());
+  ASSERT_TRUE(engine_->reload(c));
+  EXPECT_TRUE(engine_->matchRules(R"({"source":"aws.guardduty","detail":{"severity":9}})")->empty());
+  c.rules[0].pattern_json = R"({"source":[]})";
+  EXPECT_FALSE(engine_->reload(c));
+}
+
+}  // namespace
+}  // namespace riposte::engine

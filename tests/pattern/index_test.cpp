@@ -1,0 +1,106 @@
+// The matcher's indexes agree with the one-matcher-at-a-time definition.
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+
+#include "pattern/compiler.h"
+#include "pattern/pattern.h"
+#include "pattern/range_index.h"
+
+namespace riposte::pattern {
+namespace {
+
+TEST(RangeIndex, StabbingMatchesBruteForce) {
+  std::mt19937 rng(1);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<NumRange> rs;
+    int n = 1 + static_cast<int>(rng() % 200);
+    for (int i = 0; i < n; ++i) {
+      NumRange r;
+      r.id = static_cast<uint32_t>(i);
+      double a = static_cast<double>(rng() % 40) / 2 - 10, b = static_cast<double>(rng() % 40) / 2 - 10;
+      if (a > b) std::swap(a, b);
+      switch (rng() % 4) {
+        case 0: r.has_lo = true; r.lo = a; r.lo_incl = rng() % 2; break;
+        case 1: r.has_hi = true; r.hi = b; r.hi_incl = rng() % 2; break;
+        case 2:
+          r.has_lo = r.has_hi = true; r.lo = a; r.hi = b; r.lo_incl = rng() % 2; r.hi_incl = rng() % 2;
+          break;
+        default: r.has_lo = r.has_hi = r.lo_incl = r.hi_incl = true; r.lo = r.hi = a; break;
+      }
+      rs.push_back(r);
+    }
+    RangeIndex idx;
+    idx.build(rs);
+    for (double x = -11; x <= 11; x += 0.25) {
+      std::multiset<uint32_t> got, want;
+      idx.stab(x, [&](uint32_t id) { got.insert(id); });
+      for (const auto& r : rs)
+        if (r.contains(x)) want.insert(r.id);
+      ASSERT_EQ(got, want) << "x=" << x << " round " << round;
+    }
+  }
+}
+
+// Many rules of each indexed operator on one field: the RuleSet answer equals evaluating
+// every rule alone.
+TEST(RuleSetIndex, AgreesWithSingleRuleMatching) {
+  std::mt19937 rng(2);
+  const char* words[] = {"Alpha", "alpha", "ALPHA", "beta", "Beta", "gamma", "10.0.0.1",
+                         "10.0.0.01", "ß", "SS", "delta", "al", "ph", ""};
+  std::vector<std::string> patterns;
+  for (int i = 0; i < 300; ++i) {
+    std::string w = words[rng() % 14];
+    std::string n = std::to_string(static_cast<int>(rng() % 20) - 10);
+    switch (rng() % 9) {
+      case 0: patterns.push_back(R"({"f":[")" + w + R"("]})"); break;
+      case 1: patterns.push_back(R"({"f":[{"equals-ignore-case":")" + w + R"("}]})"); break;
+      case 2: patterns.push_back(R"({"f":[{"prefix":{"equals-ignore-case":")" + w + R"("}}]})"); break;
+      case 3: patterns.push_back(R"({"f":[{"suffix":{"equals-ignore-case":")" + w + R"("}}]})"); break;
+      case 4: patterns.push_back(R"({"f":[{"numeric":[">",)" + n + "]}]}"); break;
+      case 5: patterns.push_back(R"({"f":[{"numeric":[">=",)" + n + R"(,"<",)" + std::to_string(std::stoi(n) + 3) + "]}]}"); break;
+      case 6: patterns.push_back(R"({"f":[)" + n + "]}"); break;
+      case 7: patterns.push_back(R"({"f":[{"prefix":")" + w + R"("}]})"); break;
+      default: patterns.push_back(R"({"f":[{"suffix":")" + w + R"("}]})"); break;
+    }
+  }
+  RuleSetBuilder b;
+  for (const auto& p : patterns) ASSERT_TRUE(b.add("r", p)) << p;
+  auto rs = b.build();
+  // Events with one field "f" holding one scalar (string or number).
+  std::vector<std::pair<bool, std::string>> values;  // (is_string, text)
+  for (const char* w : words) values.emplace_back(true, w);
+  for (const char* w : {"alphabet", "xALPHA", "Beta-1", "10.0.0.1 ", "SS\u00df", "ssSS"})
+    values.emplace_back(true, w);
+  for (int v = -12; v <= 12; ++v) values.emplace_back(false, std::to_string(v));
+  values.emplace_back(false, "-7.5");
+  values.emplace_back(false, "3.0e0");
+  std::vector<CompiledPattern> compiled;
+  for (const auto& p : patterns) compiled.push_back(*compilePattern(p));
+  for (const auto& [is_string, text] : values) {
+    std::string e = is_string ? R"({"f":")" + text + "\"}" : R"({"f":)" + text + "}";
+    auto got = rs->match(e);
+    ASSERT_TRUE(got) << e;
+    // Reference: the per-leaf definition of each matcher.
+    std::string unescaped = text == "SS\\u00df" ? "SS\u00df" : text;
+    Leaf leaf;
+    leaf.type = is_string ? Leaf::Type::kString : Leaf::Type::kNumber;
+    leaf.text = unescaped;
+    if (!is_string) leaf.comparable = comparableNumber(text, leaf.num);
+    std::vector<uint32_t> want;
+    for (uint32_t i = 0; i < compiled.size(); ++i) {
+      for (const Matcher& m : *compiled[i].sub_rules[0][0].matchers) {
+        if (m.matches(leaf)) {
+          want.push_back(i);
+          break;
+        }
+      }
+    }
+    ASSERT_EQ(*got, want) << e;
+  }
+}
+
+}  // namespace
+}  // namespace riposte::pattern

@@ -1,0 +1,469 @@
+// Unit tests: every operator, every rejection message, arrays and array consistency, limits.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "pattern/pattern.h"
+#include "pattern/values.h"
+
+namespace riposte::pattern {
+namespace {
+
+bool M(std::string_view pattern, std::string_view event) {
+  auto r = matches(pattern, event);
+  EXPECT_TRUE(r) << pattern << " / " << event << ": " << r.error().str();
+  return r && *r;
+}
+
+std::string E(std::string_view pattern) {
+  auto r = validatePattern(pattern);
+  if (r) return "OK";
+  EXPECT_EQ(r.error().code, "InvalidEventPattern");
+  return r.error().message;
+}
+
+// ------------------------------------------------------------------------ exact values
+TEST(Exact, StringsAreByteExact) {
+  EXPECT_TRUE(M(R"({"a":["x"]})", R"({"a":"x"})"));
+  EXPECT_FALSE(M(R"({"a":["x"]})", R"({"a":"X"})"));
+  EXPECT_FALSE(M(R"({"a":["é"]})", R"({"a":"e\u0301"})"));
+  EXPECT_TRUE(M(R"({"a":["\u00e9"]})", R"({"a":"é"})"));
+  EXPECT_TRUE(M(R"({"a":[""]})", R"({"a":""})"));
+  EXPECT_FALSE(M(R"({"a":[""]})", R"({"a":null})"));
+  EXPECT_TRUE(M(R"({"a":[{"exactly":"x"}]})", R"({"a":"x"})"));
+}
+
+TEST(Exact, TypesDoNotMix) {
+  EXPECT_FALSE(M(R"({"a":["300"]})", R"({"a":300})"));
+  EXPECT_FALSE(M(R"({"a":[300]})", R"({"a":"300"})"));
+  EXPECT_FALSE(M(R"({"a":[null]})", R"({"a":"null"})"));
+  EXPECT_FALSE(M(R"({"a":[true]})", R"({"a":1})"));
+  EXPECT_FALSE(M(R"({"a":[true]})", R"({"a":"true"})"));
+  EXPECT_TRUE(M(R"({"a":[true]})", R"({"a":true})"));
+  EXPECT_TRUE(M(R"({"a":[false]})", R"({"a":false})"));
+  EXPECT_TRUE(M(R"({"a":[null]})", R"({"a":null})"));
+  EXPECT_FALSE(M(R"({"a":[null]})", R"({"b":1})"));
+}
+
+TEST(Exact, NumbersCompareAsFloat64WithLiteralFallback) {
+  EXPECT_TRUE(M(R"({"a":[300]})", R"({"a":300.0})"));
+  EXPECT_TRUE(M(R"({"a":[300]})", R"({"a":3.0e2})"));
+  EXPECT_TRUE(M(R"({"a":[300]})", R"({"a":3e+2})"));
+  EXPECT_TRUE(M(R"({"a":[3.0e2]})", R"({"a":300})"));
+  EXPECT_TRUE(M(R"({"a":[1.0]})", R"({"a":1})"));
+  EXPECT_TRUE(M(R"({"a":[0.1]})", R"({"a":0.10})"));
+  EXPECT_TRUE(M(R"({"a":[-0]})", R"({"a":0})"));
+  EXPECT_TRUE(M(R"({"a":[301.8]})", R"({"a":3.018e2})"));
+  // Not exactly representable: only the identical literal matches.
+  EXPECT_TRUE(M(R"({"a":[9007199254740993]})", R"({"a":9007199254740993})"));
+  EXPECT_FALSE(M(R"({"a":[9007199254740993]})", R"({"a":9007199254740992})"));
+  EXPECT_FALSE(M(R"({"a":[9007199254740992]})", R"({"a":9007199254740993})"));
+  EXPECT_TRUE(M(R"({"a":[123456789012]})", R"({"a":123456789012})"));
+}
+
+TEST(Exact, IpLiteralsCompareAsAddresses) {
+  EXPECT_TRUE(M(R"({"ip":["10.0.0.1"]})", R"({"ip":"10.0.0.1"})"));
+  EXPECT_TRUE(M(R"({"ip":["10.0.0.1"]})", R"({"ip":"10.0.0.01"})"));
+  EXPECT_FALSE(M(R"({"ip":["10.0.0.1"]})", R"({"ip":"10.0.0.2"})"));
+  EXPECT_TRUE(M(R"({"ip":["2001:db8::1"]})", R"({"ip":"2001:DB8:0::1"})"));
+}
+
+TEST(Exact, ListIsOrAndFieldsAreAnd) {
+  EXPECT_TRUE(M(R"({"a":["x","y"],"b":[1]})", R"({"a":"y","b":1,"c":2})"));
+  EXPECT_FALSE(M(R"({"a":["x","y"],"b":[1]})", R"({"a":"y","b":2})"));
+  EXPECT_FALSE(M(R"({"a":["x","y"],"b":[1]})", R"({"a":"y"})"));
+  EXPECT_TRUE(M(R"({"a":["x","x","x"]})", R"({"a":"x"})"));
+}
+
+// ----------------------------------------------------------------- paths and arrays
+TEST(Paths, NestedAndDotJoinedAreTheSame) {
+  EXPECT_TRUE(M(R"({"d":{"s":{"t":["r"]}}})", R"({"d":{"s.t":"r"}})"));
+  EXPECT_TRUE(M(R"({"d":{"s.t":["r"]}})", R"({"d":{"s":{"t":"r"}}})"));
+  EXPECT_TRUE(M(R"({"d.s.t":["r"]})", R"({"d":{"s":{"t":"r"}}})"));
+  EXPECT_FALSE(M(R"({"D":{"s":["r"]}})", R"({"d":{"s":"r"}})"));
+  EXPECT_FALSE(M(R"({"d":["r"]})", R"({"d":{"x":"r"}})"));
+  EXPECT_FALSE(M(R"({"d":{"k":["v"]}})", R"({"d":"{\"k\":\"v\"}"})"));
+}
+
+TEST(Arrays, AnyElementMatches) {
+  EXPECT_TRUE(M(R"({"r":["b"]})", R"({"r":["a","b"]})"));
+  EXPECT_TRUE(M(R"({"r":[2]})", R"({"r":[[1],[2,[3]]]})"));
+  EXPECT_FALSE(M(R"({"r":["c"]})", R"({"r":["a","b"]})"));
+  EXPECT_TRUE(M(R"({"r":{"k":["v"]}})", R"({"r":[{"k":"x"},{"k":"v"}]})"));
+  EXPECT_FALSE(M(R"({"r":[null]})", R"({"r":[]})"));
+}
+
+TEST(Arrays, FieldsMustComeFromTheSameElement) {
+  const char* p = R"({"arr":{"k":["a"],"v":["b"]}})";
+  EXPECT_TRUE(M(p, R"({"arr":[{"k":"a","v":"b"}]})"));
+  EXPECT_FALSE(M(p, R"({"arr":[{"k":"a"},{"v":"b"}]})"));
+  EXPECT_TRUE(M(p, R"({"arr":[{"k":"a"},{"v":"b"},{"k":"a","v":"b"}]})"));
+  // Different arrays combine freely; nested arrays bind per level.
+  EXPECT_TRUE(M(R"({"x":{"k":["a"]},"y":{"v":["b"]}})", R"({"x":[{"k":"z"},{"k":"a"}],"y":[{"v":"b"}]})"));
+  const char* nested = R"({"o":{"i":{"k":["a"],"v":["b"]}}})";
+  EXPECT_TRUE(M(nested, R"({"o":[{"i":[{"k":"a","v":"b"}]}]})"));
+  EXPECT_FALSE(M(nested, R"({"o":[{"i":[{"k":"a"}]},{"i":[{"v":"b"}]}]})"));
+  EXPECT_FALSE(M(nested, R"({"o":[{"i":[{"k":"a"},{"v":"b"}]}]})"));
+  // A field outside the array pairs with any element.
+  EXPECT_TRUE(M(R"({"top":["t"],"arr":{"k":["a"]}})", R"({"top":"t","arr":[{"k":"q"},{"k":"a"}]})"));
+}
+
+TEST(Arrays, ExistsFalseIsJudgedInTheBoundElement) {
+  EXPECT_FALSE(M(R"({"arr":{"v":[{"exists":false}]}})", R"({"arr":[{"k":"a"},{"v":1}]})"));
+  EXPECT_TRUE(M(R"({"arr":{"k":["a"],"v":[{"exists":false}]}})", R"({"arr":[{"k":"a"},{"v":1}]})"));
+  EXPECT_FALSE(M(R"({"arr":{"k":["a"],"v":[{"exists":false}]}})", R"({"arr":[{"k":"a","v":1}]})"));
+  EXPECT_TRUE(M(R"({"arr":{"k":["a"],"v":[{"exists":false}]}})",
+                R"({"arr":[{"k":"a","v":1},{"k":"a"}]})"));
+}
+
+// ------------------------------------------------------------------------ operators
+TEST(Prefix, StringsOnly) {
+  EXPECT_TRUE(M(R"({"a":[{"prefix":"ab"}]})", R"({"a":"abc"})"));
+  EXPECT_FALSE(M(R"({"a":[{"prefix":"ab"}]})", R"({"a":"xabc"})"));
+  EXPECT_FALSE(M(R"({"a":[{"prefix":"1"}]})", R"({"a":12})"));
+  EXPECT_TRUE(M(R"({"a":[{"prefix":""}]})", R"({"a":""})"));
+  EXPECT_FALSE(M(R"({"a":[{"prefix":""}]})", R"({"a":null})"));
+  EXPECT_TRUE(M(R"({"a":[{"prefix":{"equals-ignore-case":"AB"}}]})", R"({"a":"abZ"})"));
+  EXPECT_FALSE(M(R"({"a":[{"prefix":{"equals-ignore-case":"AB"}}]})", R"({"a":"xab"})"));
+}
+
+TEST(Suffix, StringsOnly) {
+  EXPECT_TRUE(M(R"({"a":[{"suffix":".png"}]})", R"({"a":"x.png"})"));
+  EXPECT_FALSE(M(R"({"a":[{"suffix":".png"}]})", R"({"a":"x.PNG"})"));
+  EXPECT_TRUE(M(R"({"a":[{"suffix":{"equals-ignore-case":".png"}}]})", R"({"a":"x.PnG"})"));
+  EXPECT_TRUE(M(R"({"a":[{"suffix":""}]})", R"({"a":"anything"})"));
+  EXPECT_FALSE(M(R"({"a":[{"suffix":"2"}]})", R"({"a":12})"));
+}
+
+TEST(EqualsIgnoreCase, EventRulerAlgorithm) {
+  EXPECT_TRUE(M(R"({"a":[{"equals-ignore-case":"AbC"}]})", R"({"a":"aBc"})"));
+  EXPECT_FALSE(M(R"({"a":[{"equals-ignore-case":"abc"}]})", R"({"a":"abcd"})"));
+  EXPECT_TRUE(M(R"({"a":[{"equals-ignore-case":""}]})", R"({"a":""})"));
+  EXPECT_FALSE(M(R"({"a":[{"equals-ignore-case":""}]})", R"({"a":"x"})"));
+  // Per UTF-16 unit lower/upper, not Unicode case folding.
+  EXPECT_TRUE(M(R"({"a":[{"equals-ignore-case":"ß"}]})", R"({"a":"SS"})"));
+  EXPECT_TRUE(M(R"({"a":[{"equals-ignore-case":"ß"}]})", R"({"a":"ß"})"));
+  EXPECT_FALSE(M(R"({"a":[{"equals-ignore-case":"ß"}]})", R"({"a":"ss"})"));
+  EXPECT_TRUE(M(R"({"a":[{"equals-ignore-case":"\u212a"}]})", R"({"a":"k"})"));
+  EXPECT_FALSE(M(R"({"a":[{"equals-ignore-case":"\u212a"}]})", R"({"a":"K"})"));
+  EXPECT_FALSE(M(R"({"a":[{"equals-ignore-case":"K"}]})", R"({"a":"\u212a"})"));
+  EXPECT_TRUE(M(R"({"a":[{"equals-ignore-case":"éTÉ"}]})", R"({"a":"ÉtÉ"})"));
+  // Non-BMP characters: each surrogate half is '?' (Event Ruler's behaviour).
+  EXPECT_FALSE(M(R"({"a":[{"equals-ignore-case":"a😀"}]})", R"({"a":"a😀"})"));
+  EXPECT_FALSE(M(R"({"a":[{"equals-ignore-case":"a"}]})", R"({"a":1})"));
+}
+
+TEST(Wildcard, AnchoredGlob) {
+  EXPECT_TRUE(M(R"({"a":[{"wildcard":"*"}]})", R"({"a":""})"));
+  EXPECT_TRUE(M(R"({"a":[{"wildcard":"a*c"}]})", R"({"a":"abbbc"})"));
+  EXPECT_TRUE(M(R"({"a":[{"wildcard":"a*c"}]})", R"({"a":"ac"})"));
+  EXPECT_FALSE(M(R"({"a":[{"wildcard":"a*c"}]})", R"({"a":"acb"})"));
+  EXPECT_TRUE(M(R"({"a":[{"wildcard":"a*b*c"}]})", R"({"a":"a\nbxc"})"));
+  EXPECT_FALSE(M(R"({"a":[{"wildcard":"a*bc*bc"}]})", R"({"a":"abc"})"));
+  EXPECT_TRUE(M(R"({"a":[{"wildcard":"x\\*y"}]})", R"({"a":"x*y"})"));
+  EXPECT_FALSE(M(R"({"a":[{"wildcard":"x\\*y"}]})", R"({"a":"xzy"})"));
+  EXPECT_TRUE(M(R"({"a":[{"wildcard":"x\\\\y"}]})", R"({"a":"x\\y"})"));
+  EXPECT_FALSE(M(R"({"a":[{"wildcard":""}]})", R"({"a":"x"})"));
+  EXPECT_TRUE(M(R"({"a":[{"wildcard":""}]})", R"({"a":""})"));
+  EXPECT_FALSE(M(R"({"a":[{"wildcard":"*"}]})", R"({"a":5})"));
+}
+
+TEST(Wildcard, NoBlowUpOnAdversarialInput) {
+  std::string value(100000, 'a');
+  std::string event = R"({"a":")" + value + R"("})";
+  EXPECT_FALSE(M(R"({"a":[{"wildcard":"*a*a*b"}]})", event));
+  EXPECT_TRUE(M(R"({"a":[{"wildcard":"*a*a*a"}]})", event));
+}
+
+TEST(AnythingBut, Forms) {
+  EXPECT_TRUE(M(R"({"a":[{"anything-but":"x"}]})", R"({"a":"y"})"));
+  EXPECT_FALSE(M(R"({"a":[{"anything-but":"x"}]})", R"({"a":"x"})"));
+  EXPECT_FALSE(M(R"({"a":[{"anything-but":"x"}]})", R"({"b":"y"})"));
+  EXPECT_TRUE(M(R"({"a":[{"anything-but":"x"}]})", R"({"a":null})"));
+  EXPECT_TRUE(M(R"({"a":[{"anything-but":"5"}]})", R"({"a":5})"));
+  EXPECT_TRUE(M(R"({"a":[{"anything-but":5}]})", R"({"a":"5"})"));
+  EXPECT_TRUE(M(R"({"a":[{"anything-but":5}]})", R"({"a":true})"));
+  EXPECT_FALSE(M(R"({"a":[{"anything-but":[300]}]})", R"({"a":3.0e2})"));
+  EXPECT_TRUE(M(R"({"a":[{"anything-but":[300]}]})", R"({"a":9007199254740993})"));
+  EXPECT_FALSE(M(R"({"a":[{"anything-but":["x","y"]}]})", R"({"a":"y"})"));
+  EXPECT_TRUE(M(R"({"a":[{"anything-but":5}]})", R"({"a":[5,6]})"));
+  EXPECT_FALSE(M(R"({"a":[{"anything-but":5}]})", R"({"a":[5]})"));
+  EXPECT_FALSE(M(R"({"a":[{"anything-but":5}]})", R"({"a":[]})"));
+  EXPECT_FALSE(M(R"({"a":[{"anything-but":{"prefix":"in"}}]})", R"({"a":"init"})"));
+  EXPECT_TRUE(M(R"({"a":[{"anything-but":{"prefix":"in"}}]})", R"({"a":12})"));
+  EXPECT_FALSE(M(R"({"a":[{"anything-but":{"suffix":[".a",".b"]}}]})", R"({"a":"x.b"})"));
+  EXPECT_FALSE(M(R"({"a":[{"anything-but":{"equals-ignore-case":["X","y"]}}]})", R"({"a":"Y"})"));
+  EXPECT_TRUE(M(R"({"a":[{"anything-but":{"equals-ignore-case":"X"}}]})", R"({"a":"z"})"));
+  EXPECT_FALSE(M(R"({"a":[{"anything-but":{"wildcard":"*/d/*"}}]})", R"({"a":"x/d/y"})"));
+  EXPECT_TRUE(M(R"({"a":[{"anything-but":{"wildcard":"*/d/*"}}]})", R"({"a":7})"));
+  EXPECT_TRUE(M(R"({"a":[{"anything-but":{"wildcard":""}}]})", R"({"a":"x"})"));
+  EXPECT_FALSE(M(R"({"a":[{"anything-but":{"wildcard":""}}]})", R"({"a":""})"));
+}
+
+TEST(Numeric, Ranges) {
+  EXPECT_TRUE(M(R"({"n":[{"numeric":[">",0,"<=",5]}]})", R"({"n":5})"));
+  EXPECT_FALSE(M(R"({"n":[{"numeric":[">",0,"<=",5]}]})", R"({"n":0})"));
+  EXPECT_TRUE(M(R"({"n":[{"numeric":[">=",0,"<",5]}]})", R"({"n":0})"));
+  EXPECT_FALSE(M(R"({"n":[{"numeric":[">=",0,"<",5]}]})", R"({"n":5})"));
+  EXPECT_TRUE(M(R"({"n":[{"numeric":["=",301.8]}]})", R"({"n":3.018e2})"));
+  EXPECT_FALSE(M(R"({"n":[{"numeric":["=",0.30000000000000004]}]})", R"({"n":0.3})"));
+  EXPECT_TRUE(M(R"({"n":[{"numeric":["<",-1e300]}]})", R"({"n":-1.5e308})"));
+  EXPECT_FALSE(M(R"({"n":[{"numeric":[">",100]}]})", R"({"n":"101"})"));
+  EXPECT_FALSE(M(R"({"n":[{"numeric":[">",100]}]})", R"({"n":null})"));
+  EXPECT_FALSE(M(R"({"n":[{"numeric":[">",100]}]})", R"({"n":true})"));
+  EXPECT_FALSE(M(R"({"n":[{"numeric":[">",100]}]})", R"({"n":12345678901234567890})"));
+  EXPECT_TRUE(M(R"({"n":[{"numeric":[">",100]}]})", R"({"n":[1,200]})"));
+}
+
+TEST(Exists, LeafOnly) {
+  EXPECT_TRUE(M(R"({"a":[{"exists":true}]})", R"({"a":null})"));
+  EXPECT_TRUE(M(R"({"a":[{"exists":true}]})", R"({"a":[1]})"));
+  EXPECT_FALSE(M(R"({"a":[{"exists":true}]})", R"({"a":[]})"));
+  EXPECT_FALSE(M(R"({"a":[{"exists":true}]})", R"({"a":{}})"));
+  EXPECT_FALSE(M(R"({"a":[{"exists":true}]})", R"({"a":{"b":1}})"));
+  EXPECT_TRUE(M(R"({"a":[{"exists":false}]})", R"({"b":1})"));
+  EXPECT_TRUE(M(R"({"a":[{"exists":false}]})", R"({"a":[]})"));
+  EXPECT_TRUE(M(R"({"a":[{"exists":false}]})", R"({"a":{"b":1}})"));
+  EXPECT_FALSE(M(R"({"a":[{"exists":false}]})", R"({"a":null})"));
+  EXPECT_TRUE(M(R"({"a":[{"exists":false}],"b":[1]})", R"({"b":1})"));
+  EXPECT_FALSE(M(R"({"a":[{"exists":false}],"b":[1]})", R"({"b":2})"));
+}
+
+TEST(Cidr, V4AndV6) {
+  EXPECT_TRUE(M(R"({"ip":[{"cidr":"10.0.0.0/24"}]})", R"({"ip":"10.0.0.255"})"));
+  EXPECT_FALSE(M(R"({"ip":[{"cidr":"10.0.0.0/24"}]})", R"({"ip":"10.0.1.0"})"));
+  EXPECT_TRUE(M(R"({"ip":[{"cidr":"10.0.0.1/24"}]})", R"({"ip":"10.0.0.7"})"));
+  EXPECT_TRUE(M(R"({"ip":[{"cidr":"10.0.0.0/24"}]})", R"({"ip":"10.0.0.01"})"));
+  EXPECT_FALSE(M(R"({"ip":[{"cidr":"10.0.0.0/8"}]})", R"({"ip":167772161})"));
+  EXPECT_FALSE(M(R"({"ip":[{"cidr":"10.0.0.0/8"}]})", R"({"ip":"10.0.0.256"})"));
+  EXPECT_TRUE(M(R"({"ip":[{"cidr":"2001:db8::/32"}]})", R"({"ip":"2001:db8:ffff::1"})"));
+  EXPECT_FALSE(M(R"({"ip":[{"cidr":"2001:db8::/32"}]})", R"({"ip":"2001:db9::1"})"));
+  EXPECT_FALSE(M(R"({"ip":[{"cidr":"2001:db8::/32"}]})", R"({"ip":"10.0.0.1"})"));
+}
+
+TEST(Or, ExpandsIntoAlternatives) {
+  const char* p = R"({"d":{"$or":[{"c":[1]},{"e":[2]}]},"s":["x"]})";
+  EXPECT_TRUE(M(p, R"({"d":{"c":1},"s":"x"})"));
+  EXPECT_TRUE(M(p, R"({"d":{"e":2},"s":"x"})"));
+  EXPECT_FALSE(M(p, R"({"d":{"e":2},"s":"y"})"));
+  EXPECT_FALSE(M(p, R"({"d":{"e":3},"s":"x"})"));
+  // Nested $or.
+  const char* n = R"({"$or":[{"a":[1]},{"$or":[{"b":[2]},{"c":[3]}]}]})";
+  EXPECT_TRUE(M(n, R"({"c":3})"));
+  EXPECT_FALSE(M(n, R"({"d":3})"));
+  // Two $or multiply out.
+  const char* two = R"({"$or":[{"a":[1]},{"b":[1]}],"x":{"$or":[{"c":[1]},{"d":[1]}]}})";
+  EXPECT_TRUE(M(two, R"({"b":1,"x":{"c":1}})"));
+  EXPECT_FALSE(M(two, R"({"b":1,"x":{"e":1}})"));
+  // exists:false and anything-but inside alternatives.
+  EXPECT_TRUE(M(R"({"s":[{"anything-but":["roses"]},{"exists":false}]})", R"({"t":1})"));
+  EXPECT_FALSE(M(R"({"s":[{"anything-but":["roses"]},{"exists":false}]})", R"({"s":"roses"})"));
+}
+
+TEST(Or, DuplicateKeysLastWins) {
+  EXPECT_TRUE(M(R"({"a":["x"],"a":["y"]})", R"({"a":"y"})"));
+  EXPECT_FALSE(M(R"({"a":["x"],"a":["y"]})", R"({"a":"x"})"));
+  const char* p = R"({"arr":{"$or":[{"k":["a"]},{"v":["zz"]}],"v":["b"]}})";
+  EXPECT_TRUE(M(p, R"({"arr":{"v":"b"}})"));
+  EXPECT_FALSE(M(p, R"({"arr":{"v":"zz"}})"));
+}
+
+TEST(Or, LegacyFallbackReadsOrAsAFieldName) {
+  EXPECT_TRUE(M(R"({"$or":{"a":["x"]}})", R"({"$or":{"a":"x"}})"));
+  EXPECT_TRUE(M(R"({"$or":["x"]})", R"({"$or":"x"})"));
+  EXPECT_EQ(E(R"({"$or":[{"a":[1]}]})"), "There must have at least 2 Objects in $or relationship.");
+}
+
+// ----------------------------------------------------------------------- rejections
+TEST(Validation, StructureMessages) {
+  EXPECT_EQ(E("[1]"), "Filter is not an object");
+  EXPECT_EQ(E("{}"), "Empty objects are not allowed");
+  EXPECT_EQ(E(R"({"a":{}})"), "Empty objects are not allowed");
+  EXPECT_EQ(E(R"({"a":[{}]})"), "Empty objects are not allowed");
+  EXPECT_EQ(E(R"({"a":[]})"), "Empty arrays are not allowed");
+  EXPECT_EQ(E(R"({"a":1})"), "\"a\" must be an object or an array");
+  EXPECT_EQ(E(R"({"a":"x"})"), "\"a\" must be an object or an array");
+  EXPECT_EQ(E(R"({"a":[[1]]})"), "Match value must be String, number, true, false, or null");
+  EXPECT_EQ(E(R"({"a":[{"prefix":"x","suffix":"y"}]})"), "Only one key allowed in match expression");
+  EXPECT_EQ(E(R"({"a":[{"EXISTS":true}]})"), "Unrecognized match type EXISTS");
+  EXPECT_EQ(E(R"({"a":[{"exists":"yes"}]})"), "exists match pattern must be either true or false.");
+  EXPECT_EQ(E(R"({"a":[{"exactly":1}]})"), "exact match pattern must be a string");
+}
+
+TEST(Validation, OrMessages) {
+  EXPECT_EQ(E(R"({"$or":[{"a":[1]},2]})"), "Only JSON object is allowed in array of $or relationship.");
+  EXPECT_EQ(E(R"({"$or":[{"a":[1]},{"numeric":[1]}]})"),
+            "numeric is Ruler reserved fieldName which cannot be used inside $or.");
+  EXPECT_EQ(E(R"({"$or":3})"), "It must be an Array followed with $or.");
+}
+
+TEST(Validation, OperatorTypes) {
+  EXPECT_EQ(E(R"({"a":[{"prefix":1}]})"), "prefix match pattern must be a string");
+  EXPECT_EQ(E(R"({"a":[{"prefix":["x"]}]})"), "prefix match pattern must be a string");
+  EXPECT_EQ(E(R"({"a":[{"suffix":null}]})"), "suffix match pattern must be a string");
+  EXPECT_EQ(E(R"({"a":[{"equals-ignore-case":["x"]}]})"), "equals-ignore-case match pattern must be a string");
+  EXPECT_EQ(E(R"({"a":[{"prefix":{"equals-ignore-case":1}}]})"), "equals-ignore-case match pattern must be a string");
+  EXPECT_EQ(E(R"({"a":[{"wildcard":["x"]}]})"), "wildcard match pattern must be a string");
+  EXPECT_EQ(E(R"({"a":[{"cidr":1}]})"), "prefix match pattern must be a string");
+}
+
+TEST(Validation, AnythingButMessages) {
+  EXPECT_EQ(E(R"({"a":[{"anything-but":null}]})"),
+            "Value of anything-but must be an array or single string/number value.");
+  EXPECT_EQ(E(R"({"a":[{"anything-but":true}]})"),
+            "Value of anything-but must be an array or single string/number value.");
+  EXPECT_EQ(E(R"({"a":[{"anything-but":["a",null]}]})"),
+            "Inside anything but list, start|null|boolean is not supported.");
+  EXPECT_EQ(E(R"({"a":[{"anything-but":["a",1]}]})"),
+            "Inside anything but list, either all values are number or string, mixed type is not supported");
+  EXPECT_EQ(E(R"({"a":[{"anything-but":[]}]})"),
+            "Inside anything but list, either all values are number or string, mixed type is not supported");
+  EXPECT_EQ(E(R"({"a":[{"anything-but":{"prefix":""}}]})"), "Null prefix/suffix not allowed");
+  EXPECT_EQ(E(R"({"a":[{"anything-but":{"suffix":[1]}}]})"), "prefix/suffix match pattern must be a string");
+  EXPECT_EQ(E(R"({"a":[{"anything-but":{"prefix":{"equals-ignore-case":"x"}}}]})"),
+            "Value of anything-but must be an array or single string/number value.");
+  EXPECT_EQ(E(R"({"a":[{"anything-but":{"equals-ignore-case":[1]}}]})"),
+            "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.");
+  EXPECT_EQ(E(R"({"a":[{"anything-but":{"wildcard":1}}]})"), "wildcard match pattern must be a string");
+  EXPECT_EQ(E(R"({"a":[{"anything-but":{"numeric":[">",1]}}]})"), "Unsupported anything-but pattern: numeric");
+  EXPECT_EQ(E(R"({"a":[{"anything-but":1e400}]})"), "Cannot compare number : 1e400");
+}
+
+TEST(Validation, NumericMessages) {
+  EXPECT_EQ(E(R"({"a":[{"numeric":5}]})"), "Value of numeric must be an array.");
+  EXPECT_EQ(E(R"({"a":[{"numeric":[]}]})"), "Invalid member in numeric match: ]");
+  EXPECT_EQ(E(R"({"a":[{"numeric":[5]}]})"), "Invalid member in numeric match: 5");
+  EXPECT_EQ(E(R"({"a":[{"numeric":["<",10,">",0]}]})"), "Too many elements in numeric expression");
+  EXPECT_EQ(E(R"({"a":[{"numeric":[">",0,">",0]}]})"), "Bad numeric range operator: >");
+  EXPECT_EQ(E(R"({"a":[{"numeric":[">",0,"<"]}]})"), "Value of < must be numeric");
+  EXPECT_EQ(E(R"({"a":[{"numeric":[">",0,5]}]})"), "Bad value in numeric range: 5");
+  EXPECT_EQ(E(R"({"a":[{"numeric":["=","5"]}]})"), "Value of = must be numeric");
+  EXPECT_EQ(E(R"({"a":[{"numeric":["!=",5]}]})"), "Unrecognized numeric range operator: !=");
+  EXPECT_EQ(E(R"({"a":[{"numeric":[">",5,"<",5]}]})"), "Bottom must be less than top");
+  EXPECT_EQ(E(R"({"a":[{"numeric":[">",0.1,"<=",0.1]}]})"), "Bottom must be less than top");
+  EXPECT_EQ(E(R"({"a":[{"numeric":[">",1e400]}]})"), "Cannot compare number : 1e400");
+  EXPECT_EQ(E(R"({"a":[{"numeric":["=",9007199254740993]}]})"),
+            "Cannot compare number : 9007199254740993");
+  EXPECT_EQ(E(R"({"a":[{"numeric":[">",0,"<",1,2]}]})"), "Too many terms in numeric range expression");
+}
+
+TEST(Validation, WildcardMessages) {
+  EXPECT_EQ(E(R"({"a":[{"wildcard":"ab**"}]})"), "Consecutive wildcard characters at pos 3");
+  EXPECT_EQ(E(R"({"a":[{"wildcard":"a\\b"}]})"), "Invalid escape character at pos 2");
+  EXPECT_EQ(E(R"({"a":[{"wildcard":"*:*:*:*:*:event-bus/*"}]})"),
+            "Rule is too complex - try using fewer wildcard characters or fewer repeating "
+            "character sequences after a wildcard character");
+  EXPECT_EQ(E(R"({"a":[{"wildcard":"/Users/*/dir/dir/dir/dir/dir/doc.txt"}]})"), "OK");
+}
+
+TEST(Validation, CidrMessages) {
+  EXPECT_EQ(E(R"({"a":[{"cidr":"10.0.0.0"}]})"), "Malformed CIDR, one '/' required");
+  EXPECT_EQ(E(R"({"a":[{"cidr":"10.0.0.0/"}]})"), "Malformed CIDR, one '/' required");
+  EXPECT_EQ(E(R"({"a":[{"cidr":"10.0.0.0/x"}]})"), "Malformed CIDR, mask bits must be an integer");
+  EXPECT_EQ(E(R"({"a":[{"cidr":"10.0.0.0/-1"}]})"), "Malformed CIDR, mask bits must not be negative");
+  EXPECT_EQ(E(R"({"a":[{"cidr":"10.0.0/8"}]})"), "Nonstandard IP address: 10.0.0");
+  EXPECT_EQ(E(R"({"a":[{"cidr":"10.0.0.0/32"}]})"), "IPv4 mask bits must be < 32");
+  EXPECT_EQ(E(R"({"a":[{"cidr":"::/128"}]})"), "IPv6 mask bits must be < 128");
+  EXPECT_EQ(E(R"({"a":[{"cidr":"10.0.0.0/31"}]})"), "OK");
+}
+
+TEST(Validation, MalformedJsonNamesLineAndColumn) {
+  auto r = validatePattern("{\n  \"a\": [this]\n}");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "InvalidEventPattern");
+  EXPECT_EQ(r.error().message,
+            "Unrecognized token 'this': was expecting (JSON String, Number, Array, Object or "
+            "token 'null', 'true' or 'false') at line 2, column 9");
+  EXPECT_NE(E(R"({"a":["x"])").find("line 1, column 11"), std::string::npos);
+  EXPECT_NE(E(R"({"a":["x"]} x)").find("expected end-of-input"), std::string::npos);
+}
+
+TEST(Limits, SizeDepthOrAndComplexity) {
+  std::string big = R"({"a":[")" + std::string(4100, 'x') + R"("]})";
+  EXPECT_NE(E(big).find("too long"), std::string::npos);
+  std::string deep;
+  for (int i = 0; i < 70; ++i) deep += R"({"a":)";
+  deep += "[1]";
+  for (int i = 0; i < 70; ++i) deep += "}";
+  EXPECT_NE(E(deep).find("Nesting depth"), std::string::npos);
+  // 2^10 = 1024 combinations > 1000.
+  std::string ors = "{";
+  for (int i = 0; i < 10; ++i) {
+    ors += (i ? "," : "") + std::string("\"f") + std::to_string(i) + R"(":{"$or":[{"a":[1]},{"b":[2]}]})";
+  }
+  ors += "}";
+  EXPECT_NE(E(ors).find("$or combinations exceed"), std::string::npos);
+  std::string ok = "{";
+  for (int i = 0; i < 9; ++i) {
+    ok += (i ? "," : "") + std::string("\"f") + std::to_string(i) + R"(":{"$or":[{"a":[1]},{"b":[2]}]})";
+  }
+  ok += "}";
+  EXPECT_EQ(E(ok), "OK");
+}
+
+// ------------------------------------------------------------------------- RuleSet
+TEST(RuleSet, ReturnsSortedUniqueIndexesAndNames) {
+  RuleSetBuilder b;
+  ASSERT_TRUE(b.add("r0", R"({"a":["x"]})"));
+  ASSERT_TRUE(b.add("r1", R"({"$or":[{"a":["x"]},{"b":[1]}]})"));
+  ASSERT_TRUE(b.add("r2", R"({"a":["y"]})"));
+  ASSERT_TRUE(b.add("r3", R"({"c":[{"exists":false}]})"));
+  auto bad = b.add("bad", R"({"a":[]})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "Empty arrays are not allowed");
+  auto rs = b.build();
+  EXPECT_EQ(rs->size(), 4u);
+  EXPECT_EQ(rs->ruleName(2), "r2");
+  auto m = rs->match(R"({"a":"x","b":1})");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(*m, (std::vector<uint32_t>{0, 1, 3}));
+  m = rs->match(R"({"a":"y","c":null})");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(*m, (std::vector<uint32_t>{2}));
+  // The builder is reusable and the first set is unaffected.
+  ASSERT_TRUE(b.add("r4", R"({"a":["y"]})"));
+  auto rs2 = b.build();
+  EXPECT_EQ(*rs2->match(R"({"a":"y","c":1})"), (std::vector<uint32_t>{2, 4}));
+  EXPECT_EQ(*rs->match(R"({"a":"y","c":1})"), (std::vector<uint32_t>{2}));
+}
+
+TEST(RuleSet, InvalidEvents) {
+  RuleSetBuilder b;
+  ASSERT_TRUE(b.add("r", R"({"a":["x"]})"));
+  auto rs = b.build();
+  for (const char* bad : {"[1]", "\"x\"", "{\"a\":", "", "{\"a\" 1}"}) {
+    auto m = rs->match(bad);
+    ASSERT_FALSE(m) << bad;
+    EXPECT_EQ(m.error().code, "InvalidEvent");
+  }
+}
+
+TEST(RuleSet, ManyRulesOnOneField) {
+  RuleSetBuilder b;
+  for (int i = 0; i < 5000; ++i) {
+    ASSERT_TRUE(b.add("r" + std::to_string(i), R"({"id":[")" + std::to_string(i) + R"("]})"));
+  }
+  ASSERT_TRUE(b.add("p", R"({"id":[{"prefix":"49"}]})"));
+  auto rs = b.build();
+  auto m = rs->match(R"({"id":"4999"})");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(*m, (std::vector<uint32_t>{4999, 5000}));
+}
+
+TEST(Values, ComparableNumbers) {
+  double d = 0;
+  EXPECT_TRUE(comparableNumber("0.1", d));
+  EXPECT_TRUE(comparableNumber("300.000", d));
+  EXPECT_EQ(d, 300);
+  EXPECT_TRUE(comparableNumber("-0", d));
+  EXPECT_EQ(d, 0);
+  EXPECT_TRUE(comparableNumber("1.7976931348623157e308", d));
+  EXPECT_FALSE(comparableNumber("1e400", d));
+  EXPECT_FALSE(comparableNumber("9007199254740993", d));
+  EXPECT_FALSE(comparableNumber("0.30000000000000004000001", d));
+  EXPECT_TRUE(comparableNumber("9007199254740992", d));
+}
+
+}  // namespace
+}  // namespace riposte::pattern

@@ -1,0 +1,603 @@
+// The same behavioural suite runs against both backends (parameterised fixture):
+// Sqlite/StoreTest.* on a temp file, Postgres/StoreTest.* on a throwaway server (one per
+// binary, one fresh schema per test).
+
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "pg_server.h"
+
+namespace riposte::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A temp directory removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/riposte-store-test-XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+EventRecord makeEvent(const std::string& id, int64_t received_ms) {
+  EventRecord e;
+  e.id = id;
+  e.received_ms = received_ms;
+  e.source = "aws.guardduty";
+  e.detail_type = "GuardDuty Finding";
+  e.account = "123456789012";
+  e.region = "eu-west-1";
+  e.body = R"({"id":")" + id + R"(","detail":{"severity":8}})";
+  e.channel = "http";
+  return e;
+}
+
+IncidentRecord makeIncident(const std::string& key, int64_t now_ms) {
+  IncidentRecord r;
+  r.dedup_key = key;
+  r.account = "123456789012";
+  r.region = "eu-west-1";
+  r.resource_type = "Instance";
+  r.resource_id = "i-0abc";
+  r.finding_id = "f-1";
+  r.finding_type = "UnauthorizedAccess:EC2/SSHBruteForce";
+  r.severity = 8.5;
+  r.title = "SSH brute force";
+  r.rule = "guardduty-high";
+  r.playbook = "contain-ec2-instance";
+  r.created_ms = now_ms;
+  r.updated_ms = now_ms;
+  return r;
+}
+
+ExecutionRecord makeExecution(const std::string& id, const std::string& incident_id,
+                              int64_t wake_ms) {
+  ExecutionRecord x;
+  x.id = id;
+  x.incident_id = incident_id;
+  x.playbook = "contain-ec2-instance";
+  x.definition = R"({"StartAt":"A","States":{"A":{"Type":"Succeed"}}})";
+  x.input = R"({"k":1})";
+  x.snapshot = R"({"state":"A"})";
+  x.wake_ms = wake_ms;
+  x.started_ms = 1000;
+  return x;
+}
+
+HistoryRecord makeHistory(const std::string& exec, int64_t seq, const std::string& type) {
+  HistoryRecord h;
+  h.execution_id = exec;
+  h.seq = seq;
+  h.previous_seq = seq - 1;
+  h.timestamp_ms = 1000 + seq;
+  h.type = type;
+  h.details = R"({"name":"A"})";
+  return h;
+}
+
+ActionRecord makeAction(const std::string& id, const std::string& incident_id,
+                        const std::string& exec_id, int64_t started_ms) {
+  ActionRecord a;
+  a.id = id;
+  a.incident_id = incident_id;
+  a.execution_id = exec_id;
+  a.state_name = "Isolate";
+  a.action = "aws.ec2.isolateInstance";
+  a.input = R"({"instanceId":"i-0abc"})";
+  a.started_ms = started_ms;
+  return a;
+}
+
+enum class Backend { kSqlite, kPostgres };
+
+class StoreTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Backend::kSqlite) {
+      url_ = "sqlite://" + dir_.path() + "/riposte.db";
+    } else {
+      auto server = testing::PgServer::shared();
+      ASSERT_TRUE(server) << server.error().str();
+      auto url = (*server)->freshSchemaUrl();
+      ASSERT_TRUE(url) << url.error().str();
+      url_ = *url;
+    }
+    reopen();
+  }
+
+  void reopen() {
+    store_.reset();
+    auto s = openStore(url_);
+    ASSERT_TRUE(s) << s.error().str();
+    store_ = std::move(*s);
+  }
+
+  // Creates an incident and returns its id.
+  std::string incident(const std::string& key = "acct/region/i-0abc/SSH") {
+    auto u = store_->upsertIncident(makeIncident(key, 1000), "");
+    EXPECT_TRUE(u) << u.error().str();
+    return u ? u->incident.id : "";
+  }
+
+  TempDir dir_;
+  std::string url_;
+  std::unique_ptr<Store> store_;
+};
+
+// --- schema ---
+
+TEST_P(StoreTest, MigrateIsIdempotentAndPingWorks) {
+  ASSERT_TRUE(store_->migrate());
+  ASSERT_TRUE(store_->migrate());
+  EXPECT_TRUE(store_->ping());
+  reopen();  // openStore migrates again on an up-to-date schema
+  EXPECT_EQ(store_->countEvents().value(), 0);
+}
+
+// --- events ---
+
+TEST_P(StoreTest, EventRoundTripsEveryField) {
+  EventRecord e = makeEvent("ev-1", 1234);
+  e.channel = "putevents";
+  ASSERT_EQ(store_->insertEvents({e}).value(), std::vector<bool>{true});
+  auto got = store_->getEvent("ev-1").value();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->id, "ev-1");
+  EXPECT_EQ(got->received_ms, 1234);
+  EXPECT_EQ(got->source, "aws.guardduty");
+  EXPECT_EQ(got->detail_type, "GuardDuty Finding");
+  EXPECT_EQ(got->account, "123456789012");
+  EXPECT_EQ(got->region, "eu-west-1");
+  EXPECT_EQ(got->body, e.body);
+  EXPECT_EQ(got->channel, "putevents");
+  EXPECT_EQ(got->status, "pending");
+  EXPECT_EQ(got->error, "");
+  EXPECT_TRUE(got->matched_rules.empty());
+  EXPECT_FALSE(store_->getEvent("ev-missing").value());
+}
+
+TEST_P(StoreTest, InsertEventsReportsDuplicatesById) {
+  ASSERT_EQ(store_->insertEvents({makeEvent("a", 1), makeEvent("b", 2)}).value(),
+            (std::vector<bool>{true, true}));
+  EventRecord b2 = makeEvent("b", 99);
+  b2.body = R"({"changed":true})";
+  // A repeat of b and a duplicate inside the batch itself.
+  ASSERT_EQ(store_->insertEvents({b2, makeEvent("c", 3), makeEvent("c", 4)}).value(),
+            (std::vector<bool>{false, true, false}));
+  EXPECT_EQ(store_->countEvents().value(), 3);
+  auto b = store_->getEvent("b").value();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->received_ms, 2);  // the first delivery is kept unchanged
+  EXPECT_EQ(b->body, makeEvent("b", 2).body);
+  EXPECT_EQ(store_->getEvent("c").value()->received_ms, 3);
+  EXPECT_TRUE(store_->insertEvents({}).value().empty());
+}
+
+TEST_P(StoreTest, InsertEventsIsAllOrNothing) {
+  auto r = store_->insertEvents({makeEvent("ok", 1), makeEvent("", 2)});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "InvalidArgument");
+  EventRecord bad = makeEvent("bad-status", 3);
+  bad.status = "weird";
+  EXPECT_EQ(store_->insertEvents({makeEvent("ok2", 1), bad}).error().code, "InvalidArgument");
+  EXPECT_EQ(store_->countEvents().value(), 0);
+}
+
+TEST_P(StoreTest, PendingEventsOldestFirstAndMarkEvent) {
+  ASSERT_TRUE(store_->insertEvents(
+      {makeEvent("late", 300), makeEvent("early", 100), makeEvent("mid", 200)}));
+  ASSERT_TRUE(store_->insertEvents({makeEvent("mid2", 200)}));  // same time: insertion order
+  auto pending = store_->pendingEvents(10).value();
+  std::vector<std::string> ids;
+  for (const auto& e : pending) ids.push_back(e.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"early", "mid", "mid2", "late"}));
+  EXPECT_EQ(store_->pendingEvents(2).value().size(), 2u);
+  EXPECT_TRUE(store_->pendingEvents(0).value().empty());
+  EXPECT_EQ(store_->pendingEvents(-1).error().code, "InvalidArgument");
+
+  ASSERT_TRUE(store_->markEvent("early", "processed", {"rule-a", "rule-b"}, ""));
+  ASSERT_TRUE(store_->markEvent("mid", "failed", {}, "pattern blew up"));
+  auto early = store_->getEvent("early").value();
+  EXPECT_EQ(early->status, "processed");
+  EXPECT_EQ(early->matched_rules, (std::vector<std::string>{"rule-a", "rule-b"}));
+  auto mid = store_->getEvent("mid").value();
+  EXPECT_EQ(mid->status, "failed");
+  EXPECT_EQ(mid->error, "pattern blew up");
+  ids.clear();
+  pending = store_->pendingEvents(10).value();
+  for (const auto& e : pending) ids.push_back(e.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"mid2", "late"}));
+
+  EXPECT_EQ(store_->markEvent("nope", "processed", {}, "").error().code, "NotFound");
+  EXPECT_EQ(store_->markEvent("late", "done", {}, "").error().code, "InvalidArgument");
+}
+
+// --- incidents ---
+
+TEST_P(StoreTest, UpsertIncidentCreatesOnceThenAttaches) {
+  ASSERT_TRUE(store_->insertEvents({makeEvent("e1", 1), makeEvent("e2", 2)}));
+  IncidentRecord rec = makeIncident("123/eu-west-1/i-0abc/SSH", 1000);
+  rec.id = "inc-fixed";
+  auto first = store_->upsertIncident(rec, "e1").value();
+  EXPECT_TRUE(first.created);
+  EXPECT_EQ(first.incident.id, "inc-fixed");
+  EXPECT_EQ(first.incident.event_count, 1);
+  EXPECT_EQ(first.incident.first_event_id, "e1");
+  EXPECT_EQ(first.incident.status, "open");
+  EXPECT_EQ(first.incident.created_ms, 1000);
+  EXPECT_EQ(first.incident.severity, 8.5);
+  EXPECT_EQ(first.incident.finding_type, "UnauthorizedAccess:EC2/SSHBruteForce");
+  EXPECT_EQ(first.incident.playbook, "contain-ec2-instance");
+
+  IncidentRecord again = makeIncident("123/eu-west-1/i-0abc/SSH", 2000);
+  again.id = "inc-other";  // ignored: the incident exists
+  again.title = "ignored";
+  auto second = store_->upsertIncident(again, "e2").value();
+  EXPECT_FALSE(second.created);
+  EXPECT_EQ(second.incident.id, "inc-fixed");
+  EXPECT_EQ(second.incident.event_count, 2);
+  EXPECT_EQ(second.incident.updated_ms, 2000);
+  EXPECT_EQ(second.incident.created_ms, 1000);
+  EXPECT_EQ(second.incident.title, "SSH brute force");
+  EXPECT_EQ(second.incident.first_event_id, "e1");
+
+  // Re-processing the same event (after a crash) changes nothing.
+  auto third = store_->upsertIncident(again, "e2").value();
+  EXPECT_FALSE(third.created);
+  EXPECT_EQ(third.incident.event_count, 2);
+  EXPECT_EQ(store_->incidentEvents("inc-fixed").value(), (std::vector<std::string>{"e1", "e2"}));
+
+  // Generated ids when none is given.
+  auto gen = store_->upsertIncident(makeIncident("other-key", 3000), "e1").value();
+  EXPECT_TRUE(gen.created);
+  EXPECT_TRUE(gen.incident.id.starts_with("inc-")) << gen.incident.id;
+  EXPECT_EQ(store_->upsertIncident(makeIncident("", 1), "e1").error().code, "InvalidArgument");
+}
+
+TEST_P(StoreTest, ConcurrentUpsertsOfOneKeyCreateExactlyOneIncident) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 20;
+  std::atomic<int> created{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string ev = "ev-" + std::to_string(t) + "-" + std::to_string(i);
+        auto u = store_->upsertIncident(makeIncident("shared-key", 1000 + i), ev);
+        if (!u) {
+          ++failures;
+          ADD_FAILURE() << u.error().str();
+        } else if (u->created) {
+          ++created;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(created.load(), 1);
+  auto all = store_->listIncidents(100, 0).value();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].event_count, kThreads * kPerThread);
+  EXPECT_EQ(store_->incidentEvents(all[0].id).value().size(), size_t{kThreads * kPerThread});
+}
+
+TEST_P(StoreTest, ListIncidentsNewestFirstWithPagingAndStatus) {
+  for (int i = 0; i < 5; ++i) {
+    IncidentRecord r = makeIncident("key-" + std::to_string(i), 1000 + i * 10);
+    r.id = "inc-" + std::to_string(i);
+    ASSERT_TRUE(store_->upsertIncident(r, ""));
+  }
+  auto page1 = store_->listIncidents(2, 0).value();
+  auto page2 = store_->listIncidents(2, 2).value();
+  auto page3 = store_->listIncidents(2, 4).value();
+  ASSERT_EQ(page1.size(), 2u);
+  ASSERT_EQ(page2.size(), 2u);
+  ASSERT_EQ(page3.size(), 1u);
+  EXPECT_EQ(page1[0].id, "inc-4");
+  EXPECT_EQ(page1[1].id, "inc-3");
+  EXPECT_EQ(page2[0].id, "inc-2");
+  EXPECT_EQ(page3[0].id, "inc-0");
+  EXPECT_EQ(store_->listIncidents(-1, 0).error().code, "InvalidArgument");
+
+  ASSERT_TRUE(store_->setIncidentStatus("inc-2", "contained", 5000));
+  auto got = store_->getIncident("inc-2").value();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, "contained");
+  EXPECT_EQ(got->updated_ms, 5000);
+  EXPECT_EQ(got->dedup_key, "key-2");
+  EXPECT_FALSE(store_->getIncident("inc-none").value());
+  EXPECT_EQ(store_->setIncidentStatus("inc-none", "contained", 1).error().code, "NotFound");
+  EXPECT_TRUE(store_->incidentEvents("inc-none").value().empty());
+}
+
+// --- executions ---
+
+TEST_P(StoreTest, ExecutionRoundTripsWithHistory) {
+  std::string inc = incident();
+  ExecutionRecord x = makeExecution("exec-1", inc, 0);
+  x.dry_run = true;
+  x.lease_owner = "w1";
+  x.lease_until_ms = 77;
+  ASSERT_TRUE(store_->createExecution(
+      x, {makeHistory("exec-1", 1, "ExecutionStarted"), makeHistory("", 2, "TaskStateEntered")}));
+  auto got = store_->getExecution("exec-1").value();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->incident_id, inc);
+  EXPECT_EQ(got->playbook, "contain-ec2-instance");
+  EXPECT_EQ(got->definition, x.definition);
+  EXPECT_EQ(got->status, "RUNNING");
+  EXPECT_EQ(got->input, x.input);
+  EXPECT_EQ(got->snapshot, x.snapshot);
+  EXPECT_EQ(got->started_ms, 1000);
+  EXPECT_TRUE(got->dry_run);
+  EXPECT_EQ(got->lease_owner, "w1");
+  EXPECT_EQ(got->lease_until_ms, 77);
+  auto h = store_->history("exec-1").value();
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0].type, "ExecutionStarted");
+  EXPECT_EQ(h[1].execution_id, "exec-1");
+  EXPECT_EQ(h[1].seq, 2);
+  EXPECT_EQ(h[1].previous_seq, 1);
+  EXPECT_EQ(h[1].timestamp_ms, 1002);
+  EXPECT_EQ(h[1].details, R"({"name":"A"})");
+
+  ASSERT_TRUE(store_->createExecution(makeExecution("exec-2", inc, 0), {}));
+  auto list = store_->executionsForIncident(inc).value();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].id, "exec-1");
+  EXPECT_EQ(list[1].id, "exec-2");
+  EXPECT_FALSE(store_->getExecution("exec-none").value());
+  EXPECT_TRUE(store_->history("exec-none").value().empty());
+
+  // Duplicate id, missing incident, history of another execution: errors, nothing stored.
+  EXPECT_EQ(store_->createExecution(makeExecution("exec-1", inc, 0), {}).error().code, "Conflict");
+  EXPECT_EQ(store_->createExecution(makeExecution("exec-3", "inc-none", 0), {}).error().code,
+            "NotFound");
+  EXPECT_EQ(store_
+                ->createExecution(makeExecution("exec-4", inc, 0),
+                                  {makeHistory("exec-other", 1, "ExecutionStarted")})
+                .error()
+                .code,
+            "InvalidArgument");
+  EXPECT_FALSE(store_->getExecution("exec-4").value());
+  // An execution without an incident is allowed.
+  EXPECT_TRUE(store_->createExecution(makeExecution("exec-5", "", 0), {}));
+  EXPECT_EQ(store_->getExecution("exec-5").value()->incident_id, "");
+}
+
+TEST_P(StoreTest, ClaimRunnableHonoursWakeTimesAndLeases) {
+  std::string inc = incident();
+  ASSERT_TRUE(store_->createExecution(makeExecution("x-late", inc, 1000), {}));
+  ASSERT_TRUE(store_->createExecution(makeExecution("x-soon", inc, 100), {}));
+  ASSERT_TRUE(store_->createExecution(makeExecution("x-now", inc, 0), {}));
+  ExecutionRecord done = makeExecution("x-done", inc, 0);
+  done.status = "SUCCEEDED";
+  ASSERT_TRUE(store_->createExecution(done, {}));
+
+  auto claimed = store_->claimRunnable("w1", 500, 1000, 10).value();
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_EQ(claimed[0].id, "x-now");  // earliest wake first
+  EXPECT_EQ(claimed[1].id, "x-soon");
+  EXPECT_EQ(claimed[0].lease_owner, "w1");
+  EXPECT_EQ(claimed[0].lease_until_ms, 1500);
+  EXPECT_EQ(store_->getExecution("x-soon").value()->lease_owner, "w1");
+
+  // Leased: nobody else gets them until the lease expires.
+  EXPECT_TRUE(store_->claimRunnable("w2", 1499, 1000, 10).value().size() == 1u);  // x-late only
+  auto after = store_->claimRunnable("w2", 1500, 1000, 1).value();
+  ASSERT_EQ(after.size(), 1u);  // limit respected
+  EXPECT_EQ(after[0].id, "x-now");
+  EXPECT_EQ(after[0].lease_owner, "w2");
+  EXPECT_EQ(after[0].lease_until_ms, 2500);
+  EXPECT_EQ(store_->claimRunnable("", 0, 1, 1).error().code, "InvalidArgument");
+  EXPECT_EQ(store_->claimRunnable("w", 0, 0, 1).error().code, "InvalidArgument");
+  EXPECT_TRUE(store_->claimRunnable("w", 0, 1, 0).value().empty());
+}
+
+TEST_P(StoreTest, RecordStepRequiresTheLease) {
+  std::string inc = incident();
+  ASSERT_TRUE(store_->createExecution(makeExecution("x", inc, 0),
+                                      {makeHistory("x", 1, "ExecutionStarted")}));
+  auto mine = store_->claimRunnable("w1", 0, 100, 1).value();
+  ASSERT_EQ(mine.size(), 1u);
+  ExecutionRecord step = mine[0];
+  step.snapshot = R"({"state":"B"})";
+  step.wake_ms = 50;
+  ASSERT_TRUE(store_->recordStep(step, {makeHistory("x", 2, "PassStateEntered")}));
+  auto got = store_->getExecution("x").value();
+  EXPECT_EQ(got->snapshot, R"({"state":"B"})");
+  EXPECT_EQ(got->wake_ms, 50);
+  EXPECT_EQ(got->lease_owner, "w1");
+
+  // The lease expires and w2 claims it: w1's next step is refused and leaves nothing behind.
+  auto theirs = store_->claimRunnable("w2", 100, 100, 1).value();
+  ASSERT_EQ(theirs.size(), 1u);
+  step.snapshot = R"({"state":"C"})";
+  auto lost = store_->recordStep(step, {makeHistory("x", 3, "PassStateExited")});
+  ASSERT_FALSE(lost);
+  EXPECT_EQ(lost.error().code, "LeaseLost");
+  EXPECT_EQ(store_->getExecution("x").value()->snapshot, R"({"state":"B"})");
+  EXPECT_EQ(store_->history("x").value().size(), 2u);
+
+  // The new owner finishes it.
+  ExecutionRecord fin = theirs[0];
+  fin.status = "SUCCEEDED";
+  fin.output = R"({"ok":true})";
+  fin.ended_ms = 2000;
+  ASSERT_TRUE(store_->recordStep(fin, {makeHistory("x", 3, "ExecutionSucceeded")}));
+  got = store_->getExecution("x").value();
+  EXPECT_EQ(got->status, "SUCCEEDED");
+  EXPECT_EQ(got->output, R"({"ok":true})");
+  EXPECT_EQ(got->ended_ms, 2000);
+  EXPECT_EQ(store_->history("x").value().back().type, "ExecutionSucceeded");
+  EXPECT_TRUE(store_->claimRunnable("w3", 1'000'000, 100, 10).value().empty());
+
+  // A duplicate history seq fails the whole step.
+  ExecutionRecord again = fin;
+  again.status = "FAILED";
+  EXPECT_FALSE(store_->recordStep(again, {makeHistory("x", 3, "Dup")}));
+  EXPECT_EQ(store_->getExecution("x").value()->status, "SUCCEEDED");
+
+  ExecutionRecord ghost = makeExecution("ghost", inc, 0);
+  EXPECT_EQ(store_->recordStep(ghost, {}).error().code, "NotFound");
+}
+
+TEST_P(StoreTest, ConcurrentClaimsNeverHandOutOneExecutionTwice) {
+  std::string inc = incident();
+  constexpr int kExecutions = 40;
+  for (int i = 0; i < kExecutions; ++i) {
+    ASSERT_TRUE(store_->createExecution(makeExecution("x" + std::to_string(i), inc, i), {}));
+  }
+  std::mutex mu;
+  std::vector<std::string> all;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (;;) {
+        auto got = store_->claimRunnable("w" + std::to_string(t), 1000, 60'000, 3);
+        if (!got) {
+          ADD_FAILURE() << got.error().str();
+          return;
+        }
+        if (got->empty()) return;
+        std::lock_guard lock(mu);
+        for (const auto& x : *got) all.push_back(x.id);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::string> unique(all.begin(), all.end());
+  EXPECT_EQ(all.size(), size_t{kExecutions});
+  EXPECT_EQ(unique.size(), size_t{kExecutions});
+}
+
+TEST_P(StoreTest, NextWakeAndExecutionCounts) {
+  EXPECT_FALSE(store_->nextWake().value());
+  EXPECT_TRUE(store_->executionCounts().value().empty());
+  std::string inc = incident();
+  ExecutionRecord done = makeExecution("done", inc, 5);
+  done.status = "SUCCEEDED";
+  ASSERT_TRUE(store_->createExecution(done, {}));
+  EXPECT_FALSE(store_->nextWake().value());  // only RUNNING executions wake
+  ASSERT_TRUE(store_->createExecution(makeExecution("a", inc, 900), {}));
+  ASSERT_TRUE(store_->createExecution(makeExecution("b", inc, 300), {}));
+  ExecutionRecord failed = makeExecution("f", inc, 1);
+  failed.status = "FAILED";
+  ASSERT_TRUE(store_->createExecution(failed, {}));
+  EXPECT_EQ(store_->nextWake().value(), std::optional<int64_t>(300));
+  using Counts = std::vector<std::pair<std::string, int64_t>>;
+  EXPECT_EQ(store_->executionCounts().value(),
+            (Counts{{"FAILED", 1}, {"RUNNING", 2}, {"SUCCEEDED", 1}}));
+}
+
+// --- actions ---
+
+TEST_P(StoreTest, ActionsInsertUpdateAndListOldestFirst) {
+  std::string inc = incident();
+  ASSERT_TRUE(store_->createExecution(makeExecution("x", inc, 0), {}));
+  ASSERT_TRUE(store_->insertAction(makeAction("act-2", inc, "x", 200)));
+  ASSERT_TRUE(store_->insertAction(makeAction("act-1", inc, "x", 100)));
+  ASSERT_TRUE(store_->insertAction(makeAction("act-3", inc, "", 300)));  // outside an execution
+
+  ActionRecord upd = makeAction("act-1", inc, "x", 100);
+  upd.status = "succeeded";
+  upd.before = R"({"groups":["sg-a","sg-b"]})";
+  upd.after = R"({"groups":["sg-q"]})";
+  upd.output = R"({"changed":true})";
+  upd.summary = "moved i-0abc from [sg-a, sg-b] to sg-q";
+  upd.changed = true;
+  upd.ended_ms = 150;
+  ASSERT_TRUE(store_->updateAction(upd));
+
+  auto list = store_->actionsForIncident(inc).value();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].id, "act-1");
+  EXPECT_EQ(list[1].id, "act-2");
+  EXPECT_EQ(list[2].id, "act-3");
+  EXPECT_EQ(list[0].status, "succeeded");
+  EXPECT_EQ(list[0].before, upd.before);
+  EXPECT_EQ(list[0].after, upd.after);
+  EXPECT_EQ(list[0].output, upd.output);
+  EXPECT_EQ(list[0].summary, upd.summary);
+  EXPECT_TRUE(list[0].changed);
+  EXPECT_EQ(list[0].ended_ms, 150);
+  EXPECT_EQ(list[0].execution_id, "x");
+  EXPECT_EQ(list[0].state_name, "Isolate");
+  EXPECT_EQ(list[0].action, "aws.ec2.isolateInstance");
+  EXPECT_EQ(list[1].status, "running");
+  EXPECT_FALSE(list[1].changed);
+  EXPECT_EQ(list[2].execution_id, "");
+
+  ActionRecord failed = makeAction("act-2", inc, "x", 200);
+  failed.status = "failed";
+  failed.error_code = "InvalidInstanceID.NotFound";
+  failed.error_message = "The instance ID 'i-0abc' does not exist";
+  ASSERT_TRUE(store_->updateAction(failed));
+  auto a2 = store_->actionsForIncident(inc).value()[1];
+  EXPECT_EQ(a2.error_code, "InvalidInstanceID.NotFound");
+  EXPECT_EQ(a2.error_message, failed.error_message);
+
+  EXPECT_EQ(store_->insertAction(makeAction("act-1", inc, "x", 1)).error().code, "Conflict");
+  EXPECT_EQ(store_->updateAction(makeAction("act-none", inc, "x", 1)).error().code, "NotFound");
+  EXPECT_EQ(store_->insertAction(makeAction("act-9", "inc-none", "", 1)).error().code, "NotFound");
+  EXPECT_TRUE(store_->actionsForIncident("inc-none").value().empty());
+}
+
+// --- durability ---
+
+TEST_P(StoreTest, EverythingSurvivesCloseAndReopen) {
+  ASSERT_TRUE(store_->insertEvents({makeEvent("e1", 1)}));
+  ASSERT_TRUE(store_->markEvent("e1", "processed", {"r"}, ""));
+  auto inc = store_->upsertIncident(makeIncident("k", 1000), "e1").value().incident.id;
+  ExecutionRecord x = makeExecution("x", inc, 0);
+  ASSERT_TRUE(store_->createExecution(x, {makeHistory("x", 1, "ExecutionStarted")}));
+  ASSERT_TRUE(store_->insertAction(makeAction("act-1", inc, "x", 5)));
+
+  reopen();
+
+  auto e = store_->getEvent("e1").value();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->status, "processed");
+  EXPECT_EQ(e->matched_rules, std::vector<std::string>{"r"});
+  auto i = store_->getIncident(inc).value();
+  ASSERT_TRUE(i);
+  EXPECT_EQ(i->event_count, 1);
+  EXPECT_EQ(store_->incidentEvents(inc).value(), std::vector<std::string>{"e1"});
+  EXPECT_EQ(store_->getExecution("x").value()->definition, x.definition);
+  EXPECT_EQ(store_->history("x").value().size(), 1u);
+  EXPECT_EQ(store_->actionsForIncident(inc).value().size(), 1u);
+  // The same dedup key still finds the same incident after reopening.
+  auto again = store_->upsertIncident(makeIncident("k", 2000), "e2").value();
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.incident.id, inc);
+}
+
+std::string backendName(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kSqlite ? "sqlite" : "postgres";
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values(Backend::kSqlite), backendName);
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreTest, ::testing::Values(Backend::kPostgres), backendName);
+
+}  // namespace
+}  // namespace riposte::store
