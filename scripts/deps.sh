@@ -9,7 +9,7 @@ PACKAGES=(
   libcurl4-openssl-dev libpugixml-dev libyaml-cpp-dev libsqlite3-dev libpq-dev libssl-dev
   libre2-dev libspdlog-dev libfmt-dev libcli11-dev libexpected-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
-  postgresql rsyslog prometheus curl python3 nodejs npm
+  postgresql rsyslog prometheus curl python3
 )
 
 missing=()
@@ -18,6 +18,11 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+
+# Node.js and npm (for the asl-validator cross-check) may come from Debian or another vendor's
+# nodejs package: only ask apt for them when the commands are missing.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if ((${#missing[@]})); then
   echo "deps: installing ${missing[*]}"
