@@ -11,6 +11,7 @@
 #include "pattern/pattern.h"
 #include "server/api.h"
 #include "server/http_server.h"
+#include "sources/sqs_poller.h"
 
 namespace riposte::cli {
 
@@ -86,11 +87,32 @@ void addServeCommands(CLI::App& app) {
                                 {"store", cfg->store_url},
                                 {"rules", std::to_string(cfg->rules.size())},
                                 {"playbooks", std::to_string(cfg->playbooks.size())}});
+    // SQS sources: each queue is long-polled by its own thread into the durable inbox.
+    std::atomic<bool> polling{true};
+    std::vector<std::unique_ptr<sources::SqsPoller>> pollers;
+    std::vector<std::thread> poll_threads;
+    for (const auto& q : cfg->sqs_sources) {
+      if (!aws) throw CLI::RuntimeError("sources.sqs needs AWS credentials", 2);
+      sources::SqsSourceConfig sc;
+      sc.queue_url = q.queue_url;
+      sc.region = q.region;
+      sc.wait_seconds = q.wait_seconds;
+      pollers.push_back(std::make_unique<sources::SqsPoller>(
+          sc, *aws,
+          [&eng](const std::vector<sources::NormalizedEvent>& evs) {
+            return eng.ingest(evs, "sqs");
+          },
+          SystemClock::instance()));
+      poll_threads.emplace_back([p = pollers.back().get(), &polling] { p->run(polling); });
+      logInfo("polling SQS queue", {{"queue", q.queue_url}});
+    }
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
     while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     logInfo("shutting down");
+    polling = false;
     http.stop();
+    for (auto& t : poll_threads) t.join();
     eng.stop();
   });
 

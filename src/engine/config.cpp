@@ -211,6 +211,29 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
       if (auto it = o.find("notifications"); it != o.end() && it->value().is_object()) {
         cfg.sns_topic_arn = getString(it->value().get_object(), "sns_topic_arn");
       }
+      if (auto it = o.find("sources"); it != o.end() && it->value().is_object()) {
+        const auto& src = it->value().get_object();
+        if (auto q = src.find("sqs"); q != src.end()) {
+          if (!q->value().is_array()) {
+            add("riposte.yaml", lineOf(*text, "sqs"), "sources.sqs", "must be a list of queues");
+          } else {
+            for (std::size_t i = 0; i < q->value().get_array().size(); ++i) {
+              const auto& e = q->value().get_array()[i];
+              std::string where = "sources.sqs[" + std::to_string(i) + "]";
+              if (!e.is_object() || getString(e.get_object(), "queue_url").empty()) {
+                add("riposte.yaml", lineOf(*text, "sqs"), where, "needs a queue_url");
+                continue;
+              }
+              SqsSource s;
+              s.queue_url = getString(e.get_object(), "queue_url");
+              s.region = getString(e.get_object(), "region");
+              if (auto w = e.get_object().if_contains("wait_seconds"); w && w->is_int64())
+                s.wait_seconds = static_cast<int>(std::clamp<int64_t>(w->get_int64(), 0, 20));
+              cfg.sqs_sources.push_back(std::move(s));
+            }
+          }
+        }
+      }
       if (auto it = o.find("safety"); it != o.end() && it->value().is_object()) {
         const auto& s = it->value().get_object();
         cfg.safety.dry_run = getBool(s, "dry_run", false);

@@ -50,6 +50,13 @@ struct Safety {
   std::string protected_tag_value = "true";
 };
 
+// riposte.yaml `sources.sqs[]`: queues polled for events.
+struct SqsSource {
+  std::string queue_url;
+  std::string region;  // "" → from the URL
+  int wait_seconds = 20;
+};
+
 struct Config {
   std::string dir;
   std::string store_url = "sqlite:///var/lib/riposte/riposte.db";
@@ -60,6 +67,7 @@ struct Config {
   std::string default_account;
   std::string sns_topic_arn;  // notifications.sns_topic_arn
   Safety safety;
+  std::vector<SqsSource> sqs_sources;
   json::object settings;  // riposte.yaml as JSON (after ${VAR} expansion), for playbooks
   std::vector<Rule> rules;
   std::map<std::string, Playbook> playbooks;
