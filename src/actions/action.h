@@ -50,6 +50,16 @@ class Action {
   virtual std::vector<std::string> permissions() const = 0;  // IAM actions it needs
   // AWS errors → Error{code = AWS error code, message}; bad input → Error{"InvalidInput", …}.
   virtual Result<ActionOutcome> run(const json::value& input, ActionContext& ctx) const = 0;
+  // The action that undoes this one ("" when there is none). Its input is this action's
+  // `output` object with "before" added: undoInput(outcome).
+  virtual std::string_view undoName() const { return {}; }
 };
+
+// The input of the undo action of a recorded outcome: output ∪ {"before": before}.
+inline json::value undoInput(const json::value& output, const json::value& before) {
+  json::object in = output.is_object() ? output.as_object() : json::object();
+  in["before"] = before;
+  return in;
+}
 
 }  // namespace riposte::actions

@@ -80,8 +80,27 @@ const Entry* effectiveDeny(const std::vector<Entry>& entries, const std::string&
   return nullptr;
 }
 
+// blockIp's fallback when the ACL has no free rule number: aws.wafv2.blockIp on the IP set
+// named by "wafIpSetName" (and "wafIpSetId", "wafScope").
+Result<ActionOutcome> fallbackToWaf(const json::value& input, ActionContext& ctx,
+                                    const Error& why) {
+  json::object waf_input{{"ip", input.at("ip")}, {"ipSetName", input.at("wafIpSetName")}};
+  if (const json::value* id = input.as_object().if_contains("wafIpSetId"))
+    waf_input["ipSetId"] = *id;
+  if (const json::value* sc = input.as_object().if_contains("wafScope")) waf_input["scope"] = *sc;
+  auto r = makeWafBlockIp()->run(waf_input, ctx);
+  if (!r)
+    return fail(r.error().code, r.error().message + " (WAF fallback after: " + why.message + ")");
+  r->output.as_object()["fallback"] = "wafv2";
+  r->output.as_object()["networkAclFull"] = why.message;
+  r->summary += " (network ACL full: " + why.message + ")";
+  r->output.as_object()["summary"] = r->summary;
+  return r;
+}
+
 class BlockIp final : public BuiltinAction {
  public:
+  std::string_view undoName() const override { return "aws.ec2.unblockIp"; }
   std::string_view name() const override { return "aws.ec2.blockIp"; }
   std::string_view description() const override {
     return "Blocks one IP address (IPv4 /32 or IPv6 /128) from entering a subnet: adds an "
@@ -159,8 +178,11 @@ class BlockIp final : public BuiltinAction {
         }
       }
       if (rule == 0) {
-        return fail("NetworkAclFull", "no free rule number below the first allow entry (" +
-                                          std::to_string(low) + ") in " + acl_id);
+        Error full{"NetworkAclFull", "no free rule number below the first allow entry (" +
+                                         std::to_string(low) + ") in " + acl_id};
+        // Never a silent skip: fall back to the WAF IP set when one is configured.
+        if (input.as_object().contains("wafIpSetName")) return fallbackToWaf(input, ctx, full);
+        return fail(full);
       }
       if (ctx.dry_run) {
         out.changed = false;
@@ -258,6 +280,9 @@ class UnblockIp final : public BuiltinAction {
 
  protected:
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
+    if (input.is_object() && stringAt(input, "fallback").value_or("") == "wafv2") {
+      return makeWafUnblockIp()->run(input, ctx);  // blockIp fell back to the WAF IP set
+    }
     auto ip = optionalString(input, "ip");
     if (!ip) return fail(ip.error());
     auto cidr_in = optionalString(input, "cidr", *ip);
@@ -287,7 +312,8 @@ class UnblockIp final : public BuiltinAction {
       std::string subnet_id = *subnet;
       if (subnet_id.empty()) {
         if (instance_id->empty()) {
-          return fail(kInvalidInput, "input needs \"networkAclId\", \"subnetId\" or \"instanceId\"");
+          return fail(kInvalidInput,
+                      "input needs \"networkAclId\", \"subnetId\" or \"instanceId\"");
         }
         auto inst = describeInstance(ctx, *instance_id);
         if (!inst) return fail(inst.error());
@@ -319,15 +345,15 @@ class UnblockIp final : public BuiltinAction {
     if (ctx.dry_run) {
       out.changed = false;
       out.after = out.before;
-      out.output = json::object{{"networkAclId", acl_id}, {"cidr", *cidr},
-                                {"ruleNumbers", removed}, {"dryRun", true}};
+      out.output = json::object{
+          {"networkAclId", acl_id}, {"cidr", *cidr}, {"ruleNumbers", removed}, {"dryRun", true}};
       out.summary = "dry run: would remove the deny entry for " + *cidr + " from " + acl_id;
       return out;
     }
     for (int n : to_delete) {
-      auto r = ec2Call(ctx, "DeleteNetworkAclEntry", {{"NetworkAclId", acl_id},
-                                                     {"RuleNumber", std::to_string(n)},
-                                                     {"Egress", "false"}});
+      auto r = ec2Call(
+          ctx, "DeleteNetworkAclEntry",
+          {{"NetworkAclId", acl_id}, {"RuleNumber", std::to_string(n)}, {"Egress", "false"}});
       if (!r) return fail(r.error());
     }
     auto now = naclById(ctx, acl_id);
@@ -341,8 +367,8 @@ class UnblockIp final : public BuiltinAction {
     }
     out.changed = true;
     out.after = json::object{{"networkAclId", acl_id}, {"entries", entriesJson(entriesOf(*now))}};
-    out.output = json::object{{"networkAclId", acl_id}, {"cidr", *cidr}, {"ruleNumbers", removed},
-                              {"changed", true}};
+    out.output = json::object{
+        {"networkAclId", acl_id}, {"cidr", *cidr}, {"ruleNumbers", removed}, {"changed", true}};
     out.summary = "removed the deny entry for " + *cidr + " (rule " +
                   std::to_string(to_delete.front()) + ") from " + acl_id;
     return out;
@@ -351,7 +377,11 @@ class UnblockIp final : public BuiltinAction {
 
 }  // namespace
 
-std::shared_ptr<const Action> makeBlockIp() { return std::make_shared<BlockIp>(); }
-std::shared_ptr<const Action> makeUnblockIp() { return std::make_shared<UnblockIp>(); }
+std::shared_ptr<const Action> makeBlockIp() {
+  return std::make_shared<BlockIp>();
+}
+std::shared_ptr<const Action> makeUnblockIp() {
+  return std::make_shared<UnblockIp>();
+}
 
 }  // namespace riposte::actions

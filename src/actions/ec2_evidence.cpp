@@ -27,12 +27,14 @@ class SnapshotVolumes final : public BuiltinAction {
     if (auto c = clientOf(ctx); !c) return fail(c.error());
     auto inst = describeInstance(ctx, *instance_id);
     if (!inst) return fail(inst.error());
-    auto vols = ec2Call(ctx, "DescribeVolumes", {{"Filter.1.Name", "attachment.instance-id"},
-                                                 {"Filter.1.Value.1", *instance_id}});
+    auto vols =
+        ec2Call(ctx, "DescribeVolumes",
+                {{"Filter.1.Name", "attachment.instance-id"}, {"Filter.1.Value.1", *instance_id}});
     if (!vols) return fail(vols.error());
-    auto snaps = ec2Call(ctx, "DescribeSnapshots", {{"Owner.1", "self"},
-                                                    {"Filter.1.Name", "tag:riposte:incident"},
-                                                    {"Filter.1.Value.1", ctx.incident_id}});
+    auto snaps = ec2Call(ctx, "DescribeSnapshots",
+                         {{"Owner.1", "self"},
+                          {"Filter.1.Name", "tag:riposte:incident"},
+                          {"Filter.1.Value.1", ctx.incident_id}});
     if (!snaps) return fail(snaps.error());
     std::map<std::string, std::string> existing;  // volume → snapshot (this incident)
     for (const auto& s : arrayAt(*snaps, "snapshotSet")) {
@@ -49,45 +51,49 @@ class SnapshotVolumes final : public BuiltinAction {
         if (str(a, "instanceId") == *instance_id) device = str(a, "device");
       }
       if (auto it = existing.find(vol); it != existing.end()) {
-        result.push_back(json::object{{"volumeId", vol}, {"device", device},
-                                      {"snapshotId", it->second}, {"created", false}});
+        result.push_back(json::object{
+            {"volumeId", vol}, {"device", device}, {"snapshotId", it->second}, {"created", false}});
         continue;
       }
       if (ctx.dry_run) {
         planned.push_back(json::object{{"volumeId", vol}, {"device", device}});
         continue;
       }
-      auto snap = ec2Call(
-          ctx, "CreateSnapshot",
-          {{"VolumeId", vol},
-           {"Description", "riposte forensic snapshot of " + vol + " (" + *instance_id +
-                               " " + device + ") for incident " + ctx.incident_id},
-           {"TagSpecification.1.ResourceType", "snapshot"},
-           {"TagSpecification.1.Tag.1.Key", "riposte:incident"},
-           {"TagSpecification.1.Tag.1.Value", ctx.incident_id},
-           {"TagSpecification.1.Tag.2.Key", "riposte:instance"},
-           {"TagSpecification.1.Tag.2.Value", *instance_id},
-           {"TagSpecification.1.Tag.3.Key", "riposte:device"},
-           {"TagSpecification.1.Tag.3.Value", device}});
+      auto snap =
+          ec2Call(ctx, "CreateSnapshot",
+                  {{"VolumeId", vol},
+                   {"Description", "riposte forensic snapshot of " + vol + " (" + *instance_id +
+                                       " " + device + ") for incident " + ctx.incident_id},
+                   {"TagSpecification.1.ResourceType", "snapshot"},
+                   {"TagSpecification.1.Tag.1.Key", "riposte:incident"},
+                   {"TagSpecification.1.Tag.1.Value", ctx.incident_id},
+                   {"TagSpecification.1.Tag.2.Key", "riposte:instance"},
+                   {"TagSpecification.1.Tag.2.Value", *instance_id},
+                   {"TagSpecification.1.Tag.3.Key", "riposte:device"},
+                   {"TagSpecification.1.Tag.3.Value", device}});
       if (!snap) return fail(snap.error());
       ++created;
-      result.push_back(json::object{{"volumeId", vol}, {"device", device},
-                                    {"snapshotId", str(*snap, "snapshotId")}, {"created", true}});
+      result.push_back(json::object{{"volumeId", vol},
+                                    {"device", device},
+                                    {"snapshotId", str(*snap, "snapshotId")},
+                                    {"created", true}});
     }
     ActionOutcome out;
     out.before = json::object{{"instanceId", *instance_id}, {"snapshots", json::array()}};
     out.after = json::object{{"instanceId", *instance_id}, {"snapshots", result}};
     if (ctx.dry_run && !planned.empty()) {
       out.changed = false;
-      out.output = json::object{{"instanceId", *instance_id}, {"dryRun", true},
-                                {"volumes", planned}, {"snapshots", result}};
-      out.summary = "dry run: would snapshot " + std::to_string(planned.size()) +
-                    " volume(s) of " + *instance_id;
+      out.output = json::object{{"instanceId", *instance_id},
+                                {"dryRun", true},
+                                {"volumes", planned},
+                                {"snapshots", result}};
+      out.summary = "dry run: would snapshot " + std::to_string(planned.size()) + " volume(s) of " +
+                    *instance_id;
       return out;
     }
     out.changed = created > 0;
-    out.output = json::object{{"instanceId", *instance_id}, {"snapshots", result},
-                              {"changed", out.changed}};
+    out.output =
+        json::object{{"instanceId", *instance_id}, {"snapshots", result}, {"changed", out.changed}};
     if (result.empty()) {
       out.summary = *instance_id + " has no attached volumes: nothing to snapshot";
     } else if (created == 0) {
@@ -142,7 +148,8 @@ class TagResource final : public BuiltinAction {
     if (auto c = clientOf(ctx); !c) return fail(c.error());
 
     aws::Pairs q{{"Filter.1.Name", "resource-id"}};
-    for (size_t i = 0; i < ids.size(); ++i) q.emplace_back("Filter.1.Value." + std::to_string(i + 1), ids[i]);
+    for (size_t i = 0; i < ids.size(); ++i)
+      q.emplace_back("Filter.1.Value." + std::to_string(i + 1), ids[i]);
     auto current = ec2Call(ctx, "DescribeTags", q);
     if (!current) return fail(current.error());
     std::map<std::string, std::map<std::string, std::string>> have;
@@ -178,7 +185,8 @@ class TagResource final : public BuiltinAction {
       return out;
     }
     aws::Pairs p;
-    for (size_t i = 0; i < to_tag.size(); ++i) p.emplace_back("ResourceId." + std::to_string(i + 1), to_tag[i]);
+    for (size_t i = 0; i < to_tag.size(); ++i)
+      p.emplace_back("ResourceId." + std::to_string(i + 1), to_tag[i]);
     int n = 0;
     for (const auto& [k, v] : want) {
       ++n;
@@ -187,8 +195,8 @@ class TagResource final : public BuiltinAction {
     }
     if (auto r = ec2Call(ctx, "CreateTags", p); !r) return fail(r.error());
     out.changed = true;
-    out.output = json::object{{"resourceIds", toJsonArray(to_tag)}, {"tags", *tags_in},
-                              {"changed", true}};
+    out.output =
+        json::object{{"resourceIds", toJsonArray(to_tag)}, {"tags", *tags_in}, {"changed", true}};
     out.summary = "tagged " + joinList(to_tag) + " with " + toJson(*tags_in);
     return out;
   }
@@ -196,7 +204,11 @@ class TagResource final : public BuiltinAction {
 
 }  // namespace
 
-std::shared_ptr<const Action> makeSnapshotVolumes() { return std::make_shared<SnapshotVolumes>(); }
-std::shared_ptr<const Action> makeTagResource() { return std::make_shared<TagResource>(); }
+std::shared_ptr<const Action> makeSnapshotVolumes() {
+  return std::make_shared<SnapshotVolumes>();
+}
+std::shared_ptr<const Action> makeTagResource() {
+  return std::make_shared<TagResource>();
+}
 
 }  // namespace riposte::actions

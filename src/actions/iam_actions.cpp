@@ -76,6 +76,9 @@ class SetAccessKeyStatus final : public BuiltinAction {
   std::vector<std::string> permissions() const override {
     return {"iam:ListAccessKeys", "iam:UpdateAccessKey", "iam:ListUserTags"};
   }
+  std::string_view undoName() const override {
+    return enable_ ? "aws.iam.disableAccessKey" : "aws.iam.enableAccessKey";
+  }
 
  protected:
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
@@ -112,7 +115,8 @@ class SetAccessKeyStatus final : public BuiltinAction {
     for (const auto& k : wanted) {
       auto it = status.find(k);
       if (it == status.end()) {
-        return fail("NoSuchEntity", "The Access Key with id " + k + " cannot be found for user " + *user);
+        return fail("NoSuchEntity",
+                    "The Access Key with id " + k + " cannot be found for user " + *user);
       }
       before[k] = it->second;
       after[k] = target;
@@ -124,13 +128,13 @@ class SetAccessKeyStatus final : public BuiltinAction {
     if (changed.empty() || ctx.dry_run) {
       out.changed = false;
       if (ctx.dry_run) out.after = out.before;
-      out.output = json::object{{"userName", *user}, {"accessKeyIds", toJsonArray(wanted)},
-                                {"changed", false}};
+      out.output = json::object{
+          {"userName", *user}, {"accessKeyIds", toJsonArray(wanted)}, {"changed", false}};
       if (ctx.dry_run && !changed.empty()) out.output.as_object()["dryRun"] = true;
-      out.summary = changed.empty()
-                        ? "access key(s) " + joinList(wanted) + " of " + *user + " already " +
-                              target + ": nothing changed"
-                        : "dry run: would set " + joinList(changed) + " of " + *user + " to " + target;
+      out.summary = changed.empty() ? "access key(s) " + joinList(wanted) + " of " + *user +
+                                          " already " + target + ": nothing changed"
+                                    : "dry run: would set " + joinList(changed) + " of " + *user +
+                                          " to " + target;
       return out;
     }
     for (const auto& k : changed) {
@@ -148,8 +152,10 @@ class SetAccessKeyStatus final : public BuiltinAction {
       }
     }
     out.changed = true;
-    out.output = json::object{{"userName", *user}, {"accessKeyIds", toJsonArray(changed)},
-                              {"status", target}, {"changed", true}};
+    out.output = json::object{{"userName", *user},
+                              {"accessKeyIds", toJsonArray(changed)},
+                              {"status", target},
+                              {"changed", true}};
     out.summary = std::string(enable_ ? "re-activated" : "deactivated") + " access key(s) " +
                   joinList(changed) + " of IAM user " + *user;
     return out;
@@ -186,6 +192,7 @@ class RevokeSessions final : public BuiltinAction {
             "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
             "iam:ListUserTags",  "iam:ListRoleTags"};
   }
+  std::string_view undoName() const override { return restore_ ? "" : "aws.iam.restoreSessions"; }
 
  protected:
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
@@ -214,8 +221,8 @@ class RevokeSessions final : public BuiltinAction {
       return fail(got.error());
     }
     ActionOutcome out;
-    out.before = json::object{{kind + "Name", who}, {"policyName", kRevokePolicyName},
-                              {"policyDocument", previous}};
+    out.before = json::object{
+        {kind + "Name", who}, {"policyName", kRevokePolicyName}, {"policyDocument", previous}};
 
     if (restore_) {
       const json::value* rec = input.as_object().if_contains("before");
@@ -227,7 +234,8 @@ class RevokeSessions final : public BuiltinAction {
         out.changed = false;
         out.after = out.before;
         out.output = json::object{{kind + "Name", who}, {"changed", false}};
-        out.summary = "no riposte session revocation on IAM " + kind + " " + who + ": nothing changed";
+        out.summary =
+            "no riposte session revocation on IAM " + kind + " " + who + ": nothing changed";
         return out;
       }
       if (ctx.dry_run) {
@@ -246,8 +254,8 @@ class RevokeSessions final : public BuiltinAction {
                                             {{name_param, who}, {"PolicyName", kRevokePolicyName}});
       if (!r && r.error().code != "NoSuchEntity") return fail(r.error());
       out.changed = true;
-      out.after = json::object{{kind + "Name", who}, {"policyName", kRevokePolicyName},
-                               {"policyDocument", put_back}};
+      out.after = json::object{
+          {kind + "Name", who}, {"policyName", kRevokePolicyName}, {"policyDocument", put_back}};
       out.output = json::object{{kind + "Name", who}, {"changed", true}};
       out.summary = "lifted the session revocation of IAM " + kind + " " + who;
       return out;
@@ -257,8 +265,8 @@ class RevokeSessions final : public BuiltinAction {
     if (previous.is_string() && previous.as_string().find(sid) != json::string::npos) {
       out.changed = false;
       out.after = out.before;
-      out.output = json::object{{kind + "Name", who}, {"policyName", kRevokePolicyName},
-                                {"changed", false}};
+      out.output =
+          json::object{{kind + "Name", who}, {"policyName", kRevokePolicyName}, {"changed", false}};
       out.summary = "sessions of IAM " + kind + " " + who +
                     " were already revoked for this incident: nothing changed";
       return out;
@@ -278,19 +286,21 @@ class RevokeSessions final : public BuiltinAction {
       out.changed = false;
       out.after = out.before;
       out.output = json::object{{kind + "Name", who}, {"dryRun", true}, {"policyDocument", doc}};
-      out.summary = "dry run: would revoke sessions of IAM " + kind + " " + who +
-                    " issued before " + cutoff;
+      out.summary =
+          "dry run: would revoke sessions of IAM " + kind + " " + who + " issued before " + cutoff;
       return out;
     }
-    auto put = iamCall(ctx, "Put" + suffix, {{name_param, who},
-                                             {"PolicyName", kRevokePolicyName},
-                                             {"PolicyDocument", toJson(doc)}});
+    auto put = iamCall(
+        ctx, "Put" + suffix,
+        {{name_param, who}, {"PolicyName", kRevokePolicyName}, {"PolicyDocument", toJson(doc)}});
     if (!put) return fail(put.error());
     out.changed = true;
-    out.after = json::object{{kind + "Name", who}, {"policyName", kRevokePolicyName},
-                             {"policyDocument", toJson(doc)}};
-    out.output = json::object{{kind + "Name", who}, {"policyName", kRevokePolicyName},
-                              {"revokedBefore", cutoff}, {"changed", true}};
+    out.after = json::object{
+        {kind + "Name", who}, {"policyName", kRevokePolicyName}, {"policyDocument", toJson(doc)}};
+    out.output = json::object{{kind + "Name", who},
+                              {"policyName", kRevokePolicyName},
+                              {"revokedBefore", cutoff},
+                              {"changed", true}};
     out.summary = "revoked sessions of IAM " + kind + " " + who + " issued before " + cutoff;
     return out;
   }
@@ -307,7 +317,11 @@ std::shared_ptr<const Action> makeDisableAccessKey() {
 std::shared_ptr<const Action> makeEnableAccessKey() {
   return std::make_shared<SetAccessKeyStatus>(true);
 }
-std::shared_ptr<const Action> makeRevokeSessions() { return std::make_shared<RevokeSessions>(false); }
-std::shared_ptr<const Action> makeRestoreSessions() { return std::make_shared<RevokeSessions>(true); }
+std::shared_ptr<const Action> makeRevokeSessions() {
+  return std::make_shared<RevokeSessions>(false);
+}
+std::shared_ptr<const Action> makeRestoreSessions() {
+  return std::make_shared<RevokeSessions>(true);
+}
 
 }  // namespace riposte::actions

@@ -146,15 +146,60 @@ Result<int> stripRules(const ActionContext& ctx, const std::string& group_id) {
   return n_egress + n_ingress;
 }
 
+// A group that allows all traffic both ways (so connections become untracked).
+Result<std::string> ensureOpenGroup(const ActionContext& ctx, const std::string& vpc,
+                                    const std::string& name) {
+  auto found = findQuarantineGroup(ctx, vpc, name);
+  if (!found) return fail(found.error());
+  if (found->found) return found->id;
+  auto r = ec2Call(
+      ctx, "CreateSecurityGroup",
+      {{"GroupName", name},
+       {"GroupDescription", "riposte: allow-all step before quarantine (untracks connections)"},
+       {"VpcId", vpc},
+       {"TagSpecification.1.ResourceType", "security-group"},
+       {"TagSpecification.1.Tag.1.Key", "riposte:managed"},
+       {"TagSpecification.1.Tag.1.Value", "true"}});
+  std::string id;
+  if (r) {
+    id = str(*r, "groupId");
+  } else if (r.error().code == "InvalidGroup.Duplicate") {
+    auto again = findQuarantineGroup(ctx, vpc, name);
+    if (!again) return fail(again.error());
+    return again->id;
+  } else {
+    return fail(r.error());
+  }
+  aws::Pairs all{{"GroupId", id},
+                 {"IpPermissions.1.IpProtocol", "-1"},
+                 {"IpPermissions.1.IpRanges.1.CidrIp", "0.0.0.0/0"},
+                 {"IpPermissions.1.Ipv6Ranges.1.CidrIpv6", "::/0"}};
+  if (auto in = ec2Call(ctx, "AuthorizeSecurityGroupIngress", all);
+      !in && in.error().code != "InvalidPermission.Duplicate") {
+    return fail(in.error());
+  }
+  aws::Pairs v6{{"GroupId", id},
+                {"IpPermissions.1.IpProtocol", "-1"},
+                {"IpPermissions.1.Ipv6Ranges.1.CidrIpv6", "::/0"}};
+  if (auto out = ec2Call(ctx, "AuthorizeSecurityGroupEgress", v6);
+      !out && out.error().code != "InvalidPermission.Duplicate") {
+    return fail(out.error());
+  }
+  return id;
+}
+
 class IsolateInstance final : public BuiltinAction {
  public:
+  std::string_view undoName() const override { return "aws.ec2.releaseInstance"; }
   std::string_view name() const override { return "aws.ec2.isolateInstance"; }
   std::string_view description() const override {
     return "Isolates an EC2 instance: records the security groups of each of its network "
            "interfaces, finds or creates the VPC's quarantine security group (no inbound and no "
-           "outbound rules), moves every interface into it, tags the instance "
+           "outbound rules), moves every interface into it (through an allow-all group first, "
+           "so that tracked connections become untracked and are cut), detaches the IAM "
+           "instance profile, enables termination protection, tags the instance "
            "riposte:status=quarantined and riposte:incident=<id>, and verifies the result with "
-           "a read. Undone by aws.ec2.releaseInstance, which restores the recorded groups.";
+           "a read. Undone by aws.ec2.releaseInstance, which restores what it recorded.";
   }
   std::vector<std::string> permissions() const override {
     return {"ec2:DescribeInstances",
@@ -165,7 +210,12 @@ class IsolateInstance final : public BuiltinAction {
             "ec2:RevokeSecurityGroupIngress",
             "ec2:ModifyNetworkInterfaceAttribute",
             "ec2:ModifyInstanceAttribute",
-            "ec2:CreateTags"};
+            "ec2:CreateTags",
+            "ec2:AuthorizeSecurityGroupIngress",
+            "ec2:AuthorizeSecurityGroupEgress",
+            "ec2:DescribeIamInstanceProfileAssociations",
+            "ec2:DisassociateIamInstanceProfile",
+            "ec2:DescribeInstanceAttribute"};
   }
 
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
@@ -176,6 +226,18 @@ class IsolateInstance final : public BuiltinAction {
     }
     auto qname = optionalString(input, "quarantineGroupName", kDefaultQuarantineName);
     if (!qname) return fail(qname.error());
+    auto flag = [&](const char* key, bool fallback) -> Result<bool> {
+      const json::value* v = input.as_object().if_contains(key);
+      if (!v || v->is_null()) return fallback;
+      if (!v->is_bool()) return fail(kInvalidInput, std::string(key) + " must be true or false");
+      return v->as_bool();
+    };
+    auto detach = flag("detachInstanceProfile", true);
+    if (!detach) return fail(detach.error());
+    auto protect = flag("terminationProtection", true);
+    if (!protect) return fail(protect.error());
+    auto untrack = flag("untrackConnections", true);
+    if (!untrack) return fail(untrack.error());
     if (auto c = clientOf(ctx); !c) return fail(c.error());
 
     auto inst = describeInstance(ctx, *instance_id);
@@ -185,15 +247,31 @@ class IsolateInstance final : public BuiltinAction {
     if (before.vpc_id.empty()) {
       return fail(kInvalidInput, *instance_id + " is not in a VPC (EC2-Classic is not supported)");
     }
+    auto profile = profileAssociation(ctx, *instance_id);
+    if (!profile) return fail(profile.error());
+    auto termination = terminationProtection(ctx, *instance_id);
+    if (!termination) return fail(termination.error());
 
     auto q = findQuarantineGroup(ctx, before.vpc_id, *qname);
     if (!q) return fail(q.error());
 
     ActionOutcome out;
     out.before = viewJson(before);
+    auto& bo = out.before.as_object();
+    bo["instanceProfile"] =
+        profile->association_id.empty()
+            ? json::value(nullptr)
+            : json::value(
+                  json::object{{"arn", profile->arn}, {"associationId", profile->association_id}});
+    bo["terminationProtection"] = *termination;
+
     const bool tagged =
         before.tags.count("riposte:status") && before.tags.at("riposte:status") == "quarantined";
-    if (q->found && isolatedIn(before, q->id) && tagged) {
+    const bool need_groups = !(q->found && isolatedIn(before, q->id));
+    const bool need_profile = *detach && !profile->association_id.empty();
+    const bool need_termination = *protect && !*termination;
+
+    if (!need_groups && !need_profile && !need_termination && tagged) {
       // Already isolated; the group must still be rule-less (someone may have added rules).
       int revoked = 0;
       if (!ctx.dry_run) {
@@ -201,38 +279,35 @@ class IsolateInstance final : public BuiltinAction {
         if (!stripped) return fail(stripped.error());
         revoked = *stripped;
       }
-      if (revoked > 0) {
-        out.changed = true;
-        out.after = out.before;
-        out.output = json::object{{"instanceId", *instance_id},
-                                  {"quarantineGroupId", q->id},
-                                  {"quarantineGroupName", *qname},
-                                  {"revokedRules", revoked},
-                                  {"changed", true}};
-        out.summary = *instance_id + " was already in " + q->id + "; revoked " +
-                      std::to_string(revoked) + " rule(s) that had been added to it";
-        return out;
-      }
-      out.changed = false;
       out.after = out.before;
+      out.changed = revoked > 0;
       out.output = json::object{{"instanceId", *instance_id},
                                 {"quarantineGroupId", q->id},
                                 {"quarantineGroupName", *qname},
-                                {"changed", false}};
-      out.summary =
-          *instance_id + " is already isolated in " + q->id + " (" + *qname + "): nothing changed";
+                                {"revokedRules", revoked},
+                                {"changed", revoked > 0}};
+      out.summary = revoked > 0 ? *instance_id + " was already in " + q->id + "; revoked " +
+                                      std::to_string(revoked) + " rule(s) that had been added to it"
+                                : *instance_id + " is already isolated in " + q->id + " (" +
+                                      *qname + "): nothing changed";
       return out;
     }
 
     if (ctx.dry_run) {
       json::array plan;
-      if (!q->found)
-        plan.emplace_back("create security group " + *qname + " in " + before.vpc_id +
-                          " and revoke its default egress rule");
-      for (const auto& e : before.enis) {
-        plan.emplace_back("set groups of " + e.id + " from " + joinList(e.groups) + " to [" +
-                          (q->found ? q->id : *qname) + "]");
+      if (need_groups) {
+        if (!q->found) {
+          plan.emplace_back("create security group " + *qname + " in " + before.vpc_id +
+                            " and revoke its default egress rule");
+        }
+        for (const auto& e : before.enis) {
+          plan.emplace_back("set groups of " + e.id + " from " + joinList(e.groups) + " to [" +
+                            (q->found ? q->id : *qname) + "]" +
+                            (*untrack ? " (through an allow-all group first)" : ""));
+        }
       }
+      if (need_profile) plan.emplace_back("detach instance profile " + profile->arn);
+      if (need_termination) plan.emplace_back("enable termination protection");
       plan.emplace_back("tag " + *instance_id +
                         " riposte:status=quarantined, riposte:incident=" + ctx.incident_id);
       out.changed = false;
@@ -252,18 +327,44 @@ class IsolateInstance final : public BuiltinAction {
     auto stripped = stripRules(ctx, qid);
     if (!stripped) return fail(stripped.error());
 
-    // Every interface, then the instance attribute too (moto derives the interface view from
-    // both; on AWS the call is redundant for single-interface instances and is refused for
-    // multi-interface ones, which the per-interface calls already covered).
-    for (const auto& e : before.enis) {
-      auto r = ec2Call(ctx, "ModifyNetworkInterfaceAttribute",
-                       {{"NetworkInterfaceId", e.id}, {"SecurityGroupId.1", qid}});
-      if (!r) return fail(r.error());
+    std::string open_group;
+    if (need_groups) {
+      // Security group changes do not end tracked connections. Moving the interfaces through a
+      // group that allows all traffic first makes them untracked; the rule-less group then
+      // cuts them at once. The open window lasts two API calls per interface.
+      if (*untrack) {
+        auto open = ensureOpenGroup(ctx, before.vpc_id, *qname + "-untrack");
+        if (!open) return fail(open.error());
+        open_group = *open;
+        for (const auto& e : before.enis) {
+          auto r = ec2Call(ctx, "ModifyNetworkInterfaceAttribute",
+                           {{"NetworkInterfaceId", e.id}, {"SecurityGroupId.1", open_group}});
+          if (!r) return fail(r.error());
+        }
+      }
+      // Every interface, then the instance attribute too (moto derives the interface view from
+      // both; on AWS the call is redundant for single-interface instances and is refused for
+      // multi-interface ones, which the per-interface calls already covered).
+      for (const auto& e : before.enis) {
+        auto r = ec2Call(ctx, "ModifyNetworkInterfaceAttribute",
+                         {{"NetworkInterfaceId", e.id}, {"SecurityGroupId.1", qid}});
+        if (!r) return fail(r.error());
+      }
+      if (auto r = ec2Call(ctx, "ModifyInstanceAttribute",
+                           {{"InstanceId", *instance_id}, {"GroupId.1", qid}});
+          !r && before.enis.size() <= 1) {
+        return fail(r.error());
+      }
     }
-    if (auto r = ec2Call(ctx, "ModifyInstanceAttribute",
-                         {{"InstanceId", *instance_id}, {"GroupId.1", qid}});
-        !r && before.enis.size() <= 1) {
-      return fail(r.error());
+    if (need_profile) {
+      auto r = ec2Call(ctx, "DisassociateIamInstanceProfile",
+                       {{"AssociationId", profile->association_id}});
+      if (!r && r.error().code != "InvalidAssociationID.NotFound") return fail(r.error());
+    }
+    if (need_termination) {
+      auto r = ec2Call(ctx, "ModifyInstanceAttribute",
+                       {{"InstanceId", *instance_id}, {"DisableApiTermination.Value", "true"}});
+      if (!r) return fail(r.error());
     }
 
     std::string previous;
@@ -274,9 +375,16 @@ class IsolateInstance final : public BuiltinAction {
                     {"Tag.2.Key", "riposte:incident"},
                     {"Tag.2.Value", ctx.incident_id},
                     {"Tag.3.Key", "riposte:quarantine-group"},
-                    {"Tag.3.Value", qid},
-                    {"Tag.4.Key", "riposte:previous-groups"},
-                    {"Tag.4.Value", previous.substr(0, 255)}};
+                    {"Tag.3.Value", qid}};
+    int n_tag = 3;
+    auto tag = [&](const std::string& k, const std::string& v) {
+      ++n_tag;
+      tags.emplace_back("Tag." + std::to_string(n_tag) + ".Key", k);
+      tags.emplace_back("Tag." + std::to_string(n_tag) + ".Value", v.substr(0, 255));
+    };
+    if (need_groups) tag("riposte:previous-groups", previous);
+    if (need_profile) tag("riposte:previous-profile", profile->arn);
+    if (need_termination) tag("riposte:previous-termination-protection", "false");
     if (auto r = ec2Call(ctx, "CreateTags", tags); !r) return fail(r.error());
 
     // Verify with a read.
@@ -287,18 +395,37 @@ class IsolateInstance final : public BuiltinAction {
       return fail(kVerificationFailed, "after isolation " + *instance_id + " still has groups " +
                                            joinList(after.groups) + " (expected only " + qid + ")");
     }
+    if (need_profile) {
+      auto still = profileAssociation(ctx, *instance_id);
+      if (!still) return fail(still.error());
+      if (!still->association_id.empty()) {
+        return fail(kVerificationFailed, "instance profile " + still->arn + " is still attached");
+      }
+    }
     out.changed = true;
     out.after = viewJson(after);
     out.after.as_object()["quarantineGroupId"] = qid;
-    out.output = json::object{{"instanceId", *instance_id},
-                              {"quarantineGroupId", qid},
-                              {"quarantineGroupName", *qname},
-                              {"previousGroups", toJsonArray(before.groups)},
-                              {"networkInterfaces", out.before.at("networkInterfaces")},
-                              {"quarantineGroupCreated", !q->found},
-                              {"changed", true}};
+    out.after.as_object()["instanceProfile"] = nullptr;
+    out.after.as_object()["terminationProtection"] = *protect || *termination;
+    out.output = json::object{
+        {"instanceId", *instance_id},
+        {"quarantineGroupId", qid},
+        {"quarantineGroupName", *qname},
+        {"previousGroups", toJsonArray(before.groups)},
+        {"networkInterfaces", out.before.at("networkInterfaces")},
+        {"quarantineGroupCreated", !q->found},
+        {"untrackedThrough", open_group.empty() ? json::value(nullptr) : json::value(open_group)},
+        {"instanceProfileDetached",
+         need_profile ? json::value(profile->arn) : json::value(nullptr)},
+        {"terminationProtection", *protect || *termination},
+        {"uncutFlows",
+         "Flows through a NAT gateway, Network Load Balancer, Transit Gateway or PrivateLink "
+         "endpoint are always tracked and may survive the group change until they close."},
+        {"changed", true}};
     out.summary = "moved " + *instance_id + " from " + joinList(before.groups) + " to " + qid +
-                  " (" + *qname + ")";
+                  " (" + *qname + ")" +
+                  (need_profile ? ", detached instance profile " + profile->arn : "") +
+                  (need_termination ? ", enabled termination protection" : "");
     logInfo("instance isolated",
             {{"instance", *instance_id}, {"quarantine_group", qid}, {"incident", ctx.incident_id}});
     return out;

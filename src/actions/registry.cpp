@@ -1,16 +1,25 @@
 #include "actions/registry.h"
 
+#include <mutex>
+
+#include "actions/sdk_call.h"
+
 namespace riposte::actions {
 
 Registry Registry::builtins() {
-  Registry r;
-  for (auto a : {makeIsolateInstance(), makeReleaseInstance(), makeBlockIp(), makeUnblockIp(),
-                 makeSnapshotVolumes(), makeTagResource(), makeDisableAccessKey(),
-                 makeEnableAccessKey(), makeRevokeSessions(), makeRestoreSessions(),
-                 makeSnsPublish(), makeSecurityHubImportFindings()}) {
-    (void)r.add(std::move(a));
-  }
-  return r;
+  static const Registry kBuiltins = [] {
+    Registry r;
+    for (auto a :
+         {makeIsolateInstance(), makeReleaseInstance(), makeBlockIp(), makeUnblockIp(),
+          makeSnapshotVolumes(), makeTagResource(), makeDisableAccessKey(), makeEnableAccessKey(),
+          makeRevokeSessions(), makeRestoreSessions(), makeWafBlockIp(), makeWafUnblockIp(),
+          makeStopInstance(), makeStartInstance(), makeSuspendUser(), makeUnsuspendUser(),
+          makeSnsPublish(), makeSecurityHubImportFindings(), makeSecurityHubUpdateFindings()}) {
+      (void)r.add(std::move(a));
+    }
+    return r;
+  }();
+  return kBuiltins;
 }
 
 Result<void> Registry::add(std::shared_ptr<const Action> action) {
@@ -25,7 +34,19 @@ const Action* Registry::find(std::string_view resource) const {
   constexpr std::string_view kPrefix = "riposte:";
   if (resource.substr(0, kPrefix.size()) == kPrefix) resource.remove_prefix(kPrefix.size());
   auto it = actions_.find(resource);
-  return it == actions_.end() ? nullptr : it->second.get();
+  if (it != actions_.end()) return it->second.get();
+  if (resource.rfind("arn:aws:states:::", 0) != 0) return nullptr;
+  // Integrations live for the whole process (like the built-ins), shared by all registries.
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const Action>, std::less<>> sdk;
+  std::lock_guard lock(mu);
+  auto it_sdk = sdk.find(resource);
+  if (it_sdk != sdk.end()) return it_sdk->second.get();
+  auto made = makeSdkCall(resource);
+  if (!made) return nullptr;
+  const Action* a = made.get();
+  sdk.emplace(std::string(resource), std::move(made));
+  return a;
 }
 
 std::vector<std::string> Registry::names() const {

@@ -212,7 +212,111 @@ class SecurityHubImport final : public BuiltinAction {
   }
 };
 
+class SecurityHubUpdate final : public BuiltinAction {
+ public:
+  std::string_view name() const override { return "aws.securityhub.updateFindings"; }
+  std::string_view description() const override {
+    return "Sets the workflow status (NEW, NOTIFIED, RESOLVED, SUPPRESSED) and a note on "
+           "existing Security Hub findings with BatchUpdateFindings (PATCH "
+           "/findings/batchupdate): the finding that started the incident when it came from "
+           "Security Hub. Unprocessed findings fail the action. Undone by setting the previous "
+           "status again.";
+  }
+  std::vector<std::string> permissions() const override {
+    return {"securityhub:BatchUpdateFindings"};
+  }
+
+ protected:
+  Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
+    if (!input.is_object()) return fail(kInvalidInput, "action input must be a JSON object");
+    json::array ids;
+    auto add = [&](const json::value& f) -> Result<void> {
+      const std::string id = stringAt(f, "Id").value_or("");
+      const std::string product = stringAt(f, "ProductArn").value_or("");
+      if (id.empty() || product.empty()) {
+        return fail(kInvalidInput, "a finding identifier needs \"Id\" and \"ProductArn\"");
+      }
+      ids.push_back(json::object{{"Id", id}, {"ProductArn", product}});
+      return {};
+    };
+    if (const json::value* list = input.as_object().if_contains("findingIdentifiers")) {
+      if (!list->is_array()) return fail(kInvalidInput, "findingIdentifiers must be an array");
+      for (const auto& f : list->as_array()) {
+        if (auto r = add(f); !r) return fail(r.error());
+      }
+    }
+    if (const json::value* f = input.as_object().if_contains("finding"); f && f->is_object()) {
+      if (auto r = add(*f); !r) return fail(r.error());
+    }
+    if (auto id = stringAt(input, "findingId")) {
+      if (auto r = add(json::object{{"Id", *id},
+                                    {"ProductArn", stringAt(input, "productArn").value_or("")}});
+          !r) {
+        return fail(r.error());
+      }
+    }
+    if (ids.empty()) {
+      return fail(kInvalidInput,
+                  "input needs \"findingIdentifiers\", \"finding\" or \"findingId\"");
+    }
+    auto status = optionalString(input, "status", "NOTIFIED");
+    if (!status) return fail(status.error());
+    if (*status != "NEW" && *status != "NOTIFIED" && *status != "RESOLVED" &&
+        *status != "SUPPRESSED") {
+      return fail(kInvalidInput, "status must be NEW, NOTIFIED, RESOLVED or SUPPRESSED");
+    }
+    auto note = optionalString(
+        input, "note", ctx.incident_id.empty() ? "" : "riposte incident " + ctx.incident_id);
+    if (!note) return fail(note.error());
+    json::object body{{"FindingIdentifiers", ids}, {"Workflow", json::object{{"Status", *status}}}};
+    if (!note->empty()) {
+      body["Note"] = json::object{{"Text", note->substr(0, 512)}, {"UpdatedBy", "riposte"}};
+    }
+    ActionOutcome out;
+    out.before = nullptr;
+    if (ctx.dry_run) {
+      out.changed = false;
+      out.after = nullptr;
+      out.output = json::object{{"dryRun", true}, {"request", body}};
+      out.summary = "dry run: would set " + std::to_string(ids.size()) +
+                    " Security Hub finding(s) to " + *status;
+      return out;
+    }
+    if (!ctx.aws) return fail(kNotConfigured, "no AWS client configured for this action");
+    if (ctx.region.empty()) return fail(kInvalidInput, "no region");
+    aws::Call call;
+    call.service = "securityhub";
+    call.region = ctx.region;
+    call.action = "BatchUpdateFindings";
+    call.method = "PATCH";
+    call.path = "/findings/batchupdate";
+    call.body = body;
+    auto r = ctx.aws->restJson(call);
+    if (!r) return fail(r.error());
+    const json::value* un = findPath(*r, "UnprocessedFindings");
+    if (un && un->is_array() && !un->as_array().empty()) {
+      std::string why;
+      for (const auto& u : un->as_array()) {
+        why += stringAt(u, "FindingIdentifier.Id").value_or("?") + ": " +
+               stringAt(u, "ErrorCode").value_or("") + " " +
+               stringAt(u, "ErrorMessage").value_or("") + "; ";
+      }
+      return fail("SecurityHubUpdateFailed",
+                  "BatchUpdateFindings left findings unprocessed: " + why);
+    }
+    out.changed = true;
+    out.after = json::object{{"status", *status}, {"findingIdentifiers", ids}};
+    out.output = json::object{{"status", *status}, {"findingIdentifiers", ids}, {"changed", true}};
+    out.summary = "set " + std::to_string(ids.size()) + " Security Hub finding(s) to " + *status;
+    return out;
+  }
+};
+
 }  // namespace
+
+std::shared_ptr<const Action> makeSecurityHubUpdateFindings() {
+  return std::make_shared<SecurityHubUpdate>();
+}
 
 std::shared_ptr<const Action> makeSecurityHubImportFindings() {
   return std::make_shared<SecurityHubImport>();

@@ -59,7 +59,8 @@ class SnsPublish final : public BuiltinAction {
  public:
   std::string_view name() const override { return "aws.sns.publish"; }
   std::string_view description() const override {
-    return "Publishes an alert to an SNS topic. Without an explicit message it renders a "
+    return "Publishes an alert to an SNS topic (or to the topic for the finding's severity, from "
+           "\"topicArns\"). Without an explicit message it renders a "
            "readable one naming the finding (type, severity, title), the resource, the "
            "attacker (remote IP) and every action taken so far; the subject is one line of at "
            "most 100 characters. Message attributes carry the severity and the incident id. "
@@ -69,7 +70,23 @@ class SnsPublish final : public BuiltinAction {
 
  protected:
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
-    auto topic = requireString(input, "topicArn");
+    // "topicArn", or "topicArns" per severity label ({"HIGH": …, "default": …}).
+    Result<std::string> topic = fail(kInvalidInput, "");
+    if (const json::value* by =
+            input.is_object() ? input.as_object().if_contains("topicArns") : nullptr;
+        by && by->is_object() && !input.as_object().contains("topicArn")) {
+      const json::value* f = input.as_object().if_contains("finding");
+      const std::string label =
+          (f && f->is_object()) ? summarizeFinding(*f).severity_label : std::string("default");
+      std::string chosen = stringAt(*by, label).value_or(stringAt(*by, "default").value_or(""));
+      if (chosen.empty()) {
+        return fail(kInvalidInput,
+                    "topicArns has no topic for severity " + label + " and no \"default\"");
+      }
+      topic = chosen;
+    } else {
+      topic = requireString(input, "topicArn");
+    }
     if (!topic) return fail(topic.error());
     // arn:aws:sns:<region>:<account>:<name>
     std::vector<std::string> parts;

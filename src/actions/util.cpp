@@ -136,6 +136,31 @@ Result<std::string> normalizeCidr(std::string_view ip, bool& ipv6) {
   return fail(kInvalidInput, "\"" + std::string(ip) + "\" is not an IPv4 or IPv6 address");
 }
 
+Result<ProfileAssociation> profileAssociation(const ActionContext& ctx, const std::string& id) {
+  auto r = ec2Call(ctx, "DescribeIamInstanceProfileAssociations",
+                   {{"Filter.1.Name", "instance-id"}, {"Filter.1.Value.1", id}});
+  if (!r) return fail(r.error());
+  for (const auto& a : arrayAt(*r, "iamInstanceProfileAssociationSet")) {
+    const std::string state = str(a, "state");
+    if (str(a, "instanceId") != id || (state != "associated" && state != "associating")) continue;
+    ProfileAssociation p;
+    p.association_id = str(a, "associationId");
+    if (a.is_object() && a.as_object().contains("iamInstanceProfile")) {
+      p.arn = str(a.at("iamInstanceProfile"), "arn");
+    }
+    return p;
+  }
+  return ProfileAssociation{};
+}
+
+Result<bool> terminationProtection(const ActionContext& ctx, const std::string& id) {
+  auto r = ec2Call(ctx, "DescribeInstanceAttribute",
+                   {{"InstanceId", id}, {"Attribute", "disableApiTermination"}});
+  if (!r) return fail(r.error());
+  const json::value* v = findPath(*r, "disableApiTermination.value");
+  return v && v->is_string() && v->as_string() == "true";
+}
+
 const Clock& clockOf(const ActionContext& ctx) {
   return ctx.clock ? *ctx.clock : static_cast<const Clock&>(SystemClock::instance());
 }

@@ -50,6 +50,14 @@ Result<std::string> normalizeCidr(std::string_view ip, bool& ipv6);
 
 const Clock& clockOf(const ActionContext& ctx);
 
+struct ProfileAssociation {
+  std::string association_id, arn;  // both empty when no profile is associated
+};
+// The instance's associated IAM instance profile (DescribeIamInstanceProfileAssociations).
+Result<ProfileAssociation> profileAssociation(const ActionContext& ctx, const std::string& id);
+// DescribeInstanceAttribute disableApiTermination.
+Result<bool> terminationProtection(const ActionContext& ctx, const std::string& id);
+
 // Base of the built-in actions: run() calls execute() and copies the outcome's summary into
 // the output object ("summary"), so later steps (notifications) can list what was done.
 class BuiltinAction : public Action {

@@ -9,50 +9,84 @@ namespace riposte::asl {
 
 const char* typeName(StateType t) {
   switch (t) {
-    case StateType::Task: return "Task";
-    case StateType::Pass: return "Pass";
-    case StateType::Choice: return "Choice";
-    case StateType::Wait: return "Wait";
-    case StateType::Succeed: return "Succeed";
-    case StateType::Fail: return "Fail";
-    case StateType::Parallel: return "Parallel";
-    case StateType::Map: return "Map";
+    case StateType::Task:
+      return "Task";
+    case StateType::Pass:
+      return "Pass";
+    case StateType::Choice:
+      return "Choice";
+    case StateType::Wait:
+      return "Wait";
+    case StateType::Succeed:
+      return "Succeed";
+    case StateType::Fail:
+      return "Fail";
+    case StateType::Parallel:
+      return "Parallel";
+    case StateType::Map:
+      return "Map";
   }
   return "?";
 }
 
 namespace {
 
-const std::set<std::string, std::less<>> kComparisons = {
-    "StringEquals", "StringEqualsPath", "StringLessThan", "StringLessThanPath",
-    "StringGreaterThan", "StringGreaterThanPath", "StringLessThanEquals",
-    "StringLessThanEqualsPath", "StringGreaterThanEquals", "StringGreaterThanEqualsPath",
-    "StringMatches", "NumericEquals", "NumericEqualsPath", "NumericLessThan",
-    "NumericLessThanPath", "NumericGreaterThan", "NumericGreaterThanPath",
-    "NumericLessThanEquals", "NumericLessThanEqualsPath", "NumericGreaterThanEquals",
-    "NumericGreaterThanEqualsPath", "BooleanEquals", "BooleanEqualsPath", "TimestampEquals",
-    "TimestampEqualsPath", "TimestampLessThan", "TimestampLessThanPath", "TimestampGreaterThan",
-    "TimestampGreaterThanPath", "TimestampLessThanEquals", "TimestampLessThanEqualsPath",
-    "TimestampGreaterThanEquals", "TimestampGreaterThanEqualsPath", "IsNull", "IsPresent",
-    "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"};
+const std::set<std::string, std::less<>> kComparisons = {"StringEquals",
+                                                         "StringEqualsPath",
+                                                         "StringLessThan",
+                                                         "StringLessThanPath",
+                                                         "StringGreaterThan",
+                                                         "StringGreaterThanPath",
+                                                         "StringLessThanEquals",
+                                                         "StringLessThanEqualsPath",
+                                                         "StringGreaterThanEquals",
+                                                         "StringGreaterThanEqualsPath",
+                                                         "StringMatches",
+                                                         "NumericEquals",
+                                                         "NumericEqualsPath",
+                                                         "NumericLessThan",
+                                                         "NumericLessThanPath",
+                                                         "NumericGreaterThan",
+                                                         "NumericGreaterThanPath",
+                                                         "NumericLessThanEquals",
+                                                         "NumericLessThanEqualsPath",
+                                                         "NumericGreaterThanEquals",
+                                                         "NumericGreaterThanEqualsPath",
+                                                         "BooleanEquals",
+                                                         "BooleanEqualsPath",
+                                                         "TimestampEquals",
+                                                         "TimestampEqualsPath",
+                                                         "TimestampLessThan",
+                                                         "TimestampLessThanPath",
+                                                         "TimestampGreaterThan",
+                                                         "TimestampGreaterThanPath",
+                                                         "TimestampLessThanEquals",
+                                                         "TimestampLessThanEqualsPath",
+                                                         "TimestampGreaterThanEquals",
+                                                         "TimestampGreaterThanEqualsPath",
+                                                         "IsNull",
+                                                         "IsPresent",
+                                                         "IsNumeric",
+                                                         "IsString",
+                                                         "IsBoolean",
+                                                         "IsTimestamp"};
 
-const std::set<std::string, std::less<>> kKnownErrors = {
-    "States.ALL",
-    "States.HeartbeatTimeout",
-    "States.Timeout",
-    "States.TaskFailed",
-    "States.Permissions",
-    "States.ResultPathMatchFailure",
-    "States.ParameterPathFailure",
-    "States.BranchFailed",
-    "States.NoChoiceMatched",
-    "States.IntrinsicFailure",
-    "States.ExceedToleratedFailureThreshold",
-    "States.ItemReaderFailed",
-    "States.ResultWriterFailed",
-    "States.Runtime",
-    "States.DataLimitExceeded",
-    "States.QueryEvaluationError"};
+const std::set<std::string, std::less<>> kKnownErrors = {"States.ALL",
+                                                         "States.HeartbeatTimeout",
+                                                         "States.Timeout",
+                                                         "States.TaskFailed",
+                                                         "States.Permissions",
+                                                         "States.ResultPathMatchFailure",
+                                                         "States.ParameterPathFailure",
+                                                         "States.BranchFailed",
+                                                         "States.NoChoiceMatched",
+                                                         "States.IntrinsicFailure",
+                                                         "States.ExceedToleratedFailureThreshold",
+                                                         "States.ItemReaderFailed",
+                                                         "States.ResultWriterFailed",
+                                                         "States.Runtime",
+                                                         "States.DataLimitExceeded",
+                                                         "States.QueryEvaluationError"};
 
 std::set<std::string, std::less<>> allowedFields(StateType t) {
   std::set<std::string, std::less<>> f = {"Type", "Comment", "QueryLanguage"};
@@ -62,13 +96,12 @@ std::set<std::string, std::less<>> allowedFields(StateType t) {
   switch (t) {
     case StateType::Task:
       add({"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector",
-           "Retry", "Catch", "Resource", "TimeoutSeconds", "TimeoutSecondsPath",
-           "HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials", "Assign", "Arguments",
-           "Output"});
+           "Retry", "Catch", "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
+           "HeartbeatSecondsPath", "Credentials", "Assign", "Arguments", "Output"});
       break;
     case StateType::Pass:
-      add({"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "Result",
-           "Assign", "Output"});
+      add({"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "Result", "Assign",
+           "Output"});
       break;
     case StateType::Choice:
       add({"InputPath", "OutputPath", "Choices", "Default", "Assign", "Output"});
@@ -88,22 +121,54 @@ std::set<std::string, std::less<>> allowedFields(StateType t) {
            "Retry", "Catch", "Branches", "Assign", "Arguments", "Output"});
       break;
     case StateType::Map:
-      add({"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector",
-           "Retry", "Catch", "Iterator", "ItemProcessor", "ItemsPath", "ItemSelector",
-           "MaxConcurrency", "MaxConcurrencyPath", "ToleratedFailurePercentage",
-           "ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath",
-           "ItemReader", "ResultWriter", "ItemBatcher", "Label", "Items", "Assign", "Arguments",
+      add({"Next",
+           "End",
+           "InputPath",
+           "OutputPath",
+           "ResultPath",
+           "Parameters",
+           "ResultSelector",
+           "Retry",
+           "Catch",
+           "Iterator",
+           "ItemProcessor",
+           "ItemsPath",
+           "ItemSelector",
+           "MaxConcurrency",
+           "MaxConcurrencyPath",
+           "ToleratedFailurePercentage",
+           "ToleratedFailurePercentagePath",
+           "ToleratedFailureCount",
+           "ToleratedFailureCountPath",
+           "ItemReader",
+           "ResultWriter",
+           "ItemBatcher",
+           "Label",
+           "Items",
+           "Assign",
+           "Arguments",
            "Output"});
       break;
   }
   return f;
 }
 
-const std::set<std::string, std::less<>> kJsonPathOnly = {
-    "InputPath",  "OutputPath",   "ResultPath",        "Parameters",          "ResultSelector",
-    "ItemsPath",  "SecondsPath",  "TimestampPath",     "TimeoutSecondsPath",  "HeartbeatSecondsPath",
-    "ErrorPath",  "CausePath",    "MaxConcurrencyPath", "ToleratedFailurePercentagePath",
-    "ToleratedFailureCountPath", "Result"};
+const std::set<std::string, std::less<>> kJsonPathOnly = {"InputPath",
+                                                          "OutputPath",
+                                                          "ResultPath",
+                                                          "Parameters",
+                                                          "ResultSelector",
+                                                          "ItemsPath",
+                                                          "SecondsPath",
+                                                          "TimestampPath",
+                                                          "TimeoutSecondsPath",
+                                                          "HeartbeatSecondsPath",
+                                                          "ErrorPath",
+                                                          "CausePath",
+                                                          "MaxConcurrencyPath",
+                                                          "ToleratedFailurePercentagePath",
+                                                          "ToleratedFailureCountPath",
+                                                          "Result"};
 const std::set<std::string, std::less<>> kJsonataOnly = {"Arguments", "Output", "Items"};
 
 bool isJsonataExpr(const json::value& v) {
@@ -219,8 +284,7 @@ class Compiler {
     }
     for (std::size_t k = 0; k < seen.size(); ++k)
       if (!seen[k])
-        diag(path + ".States." + out.states[k].name,
-             "state is not reachable from StartAt");
+        diag(path + ".States." + out.states[k].name, "state is not reachable from StartAt");
   }
 
   int target(const json::value* v, const std::string& path, const StateList& list) {
@@ -368,8 +432,8 @@ class Compiler {
       }
       const auto& r = a[i].get_object();
       static const std::set<std::string, std::less<>> kF = {
-          "ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
-          "JitterStrategy", "Comment"};
+          "ErrorEquals",     "IntervalSeconds", "MaxAttempts", "BackoffRate",
+          "MaxDelaySeconds", "JitterStrategy",  "Comment"};
       for (const auto& kv : r)
         if (!kF.count(kv.key())) diag(rp + "." + std::string(kv.key()), "field is not supported");
       Retrier rt;
@@ -423,8 +487,8 @@ class Compiler {
         continue;
       }
       const auto& c = a[i].get_object();
-      static const std::set<std::string, std::less<>> kF = {
-          "ErrorEquals", "Next", "ResultPath", "Comment", "Assign", "Output"};
+      static const std::set<std::string, std::less<>> kF = {"ErrorEquals", "Next",   "ResultPath",
+                                                            "Comment",     "Assign", "Output"};
       for (const auto& kv : c)
         if (!kF.count(kv.key())) diag(cp + "." + std::string(kv.key()), "field is not supported");
       Catcher ct;
@@ -501,8 +565,8 @@ class Compiler {
       std::size_t i = 0;
       for (const auto& e : arg.get_array()) {
         Cond k;
-        if (condition(e, cp + "." + op + "[" + std::to_string(i++) + "]", false, k, list,
-                      jsonata, s))
+        if (condition(e, cp + "." + op + "[" + std::to_string(i++) + "]", false, k, list, jsonata,
+                      s))
           out.kids.push_back(std::move(k));
       }
       if (o.if_contains("Variable")) diag(cp + ".Variable", "not allowed with " + op);
@@ -517,6 +581,29 @@ class Compiler {
     }
     out.kind = Cond::Compare;
     out.op = op;
+    {
+      std::string_view b(op);
+      if (b.ends_with("Path")) b.remove_suffix(4);
+      static const std::pair<const char*, Cond::Family> kFamilies[] = {
+          {"IsNull", Cond::IsNull},
+          {"IsPresent", Cond::IsPresent},
+          {"IsNumeric", Cond::IsNumeric},
+          {"IsString", Cond::IsString},
+          {"IsBoolean", Cond::IsBoolean},
+          {"IsTimestamp", Cond::IsTimestamp},
+          {"StringMatches", Cond::StringMatches}};
+      out.family = b.starts_with("Numeric")     ? Cond::Numeric
+                   : b.starts_with("Boolean")   ? Cond::Boolean
+                   : b.starts_with("Timestamp") ? Cond::Timestamp
+                                                : Cond::String;
+      for (const auto& [n, f] : kFamilies)
+        if (b == n) out.family = f;
+      out.relation = b.ends_with("GreaterThanEquals") ? Cond::Ge
+                     : b.ends_with("LessThanEquals")  ? Cond::Le
+                     : b.ends_with("GreaterThan")     ? Cond::Gt
+                     : b.ends_with("LessThan")        ? Cond::Lt
+                                                      : Cond::Eq;
+    }
     auto var = path(o.if_contains("Variable"), cp + ".Variable");
     if (!o.if_contains("Variable")) diag(cp + ".Variable", "is required with " + op);
     if (var) {
@@ -550,8 +637,7 @@ class Compiler {
     return true;
   }
 
-  void state(const json::value& v, const std::string& sp, bool jsonata, StateList& list,
-             State& s) {
+  void state(const json::value& v, const std::string& sp, bool jsonata, StateList& list, State& s) {
     if (!v.is_object()) {
       diag(sp, "a state must be an object");
       return;
@@ -573,8 +659,8 @@ class Compiler {
     for (const auto& kv : o) {
       std::string k(kv.key());
       if (!allowed.count(k)) {
-        diag(sp + "." + k, "field is not supported by a " + std::string(typeName(s.type)) +
-                               " state");
+        diag(sp + "." + k,
+             "field is not supported by a " + std::string(typeName(s.type)) + " state");
         continue;
       }
       if (s.jsonata && kJsonPathOnly.count(k))
@@ -584,13 +670,12 @@ class Compiler {
     }
 
     // Transitions.
-    bool terminal_kind = s.type == StateType::Choice || s.type == StateType::Succeed ||
-                         s.type == StateType::Fail;
+    bool terminal_kind =
+        s.type == StateType::Choice || s.type == StateType::Succeed || s.type == StateType::Fail;
     auto* next = o.if_contains("Next");
     auto* end = o.if_contains("End");
     if (!terminal_kind) {
-      if (end && (!end->is_bool() || !end->get_bool()) && !next)
-        diag(sp + ".End", "must be true");
+      if (end && (!end->is_bool() || !end->get_bool()) && !next) diag(sp + ".End", "must be true");
       bool is_end = end && end->is_bool() && end->get_bool();
       if (next && is_end) diag(sp, "a state cannot have both Next and End");
       if (!next && !is_end) diag(sp, "a state needs Next or \"End\": true");
@@ -641,8 +726,8 @@ class Compiler {
           std::size_t i = 0;
           for (const auto& e : c->get_array()) {
             Cond k;
-            if (condition(e, sp + ".Choices[" + std::to_string(i++) + "]", true, k, list,
-                          s.jsonata, s))
+            if (condition(e, sp + ".Choices[" + std::to_string(i++) + "]", true, k, list, s.jsonata,
+                          s))
               s.choices.push_back(std::move(k));
           }
         }
@@ -679,8 +764,9 @@ class Compiler {
           s.timestamp_path = path(o.if_contains("TimestampPath"), sp + ".TimestampPath");
         }
         if (n != 1)
-          diag(sp, "a Wait state needs exactly one of Seconds, Timestamp, SecondsPath, "
-                   "TimestampPath");
+          diag(sp,
+               "a Wait state needs exactly one of Seconds, Timestamp, SecondsPath, "
+               "TimestampPath");
         break;
       }
       case StateType::Succeed:
@@ -876,7 +962,9 @@ std::vector<Diagnostic> validate(const json::value& definition,
 
 StateMachine::~StateMachine() = default;
 
-const json::value& StateMachine::definition() const { return definition_; }
+const json::value& StateMachine::definition() const {
+  return definition_;
+}
 
 Result<std::shared_ptr<const StateMachine>> StateMachine::load(
     const json::value& definition, const std::function<bool(std::string_view)>& known_resource) {

@@ -52,8 +52,8 @@ struct IntrinsicCall {
 // Parses "States.Fn(arg, …)". Error code "InvalidIntrinsic" saying what and where; unknown
 // functions and wrong argument counts are rejected here.
 Result<IntrinsicCall> parseIntrinsic(std::string_view text);
-// Evaluates a call. Errors: "States.Runtime" (a path), "States.IntrinsicFailure" (bad
-// arguments: wrong type, out of range, …).
+// Evaluates a call. Errors are "States.Runtime" (a missing path; bad arguments: wrong type,
+// out of range, …), as Step Functions reports them.
 Result<json::value> evalIntrinsic(const IntrinsicCall& call, const Scope& scope);
 
 // A compiled payload template: literals copied, "key.$" fields replaced by the value of a

@@ -16,8 +16,9 @@ struct Run {
   const StateList* list = nullptr;
   int state = -1;
   Phase phase = Enter;
-  json::value input;      // raw input of the current state
-  json::value effective;  // Task: parameters; Wait: output; Parallel/Map: effective input
+  json::value input;       // raw input of the current state
+  std::string input_json;  // input serialized by the previous state's exit event (a cache)
+  json::value effective;   // Task: parameters; Wait: output; Parallel/Map: effective input
   std::vector<int> retry_counts;
   int attempt = 0;
   int64_t wake_ms = 0;
@@ -33,6 +34,7 @@ struct Run {
   json::array items;      // Map items
   std::size_t next_item = 0;
   std::size_t failed = 0;
+  bool items_pending = false;  // restored Map: items still to be recomputed
   std::size_t cursor = 0;
   int64_t max_conc = 0;
   double tol_pct = -1, tol_count = -1;
@@ -45,15 +47,22 @@ struct Run {
 namespace {
 
 constexpr int64_t kDefaultInlineConcurrency = 40;
+constexpr std::size_t kMaxPayloadBytes = 256 * 1024;
 
 const char* phaseName(Run::Phase p) {
   switch (p) {
-    case Run::Enter: return "enter";
-    case Run::Scheduled: return "scheduled";
-    case Run::Waiting: return "waiting";
-    case Run::RetryWait: return "retry_wait";
-    case Run::Children: return "children";
-    case Run::Done: return "done";
+    case Run::Enter:
+      return "enter";
+    case Run::Scheduled:
+      return "scheduled";
+    case Run::Waiting:
+      return "waiting";
+    case Run::RetryWait:
+      return "retry_wait";
+    case Run::Children:
+      return "children";
+    case Run::Done:
+      return "done";
   }
   return "enter";
 }
@@ -68,8 +77,8 @@ std::optional<int64_t> asInt(const json::value& v) {
   if (v.is_int64()) return v.get_int64();
   if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(INT64_MAX))
     return static_cast<int64_t>(v.get_uint64());
-  if (v.is_double() && std::isfinite(v.get_double()) && v.get_double() == std::floor(v.get_double()) &&
-      std::fabs(v.get_double()) < 9e15)
+  if (v.is_double() && std::isfinite(v.get_double()) &&
+      v.get_double() == std::floor(v.get_double()) && std::fabs(v.get_double()) < 9e15)
     return static_cast<int64_t>(v.get_double());
   return std::nullopt;
 }
@@ -126,11 +135,16 @@ bool uncatchable(const std::string& error) {
 
 const char* statusName(Status s) {
   switch (s) {
-    case Status::Running: return "RUNNING";
-    case Status::Succeeded: return "SUCCEEDED";
-    case Status::Failed: return "FAILED";
-    case Status::TimedOut: return "TIMED_OUT";
-    case Status::Aborted: return "ABORTED";
+    case Status::Running:
+      return "RUNNING";
+    case Status::Succeeded:
+      return "SUCCEEDED";
+    case Status::Failed:
+      return "FAILED";
+    case Status::TimedOut:
+      return "TIMED_OUT";
+    case Status::Aborted:
+      return "ABORTED";
   }
   return "RUNNING";
 }
@@ -214,7 +228,7 @@ struct Interp {
   }
 
   // --- data flow helpers --------------------------------------------------------------
-  Result<json::value> applyIoPath(const IoPath& p, const json::value& v, const CtxRef& ref,
+  Result<json::value> applyIoPath(const IoPath& p, json::value v, const CtxRef& ref,
                                   const char* field) const {
     if (p.mode == IoPath::Default) return v;
     if (p.mode == IoPath::Null) return json::value(json::object());
@@ -230,14 +244,16 @@ struct Interp {
   Result<json::value> applyResultPath(const ResultPathSpec& rp, const json::value& input,
                                       json::value result) const {
     switch (rp.mode) {
-      case ResultPathSpec::Replace: return result;
-      case ResultPathSpec::Discard: return input;
+      case ResultPathSpec::Replace:
+        return result;
+      case ResultPathSpec::Discard:
+        return input;
       case ResultPathSpec::Path: {
         json::value out = input;
         if (!rp.path.assign(out, std::move(result)))
-          return fail("States.ResultPathMatchFailure",
-                      "Unable to apply ResultPath '" + rp.path.text() + "' to input '" +
-                          toJson(input).substr(0, 256) + "'.");
+          return fail("States.ResultPathMatchFailure", "Unable to apply ResultPath '" +
+                                                           rp.path.text() + "' to input '" +
+                                                           toJson(input).substr(0, 256) + "'.");
         return out;
       }
     }
@@ -263,14 +279,32 @@ struct Interp {
     return std::nullopt;
   }
 
-  static std::string enteredType(StateType t) { return std::string(typeName(t)) + "StateEntered"; }
-  static std::string exitedType(StateType t) { return std::string(typeName(t)) + "StateExited"; }
+  static const std::string& enteredType(StateType t) {
+    static const std::string k[] = {
+        "TaskStateEntered",    "PassStateEntered", "ChoiceStateEntered",   "WaitStateEntered",
+        "SucceedStateEntered", "FailStateEntered", "ParallelStateEntered", "MapStateEntered"};
+    return k[static_cast<int>(t)];
+  }
+  static const std::string& exitedType(StateType t) {
+    static const std::string k[] = {
+        "TaskStateExited",    "PassStateExited", "ChoiceStateExited",   "WaitStateExited",
+        "SucceedStateExited", "FailStateExited", "ParallelStateExited", "MapStateExited"};
+    return k[static_cast<int>(t)];
+  }
 
   // --- transitions --------------------------------------------------------------------
   void exitState(Run& r, const State& s, json::value output, int next_override = -2) {
-    json::object d;
+    json::object d(2);
     d["name"] = s.name;
-    d["output"] = str(output);
+    std::string out_json = toJson(output);
+    if (out_json.size() > kMaxPayloadBytes) {
+      // Step Functions' 256 KiB limit on a state's output: terminal, not catchable.
+      return finishRun(r, false, nullptr, "States.DataLimitExceeded",
+                       "The state/task '" + s.name + "' returned a result with a size of " +
+                           std::to_string(out_json.size()) +
+                           " bytes, exceeding the maximum of 262144 bytes.");
+    }
+    d["output"] = json::string(out_json);
     emit(exitedType(s.type), std::move(d));
     int next = next_override != -2 ? next_override : s.next;
     if (next_override == -2 && s.end) {
@@ -280,6 +314,7 @@ struct Interp {
       return;
     }
     r.state = next;
+    r.input_json = std::move(out_json);
     r.input = std::move(output);
     r.phase = Run::Enter;
     r.effective = nullptr;
@@ -376,13 +411,16 @@ struct Interp {
     if (auto f = assignVars(r, s, s.assign, result)) return handleError(r, s, f->error, f->cause);
     auto o = applyResultPath(s.result_path, r.input, std::move(result));
     if (!o) return handleError(r, s, o.error().code, o.error().message);
-    auto out = applyIoPath(s.output_path, *o, ref, "OutputPath");
+    auto out = applyIoPath(s.output_path, std::move(*o), ref, "OutputPath");
     if (!out) return handleError(r, s, out.error().code, out.error().message);
     exitState(r, s, std::move(*out));
   }
 
   // InputPath then Parameters (JSONPath) or Arguments (JSONata).
-  Result<json::value> effectiveInput(Run& r, const State& s, bool with_parameters) {
+  // `consume`: the raw input is not needed afterwards (no ResultPath to apply), so it may be
+  // moved instead of copied.
+  Result<json::value> effectiveInput(Run& r, const State& s, bool with_parameters,
+                                     bool consume = false) {
     CtxRef ref{this, &r, &s, nullptr, 0};
     if (s.jsonata) {
       if (!with_parameters || !s.jarguments) return r.input;
@@ -391,7 +429,9 @@ struct Interp {
       if (!v) return fail(v.error());
       return v->value_or(json::value(nullptr));
     }
-    auto in = applyIoPath(s.input_path, r.input, ref, "InputPath");
+    Result<json::value> in = consume && s.input_path.mode == IoPath::Default
+                                 ? Result<json::value>(std::move(r.input))
+                                 : applyIoPath(s.input_path, r.input, ref, "InputPath");
     if (!in) return in;
     if (with_parameters && s.parameters) return s.parameters->eval(scope(*in, ref));
     return in;
@@ -403,28 +443,41 @@ struct Interp {
     r.entered_ms = now;
     r.retry_counts.assign(s.retry.size(), 0);
     r.attempt = 0;
-    json::object d;
+    json::object d(2);
     d["name"] = s.name;
-    d["input"] = str(r.input);
+    if (!r.input_json.empty())
+      d["input"] = json::string(std::move(r.input_json));
+    else
+      d["input"] = str(r.input);
+    r.input_json.clear();
     emit(enteredType(s.type), std::move(d));
     startState(r, s);
   }
 
   void startState(Run& r, const State& s) {
     switch (s.type) {
-      case StateType::Pass: return pass(r, s);
-      case StateType::Task: return scheduleTask(r, s);
-      case StateType::Choice: return choice(r, s);
-      case StateType::Wait: return wait(r, s);
-      case StateType::Succeed: return succeed(r, s);
-      case StateType::Fail: return failState(r, s);
-      case StateType::Parallel: return parallel(r, s);
-      case StateType::Map: return map(r, s);
+      case StateType::Pass:
+        return pass(r, s);
+      case StateType::Task:
+        return scheduleTask(r, s);
+      case StateType::Choice:
+        return choice(r, s);
+      case StateType::Wait:
+        return wait(r, s);
+      case StateType::Succeed:
+        return succeed(r, s);
+      case StateType::Fail:
+        return failState(r, s);
+      case StateType::Parallel:
+        return parallel(r, s);
+      case StateType::Map:
+        return map(r, s);
     }
   }
 
   void pass(Run& r, const State& s) {
-    auto eff = effectiveInput(r, s, true);
+    bool consume = !s.jsonata && s.result_path.mode == ResultPathSpec::Replace;
+    auto eff = effectiveInput(r, s, true, consume);
     if (!eff) return handleError(r, s, eff.error().code, eff.error().message);
     finishWithResult(r, s, s.result ? *s.result : std::move(*eff));
   }
@@ -448,7 +501,8 @@ struct Interp {
       json::value ctx = context(r, s);
       auto v = jexpr->eval(jenv(r, &r.input, nullptr, nullptr, &ctx));
       if (!v || !*v || !asInt(**v) || *asInt(**v) <= 0) {
-        f = {"States.Runtime", std::string("The value of ") + field + " must be a positive integer."};
+        f = {"States.Runtime",
+             std::string("The value of ") + field + " must be a positive integer."};
         return std::nullopt;
       }
       return static_cast<double>(*asInt(**v));
@@ -465,8 +519,11 @@ struct Interp {
     d["name"] = s.name;
     d["parameters"] = str(r.effective);
     Failure f;
-    auto input_for_paths = effectiveInput(r, s, false);
-    json::value pin = input_for_paths ? std::move(*input_for_paths) : r.input;
+    json::value pin;
+    if (s.timeout_path || s.heartbeat_path) {
+      auto input_for_paths = effectiveInput(r, s, false);
+      pin = input_for_paths ? std::move(*input_for_paths) : r.input;
+    }
     auto t = numberFrom(r, s, s.timeout, s.timeout_path, s.jtimeout, pin, f, "TimeoutSecondsPath");
     if (!f.error.empty()) return handleError(r, s, f.error, f.cause);
     auto h = numberFrom(r, s, s.heartbeat, s.heartbeat_path, s.jheartbeat, pin, f,
@@ -488,8 +545,11 @@ struct Interp {
     req.state_name = s.name;
     req.attempt = r.attempt;
     Failure f;
-    auto pin_r = effectiveInput(r, s, false);
-    json::value pin = pin_r ? std::move(*pin_r) : r.input;
+    json::value pin;
+    if (s.timeout_path || s.heartbeat_path) {
+      auto pin_r = effectiveInput(r, s, false);
+      pin = pin_r ? std::move(*pin_r) : r.input;
+    }
     req.timeout_seconds =
         numberFrom(r, s, s.timeout, s.timeout_path, s.jtimeout, pin, f, "TimeoutSecondsPath");
     req.heartbeat_seconds = numberFrom(r, s, s.heartbeat, s.heartbeat_path, s.jheartbeat, pin, f,
@@ -518,7 +578,7 @@ struct Interp {
     fd["error"] = res.error;
     fd["cause"] = res.cause;
     emit(res.error == "States.Timeout" || res.error == "States.HeartbeatTimeout" ? "TaskTimedOut"
-                                                                                   : "TaskFailed",
+                                                                                 : "TaskFailed",
          std::move(fd));
     handleError(r, s, std::move(res.error), std::move(res.cause));
   }
@@ -561,75 +621,100 @@ struct Interp {
     }
     CtxRef ref{this, &r, &s, nullptr, 0};
     Scope sc = scope(input, ref);
-    auto var = resolvePath(c.variable, sc);
-    const std::string& op = c.op;
-    if (op == "IsPresent") return var.has_value() == c.rhs.get_bool();
-    if (!var) {
+    // Fast path: a definite path into the input is looked up in place, without a copy.
+    const json::value* vp = nullptr;
+    json::value var_holder;
+    if (c.variable.root() == JsonPath::Root::Input && c.variable.findable()) {
+      vp = c.variable.find(input);
+    } else if (auto var = resolvePath(c.variable, sc)) {
+      var_holder = std::move(*var);
+      vp = &var_holder;
+    }
+    if (c.family == Cond::IsPresent) return (vp != nullptr) == c.rhs.get_bool();
+    if (!vp) {
       f = {"States.Runtime", "Invalid path '" + c.variable.text() +
                                  "': The choice state's condition path references an invalid "
                                  "value."};
       return std::nullopt;
     }
-    const json::value& v = *var;
+    const json::value& v = *vp;
     json::value rhs_holder;
     const json::value* rhs = &c.rhs;
     if (c.rhs_is_path) {
-      auto rv = resolvePath(c.rhs_path, sc);
-      if (!rv) {
+      const json::value* rp = nullptr;
+      if (c.rhs_path.root() == JsonPath::Root::Input && c.rhs_path.findable()) {
+        rp = c.rhs_path.find(input);
+      } else if (auto rv = resolvePath(c.rhs_path, sc)) {
+        rhs_holder = std::move(*rv);
+        rp = &rhs_holder;
+      }
+      if (!rp) {
         f = {"States.Runtime", "Invalid path '" + c.rhs_path.text() +
                                    "': The choice state's condition path references an invalid "
                                    "value."};
         return std::nullopt;
       }
-      rhs_holder = std::move(*rv);
-      rhs = &rhs_holder;
+      rhs = rp;
     }
     auto isTs = [](const json::value& x, int64_t& ms) {
       return x.is_string() && parseIso8601(std::string(x.get_string()), ms);
     };
-    if (op == "IsNull") return v.is_null() == c.rhs.get_bool();
-    if (op == "IsNumeric") return v.is_number() == c.rhs.get_bool();
-    if (op == "IsString") return v.is_string() == c.rhs.get_bool();
-    if (op == "IsBoolean") return v.is_bool() == c.rhs.get_bool();
-    if (op == "IsTimestamp") {
-      int64_t ms;
-      return isTs(v, ms) == c.rhs.get_bool();
-    }
-    if (op == "StringMatches")
-      return v.is_string() && rhs->is_string() && starMatch(v.get_string(), rhs->get_string());
-    std::string_view base(op);
-    if (base.ends_with("Path")) base.remove_suffix(4);
-    auto cmp = [&](int x) -> bool {
-      if (base.ends_with("GreaterThanEquals")) return x >= 0;
-      if (base.ends_with("LessThanEquals")) return x <= 0;
-      if (base.ends_with("GreaterThan")) return x > 0;
-      if (base.ends_with("LessThan")) return x < 0;
-      return x == 0;
+    auto rel = [&](int x) -> bool {
+      switch (c.relation) {
+        case Cond::Eq:
+          return x == 0;
+        case Cond::Lt:
+          return x < 0;
+        case Cond::Gt:
+          return x > 0;
+        case Cond::Le:
+          return x <= 0;
+        case Cond::Ge:
+          return x >= 0;
+      }
+      return false;
     };
-    if (base.starts_with("String")) {
-      if (!v.is_string() || !rhs->is_string()) return false;
-      int x = std::string_view(v.get_string()).compare(std::string_view(rhs->get_string()));
-      return cmp(x < 0 ? -1 : x > 0 ? 1 : 0);
-    }
-    if (base.starts_with("Numeric")) {
-      if (!v.is_number() || !rhs->is_number()) return false;
-      if (base == "NumericEquals") return jsonEquals(v, *rhs);
-      double a = v.to_number<double>(), b = rhs->to_number<double>();
-      return cmp(a < b ? -1 : a > b ? 1 : 0);
-    }
-    if (base.starts_with("Boolean")) {
-      return v.is_bool() && rhs->is_bool() && v.get_bool() == rhs->get_bool();
-    }
-    if (base.starts_with("Timestamp")) {
-      int64_t a, b;
-      if (!isTs(v, a) || !isTs(*rhs, b)) return false;
-      return cmp(a < b ? -1 : a > b ? 1 : 0);
+    switch (c.family) {
+      case Cond::IsNull:
+        return v.is_null() == c.rhs.get_bool();
+      case Cond::IsNumeric:
+        return v.is_number() == c.rhs.get_bool();
+      case Cond::IsString:
+        return v.is_string() == c.rhs.get_bool();
+      case Cond::IsBoolean:
+        return v.is_bool() == c.rhs.get_bool();
+      case Cond::IsTimestamp: {
+        int64_t ms;
+        return isTs(v, ms) == c.rhs.get_bool();
+      }
+      case Cond::IsPresent:
+        return true;
+      case Cond::StringMatches:
+        return v.is_string() && rhs->is_string() && starMatch(v.get_string(), rhs->get_string());
+      case Cond::String: {
+        if (!v.is_string() || !rhs->is_string()) return false;
+        int x = std::string_view(v.get_string()).compare(std::string_view(rhs->get_string()));
+        return rel(x < 0 ? -1 : x > 0 ? 1 : 0);
+      }
+      case Cond::Numeric: {
+        if (!v.is_number() || !rhs->is_number()) return false;
+        if (c.relation == Cond::Eq) return jsonEquals(v, *rhs);
+        double a = v.to_number<double>(), b = rhs->to_number<double>();
+        return rel(a < b ? -1 : a > b ? 1 : 0);
+      }
+      case Cond::Boolean:
+        return v.is_bool() && rhs->is_bool() && v.get_bool() == rhs->get_bool();
+      case Cond::Timestamp: {
+        int64_t a, b;
+        if (!isTs(v, a) || !isTs(*rhs, b)) return false;
+        return rel(a < b ? -1 : a > b ? 1 : 0);
+      }
     }
     return false;
   }
 
   void choice(Run& r, const State& s) {
-    auto eff = effectiveInput(r, s, false);
+    auto eff = effectiveInput(r, s, false, !s.jsonata);
     if (!eff) return handleError(r, s, eff.error().code, eff.error().message);
     std::optional<json::value> jctx;
     if (s.jsonata) jctx = context(r, s);
@@ -654,14 +739,14 @@ struct Interp {
         CtxRef ref{this, &r, &s, nullptr, 0};
         if (auto fl = assignVars(r, s, c.assign ? c.assign : s.assign, *eff))
           return handleError(r, s, fl->error, fl->cause);
-        auto o = applyIoPath(s.output_path, *eff, ref, "OutputPath");
+        auto o = applyIoPath(s.output_path, std::move(*eff), ref, "OutputPath");
         if (!o) return handleError(r, s, o.error().code, o.error().message);
         output = std::move(*o);
       }
       return exitState(r, s, std::move(output), c.next);
     }
     if (s.default_next >= 0) {
-      json::value output = *eff;
+      json::value output = std::move(*eff);
       if (s.jsonata) {
         if (s.joutput) {
           JEnv env = jenv(r, &r.input, nullptr, nullptr, &*jctx);
@@ -670,18 +755,18 @@ struct Interp {
           output = v->value_or(json::value(nullptr));
         }
       } else {
-        if (auto fl = assignVars(r, s, s.assign, *eff))
+        if (auto fl = assignVars(r, s, s.assign, output))
           return handleError(r, s, fl->error, fl->cause);
         CtxRef ref{this, &r, &s, nullptr, 0};
-        auto o = applyIoPath(s.output_path, *eff, ref, "OutputPath");
+        auto o = applyIoPath(s.output_path, std::move(output), ref, "OutputPath");
         if (!o) return handleError(r, s, o.error().code, o.error().message);
         output = std::move(*o);
       }
       return exitState(r, s, std::move(output), s.default_next);
     }
-    handleError(r, s, "States.NoChoiceMatched",
-                "No Matches! No choice rule matched and there is no Default in state '" + s.name +
-                    "'.");
+    handleError(
+        r, s, "States.NoChoiceMatched",
+        "No Matches! No choice rule matched and there is no Default in state '" + s.name + "'.");
   }
 
   void wait(Run& r, const State& s) {
@@ -699,7 +784,8 @@ struct Interp {
       if (!n || *n < 0)
         return handleError(r, s, "States.Runtime",
                            "The SecondsPath parameter does not reference a valid non-negative "
-                           "integer: '" + s.seconds_path->text() + "'.");
+                           "integer: '" +
+                               s.seconds_path->text() + "'.");
       until = now + *n * 1000;
     } else if (s.timestamp_path) {
       auto v = resolvePath(*s.timestamp_path, scope(*eff, ref));
@@ -707,11 +793,13 @@ struct Interp {
       if (!v || !v->is_string() || !parseIso8601(std::string(v->get_string()), ms))
         return handleError(r, s, "States.Runtime",
                            "The TimestampPath parameter does not reference a valid ISO-8601 "
-                           "timestamp: '" + s.timestamp_path->text() + "'.");
+                           "timestamp: '" +
+                               s.timestamp_path->text() + "'.");
       until = ms;
     } else if (s.jseconds || s.jtimestamp) {
       json::value ctx = context(r, s);
-      auto v = (s.jseconds ? s.jseconds : s.jtimestamp)->eval(jenv(r, &r.input, nullptr, nullptr, &ctx));
+      auto v =
+          (s.jseconds ? s.jseconds : s.jtimestamp)->eval(jenv(r, &r.input, nullptr, nullptr, &ctx));
       if (!v) return handleError(r, s, v.error().code, v.error().message);
       if (s.jseconds) {
         auto n = *v ? asInt(**v) : std::nullopt;
@@ -737,9 +825,11 @@ struct Interp {
         if (!v) return handleError(r, s, v.error().code, v.error().message);
         output = v->value_or(json::value(nullptr));
       }
-      if (auto fl = jassignVars(r, s.jassign.get(), env)) return handleError(r, s, fl->error, fl->cause);
+      if (auto fl = jassignVars(r, s.jassign.get(), env))
+        return handleError(r, s, fl->error, fl->cause);
     } else {
-      if (auto fl = assignVars(r, s, s.assign, *eff)) return handleError(r, s, fl->error, fl->cause);
+      if (auto fl = assignVars(r, s, s.assign, *eff))
+        return handleError(r, s, fl->error, fl->cause);
       auto o = applyIoPath(s.output_path, *eff, ref, "OutputPath");
       if (!o) return handleError(r, s, o.error().code, o.error().message);
       output = std::move(*o);
@@ -834,33 +924,38 @@ struct Interp {
     r.phase = Run::Children;
   }
 
+  // The items of a Map state (Items / ItemsPath over the effective input). Deterministic, so
+  // snapshots do not store them: restore() recomputes them from the effective input.
+  Result<json::array> itemsOf(Run& r, const State& s, const json::value& eff) {
+    CtxRef ref{this, &r, &s, nullptr, 0};
+    json::value items;
+    if (s.jsonata && s.jitems) {
+      json::value ctx = context(r, s);
+      auto v = s.jitems->eval(jenv(r, &r.input, nullptr, nullptr, &ctx));
+      if (!v) return fail(v.error());
+      items = v->value_or(json::value(nullptr));
+    } else if (!s.jsonata && s.items_path) {
+      auto v = resolvePath(*s.items_path, scope(eff, ref));
+      if (!v)
+        return fail("States.Runtime",
+                    "Invalid path '" + s.items_path->text() + "' in ItemsPath: no results.");
+      items = std::move(*v);
+    } else {
+      items = eff;
+    }
+    if (!items.is_array())
+      return fail("States.Runtime", "The items of Map state '" + s.name +
+                                        "' must be a JSON array, got '" +
+                                        toJson(items).substr(0, 256) + "'.");
+    return std::move(items.get_array());
+  }
+
   void map(Run& r, const State& s) {
     auto eff = effectiveInput(r, s, false);
     if (!eff) return handleError(r, s, eff.error().code, eff.error().message);
     CtxRef ref{this, &r, &s, nullptr, 0};
-    json::value items;
-    if (s.jsonata) {
-      if (s.jitems) {
-        json::value ctx = context(r, s);
-        auto v = s.jitems->eval(jenv(r, &r.input, nullptr, nullptr, &ctx));
-        if (!v) return handleError(r, s, v.error().code, v.error().message);
-        items = v->value_or(json::value(nullptr));
-      } else {
-        items = *eff;
-      }
-    } else if (s.items_path) {
-      auto v = resolvePath(*s.items_path, scope(*eff, ref));
-      if (!v)
-        return handleError(r, s, "States.Runtime",
-                           "Invalid path '" + s.items_path->text() + "' in ItemsPath: no results.");
-      items = std::move(*v);
-    } else {
-      items = *eff;
-    }
-    if (!items.is_array())
-      return handleError(r, s, "States.Runtime",
-                         "The items of Map state '" + s.name + "' must be a JSON array, got '" +
-                             toJson(items).substr(0, 256) + "'.");
+    auto items_r = itemsOf(r, s, *eff);
+    if (!items_r) return handleError(r, s, items_r.error().code, items_r.error().message);
     int64_t mc = s.max_concurrency;
     if (s.max_concurrency_path) {
       auto v = resolvePath(*s.max_concurrency_path, scope(*eff, ref));
@@ -893,7 +988,7 @@ struct Interp {
       *dst = v->to_number<double>();
     }
     r.effective = std::move(*eff);
-    r.items = std::move(items.get_array());
+    r.items = std::move(*items_r);
     r.results = json::array(r.items.size(), nullptr);
     r.max_conc = mc;
     r.next_item = 0;
@@ -905,6 +1000,24 @@ struct Interp {
     d["length"] = static_cast<int64_t>(r.items.size());
     emit("MapStateStarted", std::move(d));
     r.phase = Run::Children;
+  }
+
+  // After restore: recomputes the items of every open Map (they are not in snapshots).
+  Result<void> recomputeItems(Run& r) {
+    if (r.items_pending) {
+      const State& s = r.list->states[r.state];
+      auto items = itemsOf(r, s, r.effective);
+      if (!items)
+        return fail("InvalidSnapshot", "cannot recompute the items of Map state '" + s.name +
+                                           "': " + items.error().message);
+      r.items = std::move(*items);
+      r.items_pending = false;
+      if (r.next_item > r.items.size() || r.results.size() != r.items.size())
+        return fail("InvalidSnapshot", "bad Map progress in state '" + s.name + "'");
+    }
+    for (auto& k : r.kids)
+      if (auto ok = recomputeItems(*k.run); !ok) return ok;
+    return {};
   }
 
   int64_t limitOf(const Run& r) const {
@@ -1095,19 +1208,31 @@ Execution::Execution(std::shared_ptr<const StateMachine> machine, json::value in
   if (info_.execution_name.empty())
     info_.execution_name = info_.execution_id.empty() ? newUuid() : info_.execution_id;
   if (info_.execution_id.empty())
-    info_.execution_id = "arn:aws:states:local:000000000000:execution:" +
-                         info_.state_machine_name + ":" + info_.execution_name;
+    info_.execution_id = "arn:aws:states:local:000000000000:execution:" + info_.state_machine_name +
+                         ":" + info_.execution_name;
 }
 Execution::Execution(Execution&&) noexcept = default;
 Execution& Execution::operator=(Execution&&) noexcept = default;
 Execution::~Execution() = default;
 
-Status Execution::status() const { return status_; }
-int64_t Execution::wakeAtMs() const { return wake_ms_; }
-const json::value& Execution::output() const { return output_; }
-const std::string& Execution::error() const { return error_; }
-const std::string& Execution::cause() const { return cause_; }
-int64_t Execution::lastEventId() const { return last_event_; }
+Status Execution::status() const {
+  return status_;
+}
+int64_t Execution::wakeAtMs() const {
+  return wake_ms_;
+}
+const json::value& Execution::output() const {
+  return output_;
+}
+const std::string& Execution::error() const {
+  return error_;
+}
+const std::string& Execution::cause() const {
+  return cause_;
+}
+int64_t Execution::lastEventId() const {
+  return last_event_;
+}
 
 void Execution::step(TaskRunner& runner, const Clock& clock, std::vector<HistoryEvent>& out) {
   if (status_ != Status::Running || !machine_) return;
@@ -1193,7 +1318,7 @@ json::value runToJson(const Run& r) {
     }
     o["kids"] = std::move(kids);
     o["res"] = r.results;
-    o["items"] = r.items;
+    if (r.list->states[r.state].type != StateType::Map) o["items"] = r.items;
     o["ni"] = static_cast<int64_t>(r.next_item);
     o["nf"] = static_cast<int64_t>(r.failed);
     o["cur"] = static_cast<int64_t>(r.cursor);
@@ -1228,7 +1353,8 @@ Result<std::unique_ptr<Run>> runFromJson(const json::value& v, const StateList* 
   if (auto* x = o.if_contains("in")) r->input = *x;
   if (auto* x = o.if_contains("eff")) r->effective = *x;
   if (auto* x = o.if_contains("rc"); x && x->is_array())
-    for (const auto& c : x->get_array()) r->retry_counts.push_back(static_cast<int>(asInt(c).value_or(0)));
+    for (const auto& c : x->get_array())
+      r->retry_counts.push_back(static_cast<int>(asInt(c).value_or(0)));
   if (auto* x = o.if_contains("at")) r->attempt = static_cast<int>(asInt(*x).value_or(0));
   if (auto* x = o.if_contains("w")) r->wake_ms = asInt(*x).value_or(0);
   if (auto* x = o.if_contains("t")) r->entered_ms = asInt(*x).value_or(0);
@@ -1245,7 +1371,7 @@ Result<std::unique_ptr<Run>> runFromJson(const json::value& v, const StateList* 
     r->max_conc = static_cast<int64_t>(numberAt(v, "mc").value_or(0));
     r->tol_pct = numberAt(v, "tp").value_or(-1);
     r->tol_count = numberAt(v, "tc").value_or(-1);
-    if (r->next_item > r->items.size()) return bad("bad Map progress");
+    if (s.type == StateType::Map) r->items_pending = true;
     if (auto* x = o.if_contains("kids"); x && x->is_array()) {
       for (const auto& k : x->get_array()) {
         auto idx = k.is_object() ? numberAt(k, "i") : std::nullopt;
@@ -1277,8 +1403,8 @@ Result<std::unique_ptr<Run>> runFromJson(const json::value& v, const StateList* 
 }
 
 std::optional<Status> statusFrom(std::string_view s) {
-  for (Status st : {Status::Running, Status::Succeeded, Status::Failed, Status::TimedOut,
-                    Status::Aborted})
+  for (Status st :
+       {Status::Running, Status::Succeeded, Status::Failed, Status::TimedOut, Status::Aborted})
     if (s == statusName(st)) return st;
   return std::nullopt;
 }
@@ -1338,6 +1464,9 @@ Result<Execution> Execution::restore(std::shared_ptr<const StateMachine> machine
     auto r = runFromJson(*root, &machine->machine().top, 0);
     if (!r) return tl::unexpected(r.error());
     x.root_ = std::move(*r);
+    std::vector<HistoryEvent> none;
+    Interp in{x, nullptr, 0, &none};
+    if (auto ok = in.recomputeItems(*x.root_); !ok) return tl::unexpected(ok.error());
   }
   return x;
 }
@@ -1347,6 +1476,7 @@ Outcome runToCompletion(std::shared_ptr<const StateMachine> machine, json::value
                         TaskRunner& runner, Clock& clock, ExecutionInfo info) {
   Execution x(std::move(machine), std::move(input), std::move(info));
   Outcome o;
+  o.history.reserve(64);
   auto* manual = dynamic_cast<ManualClock*>(&clock);
   while (x.status() == Status::Running) {
     x.step(runner, clock, o.history);

@@ -8,14 +8,20 @@ namespace riposte::asl {
 // An expression node (or, at template level, a literal / object / array of nodes).
 struct JNode {
   enum Kind {
-    Literal, Object, Array,      // template structure and constructors
-    States, Var,                 // $states, $name
-    Field, Index,                // postfix steps: kids[0] is the base
-    Call,                        // $fn(args): name, kids = args
-    Unary, Binary, Cond          // op, kids
+    Literal,
+    Object,
+    Array,  // template structure and constructors
+    States,
+    Var,  // $states, $name
+    Field,
+    Index,  // postfix steps: kids[0] is the base
+    Call,   // $fn(args): name, kids = args
+    Unary,
+    Binary,
+    Cond  // op, kids
   } kind = Literal;
   json::value literal;
-  std::string name;  // Field name, Var name, Call name, Binary/Unary op
+  std::string name;               // Field name, Var name, Call name, Binary/Unary op
   std::vector<std::string> keys;  // Object
   std::vector<JNode> kids;
   bool expression = false;  // template: a "{% %}" string
@@ -52,7 +58,8 @@ class JParser {
     ws();
     if (s_.substr(pos_, t.size()) != t) return false;
     if (std::isalpha(static_cast<unsigned char>(t[0])) && pos_ + t.size() < s_.size() &&
-        (std::isalnum(static_cast<unsigned char>(s_[pos_ + t.size()])) || s_[pos_ + t.size()] == '_'))
+        (std::isalnum(static_cast<unsigned char>(s_[pos_ + t.size()])) ||
+         s_[pos_ + t.size()] == '_'))
       return false;
     pos_ += t.size();
     return true;
@@ -153,8 +160,11 @@ class JParser {
     }
   }
   Result<JNode> unary() {
+    if (depth_ > 64) return err("nested too deeply");
     if (eat("-")) {
+      ++depth_;
       auto k = unary();
+      --depth_;
       if (!k) return k;
       JNode n;
       n.kind = JNode::Unary;
@@ -173,8 +183,8 @@ class JParser {
       pos_ = e + 1;
       return std::string(s_.substr(b + 1, e - b - 1));
     }
-    while (pos_ < s_.size() &&
-           (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_' || s_[pos_] == '-'))
+    while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) ||
+                                s_[pos_] == '_' || s_[pos_] == '-'))
       ++pos_;
     if (pos_ == b) return err("expected a name");
     return std::string(s_.substr(b, pos_ - b));
@@ -307,8 +317,9 @@ class JParser {
     }
     for (std::string_view kw : {"true", "false", "null"}) {
       if (eat(kw)) {
-        n.literal = kw == "true" ? json::value(true) : kw == "false" ? json::value(false)
-                                                                     : json::value(nullptr);
+        n.literal = kw == "true"    ? json::value(true)
+                    : kw == "false" ? json::value(false)
+                                    : json::value(nullptr);
         return n;
       }
     }
@@ -323,16 +334,21 @@ class JParser {
 bool truthy(const Val& v) {
   if (!v) return false;
   switch (v->kind()) {
-    case json::kind::null: return false;
-    case json::kind::bool_: return v->get_bool();
-    case json::kind::string: return !v->get_string().empty();
+    case json::kind::null:
+      return false;
+    case json::kind::bool_:
+      return v->get_bool();
+    case json::kind::string:
+      return !v->get_string().empty();
     case json::kind::array: {
       for (const auto& e : v->get_array())
         if (truthy(e)) return true;
       return false;
     }
-    case json::kind::object: return !v->get_object().empty();
-    default: return v->to_number<double>() != 0;
+    case json::kind::object:
+      return !v->get_object().empty();
+    default:
+      return v->to_number<double>() != 0;
   }
 }
 
@@ -359,7 +375,8 @@ class JEval {
 
   Result<Val> eval(const JNode& n) {
     switch (n.kind) {
-      case JNode::Literal: return Val(n.literal);
+      case JNode::Literal:
+        return Val(n.literal);
       case JNode::Object: {
         json::object o;
         for (std::size_t i = 0; i < n.kids.size(); ++i) {
@@ -426,8 +443,10 @@ class JEval {
         if (n.kids.size() > 2) return eval(n.kids[2]);
         return Val();
       }
-      case JNode::Binary: return binary(n);
-      case JNode::Call: return call(n);
+      case JNode::Binary:
+        return binary(n);
+      case JNode::Call:
+        return call(n);
     }
     return Val();
   }
@@ -551,8 +570,8 @@ class JEval {
     }
     if (f == "count") {
       if (!arg(0)) return Val(json::value(0));
-      return Val(json::value(
-          static_cast<int64_t>(arg(0)->is_array() ? arg(0)->get_array().size() : 1)));
+      return Val(
+          json::value(static_cast<int64_t>(arg(0)->is_array() ? arg(0)->get_array().size() : 1)));
     }
     if (f == "length") {
       if (!arg(0) || !arg(0)->is_string()) return qerr("$length needs a string");
@@ -572,7 +591,8 @@ class JEval {
       long st = static_cast<long>(*num(1));
       if (st < 0) st = std::max(0L, static_cast<long>(s.size()) + st);
       if (st > static_cast<long>(s.size())) return Val(json::value(""));
-      std::size_t len = num(2) ? static_cast<std::size_t>(std::max(0.0, *num(2))) : std::string::npos;
+      std::size_t len =
+          num(2) ? static_cast<std::size_t>(std::max(0.0, *num(2))) : std::string::npos;
       return Val(json::value(json::string(s.substr(static_cast<std::size_t>(st), len))));
     }
     if (f == "join") {
@@ -607,8 +627,9 @@ class JEval {
     }
     if (f == "contains") {
       if (!arg(0) || !arg(0)->is_string() || !arg(1) || !arg(1)->is_string()) return Val();
-      return Val(json::value(std::string_view(arg(0)->get_string()).find(std::string_view(
-                                 arg(1)->get_string())) != std::string_view::npos));
+      return Val(json::value(
+          std::string_view(arg(0)->get_string()).find(std::string_view(arg(1)->get_string())) !=
+          std::string_view::npos));
     }
     if (f == "sum" || f == "max" || f == "min" || f == "average") {
       if (!arg(0)) return Val();
@@ -633,8 +654,10 @@ class JEval {
     if (f == "abs" || f == "floor" || f == "ceil" || f == "round") {
       if (!num(0)) return Val();
       double d = *num(0);
-      d = f == "abs" ? std::fabs(d) : f == "floor" ? std::floor(d) : f == "ceil" ? std::ceil(d)
-                                                                                 : std::nearbyint(d);
+      d = f == "abs"     ? std::fabs(d)
+          : f == "floor" ? std::floor(d)
+          : f == "ceil"  ? std::ceil(d)
+                         : std::nearbyint(d);
       return Val(number(d));
     }
     if (f == "keys") {
@@ -656,9 +679,12 @@ class JEval {
     }
     if (f == "type") {
       if (!arg(0)) return Val();
-      const char* t = arg(0)->is_null() ? "null" : arg(0)->is_number() ? "number"
-                      : arg(0)->is_string() ? "string" : arg(0)->is_bool() ? "boolean"
-                      : arg(0)->is_array() ? "array" : "object";
+      const char* t = arg(0)->is_null()     ? "null"
+                      : arg(0)->is_number() ? "number"
+                      : arg(0)->is_string() ? "string"
+                      : arg(0)->is_bool()   ? "boolean"
+                      : arg(0)->is_array()  ? "array"
+                                            : "object";
       return Val(json::value(t));
     }
     return qerr("unsupported JSONata function '$" + f + "'");
@@ -720,7 +746,9 @@ Result<std::shared_ptr<const JTemplate>> JTemplate::compile(const json::value& v
   return std::shared_ptr<const JTemplate>(std::move(t));
 }
 
-bool JTemplate::isExpression() const { return root_ && root_->expression; }
+bool JTemplate::isExpression() const {
+  return root_ && root_->expression;
+}
 
 Result<std::optional<json::value>> JTemplate::eval(const JEnv& env) const {
   if (!root_) return std::optional<json::value>();

@@ -31,8 +31,12 @@ struct FilterExpr {
 
 namespace {
 
-bool isNumber(const json::value& v) { return v.is_number(); }
-double num(const json::value& v) { return v.to_number<double>(); }
+bool isNumber(const json::value& v) {
+  return v.is_number();
+}
+double num(const json::value& v) {
+  return v.to_number<double>();
+}
 
 }  // namespace
 
@@ -338,6 +342,11 @@ class PathParser {
   }
   Result<FilterExpr> unary() {
     ws();
+    if (++depth_ > kMaxFilterDepth) return err("filter nested too deeply");
+    struct Leave {
+      int& d;
+      ~Leave() { --d; }
+    } leave{depth_};
     if (peek() == '!') {
       ++pos_;
       auto k = unary();
@@ -399,8 +408,9 @@ class PathParser {
     for (std::string_view kw : {"true", "false", "null"}) {
       if (s_.substr(pos_, kw.size()) == kw) {
         pos_ += kw.size();
-        e.literal = kw == "true" ? json::value(true) : kw == "false" ? json::value(false)
-                                                                     : json::value(nullptr);
+        e.literal = kw == "true"    ? json::value(true)
+                    : kw == "false" ? json::value(false)
+                                    : json::value(nullptr);
         return e;
       }
     }
@@ -416,8 +426,10 @@ class PathParser {
     return e;
   }
 
+  static constexpr int kMaxFilterDepth = 32;
   std::string_view s_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -591,8 +603,15 @@ JsonPath& JsonPath::operator=(const JsonPath&) = default;
 JsonPath& JsonPath::operator=(JsonPath&&) noexcept = default;
 JsonPath::~JsonPath() = default;
 
-Result<JsonPath> JsonPath::parse(std::string_view text) { return PathParser(text).run(); }
-bool JsonPath::isRootOnly() const { return segments_.empty(); }
+Result<JsonPath> JsonPath::parse(std::string_view text) {
+  return PathParser(text).run();
+}
+bool JsonPath::isRootOnly() const {
+  return segments_.empty();
+}
+bool JsonPath::findable() const {
+  return definite_ && (segments_.empty() || segments_.back().kind != PathSegment::Length);
+}
 
 const json::value* JsonPath::find(const json::value& root) const {
   if (!definite_) return nullptr;

@@ -41,6 +41,8 @@ class JsonPath {
   // A definite path returns its value or nullopt when nothing matches; an indefinite path
   // returns the array of matches (possibly empty).
   std::optional<json::value> eval(const json::value& root) const;
+  // True when find() can answer (a definite path without `.length()`).
+  bool findable() const;
   // For definite paths: a pointer to the matched value inside `root`, or nullptr.
   const json::value* find(const json::value& root) const;
   // Sets the value at a Reference Path, creating missing objects on the way. Fails (false)

@@ -41,7 +41,7 @@ struct Catcher {
   std::vector<std::string> errors;
   int next = -1;
   ResultPathSpec result_path;
-  std::optional<Template> assign;          // JSONPath mode
+  std::optional<Template> assign;            // JSONPath mode
   std::shared_ptr<const JTemplate> jassign;  // JSONata mode
   std::shared_ptr<const JTemplate> joutput;  // JSONata mode
 };
@@ -50,6 +50,21 @@ struct Catcher {
 struct Cond {
   enum Kind { And, Or, Not, Compare, Jsonata } kind = Compare;
   std::string op;  // "StringEquals", "NumericLessThanPath", "IsPresent", …
+  // `op` decoded at load: what is compared and how.
+  enum Family {
+    String,
+    Numeric,
+    Boolean,
+    Timestamp,
+    IsNull,
+    IsPresent,
+    IsNumeric,
+    IsString,
+    IsBoolean,
+    IsTimestamp,
+    StringMatches
+  } family = String;
+  enum Relation { Eq, Lt, Gt, Le, Ge } relation = Eq;
   bool rhs_is_path = false;
   JsonPath variable;
   JsonPath rhs_path;
@@ -109,8 +124,8 @@ struct State {
   std::optional<json::value> items_literal;  // JSONPath mode has none; JSONata "Items": [..]
 
   // JSONata mode fields (each a literal or a "{% … %}" expression tree).
-  std::shared_ptr<const JTemplate> jarguments, joutput, jassign, jitems, jitem_selector,
-      jseconds, jtimestamp, jerror, jcause, jtimeout, jheartbeat, jmax_concurrency;
+  std::shared_ptr<const JTemplate> jarguments, joutput, jassign, jitems, jitem_selector, jseconds,
+      jtimestamp, jerror, jcause, jtimeout, jheartbeat, jmax_concurrency;
 
   bool uses_context = false;  // some template reads $$ (build the Context object)
 };

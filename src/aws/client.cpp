@@ -76,6 +76,13 @@ Client::Client(Credentials creds, RetryPolicy policy, std::shared_ptr<HttpTransp
   if (policy_.max_attempts < 1) policy_.max_attempts = 1;
 }
 
+std::shared_ptr<Client> Client::withCredentials(Credentials creds) const {
+  auto c = std::make_shared<Client>(std::move(creds), policy_, transport_);
+  c->clock_ = clock_;
+  c->endpoint_resolver_ = endpoint_resolver_;
+  return c;
+}
+
 std::chrono::milliseconds Client::backoff(int attempt) const {
   // Full jitter: uniform in [0, min(max_delay, base * 2^(attempt-1))].
   int64_t cap = policy_.base_delay.count();

@@ -82,6 +82,8 @@ class Client {
     endpoint_resolver_ = std::move(f);
   }
   const Credentials& credentials() const { return creds_; }
+  // A client with other credentials and this one's policy, transport, clock and endpoints.
+  std::shared_ptr<Client> withCredentials(Credentials creds) const;
   const RetryPolicy& retryPolicy() const { return policy_; }
 
  private:

@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "cli/asl_commands.h"
+#include "cli/docs_command.h"
+#include "cli/findings_commands.h"
 #include "cli/pattern_commands.h"
 #include "cli/serve_command.h"
 #include "core/log.h"
@@ -15,6 +17,8 @@ int main(int argc, char** argv) {
   riposte::cli::addServeCommands(app);
   riposte::cli::addPatternCommands(app);
   riposte::cli::addAslCommands(app);
+  riposte::cli::addFindingsCommands(app);
+  riposte::cli::addDocsCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

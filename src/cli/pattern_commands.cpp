@@ -49,7 +49,7 @@ PValue fromYaml(const YAML::Node& n) {
     case YAML::NodeType::Map:
       v.kind = PValue::Kind::kObject;
       for (const auto& kv : n)
-        v.members.emplace_back(kv.first.as<std::string>(), fromYaml(kv.second));
+        v.members.push_back(pattern::PMember{kv.first.as<std::string>(), fromYaml(kv.second)});
       break;
     case YAML::NodeType::Sequence:
       v.kind = PValue::Kind::kArray;

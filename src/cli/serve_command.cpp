@@ -1,5 +1,7 @@
 #include "cli/serve_command.h"
 
+#include "cli/config_loader.h"
+
 #include <csignal>
 #include <iostream>
 
@@ -20,35 +22,7 @@ namespace {
 volatile std::sig_atomic_t g_stop = 0;
 void onSignal(int) { g_stop = 1; }
 
-engine::Checkers checkers(const actions::Registry& registry) {
-  engine::Checkers c;
-  c.pattern = [](const std::string& p) -> std::string {
-    auto r = pattern::validatePattern(p);
-    return r ? std::string() : r.error().message;
-  };
-  c.playbook = [&registry](const json::value& def) {
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& d : asl::validate(def, [&registry](std::string_view r) {
-           return registry.find(r) != nullptr;
-         })) {
-      out.emplace_back(d.path, d.message);
-    }
-    return out;
-  };
-  return c;
-}
-
 }  // namespace
-
-Result<engine::Config> loadAndReport(const std::string& dir, bool print_warnings) {
-  static const actions::Registry registry = actions::Registry::builtins();
-  std::vector<engine::Problem> problems;
-  auto cfg = engine::loadConfig(dir, checkers(registry), problems);
-  for (const auto& p : problems) {
-    if (!p.warning || print_warnings) std::cerr << dir << "/" << p.str() << "\n";
-  }
-  return cfg;
-}
 
 void addServeCommands(CLI::App& app) {
   auto* serve = app.add_subcommand("serve", "Run the response engine and its HTTP API");
@@ -58,7 +32,7 @@ void addServeCommands(CLI::App& app) {
   serve->add_option("--store", store_url,
                     "Store URL: sqlite:///path.db or postgresql://… (overrides riposte.yaml)");
   serve->callback([] {
-    auto cfg = loadAndReport(config_dir, true);
+    auto cfg = loadConfigChecked(config_dir, std::cerr, true);
     if (!cfg) throw CLI::RuntimeError("invalid configuration: " + cfg.error().message, 2);
     if (!listen.empty()) cfg->listen = listen;
     if (!store_url.empty()) cfg->store_url = store_url;
@@ -120,10 +94,33 @@ void addServeCommands(CLI::App& app) {
   static std::string vdir;
   validate->add_option("dir", vdir, "Configuration directory")->required();
   validate->callback([] {
-    auto cfg = loadAndReport(vdir, true);
+    auto cfg = loadConfigChecked(vdir, std::cerr, true);
     if (!cfg) throw CLI::RuntimeError(1);
     std::cout << vdir << ": OK (" << cfg->rules.size() << " rules, " << cfg->playbooks.size()
               << " playbooks)\n";
+  });
+
+  auto* release = app.add_subcommand("release", "Undo an incident's actions, newest first");
+  static std::string rel_incident, rel_config = "config/default", rel_store;
+  release->add_option("incident", rel_incident, "Incident id (inc-…)")->required();
+  release->add_option("--config", rel_config, "Configuration directory")->capture_default_str();
+  release->add_option("--store", rel_store, "Store URL (overrides riposte.yaml)");
+  release->callback([] {
+    auto cfg = loadConfigChecked(rel_config, std::cerr, false);
+    if (!cfg) throw CLI::RuntimeError("invalid configuration: " + cfg.error().message, 2);
+    if (!rel_store.empty()) cfg->store_url = rel_store;
+    auto store = store::openStore(cfg->store_url);
+    if (!store) throw CLI::RuntimeError("cannot open store: " + store.error().str(), 1);
+    std::shared_ptr<aws::Client> aws;
+    if (auto creds = aws::credentialsFromEnvironment()) aws = std::make_shared<aws::Client>(*creds);
+    engine::EngineOptions opt;
+    opt.background = false;
+    engine::Engine eng(*cfg, std::move(*store), aws, SystemClock::instance(), opt);
+    if (auto r = eng.start(); !r) throw CLI::RuntimeError(r.error().str(), 1);
+    auto r = eng.release(rel_incident);
+    if (!r) throw CLI::RuntimeError(r.error().str(), 1);
+    std::cout << toPrettyJson(*r) << "\n";
+    if (!r->at("failed").as_array().empty()) throw CLI::RuntimeError(1);
   });
 
   app.add_subcommand("version", "Print the version")->callback([] {

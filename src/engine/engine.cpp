@@ -225,7 +225,9 @@ Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& 
     input["riposte"] = std::move(meta);
 
     store::ExecutionRecord x;
-    x.id = newId("exec");
+    // Deterministic per (incident, playbook): two workers that process the same event race
+    // on one primary key, and the loser sees Conflict instead of starting a second response.
+    x.id = "exec-" + inc.id.substr(inc.id.find('-') + 1) + "-" + rule.playbook;
     x.incident_id = inc.id;
     x.playbook = rule.playbook;
     x.definition = pb->second.definition_json;
@@ -234,7 +236,10 @@ Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& 
     x.started_ms = now;
     x.wake_ms = now;
     x.dry_run = dry;
-    if (auto r = store_->createExecution(x, {}); !r) return fail(r.error());
+    if (auto r = store_->createExecution(x, {}); !r) {
+      if (r.error().code == "Conflict") continue;  // another worker started it
+      return fail(r.error());
+    }
     store_->setIncidentStatus(inc.id, "responding", now);
     logInfo("execution started", {{"incident", inc.id},
                                   {"execution", x.id},
@@ -449,6 +454,63 @@ void Engine::workerLoop() {
     wake_ = false;
   }
   logInfo("worker stopped", {{"worker", options_.worker_id}});
+}
+
+Result<json::value> Engine::release(const std::string& incident_id) {
+  auto inc = store_->getIncident(incident_id);
+  if (!inc) return fail(inc.error());
+  if (!*inc) return fail("NotFound", "no incident '" + incident_id + "'");
+  auto acts = store_->actionsForIncident(incident_id);
+  if (!acts) return fail(acts.error());
+  ActionRunnerContext rctx;
+  rctx.registry = &registry_;
+  rctx.store = store_.get();
+  rctx.aws = aws_.get();
+  rctx.clock = &clock_;
+  rctx.metrics = &metrics_;
+  rctx.incident_id = incident_id;
+  rctx.account = (*inc)->account;
+  rctx.region = (*inc)->region;
+  rctx.protected_tag = current() ? current()->config.safety.protected_tag_key : "riposte:protected";
+  ActionRunner runner(rctx);
+  json::array released, skipped, failed;
+  for (auto it = acts->rbegin(); it != acts->rend(); ++it) {
+    store::ActionRecord a = *it;
+    if (a.status != "succeeded") continue;  // unchanged or failed: nothing of ours to undo
+    const actions::Action* action = registry_.find(a.action);
+    std::string undo = action ? std::string(action->undoName()) : std::string();
+    if (undo.empty()) {
+      skipped.push_back(json::object{{"actionId", a.id}, {"action", a.action},
+                                     {"reason", "not reversible"}});
+      continue;
+    }
+    asl::TaskRequest req;
+    req.resource = undo;
+    req.parameters = actions::undoInput(parsedOr(a.output, json::object()),
+                                        parsedOr(a.before, json::object()));
+    req.state_name = "release:" + a.state_name;
+    auto r = runner.run(req);
+    if (!r.ok) {
+      failed.push_back(json::object{{"actionId", a.id}, {"action", a.action}, {"undo", undo},
+                                    {"error", r.error}, {"cause", r.cause}});
+      continue;
+    }
+    a.status = "released";
+    if (auto u = store_->updateAction(a); !u) return fail(u.error());
+    released.push_back(json::object{{"actionId", a.id}, {"action", a.action}, {"undo", undo},
+                                    {"summary", runner.records().back().summary}});
+  }
+  if (failed.empty()) store_->setIncidentStatus(incident_id, "released", clock_.nowMillis());
+  logInfo("incident released", {{"incident", incident_id},
+                                {"released", std::to_string(released.size())},
+                                {"failed", std::to_string(failed.size())}});
+  json::object o;
+  o["incidentId"] = incident_id;
+  o["status"] = failed.empty() ? "released" : (*inc)->status;
+  o["released"] = std::move(released);
+  o["skipped"] = std::move(skipped);
+  o["failed"] = std::move(failed);
+  return o;
 }
 
 // ---------------------------------------------------------------- read API

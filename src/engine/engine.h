@@ -65,6 +65,13 @@ class Engine {
   // Swaps in a new configuration (rules, playbooks) without stopping matching.
   Result<void> reload(Config config);
 
+  // Undoes the incident's recorded actions in reverse order (each through its action's undo:
+  // releaseInstance for isolateInstance, unblockIp for blockIp, …), records every undo as an
+  // action, marks the undone actions "released" and the incident "released". Actions without
+  // an undo are listed as skipped; a failed undo leaves the incident as it was and is listed
+  // with its error. Repeating a release changes nothing.
+  Result<json::value> release(const std::string& incident_id);
+
   // --- read API (JSON for the HTTP API and the CLI) ---
   Result<json::value> listIncidents(int limit, int offset);
   Result<json::value> incident(const std::string& id);  // with its timeline; NotFound error

@@ -37,6 +37,13 @@ class RuleSet {
   // An event that is not a JSON object, or is malformed where the matcher reads it, gives
   // Error{code "InvalidEvent"}. Parts of the event no rule names are skipped unparsed.
   Result<std::vector<uint32_t>> match(std::string_view event_json) const;
+
+  // Bytes that must be allocated (any content) after an event for matchPadded().
+  static constexpr std::size_t kPadding = 64;
+  // As match(), without first copying the event into a padded buffer (about 10 % of the cost
+  // of matching a small event). Precondition: at least kPadding allocated bytes follow
+  // event_json.data() + size(), e.g. a std::string after reserve(size() + kPadding).
+  Result<std::vector<uint32_t>> matchPadded(std::string_view event_json) const;
   std::size_t size() const;
   // Precondition: index < size().
   const std::string& ruleName(uint32_t index) const;
@@ -52,6 +59,8 @@ class RuleSet {
   struct Impl;  // internal (rule_set.cpp)
 
  private:
+  Result<std::vector<uint32_t>> matchBuffer(const char* data, std::size_t len,
+                                            std::size_t capacity) const;
   friend class RuleSetBuilder;
   explicit RuleSet(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

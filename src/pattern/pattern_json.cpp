@@ -326,7 +326,7 @@ class Reader {
       }
       ++pos_;
       skipWs();
-      out.members.emplace_back(std::move(key), PValue{});
+      out.members.push_back(PMember{std::move(key), PValue{}});
       if (!parseValue(out.members.back().second, depth)) return false;
       skipWs();
       if (pos_ >= s_.size()) return eof("Object");

@@ -14,18 +14,25 @@
 
 namespace riposte::pattern {
 
+struct PMember;
+
 struct PValue {
   enum class Kind : uint8_t { kObject, kArray, kString, kNumber, kTrue, kFalse, kNull };
   Kind kind = Kind::kNull;
   // kString: the unescaped UTF-8 text; kNumber: the literal token text ("3.0e2").
   std::string text;
-  std::vector<PValue> items;                            // kArray
-  std::vector<std::pair<std::string, PValue>> members;  // kObject, duplicates kept, in order
+  std::vector<PValue> items;     // kArray
+  std::vector<PMember> members;  // kObject, duplicates kept, in order
   uint32_t line = 1;
   uint32_t column = 1;
 
   bool isNumber() const { return kind == Kind::kNumber; }
   bool isString() const { return kind == Kind::kString; }
+};
+
+struct PMember {
+  std::string first;  // key
+  PValue second;      // value
 };
 
 // Parses one JSON value (and nothing after it but whitespace). Nesting deeper than

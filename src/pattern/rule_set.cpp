@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "pattern/compiler.h"
+#include "pattern/flat_map.h"
 #include "pattern/pattern.h"
 #include "pattern/range_index.h"
 
@@ -36,21 +37,26 @@ using StrMap = std::unordered_map<std::string, V, SvHash, std::equal_to<>>;
 
 struct PathNode {
   std::vector<std::pair<std::string, uint32_t>> kids;  // event key (run of segments) -> node
-  StrMap<uint32_t> kid_map;                            // used when kids is large
+  FlatStrMap kid_map;                                  // used when kids is large
   uint32_t field = kNone;
 };
 
 struct FieldIndex {
-  StrMap<std::vector<uint32_t>> strings;
-  StrMap<std::vector<uint32_t>> literal_numbers;
+  // Build-time maps; frozen into the flat maps below by RuleSetBuilder::build().
+  struct Pending {
+    StrMap<std::vector<uint32_t>> strings, literal_numbers, prefixes, suffixes, ip_exact, ic_equals,
+        ic_prefixes, ic_suffixes;
+  } pending;
+  FlatStrMap strings;
+  FlatStrMap literal_numbers;
   std::unordered_map<double, std::vector<uint32_t>> numbers;
   std::vector<uint32_t> trues, falses, nulls, any_leaf;
-  StrMap<std::vector<uint32_t>> prefixes, suffixes;
+  FlatStrMap prefixes, suffixes;
   std::vector<uint32_t> prefix_lens, suffix_lens;
-  StrMap<std::vector<uint32_t>> ip_exact;     // 17-byte key: family + address
-  StrMap<std::vector<uint32_t>> ic_equals;    // ASCII equals-ignore-case, lower-cased
-  StrMap<std::vector<uint32_t>> ic_prefixes;  // ASCII prefix equals-ignore-case
-  StrMap<std::vector<uint32_t>> ic_suffixes;
+  FlatStrMap ip_exact;     // 17-byte key: family + address
+  FlatStrMap ic_equals;    // ASCII equals-ignore-case, lower-cased
+  FlatStrMap ic_prefixes;  // ASCII prefix equals-ignore-case
+  FlatStrMap ic_suffixes;
   std::vector<uint32_t> ic_prefix_lens, ic_suffix_lens;
   std::vector<NumRange> pending_ranges;
   RangeIndex ranges;
@@ -59,10 +65,14 @@ struct FieldIndex {
   bool needs_ip = false;
 };
 
-std::string ipKey(const IpAddr& a) {
-  std::string k(17, '\0');
-  k[0] = a.v6 ? 6 : 4;
-  std::memcpy(k.data() + 1, a.bytes.data(), 16);
+struct IpKey {
+  char bytes[17];
+  std::string_view view() const { return {bytes, sizeof bytes}; }
+};
+IpKey ipKey(const IpAddr& a) {
+  IpKey k;
+  k.bytes[0] = a.v6 ? 6 : 4;
+  std::memcpy(k.bytes + 1, a.bytes.data(), 16);
   return k;
 }
 
@@ -107,8 +117,8 @@ struct RuleSet::Impl {
   uint32_t lookup(uint32_t node, std::string_view key) const {
     const PathNode& n = nodes[node];
     if (!n.kid_map.empty()) {
-      auto it = n.kid_map.find(key);
-      return it == n.kid_map.end() ? kNone : it->second;
+      auto ids = n.kid_map.find(key);
+      return ids.empty() ? kNone : ids[0];
     }
     for (const auto& [k, id] : n.kids) {
       if (k.size() == key.size() && std::memcmp(k.data(), key.data(), k.size()) == 0) return id;
@@ -161,6 +171,29 @@ Scratch& scratch() {
 
 namespace od = simdjson::ondemand;
 
+// Raw key/string scans give up (and unescape through simdjson) beyond this length.
+constexpr std::size_t kMaxRawScan = 256;
+
+// Length of a raw JSON string body up to its closing quote, or npos if a backslash comes
+// first (or it is longer than kMaxRawScan). Reads 8 bytes at a time: the closing quote is
+// inside the document (stage 1 rejects unclosed strings) and the input is padded.
+inline std::size_t rawStringLength(const char* p) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  for (std::size_t i = 0; i < kMaxRawScan; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    uint64_t q = w ^ (kOnes * '"'), b = w ^ (kOnes * '\\');
+    uint64_t hq = (q - kOnes) & ~q & kHigh, hb = (b - kOnes) & ~b & kHigh;
+    if ((hq | hb) == 0) continue;
+    // The lowest flagged byte is exact (borrows only flag bytes above a real match).
+    unsigned iq = hq ? static_cast<unsigned>(__builtin_ctzll(hq)) / 8 : 8;
+    unsigned ib = hb ? static_cast<unsigned>(__builtin_ctzll(hb)) / 8 : 8;
+    if (ib < iq) return std::string_view::npos;
+    return i + iq;
+  }
+  return std::string_view::npos;
+}
+
 class Walker {
  public:
   Walker(const RuleSet::Impl& rs, Scratch& s) : rs_(rs), s_(s) {}
@@ -170,7 +203,15 @@ class Walker {
       od::field field;
       if (std::move(fr).get(field)) return false;
       std::string_view key;
-      if (field.unescaped_key().get(key)) return false;
+      // Fast path: a key without escapes is its raw bytes (the input is padded, so the scan
+      // for the closing quote stays in bounds); otherwise let simdjson unescape it.
+      const char* raw = reinterpret_cast<const char*>(field.key().raw());
+      std::size_t len = rawStringLength(raw);
+      if (len != std::string_view::npos) {
+        key = std::string_view(raw, len);
+      } else if (field.unescaped_key().get(key)) {
+        return false;
+      }
       uint32_t child = rs_.lookup(node, key);
       if (child == kNone) continue;
       if (!walkValue(field.value(), child, ctx)) return false;
@@ -218,7 +259,7 @@ class Walker {
     return leaf(v, t, node, ctx);
   }
 
-  void mark(const std::vector<uint32_t>& cids) {
+  void mark(std::span<const uint32_t> cids) {
     for (uint32_t c : cids) markOne(c);
   }
   void markOne(uint32_t c) {
@@ -247,13 +288,11 @@ class Walker {
     }
     std::string_view lv(lower_);
     if (!fi.ic_equals.empty() && ascii_len == lower_.size()) {
-      auto it = fi.ic_equals.find(lv);
-      if (it != fi.ic_equals.end()) mark(it->second);
+      mark(fi.ic_equals.find(lv));
     }
     for (uint32_t len : fi.ic_prefix_lens) {
       if (len > ascii_len) break;
-      auto it = fi.ic_prefixes.find(lv.substr(0, len));
-      if (it != fi.ic_prefixes.end()) mark(it->second);
+      mark(fi.ic_prefixes.find(lv.substr(0, len)));
     }
     if (!fi.ic_suffix_lens.empty()) {
       // Lower-case the trailing ASCII run too.
@@ -266,8 +305,7 @@ class Walker {
       }
       for (uint32_t len : fi.ic_suffix_lens) {
         if (len > tail) break;
-        auto it = fi.ic_suffixes.find(lv.substr(lv.size() - len));
-        if (it != fi.ic_suffixes.end()) mark(it->second);
+        mark(fi.ic_suffixes.find(lv.substr(lv.size() - len)));
       }
     }
   }
@@ -280,7 +318,19 @@ class Walker {
     switch (t) {
       case od::json_type::string:
         l.type = Leaf::Type::kString;
-        if (v.get_string().get(l.text)) return false;
+        {
+          // Fast path: a string without escapes is its raw token minus the quotes (the token
+          // is peeked, not consumed); otherwise let simdjson unescape it.
+          std::string_view tok = v.raw_json_token();
+          while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\t' ||
+                                  tok.back() == '\r'))
+            tok.remove_suffix(1);
+          if (tok.size() >= 2 && tok.find('\\') == std::string_view::npos) {
+            l.text = tok.substr(1, tok.size() - 2);
+          } else if (v.get_string().get(l.text)) {
+            return false;
+          }
+        }
         break;
       case od::json_type::number: {
         l.type = Leaf::Type::kNumber;
@@ -289,7 +339,12 @@ class Walker {
                                 raw.back() == '\r'))
           raw.remove_suffix(1);
         l.text = raw;
-        if (fi.needs_number) l.comparable = comparableNumber(raw, l.num);
+        if (fi.needs_number) {
+          double d;
+          l.comparable = v.get_double().get(d) == simdjson::SUCCESS
+                             ? comparableNumber(raw, d, l.num)
+                             : comparableNumber(raw, l.num);
+        }
         break;
       }
       case od::json_type::boolean: {
@@ -298,8 +353,10 @@ class Walker {
         l.type = b ? Leaf::Type::kTrue : Leaf::Type::kFalse;
         break;
       }
-      case od::json_type::null:
-        if (!v.is_null()) return false;
+      case od::json_type::null: {
+        bool is_null = false;
+        if (v.is_null().get(is_null) || !is_null) return false;
+      }
         l.type = Leaf::Type::kNull;
         break;
       default:
@@ -315,33 +372,28 @@ class Walker {
         if (fi.needs_ip) {
           have_ip_ = parseIp(l.text, ip_);
           if (have_ip_ && !fi.ip_exact.empty()) {
-            auto it = fi.ip_exact.find(ipKey(ip_));
-            if (it != fi.ip_exact.end()) mark(it->second);
+            mark(fi.ip_exact.find(ipKey(ip_).view()));
           }
         }
         if (!fi.ic_equals.empty() || !fi.ic_prefix_lens.empty() || !fi.ic_suffix_lens.empty()) {
           asciiIgnoreCase(fi, l.text);
         }
         if (!fi.strings.empty()) {
-          auto it = fi.strings.find(l.text);
-          if (it != fi.strings.end()) mark(it->second);
+          mark(fi.strings.find(l.text));
         }
         for (uint32_t len : fi.prefix_lens) {
           if (len > l.text.size()) break;
-          auto it = fi.prefixes.find(l.text.substr(0, len));
-          if (it != fi.prefixes.end()) mark(it->second);
+          mark(fi.prefixes.find(l.text.substr(0, len)));
         }
         for (uint32_t len : fi.suffix_lens) {
           if (len > l.text.size()) break;
-          auto it = fi.suffixes.find(l.text.substr(l.text.size() - len));
-          if (it != fi.suffixes.end()) mark(it->second);
+          mark(fi.suffixes.find(l.text.substr(l.text.size() - len)));
         }
         break;
       }
       case Leaf::Type::kNumber: {
         if (!fi.literal_numbers.empty()) {
-          auto it = fi.literal_numbers.find(l.text);
-          if (it != fi.literal_numbers.end()) mark(it->second);
+          mark(fi.literal_numbers.find(l.text));
         }
         if (l.comparable && !fi.numbers.empty()) {
           auto it = fi.numbers.find(l.num);
@@ -383,103 +435,108 @@ struct DpState {
   uint64_t viol;  // exists:false clauses with a leaf compatible with the choice
 };
 
+// Drops states another state dominates (more positive clauses, fewer violations).
 void pruneStates(std::vector<DpState>& v) {
-  std::vector<DpState> out;
-  for (const DpState& s : v) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const DpState s = v[i];
     bool dominated = false;
-    for (const DpState& o : out) {
-      if ((o.pos & s.pos) == s.pos && (o.viol & s.viol) == o.viol) {
-        dominated = true;
-        break;
-      }
+    std::size_t k = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const DpState o = v[j];
+      if ((o.pos & s.pos) == s.pos && (o.viol & s.viol) == o.viol) dominated = true;
+      // Keep o unless s dominates it.
+      if (dominated || !((s.pos & o.pos) == o.pos && (s.viol & o.viol) == s.viol)) v[k++] = o;
     }
-    if (dominated) continue;
-    out.erase(std::remove_if(out.begin(), out.end(),
-                             [&](const DpState& o) {
-                               return (s.pos & o.pos) == o.pos && (s.viol & o.viol) == s.viol;
-                             }),
-              out.end());
-    out.push_back(s);
-    if (out.size() >= 256) break;  // bound the work on adversarial events
+    n = k;
+    if (!dominated) {
+      v[n++] = s;
+      if (n >= 256) break;  // bound the work on adversarial events
+    }
   }
-  v.swap(out);
+  v.resize(n);
 }
 
+// Bottom-up over the array-element contexts of the event (children have larger ids than
+// their parents). For each context: the states reachable by choosing leaves inside it.
+// At an array, one element is chosen (or none); inside an object, choices combine.
 class Consistency {
  public:
-  Consistency(const Scratch& s) : s_(s) {}
+  explicit Consistency(const Scratch& s) : s_(s) {}
 
   // Items: (ctx, pos bit, viol bit). Returns the reachable states at the root context.
-  std::vector<DpState> run(const std::vector<std::tuple<uint32_t, uint64_t, uint64_t>>& items) {
-    direct_.clear();
-    kids_.clear();
-    subtree_viol_.clear();
-    for (const auto& [ctx, p, v] : items) {
-      auto& d = direct_[ctx];
-      d.pos |= p;
-      d.viol |= v;
-      // Register the ancestor chain.
-      uint32_t c = ctx;
-      while (c != 0) {
-        uint32_t parent = s_.ctxs[c].parent;
-        auto& ks = kids_[parent];
-        if (std::find(ks.begin(), ks.end(), c) != ks.end()) break;
-        ks.push_back(c);
-        c = parent;
-      }
+  const std::vector<DpState>& run(
+      const std::vector<std::tuple<uint32_t, uint64_t, uint64_t>>& items) {
+    if (items.empty()) {
+      cur_.assign(1, DpState{0, 0});
+      return cur_;
     }
-    return states(0);
+    thread_local std::vector<Node> nodes;
+    std::size_t n = s_.ctxs.size();
+    if (nodes.size() < n) nodes.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      nodes[i].relevant = false;
+      nodes[i].base = DpState{0, 0};
+      nodes[i].groups.clear();
+    }
+    for (const auto& [ctx, p, v] : items) {
+      nodes[ctx].base.pos |= p;
+      nodes[ctx].base.viol |= v;
+      for (uint32_t c = ctx; c != kNone && !nodes[c].relevant; c = s_.ctxs[c].parent)
+        nodes[c].relevant = true;
+    }
+    for (std::size_t i = n; i-- > 0;) {
+      Node& node = nodes[i];
+      if (!node.relevant) continue;
+      cur_.assign(1, node.base);
+      uint64_t all_viol = node.base.viol;
+      for (Group& g : node.groups) {
+        g.fa.push_back(DpState{0, g.none_viol});
+        pruneStates(g.fa);
+        next_.clear();
+        for (const DpState& a : cur_)
+          for (const DpState& b : g.fa) next_.push_back(DpState{a.pos | b.pos, a.viol | b.viol});
+        pruneStates(next_);
+        cur_.swap(next_);
+        all_viol |= g.none_viol;
+      }
+      if (i == 0) break;
+      Node& parent = nodes[s_.ctxs[i].parent];
+      uint32_t array_id = s_.ctxs[i].array_id;
+      Group* g = nullptr;
+      for (Group& pg : parent.groups)
+        if (pg.array_id == array_id) g = &pg;
+      if (g == nullptr) {
+        parent.groups.push_back(Group{array_id, 0, {}});
+        g = &parent.groups.back();
+      }
+      g->none_viol |= all_viol;
+      for (const DpState& st : cur_)
+        if (st.pos != 0) g->fa.push_back(st);
+    }
+    return cur_;
   }
 
  private:
-  const Scratch& s_;
-  std::unordered_map<uint32_t, DpState> direct_;
-  std::unordered_map<uint32_t, std::vector<uint32_t>> kids_;
-  std::unordered_map<uint32_t, uint64_t> subtree_viol_;
-
-  uint64_t allViol(uint32_t ctx) {
-    auto it = subtree_viol_.find(ctx);
-    if (it != subtree_viol_.end()) return it->second;
-    uint64_t v = 0;
-    if (auto d = direct_.find(ctx); d != direct_.end()) v |= d->second.viol;
-    if (auto k = kids_.find(ctx); k != kids_.end())
-      for (uint32_t c : k->second) v |= allViol(c);
-    subtree_viol_[ctx] = v;
-    return v;
-  }
-
-  std::vector<DpState> states(uint32_t ctx) {
+  struct Group {
+    uint32_t array_id;
+    uint64_t none_viol;  // violations when no element of the array is chosen
+    std::vector<DpState> fa;
+  };
+  struct Node {
+    bool relevant = false;
     DpState base{0, 0};
-    if (auto d = direct_.find(ctx); d != direct_.end()) base = d->second;
-    std::vector<DpState> cur{base};
-    auto k = kids_.find(ctx);
-    if (k == kids_.end()) return cur;
-    // Group child contexts (array elements) by array.
-    std::map<uint32_t, std::vector<uint32_t>> by_array;
-    for (uint32_t c : k->second) by_array[s_.ctxs[c].array_id].push_back(c);
-    for (const auto& [array_id, elems] : by_array) {
-      std::vector<DpState> fa;
-      uint64_t none_viol = 0;
-      for (uint32_t e : elems) {
-        none_viol |= allViol(e);
-        for (const DpState& st : states(e))
-          if (st.pos != 0) fa.push_back(st);
-      }
-      fa.push_back(DpState{0, none_viol});
-      pruneStates(fa);
-      std::vector<DpState> next;
-      for (const DpState& a : cur)
-        for (const DpState& b : fa) next.push_back(DpState{a.pos | b.pos, a.viol | b.viol});
-      pruneStates(next);
-      cur.swap(next);
-    }
-    return cur;
-  }
+    std::vector<Group> groups;
+  };
+  const Scratch& s_;
+  // Reused across calls on this thread (match() may run on many threads).
+  static inline thread_local std::vector<DpState> cur_, next_;
 };
 
 bool consistentMatch(const RuleSet::Impl& rs, const Scratch& s, const SubRuleInfo& sr) {
   if (sr.clauses.size() > 64) return true;  // documented approximation
-  std::vector<std::tuple<uint32_t, uint64_t, uint64_t>> items;
+  thread_local std::vector<std::tuple<uint32_t, uint64_t, uint64_t>> items;
+  items.clear();
   uint64_t required = 0, absent_ok = 0;
   for (std::size_t k = 0; k < sr.clauses.size(); ++k) {
     uint32_t cid = sr.clauses[k];
@@ -503,6 +560,9 @@ bool consistentMatch(const RuleSet::Impl& rs, const Scratch& s, const SubRuleInf
       }
     }
   }
+  uint64_t covered = 0;
+  for (const auto& item : items) covered |= std::get<1>(item);
+  if ((covered & required) != required) return false;  // some field has no matching leaf
   Consistency dp(s);
   for (const DpState& st : dp.run(items)) {
     if ((st.pos & required) != required) continue;
@@ -529,15 +589,25 @@ RuleSet::Shape RuleSet::shape() const {
 }
 
 Result<std::vector<uint32_t>> RuleSet::match(std::string_view event_json) const {
-  const Impl& rs = *impl_;
   Scratch& s = scratch();
-  s.begin(rs);
   std::size_t need = event_json.size() + simdjson::SIMDJSON_PADDING;
   if (s.buf.size() < need) s.buf.resize(need);
   std::memcpy(s.buf.data(), event_json.data(), event_json.size());
-  std::memset(s.buf.data() + event_json.size(), 0, simdjson::SIMDJSON_PADDING);
+  return matchBuffer(s.buf.data(), event_json.size(), s.buf.size());
+}
+
+Result<std::vector<uint32_t>> RuleSet::matchPadded(std::string_view event_json) const {
+  static_assert(kPadding >= simdjson::SIMDJSON_PADDING);
+  return matchBuffer(event_json.data(), event_json.size(), event_json.size() + kPadding);
+}
+
+Result<std::vector<uint32_t>> RuleSet::matchBuffer(const char* data, std::size_t len,
+                                                   std::size_t capacity) const {
+  const Impl& rs = *impl_;
+  Scratch& s = scratch();
+  s.begin(rs);
   od::document doc;
-  if (s.parser.iterate(s.buf.data(), event_json.size(), s.buf.size()).get(doc)) {
+  if (s.parser.iterate(data, len, capacity).get(doc)) {
     return fail("InvalidEvent", "event is not valid JSON");
   }
   od::json_type t;
@@ -566,18 +636,24 @@ Result<std::vector<uint32_t>> RuleSet::match(std::string_view event_json) const 
   auto consider = [&](uint32_t sri) {
     const SubRuleInfo& sr = rs.sub_rules[sri];
     if (s.rule_stamp[sr.rule] == s.epoch) return;
-    bool arrays = s.container_arrays && sr.clauses.size() >= 2;
-    for (uint32_t c : sr.clauses) {
-      if (c == sr.access) continue;
-      const ClauseInfo& ci = rs.clauses[c];
-      if (!ci.absent_ok) {
-        if (!positive(c)) return;
-      } else if (!arrays && s.field_stamp[ci.field] == s.epoch && !positive(c)) {
-        return;
+    if (s.container_arrays && sr.clauses.size() >= 2) {
+      // Arrays of objects: fields must bind within one element, exists:false included.
+      // Cheap necessary condition first: every required field has some matching leaf.
+      for (uint32_t c : sr.clauses) {
+        if (c != sr.access && !rs.clauses[c].absent_ok && !positive(c)) return;
+      }
+      if (!consistentMatch(rs, s, sr)) return;
+    } else {
+      for (uint32_t c : sr.clauses) {
+        if (c == sr.access) continue;
+        const ClauseInfo& ci = rs.clauses[c];
+        if (!ci.absent_ok) {
+          if (!positive(c)) return;
+        } else if (s.field_stamp[ci.field] == s.epoch && !positive(c)) {
+          return;
+        }
       }
     }
-    // Arrays of objects: fields must bind within one element, exists:false included.
-    if (arrays && !consistentMatch(rs, s, sr)) return;
     s.rule_stamp[sr.rule] = s.epoch;
     out.push_back(sr.rule);
   };
@@ -745,10 +821,10 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
     for (const Matcher& m : *impl->clause_matchers[cid]) {
       switch (m.kind) {
         case Matcher::Kind::kString:
-          addTo(fi.strings, m.text, cid);
+          addTo(fi.pending.strings, m.text, cid);
           break;
         case Matcher::Kind::kNumber:
-          addTo(fi.literal_numbers, m.text, cid);
+          addTo(fi.pending.literal_numbers, m.text, cid);
           if (m.comparable) {
             fi.numbers[m.num].push_back(cid);
             fi.needs_number = true;
@@ -769,11 +845,11 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
         case Matcher::Kind::kAbsent:
           break;
         case Matcher::Kind::kPrefix:
-          addTo(fi.prefixes, m.text, cid);
+          addTo(fi.pending.prefixes, m.text, cid);
           fi.prefix_lens.push_back(static_cast<uint32_t>(m.text.size()));
           break;
         case Matcher::Kind::kSuffix:
-          addTo(fi.suffixes, m.text, cid);
+          addTo(fi.pending.suffixes, m.text, cid);
           fi.suffix_lens.push_back(static_cast<uint32_t>(m.text.size()));
           break;
         case Matcher::Kind::kNumeric: {
@@ -799,7 +875,7 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
             IpAddr a;
             a.v6 = m.ip.v6;
             a.bytes = m.ip.lo;
-            addTo(fi.ip_exact, ipKey(a), cid);
+            addTo(fi.pending.ip_exact, std::string(ipKey(a).view()), cid);
           } else {
             fi.others.emplace_back(&m, cid);
           }
@@ -810,12 +886,12 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
           if (m.ic->ascii()) {
             const std::string& k = m.ic->asciiLower();
             if (m.kind == Matcher::Kind::kEqualsIc) {
-              addTo(fi.ic_equals, k, cid);
+              addTo(fi.pending.ic_equals, k, cid);
             } else if (m.kind == Matcher::Kind::kPrefixIc) {
-              addTo(fi.ic_prefixes, k, cid);
+              addTo(fi.pending.ic_prefixes, k, cid);
               fi.ic_prefix_lens.push_back(static_cast<uint32_t>(k.size()));
             } else {
-              addTo(fi.ic_suffixes, k, cid);
+              addTo(fi.pending.ic_suffixes, k, cid);
               fi.ic_suffix_lens.push_back(static_cast<uint32_t>(k.size()));
             }
           } else {
@@ -829,6 +905,15 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
     }
   }
   for (FieldIndex& fi : impl->fields) {
+    fi.strings.build(fi.pending.strings);
+    fi.literal_numbers.build(fi.pending.literal_numbers);
+    fi.prefixes.build(fi.pending.prefixes);
+    fi.suffixes.build(fi.pending.suffixes);
+    fi.ip_exact.build(fi.pending.ip_exact);
+    fi.ic_equals.build(fi.pending.ic_equals);
+    fi.ic_prefixes.build(fi.pending.ic_prefixes);
+    fi.ic_suffixes.build(fi.pending.ic_suffixes);
+    fi.pending = {};
     fi.ranges.build(std::move(fi.pending_ranges));
     fi.pending_ranges = {};
     for (auto* v : {&fi.prefix_lens, &fi.suffix_lens, &fi.ic_prefix_lens, &fi.ic_suffix_lens}) {
@@ -842,7 +927,9 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
   }
   for (PathNode& n : impl->nodes) {
     if (n.kids.size() > 8) {
-      for (const auto& [k, id] : n.kids) n.kid_map.emplace(k, id);
+      std::vector<std::pair<std::string, std::vector<uint32_t>>> m;
+      for (const auto& [k, id] : n.kids) m.emplace_back(k, std::vector<uint32_t>{id});
+      n.kid_map.build(m);
     }
   }
   return std::shared_ptr<const RuleSet>(new RuleSet(std::move(impl)));

@@ -72,7 +72,53 @@ bool isSimpleInt(std::string_view t) {
   return true;
 }
 
+// At most 15 significant digits and a moderate exponent: such decimals map to distinct
+// float64 values (DBL_DIG == 15), so the shortest round-trip decimal of the nearest float64
+// is the same number and the text is comparable without printing it back.
+bool fewDigits(std::string_view t) {
+  std::size_t i = (!t.empty() && t[0] == '-') ? 1 : 0;
+  int sig = 0, trailing_zeros = 0;
+  bool started = false;
+  long int_digits = 0;
+  bool seen_point = false;
+  for (; i < t.size(); ++i) {
+    char c = t[i];
+    if (c >= '0' && c <= '9') {
+      if (!seen_point) ++int_digits;
+      if (c == '0' && !started) continue;
+      started = true;
+      ++sig;
+      trailing_zeros = c == '0' ? trailing_zeros + 1 : 0;
+    } else if (c == '.') {
+      seen_point = true;
+    } else {
+      break;
+    }
+  }
+  long e = 0;
+  if (i < t.size()) {  // exponent
+    ++i;
+    bool neg = false;
+    if (i < t.size() && (t[i] == '-' || t[i] == '+')) neg = t[i++] == '-';
+    std::size_t digits = 0;
+    for (; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i, ++digits) {
+      if (digits > 4) return false;
+      e = e * 10 + (t[i] - '0');
+    }
+    if (neg) e = -e;
+  }
+  return sig - trailing_zeros <= 15 && e + int_digits < 300 && e > -280;
+}
+
 }  // namespace
+
+bool comparableNumber(std::string_view text, double parsed, double& out) {
+  if (std::isfinite(parsed) && (isSimpleInt(text) || fewDigits(text))) {
+    out = parsed == 0 ? 0.0 : parsed;
+    return true;
+  }
+  return comparableNumber(text, out);
+}
 
 bool comparableNumber(std::string_view text, double& out) {
   if (isSimpleInt(text)) {
@@ -80,6 +126,14 @@ bool comparableNumber(std::string_view text, double& out) {
     std::from_chars(text.data(), text.data() + text.size(), v);
     out = static_cast<double>(v);
     return true;
+  }
+  if (fewDigits(text)) {
+    double d = 0;
+    auto r = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (r.ec == std::errc() && r.ptr == text.data() + text.size() && std::isfinite(d)) {
+      out = d == 0 ? 0.0 : d;
+      return true;
+    }
   }
   double d = 0;
   const char* b = text.data();
@@ -391,6 +445,16 @@ Result<Wildcard> Wildcard::parse(std::string_view p) {
     }
     w.pieces_.back() += p[i];
   }
+  for (const std::string& piece : w.pieces_) {
+    std::vector<uint32_t> f(piece.size() + 1, 0);
+    uint32_t k = 0;
+    for (std::size_t i = 1; i < piece.size(); ++i) {
+      while (k > 0 && piece[i] != piece[k]) k = f[k];
+      if (piece[i] == piece[k]) ++k;
+      f[i + 1] = k;
+    }
+    w.failure_.push_back(std::move(f));
+  }
   return w;
 }
 
@@ -406,22 +470,31 @@ bool Wildcard::matches(std::string_view v) const {
   for (std::size_t i = 1; i + 1 < pieces_.size(); ++i) {
     const std::string& piece = pieces_[i];
     if (piece.empty()) continue;
-    std::string_view window = v.substr(pos, end - pos);
-    std::size_t at = window.find(piece);
-    if (at == std::string_view::npos) return false;
-    pos += at + piece.size();
+    // Knuth-Morris-Pratt: leftmost occurrence of piece in v[pos, end).
+    const std::vector<uint32_t>& f = failure_[i];
+    uint32_t k = 0;
+    std::size_t j = pos;
+    for (; j < end; ++j) {
+      while (k > 0 && v[j] != piece[k]) k = f[k];
+      if (v[j] == piece[k]) ++k;
+      if (k == piece.size()) break;
+    }
+    if (k != piece.size()) return false;
+    pos = j + 1;
   }
   return true;
 }
 
 int wildcardComplexity(const std::vector<const Wildcard*>& globs, int cap) {
-  // Tokens: one per literal byte or star, per glob; a state is (glob, token index).
+  // Tokens: one per literal byte or star, per glob; a state is (glob, token index). Explores
+  // the subsets of states reachable by some input (a lazy subset construction). From a
+  // subset only the bytes its literal states expect, plus one "any other byte", lead to
+  // different subsets, which keeps the work proportional to the pattern's length.
   struct Glob {
     std::string tokens;      // bytes, with '\0' placeholders for stars
     std::vector<bool> star;  // star[i] is true when token i is a star
   };
   std::vector<Glob> gs;
-  std::set<unsigned char> alphabet;
   for (const Wildcard* w : globs) {
     Glob g;
     const auto& pieces = w->pieces();
@@ -429,7 +502,6 @@ int wildcardComplexity(const std::vector<const Wildcard*>& globs, int cap) {
       for (char c : pieces[i]) {
         g.tokens += c;
         g.star.push_back(false);
-        alphabet.insert(static_cast<unsigned char>(c));
       }
       if (i + 1 < pieces.size()) {
         g.tokens += '\0';
@@ -438,17 +510,10 @@ int wildcardComplexity(const std::vector<const Wildcard*>& globs, int cap) {
     }
     gs.push_back(std::move(g));
   }
-  // A byte that occurs in no glob.
-  for (int b = 1; b < 256; ++b) {
-    if (!alphabet.count(static_cast<unsigned char>(b))) {
-      alphabet.insert(static_cast<unsigned char>(b));
-      break;
-    }
-  }
   using State = std::vector<std::pair<uint32_t, uint32_t>>;
-  auto closure = [&](State& s) {
+  auto closure = [&](State& st) {
     State out;
-    for (auto [g, i] : s) {
+    for (auto [g, i] : st) {
       while (true) {
         out.emplace_back(g, i);
         if (i < gs[g].star.size() && gs[g].star[i]) {
@@ -460,7 +525,7 @@ int wildcardComplexity(const std::vector<const Wildcard*>& globs, int cap) {
     }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
-    s.swap(out);
+    st.swap(out);
   };
   State start;
   for (uint32_t g = 0; g < gs.size(); ++g) start.emplace_back(g, 0);
@@ -469,10 +534,19 @@ int wildcardComplexity(const std::vector<const Wildcard*>& globs, int cap) {
   std::vector<State> queue{start};
   int best = static_cast<int>(start.size());
   const std::size_t kMaxSets = 20000;
+  std::vector<int> bytes;
   while (!queue.empty()) {
     State s = std::move(queue.back());
     queue.pop_back();
-    for (unsigned char b : alphabet) {
+    bytes.clear();
+    for (auto [g, i] : s) {
+      if (i < gs[g].star.size() && !gs[g].star[i])
+        bytes.push_back(static_cast<unsigned char>(gs[g].tokens[i]));
+    }
+    std::sort(bytes.begin(), bytes.end());
+    bytes.erase(std::unique(bytes.begin(), bytes.end()), bytes.end());
+    bytes.push_back(-1);  // any byte no literal state expects
+    for (int b : bytes) {
       State n;
       for (auto [g, i] : s) {
         const Glob& gl = gs[g];
@@ -485,10 +559,9 @@ int wildcardComplexity(const std::vector<const Wildcard*>& globs, int cap) {
       }
       if (n.empty()) continue;
       closure(n);
-      if (seen.count(n)) continue;
       best = std::max(best, static_cast<int>(n.size()));
       if (best >= cap || seen.size() >= kMaxSets) return cap;
-      seen.insert(n);
+      if (!seen.insert(n).second) continue;
       queue.push_back(std::move(n));
     }
   }

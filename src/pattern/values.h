@@ -18,6 +18,8 @@ namespace riposte::pattern {
 // that float64 (so 0.1, 300.0 and 3e2 are; 9007199254740993 and 1e400 are not). `out` is
 // the float64 value (-0 normalised to 0) when comparable.
 bool comparableNumber(std::string_view text, double& out);
+// The same, when the caller already has the correctly rounded float64 of `text`.
+bool comparableNumber(std::string_view text, double parsed, double& out);
 
 // An IPv4 (4 bytes) or IPv6 (16 bytes) address.
 struct IpAddr {
@@ -71,8 +73,9 @@ class IgnoreCase {
 };
 
 // A wildcard glob: '*' matches any run of bytes (including none); "\*" and "\\" are
-// literals. Matching is anchored and linear in practice (greedy, no backtracking beyond
-// the last star), O(n*m) in the worst case.
+// literals. Matching is anchored, greedy (leftmost occurrence of each piece between stars,
+// which is exact for '*'-only globs) and linear: pieces are found with Knuth-Morris-Pratt,
+// so the cost is O(value length + pattern length) whatever the input.
 class Wildcard {
  public:
   Wildcard() = default;
@@ -85,6 +88,7 @@ class Wildcard {
 
  private:
   std::vector<std::string> pieces_;
+  std::vector<std::vector<uint32_t>> failure_;  // KMP failure function of each piece
 };
 
 // Worst-case number of simultaneously active automaton states over all inputs for the union

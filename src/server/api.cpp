@@ -84,6 +84,13 @@ HttpResponse Api::handle(const HttpRequest& req) {
     if (!r) return fromError(r.error());
     return HttpResponse::json(200, json::serialize(*r));
   }
+  if (req.method == "POST" && p.starts_with(inc_prefix) && p.ends_with("/release")) {
+    std::string id = p.substr(inc_prefix.size(), p.size() - inc_prefix.size() - 8);
+    auto r = engine_.release(id);
+    if (!r) return fromError(r.error());
+    bool ok = r->at("failed").as_array().empty();
+    return HttpResponse::json(ok ? 200 : 502, json::serialize(*r));
+  }
   const std::string exec_prefix = "/v1/executions/";
   if (req.method == "GET" && p.starts_with(exec_prefix) && p.size() > exec_prefix.size()) {
     auto r = engine_.execution(p.substr(exec_prefix.size()));

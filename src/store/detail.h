@@ -8,14 +8,14 @@
 #include "store/store.h"
 
 // Early return of a failed Result from a function that returns a Result.
-#define RIPOSTE_TRY(expr)                                     \
-  do {                                                        \
-    auto riposte_try_r_ = (expr);                             \
-    if (!riposte_try_r_) return fail(riposte_try_r_.error()); \
+#define RIPOSTE_STORE_TRY(expr)                                           \
+  do {                                                                    \
+    auto riposte_store_try_r_ = (expr);                                   \
+    if (!riposte_store_try_r_) return fail(riposte_store_try_r_.error()); \
   } while (0)
 
 // Declares `var` as a reference to the value of a successful Result, or returns its error.
-#define RIPOSTE_TRY_ASSIGN(var, expr)           \
+#define RIPOSTE_STORE_TRY_ASSIGN(var, expr)     \
   auto var##_r_ = (expr);                       \
   if (!var##_r_) return fail(var##_r_.error()); \
   auto& var = *var##_r_
@@ -31,5 +31,20 @@ std::vector<std::string> decodeStringList(const std::string& s);
 Result<void> checkId(const std::string& what, const std::string& id);
 Result<void> checkEventStatus(const std::string& status);
 Result<void> checkLimit(int limit, int offset = 0);
+
+// --- audit log entries (the kind and JSON of each, shared by both backends) ---
+struct AuditEntry {
+  int64_t time_ms = 0;
+  std::string kind;
+  std::string json;
+};
+AuditEntry auditIncident(const std::string& kind, const IncidentRecord& inc,
+                         const std::string& event_id);
+AuditEntry auditExecutionStarted(const ExecutionRecord& rec);
+AuditEntry auditStep(const std::string& execution_id, const std::string& incident_id,
+                     const HistoryRecord& h);
+// True when an action with this status has ended (action.finished is due).
+bool actionEnded(const std::string& status);
+AuditEntry auditActionFinished(const ActionRecord& a);
 
 }  // namespace riposte::store::detail

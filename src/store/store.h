@@ -112,6 +112,27 @@ struct ActionRecord {
   int64_t ended_ms = 0;
 };
 
+// One entry of the audit log: what happened, in the order it was committed. Written in the same
+// transaction as the records it describes, so it never misses or invents one. `seq` grows
+// strictly in commit order (1, 2, 3, …; a reader that has seen seq N never later sees a smaller
+// new one), which makes "everything after my cursor" a complete read.
+//
+// kind and json (an object):
+//   incident.opened / incident.event  {"incident":{…every IncidentRecord field…},"event_id":…}
+//   incident.status                   {"incident":{…}} (after the change)
+//   execution.started                 {"execution_id","incident_id","playbook","status","dry_run"}
+//   execution.step                    {"execution_id","incident_id","seq","type","details":{…}}
+//   action.finished                   {"action_id","incident_id","execution_id","state_name",
+//                                      "action","status","changed","before","after","summary",
+//                                      "error_code","error_message","started_ms","ended_ms"}
+// time_ms is the time of the fact itself (incident update, event timestamp, action end).
+struct AuditRecord {
+  int64_t seq = 0;
+  int64_t time_ms = 0;
+  std::string kind;
+  std::string json;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -185,6 +206,22 @@ class Store {
   virtual Result<void> updateAction(const ActionRecord& rec) = 0;
   // Oldest first.
   virtual Result<std::vector<ActionRecord>> actionsForIncident(const std::string& incident_id) = 0;
+
+  // --- audit log and sink cursors (see AuditRecord) ---
+  // upsertIncident appends incident.opened (created) or incident.event (an event attached);
+  // setIncidentStatus appends incident.status; createExecution appends execution.started then
+  // one execution.step per first event; recordStep one execution.step per event;
+  // insertAction/updateAction append action.finished when the stored status is an end status
+  // (anything but "running" and "planned").
+  //
+  // Up to `limit` records with seq > after_seq, oldest first.
+  virtual Result<std::vector<AuditRecord>> readAudit(int64_t after_seq, int limit) = 0;
+  // The greatest seq written so far (0 when the log is empty).
+  virtual Result<int64_t> auditHead() = 0;
+  // The last seq the named sink has delivered (0 when it has none yet).
+  virtual Result<int64_t> sinkCursor(const std::string& sink) = 0;
+  // Records that the named sink has delivered everything up to `seq`.
+  virtual Result<void> setSinkCursor(const std::string& sink, int64_t seq) = 0;
 };
 
 // Opens a store from a URL: "sqlite:///abs/path.db", "sqlite://relative.db", "sqlite::memory:",

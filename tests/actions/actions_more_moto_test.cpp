@@ -4,6 +4,7 @@
 
 #include "actions/registry.h"
 #include "support/aws_fixtures.h"
+#include "support/findings.h"
 #include "support/moto_server.h"
 
 namespace riposte::actions {
@@ -46,7 +47,8 @@ TEST_F(MoreActionsTest, ReleaseRestoresRecordedGroupsAndRemovesTags) {
   ASSERT_TRUE(iso) << iso.error().str();
   ASSERT_EQ(fx().instanceGroupIds(env.instance_id).size(), 1u);
 
-  auto rel = run("aws.ec2.releaseInstance", {{"instanceId", env.instance_id}, {"before", iso->before}});
+  auto rel =
+      run("aws.ec2.releaseInstance", {{"instanceId", env.instance_id}, {"before", iso->before}});
   ASSERT_TRUE(rel) << rel.error().str();
   EXPECT_TRUE(rel->changed);
   const std::set<std::string> original{env.sg_web, env.sg_app};
@@ -58,7 +60,8 @@ TEST_F(MoreActionsTest, ReleaseRestoresRecordedGroupsAndRemovesTags) {
   EXPECT_EQ(tags.count("riposte:status"), 0u);
   EXPECT_EQ(tags.count("riposte:incident"), 0u);
 
-  auto again = run("aws.ec2.releaseInstance", {{"instanceId", env.instance_id}, {"before", iso->before}});
+  auto again =
+      run("aws.ec2.releaseInstance", {{"instanceId", env.instance_id}, {"before", iso->before}});
   ASSERT_TRUE(again) << again.error().str();
   EXPECT_FALSE(again->changed);
 }
@@ -139,8 +142,8 @@ TEST_F(MoreActionsTest, TagResourceRecordsPreviousValuesAndRefusesProtected) {
   auto tags = fx().instanceTags(env.instance_id);
   EXPECT_EQ(tags["Owner"], "security");
   EXPECT_EQ(tags["riposte:case"], "42");
-  auto again = run("aws.ec2.tagResource", {{"resourceId", env.instance_id},
-                                           {"tags", {{"Owner", "security"}}}});
+  auto again = run("aws.ec2.tagResource",
+                   {{"resourceId", env.instance_id}, {"tags", {{"Owner", "security"}}}});
   ASSERT_TRUE(again);
   EXPECT_FALSE(again->changed);
 
@@ -174,7 +177,8 @@ TEST_F(MoreActionsTest, DisableAccessKeyAndItsUndo) {
   ASSERT_TRUE(undo) << undo.error().str();
   EXPECT_EQ(fx().accessKeyStatuses(user)[k1], "Active");
 
-  auto missing = run("aws.iam.disableAccessKey", {{"userName", "nobody"}, {"accessKeyId", "AKIANOPE"}});
+  auto missing =
+      run("aws.iam.disableAccessKey", {{"userName", "nobody"}, {"accessKeyId", "AKIANOPE"}});
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, "NoSuchEntity");
 }
@@ -183,7 +187,9 @@ TEST_F(MoreActionsTest, DisableAccessKeyRefusesProtectedUser) {
   const std::string user = fx().createUser("break-glass");
   const std::string k = fx().createAccessKey(user);
   fx().query("iam", "TagUser",
-             {{"UserName", user}, {"Tags.member.1.Key", "riposte:protected"}, {"Tags.member.1.Value", "true"}});
+             {{"UserName", user},
+              {"Tags.member.1.Key", "riposte:protected"},
+              {"Tags.member.1.Value", "true"}});
   auto r = run("aws.iam.disableAccessKey", {{"userName", user}, {"accessKeyId", k}});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "ResourceProtected");
@@ -215,6 +221,606 @@ TEST_F(MoreActionsTest, RevokeSessionsPutsADenyPolicyOnceAndRestoreRemovesIt) {
   auto role = run("aws.iam.revokeSessions", {{"roleName", "no-such-role"}});
   ASSERT_FALSE(role);
   EXPECT_EQ(role.error().code, "NoSuchEntity");
+}
+
+}  // namespace
+}  // namespace riposte::actions
+
+// ---------------------------------------------------------------- AWS faults end to end
+
+#include "support/fault_transport.h"
+
+namespace riposte::actions {
+namespace {
+
+using riposte::testing::FaultTransport;
+
+class FaultyActionsTest : public MoreActionsTest {
+ protected:
+  void SetUp() override {
+    MoreActionsTest::SetUp();
+    if (HasFatalFailure()) return;
+    faults_ = std::make_shared<FaultTransport>(aws::makeCurlTransport());
+    aws::RetryPolicy p;
+    p.max_attempts = 4;
+    p.base_delay = std::chrono::milliseconds(10);
+    p.max_delay = std::chrono::milliseconds(50);
+    p.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
+    faulty_ = std::make_unique<aws::Client>(aws::Credentials{"test", "test", ""}, p, faults_);
+    std::string ep = moto().endpoint();
+    faulty_->setEndpointResolver([ep](std::string_view, std::string_view) { return ep; });
+    ctx_.aws = faulty_.get();
+  }
+  std::shared_ptr<FaultTransport> faults_;
+  std::unique_ptr<aws::Client> faulty_;
+  std::vector<std::chrono::milliseconds> sleeps_;
+};
+
+TEST_F(FaultyActionsTest, ThrottlingAnd5xxAreRetriedAndTheActionSucceeds) {
+  Ec2Env env = fx().makeEc2Env();
+  faults_->inject(FaultTransport::ec2Throttling(), 2, "Action=ModifyNetworkInterfaceAttribute");
+  faults_->inject(FaultTransport::html500(), 1, "Action=CreateTags");
+  faults_->inject(FaultTransport::transportError(), 1, "Action=DescribeSecurityGroups");
+  auto r = run("aws.ec2.isolateInstance", {{"instanceId", env.instance_id}});
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_EQ(faults_->injected(), 4);
+  EXPECT_EQ(sleeps_.size(), 4u);
+  for (auto d : sleeps_) EXPECT_LE(d.count(), 50);
+  EXPECT_EQ(fx().instanceGroupIds(env.instance_id).size(), 1u);
+  EXPECT_EQ(fx().instanceTags(env.instance_id)["riposte:status"], "quarantined");
+}
+
+TEST_F(FaultyActionsTest, PersistentThrottlingFailsWithAwsCodeAfterBoundedAttempts) {
+  Ec2Env env = fx().makeEc2Env();
+  faults_->inject(FaultTransport::ec2Throttling(), 100, "Action=DescribeInstances");
+  auto r = run("aws.ec2.isolateInstance", {{"instanceId", env.instance_id}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "RequestLimitExceeded");
+  EXPECT_EQ(faults_->injected(), 4);  // max_attempts
+  EXPECT_EQ(faults_->forwarded(), 0);
+}
+
+TEST_F(FaultyActionsTest, IamThrottlingIsRetried) {
+  const std::string user = fx().createUser("carol");
+  const std::string k = fx().createAccessKey(user);
+  faults_->inject(FaultTransport::queryThrottling(), 1, "Action=UpdateAccessKey");
+  auto r = run("aws.iam.disableAccessKey", {{"userName", user}, {"accessKeyId", k}});
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_EQ(faults_->injected(), 1);
+  EXPECT_EQ(fx().accessKeyStatuses(user)[k], "Inactive");
+}
+
+}  // namespace
+}  // namespace riposte::actions
+
+namespace riposte::actions {
+namespace {
+
+// Every mutating action in dry run: reports a plan, changes nothing (observed through AWS).
+TEST_F(MoreActionsTest, DryRunOfEveryUndoAndIamActionChangesNothing) {
+  Ec2Env env = fx().makeEc2Env();
+  const std::string user = fx().createUser("dave");
+  const std::string key = fx().createAccessKey(user);
+  auto iso = run("aws.ec2.isolateInstance", {{"instanceId", env.instance_id}});
+  ASSERT_TRUE(iso) << iso.error().str();
+  auto blocked = run("aws.ec2.blockIp", {{"instanceId", env.instance_id}, {"ip", "198.51.100.7"}});
+  ASSERT_TRUE(blocked) << blocked.error().str();
+  const std::string acl = toJson(fx().naclOfSubnet(env.subnet_id).at("entrySet"));
+  const auto groups = fx().instanceGroupIds(env.instance_id);
+
+  ctx_.dry_run = true;
+  struct Case {
+    const char* action;
+    json::value input;
+  };
+  std::vector<Case> cases = {
+      {"aws.ec2.releaseInstance", {{"instanceId", env.instance_id}, {"before", iso->before}}},
+      {"aws.ec2.unblockIp", blocked->after},
+      {"aws.ec2.tagResource", {{"resourceId", env.instance_id}, {"tags", {{"k", "v"}}}}},
+      {"aws.iam.disableAccessKey", {{"userName", user}, {"accessKeyId", key}}},
+      {"aws.iam.revokeSessions", {{"userName", user}}},
+      {"aws.sns.publish",
+       {{"topicArn", "arn:aws:sns:us-east-1:123456789012:none"}, {"message", "x"}}},
+      {"aws.securityhub.importFindings",
+       {{"finding", {{"type", "Recon:EC2/PortProbeUnprotectedPort"}, {"severity", 2}}},
+        {"incidentId", "inc-dry"}}},
+  };
+  for (const auto& c : cases) {
+    auto r = run(c.action, c.input);
+    ASSERT_TRUE(r) << c.action << ": " << r.error().str();
+    EXPECT_FALSE(r->changed) << c.action;
+    EXPECT_TRUE(r->output.at("dryRun").as_bool()) << c.action;
+    EXPECT_NE(r->summary.find("dry run"), std::string::npos) << c.action << ": " << r->summary;
+  }
+  EXPECT_EQ(fx().instanceGroupIds(env.instance_id), groups);
+  EXPECT_EQ(fx().instanceTags(env.instance_id)["riposte:status"], "quarantined");
+  EXPECT_EQ(fx().instanceTags(env.instance_id).count("k"), 0u);
+  EXPECT_EQ(toJson(fx().naclOfSubnet(env.subnet_id).at("entrySet")), acl);
+  EXPECT_EQ(fx().accessKeyStatuses(user)[key], "Active");
+  auto policies = fx().query("iam", "ListUserPolicies", {{"UserName", user}});
+  EXPECT_EQ(toJson(policies).find("riposte-revoke-sessions"), std::string::npos);
+  EXPECT_TRUE(fx().getFindings().empty());
+}
+
+}  // namespace
+}  // namespace riposte::actions
+
+namespace riposte::actions {
+namespace {
+
+TEST_F(MoreActionsTest, IsolateDetachesProfileProtectsAndReleaseRestoresBoth) {
+  Ec2Env env = fx().makeEc2Env();
+  const std::string profile = fx().createInstanceProfile("web-profile");
+  ASSERT_FALSE(profile.empty());
+  const std::string inst = fx().runInstance(env.subnet_id, {env.sg_web, env.sg_app}, {}, profile);
+  ASSERT_EQ(fx().associatedProfileArn(inst), profile);
+  ASSERT_FALSE(fx().terminationProtected(inst));
+
+  auto iso = run("aws.ec2.isolateInstance", {{"instanceId", inst}});
+  ASSERT_TRUE(iso) << iso.error().str();
+  EXPECT_EQ(fx().associatedProfileArn(inst), "");
+  EXPECT_TRUE(fx().terminationProtected(inst));
+  EXPECT_EQ(iso->before.at("instanceProfile").at("arn").as_string(), profile);
+  EXPECT_EQ(iso->output.at("instanceProfileDetached").as_string(), profile);
+  EXPECT_FALSE(iso->output.at("uncutFlows").as_string().empty());
+  // The allow-all step group exists and allows everything both ways.
+  auto open = fx().findSecurityGroups(env.vpc_id, "riposte-quarantine-untrack");
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(iso->output.at("untrackedThrough").as_string(), open[0].at("groupId").as_string());
+  EXPECT_NE(toJson(open[0].at("ipPermissions")).find("0.0.0.0/0"), std::string::npos);
+  // Termination is refused now.
+  aws::Call term{.service = "ec2",
+                 .region = "us-east-1",
+                 .action = "TerminateInstances",
+                 .params = {{"InstanceId.1", inst}}};
+  auto t = client().query(term);
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().code, "OperationNotPermitted");
+
+  auto again = run("aws.ec2.isolateInstance", {{"instanceId", inst}});
+  ASSERT_TRUE(again) << again.error().str();
+  EXPECT_FALSE(again->changed);
+
+  auto rel = run("aws.ec2.releaseInstance", {{"instanceId", inst}, {"before", iso->before}});
+  ASSERT_TRUE(rel) << rel.error().str();
+  EXPECT_EQ(fx().associatedProfileArn(inst), profile);
+  EXPECT_FALSE(fx().terminationProtected(inst));
+  EXPECT_EQ(groupsOf(inst), (std::set<std::string>{env.sg_web, env.sg_app}));
+}
+
+TEST_F(MoreActionsTest, IsolateOptionsCanSkipTheExtras) {
+  Ec2Env env = fx().makeEc2Env();
+  auto iso = run("aws.ec2.isolateInstance", {{"instanceId", env.instance_id},
+                                             {"terminationProtection", false},
+                                             {"untrackConnections", false}});
+  ASSERT_TRUE(iso) << iso.error().str();
+  EXPECT_FALSE(fx().terminationProtected(env.instance_id));
+  EXPECT_TRUE(fx().findSecurityGroups(env.vpc_id, "riposte-quarantine-untrack").empty());
+  auto bad = run("aws.ec2.isolateInstance",
+                 {{"instanceId", env.instance_id}, {"untrackConnections", "no"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "InvalidInput");
+}
+
+}  // namespace
+}  // namespace riposte::actions
+
+namespace riposte::actions {
+namespace {
+
+std::vector<std::string> ipSetAddresses(AwsFixtures& fx, const std::string& name,
+                                        const std::string& id) {
+  aws::Call c{.service = "wafv2",
+              .region = "us-east-1",
+              .action = "AWSWAF_20190729.GetIPSet",
+              .body = {{"Name", name}, {"Scope", "REGIONAL"}, {"Id", id}}};
+  auto r = fx.client().jsonRpc(c);
+  EXPECT_TRUE(r) << r.error().str();
+  std::vector<std::string> out;
+  if (!r) return out;
+  for (const auto& a : r->at("IPSet").at("Addresses").as_array()) out.emplace_back(a.as_string());
+  return out;
+}
+
+std::string createIpSet(AwsFixtures& fx, const std::string& name) {
+  aws::Call c{.service = "wafv2",
+              .region = "us-east-1",
+              .action = "AWSWAF_20190729.CreateIPSet",
+              .body = {{"Name", name},
+                       {"Scope", "REGIONAL"},
+                       {"IPAddressVersion", "IPV4"},
+                       {"Addresses", json::array{"192.0.2.1/32"}}}};
+  auto r = fx.client().jsonRpc(c);
+  EXPECT_TRUE(r) << r.error().str();
+  return r ? std::string(r->at("Summary").at("Id").as_string()) : "";
+}
+
+TEST_F(MoreActionsTest, WafBlockIpRetriesOnAStaleLockTokenAndUnblocks) {
+  const std::string id = createIpSet(fx(), "riposte-blocklist");
+  // A concurrent writer updates the set between our GetIPSet and UpdateIPSet, once.
+  bool raced = false;
+  auto hook = [&](const aws::HttpRequest& req) {
+    if (raced) return;
+    for (const auto& [k, v] : req.headers) {
+      if (k == "X-Amz-Target" && v == "AWSWAF_20190729.UpdateIPSet") {
+        raced = true;
+        aws::Call get{.service = "wafv2",
+                      .region = "us-east-1",
+                      .action = "AWSWAF_20190729.GetIPSet",
+                      .body = {{"Name", "riposte-blocklist"}, {"Scope", "REGIONAL"}, {"Id", id}}};
+        auto cur = client().jsonRpc(get);
+        ASSERT_TRUE(cur);
+        aws::Call upd{.service = "wafv2",
+                      .region = "us-east-1",
+                      .action = "AWSWAF_20190729.UpdateIPSet",
+                      .body = {{"Name", "riposte-blocklist"},
+                               {"Scope", "REGIONAL"},
+                               {"Id", id},
+                               {"Addresses", json::array{"192.0.2.1/32", "192.0.2.2/32"}},
+                               {"LockToken", cur->at("LockToken")}}};
+        ASSERT_TRUE(client().jsonRpc(upd));
+      }
+    }
+  };
+  class Hook : public aws::HttpTransport {
+   public:
+    Hook(std::function<void(const aws::HttpRequest&)> h)
+        : h_(std::move(h)), inner_(aws::makeCurlTransport()) {}
+    Result<aws::HttpResponse> send(const aws::HttpRequest& r) override {
+      h_(r);
+      return inner_->send(r);
+    }
+    std::function<void(const aws::HttpRequest&)> h_;
+    std::shared_ptr<aws::HttpTransport> inner_;
+  };
+  aws::Client racing(aws::Credentials{"test", "test", ""}, {}, std::make_shared<Hook>(hook));
+  std::string ep = moto().endpoint();
+  racing.setEndpointResolver([ep](std::string_view, std::string_view) { return ep; });
+  ctx_.aws = &racing;
+
+  auto r = run("aws.wafv2.blockIp", {{"ipSetName", "riposte-blocklist"}, {"ip", "198.51.100.7"}});
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_TRUE(raced);
+  EXPECT_EQ(r->output.at("lockAttempts").as_int64(), 2);
+  auto addrs = ipSetAddresses(fx(), "riposte-blocklist", id);
+  EXPECT_EQ(std::set<std::string>(addrs.begin(), addrs.end()),
+            (std::set<std::string>{"192.0.2.1/32", "192.0.2.2/32", "198.51.100.7/32"}));
+
+  auto again =
+      run("aws.wafv2.blockIp", {{"ipSetName", "riposte-blocklist"}, {"ip", "198.51.100.7"}});
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->changed);
+  auto un = run("aws.wafv2.unblockIp",
+                {{"ipSetName", "riposte-blocklist"}, {"ipSetId", id}, {"ip", "198.51.100.7"}});
+  ASSERT_TRUE(un) << un.error().str();
+  EXPECT_TRUE(un->changed);
+  addrs = ipSetAddresses(fx(), "riposte-blocklist", id);
+  EXPECT_EQ(std::count(addrs.begin(), addrs.end(), "198.51.100.7/32"), 0);
+}
+
+TEST_F(MoreActionsTest, BlockIpFallsBackToWafWhenTheAclIsFull) {
+  Ec2Env env = fx().makeEc2Env();
+  const std::string id = createIpSet(fx(), "fallback-set");
+  // A custom ACL whose first ingress entry is an allow at rule 1: no room for a deny before it.
+  auto acl = fx().query("ec2", "CreateNetworkAcl", {{"VpcId", env.vpc_id}});
+  const std::string acl_id(acl.at("networkAcl").at("networkAclId").as_string());
+  fx().query("ec2", "CreateNetworkAclEntry",
+             {{"NetworkAclId", acl_id},
+              {"RuleNumber", "1"},
+              {"Protocol", "-1"},
+              {"RuleAction", "allow"},
+              {"Egress", "false"},
+              {"CidrBlock", "0.0.0.0/0"}});
+  json::value current = fx().naclOfSubnet(env.subnet_id);
+  std::string assoc;
+  for (const auto& a : current.at("associationSet").as_array()) {
+    if (a.at("subnetId").as_string() == env.subnet_id)
+      assoc = a.at("networkAclAssociationId").as_string();
+  }
+  ASSERT_FALSE(assoc.empty());
+  fx().query("ec2", "ReplaceNetworkAclAssociation",
+             {{"AssociationId", assoc}, {"NetworkAclId", acl_id}});
+
+  auto no_fallback = run("aws.ec2.blockIp", {{"subnetId", env.subnet_id}, {"ip", "198.51.100.7"}});
+  ASSERT_FALSE(no_fallback);
+  EXPECT_EQ(no_fallback.error().code, "NetworkAclFull");
+
+  auto r =
+      run("aws.ec2.blockIp",
+          {{"subnetId", env.subnet_id}, {"ip", "198.51.100.7"}, {"wafIpSetName", "fallback-set"}});
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_EQ(r->output.at("fallback").as_string(), "wafv2");
+  auto addrs = ipSetAddresses(fx(), "fallback-set", id);
+  EXPECT_EQ(std::count(addrs.begin(), addrs.end(), "198.51.100.7/32"), 1);
+}
+
+}  // namespace
+}  // namespace riposte::actions
+
+namespace riposte::actions {
+namespace {
+
+// The engine's release: each recorded action's undo, run with undoInput(output, before), in
+// reverse order, restores everything.
+TEST_F(MoreActionsTest, UndoNameAndUndoInputReverseEveryAction) {
+  Ec2Env env = fx().makeEc2Env();
+  const std::string user = fx().createUser("erin");
+  const std::string key = fx().createAccessKey(user);
+  const std::string set_id = createIpSet(fx(), "undo-set");
+  const auto original_acl = toJson(fx().naclOfSubnet(env.subnet_id).at("entrySet"));
+
+  struct Step {
+    const char* action;
+    json::value input;
+  };
+  std::vector<Step> steps = {
+      {"aws.ec2.isolateInstance", {{"instanceId", env.instance_id}}},
+      {"aws.ec2.blockIp", {{"instanceId", env.instance_id}, {"ip", "198.51.100.7"}}},
+      {"aws.wafv2.blockIp", {{"ipSetName", "undo-set"}, {"ip", "198.51.100.7"}}},
+      {"aws.iam.disableAccessKey", {{"userName", user}, {"accessKeyId", key}}},
+      {"aws.iam.revokeSessions", {{"userName", user}}},
+  };
+  std::vector<std::pair<const Action*, ActionOutcome>> done;
+  for (const auto& s : steps) {
+    const Action* a = registry_.find(s.action);
+    ASSERT_NE(a, nullptr);
+    auto r = a->run(s.input, ctx_);
+    ASSERT_TRUE(r) << s.action << ": " << r.error().str();
+    ASSERT_TRUE(r->changed) << s.action;
+    done.emplace_back(a, *r);
+  }
+  for (auto it = done.rbegin(); it != done.rend(); ++it) {
+    const Action* undo = registry_.find(it->first->undoName());
+    ASSERT_NE(undo, nullptr) << it->first->name();
+    auto r = undo->run(undoInput(it->second.output, it->second.before), ctx_);
+    ASSERT_TRUE(r) << undo->name() << ": " << r.error().str();
+    EXPECT_TRUE(r->changed) << undo->name();
+  }
+  EXPECT_EQ(groupsOf(env.instance_id), (std::set<std::string>{env.sg_web, env.sg_app}));
+  EXPECT_EQ(fx().instanceTags(env.instance_id).count("riposte:status"), 0u);
+  EXPECT_FALSE(fx().terminationProtected(env.instance_id));
+  EXPECT_EQ(toJson(fx().naclOfSubnet(env.subnet_id).at("entrySet")), original_acl);
+  auto addrs = ipSetAddresses(fx(), "undo-set", set_id);
+  EXPECT_EQ(addrs, std::vector<std::string>{"192.0.2.1/32"});
+  EXPECT_EQ(fx().accessKeyStatuses(user)[key], "Active");
+  auto policies = fx().query("iam", "ListUserPolicies", {{"UserName", user}});
+  EXPECT_EQ(toJson(policies).find("riposte-revoke-sessions"), std::string::npos);
+  for (const char* none : {"aws.sns.publish", "aws.ec2.snapshotVolumes"}) {
+    EXPECT_TRUE(registry_.find(none)->undoName().empty()) << none;
+  }
+}
+
+}  // namespace
+}  // namespace riposte::actions
+
+namespace riposte::actions {
+namespace {
+
+TEST_F(MoreActionsTest, AwsSdkIntegrationsCallTheApiWithSdkShapes) {
+  Ec2Env env = fx().makeEc2Env();
+  auto tag = run("arn:aws:states:::aws-sdk:ec2:createTags",
+                 {{"Resources", json::array{env.instance_id}},
+                  {"Tags", json::array{json::object{{"Key", "ir"}, {"Value", "open"}}}}});
+  ASSERT_TRUE(tag) << tag.error().str();
+  EXPECT_EQ(fx().instanceTags(env.instance_id)["ir"], "open");
+
+  auto d = run("arn:aws:states:::aws-sdk:ec2:describeInstances",
+               {{"InstanceIds", json::array{env.instance_id}},
+                {"Filters",
+                 json::array{json::object{{"Name", "tag:ir"}, {"Values", json::array{"open"}}}}}});
+  ASSERT_TRUE(d) << d.error().str();
+  const auto& inst = d->output.at("Reservations").as_array().at(0).at("Instances").as_array().at(0);
+  EXPECT_EQ(inst.at("InstanceId").as_string(), env.instance_id);
+  // groupSet → "Groups" (the SDK calls it SecurityGroups on an Instance: names are derived
+  // from the wire, not from the SDK model).
+  EXPECT_EQ(inst.at("Groups").as_array().size(), 2u) << toJson(inst);
+  EXPECT_EQ(inst.at("State").at("Name").as_string(), "running");
+  EXPECT_FALSE(d->changed);
+
+  auto missing = run("arn:aws:states:::aws-sdk:ec2:describeInstances",
+                     {{"InstanceIds", json::array{"i-0123456789abcdef0"}}});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, "Ec2.InvalidInstanceIDNotFoundException");
+
+  const std::string user = fx().createUser("frank");
+  fx().createAccessKey(user);
+  auto keys = run("arn:aws:states:::aws-sdk:iam:listAccessKeys", {{"UserName", user}});
+  ASSERT_TRUE(keys) << keys.error().str();
+  EXPECT_EQ(keys->output.at("AccessKeyMetadata").as_array().size(), 1u);
+  auto nouser = run("arn:aws:states:::aws-sdk:iam:getUser", {{"UserName", "nobody"}});
+  ASSERT_FALSE(nouser);
+  EXPECT_EQ(nouser.error().code, "Iam.NoSuchEntityException");
+
+  const std::string topic = fx().createTopic("sdk-topic");
+  const std::string queue = fx().subscribeNewQueue(topic, "sdk-inbox");
+  auto pub = run("arn:aws:states:::sns:publish",
+                 {{"TopicArn", topic}, {"Subject", "s"}, {"Message", "from a Task"}});
+  ASSERT_TRUE(pub) << pub.error().str();
+  EXPECT_FALSE(pub->output.at("MessageId").as_string().empty());
+  auto bodies = fx().receiveMessages(queue);
+  ASSERT_EQ(bodies.size(), 1u);
+  EXPECT_NE(bodies[0].find("from a Task"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace riposte::actions
+
+namespace riposte::actions {
+namespace {
+
+TEST_F(MoreActionsTest, StopInstanceIsIdempotentAndStartUndoesIt) {
+  Ec2Env env = fx().makeEc2Env();
+  auto stop = run("aws.ec2.stopInstance", {{"instanceId", env.instance_id}});
+  ASSERT_TRUE(stop) << stop.error().str();
+  EXPECT_TRUE(stop->changed);
+  auto state = [&] {
+    return std::string(
+        fx().describeInstance(env.instance_id).at("instanceState").at("name").as_string());
+  };
+  EXPECT_EQ(state(), "stopped");
+  auto again = run("aws.ec2.stopInstance", {{"instanceId", env.instance_id}});
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->changed);
+  EXPECT_EQ(registry_.find("aws.ec2.stopInstance")->undoName(), "aws.ec2.startInstance");
+  auto start = run("aws.ec2.startInstance", undoInput(stop->output, stop->before));
+  ASSERT_TRUE(start) << start.error().str();
+  EXPECT_NE(state(), "stopped");
+}
+
+TEST_F(MoreActionsTest, SuspendUserDeletesLoginAndDeniesAllThenUnsuspend) {
+  const std::string user = fx().createUser("grace");
+  fx().query("iam", "CreateLoginProfile", {{"UserName", user}, {"Password", "Sup3r-Secret!pw"}});
+  auto r = run("aws.iam.suspendUser", {{"userName", user}});
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_TRUE(r->changed);
+  EXPECT_TRUE(r->output.at("loginProfileDeleted").as_bool());
+  aws::Call get{.service = "iam",
+                .region = "us-east-1",
+                .action = "GetLoginProfile",
+                .params = {{"UserName", user}}};
+  auto login = client().query(get);
+  ASSERT_FALSE(login);
+  EXPECT_EQ(login.error().code, "NoSuchEntity");
+  auto pol = fx().query("iam", "ListUserPolicies", {{"UserName", user}});
+  EXPECT_NE(toJson(pol).find("riposte-suspend-user"), std::string::npos);
+
+  auto again = run("aws.iam.suspendUser", {{"userName", user}});
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->changed);
+  auto undo = run("aws.iam.unsuspendUser", undoInput(r->output, r->before));
+  ASSERT_TRUE(undo) << undo.error().str();
+  EXPECT_TRUE(undo->changed);
+  pol = fx().query("iam", "ListUserPolicies", {{"UserName", user}});
+  EXPECT_EQ(toJson(pol).find("riposte-suspend-user"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace riposte::actions
+
+namespace riposte::actions {
+namespace {
+
+TEST_F(MoreActionsTest, SnsPublishPicksTheTopicBySeverity) {
+  const std::string high = fx().createTopic("alerts-high");
+  const std::string low = fx().createTopic("alerts-low");
+  const std::string q_high = fx().subscribeNewQueue(high, "high-inbox");
+  const std::string q_low = fx().subscribeNewQueue(low, "low-inbox");
+  json::object topics{{"HIGH", high}, {"CRITICAL", high}, {"default", low}};
+  riposte::testing::FindingSpec spec;
+  spec.severity = 2;
+  auto r = run("aws.sns.publish",
+               {{"topicArns", topics}, {"finding", riposte::testing::guardDutyFinding(spec)}});
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_EQ(r->output.at("topicArn").as_string(), low);
+  spec.severity = 8.5;
+  r = run("aws.sns.publish",
+          {{"topicArns", topics}, {"finding", riposte::testing::guardDutyFinding(spec)}});
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_EQ(fx().receiveMessages(q_high).size(), 1u);
+  EXPECT_EQ(fx().receiveMessages(q_low).size(), 1u);
+  auto none = run("aws.sns.publish", {{"topicArns", {{"HIGH", high}}}, {"message", "x"}});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, "InvalidInput");
+}
+
+}  // namespace
+}  // namespace riposte::actions
+
+#include "support/http_recorder.h"
+
+namespace riposte::actions {
+namespace {
+
+// moto has no BatchUpdateFindings route: a local receiver checks the request as AWS documents it.
+TEST(SecurityHubUpdate, SendsBatchUpdateFindingsAsAwsDocumentsIt) {
+  riposte::testing::HttpRecorder rec;
+  rec.respond(
+      200,
+      R"({"ProcessedFindings":[{"Id":"f-1","ProductArn":"arn:aws:securityhub:us-east-1::product/aws/guardduty"}],"UnprocessedFindings":[]})");
+  aws::RetryPolicy p;
+  p.max_attempts = 1;
+  aws::Client c(aws::Credentials{"AKID", "SECRET", ""}, p);
+  c.setEndpointResolver([ep = rec.endpoint()](std::string_view, std::string_view) { return ep; });
+  ActionContext ctx;
+  ctx.region = "eu-west-1";
+  ctx.incident_id = "inc-5";
+  ctx.aws = &c;
+  const Action* a = Registry::builtins().find("riposte:aws.securityhub.updateFindings");
+  ASSERT_NE(a, nullptr);
+  json::value finding = {{"Id", "f-1"},
+                         {"ProductArn", "arn:aws:securityhub:us-east-1::product/aws/guardduty"},
+                         {"Title", "x"}};
+  auto r = a->run({{"finding", finding}, {"status", "RESOLVED"}}, ctx);
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_TRUE(r->changed);
+  auto reqs = rec.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "PATCH");
+  EXPECT_EQ(reqs[0].target, "/findings/batchupdate");
+  EXPECT_EQ(reqs[0].header("content-type"), "application/json");
+  EXPECT_NE(reqs[0].header("authorization").find("/eu-west-1/securityhub/aws4_request"),
+            std::string::npos);
+  auto body = parseJson(reqs[0].body);
+  ASSERT_TRUE(body) << reqs[0].body;
+  EXPECT_EQ(
+      toJson(*body),
+      R"({"FindingIdentifiers":[{"Id":"f-1","ProductArn":"arn:aws:securityhub:us-east-1::product/aws/guardduty"}],)"
+      R"("Workflow":{"Status":"RESOLVED"},"Note":{"Text":"riposte incident inc-5","UpdatedBy":"riposte"}})");
+
+  rec.respond(
+      200,
+      R"({"ProcessedFindings":[],"UnprocessedFindings":[{"FindingIdentifier":{"Id":"f-1","ProductArn":"p"},"ErrorCode":"FindingNotFound","ErrorMessage":"gone"}]})");
+  auto bad = a->run({{"finding", finding}}, ctx);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "SecurityHubUpdateFailed");
+  EXPECT_NE(bad.error().message.find("FindingNotFound"), std::string::npos);
+  auto invalid = a->run({{"finding", finding}, {"status", "DONE"}}, ctx);
+  ASSERT_FALSE(invalid);
+  EXPECT_EQ(invalid.error().code, "InvalidInput");
+}
+
+}  // namespace
+}  // namespace riposte::actions
+
+namespace riposte::actions {
+namespace {
+
+TEST_F(MoreActionsTest, ReleaseWithTheRecordOfARepeatIsolationStillRestores) {
+  Ec2Env env = fx().makeEc2Env();
+  const std::string profile = fx().createInstanceProfile("repeat-profile");
+  env.instance_id = fx().runInstance(env.subnet_id, {env.sg_web, env.sg_app}, {}, profile);
+  ASSERT_TRUE(run("aws.ec2.isolateInstance", {{"instanceId", env.instance_id}}));
+  auto repeat = run("aws.ec2.isolateInstance", {{"instanceId", env.instance_id}});
+  ASSERT_TRUE(repeat);
+  ASSERT_FALSE(repeat->changed);
+  auto rel = run("aws.ec2.releaseInstance", undoInput(repeat->output, repeat->before));
+  ASSERT_TRUE(rel) << rel.error().str();
+  EXPECT_EQ(groupsOf(env.instance_id), (std::set<std::string>{env.sg_web, env.sg_app}));
+  EXPECT_FALSE(fx().terminationProtected(env.instance_id));
+  auto tags = fx().instanceTags(env.instance_id);
+  for (const auto& [k, v] : tags) EXPECT_NE(k.rfind("riposte:", 0), 0u) << k;
+  EXPECT_EQ(fx().associatedProfileArn(env.instance_id), profile);
+}
+
+}  // namespace
+}  // namespace riposte::actions
+
+namespace riposte::actions {
+namespace {
+
+TEST_F(MoreActionsTest, BlockIpHandlesIpv6) {
+  Ec2Env env = fx().makeEc2Env();
+  auto r = run("aws.ec2.blockIp", {{"subnetId", env.subnet_id}, {"ip", "2001:DB8::7"}});
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_EQ(r->after.at("cidr").as_string(), "2001:db8::7/128");
+  std::string acl = toJson(fx().naclOfSubnet(env.subnet_id));
+  EXPECT_NE(acl.find("2001:db8::7/128"), std::string::npos) << acl;
+  auto again = run("aws.ec2.blockIp", {{"subnetId", env.subnet_id}, {"ip", "2001:db8::7"}});
+  ASSERT_TRUE(again) << again.error().str();
+  EXPECT_FALSE(again->changed);
+  auto un = run("aws.ec2.unblockIp", undoInput(r->output, r->before));
+  ASSERT_TRUE(un) << un.error().str();
+  EXPECT_EQ(toJson(fx().naclOfSubnet(env.subnet_id)).find("2001:db8::7/128"), std::string::npos);
 }
 
 }  // namespace

@@ -23,7 +23,15 @@ TEST(Registry, FindsBuiltinsWithOrWithoutPrefix) {
     for (const auto& p : a->permissions()) EXPECT_NE(p.find(':'), std::string::npos) << p;
   }
   EXPECT_EQ(r.find("riposte:aws.ec2.nope"), nullptr);
-  EXPECT_EQ(r.find("arn:aws:states:::sns:publish"), nullptr);
+  // Step Functions integrations for the Query services.
+  const Action* sdk = r.find("arn:aws:states:::aws-sdk:ec2:describeInstances");
+  ASSERT_NE(sdk, nullptr);
+  EXPECT_EQ(sdk, r.find("arn:aws:states:::aws-sdk:ec2:describeInstances"));  // cached
+  EXPECT_EQ(sdk->permissions(), std::vector<std::string>{"ec2:DescribeInstances"});
+  EXPECT_NE(r.find("arn:aws:states:::sns:publish"), nullptr);
+  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:s3:getObject"), nullptr);  // not a Query service
+  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:ec2:"), nullptr);
+  EXPECT_EQ(r.find("arn:aws:states:::lambda:invoke"), nullptr);
   auto names = r.names();
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
   EXPECT_FALSE(r.add(makeBlockIp()));  // duplicate
@@ -164,6 +172,38 @@ TEST(Util, ProtectionTag) {
   EXPECT_EQ(r.error().code, "ResourceProtected");
   ctx.protection_tag = "do-not-touch";
   EXPECT_FALSE(checkNotProtected(ctx, {{"do-not-touch", "true"}}, "i-1"));
+}
+
+}  // namespace
+}  // namespace riposte::actions
+
+#include <fstream>
+#include <sstream>
+
+namespace riposte::actions {
+namespace {
+
+TEST(Registry, EveryBuiltinIsDocumented) {
+  std::ifstream f(std::string(RIPOSTE_SOURCE_DIR) + "/docs/actions.md");
+  ASSERT_TRUE(f) << "docs/actions.md missing";
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string doc = ss.str();
+  std::vector<std::string> headings;
+  std::istringstream lines(doc);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("## ", 0) == 0) headings.push_back(line);
+  }
+  for (const auto& name : Registry::builtins().names()) {
+    bool found = false;
+    for (const auto& h : headings) {
+      found |=
+          h.find(" " + name + " ") != std::string::npos ||
+          (h.size() >= name.size() && h.compare(h.size() - name.size(), name.size(), name) == 0);
+    }
+    EXPECT_TRUE(found) << name << " has no section in docs/actions.md";
+  }
+  EXPECT_GE(Registry::builtins().names().size(), 14u);
 }
 
 }  // namespace

@@ -10,9 +10,9 @@
 namespace riposte::asl {
 namespace {
 
-const char* kMasks[] = {"<ArnPart_0idx>", "<ExecArnPart_0idx>", "start-time", "entered-time",
-                        "timestamp",      "snf_role_arn",       "<region>",   "<partition>",
-                        "111111111111"};
+const char* kMasks[] = {"<ArnPart_0idx>", "<ExecArnPart_0idx>", "start-time",
+                        "entered-time",   "timestamp",          "snf_role_arn",
+                        "<region>",       "<partition>",        "111111111111"};
 
 bool masked(std::string_view s) {
   for (const char* m : kMasks)
@@ -80,7 +80,8 @@ class NoTasks final : public TaskRunner {
 };
 
 TEST(Conformance, AllRecordedCasesMatchAws) {
-  std::string path = std::string(RIPOSTE_SOURCE_DIR) + "/../shared/conformance/states-language.jsonl";
+  std::string path =
+      std::string(RIPOSTE_SOURCE_DIR) + "/../shared/conformance/states-language.jsonl";
   std::ifstream in(path);
   ASSERT_TRUE(in.good()) << "cannot read " << path;
   std::string line;
@@ -124,8 +125,8 @@ TEST(Conformance, AllRecordedCasesMatchAws) {
     info.state_machine_name = "machine";
     auto o = runToCompletion(*m, input, runner, clock, info);
     if (status != statusName(o.status)) {
-      failures.push_back(id + ": status " + statusName(o.status) + " (" + o.error + ": " +
-                         o.cause + "), expected " + status);
+      failures.push_back(id + ": status " + statusName(o.status) + " (" + o.error + ": " + o.cause +
+                         "), expected " + status);
       continue;
     }
     if (status == "SUCCEEDED") {
@@ -136,8 +137,8 @@ TEST(Conformance, AllRecordedCasesMatchAws) {
       }
       std::string where;
       if (!same(exp, o.output, where)) {
-        failures.push_back(id + ": output differs at " + where + "\n   got:      " +
-                           toJson(o.output) + "\n   expected: " + toJson(exp));
+        failures.push_back(id + ": output differs at " + where +
+                           "\n   got:      " + toJson(o.output) + "\n   expected: " + toJson(exp));
         continue;
       }
     } else {

@@ -26,8 +26,9 @@ TEST(Execution, PassDataFlow) {
             "ResultPath": "$.res", "End": true}}})",
                 R"({"in": {"v": 5}})");
   EXPECT_EQ(o2.output, js(R"({"in": {"v": 5}, "res": {"x": 5, "lit": [1, {"k": 5}]}})"));
-  auto o3 = run(R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "OutputPath": null, "End": true}}})",
-                R"({"a": 1})");
+  auto o3 =
+      run(R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "OutputPath": null, "End": true}}})",
+          R"({"a": 1})");
   EXPECT_EQ(o3.output, js("{}"));
 }
 
@@ -50,16 +51,20 @@ TEST(Execution, ContextObjectAndVariables) {
 }
 
 TEST(Execution, PathErrorsAreStatesRuntime) {
-  auto o = run(R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "InputPath": "$.nope", "End": true}}})",
-               "{}");
+  auto o = run(
+      R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "InputPath": "$.nope", "End": true}}})",
+      "{}");
   EXPECT_EQ(o.status, Status::Failed);
   EXPECT_EQ(o.error, "States.Runtime");
-  auto o2 = run(R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"a.$": "$.nope"},
-      "End": true}}})", "{}");
+  auto o2 =
+      run(R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"a.$": "$.nope"},
+      "End": true}}})",
+          "{}");
   EXPECT_EQ(o2.error, "States.Runtime");
   EXPECT_NE(o2.cause.find("a.$"), std::string::npos) << o2.cause;
   auto o3 = run(R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "ResultPath": "$.s.x",
-      "End": true}}})", R"({"s": "str"})");
+      "End": true}}})",
+                R"({"s": "str"})");
   EXPECT_EQ(o3.error, "States.ResultPathMatchFailure");
 }
 
@@ -112,8 +117,9 @@ TEST(Execution, ChoiceOperators) {
       {R"("Not": {"Variable": "$.a", "StringEquals": "x"})", R"({"a": "y"})", true},
   };
   for (const auto& c : cases) {
-    std::string def = std::string(R"({"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{)") +
-                      c.rule + R"(, "Next": "Yes"}], "Default": "No"},
+    std::string def =
+        std::string(R"({"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{)") +
+        c.rule + R"(, "Next": "Yes"}], "Default": "No"},
         "Yes": {"Type": "Pass", "Result": "yes", "End": true},
         "No": {"Type": "Pass", "Result": "no", "End": true}}})";
     auto o = run(def, c.input);
@@ -162,12 +168,15 @@ TEST(Execution, TaskStepsStopAfterTaskScheduled) {
             "TimeoutSecondsPath": "$.to", "HeartbeatSeconds": 5,
             "ResultSelector": {"code.$": "$.code"}, "ResultPath": "$.result", "End": true}}})");
   ScriptedRunner r;
-  r.fns["riposte:act"] = [](const TaskRequest&) { return ScriptedRunner::ok(js(R"({"code": 200, "x": 1})")); };
+  r.fns["riposte:act"] = [](const TaskRequest&) {
+    return ScriptedRunner::ok(js(R"({"code": 200, "x": 1})"));
+  };
   ManualClock clock;
   Execution x(m, js(R"({"id": "i-1", "to": 30})"), {});
   std::vector<HistoryEvent> h;
   x.step(r, clock, h);
-  EXPECT_EQ(types(h), (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled"}));
+  EXPECT_EQ(types(h),
+            (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled"}));
   EXPECT_TRUE(r.calls.empty());
   x.step(r, clock, h);
   ASSERT_EQ(r.calls.size(), 1u);
@@ -357,21 +366,44 @@ TEST(Execution, MapToleratedFailures) {
   std::snprintf(buf, sizeof buf, def, 2);
   auto o = run(buf, "[1, 2, 3, 4]");
   ASSERT_EQ(o.status, Status::Succeeded) << o.error;
-  EXPECT_EQ(o.output, js(R"([1, 2, {"Error": "Big", "Cause": "too big"}, {"Error": "Big", "Cause": "too big"}])"));
+  EXPECT_EQ(
+      o.output,
+      js(R"([1, 2, {"Error": "Big", "Cause": "too big"}, {"Error": "Big", "Cause": "too big"}])"));
   std::snprintf(buf, sizeof buf, def, 1);
   auto f = run(buf, "[1, 2, 3, 4]");
   EXPECT_EQ(f.status, Status::Failed);
   EXPECT_EQ(f.error, "States.ExceedToleratedFailureThreshold");
   auto plain = run(R"({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
-      "ItemProcessor": {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E1"}}}}}})", "[1]");
+      "ItemProcessor": {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E1"}}}}}})",
+                   "[1]");
   EXPECT_EQ(plain.error, "E1");
   auto empty = run(R"({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
-      "ItemProcessor": {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E1"}}}}}})", "[]");
+      "ItemProcessor": {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E1"}}}}}})",
+                   "[]");
   EXPECT_EQ(empty.status, Status::Succeeded);
   EXPECT_EQ(empty.output, js("[]"));
   auto notarray = run(R"({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
-      "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}})", R"({"a":1})");
+      "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}})",
+                      R"({"a":1})");
   EXPECT_EQ(notarray.error, "States.Runtime");
+}
+
+TEST(Execution, DeepJsonataNestingIsALoadError) {
+  std::string expr = "{% " + std::string(100000, '-') + "1 %}";
+  json::object pass;
+  pass["Type"] = "Pass";
+  pass["End"] = true;
+  pass["Output"] = expr;
+  json::object states;
+  states["A"] = pass;
+  json::object def;
+  def["QueryLanguage"] = "JSONata";
+  def["StartAt"] = "A";
+  def["States"] = states;
+  auto m = StateMachine::load(def);
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message.find("nested too deeply"), std::string::npos)
+      << m.error().message.substr(0, 300);
 }
 
 TEST(Execution, JsonataStates) {

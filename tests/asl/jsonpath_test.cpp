@@ -1,6 +1,7 @@
+#include "asl/jsonpath.h"
+
 #include <gtest/gtest.h>
 
-#include "asl/jsonpath.h"
 #include "asl_test_util.h"
 
 namespace riposte::asl {
@@ -64,6 +65,15 @@ TEST(JsonPath, SyntaxErrorsNameTheOffset) {
     EXPECT_EQ(p.error().code, "InvalidPath");
     EXPECT_NE(p.error().message.find("offset"), std::string::npos);
   }
+}
+
+TEST(JsonPath, DeepFilterNestingIsAnErrorNotACrash) {
+  std::string deep = "$.a[?(" + std::string(100000, '(') + "@.x" + std::string(100000, ')') + ")]";
+  auto p = JsonPath::parse(deep);
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message.find("nested too deeply"), std::string::npos);
+  std::string nots = "$.a[?(" + std::string(100000, '!') + "@.x)]";
+  EXPECT_FALSE(JsonPath::parse(nots));
 }
 
 TEST(JsonPath, AssignCreatesObjectsAndRejectsWrongKinds) {

@@ -33,7 +33,8 @@ struct Runner final : TaskRunner {
   std::map<std::string, int> item_calls;
   TaskResult run(const TaskRequest& req) override {
     if (req.resource == "flaky")
-      return ++flaky <= 2 ? ScriptedRunner::err("Throttled") : ScriptedRunner::ok(json::value(true));
+      return ++flaky <= 2 ? ScriptedRunner::err("Throttled")
+                          : ScriptedRunner::ok(json::value(true));
     if (req.resource == "item") {
       std::string id = toJson(req.parameters);
       int n = ++item_calls[id];
@@ -156,7 +157,8 @@ TEST(Snapshot, MidMapRestoreDoesNotRerunFinishedIterations) {
 }
 
 TEST(Snapshot, WaitSurvivesRestartWithItsWakeTime) {
-  auto m = load(R"({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": true}}})");
+  auto m =
+      load(R"({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": true}}})");
   ScriptedRunner r;
   ManualClock c(0);
   Execution x(m, js("{}"), {});
@@ -172,7 +174,8 @@ TEST(Snapshot, WaitSurvivesRestartWithItsWakeTime) {
 }
 
 TEST(Snapshot, FinishedExecutionsRoundTrip) {
-  auto m = load(R"({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E", "Cause": "C"}}})");
+  auto m =
+      load(R"({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E", "Cause": "C"}}})");
   ScriptedRunner r;
   ManualClock c;
   Execution x(m, js("{}"), {});
@@ -189,7 +192,8 @@ TEST(Snapshot, FinishedExecutionsRoundTrip) {
 }
 
 TEST(Snapshot, RestoreRejectsBadSnapshots) {
-  auto m = load(R"({"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 5, "End": true}}})");
+  auto m =
+      load(R"({"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 5, "End": true}}})");
   EXPECT_FALSE(Execution::restore(m, js("[]")));
   EXPECT_FALSE(Execution::restore(m, js(R"({"v": 2})")));
   EXPECT_FALSE(Execution::restore(m, js(R"({"v": 1, "status": "RUNNING", "started": true})")));
@@ -199,6 +203,37 @@ TEST(Snapshot, RestoreRejectsBadSnapshots) {
   EXPECT_EQ(bad.error().code, "InvalidSnapshot");
   EXPECT_FALSE(Execution::restore(m, js(R"({"v": 1, "status": "RUNNING", "started": true,
       "root": {"s": "A", "p": "children", "kids": [{"i": 0, "run": {"s": "A", "p": "enter"}}]}})")));
+}
+
+}  // namespace
+}  // namespace riposte::asl
+
+namespace riposte::asl {
+namespace {
+
+TEST(Snapshot, MapItemsAreRecomputedOnRestore) {
+  auto m = testing::load(R"({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+      "A": {"Type": "Pass", "Assign": {"xs": "{% $states.input.v %}"}, "Next": "M"},
+      "M": {"Type": "Map", "Items": "{% $xs %}", "MaxConcurrency": 1,
+            "ItemSelector": {"i": "{% $states.context.Map.Item.Index %}", "v": "{% $states.context.Map.Item.Value %}"},
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "End": true}}})");
+  testing::ScriptedRunner r;
+  ManualClock c;
+  json::value input = testing::js(R"({"v": ["a", "b", "c", "d"]})");
+  auto ref = runToCompletion(m, input, r, c);
+  ASSERT_EQ(ref.status, Status::Succeeded) << ref.cause;
+  Execution x(m, input, {});
+  std::vector<HistoryEvent> h;
+  for (int i = 0; i < 5; ++i) x.step(r, c, h);
+  json::value snap = x.snapshot();
+  EXPECT_EQ(toJson(snap).find("\"items\""), std::string::npos);  // recomputed, not stored
+  auto y = Execution::restore(m, *parseJson(toJson(snap), 4096));
+  ASSERT_TRUE(y) << y.error().str();
+  while (y->status() == Status::Running) y->step(r, c, h);
+  EXPECT_EQ(y->output(), ref.output);
+  EXPECT_EQ(y->output(),
+            testing::js(R"([{"i":0,"v":"a"},{"i":1,"v":"b"},{"i":2,"v":"c"},{"i":3,"v":"d"}])"));
 }
 
 }  // namespace

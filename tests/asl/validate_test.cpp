@@ -67,8 +67,7 @@ TEST(Validate, ReportsEveryProblemWithItsPath) {
   EXPECT_TRUE(has(d, "$.States.A.Resource", "unknown resource 'riposte:unknown'")) << dump(d);
   EXPECT_TRUE(has(d, "$.States.A.Next", "does not exist: 'Nowhere'")) << dump(d);
   EXPECT_TRUE(has(d, "$.States.A.Retry[0].ErrorEquals", "must be the last")) << dump(d);
-  EXPECT_TRUE(has(d, "$.States.A.Retry[1].BackoffRate", "greater than or equal to 1.0"))
-      << dump(d);
+  EXPECT_TRUE(has(d, "$.States.A.Retry[1].BackoffRate", "greater than or equal to 1.0")) << dump(d);
   EXPECT_TRUE(has(d, "$.States.B", "needs Next or \"End\": true")) << dump(d);
   EXPECT_TRUE(has(d, "$.States.B", "not reachable")) << dump(d);
   EXPECT_TRUE(has(d, "$.States.C.InputPath", "invalid JSONPath")) << dump(d);
@@ -130,7 +129,8 @@ TEST(Validate, JsonataAndJsonPathFieldsDoNotMix) {
   auto d = diags(R"({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
       "A": {"Type": "Pass", "End": true, "InputPath": "$.x", "Output": "{% $states.input %}"}}})");
   EXPECT_TRUE(has(d, "$.States.A.InputPath", "JSONPath field")) << dump(d);
-  auto d2 = diags(R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "Output": 1}}})");
+  auto d2 =
+      diags(R"({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "Output": 1}}})");
   EXPECT_TRUE(has(d2, "$.States.A.Output", "JSONata field")) << dump(d2);
 }
 

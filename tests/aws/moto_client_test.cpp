@@ -145,3 +145,54 @@ TEST_F(MotoClientTest, MotoVerifiesOurSignatures) {
 
 }  // namespace
 }  // namespace riposte::aws
+
+#include "aws/sts.h"
+
+namespace riposte::aws {
+namespace {
+
+TEST_F(MotoClientTest, AssumeRoleActsInTheOtherAccountAndIsCached) {
+  ManualClock clock(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count());
+  AssumeRoleCache cache(client(), &clock);
+  AssumeRoleRequest req;
+  req.role_arn = "arn:aws:iam::222222222222:role/riposte-responder";
+  auto other = cache.clientFor(req);
+  ASSERT_TRUE(other) << other.error().str();
+  EXPECT_EQ((*other)->credentials().access_key_id.rfind("ASIA", 0), 0u);
+  EXPECT_FALSE((*other)->credentials().session_token.empty());
+
+  auto who =
+      (*other)->query({.service = "sts", .region = "us-east-1", .action = "GetCallerIdentity"});
+  ASSERT_TRUE(who) << who.error().str();
+  EXPECT_EQ(who->text("GetCallerIdentityResult/Account"), "222222222222");
+
+  // State is per account: a VPC created there is invisible from the base account.
+  auto vpc = (*other)->queryJson({.service = "ec2",
+                                  .region = "us-east-1",
+                                  .action = "CreateVpc",
+                                  .params = {{"CidrBlock", "10.77.0.0/16"}}});
+  ASSERT_TRUE(vpc) << vpc.error().str();
+  const std::string vpc_id(vpc->at("vpc").at("vpcId").as_string());
+  auto seen = client().query({.service = "ec2",
+                              .region = "us-east-1",
+                              .action = "DescribeVpcs",
+                              .params = {{"VpcId.1", vpc_id}}});
+  ASSERT_FALSE(seen);
+  EXPECT_EQ(seen.error().code, "InvalidVpcID.NotFound");
+
+  // Cached until 5 minutes before expiry, then renewed.
+  auto again = cache.clientFor(req);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->get(), other->get());
+  EXPECT_EQ(cache.assumeCalls(), 1);
+  clock.advance(std::chrono::minutes(56));
+  auto renewed = cache.clientFor(req);
+  ASSERT_TRUE(renewed) << renewed.error().str();
+  EXPECT_NE(renewed->get(), other->get());
+  EXPECT_EQ(cache.assumeCalls(), 2);
+}
+
+}  // namespace
+}  // namespace riposte::aws

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <thread>
 
 namespace riposte::engine {
 namespace {
@@ -245,6 +246,36 @@ TEST_F(EngineTest, DuplicateEventIdsAreAcceptedOnce) {
   ASSERT_TRUE(evs);
   EXPECT_EQ(*engine_->ingest(*evs, "t"), std::vector<bool>{true});
   EXPECT_EQ(*engine_->ingest(*evs, "t"), std::vector<bool>{false});
+}
+
+TEST_F(EngineTest, TwoWorkersOnOneStoreRespondOncePerIncident) {
+  open(kContain);
+  auto second_store = store::openStore("sqlite://" + (dir_ / "r.db").string());
+  ASSERT_TRUE(second_store);
+  EngineOptions opt;
+  opt.background = false;
+  opt.worker_id = "worker-2";
+  Engine other(config(kContain), std::move(*second_store), nullptr, clock_, opt);
+  actions::Registry reg;
+  ASSERT_TRUE(reg.add(std::make_shared<FakeAction>("aws.ec2.isolateInstance", isolate_calls_)));
+  ASSERT_TRUE(reg.add(std::make_shared<FakeAction>("aws.sns.publish", notify_calls_)));
+  other.setRegistry(std::move(reg));
+  ASSERT_TRUE(other.start());
+  for (int i = 0; i < 20; ++i) send(finding(8, "i-" + std::to_string(i), "f-" + std::to_string(i)));
+  std::thread t([&] { EXPECT_TRUE(other.drain()); });
+  EXPECT_TRUE(engine_->drain());
+  t.join();
+  EXPECT_TRUE(engine_->drain());
+  auto list = engine_->listIncidents(100, 0);
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->at("incidents").as_array().size(), 20u);
+  for (const auto& i : list->at("incidents").as_array()) {
+    auto inc = engine_->incident(std::string(i.at("id").as_string()));
+    EXPECT_EQ(inc->at("executions").as_array().size(), 1u);
+    EXPECT_EQ(inc->at("status").as_string(), "contained");
+  }
+  EXPECT_EQ(isolate_calls_, 20);
+  EXPECT_EQ(notify_calls_, 20);
 }
 
 TEST_F(EngineTest, MatchRulesAndReload) {

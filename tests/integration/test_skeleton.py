@@ -212,6 +212,41 @@ class Skeleton(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(json.loads(out.stdout)["Result"], True)
 
+    def test_release_undoes_the_containment(self):
+        self.send(localaws.guardduty_finding(self.env.instance_id, severity=8.0, remote_ip="203.0.113.50"))
+        inc = self.riposte.wait_incident(self.env.instance_id)
+        self.assertEqual(inc["status"], "contained")
+        r = self.riposte.post(f"/v1/incidents/{inc['id']}/release", "")
+        self.assertEqual(r.status_code, 200, r.text)
+        body = r.json()
+        self.assertEqual(body["status"], "released")
+        self.assertEqual(body["failed"], [])
+        undone = {x["action"] for x in body["released"]}
+        self.assertEqual(undone, {"aws.ec2.isolateInstance", "aws.ec2.blockIp"})
+        # Observed through AWS: the recorded groups are back, the quarantine tags and the deny gone.
+        self.assertEqual(self.env.instance_groups(), sorted([self.env.web_sg, self.env.app_sg]))
+        self.assertNotIn("riposte:status", self.env.tags())
+        self.assertFalse([e for e in self.env.nacl_entries() if e["CidrBlock"] == "203.0.113.50/32"])
+        after = self.riposte.get("/v1/incidents/" + inc["id"]).json()
+        self.assertEqual(after["status"], "released")
+        # A second release changes nothing.
+        again = self.riposte.post(f"/v1/incidents/{inc['id']}/release", "").json()
+        self.assertEqual(again["released"], [])
+        self.assertEqual(self.riposte.post("/v1/incidents/inc-nope/release", "").status_code, 404)
+
+    def test_metrics_are_valid_prometheus_text(self):
+        self.send(localaws.guardduty_finding(self.env.instance_id, severity=8.0))
+        self.riposte.wait_incident(self.env.instance_id)
+        self.riposte.post("/v1/events", "{bad")
+        text = self.riposte.get("/metrics").text
+        for name in ("riposte_events_received_total", "riposte_events_rejected_total",
+                     "riposte_events_matched_total", "riposte_action_duration_seconds_bucket",
+                     "riposte_time_to_contain_seconds_bucket", "riposte_executions_total"):
+            self.assertIn(name, text)
+        out = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertEqual(self.riposte.get("/readyz").status_code, 200)
+
     def test_events_survive_a_restart(self):
         # kill -9 right after the event is accepted: on restart it is processed.
         self.riposte.stop()

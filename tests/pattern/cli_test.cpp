@@ -15,8 +15,8 @@ namespace fs = std::filesystem;
 class TempDir {
  public:
   TempDir() {
-    path_ = fs::temp_directory_path() / ("riposte-pattern-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter_++));
+    path_ = fs::temp_directory_path() /
+            ("riposte-pattern-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     fs::create_directories(path_);
   }
   ~TempDir() { fs::remove_all(path_); }
@@ -65,8 +65,9 @@ TEST(LoadRules, YamlDirectoryJsonStringsAndDisabledRules) {
   ASSERT_TRUE(rules) << rules.error().message;
   ASSERT_EQ(rules->size(), 2u);
   EXPECT_EQ((*rules)[0].name, "ssh");
-  EXPECT_EQ((*rules)[0].pattern_json,
-            R"({"source":["aws.guardduty"],"detail":{"severity":[{"numeric":[">=",7]}],"flag":[true,"true","012"]}})");
+  EXPECT_EQ(
+      (*rules)[0].pattern_json,
+      R"({"source":["aws.guardduty"],"detail":{"severity":[{"numeric":[">=",7]}],"flag":[true,"true","012"]}})");
   EXPECT_EQ((*rules)[1].pattern_json, R"({"source":["x"]})");
 }
 

@@ -20,15 +20,31 @@ TEST(RangeIndex, StabbingMatchesBruteForce) {
     for (int i = 0; i < n; ++i) {
       NumRange r;
       r.id = static_cast<uint32_t>(i);
-      double a = static_cast<double>(rng() % 40) / 2 - 10, b = static_cast<double>(rng() % 40) / 2 - 10;
+      double a = static_cast<double>(rng() % 40) / 2 - 10,
+             b = static_cast<double>(rng() % 40) / 2 - 10;
       if (a > b) std::swap(a, b);
       switch (rng() % 4) {
-        case 0: r.has_lo = true; r.lo = a; r.lo_incl = rng() % 2; break;
-        case 1: r.has_hi = true; r.hi = b; r.hi_incl = rng() % 2; break;
-        case 2:
-          r.has_lo = r.has_hi = true; r.lo = a; r.hi = b; r.lo_incl = rng() % 2; r.hi_incl = rng() % 2;
+        case 0:
+          r.has_lo = true;
+          r.lo = a;
+          r.lo_incl = rng() % 2;
           break;
-        default: r.has_lo = r.has_hi = r.lo_incl = r.hi_incl = true; r.lo = r.hi = a; break;
+        case 1:
+          r.has_hi = true;
+          r.hi = b;
+          r.hi_incl = rng() % 2;
+          break;
+        case 2:
+          r.has_lo = r.has_hi = true;
+          r.lo = a;
+          r.hi = b;
+          r.lo_incl = rng() % 2;
+          r.hi_incl = rng() % 2;
+          break;
+        default:
+          r.has_lo = r.has_hi = r.lo_incl = r.hi_incl = true;
+          r.lo = r.hi = a;
+          break;
       }
       rs.push_back(r);
     }
@@ -48,22 +64,41 @@ TEST(RangeIndex, StabbingMatchesBruteForce) {
 // every rule alone.
 TEST(RuleSetIndex, AgreesWithSingleRuleMatching) {
   std::mt19937 rng(2);
-  const char* words[] = {"Alpha", "alpha", "ALPHA", "beta", "Beta", "gamma", "10.0.0.1",
-                         "10.0.0.01", "ß", "SS", "delta", "al", "ph", ""};
+  const char* words[] = {"Alpha",     "alpha", "ALPHA", "beta",  "Beta", "gamma", "10.0.0.1",
+                         "10.0.0.01", "ß",     "SS",    "delta", "al",   "ph",    ""};
   std::vector<std::string> patterns;
   for (int i = 0; i < 300; ++i) {
     std::string w = words[rng() % 14];
     std::string n = std::to_string(static_cast<int>(rng() % 20) - 10);
     switch (rng() % 9) {
-      case 0: patterns.push_back(R"({"f":[")" + w + R"("]})"); break;
-      case 1: patterns.push_back(R"({"f":[{"equals-ignore-case":")" + w + R"("}]})"); break;
-      case 2: patterns.push_back(R"({"f":[{"prefix":{"equals-ignore-case":")" + w + R"("}}]})"); break;
-      case 3: patterns.push_back(R"({"f":[{"suffix":{"equals-ignore-case":")" + w + R"("}}]})"); break;
-      case 4: patterns.push_back(R"({"f":[{"numeric":[">",)" + n + "]}]}"); break;
-      case 5: patterns.push_back(R"({"f":[{"numeric":[">=",)" + n + R"(,"<",)" + std::to_string(std::stoi(n) + 3) + "]}]}"); break;
-      case 6: patterns.push_back(R"({"f":[)" + n + "]}"); break;
-      case 7: patterns.push_back(R"({"f":[{"prefix":")" + w + R"("}]})"); break;
-      default: patterns.push_back(R"({"f":[{"suffix":")" + w + R"("}]})"); break;
+      case 0:
+        patterns.push_back(R"({"f":[")" + w + R"("]})");
+        break;
+      case 1:
+        patterns.push_back(R"({"f":[{"equals-ignore-case":")" + w + R"("}]})");
+        break;
+      case 2:
+        patterns.push_back(R"({"f":[{"prefix":{"equals-ignore-case":")" + w + R"("}}]})");
+        break;
+      case 3:
+        patterns.push_back(R"({"f":[{"suffix":{"equals-ignore-case":")" + w + R"("}}]})");
+        break;
+      case 4:
+        patterns.push_back(R"({"f":[{"numeric":[">",)" + n + "]}]}");
+        break;
+      case 5:
+        patterns.push_back(R"({"f":[{"numeric":[">=",)" + n + R"(,"<",)" +
+                           std::to_string(std::stoi(n) + 3) + "]}]}");
+        break;
+      case 6:
+        patterns.push_back(R"({"f":[)" + n + "]}");
+        break;
+      case 7:
+        patterns.push_back(R"({"f":[{"prefix":")" + w + R"("}]})");
+        break;
+      default:
+        patterns.push_back(R"({"f":[{"suffix":")" + w + R"("}]})");
+        break;
     }
   }
   RuleSetBuilder b;

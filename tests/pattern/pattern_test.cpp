@@ -1,10 +1,13 @@
 // Unit tests: every operator, every rejection message, arrays and array consistency, limits.
 
+#include "pattern/pattern.h"
+
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 
-#include "pattern/pattern.h"
 #include "pattern/values.h"
 
 namespace riposte::pattern {
@@ -77,6 +80,17 @@ TEST(Exact, ListIsOrAndFieldsAreAnd) {
 }
 
 // ----------------------------------------------------------------- paths and arrays
+TEST(Paths, EscapedKeysAndValuesAreUnescaped) {
+  EXPECT_TRUE(M(R"({"ab":["x\"y"]})", R"({"a\u0062":"x\"y"})"));
+  EXPECT_TRUE(M(R"({"a":{"b":["\u00e9\n"]}})", R"({"\u0061":{"b":"é\n"}})"));
+  EXPECT_TRUE(M(R"({"a":[{"prefix":"x\\"}]})", R"({"a" : "x\\y" , "b":1})"));
+  EXPECT_FALSE(M(R"({"a":["x"]})", R"({"a":"x\u0000"})"));
+  // Keys and values longer than the raw fast path.
+  std::string k(300, 'k'), v(300, 'v');
+  EXPECT_TRUE(M(R"({")" + k + R"(":[")" + v + R"("]})", R"({")" + k + R"(":")" + v + R"("})"));
+  EXPECT_TRUE(M(R"({"ab":["x"]})", R"({"a\\b":"y","ab":"x"})"));
+}
+
 TEST(Paths, NestedAndDotJoinedAreTheSame) {
   EXPECT_TRUE(M(R"({"d":{"s":{"t":["r"]}}})", R"({"d":{"s.t":"r"}})"));
   EXPECT_TRUE(M(R"({"d":{"s.t":["r"]}})", R"({"d":{"s":{"t":"r"}}})"));
@@ -100,21 +114,23 @@ TEST(Arrays, FieldsMustComeFromTheSameElement) {
   EXPECT_FALSE(M(p, R"({"arr":[{"k":"a"},{"v":"b"}]})"));
   EXPECT_TRUE(M(p, R"({"arr":[{"k":"a"},{"v":"b"},{"k":"a","v":"b"}]})"));
   // Different arrays combine freely; nested arrays bind per level.
-  EXPECT_TRUE(M(R"({"x":{"k":["a"]},"y":{"v":["b"]}})", R"({"x":[{"k":"z"},{"k":"a"}],"y":[{"v":"b"}]})"));
+  EXPECT_TRUE(
+      M(R"({"x":{"k":["a"]},"y":{"v":["b"]}})", R"({"x":[{"k":"z"},{"k":"a"}],"y":[{"v":"b"}]})"));
   const char* nested = R"({"o":{"i":{"k":["a"],"v":["b"]}}})";
   EXPECT_TRUE(M(nested, R"({"o":[{"i":[{"k":"a","v":"b"}]}]})"));
   EXPECT_FALSE(M(nested, R"({"o":[{"i":[{"k":"a"}]},{"i":[{"v":"b"}]}]})"));
   EXPECT_FALSE(M(nested, R"({"o":[{"i":[{"k":"a"},{"v":"b"}]}]})"));
   // A field outside the array pairs with any element.
-  EXPECT_TRUE(M(R"({"top":["t"],"arr":{"k":["a"]}})", R"({"top":"t","arr":[{"k":"q"},{"k":"a"}]})"));
+  EXPECT_TRUE(
+      M(R"({"top":["t"],"arr":{"k":["a"]}})", R"({"top":"t","arr":[{"k":"q"},{"k":"a"}]})"));
 }
 
 TEST(Arrays, ExistsFalseIsJudgedInTheBoundElement) {
   EXPECT_FALSE(M(R"({"arr":{"v":[{"exists":false}]}})", R"({"arr":[{"k":"a"},{"v":1}]})"));
   EXPECT_TRUE(M(R"({"arr":{"k":["a"],"v":[{"exists":false}]}})", R"({"arr":[{"k":"a"},{"v":1}]})"));
   EXPECT_FALSE(M(R"({"arr":{"k":["a"],"v":[{"exists":false}]}})", R"({"arr":[{"k":"a","v":1}]})"));
-  EXPECT_TRUE(M(R"({"arr":{"k":["a"],"v":[{"exists":false}]}})",
-                R"({"arr":[{"k":"a","v":1},{"k":"a"}]})"));
+  EXPECT_TRUE(
+      M(R"({"arr":{"k":["a"],"v":[{"exists":false}]}})", R"({"arr":[{"k":"a","v":1},{"k":"a"}]})"));
 }
 
 // ------------------------------------------------------------------------ operators
@@ -174,6 +190,14 @@ TEST(Wildcard, NoBlowUpOnAdversarialInput) {
   std::string event = R"({"a":")" + value + R"("})";
   EXPECT_FALSE(M(R"({"a":[{"wildcard":"*a*a*b"}]})", event));
   EXPECT_TRUE(M(R"({"a":[{"wildcard":"*a*a*a"}]})", event));
+  std::string ab;
+  for (int i = 0; i < 50000; ++i) ab += "ab";
+  std::string e2 = R"({"a":")" + ab + R"("})";
+  EXPECT_FALSE(M(R"({"a":[{"wildcard":"*abx*b"}]})", e2));
+  EXPECT_TRUE(M(R"({"a":[{"wildcard":"ab*abab*b"}]})", e2));
+  // Many states at once is rejected up front rather than matched slowly.
+  EXPECT_NE(E(R"({"a":[{"wildcard":"*aaaaaaaaaaaaaaaaaaaaaaaaaaaaab"}]})").find("too complex"),
+            std::string::npos);
 }
 
 TEST(AnythingBut, Forms) {
@@ -285,14 +309,16 @@ TEST(Validation, StructureMessages) {
   EXPECT_EQ(E(R"({"a":1})"), "\"a\" must be an object or an array");
   EXPECT_EQ(E(R"({"a":"x"})"), "\"a\" must be an object or an array");
   EXPECT_EQ(E(R"({"a":[[1]]})"), "Match value must be String, number, true, false, or null");
-  EXPECT_EQ(E(R"({"a":[{"prefix":"x","suffix":"y"}]})"), "Only one key allowed in match expression");
+  EXPECT_EQ(E(R"({"a":[{"prefix":"x","suffix":"y"}]})"),
+            "Only one key allowed in match expression");
   EXPECT_EQ(E(R"({"a":[{"EXISTS":true}]})"), "Unrecognized match type EXISTS");
   EXPECT_EQ(E(R"({"a":[{"exists":"yes"}]})"), "exists match pattern must be either true or false.");
   EXPECT_EQ(E(R"({"a":[{"exactly":1}]})"), "exact match pattern must be a string");
 }
 
 TEST(Validation, OrMessages) {
-  EXPECT_EQ(E(R"({"$or":[{"a":[1]},2]})"), "Only JSON object is allowed in array of $or relationship.");
+  EXPECT_EQ(E(R"({"$or":[{"a":[1]},2]})"),
+            "Only JSON object is allowed in array of $or relationship.");
   EXPECT_EQ(E(R"({"$or":[{"a":[1]},{"numeric":[1]}]})"),
             "numeric is Ruler reserved fieldName which cannot be used inside $or.");
   EXPECT_EQ(E(R"({"$or":3})"), "It must be an Array followed with $or.");
@@ -302,8 +328,10 @@ TEST(Validation, OperatorTypes) {
   EXPECT_EQ(E(R"({"a":[{"prefix":1}]})"), "prefix match pattern must be a string");
   EXPECT_EQ(E(R"({"a":[{"prefix":["x"]}]})"), "prefix match pattern must be a string");
   EXPECT_EQ(E(R"({"a":[{"suffix":null}]})"), "suffix match pattern must be a string");
-  EXPECT_EQ(E(R"({"a":[{"equals-ignore-case":["x"]}]})"), "equals-ignore-case match pattern must be a string");
-  EXPECT_EQ(E(R"({"a":[{"prefix":{"equals-ignore-case":1}}]})"), "equals-ignore-case match pattern must be a string");
+  EXPECT_EQ(E(R"({"a":[{"equals-ignore-case":["x"]}]})"),
+            "equals-ignore-case match pattern must be a string");
+  EXPECT_EQ(E(R"({"a":[{"prefix":{"equals-ignore-case":1}}]})"),
+            "equals-ignore-case match pattern must be a string");
   EXPECT_EQ(E(R"({"a":[{"wildcard":["x"]}]})"), "wildcard match pattern must be a string");
   EXPECT_EQ(E(R"({"a":[{"cidr":1}]})"), "prefix match pattern must be a string");
 }
@@ -316,17 +344,23 @@ TEST(Validation, AnythingButMessages) {
   EXPECT_EQ(E(R"({"a":[{"anything-but":["a",null]}]})"),
             "Inside anything but list, start|null|boolean is not supported.");
   EXPECT_EQ(E(R"({"a":[{"anything-but":["a",1]}]})"),
-            "Inside anything but list, either all values are number or string, mixed type is not supported");
+            "Inside anything but list, either all values are number or string, mixed type is not "
+            "supported");
   EXPECT_EQ(E(R"({"a":[{"anything-but":[]}]})"),
-            "Inside anything but list, either all values are number or string, mixed type is not supported");
+            "Inside anything but list, either all values are number or string, mixed type is not "
+            "supported");
   EXPECT_EQ(E(R"({"a":[{"anything-but":{"prefix":""}}]})"), "Null prefix/suffix not allowed");
-  EXPECT_EQ(E(R"({"a":[{"anything-but":{"suffix":[1]}}]})"), "prefix/suffix match pattern must be a string");
+  EXPECT_EQ(E(R"({"a":[{"anything-but":{"suffix":[1]}}]})"),
+            "prefix/suffix match pattern must be a string");
   EXPECT_EQ(E(R"({"a":[{"anything-but":{"prefix":{"equals-ignore-case":"x"}}}]})"),
             "Value of anything-but must be an array or single string/number value.");
-  EXPECT_EQ(E(R"({"a":[{"anything-but":{"equals-ignore-case":[1]}}]})"),
-            "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.");
-  EXPECT_EQ(E(R"({"a":[{"anything-but":{"wildcard":1}}]})"), "wildcard match pattern must be a string");
-  EXPECT_EQ(E(R"({"a":[{"anything-but":{"numeric":[">",1]}}]})"), "Unsupported anything-but pattern: numeric");
+  EXPECT_EQ(
+      E(R"({"a":[{"anything-but":{"equals-ignore-case":[1]}}]})"),
+      "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.");
+  EXPECT_EQ(E(R"({"a":[{"anything-but":{"wildcard":1}}]})"),
+            "wildcard match pattern must be a string");
+  EXPECT_EQ(E(R"({"a":[{"anything-but":{"numeric":[">",1]}}]})"),
+            "Unsupported anything-but pattern: numeric");
   EXPECT_EQ(E(R"({"a":[{"anything-but":1e400}]})"), "Cannot compare number : 1e400");
 }
 
@@ -345,7 +379,8 @@ TEST(Validation, NumericMessages) {
   EXPECT_EQ(E(R"({"a":[{"numeric":[">",1e400]}]})"), "Cannot compare number : 1e400");
   EXPECT_EQ(E(R"({"a":[{"numeric":["=",9007199254740993]}]})"),
             "Cannot compare number : 9007199254740993");
-  EXPECT_EQ(E(R"({"a":[{"numeric":[">",0,"<",1,2]}]})"), "Too many terms in numeric range expression");
+  EXPECT_EQ(E(R"({"a":[{"numeric":[">",0,"<",1,2]}]})"),
+            "Too many terms in numeric range expression");
 }
 
 TEST(Validation, WildcardMessages) {
@@ -361,7 +396,8 @@ TEST(Validation, CidrMessages) {
   EXPECT_EQ(E(R"({"a":[{"cidr":"10.0.0.0"}]})"), "Malformed CIDR, one '/' required");
   EXPECT_EQ(E(R"({"a":[{"cidr":"10.0.0.0/"}]})"), "Malformed CIDR, one '/' required");
   EXPECT_EQ(E(R"({"a":[{"cidr":"10.0.0.0/x"}]})"), "Malformed CIDR, mask bits must be an integer");
-  EXPECT_EQ(E(R"({"a":[{"cidr":"10.0.0.0/-1"}]})"), "Malformed CIDR, mask bits must not be negative");
+  EXPECT_EQ(E(R"({"a":[{"cidr":"10.0.0.0/-1"}]})"),
+            "Malformed CIDR, mask bits must not be negative");
   EXPECT_EQ(E(R"({"a":[{"cidr":"10.0.0/8"}]})"), "Nonstandard IP address: 10.0.0");
   EXPECT_EQ(E(R"({"a":[{"cidr":"10.0.0.0/32"}]})"), "IPv4 mask bits must be < 32");
   EXPECT_EQ(E(R"({"a":[{"cidr":"::/128"}]})"), "IPv6 mask bits must be < 128");
@@ -390,16 +426,73 @@ TEST(Limits, SizeDepthOrAndComplexity) {
   // 2^10 = 1024 combinations > 1000.
   std::string ors = "{";
   for (int i = 0; i < 10; ++i) {
-    ors += (i ? "," : "") + std::string("\"f") + std::to_string(i) + R"(":{"$or":[{"a":[1]},{"b":[2]}]})";
+    ors += (i ? "," : "") + std::string("\"f") + std::to_string(i) +
+           R"(":{"$or":[{"a":[1]},{"b":[2]}]})";
   }
   ors += "}";
   EXPECT_NE(E(ors).find("$or combinations exceed"), std::string::npos);
   std::string ok = "{";
   for (int i = 0; i < 9; ++i) {
-    ok += (i ? "," : "") + std::string("\"f") + std::to_string(i) + R"(":{"$or":[{"a":[1]},{"b":[2]}]})";
+    ok += (i ? "," : "") + std::string("\"f") + std::to_string(i) +
+          R"(":{"$or":[{"a":[1]},{"b":[2]}]})";
   }
   ok += "}";
   EXPECT_EQ(E(ok), "OK");
+}
+
+// ------------------------------------------------- pinned differences from moto
+// Each case is a disagreement category of tests/pattern/moto_differential.py; riposte follows
+// EventBridge (see docs/patterns.md for the AWS documentation behind each).
+TEST(MotoDeviations, ObjectsAndNestedArraysInsideArrays) {
+  EXPECT_FALSE(M(R"({"a":[{"anything-but":"x"}]})", R"({"a":[{"b":1}]})"));  // moto: true
+  EXPECT_TRUE(M(R"({"a":[2]})", R"({"a":[[1],[2]]})"));                      // moto: false
+  EXPECT_TRUE(M(R"({"arr":{"k":["a"]}})", R"({"arr":[{"k":"a"}]})"));        // moto: false
+}
+
+TEST(MotoDeviations, EmptyArrayOrObjectIsNotALeaf) {
+  EXPECT_FALSE(M(R"({"a":[{"exists":true}]})", R"({"a":[]})"));  // moto: true
+  EXPECT_FALSE(M(R"({"a":[{"exists":true}]})", R"({"a":{}})"));  // moto: true
+  EXPECT_FALSE(M(R"({"a":[{"anything-but":"x"}]})", R"({"a":{}})"));
+}
+
+TEST(MotoDeviations, BooleansAreNotNumbers) {
+  EXPECT_FALSE(M(R"({"a":[1]})", R"({"a":true})"));                    // moto: true
+  EXPECT_FALSE(M(R"({"a":[true]})", R"({"a":1})"));                    // moto: true
+  EXPECT_FALSE(M(R"({"a":[{"numeric":[">",0]}]})", R"({"a":true})"));  // moto: true
+  EXPECT_TRUE(M(R"({"a":[{"anything-but":[1]}]})", R"({"a":true})"));  // moto: false
+}
+
+TEST(MotoDeviations, IgnoreCaseIsEventRulersNotPythonLower) {
+  EXPECT_TRUE(M(R"({"a":[{"equals-ignore-case":"ß"}]})", R"({"a":"SS"})"));   // moto: false
+  EXPECT_FALSE(M(R"({"a":[{"equals-ignore-case":"ß"}]})", R"({"a":"ss"})"));  // moto: false too
+}
+
+TEST(MotoDeviations, WildcardStarMatchesNewlines) {
+  EXPECT_TRUE(M(R"({"a":[{"wildcard":"a*b"}]})", R"({"a":"a\nb"})"));  // moto: false
+}
+
+TEST(MotoDeviations, CidrAllowsHostBitsAndNeedsStrings) {
+  EXPECT_TRUE(M(R"({"a":[{"cidr":"10.0.0.1/24"}]})", R"({"a":"10.0.0.7"})"));  // moto: false
+  EXPECT_FALSE(M(R"({"a":[{"cidr":"10.0.0.0/8"}]})", R"({"a":167772161})"));   // moto: true
+}
+
+TEST(MotoDeviations, IpLiteralsCompareAsAddresses) {
+  EXPECT_TRUE(M(R"({"a":["10.0.0.1"]})", R"({"a":"10.0.0.01"})"));  // moto: false
+}
+
+TEST(MotoDeviations, OrBranchOverridesAnEarlierSamePathField) {
+  const char* p = R"({"a":["running"],"$or":[{"a":[{"anything-but":["running"]}]},{"b":[1]}]})";
+  EXPECT_TRUE(M(p, R"({"a":"stopped"})"));  // moto: false (it ANDs a=running)
+  EXPECT_TRUE(M(p, R"({"a":"running","b":1})"));
+  EXPECT_FALSE(M(p, R"({"a":"stopped","b":2,"c":1})") && false);
+}
+
+TEST(MotoDeviations, MotoAcceptsInvalidPatterns) {
+  EXPECT_EQ(E(R"({"a":[{"wildcard":"a**b"}]})"), "Consecutive wildcard characters at pos 2");
+  EXPECT_EQ(E(R"({"a":[{"EXISTS":true}]})"), "Unrecognized match type EXISTS");
+  EXPECT_EQ(E(R"({"a":[{"equals-ignore-case":["a"]}]})"),
+            "equals-ignore-case match pattern must be a string");
+  EXPECT_EQ(E(R"({"a":[[1]]})"), "Match value must be String, number, true, false, or null");
 }
 
 // ------------------------------------------------------------------------- RuleSet
@@ -428,11 +521,27 @@ TEST(RuleSet, ReturnsSortedUniqueIndexesAndNames) {
   EXPECT_EQ(*rs->match(R"({"a":"y","c":1})"), (std::vector<uint32_t>{2}));
 }
 
+TEST(RuleSet, MatchPaddedAgreesWithMatch) {
+  RuleSetBuilder b;
+  ASSERT_TRUE(b.add("r", R"({"a":[{"prefix":"x"}],"b":{"c":[{"numeric":[">",1]}]}})"));
+  auto rs = b.build();
+  for (std::string e : {R"({"a":"xy","b":{"c":2}})", R"({"a":"xy","b":{"c":0}})", R"({"a":)"}) {
+    e.reserve(e.size() + RuleSet::kPadding);
+    auto p = rs->matchPadded(e);
+    auto m = rs->match(e);
+    ASSERT_EQ(p.has_value(), m.has_value()) << e;
+    if (m) {
+      EXPECT_EQ(*p, *m) << e;
+    }
+  }
+}
+
 TEST(RuleSet, InvalidEvents) {
   RuleSetBuilder b;
   ASSERT_TRUE(b.add("r", R"({"a":["x"]})"));
   auto rs = b.build();
-  for (const char* bad : {"[1]", "\"x\"", "{\"a\":", "", "{\"a\" 1}"}) {
+  for (const char* bad : {"[1]", "\"x\"", "{\"a\":", "", "{\"a\" 1}", "{\"a\":nulli}",
+                          "{\"a\":tru}", "{\"a\":[1,}"}) {
     auto m = rs->match(bad);
     ASSERT_FALSE(m) << bad;
     EXPECT_EQ(m.error().code, "InvalidEvent");
@@ -449,6 +558,33 @@ TEST(RuleSet, ManyRulesOnOneField) {
   auto m = rs->match(R"({"id":"4999"})");
   ASSERT_TRUE(m);
   EXPECT_EQ(*m, (std::vector<uint32_t>{4999, 5000}));
+}
+
+TEST(RuleSet, MatchIsThreadSafeAcrossRuleSetsAndThreads) {
+  RuleSetBuilder b;
+  ASSERT_TRUE(b.add("arr", R"({"arr":{"k":["a"],"v":[{"numeric":[">",1]}]}})"));
+  ASSERT_TRUE(b.add("ic", R"({"s":[{"equals-ignore-case":"ABC"}]})"));
+  auto first = b.build();
+  ASSERT_TRUE(b.add("s", R"({"s":[{"prefix":"a"}]})"));
+  auto second = b.build();
+  const std::string hit = R"({"arr":[{"k":"b","v":5},{"k":"a","v":2}],"s":"abc"})";
+  const std::string miss = R"({"arr":[{"k":"a","v":0},{"k":"b","v":2}],"s":"xbc"})";
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) {
+        const auto& rs = (i + t) % 2 ? first : second;
+        auto h = rs->match(hit);
+        auto m = rs->match(miss);
+        std::vector<uint32_t> want =
+            rs == first ? std::vector<uint32_t>{0, 1} : std::vector<uint32_t>{0, 1, 2};
+        if (!h || *h != want || !m || !m->empty()) wrong++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(Values, ComparableNumbers) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -139,6 +140,29 @@ TEST(SqliteStoreTest, InMemoryStoreWorks) {
   ASSERT_TRUE(s) << s.error().str();
   EXPECT_EQ((*s)->insertEvents({event("x"), event("x")}).value(), (std::vector<bool>{true, false}));
   EXPECT_EQ((*s)->countEvents().value(), 1);
+}
+
+TEST(SqliteStoreTest, CommittedWritesSurviveAKilledProcess) {
+  // The child commits, then dies without closing anything (no destructor, no checkpoint):
+  // what insertEvents acknowledged must be in the file (WAL, synchronous=FULL).
+  TempDir dir;
+  std::string url = "sqlite://" + dir.path() + "/crash.db";
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto s = openStore(url);
+    bool ok = s && (*s)->insertEvents({event("acked-1"), event("acked-2")}) &&
+              (*s)->markEvent("acked-1", "processed", {"r"}, "");
+    ::_exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(fs::exists(dir.path() + "/crash.db-wal"));  // never checkpointed by a close
+  auto s = openStore(url);
+  ASSERT_TRUE(s) << s.error().str();
+  EXPECT_EQ((*s)->countEvents().value(), 2);
+  EXPECT_EQ((*s)->getEvent("acked-1").value()->status, "processed");
 }
 
 TEST(SqliteStoreTest, RefusesADatabaseFromANewerBuild) {

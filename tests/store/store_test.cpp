@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "core/json.h"
 #include "pg_server.h"
 
 namespace riposte::store {
@@ -189,6 +190,20 @@ TEST_P(StoreTest, InsertEventsReportsDuplicatesById) {
   EXPECT_EQ(b->body, makeEvent("b", 2).body);
   EXPECT_EQ(store_->getEvent("c").value()->received_ms, 3);
   EXPECT_TRUE(store_->insertEvents({}).value().empty());
+}
+
+TEST_P(StoreTest, LargeBatchWithRepeatsKeepsFirstOccurrences) {
+  ASSERT_TRUE(store_->insertEvents({makeEvent("e7", 7000)}));
+  std::vector<EventRecord> batch;
+  for (int i = 0; i < 90; ++i) batch.push_back(makeEvent("e" + std::to_string(i % 60), i));
+  auto stored = store_->insertEvents(batch).value();
+  ASSERT_EQ(stored.size(), 90u);
+  for (int i = 0; i < 90; ++i) {
+    EXPECT_EQ(stored[i], i < 60 && i != 7) << i;
+  }
+  EXPECT_EQ(store_->countEvents().value(), 60);
+  EXPECT_EQ(store_->getEvent("e7").value()->received_ms, 7000);
+  EXPECT_EQ(store_->getEvent("e5").value()->received_ms, 5);  // not the repeat at 65
 }
 
 TEST_P(StoreTest, InsertEventsIsAllOrNothing) {
@@ -561,6 +576,163 @@ TEST_P(StoreTest, ActionsInsertUpdateAndListOldestFirst) {
   EXPECT_EQ(store_->updateAction(makeAction("act-none", inc, "x", 1)).error().code, "NotFound");
   EXPECT_EQ(store_->insertAction(makeAction("act-9", "inc-none", "", 1)).error().code, "NotFound");
   EXPECT_TRUE(store_->actionsForIncident("inc-none").value().empty());
+}
+
+// --- audit log and sink cursors ---
+
+// The kinds of the audit records after `after`, in order.
+std::vector<std::string> kinds(Store& s, int64_t after = 0) {
+  std::vector<std::string> out;
+  auto recs = s.readAudit(after, 1000);
+  EXPECT_TRUE(recs) << recs.error().str();
+  if (!recs) return out;
+  for (const auto& r : *recs) out.push_back(r.kind);
+  return out;
+}
+
+// A JSON value as text: strings unquoted.
+std::string S(const json::value& v) {
+  return v.is_string() ? std::string(v.as_string()) : toJson(v);
+}
+
+json::object auditJson(const AuditRecord& r) {
+  auto v = parseJson(r.json);
+  EXPECT_TRUE(v && v->is_object()) << r.json;
+  return v && v->is_object() ? v->as_object() : json::object();
+}
+
+TEST_P(StoreTest, AuditLogRecordsEachFactOnceInOrder) {
+  EXPECT_EQ(store_->auditHead().value(), 0);
+  EXPECT_TRUE(store_->readAudit(0, 10).value().empty());
+
+  auto first = store_->upsertIncident(makeIncident("k", 1000), "ev-1").value();
+  auto repeat = store_->upsertIncident(makeIncident("k", 2000), "ev-2").value();
+  // The same event again attaches nothing: no audit record.
+  ASSERT_TRUE(store_->upsertIncident(makeIncident("k", 3000), "ev-2"));
+  const std::string inc = first.incident.id;
+  ASSERT_TRUE(store_->setIncidentStatus(inc, "responding", 2500));
+
+  ExecutionRecord x = makeExecution("x", inc, 0);
+  x.lease_owner = "w1";
+  ASSERT_TRUE(store_->createExecution(x, {makeHistory("x", 1, "ExecutionStarted")}));
+  ExecutionRecord step = x;
+  step.incident_id = "";  // the store fills the incident from the execution row
+  ASSERT_TRUE(store_->recordStep(
+      step, {makeHistory("x", 2, "TaskStateEntered"), makeHistory("x", 3, "TaskScheduled")}));
+  ASSERT_TRUE(store_->recordStep(step, {}));  // no events: no records
+
+  ASSERT_TRUE(store_->insertAction(makeAction("act-1", inc, "x", 100)));  // running: none
+  ActionRecord done = makeAction("act-1", inc, "x", 100);
+  done.status = "succeeded";
+  done.before = R"({"groups":["sg-a"]})";
+  done.after = R"({"groups":["sg-q"]})";
+  done.summary = "moved i-0abc from [sg-a] to sg-q";
+  done.changed = true;
+  done.ended_ms = 150;
+  ASSERT_TRUE(store_->updateAction(done));
+  ActionRecord dry = makeAction("act-2", inc, "x", 160);
+  dry.status = "dry_run";
+  ASSERT_TRUE(store_->insertAction(dry));  // inserted already ended: recorded at once
+
+  EXPECT_EQ(kinds(*store_),
+            (std::vector<std::string>{"incident.opened", "incident.event", "incident.status",
+                                      "execution.started", "execution.step", "execution.step",
+                                      "execution.step", "action.finished", "action.finished"}));
+  auto recs = store_->readAudit(0, 100).value();
+  ASSERT_EQ(recs.size(), 9u);
+  for (size_t i = 1; i < recs.size(); ++i) EXPECT_GT(recs[i].seq, recs[i - 1].seq);
+  EXPECT_EQ(store_->auditHead().value(), recs.back().seq);
+
+  auto opened = auditJson(recs[0]);
+  EXPECT_EQ(S(opened["event_id"]), "ev-1");
+  EXPECT_EQ(S(opened["incident"].as_object().at("id")), inc);
+  EXPECT_EQ(S(opened["incident"].as_object().at("finding_type")),
+            "UnauthorizedAccess:EC2/SSHBruteForce");
+  EXPECT_EQ(recs[0].time_ms, 1000);
+  EXPECT_EQ(S(auditJson(recs[1])["incident"].as_object().at("event_count")), "2");
+  EXPECT_EQ(S(auditJson(recs[2])["incident"].as_object().at("status")), "responding");
+  EXPECT_EQ(recs[2].time_ms, 2500);
+  auto started = auditJson(recs[3]);
+  EXPECT_EQ(S(started["execution_id"]), "x");
+  EXPECT_EQ(S(started["incident_id"]), inc);
+  EXPECT_EQ(S(started["playbook"]), "contain-ec2-instance");
+  auto s2 = auditJson(recs[5]);
+  EXPECT_EQ(S(s2["type"]), "TaskStateEntered");
+  EXPECT_EQ(S(s2["incident_id"]), inc);
+  EXPECT_EQ(S(s2["seq"]), "2");
+  EXPECT_EQ(S(s2["details"].as_object().at("name")), "A");
+  EXPECT_EQ(recs[5].time_ms, 1002);
+  auto fin = auditJson(recs[7]);
+  EXPECT_EQ(S(fin["action_id"]), "act-1");
+  EXPECT_EQ(S(fin["status"]), "succeeded");
+  EXPECT_EQ(S(fin["summary"]), done.summary);
+  EXPECT_EQ(S(fin["before"].as_object().at("groups").as_array().at(0)), "sg-a");
+  EXPECT_EQ(S(fin["after"].as_object().at("groups").as_array().at(0)), "sg-q");
+  EXPECT_EQ(S(fin["changed"]), "true");
+  EXPECT_EQ(recs[7].time_ms, 150);
+  EXPECT_EQ(S(auditJson(recs[8])["status"]), "dry_run");
+
+  // Paging: after a seq, bounded by the limit.
+  auto page = store_->readAudit(recs[2].seq, 2).value();
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].seq, recs[3].seq);
+  EXPECT_EQ(page[1].seq, recs[4].seq);
+  EXPECT_TRUE(store_->readAudit(recs.back().seq, 10).value().empty());
+  EXPECT_EQ(store_->readAudit(0, -1).error().code, "InvalidArgument");
+}
+
+TEST_P(StoreTest, FailedWritesLeaveNoAuditRecord) {
+  std::string inc = incident();
+  int64_t head = store_->auditHead().value();
+  EXPECT_FALSE(store_->setIncidentStatus("inc-none", "contained", 1));
+  ExecutionRecord x = makeExecution("x", inc, 0);
+  x.lease_owner = "w1";
+  ASSERT_TRUE(store_->createExecution(x, {}));
+  head = store_->auditHead().value();
+  EXPECT_FALSE(store_->createExecution(x, {makeHistory("x", 1, "ExecutionStarted")}));  // dup
+  ExecutionRecord thief = x;
+  thief.lease_owner = "w2";
+  EXPECT_EQ(store_->recordStep(thief, {makeHistory("x", 1, "TaskStateEntered")}).error().code,
+            "LeaseLost");
+  ActionRecord none = makeAction("act-none", inc, "x", 1);
+  none.status = "failed";
+  EXPECT_FALSE(store_->updateAction(none));
+  EXPECT_EQ(store_->auditHead().value(), head);
+}
+
+TEST_P(StoreTest, SinkCursorsAreDurablePerSink) {
+  EXPECT_EQ(store_->sinkCursor("splunk").value(), 0);
+  ASSERT_TRUE(store_->setSinkCursor("splunk", 5));
+  ASSERT_TRUE(store_->setSinkCursor("syslog", 2));
+  ASSERT_TRUE(store_->setSinkCursor("splunk", 7));
+  reopen();
+  EXPECT_EQ(store_->sinkCursor("splunk").value(), 7);
+  EXPECT_EQ(store_->sinkCursor("syslog").value(), 2);
+  EXPECT_EQ(store_->sinkCursor("file").value(), 0);
+  EXPECT_EQ(store_->setSinkCursor("", 1).error().code, "InvalidArgument");
+  EXPECT_EQ(store_->setSinkCursor("x", -1).error().code, "InvalidArgument");
+}
+
+TEST_P(StoreTest, ConcurrentWritersProduceAGapFreeAuditLog) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 10;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto r = store_->upsertIncident(
+            makeIncident("k" + std::to_string(t) + "-" + std::to_string(i), 1000), "");
+        EXPECT_TRUE(r) << r.error().str();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto recs = store_->readAudit(0, 1000).value();
+  ASSERT_EQ(recs.size(), static_cast<size_t>(kThreads * kPerThread));
+  std::set<std::string> ids;
+  for (const auto& r : recs)
+    ids.insert(auditJson(r)["incident"].as_object().at("id").as_string().c_str());
+  EXPECT_EQ(ids.size(), recs.size());
 }
 
 // --- durability ---

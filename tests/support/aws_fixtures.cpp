@@ -78,7 +78,8 @@ std::string AwsFixtures::createSecurityGroup(const std::string& vpc_id, const st
 
 std::string AwsFixtures::runInstance(const std::string& subnet_id,
                                      const std::vector<std::string>& groups,
-                                     const std::map<std::string, std::string>& tags) {
+                                     const std::map<std::string, std::string>& tags,
+                                     const std::string& instance_profile_arn) {
   aws::Pairs p = {{"ImageId", "ami-04681a1dbd79675a5"},
                   {"InstanceType", "t3.micro"},
                   {"MinCount", "1"},
@@ -89,6 +90,7 @@ std::string AwsFixtures::runInstance(const std::string& subnet_id,
   for (size_t i = 0; i < groups.size(); ++i) {
     p.emplace_back("SecurityGroupId." + std::to_string(i + 1), groups[i]);
   }
+  if (!instance_profile_arn.empty()) p.emplace_back("IamInstanceProfile.Arn", instance_profile_arn);
   if (!tags.empty()) {
     p.emplace_back("TagSpecification.1.ResourceType", "instance");
     int n = 1;
@@ -264,6 +266,35 @@ json::array AwsFixtures::getFindings() {
     if (!token.is_string() || token.as_string().empty()) break;
   }
   return all;
+}
+
+std::string AwsFixtures::createInstanceProfile(const std::string& name) {
+  const std::string trust =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]})";
+  query("iam", "CreateRole", {{"RoleName", name + "-role"}, {"AssumeRolePolicyDocument", trust}});
+  auto r = query("iam", "CreateInstanceProfile", {{"InstanceProfileName", name}});
+  query("iam", "AddRoleToInstanceProfile",
+        {{"InstanceProfileName", name}, {"RoleName", name + "-role"}});
+  const json::value& res = resultOf(r, "CreateInstanceProfile");
+  return res.is_object() ? s(res.at("InstanceProfile"), "Arn") : "";
+}
+
+std::string AwsFixtures::associatedProfileArn(const std::string& instance_id) {
+  auto r = query("ec2", "DescribeIamInstanceProfileAssociations",
+                 {{"Filter.1.Name", "instance-id"}, {"Filter.1.Value.1", instance_id}});
+  for (const auto& a : arr(r, "iamInstanceProfileAssociationSet")) {
+    if (s(a, "state") == "associated" || s(a, "state") == "associating") {
+      return s(a.at("iamInstanceProfile"), "arn");
+    }
+  }
+  return "";
+}
+
+bool AwsFixtures::terminationProtected(const std::string& instance_id) {
+  auto r = query("ec2", "DescribeInstanceAttribute",
+                 {{"InstanceId", instance_id}, {"Attribute", "disableApiTermination"}});
+  return r.is_object() && r.as_object().contains("disableApiTermination") &&
+         s(r.at("disableApiTermination"), "value") == "true";
 }
 
 std::string AwsFixtures::createUser(const std::string& name) {

@@ -34,7 +34,8 @@ class AwsFixtures {
   std::string createSecurityGroup(const std::string& vpc_id, const std::string& name);
   // An amzn2 instance in `subnet_id` with `groups` (and tags), root volume /dev/xvda.
   std::string runInstance(const std::string& subnet_id, const std::vector<std::string>& groups,
-                          const std::map<std::string, std::string>& tags = {});
+                          const std::map<std::string, std::string>& tags = {},
+                          const std::string& instance_profile_arn = "");
   Ec2Env makeEc2Env(const std::map<std::string, std::string>& instance_tags = {});
   json::value describeInstance(const std::string& instance_id);  // the instance object
   std::vector<std::string> instanceGroupIds(const std::string& instance_id);
@@ -62,6 +63,11 @@ class AwsFixtures {
   json::array getFindings();  // all of them (moto ignores filters); follows NextToken
 
   // IAM
+  // A role and an instance profile holding it; returns the profile ARN.
+  std::string createInstanceProfile(const std::string& name);
+  // DescribeIamInstanceProfileAssociations (associated) → profile ARN, "" when none.
+  std::string associatedProfileArn(const std::string& instance_id);
+  bool terminationProtected(const std::string& instance_id);
   std::string createUser(const std::string& name);
   std::string createAccessKey(const std::string& user);  // → AccessKeyId
   std::map<std::string, std::string> accessKeyStatuses(const std::string& user);

@@ -133,6 +133,10 @@ Result<MotoServer*> MotoServer::shared() {
 
 MotoServer::~MotoServer() {
   if (pid_ <= 0) return;
+  struct RemoveLog {
+    const std::string& path;
+    ~RemoveLog() { ::unlink(path.c_str()); }
+  } remove_log{log_path_};
   ::kill(-pid_, SIGTERM);
   ::kill(pid_, SIGTERM);
   for (int i = 0; i < 30; ++i) {

@@ -31,7 +31,7 @@ class MotoServer {
   // The process-wide server, started on first use and stopped at exit. Thread-safe.
   static Result<MotoServer*> shared();
 
-  ~MotoServer();  // SIGTERM to its process group, then SIGKILL after 3 s
+  ~MotoServer();  // SIGTERM to its process group, SIGKILL after 3 s; removes its log
   MotoServer(const MotoServer&) = delete;
   MotoServer& operator=(const MotoServer&) = delete;
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "core/ids.h"
@@ -122,10 +123,28 @@ CREATE TABLE actions (
 CREATE INDEX actions_incident ON actions (incident_id, started_ms, seq);
 CREATE INDEX actions_execution ON actions (execution_id);
 )sql",
+    // 2: the audit log fed to sinks, and each sink's delivery cursor.
+    R"sql(
+CREATE TABLE audit_log (
+  seq BIGSERIAL PRIMARY KEY,
+  time_ms BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE TABLE sink_cursors (
+  sink TEXT PRIMARY KEY,
+  seq BIGINT NOT NULL
+);
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 // pg_advisory_xact_lock key serialising migrations of several processes ("ripo").
 constexpr int64_t kMigrationLock = 0x7269706f;
+// pg_advisory_xact_lock key serialising audit-log appends ("ripa"): held from the moment a
+// transaction takes its audit seq until it commits, so seqs become visible in commit order and
+// a sink reading "seq > cursor" never skips a record committed late. A transaction takes it
+// only after its last row lock (audit rows are the last thing it writes), so it cannot deadlock.
+constexpr int64_t kAuditLock = 0x72697061;
 
 const std::string kEventCols =
     "id, received_ms, source, detail_type, account, region, body, channel, status, error, "
@@ -497,24 +516,46 @@ Result<void> insertHistory(Conn& c, const std::string& execution_id,
       return fail("InvalidArgument", "history event of execution '" + h.execution_id +
                                          "' recorded for execution '" + execution_id + "'");
     }
-    RIPOSTE_TRY(c.query(sql, {execution_id, h.seq, h.previous_seq, h.timestamp_ms, h.type,
-                              h.details.empty() ? std::string("{}") : h.details}));
+    RIPOSTE_STORE_TRY(c.query(sql, {execution_id, h.seq, h.previous_seq, h.timestamp_ms, h.type,
+                                    h.details.empty() ? std::string("{}") : h.details}));
   }
   return {};
 }
 
 Result<std::optional<ExecutionRecord>> selectExecution(Conn& c, const std::string& id) {
   static const std::string sql = "SELECT " + kExecutionCols + " FROM executions WHERE id = $1";
-  RIPOSTE_TRY_ASSIGN(rows, c.query(sql, {id}));
+  RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id}));
   if (rows.size() == 0) return std::optional<ExecutionRecord>();
   return std::optional<ExecutionRecord>(readExecution(rows, 0));
 }
 
 Result<std::optional<IncidentRecord>> selectIncident(Conn& c, const std::string& id) {
   static const std::string sql = "SELECT " + kIncidentCols + " FROM incidents WHERE id = $1";
-  RIPOSTE_TRY_ASSIGN(rows, c.query(sql, {id}));
+  RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id}));
   if (rows.size() == 0) return std::optional<IncidentRecord>();
   return std::optional<IncidentRecord>(readIncident(rows, 0));
+}
+
+Result<void> appendAudit(Conn& c, const detail::AuditEntry& e) {
+  RIPOSTE_STORE_TRY(c.query("SELECT pg_advisory_xact_lock($1)", {kAuditLock}));
+  RIPOSTE_STORE_TRY(c.query("INSERT INTO audit_log (time_ms, kind, json) VALUES ($1, $2, $3)",
+                            {e.time_ms, e.kind, e.json}));
+  return {};
+}
+
+Result<void> auditSteps(Conn& c, const std::string& execution_id, const std::string& incident_id,
+                        const std::vector<HistoryRecord>& events) {
+  for (const auto& h : events) {
+    RIPOSTE_STORE_TRY(appendAudit(c, detail::auditStep(execution_id, incident_id, h)));
+  }
+  return {};
+}
+
+Result<std::optional<ActionRecord>> selectAction(Conn& c, const std::string& id) {
+  static const std::string sql = "SELECT " + kActionCols + " FROM actions WHERE id = $1";
+  RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id}));
+  if (rows.size() == 0) return std::optional<ActionRecord>();
+  return std::optional<ActionRecord>(readAction(rows, 0));
 }
 
 }  // namespace
@@ -544,12 +585,12 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& co
 Result<void> PostgresStore::migrate() {
   int64_t from = 0;
   auto r = impl_->write([&](Conn& c) -> Result<void> {
-    RIPOSTE_TRY(c.query("SELECT pg_advisory_xact_lock($1)", {kMigrationLock}));
-    RIPOSTE_TRY(
+    RIPOSTE_STORE_TRY(c.query("SELECT pg_advisory_xact_lock($1)", {kMigrationLock}));
+    RIPOSTE_STORE_TRY(
         c.simple("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                  "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"));
-    RIPOSTE_TRY_ASSIGN(rows,
-                       c.query("SELECT coalesce(max(version), 0) FROM schema_migrations", {}));
+    RIPOSTE_STORE_TRY_ASSIGN(
+        rows, c.query("SELECT coalesce(max(version), 0) FROM schema_migrations", {}));
     from = rows.i64(0, 0);
     if (from > kSchemaVersion) {
       return fail("StoreError", "database has schema version " + std::to_string(from) +
@@ -561,7 +602,7 @@ Result<void> PostgresStore::migrate() {
         return fail("StoreError", "migration to schema version " + std::to_string(v + 1) +
                                       " failed: " + applied.error().message);
       }
-      RIPOSTE_TRY(c.query("INSERT INTO schema_migrations (version) VALUES ($1)", {v + 1}));
+      RIPOSTE_STORE_TRY(c.query("INSERT INTO schema_migrations (version) VALUES ($1)", {v + 1}));
     }
     return {};
   });
@@ -575,7 +616,7 @@ Result<void> PostgresStore::migrate() {
 
 Result<void> PostgresStore::ping() {
   return impl_->read([](Conn& c) -> Result<void> {
-    RIPOSTE_TRY(c.query("SELECT 1", {}));
+    RIPOSTE_STORE_TRY(c.query("SELECT 1", {}));
     return {};
   });
 }
@@ -585,19 +626,46 @@ Result<void> PostgresStore::ping() {
 Result<std::vector<bool>> PostgresStore::insertEvents(const std::vector<EventRecord>& events) {
   if (events.empty()) return std::vector<bool>();
   for (const auto& e : events) {
-    RIPOSTE_TRY(detail::checkId("event", e.id));
-    RIPOSTE_TRY(detail::checkEventStatus(e.status));
+    RIPOSTE_STORE_TRY(detail::checkId("event", e.id));
+    RIPOSTE_STORE_TRY(detail::checkEventStatus(e.status));
   }
-  static const std::string sql = "INSERT INTO events (" + kEventCols + ") VALUES (" +
-                                 placeholders(11) + ") ON CONFLICT (id) DO NOTHING";
+  // Up to kChunk rows per INSERT (one round trip each); RETURNING names the rows inserted.
+  // Within one INSERT a later row with the id of an earlier one is skipped, so the first
+  // occurrence of an id in the batch is the one stored, as with SQLite.
+  constexpr size_t kChunk = 32;
   return impl_->write([&](Conn& c) -> Result<std::vector<bool>> {
     std::vector<bool> stored;
     stored.reserve(events.size());
-    for (const auto& e : events) {
-      RIPOSTE_TRY_ASSIGN(rows, c.query(sql, {e.id, e.received_ms, e.source, e.detail_type,
-                                             e.account, e.region, e.body, e.channel, e.status,
-                                             e.error, detail::encodeStringList(e.matched_rules)}));
-      stored.push_back(rows.affected() == 1);
+    std::unordered_set<std::string> seen;
+    for (size_t begin = 0; begin < events.size(); begin += kChunk) {
+      const size_t end = std::min(events.size(), begin + kChunk);
+      std::string sql = "INSERT INTO events (" + kEventCols + ") VALUES ";
+      std::vector<Param> params;
+      params.reserve((end - begin) * 11);
+      for (size_t i = begin; i < end; ++i) {
+        const auto& e = events[i];
+        if (i > begin) sql += ", ";
+        sql += "(";
+        for (int k = 1; k <= 11; ++k) {
+          if (k > 1) sql += ", ";
+          sql += "$" + std::to_string(params.size() + k);
+        }
+        sql += ")";
+        for (Param p :
+             {Param(e.id), Param(e.received_ms), Param(e.source), Param(e.detail_type),
+              Param(e.account), Param(e.region), Param(e.body), Param(e.channel), Param(e.status),
+              Param(e.error), Param(detail::encodeStringList(e.matched_rules))}) {
+          params.push_back(std::move(p));
+        }
+      }
+      sql += " ON CONFLICT (id) DO NOTHING RETURNING id";
+      RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, params));
+      std::unordered_set<std::string> inserted;
+      for (int r = 0; r < rows.size(); ++r) inserted.insert(rows.text(r, 0));
+      for (size_t i = begin; i < end; ++i) {
+        const bool first = seen.insert(events[i].id).second;
+        stored.push_back(first && inserted.count(events[i].id) > 0);
+      }
     }
     return stored;
   });
@@ -606,19 +674,19 @@ Result<std::vector<bool>> PostgresStore::insertEvents(const std::vector<EventRec
 Result<std::optional<EventRecord>> PostgresStore::getEvent(const std::string& id) {
   static const std::string sql = "SELECT " + kEventCols + " FROM events WHERE id = $1";
   return impl_->read([&](Conn& c) -> Result<std::optional<EventRecord>> {
-    RIPOSTE_TRY_ASSIGN(rows, c.query(sql, {id}));
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id}));
     if (rows.size() == 0) return std::optional<EventRecord>();
     return std::optional<EventRecord>(readEvent(rows, 0));
   });
 }
 
 Result<std::vector<EventRecord>> PostgresStore::pendingEvents(int limit) {
-  RIPOSTE_TRY(detail::checkLimit(limit));
+  RIPOSTE_STORE_TRY(detail::checkLimit(limit));
   static const std::string sql = "SELECT " + kEventCols +
                                  " FROM events WHERE status = 'pending' "
                                  "ORDER BY received_ms, seq LIMIT $1";
   return impl_->read([&](Conn& c) -> Result<std::vector<EventRecord>> {
-    RIPOSTE_TRY_ASSIGN(rows, c.query(sql, {limit}));
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {limit}));
     std::vector<EventRecord> out;
     for (int i = 0; i < rows.size(); ++i) out.push_back(readEvent(rows, i));
     return out;
@@ -628,12 +696,12 @@ Result<std::vector<EventRecord>> PostgresStore::pendingEvents(int limit) {
 Result<void> PostgresStore::markEvent(const std::string& id, const std::string& status,
                                       const std::vector<std::string>& matched_rules,
                                       const std::string& error) {
-  RIPOSTE_TRY(detail::checkEventStatus(status));
+  RIPOSTE_STORE_TRY(detail::checkEventStatus(status));
   static const std::string sql =
       "UPDATE events SET status = $2, matched_rules = $3, error = $4 WHERE id = $1";
   return impl_->write([&](Conn& c) -> Result<void> {
-    RIPOSTE_TRY_ASSIGN(rows,
-                       c.query(sql, {id, status, detail::encodeStringList(matched_rules), error}));
+    RIPOSTE_STORE_TRY_ASSIGN(
+        rows, c.query(sql, {id, status, detail::encodeStringList(matched_rules), error}));
     if (rows.affected() == 0) return fail("NotFound", "no event '" + id + "'");
     return {};
   });
@@ -641,7 +709,7 @@ Result<void> PostgresStore::markEvent(const std::string& id, const std::string& 
 
 Result<int64_t> PostgresStore::countEvents() {
   return impl_->read([](Conn& c) -> Result<int64_t> {
-    RIPOSTE_TRY_ASSIGN(rows, c.query("SELECT count(*) FROM events", {}));
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query("SELECT count(*) FROM events", {}));
     return rows.i64(0, 0);
   });
 }
@@ -667,7 +735,7 @@ Result<Store::Upserted> PostgresStore::upsertIncident(const IncidentRecord& rec,
     Upserted out;
     std::string id;
     {
-      RIPOSTE_TRY_ASSIGN(
+      RIPOSTE_STORE_TRY_ASSIGN(
           rows, c.query(insert_sql,
                         {new_id, rec.dedup_key, rec.account, rec.region, rec.resource_type,
                          rec.resource_id, rec.finding_id, rec.finding_type, rec.severity, rec.title,
@@ -680,7 +748,7 @@ Result<Store::Upserted> PostgresStore::upsertIncident(const IncidentRecord& rec,
       }
     }
     if (id.empty()) {
-      RIPOSTE_TRY_ASSIGN(rows, c.query(find_sql, {rec.dedup_key}));
+      RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(find_sql, {rec.dedup_key}));
       if (rows.size() == 0) {
         return fail("StoreError", "incident '" + rec.dedup_key + "' neither inserted nor found");
       }
@@ -688,13 +756,18 @@ Result<Store::Upserted> PostgresStore::upsertIncident(const IncidentRecord& rec,
     }
     bool attached = true;
     if (!event_id.empty()) {
-      RIPOSTE_TRY_ASSIGN(rows, c.query(attach_sql, {id, event_id}));
+      RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(attach_sql, {id, event_id}));
       attached = rows.affected() == 1;
     }
-    if (attached) RIPOSTE_TRY(c.query(bump_sql, {id, now_ms, rec.severity}));
-    RIPOSTE_TRY_ASSIGN(row, selectIncident(c, id));
+    if (attached) RIPOSTE_STORE_TRY(c.query(bump_sql, {id, now_ms, rec.severity}));
+    RIPOSTE_STORE_TRY_ASSIGN(row, selectIncident(c, id));
     if (!row) return fail("StoreError", "incident '" + id + "' vanished inside its transaction");
     out.incident = std::move(*row);
+    if (out.created || attached) {
+      RIPOSTE_STORE_TRY(
+          appendAudit(c, detail::auditIncident(out.created ? "incident.opened" : "incident.event",
+                                               out.incident, event_id)));
+    }
     return out;
   });
 }
@@ -704,12 +777,12 @@ Result<std::optional<IncidentRecord>> PostgresStore::getIncident(const std::stri
 }
 
 Result<std::vector<IncidentRecord>> PostgresStore::listIncidents(int limit, int offset) {
-  RIPOSTE_TRY(detail::checkLimit(limit, offset));
+  RIPOSTE_STORE_TRY(detail::checkLimit(limit, offset));
   static const std::string sql = "SELECT " + kIncidentCols +
                                  " FROM incidents ORDER BY created_ms DESC, seq DESC "
                                  "LIMIT $1 OFFSET $2";
   return impl_->read([&](Conn& c) -> Result<std::vector<IncidentRecord>> {
-    RIPOSTE_TRY_ASSIGN(rows, c.query(sql, {limit, offset}));
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {limit, offset}));
     std::vector<IncidentRecord> out;
     for (int i = 0; i < rows.size(); ++i) out.push_back(readIncident(rows, i));
     return out;
@@ -721,9 +794,13 @@ Result<void> PostgresStore::setIncidentStatus(const std::string& id, const std::
   if (status.empty()) return fail("InvalidArgument", "incident status is empty");
   static const std::string sql = "UPDATE incidents SET status = $2, updated_ms = $3 WHERE id = $1";
   return impl_->write([&](Conn& c) -> Result<void> {
-    RIPOSTE_TRY_ASSIGN(rows, c.query(sql, {id, status, now_ms}));
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id, status, now_ms}));
     if (rows.affected() == 0) return fail("NotFound", "no incident '" + id + "'");
-    return {};
+    RIPOSTE_STORE_TRY_ASSIGN(row, selectIncident(c, id));
+    if (!row) return fail("StoreError", "incident '" + id + "' vanished inside its transaction");
+    auto entry = detail::auditIncident("incident.status", *row, "");
+    entry.time_ms = now_ms;
+    return appendAudit(c, entry);
   });
 }
 
@@ -731,7 +808,7 @@ Result<std::vector<std::string>> PostgresStore::incidentEvents(const std::string
   static const std::string sql =
       "SELECT event_id FROM incident_events WHERE incident_id = $1 ORDER BY seq";
   return impl_->read([&](Conn& c) -> Result<std::vector<std::string>> {
-    RIPOSTE_TRY_ASSIGN(rows, c.query(sql, {incident_id}));
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {incident_id}));
     std::vector<std::string> out;
     for (int i = 0; i < rows.size(); ++i) out.push_back(rows.text(i, 0));
     return out;
@@ -742,15 +819,17 @@ Result<std::vector<std::string>> PostgresStore::incidentEvents(const std::string
 
 Result<void> PostgresStore::createExecution(const ExecutionRecord& rec,
                                             const std::vector<HistoryRecord>& first_events) {
-  RIPOSTE_TRY(detail::checkId("execution", rec.id));
+  RIPOSTE_STORE_TRY(detail::checkId("execution", rec.id));
   static const std::string sql =
       "INSERT INTO executions (" + kExecutionCols + ") VALUES (" + placeholders(16) + ")";
   return impl_->write([&](Conn& c) -> Result<void> {
-    RIPOSTE_TRY(c.query(
+    RIPOSTE_STORE_TRY(c.query(
         sql, {rec.id, Param::optional(rec.incident_id), rec.playbook, rec.definition, rec.status,
               rec.input, rec.output, rec.error, rec.cause, rec.snapshot, rec.wake_ms,
               rec.started_ms, rec.ended_ms, rec.dry_run, rec.lease_owner, rec.lease_until_ms}));
-    return insertHistory(c, rec.id, first_events);
+    RIPOSTE_STORE_TRY(insertHistory(c, rec.id, first_events));
+    RIPOSTE_STORE_TRY(appendAudit(c, detail::auditExecutionStarted(rec)));
+    return auditSteps(c, rec.id, rec.incident_id, first_events);
   });
 }
 
@@ -764,7 +843,7 @@ Result<std::vector<ExecutionRecord>> PostgresStore::executionsForIncident(
                                  " FROM executions WHERE incident_id = $1 "
                                  "ORDER BY started_ms, seq";
   return impl_->read([&](Conn& c) -> Result<std::vector<ExecutionRecord>> {
-    RIPOSTE_TRY_ASSIGN(rows, c.query(sql, {incident_id}));
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {incident_id}));
     std::vector<ExecutionRecord> out;
     for (int i = 0; i < rows.size(); ++i) out.push_back(readExecution(rows, i));
     return out;
@@ -773,21 +852,24 @@ Result<std::vector<ExecutionRecord>> PostgresStore::executionsForIncident(
 
 Result<void> PostgresStore::recordStep(const ExecutionRecord& rec,
                                        const std::vector<HistoryRecord>& events) {
-  RIPOSTE_TRY(detail::checkId("execution", rec.id));
+  RIPOSTE_STORE_TRY(detail::checkId("execution", rec.id));
   static const std::string sql =
       "UPDATE executions SET status = $3, output = $4, error = $5, cause = $6, snapshot = $7, "
       "wake_ms = $8, ended_ms = $9, lease_until_ms = $10 WHERE id = $1 AND lease_owner = $2";
   return impl_->write([&](Conn& c) -> Result<void> {
-    RIPOSTE_TRY_ASSIGN(
+    RIPOSTE_STORE_TRY_ASSIGN(
         rows, c.query(sql, {rec.id, rec.lease_owner, rec.status, rec.output, rec.error, rec.cause,
                             rec.snapshot, rec.wake_ms, rec.ended_ms, rec.lease_until_ms}));
     if (rows.affected() == 0) {
-      RIPOSTE_TRY_ASSIGN(current, selectExecution(c, rec.id));
+      RIPOSTE_STORE_TRY_ASSIGN(current, selectExecution(c, rec.id));
       if (!current) return fail("NotFound", "no execution '" + rec.id + "'");
       return fail("LeaseLost", "execution '" + rec.id + "' is leased by '" + current->lease_owner +
                                    "', not '" + rec.lease_owner + "'");
     }
-    return insertHistory(c, rec.id, events);
+    RIPOSTE_STORE_TRY(insertHistory(c, rec.id, events));
+    if (events.empty()) return {};
+    RIPOSTE_STORE_TRY_ASSIGN(current, selectExecution(c, rec.id));
+    return auditSteps(c, rec.id, current ? current->incident_id : "", events);
   });
 }
 
@@ -795,7 +877,7 @@ Result<std::vector<HistoryRecord>> PostgresStore::history(const std::string& exe
   static const std::string sql =
       "SELECT " + kHistoryCols + " FROM history WHERE execution_id = $1 ORDER BY seq";
   return impl_->read([&](Conn& c) -> Result<std::vector<HistoryRecord>> {
-    RIPOSTE_TRY_ASSIGN(rows, c.query(sql, {execution_id}));
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {execution_id}));
     std::vector<HistoryRecord> out;
     for (int i = 0; i < rows.size(); ++i) out.push_back(readHistory(rows, i));
     return out;
@@ -807,7 +889,7 @@ Result<std::vector<ExecutionRecord>> PostgresStore::claimRunnable(const std::str
                                                                   int limit) {
   if (owner.empty()) return fail("InvalidArgument", "lease owner is empty");
   if (lease_ms <= 0) return fail("InvalidArgument", "lease_ms must be > 0");
-  RIPOSTE_TRY(detail::checkLimit(limit));
+  RIPOSTE_STORE_TRY(detail::checkLimit(limit));
   if (limit == 0) return std::vector<ExecutionRecord>();
   // Returned columns: the execution's, then its seq (to restore the pick order).
   static const std::string sql =
@@ -819,7 +901,7 @@ Result<std::vector<ExecutionRecord>> PostgresStore::claimRunnable(const std::str
       "e.input, e.output, e.error, e.cause, e.snapshot, e.wake_ms, e.started_ms, e.ended_ms, "
       "e.dry_run, e.lease_owner, e.lease_until_ms, e.seq";
   return impl_->write([&](Conn& c) -> Result<std::vector<ExecutionRecord>> {
-    RIPOSTE_TRY_ASSIGN(rows, c.query(sql, {now_ms, limit, owner, now_ms + lease_ms}));
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {now_ms, limit, owner, now_ms + lease_ms}));
     std::vector<std::pair<int64_t, ExecutionRecord>> picked;
     for (int i = 0; i < rows.size(); ++i)
       picked.emplace_back(rows.i64(i, 16), readExecution(rows, i));
@@ -836,8 +918,8 @@ Result<std::vector<ExecutionRecord>> PostgresStore::claimRunnable(const std::str
 
 Result<std::optional<int64_t>> PostgresStore::nextWake() {
   return impl_->read([](Conn& c) -> Result<std::optional<int64_t>> {
-    RIPOSTE_TRY_ASSIGN(rows,
-                       c.query("SELECT min(wake_ms) FROM executions WHERE status = 'RUNNING'", {}));
+    RIPOSTE_STORE_TRY_ASSIGN(
+        rows, c.query("SELECT min(wake_ms) FROM executions WHERE status = 'RUNNING'", {}));
     if (rows.size() == 0 || rows.isNull(0, 0)) return std::optional<int64_t>();
     return std::optional<int64_t>(rows.i64(0, 0));
   });
@@ -845,7 +927,7 @@ Result<std::optional<int64_t>> PostgresStore::nextWake() {
 
 Result<std::vector<std::pair<std::string, int64_t>>> PostgresStore::executionCounts() {
   return impl_->read([](Conn& c) -> Result<std::vector<std::pair<std::string, int64_t>>> {
-    RIPOSTE_TRY_ASSIGN(
+    RIPOSTE_STORE_TRY_ASSIGN(
         rows,
         c.query("SELECT status, count(*) FROM executions GROUP BY status ORDER BY status", {}));
     std::vector<std::pair<std::string, int64_t>> out;
@@ -857,32 +939,38 @@ Result<std::vector<std::pair<std::string, int64_t>>> PostgresStore::executionCou
 // --- actions ---
 
 Result<void> PostgresStore::insertAction(const ActionRecord& rec) {
-  RIPOSTE_TRY(detail::checkId("action", rec.id));
+  RIPOSTE_STORE_TRY(detail::checkId("action", rec.id));
   static const std::string sql =
       "INSERT INTO actions (" + kActionCols + ") VALUES (" + placeholders(16) + ")";
   return impl_->write([&](Conn& c) -> Result<void> {
-    RIPOSTE_TRY(
+    RIPOSTE_STORE_TRY(
         c.query(sql, {rec.id, Param::optional(rec.incident_id), Param::optional(rec.execution_id),
                       rec.state_name, rec.action, rec.status, rec.input, rec.before, rec.after,
                       rec.output, rec.error_code, rec.error_message, rec.summary, rec.changed,
                       rec.started_ms, rec.ended_ms}));
+    if (detail::actionEnded(rec.status)) {
+      RIPOSTE_STORE_TRY(appendAudit(c, detail::auditActionFinished(rec)));
+    }
     return {};
   });
 }
 
 Result<void> PostgresStore::updateAction(const ActionRecord& rec) {
-  RIPOSTE_TRY(detail::checkId("action", rec.id));
+  RIPOSTE_STORE_TRY(detail::checkId("action", rec.id));
   static const std::string sql =
       "UPDATE actions SET status = $2, input = $3, state_before = $4, state_after = $5, "
       "output = $6, error_code = $7, error_message = $8, summary = $9, changed = $10, "
       "started_ms = $11, ended_ms = $12 WHERE id = $1";
   return impl_->write([&](Conn& c) -> Result<void> {
-    RIPOSTE_TRY_ASSIGN(
+    RIPOSTE_STORE_TRY_ASSIGN(
         rows, c.query(sql, {rec.id, rec.status, rec.input, rec.before, rec.after, rec.output,
                             rec.error_code, rec.error_message, rec.summary, rec.changed,
                             rec.started_ms, rec.ended_ms}));
     if (rows.affected() == 0) return fail("NotFound", "no action '" + rec.id + "'");
-    return {};
+    if (!detail::actionEnded(rec.status)) return {};
+    RIPOSTE_STORE_TRY_ASSIGN(row, selectAction(c, rec.id));
+    if (!row) return fail("StoreError", "action '" + rec.id + "' vanished inside its transaction");
+    return appendAudit(c, detail::auditActionFinished(*row));
   });
 }
 
@@ -891,10 +979,54 @@ Result<std::vector<ActionRecord>> PostgresStore::actionsForIncident(
   static const std::string sql =
       "SELECT " + kActionCols + " FROM actions WHERE incident_id = $1 ORDER BY started_ms, seq";
   return impl_->read([&](Conn& c) -> Result<std::vector<ActionRecord>> {
-    RIPOSTE_TRY_ASSIGN(rows, c.query(sql, {incident_id}));
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {incident_id}));
     std::vector<ActionRecord> out;
     for (int i = 0; i < rows.size(); ++i) out.push_back(readAction(rows, i));
     return out;
+  });
+}
+
+// --- audit log and sink cursors ---
+
+Result<std::vector<AuditRecord>> PostgresStore::readAudit(int64_t after_seq, int limit) {
+  RIPOSTE_STORE_TRY(detail::checkLimit(limit));
+  static const std::string sql =
+      "SELECT seq, time_ms, kind, json FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2";
+  return impl_->read([&](Conn& c) -> Result<std::vector<AuditRecord>> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {after_seq, limit}));
+    std::vector<AuditRecord> out;
+    out.reserve(static_cast<size_t>(rows.size()));
+    for (int i = 0; i < rows.size(); ++i) {
+      out.push_back(AuditRecord{rows.i64(i, 0), rows.i64(i, 1), rows.text(i, 2), rows.text(i, 3)});
+    }
+    return out;
+  });
+}
+
+Result<int64_t> PostgresStore::auditHead() {
+  return impl_->read([](Conn& c) -> Result<int64_t> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query("SELECT coalesce(max(seq), 0) FROM audit_log", {}));
+    return rows.i64(0, 0);
+  });
+}
+
+Result<int64_t> PostgresStore::sinkCursor(const std::string& sink) {
+  RIPOSTE_STORE_TRY(detail::checkId("sink", sink));
+  return impl_->read([&](Conn& c) -> Result<int64_t> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query("SELECT seq FROM sink_cursors WHERE sink = $1", {sink}));
+    return rows.size() == 0 ? 0 : rows.i64(0, 0);
+  });
+}
+
+Result<void> PostgresStore::setSinkCursor(const std::string& sink, int64_t seq) {
+  RIPOSTE_STORE_TRY(detail::checkId("sink", sink));
+  if (seq < 0) return fail("InvalidArgument", "sink cursor " + std::to_string(seq) + " < 0");
+  static const std::string sql =
+      "INSERT INTO sink_cursors (sink, seq) VALUES ($1, $2) "
+      "ON CONFLICT (sink) DO UPDATE SET seq = excluded.seq";
+  return impl_->write([&](Conn& c) -> Result<void> {
+    RIPOSTE_STORE_TRY(c.query(sql, {sink, seq}));
+    return {};
   });
 }
 

@@ -120,6 +120,19 @@ CREATE TABLE actions (
 CREATE INDEX actions_incident ON actions (incident_id, started_ms, seq);
 CREATE INDEX actions_execution ON actions (execution_id);
 )sql",
+    // 2: the audit log fed to sinks, and each sink's delivery cursor.
+    R"sql(
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE TABLE sink_cursors (
+  sink TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL
+);
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
@@ -389,14 +402,14 @@ Result<void> insertHistory(Impl& im, const std::string& execution_id,
       return fail("InvalidArgument", "history event of execution '" + h.execution_id +
                                          "' recorded for execution '" + execution_id + "'");
     }
-    RIPOSTE_TRY_ASSIGN(st, im.prepare(sql));
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
     st.bind(1, execution_id)
         .bind(2, h.seq)
         .bind(3, h.previous_seq)
         .bind(4, h.timestamp_ms)
         .bind(5, h.type)
         .bind(6, h.details.empty() ? std::string("{}") : h.details);
-    RIPOSTE_TRY(
+    RIPOSTE_STORE_TRY(
         im.run(st, "insert history event " + std::to_string(h.seq) + " of " + execution_id));
   }
   return {};
@@ -404,9 +417,9 @@ Result<void> insertHistory(Impl& im, const std::string& execution_id,
 
 Result<std::optional<ExecutionRecord>> selectExecution(Impl& im, const std::string& id) {
   static const std::string sql = "SELECT " + kExecutionCols + " FROM executions WHERE id = ?1";
-  RIPOSTE_TRY_ASSIGN(st, im.prepare(sql));
+  RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
   st.bind(1, id);
-  RIPOSTE_TRY_ASSIGN(row, im.step(st, "get execution"));
+  RIPOSTE_STORE_TRY_ASSIGN(row, im.step(st, "get execution"));
   if (!row) return std::optional<ExecutionRecord>();
   return std::optional<ExecutionRecord>(readExecution(st));
 }
@@ -418,11 +431,35 @@ Result<std::optional<IncidentRecord>> selectIncident(Impl& im, IncidentKey key,
   static const std::string by_id = "SELECT " + kIncidentCols + " FROM incidents WHERE id = ?1";
   static const std::string by_key =
       "SELECT " + kIncidentCols + " FROM incidents WHERE dedup_key = ?1";
-  RIPOSTE_TRY_ASSIGN(st, im.prepare(key == IncidentKey::kId ? by_id : by_key));
+  RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(key == IncidentKey::kId ? by_id : by_key));
   st.bind(1, value);
-  RIPOSTE_TRY_ASSIGN(row, im.step(st, "get incident"));
+  RIPOSTE_STORE_TRY_ASSIGN(row, im.step(st, "get incident"));
   if (!row) return std::optional<IncidentRecord>();
   return std::optional<IncidentRecord>(readIncident(st));
+}
+
+Result<void> appendAudit(Impl& im, const detail::AuditEntry& e) {
+  static const std::string sql = "INSERT INTO audit_log (time_ms, kind, json) VALUES (?1, ?2, ?3)";
+  RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+  st.bind(1, e.time_ms).bind(2, e.kind).bind(3, e.json);
+  return im.run(st, "append audit " + e.kind);
+}
+
+Result<void> auditSteps(Impl& im, const std::string& execution_id, const std::string& incident_id,
+                        const std::vector<HistoryRecord>& events) {
+  for (const auto& h : events) {
+    RIPOSTE_STORE_TRY(appendAudit(im, detail::auditStep(execution_id, incident_id, h)));
+  }
+  return {};
+}
+
+Result<std::optional<ActionRecord>> selectAction(Impl& im, const std::string& id) {
+  static const std::string sql = "SELECT " + kActionCols + " FROM actions WHERE id = ?1";
+  RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+  st.bind(1, id);
+  RIPOSTE_STORE_TRY_ASSIGN(row, im.step(st, "get action"));
+  if (!row) return std::optional<ActionRecord>();
+  return std::optional<ActionRecord>(readAction(st));
 }
 
 }  // namespace
@@ -481,11 +518,11 @@ Result<void> SqliteStore::migrate() {
   std::lock_guard lock(impl_->mu);
   auto& im = *impl_;
   WriteTx tx(im);
-  RIPOSTE_TRY(tx.begin());
+  RIPOSTE_STORE_TRY(tx.begin());
   int64_t version = 0;
   {
-    RIPOSTE_TRY_ASSIGN(st, im.prepare("PRAGMA user_version"));
-    RIPOSTE_TRY_ASSIGN(row, im.step(st, "read user_version"));
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare("PRAGMA user_version"));
+    RIPOSTE_STORE_TRY_ASSIGN(row, im.step(st, "read user_version"));
     if (row) version = st.i64(0);
   }
   if (version > kSchemaVersion) {
@@ -512,7 +549,7 @@ Result<void> SqliteStore::migrate() {
     sqlite3_free(err);
     return fail("StoreError", "set user_version: " + msg);
   }
-  RIPOSTE_TRY(tx.commit());
+  RIPOSTE_STORE_TRY(tx.commit());
   logInfo("store schema migrated", {{"backend", "sqlite"},
                                     {"from", std::to_string(version)},
                                     {"to", std::to_string(kSchemaVersion)}});
@@ -522,8 +559,8 @@ Result<void> SqliteStore::migrate() {
 Result<void> SqliteStore::ping() {
   std::lock_guard lock(impl_->mu);
   // Reads the database header: takes a read lock, so it fails when the file is unusable.
-  RIPOSTE_TRY_ASSIGN(st, impl_->prepare("PRAGMA user_version"));
-  RIPOSTE_TRY_ASSIGN(row, impl_->step(st, "ping"));
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare("PRAGMA user_version"));
+  RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "ping"));
   if (!row) return fail("StoreError", "ping returned no row");
   return {};
 }
@@ -535,8 +572,8 @@ Result<std::vector<bool>> SqliteStore::insertEvents(const std::vector<EventRecor
   stored.reserve(events.size());
   if (events.empty()) return stored;
   for (const auto& e : events) {
-    RIPOSTE_TRY(detail::checkId("event", e.id));
-    RIPOSTE_TRY(detail::checkEventStatus(e.status));
+    RIPOSTE_STORE_TRY(detail::checkId("event", e.id));
+    RIPOSTE_STORE_TRY(detail::checkEventStatus(e.status));
   }
   static const std::string sql = "INSERT INTO events (" + kEventCols +
                                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
@@ -544,9 +581,9 @@ Result<std::vector<bool>> SqliteStore::insertEvents(const std::vector<EventRecor
   std::lock_guard lock(impl_->mu);
   auto& im = *impl_;
   WriteTx tx(im);
-  RIPOSTE_TRY(tx.begin());
+  RIPOSTE_STORE_TRY(tx.begin());
   for (const auto& e : events) {
-    RIPOSTE_TRY_ASSIGN(st, im.prepare(sql));
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
     st.bind(1, e.id)
         .bind(2, e.received_ms)
         .bind(3, e.source)
@@ -558,34 +595,34 @@ Result<std::vector<bool>> SqliteStore::insertEvents(const std::vector<EventRecor
         .bind(9, e.status)
         .bind(10, e.error)
         .bind(11, detail::encodeStringList(e.matched_rules));
-    RIPOSTE_TRY(im.run(st, "insert event " + e.id));
+    RIPOSTE_STORE_TRY(im.run(st, "insert event " + e.id));
     stored.push_back(im.changes() == 1);
   }
-  RIPOSTE_TRY(tx.commit());
+  RIPOSTE_STORE_TRY(tx.commit());
   return stored;
 }
 
 Result<std::optional<EventRecord>> SqliteStore::getEvent(const std::string& id) {
   static const std::string sql = "SELECT " + kEventCols + " FROM events WHERE id = ?1";
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_TRY_ASSIGN(st, impl_->prepare(sql));
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, id);
-  RIPOSTE_TRY_ASSIGN(row, impl_->step(st, "get event"));
+  RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "get event"));
   if (!row) return std::optional<EventRecord>();
   return std::optional<EventRecord>(readEvent(st));
 }
 
 Result<std::vector<EventRecord>> SqliteStore::pendingEvents(int limit) {
-  RIPOSTE_TRY(detail::checkLimit(limit));
+  RIPOSTE_STORE_TRY(detail::checkLimit(limit));
   static const std::string sql = "SELECT " + kEventCols +
                                  " FROM events WHERE status = 'pending' "
                                  "ORDER BY received_ms, seq LIMIT ?1";
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_TRY_ASSIGN(st, impl_->prepare(sql));
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, limit);
   std::vector<EventRecord> out;
   for (;;) {
-    RIPOSTE_TRY_ASSIGN(row, impl_->step(st, "pending events"));
+    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "pending events"));
     if (!row) break;
     out.push_back(readEvent(st));
   }
@@ -595,21 +632,21 @@ Result<std::vector<EventRecord>> SqliteStore::pendingEvents(int limit) {
 Result<void> SqliteStore::markEvent(const std::string& id, const std::string& status,
                                     const std::vector<std::string>& matched_rules,
                                     const std::string& error) {
-  RIPOSTE_TRY(detail::checkEventStatus(status));
+  RIPOSTE_STORE_TRY(detail::checkEventStatus(status));
   static const std::string sql =
       "UPDATE events SET status = ?2, matched_rules = ?3, error = ?4 WHERE id = ?1";
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_TRY_ASSIGN(st, impl_->prepare(sql));
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, id).bind(2, status).bind(3, detail::encodeStringList(matched_rules)).bind(4, error);
-  RIPOSTE_TRY(impl_->run(st, "mark event"));
+  RIPOSTE_STORE_TRY(impl_->run(st, "mark event"));
   if (impl_->changes() == 0) return fail("NotFound", "no event '" + id + "'");
   return {};
 }
 
 Result<int64_t> SqliteStore::countEvents() {
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_TRY_ASSIGN(st, impl_->prepare("SELECT count(*) FROM events"));
-  RIPOSTE_TRY_ASSIGN(row, impl_->step(st, "count events"));
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare("SELECT count(*) FROM events"));
+  RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "count events"));
   return row ? st.i64(0) : 0;
 }
 
@@ -632,16 +669,16 @@ Result<Store::Upserted> SqliteStore::upsertIncident(const IncidentRecord& rec,
   std::lock_guard lock(impl_->mu);
   auto& im = *impl_;
   WriteTx tx(im);
-  RIPOSTE_TRY(tx.begin());
+  RIPOSTE_STORE_TRY(tx.begin());
   Upserted out;
   std::string id;
   {
-    RIPOSTE_TRY_ASSIGN(existing, selectIncident(im, IncidentKey::kDedupKey, rec.dedup_key));
+    RIPOSTE_STORE_TRY_ASSIGN(existing, selectIncident(im, IncidentKey::kDedupKey, rec.dedup_key));
     if (existing) id = existing->id;
   }
   if (id.empty()) {
     id = rec.id.empty() ? newId("inc") : rec.id;
-    RIPOSTE_TRY_ASSIGN(st, im.prepare(insert_sql));
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(insert_sql));
     st.bind(1, id)
         .bind(2, rec.dedup_key)
         .bind(3, rec.account)
@@ -658,27 +695,32 @@ Result<Store::Upserted> SqliteStore::upsertIncident(const IncidentRecord& rec,
         .bind(14, rec.created_ms)
         .bind(15, now_ms)
         .bind(16, rec.first_event_id.empty() ? event_id : rec.first_event_id);
-    RIPOSTE_TRY(im.run(st, "insert incident " + id));
+    RIPOSTE_STORE_TRY(im.run(st, "insert incident " + id));
     out.created = true;
   }
   bool attached = true;
   if (!event_id.empty()) {
-    RIPOSTE_TRY_ASSIGN(st, im.prepare(attach_sql));
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(attach_sql));
     st.bind(1, id).bind(2, event_id);
-    RIPOSTE_TRY(im.run(st, "attach event to incident"));
+    RIPOSTE_STORE_TRY(im.run(st, "attach event to incident"));
     attached = im.changes() == 1;
   }
   if (attached) {
-    RIPOSTE_TRY_ASSIGN(st, im.prepare(bump_sql));
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(bump_sql));
     st.bind(1, id).bind(2, now_ms).bind(3, rec.severity);
-    RIPOSTE_TRY(im.run(st, "update incident"));
+    RIPOSTE_STORE_TRY(im.run(st, "update incident"));
   }
   {
-    RIPOSTE_TRY_ASSIGN(row, selectIncident(im, IncidentKey::kId, id));
+    RIPOSTE_STORE_TRY_ASSIGN(row, selectIncident(im, IncidentKey::kId, id));
     if (!row) return fail("StoreError", "incident '" + id + "' vanished inside its transaction");
     out.incident = std::move(*row);
   }
-  RIPOSTE_TRY(tx.commit());
+  if (out.created || attached) {
+    RIPOSTE_STORE_TRY(
+        appendAudit(im, detail::auditIncident(out.created ? "incident.opened" : "incident.event",
+                                              out.incident, event_id)));
+  }
+  RIPOSTE_STORE_TRY(tx.commit());
   return out;
 }
 
@@ -688,16 +730,16 @@ Result<std::optional<IncidentRecord>> SqliteStore::getIncident(const std::string
 }
 
 Result<std::vector<IncidentRecord>> SqliteStore::listIncidents(int limit, int offset) {
-  RIPOSTE_TRY(detail::checkLimit(limit, offset));
+  RIPOSTE_STORE_TRY(detail::checkLimit(limit, offset));
   static const std::string sql = "SELECT " + kIncidentCols +
                                  " FROM incidents ORDER BY created_ms DESC, seq DESC "
                                  "LIMIT ?1 OFFSET ?2";
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_TRY_ASSIGN(st, impl_->prepare(sql));
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, limit).bind(2, offset);
   std::vector<IncidentRecord> out;
   for (;;) {
-    RIPOSTE_TRY_ASSIGN(row, impl_->step(st, "list incidents"));
+    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "list incidents"));
     if (!row) break;
     out.push_back(readIncident(st));
   }
@@ -709,22 +751,32 @@ Result<void> SqliteStore::setIncidentStatus(const std::string& id, const std::st
   if (status.empty()) return fail("InvalidArgument", "incident status is empty");
   static const std::string sql = "UPDATE incidents SET status = ?2, updated_ms = ?3 WHERE id = ?1";
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_TRY_ASSIGN(st, impl_->prepare(sql));
-  st.bind(1, id).bind(2, status).bind(3, now_ms);
-  RIPOSTE_TRY(impl_->run(st, "set incident status"));
-  if (impl_->changes() == 0) return fail("NotFound", "no incident '" + id + "'");
-  return {};
+  auto& im = *impl_;
+  WriteTx tx(im);
+  RIPOSTE_STORE_TRY(tx.begin());
+  {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    st.bind(1, id).bind(2, status).bind(3, now_ms);
+    RIPOSTE_STORE_TRY(im.run(st, "set incident status"));
+  }
+  if (im.changes() == 0) return fail("NotFound", "no incident '" + id + "'");
+  RIPOSTE_STORE_TRY_ASSIGN(row, selectIncident(im, IncidentKey::kId, id));
+  if (!row) return fail("StoreError", "incident '" + id + "' vanished inside its transaction");
+  auto entry = detail::auditIncident("incident.status", *row, "");
+  entry.time_ms = now_ms;
+  RIPOSTE_STORE_TRY(appendAudit(im, entry));
+  return tx.commit();
 }
 
 Result<std::vector<std::string>> SqliteStore::incidentEvents(const std::string& incident_id) {
   static const std::string sql =
       "SELECT event_id FROM incident_events WHERE incident_id = ?1 ORDER BY seq";
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_TRY_ASSIGN(st, impl_->prepare(sql));
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, incident_id);
   std::vector<std::string> out;
   for (;;) {
-    RIPOSTE_TRY_ASSIGN(row, impl_->step(st, "incident events"));
+    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "incident events"));
     if (!row) break;
     out.push_back(st.text(0));
   }
@@ -735,16 +787,16 @@ Result<std::vector<std::string>> SqliteStore::incidentEvents(const std::string& 
 
 Result<void> SqliteStore::createExecution(const ExecutionRecord& rec,
                                           const std::vector<HistoryRecord>& first_events) {
-  RIPOSTE_TRY(detail::checkId("execution", rec.id));
+  RIPOSTE_STORE_TRY(detail::checkId("execution", rec.id));
   static const std::string sql =
       "INSERT INTO executions (" + kExecutionCols +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
   std::lock_guard lock(impl_->mu);
   auto& im = *impl_;
   WriteTx tx(im);
-  RIPOSTE_TRY(tx.begin());
+  RIPOSTE_STORE_TRY(tx.begin());
   {
-    RIPOSTE_TRY_ASSIGN(st, im.prepare(sql));
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
     st.bind(1, rec.id)
         .bindOptional(2, rec.incident_id)
         .bind(3, rec.playbook)
@@ -761,9 +813,11 @@ Result<void> SqliteStore::createExecution(const ExecutionRecord& rec,
         .bind(14, rec.dry_run)
         .bind(15, rec.lease_owner)
         .bind(16, rec.lease_until_ms);
-    RIPOSTE_TRY(im.run(st, "insert execution " + rec.id));
+    RIPOSTE_STORE_TRY(im.run(st, "insert execution " + rec.id));
   }
-  RIPOSTE_TRY(insertHistory(im, rec.id, first_events));
+  RIPOSTE_STORE_TRY(insertHistory(im, rec.id, first_events));
+  RIPOSTE_STORE_TRY(appendAudit(im, detail::auditExecutionStarted(rec)));
+  RIPOSTE_STORE_TRY(auditSteps(im, rec.id, rec.incident_id, first_events));
   return tx.commit();
 }
 
@@ -778,11 +832,11 @@ Result<std::vector<ExecutionRecord>> SqliteStore::executionsForIncident(
                                  " FROM executions WHERE incident_id = ?1 "
                                  "ORDER BY started_ms, seq";
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_TRY_ASSIGN(st, impl_->prepare(sql));
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, incident_id);
   std::vector<ExecutionRecord> out;
   for (;;) {
-    RIPOSTE_TRY_ASSIGN(row, impl_->step(st, "executions for incident"));
+    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "executions for incident"));
     if (!row) break;
     out.push_back(readExecution(st));
   }
@@ -791,16 +845,16 @@ Result<std::vector<ExecutionRecord>> SqliteStore::executionsForIncident(
 
 Result<void> SqliteStore::recordStep(const ExecutionRecord& rec,
                                      const std::vector<HistoryRecord>& events) {
-  RIPOSTE_TRY(detail::checkId("execution", rec.id));
+  RIPOSTE_STORE_TRY(detail::checkId("execution", rec.id));
   static const std::string sql =
       "UPDATE executions SET status = ?3, output = ?4, error = ?5, cause = ?6, snapshot = ?7, "
       "wake_ms = ?8, ended_ms = ?9, lease_until_ms = ?10 WHERE id = ?1 AND lease_owner = ?2";
   std::lock_guard lock(impl_->mu);
   auto& im = *impl_;
   WriteTx tx(im);
-  RIPOSTE_TRY(tx.begin());
+  RIPOSTE_STORE_TRY(tx.begin());
   {
-    RIPOSTE_TRY_ASSIGN(st, im.prepare(sql));
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
     st.bind(1, rec.id)
         .bind(2, rec.lease_owner)
         .bind(3, rec.status)
@@ -811,15 +865,19 @@ Result<void> SqliteStore::recordStep(const ExecutionRecord& rec,
         .bind(8, rec.wake_ms)
         .bind(9, rec.ended_ms)
         .bind(10, rec.lease_until_ms);
-    RIPOSTE_TRY(im.run(st, "record step of " + rec.id));
+    RIPOSTE_STORE_TRY(im.run(st, "record step of " + rec.id));
   }
   if (im.changes() == 0) {
-    RIPOSTE_TRY_ASSIGN(current, selectExecution(im, rec.id));
+    RIPOSTE_STORE_TRY_ASSIGN(current, selectExecution(im, rec.id));
     if (!current) return fail("NotFound", "no execution '" + rec.id + "'");
     return fail("LeaseLost", "execution '" + rec.id + "' is leased by '" + current->lease_owner +
                                  "', not '" + rec.lease_owner + "'");
   }
-  RIPOSTE_TRY(insertHistory(im, rec.id, events));
+  RIPOSTE_STORE_TRY(insertHistory(im, rec.id, events));
+  if (!events.empty()) {
+    RIPOSTE_STORE_TRY_ASSIGN(current, selectExecution(im, rec.id));
+    RIPOSTE_STORE_TRY(auditSteps(im, rec.id, current ? current->incident_id : "", events));
+  }
   return tx.commit();
 }
 
@@ -827,11 +885,11 @@ Result<std::vector<HistoryRecord>> SqliteStore::history(const std::string& execu
   static const std::string sql =
       "SELECT " + kHistoryCols + " FROM history WHERE execution_id = ?1 ORDER BY seq";
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_TRY_ASSIGN(st, impl_->prepare(sql));
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, execution_id);
   std::vector<HistoryRecord> out;
   for (;;) {
-    RIPOSTE_TRY_ASSIGN(row, impl_->step(st, "history"));
+    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "history"));
     if (!row) break;
     out.push_back(readHistory(st));
   }
@@ -843,7 +901,7 @@ Result<std::vector<ExecutionRecord>> SqliteStore::claimRunnable(const std::strin
                                                                 int limit) {
   if (owner.empty()) return fail("InvalidArgument", "lease owner is empty");
   if (lease_ms <= 0) return fail("InvalidArgument", "lease_ms must be > 0");
-  RIPOSTE_TRY(detail::checkLimit(limit));
+  RIPOSTE_STORE_TRY(detail::checkLimit(limit));
   std::vector<ExecutionRecord> out;
   if (limit == 0) return out;
   static const std::string pick_sql =
@@ -854,47 +912,47 @@ Result<std::vector<ExecutionRecord>> SqliteStore::claimRunnable(const std::strin
   std::lock_guard lock(impl_->mu);
   auto& im = *impl_;
   WriteTx tx(im);
-  RIPOSTE_TRY(tx.begin());
+  RIPOSTE_STORE_TRY(tx.begin());
   std::vector<std::string> ids;
   {
-    RIPOSTE_TRY_ASSIGN(st, im.prepare(pick_sql));
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(pick_sql));
     st.bind(1, now_ms).bind(2, limit);
     for (;;) {
-      RIPOSTE_TRY_ASSIGN(row, im.step(st, "pick runnable executions"));
+      RIPOSTE_STORE_TRY_ASSIGN(row, im.step(st, "pick runnable executions"));
       if (!row) break;
       ids.push_back(st.text(0));
     }
   }
   for (const auto& id : ids) {
     {
-      RIPOSTE_TRY_ASSIGN(st, im.prepare(claim_sql));
+      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(claim_sql));
       st.bind(1, id).bind(2, owner).bind(3, now_ms + lease_ms);
-      RIPOSTE_TRY(im.run(st, "claim execution " + id));
+      RIPOSTE_STORE_TRY(im.run(st, "claim execution " + id));
     }
-    RIPOSTE_TRY_ASSIGN(row, selectExecution(im, id));
+    RIPOSTE_STORE_TRY_ASSIGN(row, selectExecution(im, id));
     if (row) out.push_back(std::move(*row));
   }
-  RIPOSTE_TRY(tx.commit());
+  RIPOSTE_STORE_TRY(tx.commit());
   return out;
 }
 
 Result<std::optional<int64_t>> SqliteStore::nextWake() {
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_TRY_ASSIGN(
+  RIPOSTE_STORE_TRY_ASSIGN(
       st, impl_->prepare("SELECT min(wake_ms) FROM executions WHERE status = 'RUNNING'"));
-  RIPOSTE_TRY_ASSIGN(row, impl_->step(st, "next wake"));
+  RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "next wake"));
   if (!row || st.isNull(0)) return std::optional<int64_t>();
   return std::optional<int64_t>(st.i64(0));
 }
 
 Result<std::vector<std::pair<std::string, int64_t>>> SqliteStore::executionCounts() {
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_TRY_ASSIGN(
+  RIPOSTE_STORE_TRY_ASSIGN(
       st,
       impl_->prepare("SELECT status, count(*) FROM executions GROUP BY status ORDER BY status"));
   std::vector<std::pair<std::string, int64_t>> out;
   for (;;) {
-    RIPOSTE_TRY_ASSIGN(row, impl_->step(st, "execution counts"));
+    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "execution counts"));
     if (!row) break;
     out.emplace_back(st.text(0), st.i64(1));
   }
@@ -904,12 +962,15 @@ Result<std::vector<std::pair<std::string, int64_t>>> SqliteStore::executionCount
 // --- actions ---
 
 Result<void> SqliteStore::insertAction(const ActionRecord& rec) {
-  RIPOSTE_TRY(detail::checkId("action", rec.id));
+  RIPOSTE_STORE_TRY(detail::checkId("action", rec.id));
   static const std::string sql =
       "INSERT INTO actions (" + kActionCols +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_TRY_ASSIGN(st, impl_->prepare(sql));
+  auto& im = *impl_;
+  WriteTx tx(im);
+  RIPOSTE_STORE_TRY(tx.begin());
+  RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
   st.bind(1, rec.id)
       .bindOptional(2, rec.incident_id)
       .bindOptional(3, rec.execution_id)
@@ -926,17 +987,24 @@ Result<void> SqliteStore::insertAction(const ActionRecord& rec) {
       .bind(14, rec.changed)
       .bind(15, rec.started_ms)
       .bind(16, rec.ended_ms);
-  return impl_->run(st, "insert action " + rec.id);
+  RIPOSTE_STORE_TRY(im.run(st, "insert action " + rec.id));
+  if (detail::actionEnded(rec.status)) {
+    RIPOSTE_STORE_TRY(appendAudit(im, detail::auditActionFinished(rec)));
+  }
+  return tx.commit();
 }
 
 Result<void> SqliteStore::updateAction(const ActionRecord& rec) {
-  RIPOSTE_TRY(detail::checkId("action", rec.id));
+  RIPOSTE_STORE_TRY(detail::checkId("action", rec.id));
   static const std::string sql =
       "UPDATE actions SET status = ?2, input = ?3, state_before = ?4, state_after = ?5, "
       "output = ?6, error_code = ?7, error_message = ?8, summary = ?9, changed = ?10, "
       "started_ms = ?11, ended_ms = ?12 WHERE id = ?1";
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_TRY_ASSIGN(st, impl_->prepare(sql));
+  auto& im = *impl_;
+  WriteTx tx(im);
+  RIPOSTE_STORE_TRY(tx.begin());
+  RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
   st.bind(1, rec.id)
       .bind(2, rec.status)
       .bind(3, rec.input)
@@ -949,9 +1017,14 @@ Result<void> SqliteStore::updateAction(const ActionRecord& rec) {
       .bind(10, rec.changed)
       .bind(11, rec.started_ms)
       .bind(12, rec.ended_ms);
-  RIPOSTE_TRY(impl_->run(st, "update action " + rec.id));
-  if (impl_->changes() == 0) return fail("NotFound", "no action '" + rec.id + "'");
-  return {};
+  RIPOSTE_STORE_TRY(im.run(st, "update action " + rec.id));
+  if (im.changes() == 0) return fail("NotFound", "no action '" + rec.id + "'");
+  if (detail::actionEnded(rec.status)) {
+    RIPOSTE_STORE_TRY_ASSIGN(row, selectAction(im, rec.id));
+    if (!row) return fail("StoreError", "action '" + rec.id + "' vanished inside its transaction");
+    RIPOSTE_STORE_TRY(appendAudit(im, detail::auditActionFinished(*row)));
+  }
+  return tx.commit();
 }
 
 Result<std::vector<ActionRecord>> SqliteStore::actionsForIncident(const std::string& incident_id) {
@@ -959,15 +1032,61 @@ Result<std::vector<ActionRecord>> SqliteStore::actionsForIncident(const std::str
                                  " FROM actions WHERE incident_id = ?1 "
                                  "ORDER BY started_ms, seq";
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_TRY_ASSIGN(st, impl_->prepare(sql));
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, incident_id);
   std::vector<ActionRecord> out;
   for (;;) {
-    RIPOSTE_TRY_ASSIGN(row, impl_->step(st, "actions for incident"));
+    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "actions for incident"));
     if (!row) break;
     out.push_back(readAction(st));
   }
   return out;
+}
+
+// --- audit log and sink cursors ---
+
+Result<std::vector<AuditRecord>> SqliteStore::readAudit(int64_t after_seq, int limit) {
+  RIPOSTE_STORE_TRY(detail::checkLimit(limit));
+  static const std::string sql =
+      "SELECT seq, time_ms, kind, json FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+  std::lock_guard lock(impl_->mu);
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
+  st.bind(1, after_seq).bind(2, limit);
+  std::vector<AuditRecord> out;
+  for (;;) {
+    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "read audit"));
+    if (!row) break;
+    out.push_back(AuditRecord{st.i64(0), st.i64(1), st.text(2), st.text(3)});
+  }
+  return out;
+}
+
+Result<int64_t> SqliteStore::auditHead() {
+  std::lock_guard lock(impl_->mu);
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare("SELECT coalesce(max(seq), 0) FROM audit_log"));
+  RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "audit head"));
+  return row ? st.i64(0) : 0;
+}
+
+Result<int64_t> SqliteStore::sinkCursor(const std::string& sink) {
+  RIPOSTE_STORE_TRY(detail::checkId("sink", sink));
+  std::lock_guard lock(impl_->mu);
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare("SELECT seq FROM sink_cursors WHERE sink = ?1"));
+  st.bind(1, sink);
+  RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "sink cursor"));
+  return row ? st.i64(0) : 0;
+}
+
+Result<void> SqliteStore::setSinkCursor(const std::string& sink, int64_t seq) {
+  RIPOSTE_STORE_TRY(detail::checkId("sink", sink));
+  if (seq < 0) return fail("InvalidArgument", "sink cursor " + std::to_string(seq) + " < 0");
+  static const std::string sql =
+      "INSERT INTO sink_cursors (sink, seq) VALUES (?1, ?2) "
+      "ON CONFLICT (sink) DO UPDATE SET seq = excluded.seq";
+  std::lock_guard lock(impl_->mu);
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
+  st.bind(1, sink).bind(2, seq);
+  return impl_->run(st, "set sink cursor");
 }
 
 }  // namespace riposte::store

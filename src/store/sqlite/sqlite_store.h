@@ -69,6 +69,11 @@ class SqliteStore final : public Store {
   Result<void> updateAction(const ActionRecord& rec) override;
   Result<std::vector<ActionRecord>> actionsForIncident(const std::string& incident_id) override;
 
+  Result<std::vector<AuditRecord>> readAudit(int64_t after_seq, int limit) override;
+  Result<int64_t> auditHead() override;
+  Result<int64_t> sinkCursor(const std::string& sink) override;
+  Result<void> setSinkCursor(const std::string& sink, int64_t seq) override;
+
   struct Impl;
 
  private:

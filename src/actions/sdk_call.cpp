@@ -1,0 +1,209 @@
+// Direct AWS API calls as Step Functions spells them:
+//   arn:aws:states:::aws-sdk:<service>:<apiAction>   (ec2, iam, sns, sts: the Query services)
+//   arn:aws:states:::sns:publish                      (the optimized SNS integration)
+// Parameters use the SDK's names (PascalCase); results come back SDK-shaped; errors are named
+// "<Service>.<Code>Exception" ("Ec2.InvalidInstanceIDNotFoundException").
+#include "actions/sdk_call.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <map>
+
+#include "actions/util.h"
+
+namespace riposte::actions {
+namespace {
+
+std::string capitalize(std::string s) {
+  if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+std::string scalar(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_bool()) return v.as_bool() ? "true" : "false";
+  if (v.is_int64()) return std::to_string(v.as_int64());
+  if (v.is_uint64()) return std::to_string(v.as_uint64());
+  if (v.is_double()) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%g", v.as_double());
+    return b;
+  }
+  return toJson(v);
+}
+
+// EC2's query names for list members (the locationName of the list's members).
+std::string ec2ListName(const std::string& key) {
+  static const std::map<std::string, std::string> kMap = {{"Resources", "ResourceId"},
+                                                          {"UserIdGroupPairs", "Groups"},
+                                                          {"IpPermissions", "IpPermissions"},
+                                                          {"IpRanges", "IpRanges"},
+                                                          {"Ipv6Ranges", "Ipv6Ranges"},
+                                                          {"PrefixListIds", "PrefixListIds"},
+                                                          {"Owners", "Owner"},
+                                                          {"ExecutableUsers", "ExecutableBy"},
+                                                          {"Addresses", "Address"}};
+  if (auto it = kMap.find(key); it != kMap.end()) return it->second;
+  if (key.size() > 3 && key.substr(key.size() - 3) == "ies")
+    return key.substr(0, key.size() - 3) + "y";
+  if (key.size() > 1 && key.back() == 's') return key.substr(0, key.size() - 1);
+  return key;
+}
+
+void flatten(const std::string& service, const std::string& prefix, const json::value& v,
+             aws::Pairs& out) {
+  if (v.is_object()) {
+    for (const auto& kv : v.as_object()) {
+      flatten(service,
+              prefix.empty() ? std::string(kv.key()) : prefix + "." + std::string(kv.key()),
+              kv.value(), out);
+    }
+  } else if (v.is_array()) {
+    std::string base = prefix;
+    if (service == "ec2") {
+      auto dot = base.rfind('.');
+      std::string last = dot == std::string::npos ? base : base.substr(dot + 1);
+      base = (dot == std::string::npos ? "" : base.substr(0, dot + 1)) + ec2ListName(last);
+    } else {
+      base += ".member";
+    }
+    int n = 0;
+    for (const auto& x : v.as_array()) flatten(service, base + "." + std::to_string(++n), x, out);
+  } else if (!v.is_null()) {
+    out.emplace_back(prefix, scalar(v));
+  }
+}
+
+// EC2 response element names → the SDK's member names.
+std::string ec2Key(const std::string& k) {
+  static const std::map<std::string, std::string> kMap = {
+      {"securityGroupInfo", "SecurityGroups"},
+      {"instanceState", "State"},
+      {"blockDeviceMapping", "BlockDeviceMappings"},
+      {"return", "Return"},
+      {"entrySet", "Entries"},
+      {"requestId", "RequestId"}};
+  if (auto it = kMap.find(k); it != kMap.end()) return it->second;
+  if (k.size() > 3 && k.substr(k.size() - 3) == "Set") {
+    std::string base = capitalize(k.substr(0, k.size() - 3));
+    if (base.back() == 'y') return base.substr(0, base.size() - 1) + "ies";
+    if (base.back() != 's') base += 's';
+    return base;
+  }
+  return capitalize(k);
+}
+
+json::value sdkShape(const std::string& service, const json::value& v) {
+  if (v.is_object()) {
+    json::object o;
+    for (const auto& kv : v.as_object()) {
+      const std::string k(kv.key());
+      o[service == "ec2" ? ec2Key(k) : k] = sdkShape(service, kv.value());
+    }
+    return o;
+  }
+  if (v.is_array()) {
+    json::array a;
+    for (const auto& x : v.as_array()) a.push_back(sdkShape(service, x));
+    return a;
+  }
+  return v;
+}
+
+std::string serviceTitle(const std::string& service) {
+  return capitalize(service);  // Ec2, Iam, Sns, Sts
+}
+
+class SdkCall final : public Action {
+ public:
+  SdkCall(std::string resource, std::string service, std::string api_action)
+      : resource_(std::move(resource)),
+        service_(std::move(service)),
+        api_(capitalize(std::move(api_action))) {}
+
+  std::string_view name() const override { return resource_; }
+  std::string_view description() const override {
+    return "A direct AWS API call, as Step Functions' aws-sdk integration makes it: the Task's "
+           "Parameters are the API's request members; the result is the API's response. No "
+           "idempotency check and no before/after record of its own.";
+  }
+  std::vector<std::string> permissions() const override { return {service_ + ":" + api_}; }
+
+  Result<ActionOutcome> run(const json::value& input, ActionContext& ctx) const override {
+    if (!input.is_object() && !input.is_null()) {
+      return fail(kInvalidInput, "Parameters must be an object");
+    }
+    ActionOutcome out;
+    out.before = nullptr;
+    out.after = nullptr;
+    if (ctx.dry_run) {
+      out.changed = false;
+      out.output =
+          json::object{{"dryRun", true}, {"call", service_ + ":" + api_}, {"parameters", input}};
+      out.summary = "dry run: would call " + service_ + ":" + api_;
+      return out;
+    }
+    if (!ctx.aws) return fail(kNotConfigured, "no AWS client configured for this action");
+    aws::Call call;
+    call.service = service_;
+    call.region = ctx.region.empty() ? "us-east-1" : ctx.region;
+    call.action = api_;
+    if (service_ == "sns" && input.is_object()) {  // SNS acts in the topic's region
+      for (const char* k : {"TopicArn", "TargetArn"}) {
+        if (auto arn = stringAt(input, k); arn && std::count(arn->begin(), arn->end(), ':') >= 5) {
+          auto a = arn->find(':', arn->find(':', arn->find(':') + 1) + 1) + 1;
+          call.region = arn->substr(a, arn->find(':', a) - a);
+        }
+      }
+    }
+    if (input.is_object()) flatten(service_, "", input, call.params);
+    auto r = ctx.aws->queryJson(call);
+    if (!r) {
+      std::string code = r.error().code;
+      code.erase(std::remove(code.begin(), code.end(), '.'), code.end());
+      if (code.size() < 9 || code.substr(code.size() - 9) != "Exception") code += "Exception";
+      return fail(serviceTitle(service_) + "." + code, r.error().message);
+    }
+    json::value body = *r;
+    if (body.is_object()) {
+      if (auto* res = body.as_object().if_contains(api_ + "Result")) body = *res;
+      if (body.is_string() && body.as_string().empty()) body = json::object();
+    }
+    out.output = sdkShape(service_, body);
+    if (out.output.is_object()) out.output.as_object().erase("RequestId");
+    out.changed = !(api_.rfind("Describe", 0) == 0 || api_.rfind("List", 0) == 0 ||
+                    api_.rfind("Get", 0) == 0);
+    out.summary = "called " + service_ + ":" + api_;
+    return out;
+  }
+
+ private:
+  std::string resource_, service_, api_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Action> makeSdkCall(std::string_view resource) {
+  std::string r(resource);
+  for (const char* suffix : {".waitForTaskToken", ".sync:2", ".sync"}) {
+    const std::string s = suffix;
+    if (r.size() > s.size() && r.compare(r.size() - s.size(), s.size(), s) == 0) return nullptr;
+  }
+  if (r == "arn:aws:states:::sns:publish") {
+    return std::make_shared<SdkCall>(r, "sns", "publish");
+  }
+  const std::string prefix = "arn:aws:states:::aws-sdk:";
+  if (r.rfind(prefix, 0) != 0) return nullptr;
+  std::string rest = r.substr(prefix.size());
+  auto colon = rest.find(':');
+  if (colon == std::string::npos || colon + 1 >= rest.size()) return nullptr;
+  std::string service = rest.substr(0, colon), api = rest.substr(colon + 1);
+  if (service != "ec2" && service != "iam" && service != "sns" && service != "sts") return nullptr;
+  for (char c : api) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) return nullptr;
+  }
+  return std::make_shared<SdkCall>(r, service, api);
+}
+
+}  // namespace riposte::actions

@@ -1,0 +1,160 @@
+#include "cli/docs_command.h"
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "actions/registry.h"
+#include "asl/asl.h"
+#include "engine/config.h"
+#include "engine/runbook.h"
+#include "pattern/pattern.h"
+
+namespace riposte::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The directory as the document names it: relative to the working directory when inside it,
+// without "./" or a trailing "/", so that `--config ./config/default/` and `--config
+// config/default` give the same document.
+std::string configLabel(const std::string& dir) {
+  std::error_code ec;
+  fs::path p = fs::path(dir).lexically_normal();
+  if (p.is_absolute()) {
+    fs::path cwd = fs::current_path(ec);
+    if (!ec) {
+      fs::path rel = p.lexically_relative(cwd);
+      if (!rel.empty() && *rel.begin() != "..") p = rel;
+    }
+  }
+  std::string s = p.generic_string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  if (s.empty()) s = ".";
+  return s;
+}
+
+bool isHtmlName(const std::string& file) {
+  auto ext = fs::path(file).extension().string();
+  return ext == ".html" || ext == ".htm";
+}
+
+}  // namespace
+
+std::string defaultDocsDate(const std::string& config_dir) {
+  std::string cmd = "git -C '" + config_dir + "' log -1 --format=%cs -- . 2>/dev/null";
+  bool safe = config_dir.find('\'') == std::string::npos;
+  if (safe) {
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+      char buf[64] = {};
+      std::string out;
+      while (std::fgets(buf, sizeof buf, p)) out += buf;
+      ::pclose(p);
+      while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+      if (out.size() == 10 && out[4] == '-' && out[7] == '-') return out;
+    }
+  }
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+int runDocs(const DocsOptions& options, std::ostream& out, std::ostream& err) {
+  std::string format = options.format;
+  if (format.empty()) format = isHtmlName(options.output) ? "html" : "md";
+  engine::RunbookFormat fmt;
+  if (format == "md" || format == "markdown") {
+    fmt = engine::RunbookFormat::Markdown;
+  } else if (format == "html") {
+    fmt = engine::RunbookFormat::Html;
+  } else {
+    err << "riposte docs: unknown format '" << format << "' (md or html)\n";
+    return 2;
+  }
+
+  const actions::Registry registry = actions::Registry::builtins();
+  engine::Checkers checkers;
+  checkers.pattern = [](const std::string& p) -> std::string {
+    auto r = pattern::validatePattern(p);
+    return r ? std::string() : r.error().message;
+  };
+  checkers.playbook = [&registry](const json::value& def) {
+    std::vector<std::pair<std::string, std::string>> problems;
+    for (const auto& d : asl::validate(
+             def, [&registry](std::string_view r) { return registry.find(r) != nullptr; })) {
+      problems.emplace_back(d.path, d.message);
+    }
+    return problems;
+  };
+  std::vector<engine::Problem> problems;
+  auto cfg = engine::loadConfig(options.config_dir, checkers, problems);
+  for (const auto& p : problems) {
+    // Unset ${VAR}s are expected here: the runbook shows the settings as written.
+    if (p.warning) continue;
+    err << options.config_dir << "/" << p.str() << "\n";
+  }
+  if (!cfg) {
+    err << "riposte docs: invalid configuration: " << cfg.error().message << "\n";
+    return 2;
+  }
+
+  engine::RunbookMeta meta;
+  meta.date = options.date.empty() ? defaultDocsDate(options.config_dir) : options.date;
+  meta.config_label = configLabel(options.config_dir);
+  meta.command = "riposte docs --config " + meta.config_label;
+  if (!options.output.empty() && options.output != "-")
+    meta.command += " -o " + configLabel(options.output);
+  if (fmt == engine::RunbookFormat::Html && !isHtmlName(options.output))
+    meta.command += " --format html";
+  meta.command += " --date " + meta.date;
+  auto doc = engine::renderRunbook(*cfg, registry, fmt, meta);
+  if (!doc) {
+    err << "riposte docs: " << doc.error().message << "\n";
+    return 2;
+  }
+  if (options.output.empty() || options.output == "-") {
+    out << *doc;
+    return 0;
+  }
+  // Write beside the target, then rename: a reader never sees half a document.
+  std::string tmp = options.output + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << *doc;
+    if (!f.flush()) {
+      err << "riposte docs: cannot write " << tmp << "\n";
+      return 1;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, options.output, ec);
+  if (ec) {
+    err << "riposte docs: cannot write " << options.output << ": " << ec.message() << "\n";
+    fs::remove(tmp, ec);
+    return 1;
+  }
+  return 0;
+}
+
+void addDocsCommands(CLI::App& app) {
+  auto* docs = app.add_subcommand(
+      "docs", "Write the incident-response runbook generated from a configuration");
+  auto opts = std::make_shared<DocsOptions>();
+  docs->add_option("--config", opts->config_dir, "Configuration directory")->capture_default_str();
+  docs->add_option("-o,--output", opts->output, "Output file (default: stdout)");
+  docs->add_option("--format", opts->format, "md or html (default: from the file name, else md)")
+      ->check(CLI::IsMember({"md", "markdown", "html"}));
+  docs->add_option("--date", opts->date,
+                   "Review date YYYY-MM-DD (default: the config's last git commit, else today)");
+  docs->callback([opts] {
+    int rc = runDocs(*opts, std::cout, std::cerr);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace riposte::cli

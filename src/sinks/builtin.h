@@ -1,0 +1,62 @@
+#pragma once
+// The built-in sinks and the config helpers their factories share (internal to src/sinks).
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "aws/http.h"
+#include "sinks/format.h"
+#include "sinks/sink.h"
+
+namespace riposte::sinks {
+
+// --- config fields of one item; errors name `where` and the field ("InvalidSinkConfig") ---
+Result<std::string> configString(const json::object& item, const std::string& where,
+                                 const std::string& field, std::optional<std::string> fallback);
+Result<int64_t> configInt(const json::object& item, const std::string& where,
+                          const std::string& field, int64_t fallback, int64_t min, int64_t max);
+Result<bool> configBool(const json::object& item, const std::string& where,
+                        const std::string& field, bool fallback);
+// Fails when the item has a field not in `known` (a typo must not silently disable a setting).
+Result<void> configOnly(const json::object& item, const std::string& where,
+                        std::initializer_list<const char*> known);
+// This machine's host name ("-" if unknown).
+std::string localHostname();
+
+// --- file: JSON lines, appended and fsync'd per batch ---
+struct FileSinkConfig {
+  std::string name;
+  std::string path;
+};
+std::unique_ptr<Sink> makeFileSink(FileSinkConfig cfg);
+
+// --- syslog: RFC 5424 + CEF over udp | tcp | tls ---
+struct SyslogSinkConfig {
+  std::string name;
+  std::string transport = "udp";  // udp | tcp | tls
+  std::string host = "127.0.0.1";
+  int port = 514;
+  SyslogHeader header;
+  std::string ca_file;      // tls: CA bundle to verify the server (default: system store)
+  bool verify = true;       // tls: verify the certificate and host name
+  std::string server_name;  // tls: name to verify (default: host)
+  std::chrono::milliseconds timeout{5000};
+};
+std::unique_ptr<Sink> makeSyslogSink(SyslogSinkConfig cfg);
+
+// --- Splunk HTTP Event Collector ---
+struct HecSinkConfig {
+  std::string name;
+  std::string url;  // base: "https://splunk:8088" (the paths are appended)
+  std::string token;
+  HecFields fields;
+  bool ack = false;     // use the indexer acknowledgement protocol
+  std::string channel;  // X-Splunk-Request-Channel (default: a generated UUID)
+  std::chrono::milliseconds ack_poll{200};
+  std::chrono::milliseconds ack_timeout{30000};
+};
+std::unique_ptr<Sink> makeHecSink(HecSinkConfig cfg, std::shared_ptr<aws::HttpTransport> http);
+
+}  // namespace riposte::sinks

@@ -1,0 +1,643 @@
+// The generated runbook (issue 6): content checks in both formats, the wording of every
+// pattern operator, the diagrams, and the staleness check of docs/runbook.md.
+#include "engine/runbook.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "asl/asl.h"
+#include "pattern/pattern.h"
+
+namespace riposte::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSourceDir = RIPOSTE_SOURCE_DIR;
+
+json::value parse(const std::string& text) {
+  auto v = parseJson(text);
+  EXPECT_TRUE(v) << (v ? "" : v.error().message);
+  return v ? *v : json::value();
+}
+
+Checkers checkers(const actions::Registry& registry) {
+  Checkers c;
+  c.pattern = [](const std::string& p) -> std::string {
+    auto r = pattern::validatePattern(p);
+    return r ? std::string() : r.error().message;
+  };
+  c.playbook = [&registry](const json::value& def) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& d : asl::validate(
+             def, [&registry](std::string_view r) { return registry.find(r) != nullptr; })) {
+      out.emplace_back(d.path, d.message);
+    }
+    return out;
+  };
+  return c;
+}
+
+Config loadDefault(const actions::Registry& registry) {
+  std::vector<Problem> problems;
+  auto cfg = loadConfig(kSourceDir + "/config/default", checkers(registry), problems);
+  for (const auto& p : problems) EXPECT_TRUE(p.warning) << p.str();
+  EXPECT_TRUE(cfg) << (cfg ? "" : cfg.error().message);
+  return cfg ? *cfg : Config{};
+}
+
+std::string render(const Config& cfg, const actions::Registry& registry, RunbookFormat f) {
+  RunbookMeta meta;
+  meta.date = "2026-11-23";
+  meta.config_label = "config/default";
+  auto r = renderRunbook(cfg, registry, f, meta);
+  EXPECT_TRUE(r) << (r ? "" : r.error().message);
+  return r ? *r : "";
+}
+
+RunbookMeta metaFor(const std::string& date) {
+  RunbookMeta m;
+  m.date = date;
+  return m;
+}
+
+std::size_t count(const std::string& hay, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+  return n;
+}
+
+// Every state name of a definition, nested ones too.
+void stateNames(const json::value& def, std::vector<std::string>& out) {
+  const auto& states = def.at("States").as_object();
+  for (const auto& kv : states) {
+    out.emplace_back(kv.key());
+    const auto& s = kv.value().as_object();
+    if (auto* b = s.if_contains("Branches"))
+      for (const auto& br : b->as_array()) stateNames(br, out);
+    if (auto* p = s.if_contains("ItemProcessor")) stateNames(*p, out);
+  }
+}
+
+// Transitions of a definition (Next, each Choice rule, Default, each Catch), nested too.
+std::size_t transitions(const json::value& def) {
+  std::size_t n = 0;
+  for (const auto& kv : def.at("States").as_object()) {
+    const auto& s = kv.value().as_object();
+    if (s.contains("Next")) ++n;
+    if (s.contains("Default")) ++n;
+    if (auto* c = s.if_contains("Choices")) n += c->as_array().size();
+    if (auto* c = s.if_contains("Catch")) n += c->as_array().size();
+    if (auto* b = s.if_contains("Branches"))
+      for (const auto& br : b->as_array()) n += transitions(br);
+    if (auto* p = s.if_contains("ItemProcessor")) n += transitions(*p);
+  }
+  return n;
+}
+
+// Checks that every element opened is closed in order (void elements and <x/> excepted).
+// Returns "" or the first problem.
+std::string checkBalanced(const std::string& html, std::size_t* svg_count = nullptr) {
+  static const std::set<std::string> kVoid = {"meta", "br", "hr", "img", "link", "input"};
+  std::vector<std::string> stack;
+  std::size_t svgs = 0;
+  for (std::size_t i = html.find('<'); i != std::string::npos; i = html.find('<', i + 1)) {
+    if (html.compare(i, 2, "<!") == 0) continue;
+    std::size_t end = html.find('>', i);
+    if (end == std::string::npos) return "unterminated tag at " + std::to_string(i);
+    std::string tag = html.substr(i + 1, end - i - 1);
+    bool closing = !tag.empty() && tag[0] == '/';
+    bool self = !tag.empty() && tag.back() == '/';
+    std::string name;
+    for (std::size_t k = closing ? 1 : 0; k < tag.size(); ++k) {
+      char c = tag[k];
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') {
+        name += c;
+      } else {
+        break;
+      }
+    }
+    if (name.empty()) return "bad tag '" + tag + "'";
+    if (closing) {
+      if (stack.empty() || stack.back() != name)
+        return "</" + name + "> closes " + (stack.empty() ? "nothing" : "<" + stack.back() + ">");
+      stack.pop_back();
+    } else if (!self && !kVoid.count(name)) {
+      if (name == "svg") ++svgs;
+      stack.push_back(name);
+    }
+    // Text must not hold a raw '<' (it is escaped): the next '<' starts a tag.
+  }
+  if (svg_count) *svg_count = svgs;
+  if (!stack.empty()) return "<" + stack.back() + "> is never closed";
+  return "";
+}
+
+// ---------------------------------------------------------------- the shipped configuration
+
+class DefaultRunbook : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    registry_ = actions::Registry::builtins();
+    cfg_ = loadDefault(registry_);
+    md_ = render(cfg_, registry_, RunbookFormat::Markdown);
+    html_ = render(cfg_, registry_, RunbookFormat::Html);
+  }
+  actions::Registry registry_ = actions::Registry::builtins();
+  Config cfg_;
+  std::string md_, html_;
+};
+
+TEST_F(DefaultRunbook, NamesEveryRuleStateActionAndPermissionInBothFormats) {
+  ASSERT_EQ(cfg_.rules.size(), 3u);
+  ASSERT_EQ(cfg_.playbooks.size(), 2u);
+  std::set<std::string> used_actions;
+  for (const std::string* doc : {&md_, &html_}) {
+    for (const auto& r : cfg_.rules) EXPECT_NE(doc->find(r.name), std::string::npos) << r.name;
+    for (const auto& [name, pb] : cfg_.playbooks) {
+      EXPECT_NE(doc->find(name), std::string::npos) << name;
+      std::vector<std::string> states;
+      stateNames(pb.definition, states);
+      for (const auto& s : states) EXPECT_NE(doc->find(s), std::string::npos) << s;
+      for (const auto& kv : pb.definition.at("States").as_object()) {
+        const auto& s = kv.value().as_object();
+        if (s.at("Type").as_string() != "Task") continue;
+        std::string resource(s.at("Resource").as_string());
+        EXPECT_NE(doc->find(resource), std::string::npos) << resource;
+        const auto* a = registry_.find(resource);
+        ASSERT_NE(a, nullptr) << resource;
+        used_actions.insert(std::string(a->name()));
+        for (const auto& p : a->permissions()) EXPECT_NE(doc->find(p), std::string::npos) << p;
+      }
+    }
+  }
+  EXPECT_EQ(used_actions,
+            (std::set<std::string>{"aws.ec2.isolateInstance", "aws.ec2.blockIp", "aws.sns.publish",
+                                   "aws.securityhub.importFindings"}));
+}
+
+TEST_F(DefaultRunbook, HasTheSectionsOfTheSeedTemplate) {
+  for (const char* h :
+       {"## 1. Overview", "## 2. Incident response procedures", "## 3. Playbooks",
+        "## 4. Response actions used", "## 5. Notifications", "## 6. Integration with SIEM",
+        "## 7. Safety settings", "## 8. IAM permissions", "## 9. Review and update"}) {
+    EXPECT_NE(md_.find(h), std::string::npos) << h;
+  }
+  for (const char* h :
+       {"**Trigger**", "**Automated response**", "**Notification**", "**SIEM integration**"}) {
+    EXPECT_EQ(count(md_, h), cfg_.rules.size()) << h;
+  }
+  // The triggers in words, as the issue writes them.
+  EXPECT_NE(md_.find("GuardDuty findings where resourceType is \"Instance\", instanceId starts "
+                     "with \"i-\", instanceState is neither \"terminated\" nor "
+                     "\"shutting-down\" and severity ≥ 7."),
+            std::string::npos);
+  EXPECT_NE(md_.find("4 ≤ severity < 7"), std::string::npos);
+  EXPECT_NE(md_.find("severity < 4 and id is present"), std::string::npos);
+  // Undo of each containment action, from the action's own description.
+  EXPECT_NE(md_.find("Undone by aws.ec2.releaseInstance"), std::string::npos);
+  EXPECT_NE(md_.find("Undone by aws.ec2.unblockIp"), std::string::npos);
+  // Safety settings as written (not as expanded from this test's environment).
+  EXPECT_NE(md_.find("**Dry run**: `false` (environment variable `RIPOSTE_DRY_RUN` overrides it)"),
+            std::string::npos);
+  EXPECT_NE(md_.find("`riposte:protected=true`"), std::string::npos);
+  EXPECT_NE(md_.find("sends an alert to the SNS topic of `notifications.sns_topic_arn` in "
+                     "riposte.yaml: the value of the environment variable "
+                     "`RIPOSTE_SNS_TOPIC_ARN`, no default."),
+            std::string::npos);
+  // Review: version and date.
+  auto version = configVersion(cfg_);
+  ASSERT_TRUE(version);
+  EXPECT_EQ(version->rfind("sha256:", 0), 0u);
+  EXPECT_EQ(version->size(), 7u + 64u);
+  EXPECT_NE(md_.find("Configuration version: `" + *version + "`"), std::string::npos);
+  EXPECT_NE(md_.find("Date: 2026-11-23"), std::string::npos);
+  EXPECT_NE(md_.find("next review by 2027-02-23"), std::string::npos);
+  // The rule without a playbook records only.
+  EXPECT_NE(md_.find("**Automated response**: none."), std::string::npos);
+}
+
+TEST_F(DefaultRunbook, StepsAreInExecutionOrderWithCatchRetryAndChoiceInWords) {
+  const auto& pb = cfg_.playbooks.at("contain-ec2-instance");
+  EXPECT_EQ(executionOrder(pb.definition),
+            (std::vector<std::string>{"Begin", "IsolateInstance", "HasAttackerIp",
+                                      "BlockAttackerIp", "Notify", "LogToSecurityHub",
+                                      "ContainmentComplete", "ContainmentFailed", "Contained"}));
+  // In the document the steps appear in that order.
+  std::size_t at = md_.find("### guardduty-ec2-high");
+  ASSERT_NE(at, std::string::npos);
+  for (const char* s :
+       {"1. **Begin** (Pass)", "2. **IsolateInstance** (Task)", "3. **HasAttackerIp** (Choice)",
+        "4. **BlockAttackerIp** (Task)", "5. **Notify** (Task)", "6. **LogToSecurityHub** (Task)",
+        "7. **ContainmentComplete** (Choice)", "8. **ContainmentFailed** (Fail)",
+        "9. **Contained** (Pass)"}) {
+    auto p = md_.find(s, at);
+    ASSERT_NE(p, std::string::npos) << s;
+    at = p;
+  }
+  EXPECT_NE(md_.find("On any error (States.ALL): stores the error at "
+                     "$.results.isolateInstanceError and continues at **HasAttackerIp**."),
+            std::string::npos);
+  EXPECT_NE(md_.find("If $.riposte.remoteIp is present and $.riposte.remoteIp is a string → "
+                     "**BlockAttackerIp**"),
+            std::string::npos);
+  EXPECT_NE(md_.find("Otherwise (Default) → **Notify**"), std::string::npos);
+  EXPECT_NE(md_.find("Ends the execution as failed with error `ContainmentFailed`"),
+            std::string::npos);
+  EXPECT_NE(md_.find("`instanceId` ← `$.detail.resource.instanceDetails.instanceId` (from the "
+                     "finding)"),
+            std::string::npos);
+}
+
+TEST_F(DefaultRunbook, IamPolicyIsTheUnionOfTheActionsPermissions) {
+  std::vector<std::string> undo;
+  auto need = requiredPermissions(cfg_, registry_, &undo);
+  std::set<std::string> expected;
+  for (const char* a : {"aws.ec2.isolateInstance", "aws.ec2.blockIp", "aws.sns.publish",
+                        "aws.securityhub.importFindings"}) {
+    for (const auto& p : registry_.find(a)->permissions()) expected.insert(p);
+  }
+  EXPECT_EQ(std::set<std::string>(need.begin(), need.end()), expected);
+  EXPECT_EQ(need.size(), expected.size());  // sorted, unique
+  // The undo actions (releaseInstance, unblockIp) need these besides.
+  std::set<std::string> undo_expected;
+  for (const char* a : {"aws.ec2.releaseInstance", "aws.ec2.unblockIp"}) {
+    for (const auto& p : registry_.find(a)->permissions())
+      if (!expected.count(p)) undo_expected.insert(p);
+  }
+  EXPECT_EQ(std::set<std::string>(undo.begin(), undo.end()), undo_expected);
+  EXPECT_NE(std::find(undo.begin(), undo.end(), "ec2:DeleteNetworkAclEntry"), undo.end());
+  // The policy in the document is valid JSON with those actions.
+  auto start = md_.find("```json\n{\n  \"Version\": \"2012-10-17\"");
+  ASSERT_NE(start, std::string::npos);
+  start += 8;
+  auto policy = parse(md_.substr(start, md_.find("```", start) - start));
+  const auto& st = policy.at("Statement").as_array();
+  ASSERT_EQ(st.size(), 2u);
+  EXPECT_EQ(st[0].at("Sid").as_string(), "RiposteResponse");
+  EXPECT_EQ(st[0].at("Action").as_array().size(), expected.size());
+  EXPECT_EQ(st[1].at("Sid").as_string(), "RiposteUndo");
+}
+
+TEST_F(DefaultRunbook, MermaidHasOneNodePerStateAndOneEdgePerTransition) {
+  for (const auto& [name, pb] : cfg_.playbooks) {
+    std::string m = mermaidDiagram(pb.definition);
+    ASSERT_EQ(m.rfind("flowchart TD\n", 0), 0u);
+    std::vector<std::string> states;
+    stateNames(pb.definition, states);
+    std::regex node(R"re(^\s+n\d+(\[|\{|\(\[)")re");
+    std::size_t nodes = 0, edges = 0;
+    std::istringstream in(m);
+    for (std::string l; std::getline(in, l);) {
+      if (std::regex_search(l, node)) ++nodes;
+      if (l.find(" --> ") != std::string::npos || l.find(" -->|") != std::string::npos) ++edges;
+    }
+    EXPECT_EQ(nodes, states.size()) << name << "\n" << m;
+    EXPECT_EQ(edges, transitions(pb.definition)) << name << "\n" << m;
+    for (const auto& s : states) EXPECT_NE(m.find("\"" + s + "<br/>"), std::string::npos) << s;
+    // The diagram is embedded in the Markdown document.
+    EXPECT_NE(md_.find("```mermaid\n" + m + "```"), std::string::npos) << name;
+  }
+  std::string m = mermaidDiagram(cfg_.playbooks.at("contain-ec2-instance").definition);
+  EXPECT_NE(m.find("-->|\"Catch: States.ALL\"|"), std::string::npos);
+  EXPECT_NE(m.find("-->|\"Default\"|"), std::string::npos);
+  EXPECT_NE(m.find("n2{\"HasAttackerIp<br/>Choice\"}"), std::string::npos);
+  EXPECT_NE(m.find("([\"ContainmentFailed<br/>Fail: ContainmentFailed\"])"), std::string::npos);
+}
+
+TEST_F(DefaultRunbook, HtmlIsBalancedWithOneSvgPerPlaybook) {
+  std::size_t svgs = 0;
+  EXPECT_EQ(checkBalanced(html_, &svgs), "");
+  EXPECT_EQ(svgs, cfg_.playbooks.size());
+  EXPECT_EQ(html_.rfind("<!DOCTYPE html>\n<html lang=\"en\">", 0), 0u);
+  EXPECT_NE(html_.find("<meta charset=\"utf-8\">"), std::string::npos);
+  EXPECT_NE(html_.find("4 ≤ severity &lt; 7"), std::string::npos);
+  // Every state is a box with its name; Choice, Default and Catch edges are labelled.
+  std::string svg = svgDiagram(cfg_.playbooks.at("contain-ec2-instance").definition);
+  EXPECT_EQ(checkBalanced(svg), "");
+  EXPECT_EQ(count(svg, "<rect x="), 9u + 6u);  // 9 states + 6 labelled edges (2 Choice,
+                                               // 2 Default, 2 Catch)
+  EXPECT_EQ(count(svg, "<polyline"),
+            transitions(cfg_.playbooks.at("contain-ec2-instance").definition));
+  for (const char* label : {">Default</text>", ">Catch: States.ALL</text>",
+                            ">$.riposte.remoteIp is present an…</text>"}) {
+    EXPECT_NE(svg.find(label), std::string::npos) << label;
+  }
+  EXPECT_NE(html_.find(svg), std::string::npos);
+}
+
+TEST_F(DefaultRunbook, SvgLayersFollowTheFlow) {
+  // Each box's y grows along the execution order; long edges go round the states between.
+  std::string svg = svgDiagram(cfg_.playbooks.at("contain-ec2-instance").definition);
+  std::regex box(R"re(<title>(\w+) \((\w+)\)</title><rect x="([\d.]+)" y="([\d.]+)")re");
+  std::map<std::string, double> y;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), box); it != std::sregex_iterator();
+       ++it) {
+    y[(*it)[1]] = std::stod((*it)[4]);
+  }
+  ASSERT_EQ(y.size(), 9u);
+  EXPECT_LT(y["Begin"], y["IsolateInstance"]);
+  EXPECT_LT(y["HasAttackerIp"], y["BlockAttackerIp"]);
+  EXPECT_LT(y["BlockAttackerIp"], y["Notify"]);
+  EXPECT_EQ(y["ContainmentFailed"], y["Contained"]);
+}
+
+// ---------------------------------------------------------------- every pattern operator
+
+std::string words(const std::string& pattern) {
+  return describePattern(parse(pattern));
+}
+
+TEST(RunbookPattern, ExactValuesAndSubjects) {
+  EXPECT_EQ(words(R"({"source":["aws.guardduty"],"detail-type":["GuardDuty Finding"]})"),
+            "All GuardDuty findings.");
+  EXPECT_EQ(words(R"({"source":["aws.guardduty"],"detail-type":["GuardDuty Finding"],
+                      "detail":{"type":["Recon:EC2/PortProbeUnprotectedPort"]}})"),
+            "GuardDuty findings where type is \"Recon:EC2/PortProbeUnprotectedPort\".");
+  EXPECT_EQ(
+      words(R"({"source":["aws.securityhub"],"detail-type":["Security Hub Findings - Imported"]})"),
+      "All Security Hub findings.");
+  EXPECT_EQ(words(R"({"source":["my.app","other.app"],"detail":{"n":[1,2,3]}})"),
+            "Events from \"my.app\" or \"other.app\" where n is one of 1, 2 or 3.");
+  EXPECT_EQ(words(R"({"detail":{"a":["x","y"],"b":[true],"c":[null]}})"),
+            "Events where a is \"x\" or \"y\", b is true and c is null.");
+}
+
+TEST(RunbookPattern, StringOperators) {
+  EXPECT_EQ(words(R"({"detail":{"type":[{"prefix":"UnauthorizedAccess:EC2/"}]}})"),
+            "Events where type starts with \"UnauthorizedAccess:EC2/\".");
+  EXPECT_EQ(words(R"({"f":[{"prefix":{"equals-ignore-case":"ab"}}]})"),
+            "Events where f starts with \"ab\" (ignoring case).");
+  EXPECT_EQ(words(R"({"f":[{"suffix":".png"}]})"), "Events where f ends with \".png\".");
+  EXPECT_EQ(words(R"({"f":[{"suffix":{"equals-ignore-case":".PNG"}}]})"),
+            "Events where f ends with \".PNG\" (ignoring case).");
+  EXPECT_EQ(words(R"({"f":[{"equals-ignore-case":"Alice"}]})"),
+            "Events where f equals \"Alice\" ignoring case.");
+  EXPECT_EQ(words(R"({"detail":{"type":[{"wildcard":"UnauthorizedAccess:EC2/*"}]}})"),
+            "Events where type matches the wildcard \"UnauthorizedAccess:EC2/*\".");
+  EXPECT_EQ(words(R"({"f":["a",{"prefix":"b"}]})"),
+            "Events where f is \"a\" or f starts with \"b\".");
+}
+
+TEST(RunbookPattern, AnythingButForms) {
+  EXPECT_EQ(words(R"({"f":[{"anything-but":"x"}]})"), "Events where f is anything but \"x\".");
+  EXPECT_EQ(words(R"({"f":[{"anything-but":["x","y"]}]})"),
+            "Events where f is neither \"x\" nor \"y\".");
+  EXPECT_EQ(words(R"({"f":[{"anything-but":[1,2,3]}]})"), "Events where f is none of 1, 2 or 3.");
+  EXPECT_EQ(words(R"({"f":[{"anything-but":{"prefix":"tmp-"}}]})"),
+            "Events where f does not start with \"tmp-\".");
+  EXPECT_EQ(words(R"({"f":[{"anything-but":{"suffix":[".a",".b"]}}]})"),
+            "Events where f ends with none of \".a\" or \".b\".");
+  EXPECT_EQ(words(R"({"f":[{"anything-but":{"equals-ignore-case":"root"}}]})"),
+            "Events where f is not \"root\" in any letter case.");
+  EXPECT_EQ(words(R"({"f":[{"anything-but":{"wildcard":"*.test"}}]})"),
+            "Events where f does not match the wildcard \"*.test\".");
+}
+
+TEST(RunbookPattern, NumericExistsCidrAndNesting) {
+  EXPECT_EQ(words(R"({"detail":{"severity":[{"numeric":[">=",7]}]}})"),
+            "Events where severity ≥ 7.");
+  EXPECT_EQ(words(R"({"detail":{"severity":[{"numeric":[">=",4,"<",7]}]}})"),
+            "Events where 4 ≤ severity < 7.");
+  EXPECT_EQ(words(R"({"x":[{"numeric":[">",0.5,"<=",8.25]}]})"), "Events where 0.5 < x ≤ 8.25.");
+  EXPECT_EQ(words(R"({"x":[{"numeric":["=",3]}]})"), "Events where x = 3.");
+  EXPECT_EQ(words(R"({"x":[{"numeric":["<",4]}]})"), "Events where x < 4.");
+  EXPECT_EQ(words(R"({"x":[{"numeric":["<=",4]}]})"), "Events where x ≤ 4.");
+  EXPECT_EQ(words(R"({"x":[{"exists":true}]})"), "Events where x is present.");
+  EXPECT_EQ(words(R"({"x":[{"exists":false}]})"), "Events where x is absent.");
+  EXPECT_EQ(words(R"({"ip":[{"cidr":"10.0.0.0/8"}]})"),
+            "Events where ip is an IP address in \"10.0.0.0/8\".");
+  // Full paths in the condition list.
+  auto lines = describePatternConditions(parse(
+      R"({"detail":{"resource":{"resourceType":["Instance"]},"severity":[{"numeric":[">",8]}]}})"));
+  EXPECT_EQ(lines, (std::vector<std::string>{"detail.resource.resourceType is \"Instance\"",
+                                             "detail.severity > 8"}));
+}
+
+TEST(RunbookPattern, OrAlternatives) {
+  const char* p = R"({"source":["aws.guardduty"],"detail-type":["GuardDuty Finding"],
+    "detail":{"$or":[{"severity":[{"numeric":[">=",7]}]},
+                     {"type":[{"prefix":"Backdoor:"}],"resource":{"resourceType":["Instance"]}}]}})";
+  EXPECT_EQ(words(p),
+            "GuardDuty findings where either severity ≥ 7 or (type starts with \"Backdoor:\" and "
+            "resourceType is \"Instance\").");
+  EXPECT_EQ(describePatternConditions(parse(p)),
+            (std::vector<std::string>{
+                "source is \"aws.guardduty\"", "detail-type is \"GuardDuty Finding\"",
+                "any one of:", "  detail.severity ≥ 7",
+                "  alternative 1, all of:", "    detail.type starts with \"Backdoor:\"",
+                "    detail.resource.resourceType is \"Instance\""}));
+}
+
+// ---------------------------------------------------------------- playbooks in words
+
+TEST(RunbookPlaybook, ChoiceOperatorsInWords) {
+  EXPECT_EQ(describeChoiceRule(parse(R"({"Variable":"$.a","StringEquals":"x","Next":"N"})")),
+            "$.a is \"x\"");
+  EXPECT_EQ(describeChoiceRule(parse(R"({"Variable":"$.n","NumericGreaterThanEquals":7})")),
+            "$.n ≥ 7");
+  EXPECT_EQ(describeChoiceRule(parse(R"({"Variable":"$.n","NumericLessThanPath":"$.max"})")),
+            "$.n < $.max");
+  EXPECT_EQ(describeChoiceRule(parse(R"({"Not":{"Variable":"$.b","BooleanEquals":true}})")),
+            "not ($.b is true)");
+  EXPECT_EQ(describeChoiceRule(parse(R"({"Or":[{"Variable":"$.a","IsNull":true},
+      {"And":[{"Variable":"$.t","TimestampLessThan":"2026-01-01T00:00:00Z"},
+              {"Variable":"$.s","StringMatches":"i-*"}]}]})")),
+            "$.a is null or ($.t is before \"2026-01-01T00:00:00Z\" and $.s matches the pattern "
+            "\"i-*\")");
+  EXPECT_EQ(describeChoiceRule(parse(R"({"Variable":"$.x","IsPresent":false})")), "$.x is absent");
+}
+
+// A playbook with Retry, Wait, a loop (a back edge), Parallel and Map, an aws-sdk call.
+const char* kRich = R"json({
+  "StartAt": "Snapshot",
+  "States": {
+    "Snapshot": {"Type": "Task", "Resource": "riposte:aws.ec2.snapshotVolumes",
+      "Parameters": {"instanceId.$": "$.detail.resource.instanceDetails.instanceId"},
+      "Retry": [{"ErrorEquals": ["Throttling"], "IntervalSeconds": 2, "MaxAttempts": 4,
+                 "BackoffRate": 1.5, "MaxDelaySeconds": 30, "JitterStrategy": "FULL"}],
+      "Next": "Stop"},
+    "Stop": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ec2:stopInstances",
+      "Parameters": {"InstanceIds.$": "States.Array($.id)"}, "ResultPath": null, "Next": "Check"},
+    "Check": {"Type": "Choice", "Choices": [{"Variable": "$.done", "BooleanEquals": true,
+      "Next": "Fanout"}], "Default": "Pause"},
+    "Pause": {"Type": "Wait", "Seconds": 30, "Next": "Check"},
+    "Fanout": {"Type": "Parallel", "Branches": [
+        {"StartAt": "Keys", "States": {"Keys": {"Type": "Task",
+           "Resource": "riposte:aws.iam.disableAccessKey", "End": true}}},
+        {"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemsPath": "$.users",
+           "MaxConcurrency": 2, "ItemProcessor": {"StartAt": "Revoke", "States": {
+             "Revoke": {"Type": "Task", "Resource": "riposte:aws.iam.revokeSessions",
+                        "End": true}}}, "End": true}}}],
+      "Next": "Done"},
+    "Done": {"Type": "Succeed"}
+  }
+})json";
+
+TEST(RunbookPlaybook, RichPlaybookInBothFormats) {
+  auto registry = actions::Registry::builtins();
+  Config cfg;
+  Playbook pb;
+  pb.name = "rich";
+  pb.file = "playbooks/rich.asl.json";
+  pb.definition = parse(kRich);
+  ASSERT_TRUE(asl::validate(pb.definition, [&](std::string_view r) {
+                return registry.find(r) != nullptr || r.rfind("arn:aws:states:::", 0) == 0;
+              }).empty());
+  cfg.playbooks["rich"] = pb;
+  Rule r;
+  r.name = "iam-compromise";
+  r.file = "rules/iam.yaml";
+  r.pattern = parse(R"({"source":["aws.guardduty"],"detail":{"type":[{"wildcard":"*IAMUser*"}]}})");
+  r.pattern_json = toJson(r.pattern);
+  r.playbook = "rich";
+  cfg.rules.push_back(r);
+
+  EXPECT_EQ(executionOrder(pb.definition),
+            (std::vector<std::string>{"Snapshot", "Stop", "Check", "Fanout", "Pause", "Done"}));
+  RunbookMeta meta{
+      .date = "2026-02-28", .config_version = "", .config_label = "inline", .command = ""};
+  auto md = renderRunbook(cfg, registry, RunbookFormat::Markdown, meta);
+  ASSERT_TRUE(md) << md.error().message;
+  for (const char* s :
+       {"Retry: on Throttling: retried up to 4 times, first after 2 s, each wait ×1.5 the "
+        "previous, at most 30 s apart, with full jitter.",
+        "Calls the AWS API ec2 StopInstances directly", "`ec2:StopInstances`",
+        "Discards its result (keeps its input).", "Waits 30 s.", "Runs 2 branches at the same time",
+        "Branch 1:", "**Keys** (Task)",
+        "For each item of `$.users` (at most 2 at a time), runs:", "**Revoke** (Task)",
+        "Ends the execution successfully.", "Not undone: snapshots are evidence",
+        "`iam:UpdateAccessKey`", "`iam:PutRolePolicy`", "next review by 2026-05-28",
+        "GuardDuty events where type matches the wildcard \"\\*IAMUser\\*\""}) {
+    EXPECT_NE(md->find(s), std::string::npos) << s;
+  }
+  // Undo permissions of disableAccessKey/revokeSessions come from their undo actions.
+  std::vector<std::string> undo;
+  auto need = requiredPermissions(cfg, registry, &undo);
+  EXPECT_NE(std::find(need.begin(), need.end(), "ec2:StopInstances"), need.end());
+  EXPECT_TRUE(undo.empty()) << undo.front();  // enable/restore need nothing more
+
+  // Mermaid: nested states in subgraphs; one edge per transition.
+  std::string m = mermaidDiagram(pb.definition);
+  std::vector<std::string> states;
+  stateNames(pb.definition, states);
+  EXPECT_EQ(states.size(), 9u);
+  EXPECT_EQ(count(m, " -->"), transitions(pb.definition));
+  EXPECT_EQ(count(m, "subgraph "), 3u);
+  for (const auto& s : states) EXPECT_NE(m.find("\"" + s + "<br/>"), std::string::npos) << s;
+
+  auto html = renderRunbook(cfg, registry, RunbookFormat::Html, meta);
+  ASSERT_TRUE(html);
+  std::size_t svgs = 0;
+  EXPECT_EQ(checkBalanced(*html, &svgs), "");
+  EXPECT_EQ(svgs, 1u);
+  // The loop Pause → Check is drawn (round the side), with every other edge.
+  std::string svg = svgDiagram(pb.definition);
+  EXPECT_EQ(count(svg, "<polyline"), 6u);
+  EXPECT_NE(svg.find("<title>Pause → Check</title>"), std::string::npos);
+}
+
+TEST(Runbook, RejectsABadDateAndIsDeterministic) {
+  auto registry = actions::Registry::builtins();
+  Config cfg;
+  EXPECT_FALSE(renderRunbook(cfg, registry, RunbookFormat::Markdown, metaFor("23/11/2026")));
+  EXPECT_FALSE(renderRunbook(cfg, registry, RunbookFormat::Markdown, metaFor("")));
+  auto a = renderRunbook(cfg, registry, RunbookFormat::Markdown, metaFor("2026-11-23"));
+  auto b = renderRunbook(cfg, registry, RunbookFormat::Markdown, metaFor("2026-11-23"));
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*a, *b);
+  EXPECT_NE(a->find("0 rules (0 enabled), 0 playbooks, 0 response actions."), std::string::npos);
+}
+
+TEST(Runbook, ConfigVersionChangesWithAnyConfigFile) {
+  fs::path dir = fs::temp_directory_path() / ("riposte-runbook-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "rules");
+  auto write = [&](const fs::path& p, const std::string& s) { std::ofstream(p) << s; };
+  write(dir / "riposte.yaml", "safety:\n  dry_run: true\n");
+  write(dir / "rules" / "a.yaml", "name: a\n");
+  Config cfg;
+  cfg.dir = dir.string();
+  auto v1 = configVersion(cfg);
+  write(dir / "rules" / "a.yaml", "name: b\n");
+  auto v2 = configVersion(cfg);
+  write(dir / "rules" / "notes.txt", "not config");
+  auto v3 = configVersion(cfg);
+  ASSERT_TRUE(v1 && v2 && v3);
+  EXPECT_NE(*v1, *v2);
+  EXPECT_EQ(*v2, *v3);
+  // Dry run on by default is said so.
+  auto md = renderRunbook(cfg, actions::Registry::builtins(), RunbookFormat::Markdown,
+                          metaFor("2026-11-23"));
+  ASSERT_TRUE(md);
+  EXPECT_NE(md->find("**Dry run**: `true`. On by default"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(Runbook, MalformedInputIsDescribedNotFatal) {
+  // renderRunbook is public: a config that skipped validation must not crash it.
+  auto registry = actions::Registry::builtins();
+  Config cfg;
+  for (const char* def :
+       {"[]", "{}", R"({"StartAt":"A","States":[]})",
+        R"({"StartAt":"A","States":{"A":{"Type":"Task","Resource":"riposte:nope","Next":"Z"},
+            "B":{"Type":"Choice","Choices":[1,{"Next":"A"}]},"C":"x"}})"}) {
+    Playbook pb;
+    pb.name = std::string("p") + std::to_string(cfg.playbooks.size());
+    pb.definition = parse(def);
+    cfg.playbooks[pb.name] = pb;
+  }
+  Rule r;
+  r.name = "odd";
+  r.pattern = parse(R"({"a":"not-an-array","b":[{}],"c":[{"numeric":[]}],"$or":[1]})");
+  r.playbook = "p3";
+  cfg.rules.push_back(r);
+  for (auto f : {RunbookFormat::Markdown, RunbookFormat::Html}) {
+    auto doc = renderRunbook(cfg, registry, f, metaFor("2026-11-23"));
+    ASSERT_TRUE(doc);
+    EXPECT_NE(doc->find("riposte:nope, which is not a registered action"), std::string::npos);
+  }
+}
+
+// ---------------------------------------------------------------- docs/runbook.md is current
+
+TEST(RunbookFile, DocsRunbookMdIsCurrent) {
+  auto registry = actions::Registry::builtins();
+  Config cfg = loadDefault(registry);
+  const fs::path file = fs::path(kSourceDir) / "docs" / "runbook.md";
+  std::ifstream in(file, std::ios::binary);
+  ASSERT_TRUE(in) << "docs/runbook.md is missing: run `build/bin/riposte docs --config "
+                     "config/default -o docs/runbook.md --date YYYY-MM-DD`";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string committed = ss.str();
+  // The date is the committed document's own (its review date), so the check never depends on
+  // today's date or on git.
+  std::smatch m;
+  std::string date = "YYYY-MM-DD";
+  if (std::regex_search(committed, m, std::regex(R"(\n- Date: (\d{4}-\d{2}-\d{2})\n)")))
+    date = m[1];
+  RunbookMeta meta;
+  meta.date = date;
+  meta.config_label = "config/default";
+  meta.command = "riposte docs --config config/default -o docs/runbook.md --date " + date;
+  auto fresh = renderRunbook(cfg, registry, RunbookFormat::Markdown, meta);
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  if (*fresh != committed) {
+    // Leave the fresh one beside the build for a diff.
+    std::ofstream(fs::temp_directory_path() / "runbook.fresh.md", std::ios::binary) << *fresh;
+  }
+  ASSERT_TRUE(*fresh == committed)
+      << "docs/runbook.md is stale: run `build/bin/riposte docs --config config/default -o "
+         "docs/runbook.md --date "
+      << date << "` (or today's date for a new review); fresh copy in "
+      << (fs::temp_directory_path() / "runbook.fresh.md").string();
+}
+
+}  // namespace
+}  // namespace riposte::engine

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Sample findings, simulation and replay, driving the riposte binary.
+
+`simulate --against` runs against moto_server; that nothing changed is checked through AWS API
+calls, as a security team would check it.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
+import localaws  # noqa: E402
+
+if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):
+    BINARY = os.path.abspath(sys.argv.pop(1))
+else:
+    BINARY = os.environ.get("RIPOSTE_BIN", os.path.join(ROOT, "build/bin/riposte"))
+CONFIG = os.path.join(ROOT, "config/default")
+TOPIC = "arn:aws:sns:us-east-1:123456789012:security-alerts"
+MOTO = None
+
+
+def setUpModule():
+    global MOTO
+    MOTO = localaws.MotoServer()
+
+
+def tearDownModule():
+    if MOTO:
+        MOTO.stop()
+
+
+def run(*args, env=None, stdin=None, timeout=120):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    e["RIPOSTE_SNS_TOPIC_ARN"] = TOPIC
+    e.update(env or {})
+    return subprocess.run([BINARY, *args], env=e, input=stdin, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def lines(out):
+    return [json.loads(l) for l in out.splitlines() if l.strip()]
+
+
+def remote_ip(f):
+    a = f["service"].get("action", {})
+    for key in ("networkConnectionAction", "awsApiCallAction", "kubernetesApiCallAction"):
+        ip = a.get(key, {}).get("remoteIpDetails", {}).get("ipAddressV4")
+        if ip:
+            return ip
+    probes = a.get("portProbeAction", {}).get("portProbeDetails", [])
+    if probes:
+        return probes[0].get("remoteIpDetails", {}).get("ipAddressV4")
+    return None
+
+
+def expected_rule(f):
+    """The shipped severity strategy (config/default/rules)."""
+    sev = f["severity"]
+    if sev < 4:
+        return "guardduty-low"
+    if f["resource"]["resourceType"] == "Instance":
+        return "guardduty-ec2-high" if sev >= 7 else "guardduty-ec2-medium"
+    return None
+
+
+class Sample(unittest.TestCase):
+    def test_every_type_and_format(self):
+        types = [l.split("\t")[0] for l in run("findings", "types").stdout.splitlines()]
+        self.assertGreaterEqual(len(types), 40)
+        r = run("findings", "sample", "--all", "--seed", "11")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        found = lines(r.stdout)
+        self.assertEqual([f["type"] for f in found], types)
+        for f in found:
+            for field in ("schemaVersion", "id", "arn", "type", "resource", "service", "severity",
+                          "createdAt", "updatedAt", "title", "description"):
+                self.assertIn(field, f, f["type"])
+            self.assertIn(f["id"], f["arn"])
+        # --all shares one world: every EC2 finding is about the same instance.
+        instances = {f["resource"]["instanceDetails"]["instanceId"] for f in found
+                     if f["resource"]["resourceType"] == "Instance"}
+        self.assertEqual(len(instances), 1)
+        # The same seed gives the same findings (ids, resources, attackers; times move on).
+        again = lines(run("findings", "sample", "--all", "--seed", "11").stdout)
+        self.assertEqual([(f["id"], f["title"]) for f in again], [(f["id"], f["title"]) for f in found])
+
+        ev = lines(run("findings", "sample", "--type", "Recon:EC2/PortProbeUnprotectedPort",
+                       "--format", "event", "--instance-id", "i-0123456789abcdef0").stdout)
+        self.assertEqual(len(ev), 1)
+        self.assertEqual(ev[0]["source"], "aws.guardduty")
+        self.assertEqual(ev[0]["detail-type"], "GuardDuty Finding")
+        self.assertEqual(ev[0]["detail"]["resource"]["instanceDetails"]["instanceId"], "i-0123456789abcdef0")
+
+        asff = lines(run("findings", "sample", "--type", "UnauthorizedAccess:IAMUser/TorIPCaller",
+                         "--type", "Policy:S3/BucketPublicAccessGranted", "--format", "asff",
+                         "--count", "4").stdout)
+        self.assertEqual(len(asff), 4)
+        for a in asff:
+            for field in ("SchemaVersion", "Id", "ProductArn", "GeneratorId", "AwsAccountId", "Types",
+                          "CreatedAt", "UpdatedAt", "Severity", "Title", "Description", "Resources"):
+                self.assertIn(field, a)
+        self.assertEqual([a["Resources"][0]["Type"] for a in asff],
+                         ["AwsIamAccessKey", "AwsS3Bucket", "AwsIamAccessKey", "AwsS3Bucket"])
+
+    def test_unknown_type_lists_the_known_ones(self):
+        r = run("findings", "sample", "--type", "Nope:EC2/Nothing")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("Nope:EC2/Nothing", r.stderr)
+        self.assertIn("UnauthorizedAccess:EC2/SSHBruteForce", r.stderr)
+        self.assertIn("Execution:Runtime/ReverseShell", r.stderr)
+        self.assertEqual(r.stdout, "")
+
+
+class Simulate(unittest.TestCase):
+    def setUp(self):
+        MOTO.reset()
+        self.env = localaws.Environment(MOTO)
+        self.tmp = tempfile.mkdtemp(prefix="riposte-sim-")
+
+    def snapshot(self):
+        ec2 = self.env.ec2
+        return {
+            "instance_groups": self.env.instance_groups(),
+            "eni_groups": self.env.eni_groups(),
+            "tags": self.env.tags(),
+            "groups": sorted(g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]),
+            "nacl": self.env.nacl_entries(),
+            "securityhub": len(self.env.securityhub_findings()),
+        }
+
+    def finding_file(self, severity="8"):
+        r = run("findings", "sample", "--type", "UnauthorizedAccess:EC2/SSHBruteForce",
+                "--instance-id", self.env.instance_id, "--severity", severity)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        path = os.path.join(self.tmp, "finding.json")
+        with open(path, "w") as f:
+            f.write(r.stdout)
+        return path, json.loads(r.stdout)
+
+    def test_against_moto_shows_the_plan_and_changes_nothing(self):
+        path, finding = self.finding_file()
+        before = self.snapshot()
+        aws_env = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                   "AWS_DEFAULT_REGION": "us-east-1"}
+        r = run("simulate", "--config", CONFIG, "--finding", path, "--against", MOTO.endpoint,
+                "--json", env=aws_env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        plan = json.loads(r.stdout)
+        self.assertTrue(plan["dryRun"])
+        self.assertEqual([x["rule"] for x in plan["events"][0]["rules"]], ["guardduty-ec2-high"])
+        self.assertEqual(plan["events"][0]["rules"][0]["playbook"], "contain-ec2-instance")
+        inc = plan["incidents"][0]
+        self.assertEqual(inc["resource"]["id"], self.env.instance_id)
+        self.assertEqual(inc["status"], "planned")
+        ex = inc["executions"][0]
+        self.assertEqual(ex["playbook"], "contain-ec2-instance")
+        self.assertEqual(ex["status"], "SUCCEEDED")
+        self.assertTrue(ex["dryRun"])
+        steps = [s["state"] for s in ex["steps"]]
+        self.assertEqual(steps, ["Begin", "IsolateInstance", "HasAttackerIp", "BlockAttackerIp",
+                                 "Notify", "LogToSecurityHub", "ContainmentComplete", "Contained"])
+        by_state = {s["state"]: s for s in ex["steps"]}
+        iso = by_state["IsolateInstance"]
+        self.assertEqual(iso["parameters"], {"instanceId": self.env.instance_id})
+        act = iso["actions"][0]
+        self.assertEqual(act["action"], "aws.ec2.isolateInstance")
+        self.assertEqual(act["status"], "dry_run")
+        # The reads were made for real: the plan names the instance's actual groups.
+        self.assertIn(self.env.web_sg, act["summary"])
+        self.assertIn(self.env.app_sg, act["summary"])
+        self.assertIn("ec2:ModifyNetworkInterfaceAttribute", act["permissions"])
+        block = by_state["BlockAttackerIp"]
+        self.assertEqual(block["parameters"]["ip"], remote_ip(finding))
+        self.assertEqual(block["actions"][0]["status"], "dry_run")
+        self.assertEqual(by_state["Notify"]["actions"][0]["action"], "aws.sns.publish")
+        self.assertEqual(by_state["Notify"]["parameters"]["topicArn"], TOPIC)
+        # Nothing changed in AWS.
+        self.assertEqual(self.snapshot(), before)
+        self.assertEqual(before["instance_groups"], sorted([self.env.web_sg, self.env.app_sg]))
+        self.assertEqual(self.env.messages(wait=1), [])
+
+        # The human-readable form names the rule, the playbook, every step and every action.
+        r = run("simulate", "--config", CONFIG, "--finding", path, "--against", MOTO.endpoint,
+                env=aws_env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for needle in ["guardduty-ec2-high", "contain-ec2-instance", *steps,
+                       "aws.ec2.isolateInstance", "aws.ec2.blockIp", "aws.sns.publish",
+                       "aws.securityhub.importFindings", self.env.web_sg, "Nothing was changed"]:
+            self.assertIn(needle, r.stdout)
+        self.assertEqual(self.snapshot(), before)
+
+    def test_without_aws_says_what_it_would_call(self):
+        r = run("simulate", "--config", CONFIG, "--type", "CryptoCurrency:EC2/BitcoinTool.B", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        plan = json.loads(r.stdout)
+        ex = plan["incidents"][0]["executions"][0]
+        self.assertEqual(ex["status"], "SUCCEEDED")
+        iso = [s for s in ex["steps"] if s["state"] == "IsolateInstance"][0]["actions"][0]
+        self.assertIn("would call ec2:DescribeInstances", iso["summary"])
+        self.assertEqual(iso["output"]["wouldCall"][0], "ec2:DescribeInstances")
+
+    def test_medium_and_unmatched(self):
+        r = run("simulate", "--config", CONFIG, "--type", "Backdoor:EC2/Spambot", "--json")
+        plan = json.loads(r.stdout)
+        self.assertEqual([x["rule"] for x in plan["events"][0]["rules"]], ["guardduty-ec2-medium"])
+        steps = [s["state"] for s in plan["incidents"][0]["executions"][0]["steps"]]
+        self.assertEqual(steps, ["Notify"])
+        r = run("simulate", "--config", CONFIG, "--type", "Impact:S3/MaliciousIPCaller")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("No rule fires", r.stdout)
+
+
+class Replay(unittest.TestCase):
+    def test_summary_counts(self):
+        r = run("findings", "sample", "--all", "--count", "100", "--seed", "2024", "--format", "event")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        events = lines(r.stdout)
+        self.assertEqual(len(events), 100)
+        findings = [e["detail"] for e in events]
+        # GuardDuty re-publishes an updated finding (same id): 5 high ones come again, bare.
+        highs = [f for f in findings if expected_rule(f) == "guardduty-ec2-high"]
+        self.assertGreaterEqual(len(highs), 5)
+        repeats = [dict(f, updatedAt=f["updatedAt"]) for f in highs[:5]]
+        path = os.path.join(tempfile.mkdtemp(prefix="riposte-replay-"), "archive.jsonl")
+        with open(path, "w") as f:
+            for e in events:
+                f.write(json.dumps(e) + "\n")
+            for rep in repeats:
+                f.write(json.dumps(rep) + "\n")
+            f.write(json.dumps(events[0]) + "\n")  # the very same event again (same id)
+            f.write("{not json\n")
+        want = {"guardduty-ec2-high": 0, "guardduty-ec2-medium": 0, "guardduty-low": 0}
+        for fd in findings:
+            rule = expected_rule(fd)
+            if rule:
+                want[rule] += 1
+        with_ip = sum(1 for fd in highs if remote_ip(fd))
+
+        r = run("replay", path, "--config", CONFIG, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        s = json.loads(r.stdout)
+        self.assertEqual(s["events"], 105)
+        self.assertEqual(s["duplicateEvents"], 1)
+        self.assertEqual(len(s["invalid"]), 1)
+        self.assertEqual(s["invalid"][0]["line"], 107)
+        rules = {x["rule"]: x for x in s["rules"]}
+        high = rules["guardduty-ec2-high"]
+        self.assertEqual(high["fired"], want["guardduty-ec2-high"])
+        self.assertEqual(high["matched"], want["guardduty-ec2-high"] + 5)
+        self.assertEqual(high["suppressed"], 5)
+        n = want["guardduty-ec2-high"]
+        self.assertEqual(high["actions"], {"aws.ec2.isolateInstance": n, "aws.ec2.blockIp": with_ip,
+                                           "aws.sns.publish": n, "aws.securityhub.importFindings": n})
+        med = rules["guardduty-ec2-medium"]
+        self.assertEqual((med["fired"], med["suppressed"]), (want["guardduty-ec2-medium"], 0))
+        self.assertEqual(med["actions"], {"aws.sns.publish": want["guardduty-ec2-medium"]})
+        low = rules["guardduty-low"]
+        self.assertEqual((low["fired"], low["suppressed"], low["actions"]), (want["guardduty-low"], 0, {}))
+        self.assertEqual(s["unmatched"], 100 - sum(want.values()))
+
+        # The table.
+        r = run("replay", path, "--config", CONFIG)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = {l.split()[0]: l.split() for l in r.stdout.splitlines() if l.startswith("guardduty-")}
+        self.assertEqual(rows["guardduty-ec2-high"][1:4],
+                         [str(n + 5), str(n), "5"])
+        self.assertIn("aws.ec2.isolateInstance x%d" % n, r.stdout)
+        self.assertEqual(rows["guardduty-low"][1:4], [str(want["guardduty-low"])] * 2 + ["0"])
+        self.assertIn("(record only)", r.stdout)
+        self.assertIn("MATCHED", r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
