@@ -1,5 +1,7 @@
 #include "cli/docs_command.h"
 
+#include "cli/config_loader.h"
+
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -78,26 +80,8 @@ int runDocs(const DocsOptions& options, std::ostream& out, std::ostream& err) {
   }
 
   const actions::Registry registry = actions::Registry::builtins();
-  engine::Checkers checkers;
-  checkers.pattern = [](const std::string& p) -> std::string {
-    auto r = pattern::validatePattern(p);
-    return r ? std::string() : r.error().message;
-  };
-  checkers.playbook = [&registry](const json::value& def) {
-    std::vector<std::pair<std::string, std::string>> problems;
-    for (const auto& d : asl::validate(
-             def, [&registry](std::string_view r) { return registry.find(r) != nullptr; })) {
-      problems.emplace_back(d.path, d.message);
-    }
-    return problems;
-  };
-  std::vector<engine::Problem> problems;
-  auto cfg = engine::loadConfig(options.config_dir, checkers, problems);
-  for (const auto& p : problems) {
-    // Unset ${VAR}s are expected here: the runbook shows the settings as written.
-    if (p.warning) continue;
-    err << options.config_dir << "/" << p.str() << "\n";
-  }
+  // Unset ${VAR}s are expected here: the runbook shows the settings as written.
+  auto cfg = loadConfigChecked(options.config_dir, err, /*print_warnings=*/false);
   if (!cfg) {
     err << "riposte docs: invalid configuration: " << cfg.error().message << "\n";
     return 2;

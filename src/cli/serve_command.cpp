@@ -13,6 +13,8 @@
 #include "pattern/pattern.h"
 #include "server/api.h"
 #include "server/http_server.h"
+#include "sinks/runner.h"
+#include "sinks/sink.h"
 #include "sources/sqs_poller.h"
 
 namespace riposte::cli {
@@ -49,8 +51,16 @@ void addServeCommands(CLI::App& app) {
     auto addr = server::parseListen(cfg->listen);
     if (!addr) throw CLI::RuntimeError(addr.error().message, 2);
     engine::Engine eng(*cfg, std::move(*store), aws, SystemClock::instance());
+    // SIEM sinks (riposte.yaml `sinks:`), fed from the store's audit log by durable cursors.
+    json::value sinks_cfg;
+    if (auto it = cfg->settings.find("sinks"); it != cfg->settings.end()) sinks_cfg = it->value();
+    auto sink_list = sinks::makeSinks(sinks_cfg);
+    if (!sink_list) throw CLI::RuntimeError("invalid sinks: " + sink_list.error().message, 2);
+    sinks::SinkManager sink_manager(eng.store(), std::move(*sink_list));
     if (auto r = eng.start(); !r) throw CLI::RuntimeError(r.error().str(), 1);
+    sink_manager.start();
     server::Api api(eng);
+    api.addMetrics([&sink_manager] { return sinks::renderSinkMetrics(sink_manager.status()); });
     server::HttpServerOptions opt;
     opt.host = addr->first;
     opt.port = addr->second;
@@ -88,6 +98,7 @@ void addServeCommands(CLI::App& app) {
     http.stop();
     for (auto& t : poll_threads) t.join();
     eng.stop();
+    sink_manager.stop();
   });
 
   auto* validate = app.add_subcommand("validate", "Check a configuration directory");
@@ -96,6 +107,12 @@ void addServeCommands(CLI::App& app) {
   validate->callback([] {
     auto cfg = loadConfigChecked(vdir, std::cerr, true);
     if (!cfg) throw CLI::RuntimeError(1);
+    if (auto it = cfg->settings.find("sinks"); it != cfg->settings.end()) {
+      if (auto s = sinks::makeSinks(it->value()); !s) {
+        std::cerr << vdir << "/riposte.yaml: error: sinks: " << s.error().message << "\n";
+        throw CLI::RuntimeError(1);
+      }
+    }
     std::cout << vdir << ": OK (" << cfg->rules.size() << " rules, " << cfg->playbooks.size()
               << " playbooks)\n";
   });

@@ -57,6 +57,9 @@ Engine::Engine(Config config, std::unique_ptr<store::Store> store,
   metrics_.declare("riposte_aws_errors_total", "Failed actions by AWS error code.", "counter");
   metrics_.declare("riposte_action_duration_seconds", "Response action latency.", "histogram",
                    {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
+  metrics_.declare("riposte_incidents", "Incidents by status (from the store).", "gauge");
+  metrics_.declare("riposte_executions", "Executions by status (from the store).", "gauge");
+  metrics_.declare("riposte_inbox_pending", "Accepted events not yet processed.", "gauge");
   metrics_.declare("riposte_time_to_contain_seconds",
                    "From finding received to the last containment action done.", "histogram",
                    {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
@@ -511,6 +514,23 @@ Result<json::value> Engine::release(const std::string& incident_id) {
   o["skipped"] = std::move(skipped);
   o["failed"] = std::move(failed);
   return o;
+}
+
+std::string Engine::renderMetrics() {
+  if (auto c = store_->incidentCounts()) {
+    for (const auto& [status, n] : *c) {
+      metrics_.set("riposte_incidents", {{"status", status}}, static_cast<double>(n));
+    }
+  }
+  if (auto c = store_->executionCounts()) {
+    for (const auto& [status, n] : *c) {
+      metrics_.set("riposte_executions", {{"status", status}}, static_cast<double>(n));
+    }
+  }
+  if (auto p = store_->pendingEvents(10'000)) {
+    metrics_.set("riposte_inbox_pending", {}, static_cast<double>(p->size()));
+  }
+  return metrics_.render();
 }
 
 // ---------------------------------------------------------------- read API

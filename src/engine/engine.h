@@ -79,6 +79,10 @@ class Engine {
   // Matches one event against the current rules (no side effects): names of matching rules.
   Result<std::vector<std::string>> matchRules(std::string_view event_json) const;
 
+  // Prometheus text: the counters and histograms, plus gauges read from the store now
+  // (incidents by status, executions by status, events waiting in the inbox).
+  std::string renderMetrics();
+
   store::Store& store() { return *store_; }
   const Config& config() const { return config_; }
   Metrics& metrics() { return metrics_; }

@@ -65,7 +65,8 @@ HttpResponse Api::handle(const HttpRequest& req) {
   if (req.method == "GET" && p == "/metrics") {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = engine_.metrics().render();
+    r.body = engine_.renderMetrics();
+    for (const auto& f : extra_metrics_) r.body += f();
     return r;
   }
   if (req.method == "GET" && p == "/v1/incidents") {

@@ -5,6 +5,9 @@
 //   GET  /v1/incidents[?limit=&offset=]  GET /v1/incidents/{id}  GET /v1/executions/{id}
 //   GET  /metrics  GET /healthz  GET /readyz
 
+#include <functional>
+#include <vector>
+
 #include "engine/engine.h"
 #include "server/http_server.h"
 
@@ -14,6 +17,8 @@ class Api {
  public:
   explicit Api(engine::Engine& engine);
   HttpResponse handle(const HttpRequest& req);
+  // Adds more Prometheus text to GET /metrics (for example the sinks' backlog).
+  void addMetrics(std::function<std::string()> render) { extra_metrics_.push_back(std::move(render)); }
 
  private:
   HttpResponse postEvents(const HttpRequest& req);
@@ -22,6 +27,7 @@ class Api {
   HttpResponse testEventPattern(const HttpRequest& req);
 
   engine::Engine& engine_;
+  std::vector<std::function<std::string()>> extra_metrics_;
 };
 
 }  // namespace riposte::server

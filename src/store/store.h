@@ -200,6 +200,8 @@ class Store {
   virtual Result<std::optional<int64_t>> nextWake() = 0;
   // Counts executions by status.
   virtual Result<std::vector<std::pair<std::string, int64_t>>> executionCounts() = 0;
+  // Counts incidents by status.
+  virtual Result<std::vector<std::pair<std::string, int64_t>>> incidentCounts() = 0;
 
   // --- actions ---
   virtual Result<void> insertAction(const ActionRecord& rec) = 0;

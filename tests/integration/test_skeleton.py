@@ -243,6 +243,8 @@ class Skeleton(unittest.TestCase):
                      "riposte_events_matched_total", "riposte_action_duration_seconds_bucket",
                      "riposte_time_to_contain_seconds_bucket", "riposte_executions_total"):
             self.assertIn(name, text)
+        self.assertIn('riposte_incidents{status="contained"} 1', text)
+        self.assertIn('riposte_executions{status="SUCCEEDED"} 1', text)
         out = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertEqual(self.riposte.get("/readyz").status_code, 200)

@@ -44,6 +44,8 @@ class SqsSource(unittest.TestCase):
         shutil.copytree(os.path.join(ROOT, "config/default"), self.config)
         with open(os.path.join(self.config, "riposte.yaml"), "a") as f:
             f.write(f"\nsources:\n  sqs:\n    - queue_url: {self.inbox_url}\n      region: us-east-1\n      wait_seconds: 1\n")
+            self.audit_file = os.path.join(self.config, "audit.jsonl")
+            f.write(f"\nsinks:\n  - type: file\n    name: archive\n    path: {self.audit_file}\n")
         self.riposte = localaws.Riposte(BINARY, self.config, MOTO, env={"RIPOSTE_SNS_TOPIC_ARN": self.env.topic_arn})
 
     def tearDown(self):
@@ -69,6 +71,19 @@ class SqsSource(unittest.TestCase):
         while self.queue_depth() and time.time() < deadline:
             time.sleep(0.1)
         self.assertEqual(self.queue_depth(), 0)
+        # The audit log reached the file sink through `riposte serve`.
+        deadline = time.time() + 10
+        kinds = set()
+        while time.time() < deadline:
+            if os.path.exists(self.audit_file):
+                with open(self.audit_file) as f:
+                    kinds = {json.loads(line).get("kind") for line in f if line.strip()}
+                if "action.finished" in kinds and "incident.opened" in kinds:
+                    break
+            time.sleep(0.1)
+        self.assertIn("incident.opened", kinds)
+        self.assertIn("action.finished", kinds)
+        self.assertIn("riposte_sink_backlog", self.riposte.get("/metrics").text)
 
     def test_bare_finding_and_sns_envelope_and_bad_message(self):
         low = localaws.guardduty_finding(self.env.instance_id, severity=2.0)

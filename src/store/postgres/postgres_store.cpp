@@ -925,15 +925,24 @@ Result<std::optional<int64_t>> PostgresStore::nextWake() {
   });
 }
 
-Result<std::vector<std::pair<std::string, int64_t>>> PostgresStore::executionCounts() {
-  return impl_->read([](Conn& c) -> Result<std::vector<std::pair<std::string, int64_t>>> {
+Result<std::vector<std::pair<std::string, int64_t>>> PostgresStore::statusCounts(
+    const std::string& table) {
+  return impl_->read([&table](Conn& c) -> Result<std::vector<std::pair<std::string, int64_t>>> {
     RIPOSTE_STORE_TRY_ASSIGN(
-        rows,
-        c.query("SELECT status, count(*) FROM executions GROUP BY status ORDER BY status", {}));
+        rows, c.query("SELECT status, count(*) FROM " + table + " GROUP BY status ORDER BY status",
+                      {}));
     std::vector<std::pair<std::string, int64_t>> out;
     for (int i = 0; i < rows.size(); ++i) out.emplace_back(rows.text(i, 0), rows.i64(i, 1));
     return out;
   });
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> PostgresStore::executionCounts() {
+  return statusCounts("executions");
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> PostgresStore::incidentCounts() {
+  return statusCounts("incidents");
 }
 
 // --- actions ---

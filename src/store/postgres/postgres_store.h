@@ -64,6 +64,7 @@ class PostgresStore final : public Store {
                                                      int64_t lease_ms, int limit) override;
   Result<std::optional<int64_t>> nextWake() override;
   Result<std::vector<std::pair<std::string, int64_t>>> executionCounts() override;
+  Result<std::vector<std::pair<std::string, int64_t>>> incidentCounts() override;
 
   Result<void> insertAction(const ActionRecord& rec) override;
   Result<void> updateAction(const ActionRecord& rec) override;
@@ -77,6 +78,8 @@ class PostgresStore final : public Store {
   struct Impl;
 
  private:
+  // status → count over one table ("executions", "incidents"); the name is never user input.
+  Result<std::vector<std::pair<std::string, int64_t>>> statusCounts(const std::string& table);
   explicit PostgresStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -945,18 +945,26 @@ Result<std::optional<int64_t>> SqliteStore::nextWake() {
   return std::optional<int64_t>(st.i64(0));
 }
 
-Result<std::vector<std::pair<std::string, int64_t>>> SqliteStore::executionCounts() {
+Result<std::vector<std::pair<std::string, int64_t>>> SqliteStore::statusCounts(
+    const std::string& table) {
   std::lock_guard lock(impl_->mu);
-  RIPOSTE_STORE_TRY_ASSIGN(
-      st,
-      impl_->prepare("SELECT status, count(*) FROM executions GROUP BY status ORDER BY status"));
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare("SELECT status, count(*) FROM " + table +
+                                              " GROUP BY status ORDER BY status"));
   std::vector<std::pair<std::string, int64_t>> out;
   for (;;) {
-    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "execution counts"));
+    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, table + " counts"));
     if (!row) break;
     out.emplace_back(st.text(0), st.i64(1));
   }
   return out;
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> SqliteStore::executionCounts() {
+  return statusCounts("executions");
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> SqliteStore::incidentCounts() {
+  return statusCounts("incidents");
 }
 
 // --- actions ---
