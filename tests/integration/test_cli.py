@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""The command line: validate, execute, version (no AWS needed)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):
+    BINARY = os.path.abspath(sys.argv.pop(1))
+else:
+    BINARY = os.environ.get("RIPOSTE_BIN", os.path.join(ROOT, "build/bin/riposte"))
+
+
+def run(*args, **kw):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=60, **kw)
+
+
+class Cli(unittest.TestCase):
+    def test_validate_default_config(self):
+        r = run("validate", os.path.join(ROOT, "config/default"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("OK", r.stdout)
+
+    def test_validate_reports_every_problem_with_file_line_and_path(self):
+        d = tempfile.mkdtemp(prefix="riposte-cli-")
+        try:
+            shutil.copytree(os.path.join(ROOT, "config/default"), os.path.join(d, "c"))
+            c = os.path.join(d, "c")
+            with open(os.path.join(c, "rules", "bad.yaml"), "w") as f:
+                f.write("name: bad\nplaybook: contain-ec2-instance\nevent_pattern:\n  detail:\n    severity: [{\"numeric\": [\">\", 0, \">\", 0]}]\n")
+            with open(os.path.join(c, "playbooks", "broken.asl.json"), "w") as f:
+                json.dump({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "riposte:nope.action", "Next": "Missing"}}}, f)
+            r = run("validate", c)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("rules/bad.yaml:3: error: event_pattern: Event pattern is not valid. Reason: Bad numeric range operator: >", r.stderr)
+            self.assertIn("playbooks/broken.asl.json", r.stderr)
+            self.assertIn("$.States.A", r.stderr)
+            self.assertIn("Missing", r.stderr)
+        finally:
+            shutil.rmtree(d)
+
+    def test_execute_runs_a_playbook_locally(self):
+        d = tempfile.mkdtemp(prefix="riposte-cli-")
+        try:
+            pb = os.path.join(d, "p.asl.json")
+            with open(pb, "w") as f:
+                json.dump({"StartAt": "Add", "States": {
+                    "Add": {"Type": "Pass", "Parameters": {"sum.$": "States.MathAdd($.a, $.b)"}, "Next": "Check"},
+                    "Check": {"Type": "Choice", "Choices": [{"Variable": "$.sum", "NumericGreaterThan": 10, "Next": "Big"}],
+                              "Default": "Small"},
+                    "Big": {"Type": "Fail", "Error": "TooBig", "Cause": "sum over 10"},
+                    "Small": {"Type": "Succeed"}}}, f)
+            r = run("execute", "--playbook", pb, "--input", '{"a": 2, "b": 3}', "--history")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            out = json.loads(r.stdout)
+            self.assertEqual(out["status"], "SUCCEEDED")
+            self.assertEqual(out["output"], {"sum": 5})
+            self.assertEqual(out["history"][0]["type"], "ExecutionStarted")
+            r = run("execute", "--playbook", pb, "--input", '{"a": 20, "b": 3}')
+            self.assertEqual(r.returncode, 1)
+            out = json.loads(r.stdout)
+            self.assertEqual((out["status"], out["error"], out["cause"]), ("FAILED", "TooBig", "sum over 10"))
+            r = run("execute", "--playbook", pb, "--input", "{not json")
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("input", r.stderr)
+        finally:
+            shutil.rmtree(d)
+
+    def test_version_and_unknown_command(self):
+        self.assertIn("riposte", run("version").stdout)
+        self.assertNotEqual(run("no-such-command").returncode, 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
