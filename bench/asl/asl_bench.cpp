@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include "asl/asl.h"
+#include "bench_machines.h"
 
 using namespace riposte;
 
@@ -29,32 +30,9 @@ asl::ExecutionInfo info() {
   return {"exec-1", "exec-1", "bench", 1'700'000'000'000};
 }
 
-std::string passChain() {
-  std::string s = R"({"StartAt": "S0", "States": {)";
-  for (int i = 0; i < 10; ++i) {
-    if (i) s += ",";
-    s += "\"S" + std::to_string(i) + "\": {\"Type\": \"Pass\", ";
-    s += i == 9 ? "\"End\": true}" : "\"Next\": \"S" + std::to_string(i + 1) + "\"}";
-  }
-  return s + "}}";
-}
-
-// 10 Choice states, each with 4 rules (And/Or/Not, numeric, string, boolean), then a Pass.
-std::string choiceHeavy() {
-  std::string s = R"({"StartAt": "C0", "States": {)";
-  for (int i = 0; i < 10; ++i) {
-    std::string next = i == 9 ? "Done" : "C" + std::to_string(i + 1);
-    s += "\"C" + std::to_string(i) + "\": {\"Type\": \"Choice\", \"Choices\": [";
-    s += R"({"Variable": "$.severity", "NumericGreaterThan": 100, "Next": "Done"},)";
-    s +=
-        R"({"And": [{"Variable": "$.type", "StringEquals": "nothing"}, {"Variable": "$.ok", "BooleanEquals": false}], "Next": "Done"},)";
-    s += R"({"Not": {"Variable": "$.resource.id", "StringMatches": "i-*"}, "Next": "Done"},)";
-    s +=
-        R"({"Or": [{"Variable": "$.severity", "NumericGreaterThanEquals": 7}, {"Variable": "$.type", "StringEquals": "Recon"}], "Next": ")" +
-        next + "\"}], \"Default\": \"Done\"},";
-  }
-  return s + R"("Done": {"Type": "Succeed"}}})";
-}
+// The machines are shared with asl_durable_bench.
+using bench::choiceHeavy;
+using bench::passChain;
 
 void BM_PassChain10(benchmark::State& st) {
   auto m = load(passChain());

@@ -1,7 +1,9 @@
 // aws.ec2.blockIp: an ingress deny entry for one address in the network ACL of a subnet, with
 // a free rule number below every allow entry so that it takes effect.
+#include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "actions/registry.h"
 #include "actions/util.h"
@@ -98,6 +100,76 @@ Result<ActionOutcome> fallbackToWaf(const json::value& input, ActionContext& ctx
   return r;
 }
 
+Result<json::value> naclById(const ActionContext& ctx, const std::string& acl_id);
+
+// ---- The rule-number range riposte owns (input "ruleRange": {"first", "last"}) ----
+// Which entries of the range riposte made is recorded on the network ACL itself, as one tag
+// per rule number: "riposte:nacl-rule:<n>" = "<cidr> <created epoch seconds> <incident>".
+// An entry is riposte's only when its tag names exactly its CIDR and it is an all-protocol
+// ingress deny: anything else in the range (no tag, another CIDR) is someone else's and is
+// never evicted. Every worker sees the same record, and it survives restarts.
+constexpr std::string_view kSlotTagPrefix = "riposte:nacl-rule:";
+
+struct SlotRange {
+  int first = 0, last = 0;
+  int64_t ttl_seconds = 0;  // a riposte entry may be evicted once it is older than this
+};
+
+struct SlotRecord {
+  std::string cidr, incident;
+  int64_t created = 0;
+};
+
+std::optional<SlotRecord> parseSlotTag(const std::string& value) {
+  std::istringstream in(value);
+  SlotRecord r;
+  if (!(in >> r.cidr >> r.created)) return std::nullopt;
+  in >> r.incident;
+  return r;
+}
+
+std::string slotTagKey(int n) {
+  return std::string(kSlotTagPrefix) + std::to_string(n);
+}
+
+Result<std::optional<SlotRange>> slotRangeOf(const json::value& input) {
+  const json::value* r = input.as_object().if_contains("ruleRange");
+  if (!r) return std::optional<SlotRange>();
+  // -1 for a missing or non-numeric bound.
+  auto bound = [&](std::string_view key) -> double {
+    const json::value* v = r->is_object() ? r->as_object().if_contains(key) : nullptr;
+    return v ? asNumber(*v).value_or(-1.0) : -1.0;
+  };
+  const double first = bound("first"), last = bound("last");
+  if (first < 1 || last > kMaxRuleNumber || first > last) {
+    return fail(kInvalidInput,
+                "ruleRange must be {\"first\": n, \"last\": m} with 1 <= n <= m <= " +
+                    std::to_string(kMaxRuleNumber));
+  }
+  SlotRange out{static_cast<int>(first), static_cast<int>(last), 0};
+  if (const json::value* t = input.as_object().if_contains("ttlSeconds")) {
+    auto v = asNumber(*t);
+    if (!v || *v < 0) return fail(kInvalidInput, "ttlSeconds must be a number >= 0");
+    out.ttl_seconds = static_cast<int64_t>(*v);
+  }
+  return std::optional<SlotRange>(out);
+}
+
+// The riposte-made entries of the range (rule number → record), from the ACL's entries and tags.
+std::map<int, SlotRecord> ownedSlots(const json::value& acl, const SlotRange& range) {
+  std::map<int, SlotRecord> out;
+  const auto tags = tagsOf(acl);
+  for (const auto& e : entriesOf(acl)) {
+    if (e.egress || e.rule_number < range.first || e.rule_number > range.last) continue;
+    auto t = tags.find(slotTagKey(e.rule_number));
+    if (t == tags.end()) continue;
+    auto rec = parseSlotTag(t->second);
+    if (rec && rec->cidr == e.cidr && e.action == "deny" && e.protocol == "-1")
+      out[e.rule_number] = *rec;
+  }
+  return out;
+}
+
 class BlockIp final : public BuiltinAction {
  public:
   std::string_view undoName() const override { return "aws.ec2.unblockIp"; }
@@ -110,7 +182,9 @@ class BlockIp final : public BuiltinAction {
            "skipped. Undone by aws.ec2.unblockIp, which deletes the recorded entry.";
   }
   std::vector<std::string> permissions() const override {
-    return {"ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:CreateNetworkAclEntry"};
+    // CreateTags / DeleteNetworkAclEntry: the record and the eviction of the managed range.
+    return {"ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:CreateNetworkAclEntry",
+            "ec2:CreateTags", "ec2:DeleteNetworkAclEntry"};
   }
 
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
@@ -126,6 +200,8 @@ class BlockIp final : public BuiltinAction {
     if (subnet->empty() && instance_id->empty()) {
       return fail(kInvalidInput, "input needs \"instanceId\" or \"subnetId\"");
     }
+    auto range = slotRangeOf(input);
+    if (!range) return fail(range.error());
     if (auto c = clientOf(ctx); !c) return fail(c.error());
 
     std::string subnet_id = *subnet;
@@ -165,24 +241,89 @@ class BlockIp final : public BuiltinAction {
       return out;
     }
 
+    json::value acl_now = *acl;  // the latest read of the ACL (entries and tags)
+    json::value evicted = nullptr;
     for (int attempt = 0; attempt < 8; ++attempt) {
       std::set<int> used;
       for (const auto& e : entries)
         if (!e.egress) used.insert(e.rule_number);
       const int low = lowestAllow(entries);
+      const int from = *range ? (*range)->first : 1;
+      const int to = *range ? std::min((*range)->last, low - 1) : low - 1;
       int rule = 0;
-      for (int n = 1; n < low; ++n) {
+      for (int n = from; n <= to; ++n) {
         if (!used.count(n)) {
           rule = n;
           break;
         }
       }
+      // The range is full: the oldest riposte-made entry past its TTL makes room.
+      std::optional<std::pair<int, SlotRecord>> victim;
+      if (rule == 0 && *range) {
+        const int64_t now_s = clockOf(ctx).nowMillis() / 1000;
+        for (const auto& [n, rec] : ownedSlots(acl_now, **range)) {
+          if (n > to || now_s - rec.created < (*range)->ttl_seconds) continue;
+          if (!victim || rec.created < victim->second.created) victim = std::make_pair(n, rec);
+        }
+        if (victim) rule = victim->first;
+      }
       if (rule == 0) {
-        Error full{"NetworkAclFull", "no free rule number below the first allow entry (" +
-                                         std::to_string(low) + ") in " + acl_id};
+        Error full{"NetworkAclFull",
+                   *range ? "the rule numbers " + std::to_string(from) + "-" +
+                                std::to_string((*range)->last) + " riposte manages in " + acl_id +
+                                " are taken by entries that are not riposte's or younger than " +
+                                std::to_string((*range)->ttl_seconds) + " s"
+                          : "no free rule number below the first allow entry (" +
+                                std::to_string(low) + ") in " + acl_id};
         // Never a silent skip: fall back to the WAF IP set when one is configured.
         if (input.as_object().contains("wafIpSetName")) return fallbackToWaf(input, ctx, full);
         return fail(full);
+      }
+      if (victim && ctx.dry_run) {
+        out.changed = false;
+        out.after = out.before;
+        out.output = json::object{{"networkAclId", acl_id},
+                                  {"subnetId", subnet_id},
+                                  {"ruleNumber", rule},
+                                  {"cidr", *cidr},
+                                  {"wouldEvict", victim->second.cidr},
+                                  {"dryRun", true}};
+        out.summary = "dry run: would evict " + victim->second.cidr + " from rule " +
+                      std::to_string(rule) + " of " + acl_id + " and deny " + *cidr + " there";
+        return out;
+      }
+      if (victim) {
+        // Fail closed: re-read right before deleting; the entry must still be the recorded one.
+        auto fresh = naclById(ctx, acl_id);
+        if (!fresh) return fail(fresh.error());
+        auto still = ownedSlots(*fresh, **range);
+        auto it = still.find(rule);
+        if (it == still.end() || it->second.cidr != victim->second.cidr ||
+            it->second.created != victim->second.created) {
+          acl_now = *fresh;  // changed under us: decide again
+          entries = entriesOf(acl_now);
+          continue;
+        }
+        auto del = ec2Call(
+            ctx, "DeleteNetworkAclEntry",
+            {{"NetworkAclId", acl_id}, {"RuleNumber", std::to_string(rule)}, {"Egress", "false"}});
+        if (!del) {
+          // A concurrent evictor deleted it first: re-read and decide again.
+          auto again = naclById(ctx, acl_id);
+          if (!again) return fail(again.error());
+          acl_now = *again;
+          entries = entriesOf(acl_now);
+          continue;
+        }
+        evicted =
+            json::object{{"ruleNumber", rule},
+                         {"cidr", victim->second.cidr},
+                         {"incidentId", victim->second.incident},
+                         {"createdAt", formatIso8601Millis(victim->second.created * 1000, false)}};
+        logInfo("nacl entry evicted", {{"cidr", victim->second.cidr},
+                                       {"nacl", acl_id},
+                                       {"rule", std::to_string(rule)},
+                                       {"incident", ctx.incident_id}});
       }
       if (ctx.dry_run) {
         out.changed = false;
@@ -208,6 +349,7 @@ class BlockIp final : public BuiltinAction {
         // Taken concurrently: re-read and pick again.
         auto again = naclOfSubnet(ctx, subnet_id);
         if (!again) return fail(again.error());
+        acl_now = *again;
         entries = entriesOf(*again);
         bool found_taken = false;
         for (const auto& e : entries) found_taken |= (!e.egress && e.rule_number == rule);
@@ -229,6 +371,24 @@ class BlockIp final : public BuiltinAction {
         }
         continue;
       }
+      if (*range) {
+        // Record the entry as riposte's; without the record it could never be evicted, so a
+        // failed record rolls the entry back.
+        const std::string value = *cidr + " " + std::to_string(clockOf(ctx).nowMillis() / 1000) +
+                                  (ctx.incident_id.empty() ? "" : " " + ctx.incident_id);
+        auto tagged = ec2Call(
+            ctx, "CreateTags",
+            {{"ResourceId.1", acl_id}, {"Tag.1.Key", slotTagKey(rule)}, {"Tag.1.Value", value}});
+        if (!tagged) {
+          (void)ec2Call(ctx, "DeleteNetworkAclEntry",
+                        {{"NetworkAclId", acl_id},
+                         {"RuleNumber", std::to_string(rule)},
+                         {"Egress", "false"}});
+          return fail(tagged.error().code,
+                      "could not record rule " + std::to_string(rule) + " of " + acl_id +
+                          " as riposte's (entry removed): " + tagged.error().message);
+        }
+      }
       // Verify with a read.
       auto now = naclOfSubnet(ctx, subnet_id);
       if (!now) return fail(now.error());
@@ -247,6 +407,17 @@ class BlockIp final : public BuiltinAction {
                                 {"changed", true}};
       out.summary = "denied " + *cidr + " inbound at rule " + std::to_string(rule) + " of " +
                     acl_id + " (subnet " + subnet_id + ")";
+      if (*range) {
+        out.output.as_object()["ruleRange"] =
+            json::object{{"first", (*range)->first}, {"last", (*range)->last}};
+        out.after.as_object()["recorded"] = slotTagKey(rule);
+      }
+      if (!evicted.is_null()) {
+        out.output.as_object()["evicted"] = evicted;
+        out.after.as_object()["evicted"] = evicted;
+        out.summary += ", evicting the oldest riposte entry (" +
+                       std::string(evicted.at("cidr").as_string()) + ")";
+      }
       logInfo("ip blocked", {{"cidr", *cidr}, {"nacl", acl_id}, {"incident", ctx.incident_id}});
       return out;
     }
@@ -275,7 +446,8 @@ class UnblockIp final : public BuiltinAction {
            "another entry.";
   }
   std::vector<std::string> permissions() const override {
-    return {"ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:DeleteNetworkAclEntry"};
+    return {"ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:DeleteNetworkAclEntry",
+            "ec2:DeleteTags"};
   }
 
  protected:
@@ -355,6 +527,22 @@ class UnblockIp final : public BuiltinAction {
           ctx, "DeleteNetworkAclEntry",
           {{"NetworkAclId", acl_id}, {"RuleNumber", std::to_string(n)}, {"Egress", "false"}});
       if (!r) return fail(r.error());
+    }
+    // Entries riposte recorded in a managed range: drop their records too.
+    {
+      const auto tags = tagsOf(*acl);
+      aws::Pairs untag{{"ResourceId.1", acl_id}};
+      int k = 0;
+      for (int n : to_delete) {
+        auto t = tags.find(slotTagKey(n));
+        if (t == tags.end()) continue;
+        auto rec = parseSlotTag(t->second);
+        if (!rec || rec->cidr != *cidr) continue;
+        untag.emplace_back("Tag." + std::to_string(++k) + ".Key", slotTagKey(n));
+      }
+      if (k > 0) {
+        if (auto r = ec2Call(ctx, "DeleteTags", std::move(untag)); !r) return fail(r.error());
+      }
     }
     auto now = naclById(ctx, acl_id);
     if (!now) return fail(now.error());

@@ -76,9 +76,9 @@ class SetAccessKeyStatus final : public BuiltinAction {
   std::vector<std::string> permissions() const override {
     return {"iam:ListAccessKeys", "iam:UpdateAccessKey", "iam:ListUserTags"};
   }
-  std::string_view undoName() const override {
-    return enable_ ? "aws.iam.disableAccessKey" : "aws.iam.enableAccessKey";
-  }
+  // The undo has no undo of its own: a release records it like any action, and a second
+  // release must not find something to "undo" in it (that would disable the key again).
+  std::string_view undoName() const override { return enable_ ? "" : "aws.iam.enableAccessKey"; }
 
  protected:
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {

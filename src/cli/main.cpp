@@ -6,6 +6,7 @@
 #include "cli/asl_commands.h"
 #include "cli/docs_command.h"
 #include "cli/findings_commands.h"
+#include "cli/iam_policy_command.h"
 #include "cli/pattern_commands.h"
 #include "cli/serve_command.h"
 #include "core/log.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   riposte::cli::addAslCommands(app);
   riposte::cli::addFindingsCommands(app);
   riposte::cli::addDocsCommands(app);
+  riposte::cli::addIamPolicyCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

@@ -480,6 +480,7 @@ Result<json::value> Engine::release(const std::string& incident_id) {
   for (auto it = acts->rbegin(); it != acts->rend(); ++it) {
     store::ActionRecord a = *it;
     if (a.status != "succeeded") continue;  // unchanged or failed: nothing of ours to undo
+    if (a.state_name.starts_with("release:")) continue;  // an undo itself is never undone
     const actions::Action* action = registry_.find(a.action);
     std::string undo = action ? std::string(action->undoName()) : std::string();
     if (undo.empty()) {

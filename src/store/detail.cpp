@@ -1,6 +1,8 @@
 #include "store/detail.h"
 
+#include "core/ids.h"
 #include "core/json.h"
+#include "core/log.h"
 
 namespace riposte::store::detail {
 
@@ -37,6 +39,90 @@ Result<void> checkLimit(int limit, int offset) {
   if (offset < 0) return fail("InvalidArgument", "offset " + std::to_string(offset) + " < 0");
   return {};
 }
+
+Result<void> checkEvents(const std::vector<EventRecord>& events) {
+  for (const auto& e : events) {
+    RIPOSTE_STORE_TRY(checkId("event", e.id));
+    RIPOSTE_STORE_TRY(checkEventStatus(e.status));
+  }
+  return {};
+}
+
+Result<void> checkDedupKey(const IncidentRecord& rec) {
+  if (rec.dedup_key.empty()) return fail("InvalidArgument", "incident dedup_key is empty");
+  return {};
+}
+
+Result<void> checkIncidentStatus(const std::string& status) {
+  if (status.empty()) return fail("InvalidArgument", "incident status is empty");
+  return {};
+}
+
+Result<void> checkClaim(const std::string& owner, int64_t lease_ms, int limit) {
+  if (owner.empty()) return fail("InvalidArgument", "lease owner is empty");
+  if (lease_ms <= 0) return fail("InvalidArgument", "lease_ms must be > 0");
+  return checkLimit(limit);
+}
+
+Result<void> checkSinkCursor(const std::string& sink, int64_t seq) {
+  RIPOSTE_STORE_TRY(checkId("sink", sink));
+  if (seq < 0) return fail("InvalidArgument", "sink cursor " + std::to_string(seq) + " < 0");
+  return {};
+}
+
+Result<void> checkHistoryEvent(const std::string& execution_id, const HistoryRecord& h) {
+  if (!h.execution_id.empty() && h.execution_id != execution_id) {
+    return fail("InvalidArgument", "history event of execution '" + h.execution_id +
+                                       "' recorded for execution '" + execution_id + "'");
+  }
+  return {};
+}
+
+std::string newIncidentId(const IncidentRecord& rec) {
+  return rec.id.empty() ? newId("inc") : rec.id;
+}
+
+int64_t incidentNowMs(const IncidentRecord& rec) {
+  return rec.updated_ms != 0 ? rec.updated_ms : rec.created_ms;
+}
+
+void logMigrated(const std::string& backend, int64_t from, int64_t to) {
+  logInfo("store schema migrated",
+          {{"backend", backend}, {"from", std::to_string(from)}, {"to", std::to_string(to)}});
+}
+
+Error vanished(const std::string& what, const std::string& id) {
+  return Error{"StoreError", what + " '" + id + "' vanished inside its transaction"};
+}
+
+Error leaseLost(const ExecutionRecord& rec, const std::string& current_owner) {
+  return Error{"LeaseLost", "execution '" + rec.id + "' is leased by '" + current_owner +
+                                "', not '" + rec.lease_owner + "'"};
+}
+
+std::string placeholders(char mark, int n, int first) {
+  std::string out;
+  for (int i = first; i < first + n; ++i) {
+    if (i > first) out += ", ";
+    out += mark + std::to_string(i);
+  }
+  return out;
+}
+
+const std::string kEventCols =
+    "id, received_ms, source, detail_type, account, region, body, channel, status, error, "
+    "matched_rules";
+const std::string kIncidentCols =
+    "id, dedup_key, account, region, resource_type, resource_id, finding_id, finding_type, "
+    "severity, title, rule, playbook, status, created_ms, updated_ms, event_count, "
+    "first_event_id";
+const std::string kExecutionCols =
+    "id, incident_id, playbook, definition, status, input, output, error, cause, snapshot, "
+    "wake_ms, started_ms, ended_ms, dry_run, lease_owner, lease_until_ms";
+const std::string kHistoryCols = "execution_id, seq, previous_seq, timestamp_ms, type, details";
+const std::string kActionCols =
+    "id, incident_id, execution_id, state_name, action, status, input, state_before, "
+    "state_after, output, error_code, error_message, summary, changed, started_ms, ended_ms";
 
 namespace {
 

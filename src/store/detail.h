@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the store backends (not part of the public interface).
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -46,5 +47,350 @@ AuditEntry auditStep(const std::string& execution_id, const std::string& inciden
 // True when an action with this status has ended (action.finished is due).
 bool actionEnded(const std::string& status);
 AuditEntry auditActionFinished(const ActionRecord& a);
+
+// --- more checks and defaults shared by both backends ---
+Result<void> checkEvents(const std::vector<EventRecord>& events);  // each id and status
+Result<void> checkDedupKey(const IncidentRecord& rec);
+Result<void> checkIncidentStatus(const std::string& status);
+Result<void> checkClaim(const std::string& owner, int64_t lease_ms, int limit);
+Result<void> checkSinkCursor(const std::string& sink, int64_t seq);
+// Every history event must belong to `execution_id` (or name no execution).
+Result<void> checkHistoryEvent(const std::string& execution_id, const HistoryRecord& h);
+// The id of an incident upsertIncident creates: rec.id, else a new "inc-…" id.
+std::string newIncidentId(const IncidentRecord& rec);
+// upsertIncident's time: updated_ms, else created_ms.
+int64_t incidentNowMs(const IncidentRecord& rec);
+// Logs "store schema migrated" after `backend` took the schema from version `from` to `to`.
+void logMigrated(const std::string& backend, int64_t from, int64_t to);
+// The errors both backends report for these cases.
+Error vanished(const std::string& what, const std::string& id);
+Error leaseLost(const ExecutionRecord& rec, const std::string& current_owner);
+
+// --- columns: the one order in which both backends select and insert each record ---
+extern const std::string kEventCols;
+extern const std::string kIncidentCols;  // insert: event_count is always 0
+extern const std::string kExecutionCols;
+extern const std::string kHistoryCols;
+extern const std::string kActionCols;
+
+// "<mark><first>, …, <mark><first + n - 1>": "?1, ?2" (SQLite) or "$1, $2" (PostgreSQL).
+std::string placeholders(char mark, int n, int first = 1);
+
+// A value written as SQL NULL when the string is empty (optional foreign keys).
+struct NullIfEmpty {
+  const std::string& s;
+};
+
+// Row readers: `Row` has text(col), i64(col), real(col) and flag(col) for the current row,
+// whose columns are those of the matching k…Cols.
+template <class Row>
+EventRecord readEvent(const Row& r) {
+  EventRecord e;
+  e.id = r.text(0);
+  e.received_ms = r.i64(1);
+  e.source = r.text(2);
+  e.detail_type = r.text(3);
+  e.account = r.text(4);
+  e.region = r.text(5);
+  e.body = r.text(6);
+  e.channel = r.text(7);
+  e.status = r.text(8);
+  e.error = r.text(9);
+  e.matched_rules = decodeStringList(r.text(10));
+  return e;
+}
+
+template <class Row>
+IncidentRecord readIncident(const Row& r) {
+  IncidentRecord x;
+  x.id = r.text(0);
+  x.dedup_key = r.text(1);
+  x.account = r.text(2);
+  x.region = r.text(3);
+  x.resource_type = r.text(4);
+  x.resource_id = r.text(5);
+  x.finding_id = r.text(6);
+  x.finding_type = r.text(7);
+  x.severity = r.real(8);
+  x.title = r.text(9);
+  x.rule = r.text(10);
+  x.playbook = r.text(11);
+  x.status = r.text(12);
+  x.created_ms = r.i64(13);
+  x.updated_ms = r.i64(14);
+  x.event_count = r.i64(15);
+  x.first_event_id = r.text(16);
+  return x;
+}
+
+template <class Row>
+ExecutionRecord readExecution(const Row& r) {
+  ExecutionRecord x;
+  x.id = r.text(0);
+  x.incident_id = r.text(1);  // NULL reads as ""
+  x.playbook = r.text(2);
+  x.definition = r.text(3);
+  x.status = r.text(4);
+  x.input = r.text(5);
+  x.output = r.text(6);
+  x.error = r.text(7);
+  x.cause = r.text(8);
+  x.snapshot = r.text(9);
+  x.wake_ms = r.i64(10);
+  x.started_ms = r.i64(11);
+  x.ended_ms = r.i64(12);
+  x.dry_run = r.flag(13);
+  x.lease_owner = r.text(14);
+  x.lease_until_ms = r.i64(15);
+  return x;
+}
+
+template <class Row>
+HistoryRecord readHistory(const Row& r) {
+  HistoryRecord h;
+  h.execution_id = r.text(0);
+  h.seq = r.i64(1);
+  h.previous_seq = r.i64(2);
+  h.timestamp_ms = r.i64(3);
+  h.type = r.text(4);
+  h.details = r.text(5);
+  return h;
+}
+
+template <class Row>
+ActionRecord readAction(const Row& r) {
+  ActionRecord a;
+  a.id = r.text(0);
+  a.incident_id = r.text(1);
+  a.execution_id = r.text(2);
+  a.state_name = r.text(3);
+  a.action = r.text(4);
+  a.status = r.text(5);
+  a.input = r.text(6);
+  a.before = r.text(7);
+  a.after = r.text(8);
+  a.output = r.text(9);
+  a.error_code = r.text(10);
+  a.error_message = r.text(11);
+  a.summary = r.text(12);
+  a.changed = r.flag(13);
+  a.started_ms = r.i64(14);
+  a.ended_ms = r.i64(15);
+  return a;
+}
+
+template <class Row>
+AuditRecord readAuditRecord(const Row& r) {  // columns: seq, time_ms, kind, json
+  return AuditRecord{r.i64(0), r.i64(1), r.text(2), r.text(3)};
+}
+
+// Value writers: call put(value) once per parameter, in parameter order ($1/?1 first).
+// The values are std::string, int64_t, double, bool or NullIfEmpty.
+
+// INSERT INTO events (kEventCols): 11 values.
+template <class Put>
+void eventValues(const EventRecord& e, Put&& put) {
+  put(e.id);
+  put(e.received_ms);
+  put(e.source);
+  put(e.detail_type);
+  put(e.account);
+  put(e.region);
+  put(e.body);
+  put(e.channel);
+  put(e.status);
+  put(e.error);
+  put(encodeStringList(e.matched_rules));
+}
+
+// INSERT INTO incidents (kIncidentCols) VALUES (1..15, 0, 16): 16 values, `id` as the id, the
+// status defaulting to "open" and first_event_id to `event_id`.
+template <class Put>
+void incidentValues(const IncidentRecord& rec, const std::string& id, const std::string& event_id,
+                    Put&& put) {
+  put(id);
+  put(rec.dedup_key);
+  put(rec.account);
+  put(rec.region);
+  put(rec.resource_type);
+  put(rec.resource_id);
+  put(rec.finding_id);
+  put(rec.finding_type);
+  put(rec.severity);
+  put(rec.title);
+  put(rec.rule);
+  put(rec.playbook);
+  put(rec.status.empty() ? std::string("open") : rec.status);
+  put(rec.created_ms);
+  put(incidentNowMs(rec));
+  put(rec.first_event_id.empty() ? event_id : rec.first_event_id);
+}
+
+// INSERT INTO executions (kExecutionCols): 16 values.
+template <class Put>
+void executionValues(const ExecutionRecord& rec, Put&& put) {
+  put(rec.id);
+  put(NullIfEmpty{rec.incident_id});
+  put(rec.playbook);
+  put(rec.definition);
+  put(rec.status);
+  put(rec.input);
+  put(rec.output);
+  put(rec.error);
+  put(rec.cause);
+  put(rec.snapshot);
+  put(rec.wake_ms);
+  put(rec.started_ms);
+  put(rec.ended_ms);
+  put(rec.dry_run);
+  put(rec.lease_owner);
+  put(rec.lease_until_ms);
+}
+
+// The UPDATE of recordStep: id, lease_owner, then the 8 columns a step changes.
+template <class Put>
+void stepValues(const ExecutionRecord& rec, Put&& put) {
+  put(rec.id);
+  put(rec.lease_owner);
+  put(rec.status);
+  put(rec.output);
+  put(rec.error);
+  put(rec.cause);
+  put(rec.snapshot);
+  put(rec.wake_ms);
+  put(rec.ended_ms);
+  put(rec.lease_until_ms);
+}
+
+// INSERT INTO history (kHistoryCols): 6 values; empty details are stored as "{}".
+template <class Put>
+void historyValues(const std::string& execution_id, const HistoryRecord& h, Put&& put) {
+  put(execution_id);
+  put(h.seq);
+  put(h.previous_seq);
+  put(h.timestamp_ms);
+  put(h.type);
+  put(h.details.empty() ? std::string("{}") : h.details);
+}
+
+// INSERT INTO actions (kActionCols): 16 values.
+template <class Put>
+void actionValues(const ActionRecord& rec, Put&& put) {
+  put(rec.id);
+  put(NullIfEmpty{rec.incident_id});
+  put(NullIfEmpty{rec.execution_id});
+  put(rec.state_name);
+  put(rec.action);
+  put(rec.status);
+  put(rec.input);
+  put(rec.before);
+  put(rec.after);
+  put(rec.output);
+  put(rec.error_code);
+  put(rec.error_message);
+  put(rec.summary);
+  put(rec.changed);
+  put(rec.started_ms);
+  put(rec.ended_ms);
+}
+
+// The UPDATE of updateAction: id, then the 11 columns an update changes.
+template <class Put>
+void actionUpdateValues(const ActionRecord& rec, Put&& put) {
+  put(rec.id);
+  put(rec.status);
+  put(rec.input);
+  put(rec.before);
+  put(rec.after);
+  put(rec.output);
+  put(rec.error_code);
+  put(rec.error_message);
+  put(rec.summary);
+  put(rec.changed);
+  put(rec.started_ms);
+  put(rec.ended_ms);
+}
+
+// --- the steps of the write methods that both backends share ---
+// Each runs inside the backend's write transaction, after the backend's own statement, through
+// `tx`, which has (each returning a Result): appendAudit(const AuditEntry&),
+// insertHistory(execution_id, events), selectIncident(id), selectExecution(id), selectAction(id).
+
+template <class Tx>
+Result<void> auditSteps(Tx& tx, const std::string& execution_id, const std::string& incident_id,
+                        const std::vector<HistoryRecord>& events) {
+  for (const auto& h : events)
+    RIPOSTE_STORE_TRY(tx.appendAudit(auditStep(execution_id, incident_id, h)));
+  return {};
+}
+
+// upsertIncident, once the incident `id` exists and the event is attached (or not).
+template <class Tx>
+Result<Store::Upserted> incidentUpserted(Tx& tx, const std::string& id, bool created, bool attached,
+                                         const std::string& event_id) {
+  Store::Upserted out;
+  out.created = created;
+  RIPOSTE_STORE_TRY_ASSIGN(row, tx.selectIncident(id));
+  if (!row) return fail(vanished("incident", id));
+  out.incident = std::move(*row);
+  if (out.created || attached) {
+    RIPOSTE_STORE_TRY(tx.appendAudit(
+        auditIncident(out.created ? "incident.opened" : "incident.event", out.incident, event_id)));
+  }
+  return out;
+}
+
+// setIncidentStatus, once its UPDATE touched `changed` rows.
+template <class Tx>
+Result<void> incidentStatusSet(Tx& tx, const std::string& id, int64_t now_ms, int64_t changed) {
+  if (changed == 0) return fail("NotFound", "no incident '" + id + "'");
+  RIPOSTE_STORE_TRY_ASSIGN(row, tx.selectIncident(id));
+  if (!row) return fail(vanished("incident", id));
+  auto entry = auditIncident("incident.status", *row, "");
+  entry.time_ms = now_ms;
+  return tx.appendAudit(entry);
+}
+
+// createExecution, once the execution row is inserted.
+template <class Tx>
+Result<void> executionCreated(Tx& tx, const ExecutionRecord& rec,
+                              const std::vector<HistoryRecord>& first_events) {
+  RIPOSTE_STORE_TRY(tx.insertHistory(rec.id, first_events));
+  RIPOSTE_STORE_TRY(tx.appendAudit(auditExecutionStarted(rec)));
+  return auditSteps(tx, rec.id, rec.incident_id, first_events);
+}
+
+// recordStep, once its UPDATE (of the execution leased by rec.lease_owner) touched `changed`
+// rows.
+template <class Tx>
+Result<void> stepRecorded(Tx& tx, const ExecutionRecord& rec, int64_t changed,
+                          const std::vector<HistoryRecord>& events) {
+  if (changed == 0) {
+    RIPOSTE_STORE_TRY_ASSIGN(current, tx.selectExecution(rec.id));
+    if (!current) return fail("NotFound", "no execution '" + rec.id + "'");
+    return fail(leaseLost(rec, current->lease_owner));
+  }
+  RIPOSTE_STORE_TRY(tx.insertHistory(rec.id, events));
+  if (events.empty()) return {};
+  RIPOSTE_STORE_TRY_ASSIGN(current, tx.selectExecution(rec.id));
+  return auditSteps(tx, rec.id, current ? current->incident_id : "", events);
+}
+
+// insertAction, once the action row is inserted.
+template <class Tx>
+Result<void> actionInserted(Tx& tx, const ActionRecord& rec) {
+  if (!actionEnded(rec.status)) return {};
+  return tx.appendAudit(auditActionFinished(rec));
+}
+
+// updateAction, once its UPDATE touched `changed` rows.
+template <class Tx>
+Result<void> actionUpdated(Tx& tx, const ActionRecord& rec, int64_t changed) {
+  if (changed == 0) return fail("NotFound", "no action '" + rec.id + "'");
+  if (!actionEnded(rec.status)) return {};
+  RIPOSTE_STORE_TRY_ASSIGN(row, tx.selectAction(rec.id));
+  if (!row) return fail(vanished("action", rec.id));
+  return tx.appendAudit(auditActionFinished(*row));
+}
 
 }  // namespace riposte::store::detail

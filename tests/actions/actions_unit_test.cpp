@@ -206,5 +206,24 @@ TEST(Registry, EveryBuiltinIsDocumented) {
   EXPECT_GE(Registry::builtins().names().size(), 14u);
 }
 
+// Every declared undo exists, and an undo has no undo of its own: release records the undo as
+// an action of the incident, and a second release must find nothing in it to reverse (an
+// enableAccessKey with an undo re-disabled the key on the second release).
+TEST(Registry, UndoActionsExistAndAreTerminal) {
+  Registry r = Registry::builtins();
+  int undoable = 0;
+  for (const auto& name : r.names()) {
+    const Action* a = r.find(name);
+    ASSERT_NE(a, nullptr) << name;
+    if (a->undoName().empty()) continue;
+    ++undoable;
+    const Action* u = r.find(a->undoName());
+    ASSERT_NE(u, nullptr) << name << " declares the unknown undo " << a->undoName();
+    EXPECT_TRUE(u->undoName().empty())
+        << a->undoName() << " (undo of " << name << ") declares an undo: " << u->undoName();
+  }
+  EXPECT_GE(undoable, 7);  // isolate, blockIp, wafv2.blockIp, disableKey, revoke, suspend, stop
+}
+
 }  // namespace
 }  // namespace riposte::actions

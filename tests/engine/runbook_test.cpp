@@ -154,8 +154,8 @@ class DefaultRunbook : public ::testing::Test {
 };
 
 TEST_F(DefaultRunbook, NamesEveryRuleStateActionAndPermissionInBothFormats) {
-  ASSERT_EQ(cfg_.rules.size(), 3u);
-  ASSERT_EQ(cfg_.playbooks.size(), 2u);
+  ASSERT_EQ(cfg_.rules.size(), 4u);
+  ASSERT_EQ(cfg_.playbooks.size(), 3u);
   std::set<std::string> used_actions;
   for (const std::string* doc : {&md_, &html_}) {
     for (const auto& r : cfg_.rules) EXPECT_NE(doc->find(r.name), std::string::npos) << r.name;
@@ -177,8 +177,10 @@ TEST_F(DefaultRunbook, NamesEveryRuleStateActionAndPermissionInBothFormats) {
     }
   }
   EXPECT_EQ(used_actions,
-            (std::set<std::string>{"aws.ec2.isolateInstance", "aws.ec2.blockIp", "aws.sns.publish",
-                                   "aws.securityhub.importFindings"}));
+            (std::set<std::string>{"aws.ec2.snapshotVolumes", "aws.ec2.isolateInstance",
+                                   "aws.ec2.blockIp", "aws.sns.publish",
+                                   "aws.securityhub.importFindings", "aws.iam.disableAccessKey",
+                                   "aws.iam.revokeSessions"}));
 }
 
 TEST_F(DefaultRunbook, HasTheSectionsOfTheSeedTemplate) {
@@ -225,17 +227,17 @@ TEST_F(DefaultRunbook, HasTheSectionsOfTheSeedTemplate) {
 TEST_F(DefaultRunbook, StepsAreInExecutionOrderWithCatchRetryAndChoiceInWords) {
   const auto& pb = cfg_.playbooks.at("contain-ec2-instance");
   EXPECT_EQ(executionOrder(pb.definition),
-            (std::vector<std::string>{"Begin", "IsolateInstance", "HasAttackerIp",
+            (std::vector<std::string>{"Begin", "SnapshotVolumes", "IsolateInstance", "HasAttackerIp",
                                       "BlockAttackerIp", "Notify", "LogToSecurityHub",
                                       "ContainmentComplete", "ContainmentFailed", "Contained"}));
   // In the document the steps appear in that order.
   std::size_t at = md_.find("### guardduty-ec2-high");
   ASSERT_NE(at, std::string::npos);
   for (const char* s :
-       {"1. **Begin** (Pass)", "2. **IsolateInstance** (Task)", "3. **HasAttackerIp** (Choice)",
-        "4. **BlockAttackerIp** (Task)", "5. **Notify** (Task)", "6. **LogToSecurityHub** (Task)",
-        "7. **ContainmentComplete** (Choice)", "8. **ContainmentFailed** (Fail)",
-        "9. **Contained** (Pass)"}) {
+       {"1. **Begin** (Pass)", "2. **SnapshotVolumes** (Task)", "3. **IsolateInstance** (Task)",
+        "4. **HasAttackerIp** (Choice)", "5. **BlockAttackerIp** (Task)", "6. **Notify** (Task)",
+        "7. **LogToSecurityHub** (Task)", "8. **ContainmentComplete** (Choice)",
+        "9. **ContainmentFailed** (Fail)", "10. **Contained** (Pass)"}) {
     auto p = md_.find(s, at);
     ASSERT_NE(p, std::string::npos) << s;
     at = p;
@@ -258,20 +260,22 @@ TEST_F(DefaultRunbook, IamPolicyIsTheUnionOfTheActionsPermissions) {
   std::vector<std::string> undo;
   auto need = requiredPermissions(cfg_, registry_, &undo);
   std::set<std::string> expected;
-  for (const char* a : {"aws.ec2.isolateInstance", "aws.ec2.blockIp", "aws.sns.publish",
-                        "aws.securityhub.importFindings"}) {
+  for (const char* a : {"aws.ec2.snapshotVolumes", "aws.ec2.isolateInstance", "aws.ec2.blockIp",
+                        "aws.sns.publish", "aws.securityhub.importFindings",
+                        "aws.iam.disableAccessKey", "aws.iam.revokeSessions"}) {
     for (const auto& p : registry_.find(a)->permissions()) expected.insert(p);
   }
   EXPECT_EQ(std::set<std::string>(need.begin(), need.end()), expected);
   EXPECT_EQ(need.size(), expected.size());  // sorted, unique
   // The undo actions (releaseInstance, unblockIp) need these besides.
   std::set<std::string> undo_expected;
-  for (const char* a : {"aws.ec2.releaseInstance", "aws.ec2.unblockIp"}) {
+  for (const char* a : {"aws.ec2.releaseInstance", "aws.ec2.unblockIp", "aws.iam.enableAccessKey",
+                        "aws.iam.restoreSessions"}) {
     for (const auto& p : registry_.find(a)->permissions())
       if (!expected.count(p)) undo_expected.insert(p);
   }
   EXPECT_EQ(std::set<std::string>(undo.begin(), undo.end()), undo_expected);
-  EXPECT_NE(std::find(undo.begin(), undo.end(), "ec2:DeleteNetworkAclEntry"), undo.end());
+  EXPECT_NE(std::find(undo.begin(), undo.end(), "ec2:AssociateIamInstanceProfile"), undo.end());
   // The policy in the document is valid JSON with those actions.
   auto start = md_.find("```json\n{\n  \"Version\": \"2012-10-17\"");
   ASSERT_NE(start, std::string::npos);
@@ -306,7 +310,7 @@ TEST_F(DefaultRunbook, MermaidHasOneNodePerStateAndOneEdgePerTransition) {
   std::string m = mermaidDiagram(cfg_.playbooks.at("contain-ec2-instance").definition);
   EXPECT_NE(m.find("-->|\"Catch: States.ALL\"|"), std::string::npos);
   EXPECT_NE(m.find("-->|\"Default\"|"), std::string::npos);
-  EXPECT_NE(m.find("n2{\"HasAttackerIp<br/>Choice\"}"), std::string::npos);
+  EXPECT_NE(m.find("n3{\"HasAttackerIp<br/>Choice\"}"), std::string::npos);
   EXPECT_NE(m.find("([\"ContainmentFailed<br/>Fail: ContainmentFailed\"])"), std::string::npos);
 }
 
@@ -320,7 +324,7 @@ TEST_F(DefaultRunbook, HtmlIsBalancedWithOneSvgPerPlaybook) {
   // Every state is a box with its name; Choice, Default and Catch edges are labelled.
   std::string svg = svgDiagram(cfg_.playbooks.at("contain-ec2-instance").definition);
   EXPECT_EQ(checkBalanced(svg), "");
-  EXPECT_EQ(count(svg, "<rect x="), 9u + 6u);  // 9 states + 6 labelled edges (2 Choice,
+  EXPECT_EQ(count(svg, "<rect x="), 10u + 7u);  // 9 states + 6 labelled edges (2 Choice,
                                                // 2 Default, 2 Catch)
   EXPECT_EQ(count(svg, "<polyline"),
             transitions(cfg_.playbooks.at("contain-ec2-instance").definition));
@@ -340,7 +344,7 @@ TEST_F(DefaultRunbook, SvgLayersFollowTheFlow) {
        ++it) {
     y[(*it)[1]] = std::stod((*it)[4]);
   }
-  ASSERT_EQ(y.size(), 9u);
+  ASSERT_EQ(y.size(), 10u);
   EXPECT_LT(y["Begin"], y["IsolateInstance"]);
   EXPECT_LT(y["HasAttackerIp"], y["BlockAttackerIp"]);
   EXPECT_LT(y["BlockAttackerIp"], y["Notify"]);

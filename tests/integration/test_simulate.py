@@ -65,6 +65,9 @@ def expected_rule(f):
         return "guardduty-low"
     if f["resource"]["resourceType"] == "Instance":
         return "guardduty-ec2-high" if sev >= 7 else "guardduty-ec2-medium"
+    if (f["resource"]["resourceType"] == "AccessKey" and sev >= 7
+            and f["resource"].get("accessKeyDetails", {}).get("userType") == "IAMUser"):
+        return "contain-access-key"
     return None
 
 
@@ -162,7 +165,7 @@ class Simulate(unittest.TestCase):
         self.assertEqual(ex["status"], "SUCCEEDED")
         self.assertTrue(ex["dryRun"])
         steps = [s["state"] for s in ex["steps"]]
-        self.assertEqual(steps, ["Begin", "IsolateInstance", "HasAttackerIp", "BlockAttackerIp",
+        self.assertEqual(steps, ["Begin", "SnapshotVolumes", "IsolateInstance", "HasAttackerIp", "BlockAttackerIp",
                                  "Notify", "LogToSecurityHub", "ContainmentComplete", "Contained"])
         by_state = {s["state"]: s for s in ex["steps"]}
         iso = by_state["IsolateInstance"]
@@ -234,7 +237,8 @@ class Replay(unittest.TestCase):
                 f.write(json.dumps(rep) + "\n")
             f.write(json.dumps(events[0]) + "\n")  # the very same event again (same id)
             f.write("{not json\n")
-        want = {"guardduty-ec2-high": 0, "guardduty-ec2-medium": 0, "guardduty-low": 0}
+        want = {"guardduty-ec2-high": 0, "guardduty-ec2-medium": 0, "guardduty-low": 0,
+                "contain-access-key": 0}
         for fd in findings:
             rule = expected_rule(fd)
             if rule:
@@ -254,7 +258,8 @@ class Replay(unittest.TestCase):
         self.assertEqual(high["matched"], want["guardduty-ec2-high"] + 5)
         self.assertEqual(high["suppressed"], 5)
         n = want["guardduty-ec2-high"]
-        self.assertEqual(high["actions"], {"aws.ec2.isolateInstance": n, "aws.ec2.blockIp": with_ip,
+        self.assertEqual(high["actions"], {"aws.ec2.snapshotVolumes": n, "aws.ec2.isolateInstance": n,
+                                           "aws.ec2.blockIp": with_ip,
                                            "aws.sns.publish": n, "aws.securityhub.importFindings": n})
         med = rules["guardduty-ec2-medium"]
         self.assertEqual((med["fired"], med["suppressed"]), (want["guardduty-ec2-medium"], 0))

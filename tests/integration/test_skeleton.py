@@ -95,8 +95,8 @@ class Skeleton(unittest.TestCase):
         kinds = [e["kind"] for e in inc["timeline"]]
         self.assertIn("decision", kinds)
         acts = {e["action"]: e for e in inc["timeline"] if e["kind"] == "action"}
-        self.assertEqual(set(acts), {"aws.ec2.isolateInstance", "aws.ec2.blockIp", "aws.sns.publish",
-                                     "aws.securityhub.importFindings"})
+        self.assertEqual(set(acts), {"aws.ec2.snapshotVolumes", "aws.ec2.isolateInstance", "aws.ec2.blockIp",
+                                     "aws.sns.publish", "aws.securityhub.importFindings"})
         iso = acts["aws.ec2.isolateInstance"]
         self.assertEqual(iso["status"], "succeeded")
         self.assertIn(self.env.web_sg, json.dumps(iso["before"]))

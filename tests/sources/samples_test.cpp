@@ -354,6 +354,9 @@ TEST(Samples, DefaultRulesFireAsExpected) {
       EXPECT_EQ(got, V{"guardduty-low"});
     } else if (t.resource_type == "Instance") {
       EXPECT_EQ(got, V{t.severity >= 7 ? "guardduty-ec2-high" : "guardduty-ec2-medium"});
+    } else if (t.resource_type == "AccessKey" && t.severity >= 7 &&
+               stringAt(json::value(*f), "resource.accessKeyDetails.userType") == "IAMUser") {
+      EXPECT_EQ(got, V{"contain-access-key"});
     } else {
       EXPECT_EQ(got, V{});
     }

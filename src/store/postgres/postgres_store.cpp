@@ -11,12 +11,16 @@
 #include <unordered_set>
 #include <utility>
 
-#include "core/ids.h"
-#include "core/log.h"
 #include "store/detail.h"
 
 namespace riposte::store {
 namespace {
+
+using detail::kActionCols;
+using detail::kEventCols;
+using detail::kExecutionCols;
+using detail::kHistoryCols;
+using detail::kIncidentCols;
 
 // Each entry upgrades the schema by one version (recorded in schema_migrations).
 // Never edit a shipped entry: append a new one.
@@ -146,29 +150,9 @@ constexpr int64_t kMigrationLock = 0x7269706f;
 // only after its last row lock (audit rows are the last thing it writes), so it cannot deadlock.
 constexpr int64_t kAuditLock = 0x72697061;
 
-const std::string kEventCols =
-    "id, received_ms, source, detail_type, account, region, body, channel, status, error, "
-    "matched_rules";
-const std::string kIncidentCols =
-    "id, dedup_key, account, region, resource_type, resource_id, finding_id, finding_type, "
-    "severity, title, rule, playbook, status, created_ms, updated_ms, event_count, "
-    "first_event_id";
-const std::string kExecutionCols =
-    "id, incident_id, playbook, definition, status, input, output, error, cause, snapshot, "
-    "wake_ms, started_ms, ended_ms, dry_run, lease_owner, lease_until_ms";
-const std::string kHistoryCols = "execution_id, seq, previous_seq, timestamp_ms, type, details";
-const std::string kActionCols =
-    "id, incident_id, execution_id, state_name, action, status, input, state_before, "
-    "state_after, output, error_code, error_message, summary, changed, started_ms, ended_ms";
-
-// "$1, $2, …, $n"
-std::string placeholders(int n) {
-  std::string out;
-  for (int i = 1; i <= n; ++i) {
-    if (i > 1) out += ", ";
-    out += "$" + std::to_string(i);
-  }
-  return out;
+// "$1, $2, …, $n" (from $first on).
+std::string placeholders(int n, int first = 1) {
+  return detail::placeholders('$', n, first);
 }
 
 // One text-format query parameter; nullopt is SQL NULL.
@@ -185,17 +169,62 @@ struct Param {
     v = std::string(buf, res.ptr);
   }
   // Empty strings become NULL (optional foreign keys).
-  static Param optional(const std::string& s) {
-    Param p(s);
-    if (s.empty()) p.v.reset();
-    return p;
+  Param(detail::NullIfEmpty n) {  // NOLINT(google-explicit-constructor)
+    if (!n.s.empty()) v = n.s;
   }
 };
+
+// The `put` of the detail::…Values writers: appends each value to `params`.
+struct Append {
+  std::vector<Param>& params;
+  template <class T>
+  void operator()(const T& v) {
+    params.emplace_back(v);
+  }
+};
+
+// The parameters a detail::…Values writer puts: paramsOf(detail::stepValues<Append>, rec).
+template <class Write, class... Args>
+std::vector<Param> paramsOf(Write write, const Args&... args) {
+  std::vector<Param> params;
+  write(args..., Append{params});
+  return params;
+}
 
 // The rows of one result (owned).
 class Rows {
  public:
+  // One row, as the detail::read… row readers take it.
+  class Row {
+   public:
+    Row(const Rows& rows, int i) : rows_(rows), i_(i) {}
+    std::string text(int col) const { return rows_.text(i_, col); }
+    int64_t i64(int col) const { return rows_.i64(i_, col); }
+    double real(int col) const { return rows_.real(i_, col); }
+    bool flag(int col) const { return rows_.boolean(i_, col); }
+
+   private:
+    const Rows& rows_;
+    int i_;
+  };
+
   explicit Rows(PGresult* r) : r_(r, &PQclear) {}
+
+  // Every row through `read` (which takes a Row).
+  template <class Read>
+  auto all(Read read) const -> std::vector<decltype(read(std::declval<Row>()))> {
+    std::vector<decltype(read(std::declval<Row>()))> out;
+    out.reserve(static_cast<size_t>(size()));
+    for (int i = 0; i < size(); ++i) out.push_back(read(Row(*this, i)));
+    return out;
+  }
+  // The first row through `read`, or nullopt when there is none.
+  template <class Read>
+  auto first(Read read) const -> std::optional<decltype(read(std::declval<Row>()))> {
+    if (size() == 0) return std::nullopt;
+    return read(Row(*this, 0));
+  }
+
   int size() const { return PQntuples(r_.get()); }
   bool isNull(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
   std::string text(int row, int col) const {
@@ -416,108 +445,13 @@ struct PostgresStore::Impl {
 
 namespace {
 
-EventRecord readEvent(const Rows& r, int i) {
-  EventRecord e;
-  e.id = r.text(i, 0);
-  e.received_ms = r.i64(i, 1);
-  e.source = r.text(i, 2);
-  e.detail_type = r.text(i, 3);
-  e.account = r.text(i, 4);
-  e.region = r.text(i, 5);
-  e.body = r.text(i, 6);
-  e.channel = r.text(i, 7);
-  e.status = r.text(i, 8);
-  e.error = r.text(i, 9);
-  e.matched_rules = detail::decodeStringList(r.text(i, 10));
-  return e;
-}
-
-IncidentRecord readIncident(const Rows& r, int i) {
-  IncidentRecord x;
-  x.id = r.text(i, 0);
-  x.dedup_key = r.text(i, 1);
-  x.account = r.text(i, 2);
-  x.region = r.text(i, 3);
-  x.resource_type = r.text(i, 4);
-  x.resource_id = r.text(i, 5);
-  x.finding_id = r.text(i, 6);
-  x.finding_type = r.text(i, 7);
-  x.severity = r.real(i, 8);
-  x.title = r.text(i, 9);
-  x.rule = r.text(i, 10);
-  x.playbook = r.text(i, 11);
-  x.status = r.text(i, 12);
-  x.created_ms = r.i64(i, 13);
-  x.updated_ms = r.i64(i, 14);
-  x.event_count = r.i64(i, 15);
-  x.first_event_id = r.text(i, 16);
-  return x;
-}
-
-ExecutionRecord readExecution(const Rows& r, int i) {
-  ExecutionRecord x;
-  x.id = r.text(i, 0);
-  x.incident_id = r.text(i, 1);  // NULL reads as ""
-  x.playbook = r.text(i, 2);
-  x.definition = r.text(i, 3);
-  x.status = r.text(i, 4);
-  x.input = r.text(i, 5);
-  x.output = r.text(i, 6);
-  x.error = r.text(i, 7);
-  x.cause = r.text(i, 8);
-  x.snapshot = r.text(i, 9);
-  x.wake_ms = r.i64(i, 10);
-  x.started_ms = r.i64(i, 11);
-  x.ended_ms = r.i64(i, 12);
-  x.dry_run = r.boolean(i, 13);
-  x.lease_owner = r.text(i, 14);
-  x.lease_until_ms = r.i64(i, 15);
-  return x;
-}
-
-HistoryRecord readHistory(const Rows& r, int i) {
-  HistoryRecord h;
-  h.execution_id = r.text(i, 0);
-  h.seq = r.i64(i, 1);
-  h.previous_seq = r.i64(i, 2);
-  h.timestamp_ms = r.i64(i, 3);
-  h.type = r.text(i, 4);
-  h.details = r.text(i, 5);
-  return h;
-}
-
-ActionRecord readAction(const Rows& r, int i) {
-  ActionRecord a;
-  a.id = r.text(i, 0);
-  a.incident_id = r.text(i, 1);
-  a.execution_id = r.text(i, 2);
-  a.state_name = r.text(i, 3);
-  a.action = r.text(i, 4);
-  a.status = r.text(i, 5);
-  a.input = r.text(i, 6);
-  a.before = r.text(i, 7);
-  a.after = r.text(i, 8);
-  a.output = r.text(i, 9);
-  a.error_code = r.text(i, 10);
-  a.error_message = r.text(i, 11);
-  a.summary = r.text(i, 12);
-  a.changed = r.boolean(i, 13);
-  a.started_ms = r.i64(i, 14);
-  a.ended_ms = r.i64(i, 15);
-  return a;
-}
-
 Result<void> insertHistory(Conn& c, const std::string& execution_id,
                            const std::vector<HistoryRecord>& events) {
   static const std::string sql =
       "INSERT INTO history (" + kHistoryCols + ") VALUES (" + placeholders(6) + ")";
   for (const auto& h : events) {
-    if (!h.execution_id.empty() && h.execution_id != execution_id) {
-      return fail("InvalidArgument", "history event of execution '" + h.execution_id +
-                                         "' recorded for execution '" + execution_id + "'");
-    }
-    RIPOSTE_STORE_TRY(c.query(sql, {execution_id, h.seq, h.previous_seq, h.timestamp_ms, h.type,
-                                    h.details.empty() ? std::string("{}") : h.details}));
+    RIPOSTE_STORE_TRY(detail::checkHistoryEvent(execution_id, h));
+    RIPOSTE_STORE_TRY(c.query(sql, paramsOf(detail::historyValues<Append>, execution_id, h)));
   }
   return {};
 }
@@ -525,15 +459,13 @@ Result<void> insertHistory(Conn& c, const std::string& execution_id,
 Result<std::optional<ExecutionRecord>> selectExecution(Conn& c, const std::string& id) {
   static const std::string sql = "SELECT " + kExecutionCols + " FROM executions WHERE id = $1";
   RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id}));
-  if (rows.size() == 0) return std::optional<ExecutionRecord>();
-  return std::optional<ExecutionRecord>(readExecution(rows, 0));
+  return rows.first(detail::readExecution<Rows::Row>);
 }
 
 Result<std::optional<IncidentRecord>> selectIncident(Conn& c, const std::string& id) {
   static const std::string sql = "SELECT " + kIncidentCols + " FROM incidents WHERE id = $1";
   RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id}));
-  if (rows.size() == 0) return std::optional<IncidentRecord>();
-  return std::optional<IncidentRecord>(readIncident(rows, 0));
+  return rows.first(detail::readIncident<Rows::Row>);
 }
 
 Result<void> appendAudit(Conn& c, const detail::AuditEntry& e) {
@@ -543,20 +475,30 @@ Result<void> appendAudit(Conn& c, const detail::AuditEntry& e) {
   return {};
 }
 
-Result<void> auditSteps(Conn& c, const std::string& execution_id, const std::string& incident_id,
-                        const std::vector<HistoryRecord>& events) {
-  for (const auto& h : events) {
-    RIPOSTE_STORE_TRY(appendAudit(c, detail::auditStep(execution_id, incident_id, h)));
-  }
-  return {};
-}
-
 Result<std::optional<ActionRecord>> selectAction(Conn& c, const std::string& id) {
   static const std::string sql = "SELECT " + kActionCols + " FROM actions WHERE id = $1";
   RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id}));
-  if (rows.size() == 0) return std::optional<ActionRecord>();
-  return std::optional<ActionRecord>(readAction(rows, 0));
+  return rows.first(detail::readAction<Rows::Row>);
 }
+
+// The `tx` of detail's shared write steps, inside Impl::write.
+struct Tx {
+  Conn& c;
+  Result<void> appendAudit(const detail::AuditEntry& e) { return store::appendAudit(c, e); }
+  Result<void> insertHistory(const std::string& execution_id,
+                             const std::vector<HistoryRecord>& events) {
+    return store::insertHistory(c, execution_id, events);
+  }
+  Result<std::optional<IncidentRecord>> selectIncident(const std::string& id) {
+    return store::selectIncident(c, id);
+  }
+  Result<std::optional<ExecutionRecord>> selectExecution(const std::string& id) {
+    return store::selectExecution(c, id);
+  }
+  Result<std::optional<ActionRecord>> selectAction(const std::string& id) {
+    return store::selectAction(c, id);
+  }
+};
 
 }  // namespace
 
@@ -606,11 +548,7 @@ Result<void> PostgresStore::migrate() {
     }
     return {};
   });
-  if (r && from < kSchemaVersion) {
-    logInfo("store schema migrated", {{"backend", "postgresql"},
-                                      {"from", std::to_string(from)},
-                                      {"to", std::to_string(kSchemaVersion)}});
-  }
+  if (r && from < kSchemaVersion) detail::logMigrated("postgresql", from, kSchemaVersion);
   return r;
 }
 
@@ -625,10 +563,7 @@ Result<void> PostgresStore::ping() {
 
 Result<std::vector<bool>> PostgresStore::insertEvents(const std::vector<EventRecord>& events) {
   if (events.empty()) return std::vector<bool>();
-  for (const auto& e : events) {
-    RIPOSTE_STORE_TRY(detail::checkId("event", e.id));
-    RIPOSTE_STORE_TRY(detail::checkEventStatus(e.status));
-  }
+  RIPOSTE_STORE_TRY(detail::checkEvents(events));
   // Up to kChunk rows per INSERT (one round trip each); RETURNING names the rows inserted.
   // Within one INSERT a later row with the id of an earlier one is skipped, so the first
   // occurrence of an id in the batch is the one stored, as with SQLite.
@@ -645,18 +580,8 @@ Result<std::vector<bool>> PostgresStore::insertEvents(const std::vector<EventRec
       for (size_t i = begin; i < end; ++i) {
         const auto& e = events[i];
         if (i > begin) sql += ", ";
-        sql += "(";
-        for (int k = 1; k <= 11; ++k) {
-          if (k > 1) sql += ", ";
-          sql += "$" + std::to_string(params.size() + k);
-        }
-        sql += ")";
-        for (Param p :
-             {Param(e.id), Param(e.received_ms), Param(e.source), Param(e.detail_type),
-              Param(e.account), Param(e.region), Param(e.body), Param(e.channel), Param(e.status),
-              Param(e.error), Param(detail::encodeStringList(e.matched_rules))}) {
-          params.push_back(std::move(p));
-        }
+        sql += "(" + placeholders(11, static_cast<int>(params.size()) + 1) + ")";
+        detail::eventValues(e, Append{params});
       }
       sql += " ON CONFLICT (id) DO NOTHING RETURNING id";
       RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, params));
@@ -675,8 +600,7 @@ Result<std::optional<EventRecord>> PostgresStore::getEvent(const std::string& id
   static const std::string sql = "SELECT " + kEventCols + " FROM events WHERE id = $1";
   return impl_->read([&](Conn& c) -> Result<std::optional<EventRecord>> {
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id}));
-    if (rows.size() == 0) return std::optional<EventRecord>();
-    return std::optional<EventRecord>(readEvent(rows, 0));
+    return rows.first(detail::readEvent<Rows::Row>);
   });
 }
 
@@ -687,9 +611,7 @@ Result<std::vector<EventRecord>> PostgresStore::pendingEvents(int limit) {
                                  "ORDER BY received_ms, seq LIMIT $1";
   return impl_->read([&](Conn& c) -> Result<std::vector<EventRecord>> {
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {limit}));
-    std::vector<EventRecord> out;
-    for (int i = 0; i < rows.size(); ++i) out.push_back(readEvent(rows, i));
-    return out;
+    return rows.all(detail::readEvent<Rows::Row>);
   });
 }
 
@@ -718,7 +640,7 @@ Result<int64_t> PostgresStore::countEvents() {
 
 Result<Store::Upserted> PostgresStore::upsertIncident(const IncidentRecord& rec,
                                                       const std::string& event_id) {
-  if (rec.dedup_key.empty()) return fail("InvalidArgument", "incident dedup_key is empty");
+  RIPOSTE_STORE_TRY(detail::checkDedupKey(rec));
   static const std::string insert_sql = "INSERT INTO incidents (" + kIncidentCols + ") VALUES (" +
                                         placeholders(15) +
                                         ", 0, $16) ON CONFLICT (dedup_key) DO NOTHING RETURNING id";
@@ -729,22 +651,17 @@ Result<Store::Upserted> PostgresStore::upsertIncident(const IncidentRecord& rec,
   static const std::string bump_sql =
       "UPDATE incidents SET event_count = event_count + 1, "
       "updated_ms = greatest(updated_ms, $2), severity = greatest(severity, $3) WHERE id = $1";
-  const int64_t now_ms = rec.updated_ms != 0 ? rec.updated_ms : rec.created_ms;
-  const std::string new_id = rec.id.empty() ? newId("inc") : rec.id;
+  const int64_t now_ms = detail::incidentNowMs(rec);
+  const std::string new_id = detail::newIncidentId(rec);
   return impl_->write([&](Conn& c) -> Result<Upserted> {
-    Upserted out;
+    bool created = false;
     std::string id;
     {
-      RIPOSTE_STORE_TRY_ASSIGN(
-          rows, c.query(insert_sql,
-                        {new_id, rec.dedup_key, rec.account, rec.region, rec.resource_type,
-                         rec.resource_id, rec.finding_id, rec.finding_type, rec.severity, rec.title,
-                         rec.rule, rec.playbook,
-                         rec.status.empty() ? std::string("open") : rec.status, rec.created_ms,
-                         now_ms, rec.first_event_id.empty() ? event_id : rec.first_event_id}));
+      RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(insert_sql, paramsOf(detail::incidentValues<Append>,
+                                                                  rec, new_id, event_id)));
       if (rows.size() == 1) {
         id = rows.text(0, 0);
-        out.created = true;
+        created = true;
       }
     }
     if (id.empty()) {
@@ -760,15 +677,8 @@ Result<Store::Upserted> PostgresStore::upsertIncident(const IncidentRecord& rec,
       attached = rows.affected() == 1;
     }
     if (attached) RIPOSTE_STORE_TRY(c.query(bump_sql, {id, now_ms, rec.severity}));
-    RIPOSTE_STORE_TRY_ASSIGN(row, selectIncident(c, id));
-    if (!row) return fail("StoreError", "incident '" + id + "' vanished inside its transaction");
-    out.incident = std::move(*row);
-    if (out.created || attached) {
-      RIPOSTE_STORE_TRY(
-          appendAudit(c, detail::auditIncident(out.created ? "incident.opened" : "incident.event",
-                                               out.incident, event_id)));
-    }
-    return out;
+    Tx tx{c};
+    return detail::incidentUpserted(tx, id, created, attached, event_id);
   });
 }
 
@@ -783,24 +693,18 @@ Result<std::vector<IncidentRecord>> PostgresStore::listIncidents(int limit, int 
                                  "LIMIT $1 OFFSET $2";
   return impl_->read([&](Conn& c) -> Result<std::vector<IncidentRecord>> {
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {limit, offset}));
-    std::vector<IncidentRecord> out;
-    for (int i = 0; i < rows.size(); ++i) out.push_back(readIncident(rows, i));
-    return out;
+    return rows.all(detail::readIncident<Rows::Row>);
   });
 }
 
 Result<void> PostgresStore::setIncidentStatus(const std::string& id, const std::string& status,
                                               int64_t now_ms) {
-  if (status.empty()) return fail("InvalidArgument", "incident status is empty");
+  RIPOSTE_STORE_TRY(detail::checkIncidentStatus(status));
   static const std::string sql = "UPDATE incidents SET status = $2, updated_ms = $3 WHERE id = $1";
   return impl_->write([&](Conn& c) -> Result<void> {
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id, status, now_ms}));
-    if (rows.affected() == 0) return fail("NotFound", "no incident '" + id + "'");
-    RIPOSTE_STORE_TRY_ASSIGN(row, selectIncident(c, id));
-    if (!row) return fail("StoreError", "incident '" + id + "' vanished inside its transaction");
-    auto entry = detail::auditIncident("incident.status", *row, "");
-    entry.time_ms = now_ms;
-    return appendAudit(c, entry);
+    Tx tx{c};
+    return detail::incidentStatusSet(tx, id, now_ms, rows.affected());
   });
 }
 
@@ -809,9 +713,7 @@ Result<std::vector<std::string>> PostgresStore::incidentEvents(const std::string
       "SELECT event_id FROM incident_events WHERE incident_id = $1 ORDER BY seq";
   return impl_->read([&](Conn& c) -> Result<std::vector<std::string>> {
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {incident_id}));
-    std::vector<std::string> out;
-    for (int i = 0; i < rows.size(); ++i) out.push_back(rows.text(i, 0));
-    return out;
+    return rows.all([](const Rows::Row& row) { return row.text(0); });
   });
 }
 
@@ -823,13 +725,9 @@ Result<void> PostgresStore::createExecution(const ExecutionRecord& rec,
   static const std::string sql =
       "INSERT INTO executions (" + kExecutionCols + ") VALUES (" + placeholders(16) + ")";
   return impl_->write([&](Conn& c) -> Result<void> {
-    RIPOSTE_STORE_TRY(c.query(
-        sql, {rec.id, Param::optional(rec.incident_id), rec.playbook, rec.definition, rec.status,
-              rec.input, rec.output, rec.error, rec.cause, rec.snapshot, rec.wake_ms,
-              rec.started_ms, rec.ended_ms, rec.dry_run, rec.lease_owner, rec.lease_until_ms}));
-    RIPOSTE_STORE_TRY(insertHistory(c, rec.id, first_events));
-    RIPOSTE_STORE_TRY(appendAudit(c, detail::auditExecutionStarted(rec)));
-    return auditSteps(c, rec.id, rec.incident_id, first_events);
+    RIPOSTE_STORE_TRY(c.query(sql, paramsOf(detail::executionValues<Append>, rec)));
+    Tx tx{c};
+    return detail::executionCreated(tx, rec, first_events);
   });
 }
 
@@ -844,9 +742,7 @@ Result<std::vector<ExecutionRecord>> PostgresStore::executionsForIncident(
                                  "ORDER BY started_ms, seq";
   return impl_->read([&](Conn& c) -> Result<std::vector<ExecutionRecord>> {
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {incident_id}));
-    std::vector<ExecutionRecord> out;
-    for (int i = 0; i < rows.size(); ++i) out.push_back(readExecution(rows, i));
-    return out;
+    return rows.all(detail::readExecution<Rows::Row>);
   });
 }
 
@@ -857,19 +753,9 @@ Result<void> PostgresStore::recordStep(const ExecutionRecord& rec,
       "UPDATE executions SET status = $3, output = $4, error = $5, cause = $6, snapshot = $7, "
       "wake_ms = $8, ended_ms = $9, lease_until_ms = $10 WHERE id = $1 AND lease_owner = $2";
   return impl_->write([&](Conn& c) -> Result<void> {
-    RIPOSTE_STORE_TRY_ASSIGN(
-        rows, c.query(sql, {rec.id, rec.lease_owner, rec.status, rec.output, rec.error, rec.cause,
-                            rec.snapshot, rec.wake_ms, rec.ended_ms, rec.lease_until_ms}));
-    if (rows.affected() == 0) {
-      RIPOSTE_STORE_TRY_ASSIGN(current, selectExecution(c, rec.id));
-      if (!current) return fail("NotFound", "no execution '" + rec.id + "'");
-      return fail("LeaseLost", "execution '" + rec.id + "' is leased by '" + current->lease_owner +
-                                   "', not '" + rec.lease_owner + "'");
-    }
-    RIPOSTE_STORE_TRY(insertHistory(c, rec.id, events));
-    if (events.empty()) return {};
-    RIPOSTE_STORE_TRY_ASSIGN(current, selectExecution(c, rec.id));
-    return auditSteps(c, rec.id, current ? current->incident_id : "", events);
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, paramsOf(detail::stepValues<Append>, rec)));
+    Tx tx{c};
+    return detail::stepRecorded(tx, rec, rows.affected(), events);
   });
 }
 
@@ -878,18 +764,14 @@ Result<std::vector<HistoryRecord>> PostgresStore::history(const std::string& exe
       "SELECT " + kHistoryCols + " FROM history WHERE execution_id = $1 ORDER BY seq";
   return impl_->read([&](Conn& c) -> Result<std::vector<HistoryRecord>> {
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {execution_id}));
-    std::vector<HistoryRecord> out;
-    for (int i = 0; i < rows.size(); ++i) out.push_back(readHistory(rows, i));
-    return out;
+    return rows.all(detail::readHistory<Rows::Row>);
   });
 }
 
 Result<std::vector<ExecutionRecord>> PostgresStore::claimRunnable(const std::string& owner,
                                                                   int64_t now_ms, int64_t lease_ms,
                                                                   int limit) {
-  if (owner.empty()) return fail("InvalidArgument", "lease owner is empty");
-  if (lease_ms <= 0) return fail("InvalidArgument", "lease_ms must be > 0");
-  RIPOSTE_STORE_TRY(detail::checkLimit(limit));
+  RIPOSTE_STORE_TRY(detail::checkClaim(owner, lease_ms, limit));
   if (limit == 0) return std::vector<ExecutionRecord>();
   // Returned columns: the execution's, then its seq (to restore the pick order).
   static const std::string sql =
@@ -902,9 +784,9 @@ Result<std::vector<ExecutionRecord>> PostgresStore::claimRunnable(const std::str
       "e.dry_run, e.lease_owner, e.lease_until_ms, e.seq";
   return impl_->write([&](Conn& c) -> Result<std::vector<ExecutionRecord>> {
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {now_ms, limit, owner, now_ms + lease_ms}));
-    std::vector<std::pair<int64_t, ExecutionRecord>> picked;
-    for (int i = 0; i < rows.size(); ++i)
-      picked.emplace_back(rows.i64(i, 16), readExecution(rows, i));
+    auto picked = rows.all([](const Rows::Row& row) {
+      return std::make_pair(row.i64(16), detail::readExecution(row));
+    });
     std::sort(picked.begin(), picked.end(), [](const auto& a, const auto& b) {
       return a.second.wake_ms != b.second.wake_ms ? a.second.wake_ms < b.second.wake_ms
                                                   : a.first < b.first;
@@ -929,11 +811,9 @@ Result<std::vector<std::pair<std::string, int64_t>>> PostgresStore::statusCounts
     const std::string& table) {
   return impl_->read([&table](Conn& c) -> Result<std::vector<std::pair<std::string, int64_t>>> {
     RIPOSTE_STORE_TRY_ASSIGN(
-        rows, c.query("SELECT status, count(*) FROM " + table + " GROUP BY status ORDER BY status",
-                      {}));
-    std::vector<std::pair<std::string, int64_t>> out;
-    for (int i = 0; i < rows.size(); ++i) out.emplace_back(rows.text(i, 0), rows.i64(i, 1));
-    return out;
+        rows,
+        c.query("SELECT status, count(*) FROM " + table + " GROUP BY status ORDER BY status", {}));
+    return rows.all([](const Rows::Row& row) { return std::make_pair(row.text(0), row.i64(1)); });
   });
 }
 
@@ -952,15 +832,9 @@ Result<void> PostgresStore::insertAction(const ActionRecord& rec) {
   static const std::string sql =
       "INSERT INTO actions (" + kActionCols + ") VALUES (" + placeholders(16) + ")";
   return impl_->write([&](Conn& c) -> Result<void> {
-    RIPOSTE_STORE_TRY(
-        c.query(sql, {rec.id, Param::optional(rec.incident_id), Param::optional(rec.execution_id),
-                      rec.state_name, rec.action, rec.status, rec.input, rec.before, rec.after,
-                      rec.output, rec.error_code, rec.error_message, rec.summary, rec.changed,
-                      rec.started_ms, rec.ended_ms}));
-    if (detail::actionEnded(rec.status)) {
-      RIPOSTE_STORE_TRY(appendAudit(c, detail::auditActionFinished(rec)));
-    }
-    return {};
+    RIPOSTE_STORE_TRY(c.query(sql, paramsOf(detail::actionValues<Append>, rec)));
+    Tx tx{c};
+    return detail::actionInserted(tx, rec);
   });
 }
 
@@ -971,15 +845,9 @@ Result<void> PostgresStore::updateAction(const ActionRecord& rec) {
       "output = $6, error_code = $7, error_message = $8, summary = $9, changed = $10, "
       "started_ms = $11, ended_ms = $12 WHERE id = $1";
   return impl_->write([&](Conn& c) -> Result<void> {
-    RIPOSTE_STORE_TRY_ASSIGN(
-        rows, c.query(sql, {rec.id, rec.status, rec.input, rec.before, rec.after, rec.output,
-                            rec.error_code, rec.error_message, rec.summary, rec.changed,
-                            rec.started_ms, rec.ended_ms}));
-    if (rows.affected() == 0) return fail("NotFound", "no action '" + rec.id + "'");
-    if (!detail::actionEnded(rec.status)) return {};
-    RIPOSTE_STORE_TRY_ASSIGN(row, selectAction(c, rec.id));
-    if (!row) return fail("StoreError", "action '" + rec.id + "' vanished inside its transaction");
-    return appendAudit(c, detail::auditActionFinished(*row));
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, paramsOf(detail::actionUpdateValues<Append>, rec)));
+    Tx tx{c};
+    return detail::actionUpdated(tx, rec, rows.affected());
   });
 }
 
@@ -989,9 +857,7 @@ Result<std::vector<ActionRecord>> PostgresStore::actionsForIncident(
       "SELECT " + kActionCols + " FROM actions WHERE incident_id = $1 ORDER BY started_ms, seq";
   return impl_->read([&](Conn& c) -> Result<std::vector<ActionRecord>> {
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {incident_id}));
-    std::vector<ActionRecord> out;
-    for (int i = 0; i < rows.size(); ++i) out.push_back(readAction(rows, i));
-    return out;
+    return rows.all(detail::readAction<Rows::Row>);
   });
 }
 
@@ -1003,12 +869,7 @@ Result<std::vector<AuditRecord>> PostgresStore::readAudit(int64_t after_seq, int
       "SELECT seq, time_ms, kind, json FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2";
   return impl_->read([&](Conn& c) -> Result<std::vector<AuditRecord>> {
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {after_seq, limit}));
-    std::vector<AuditRecord> out;
-    out.reserve(static_cast<size_t>(rows.size()));
-    for (int i = 0; i < rows.size(); ++i) {
-      out.push_back(AuditRecord{rows.i64(i, 0), rows.i64(i, 1), rows.text(i, 2), rows.text(i, 3)});
-    }
-    return out;
+    return rows.all(detail::readAuditRecord<Rows::Row>);
   });
 }
 
@@ -1028,8 +889,7 @@ Result<int64_t> PostgresStore::sinkCursor(const std::string& sink) {
 }
 
 Result<void> PostgresStore::setSinkCursor(const std::string& sink, int64_t seq) {
-  RIPOSTE_STORE_TRY(detail::checkId("sink", sink));
-  if (seq < 0) return fail("InvalidArgument", "sink cursor " + std::to_string(seq) + " < 0");
+  RIPOSTE_STORE_TRY(detail::checkSinkCursor(sink, seq));
   static const std::string sql =
       "INSERT INTO sink_cursors (sink, seq) VALUES ($1, $2) "
       "ON CONFLICT (sink) DO UPDATE SET seq = excluded.seq";

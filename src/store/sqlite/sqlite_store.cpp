@@ -8,12 +8,16 @@
 #include <unordered_map>
 #include <utility>
 
-#include "core/ids.h"
-#include "core/log.h"
 #include "store/detail.h"
 
 namespace riposte::store {
 namespace {
+
+using detail::kActionCols;
+using detail::kEventCols;
+using detail::kExecutionCols;
+using detail::kHistoryCols;
+using detail::kIncidentCols;
 
 // Each entry upgrades the schema by one version; entry i takes user_version i to i + 1.
 // Never edit a shipped entry: append a new one.
@@ -136,20 +140,10 @@ CREATE TABLE sink_cursors (
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
-const std::string kEventCols =
-    "id, received_ms, source, detail_type, account, region, body, channel, status, error, "
-    "matched_rules";
-const std::string kIncidentCols =
-    "id, dedup_key, account, region, resource_type, resource_id, finding_id, finding_type, "
-    "severity, title, rule, playbook, status, created_ms, updated_ms, event_count, "
-    "first_event_id";
-const std::string kExecutionCols =
-    "id, incident_id, playbook, definition, status, input, output, error, cause, snapshot, "
-    "wake_ms, started_ms, ended_ms, dry_run, lease_owner, lease_until_ms";
-const std::string kHistoryCols = "execution_id, seq, previous_seq, timestamp_ms, type, details";
-const std::string kActionCols =
-    "id, incident_id, execution_id, state_name, action, status, input, state_before, "
-    "state_after, output, error_code, error_message, summary, changed, started_ms, ended_ms";
+// "?1, ?2, …, ?n"
+std::string placeholders(int n) {
+  return detail::placeholders('?', n);
+}
 
 // A cached prepared statement in use: reset and unbound when it goes out of scope.
 class Stmt {
@@ -183,12 +177,16 @@ class Stmt {
     return *this;
   }
   // Empty strings are stored as NULL (optional foreign keys).
-  Stmt& bindOptional(int i, const std::string& v) {
-    if (v.empty()) {
+  Stmt& bind(int i, detail::NullIfEmpty v) {
+    if (v.s.empty()) {
       sqlite3_bind_null(s_, i);
       return *this;
     }
-    return bind(i, v);
+    return bind(i, v.s);
+  }
+  // Binds what a detail::…Values writer puts, from ?1 on.
+  auto binder() {
+    return [this, i = 1](const auto& v) mutable { bind(i++, v); };
   }
 
   std::string text(int i) const {
@@ -199,6 +197,7 @@ class Stmt {
   }
   int64_t i64(int i) const { return sqlite3_column_int64(s_, i); }
   double real(int i) const { return sqlite3_column_double(s_, i); }
+  bool flag(int i) const { return i64(i) != 0; }
   bool isNull(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
 
   sqlite3_stmt* raw() const { return s_; }
@@ -206,97 +205,6 @@ class Stmt {
  private:
   sqlite3_stmt* s_;
 };
-
-EventRecord readEvent(const Stmt& st) {
-  EventRecord e;
-  e.id = st.text(0);
-  e.received_ms = st.i64(1);
-  e.source = st.text(2);
-  e.detail_type = st.text(3);
-  e.account = st.text(4);
-  e.region = st.text(5);
-  e.body = st.text(6);
-  e.channel = st.text(7);
-  e.status = st.text(8);
-  e.error = st.text(9);
-  e.matched_rules = detail::decodeStringList(st.text(10));
-  return e;
-}
-
-IncidentRecord readIncident(const Stmt& st) {
-  IncidentRecord r;
-  r.id = st.text(0);
-  r.dedup_key = st.text(1);
-  r.account = st.text(2);
-  r.region = st.text(3);
-  r.resource_type = st.text(4);
-  r.resource_id = st.text(5);
-  r.finding_id = st.text(6);
-  r.finding_type = st.text(7);
-  r.severity = st.real(8);
-  r.title = st.text(9);
-  r.rule = st.text(10);
-  r.playbook = st.text(11);
-  r.status = st.text(12);
-  r.created_ms = st.i64(13);
-  r.updated_ms = st.i64(14);
-  r.event_count = st.i64(15);
-  r.first_event_id = st.text(16);
-  return r;
-}
-
-ExecutionRecord readExecution(const Stmt& st) {
-  ExecutionRecord r;
-  r.id = st.text(0);
-  r.incident_id = st.text(1);
-  r.playbook = st.text(2);
-  r.definition = st.text(3);
-  r.status = st.text(4);
-  r.input = st.text(5);
-  r.output = st.text(6);
-  r.error = st.text(7);
-  r.cause = st.text(8);
-  r.snapshot = st.text(9);
-  r.wake_ms = st.i64(10);
-  r.started_ms = st.i64(11);
-  r.ended_ms = st.i64(12);
-  r.dry_run = st.i64(13) != 0;
-  r.lease_owner = st.text(14);
-  r.lease_until_ms = st.i64(15);
-  return r;
-}
-
-HistoryRecord readHistory(const Stmt& st) {
-  HistoryRecord h;
-  h.execution_id = st.text(0);
-  h.seq = st.i64(1);
-  h.previous_seq = st.i64(2);
-  h.timestamp_ms = st.i64(3);
-  h.type = st.text(4);
-  h.details = st.text(5);
-  return h;
-}
-
-ActionRecord readAction(const Stmt& st) {
-  ActionRecord a;
-  a.id = st.text(0);
-  a.incident_id = st.text(1);
-  a.execution_id = st.text(2);
-  a.state_name = st.text(3);
-  a.action = st.text(4);
-  a.status = st.text(5);
-  a.input = st.text(6);
-  a.before = st.text(7);
-  a.after = st.text(8);
-  a.output = st.text(9);
-  a.error_code = st.text(10);
-  a.error_message = st.text(11);
-  a.summary = st.text(12);
-  a.changed = st.i64(13) != 0;
-  a.started_ms = st.i64(14);
-  a.ended_ms = st.i64(15);
-  return a;
-}
 
 }  // namespace
 
@@ -351,6 +259,26 @@ struct SqliteStore::Impl {
     }
   }
 
+  // Every row of `st` through `read` (which reads the current row of `st`).
+  template <class Read>
+  auto all(Stmt& st, std::string_view what, Read read) -> Result<std::vector<decltype(read(st))>> {
+    std::vector<decltype(read(st))> out;
+    for (;;) {
+      RIPOSTE_STORE_TRY_ASSIGN(row, step(st, what));
+      if (!row) return out;
+      out.push_back(read(st));
+    }
+  }
+
+  // The first row of `st` through `read`, or nullopt when there is none.
+  template <class Read>
+  auto first(Stmt& st, std::string_view what, Read read)
+      -> Result<std::optional<decltype(read(st))>> {
+    RIPOSTE_STORE_TRY_ASSIGN(row, step(st, what));
+    if (!row) return std::optional<decltype(read(st))>();
+    return std::optional<decltype(read(st))>(read(st));
+  }
+
   Result<void> exec(const std::string& sql) {
     auto st = prepare(sql);
     if (!st) return tl::unexpected(st.error());
@@ -358,57 +286,38 @@ struct SqliteStore::Impl {
   }
 
   int64_t changes() const { return sqlite3_changes64(db); }
+
+  // Runs `fn(*this)` holding the mutex, inside a write transaction (BEGIN IMMEDIATE: takes the
+  // write lock up front, so two processes never deadlock upgrading a read lock). Committed
+  // when `fn` succeeds, rolled back when it fails or the commit fails.
+  template <class F>
+  auto write(F&& fn) -> decltype(fn(*this)) {
+    std::lock_guard lock(mu);
+    RIPOSTE_STORE_TRY(exec("BEGIN IMMEDIATE"));
+    auto r = fn(*this);
+    if (r) {
+      auto committed = exec("COMMIT");
+      if (committed) return r;
+      r = fail(committed.error());
+    }
+    auto rolled_back = exec("ROLLBACK");
+    (void)rolled_back;
+    return r;
+  }
 };
 
 namespace {
 
 using Impl = SqliteStore::Impl;
 
-// A write transaction (BEGIN IMMEDIATE: takes the write lock up front, so two processes
-// never deadlock upgrading a read lock). Rolled back unless committed.
-class WriteTx {
- public:
-  explicit WriteTx(Impl& im) : im_(im) {}
-  WriteTx(const WriteTx&) = delete;
-  WriteTx& operator=(const WriteTx&) = delete;
-  ~WriteTx() {
-    if (open_) {
-      auto r = im_.exec("ROLLBACK");
-      (void)r;
-    }
-  }
-  Result<void> begin() {
-    auto r = im_.exec("BEGIN IMMEDIATE");
-    if (r) open_ = true;
-    return r;
-  }
-  Result<void> commit() {
-    auto r = im_.exec("COMMIT");
-    if (r) open_ = false;
-    return r;
-  }
-
- private:
-  Impl& im_;
-  bool open_ = false;
-};
-
 Result<void> insertHistory(Impl& im, const std::string& execution_id,
                            const std::vector<HistoryRecord>& events) {
   static const std::string sql =
-      "INSERT INTO history (" + kHistoryCols + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+      "INSERT INTO history (" + kHistoryCols + ") VALUES (" + placeholders(6) + ")";
   for (const auto& h : events) {
-    if (!h.execution_id.empty() && h.execution_id != execution_id) {
-      return fail("InvalidArgument", "history event of execution '" + h.execution_id +
-                                         "' recorded for execution '" + execution_id + "'");
-    }
+    RIPOSTE_STORE_TRY(detail::checkHistoryEvent(execution_id, h));
     RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
-    st.bind(1, execution_id)
-        .bind(2, h.seq)
-        .bind(3, h.previous_seq)
-        .bind(4, h.timestamp_ms)
-        .bind(5, h.type)
-        .bind(6, h.details.empty() ? std::string("{}") : h.details);
+    detail::historyValues(execution_id, h, st.binder());
     RIPOSTE_STORE_TRY(
         im.run(st, "insert history event " + std::to_string(h.seq) + " of " + execution_id));
   }
@@ -419,9 +328,7 @@ Result<std::optional<ExecutionRecord>> selectExecution(Impl& im, const std::stri
   static const std::string sql = "SELECT " + kExecutionCols + " FROM executions WHERE id = ?1";
   RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
   st.bind(1, id);
-  RIPOSTE_STORE_TRY_ASSIGN(row, im.step(st, "get execution"));
-  if (!row) return std::optional<ExecutionRecord>();
-  return std::optional<ExecutionRecord>(readExecution(st));
+  return im.first(st, "get execution", detail::readExecution<Stmt>);
 }
 
 // The incident whose id (or dedup_key) is `value`.
@@ -433,9 +340,7 @@ Result<std::optional<IncidentRecord>> selectIncident(Impl& im, IncidentKey key,
       "SELECT " + kIncidentCols + " FROM incidents WHERE dedup_key = ?1";
   RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(key == IncidentKey::kId ? by_id : by_key));
   st.bind(1, value);
-  RIPOSTE_STORE_TRY_ASSIGN(row, im.step(st, "get incident"));
-  if (!row) return std::optional<IncidentRecord>();
-  return std::optional<IncidentRecord>(readIncident(st));
+  return im.first(st, "get incident", detail::readIncident<Stmt>);
 }
 
 Result<void> appendAudit(Impl& im, const detail::AuditEntry& e) {
@@ -445,22 +350,31 @@ Result<void> appendAudit(Impl& im, const detail::AuditEntry& e) {
   return im.run(st, "append audit " + e.kind);
 }
 
-Result<void> auditSteps(Impl& im, const std::string& execution_id, const std::string& incident_id,
-                        const std::vector<HistoryRecord>& events) {
-  for (const auto& h : events) {
-    RIPOSTE_STORE_TRY(appendAudit(im, detail::auditStep(execution_id, incident_id, h)));
-  }
-  return {};
-}
-
 Result<std::optional<ActionRecord>> selectAction(Impl& im, const std::string& id) {
   static const std::string sql = "SELECT " + kActionCols + " FROM actions WHERE id = ?1";
   RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
   st.bind(1, id);
-  RIPOSTE_STORE_TRY_ASSIGN(row, im.step(st, "get action"));
-  if (!row) return std::optional<ActionRecord>();
-  return std::optional<ActionRecord>(readAction(st));
+  return im.first(st, "get action", detail::readAction<Stmt>);
 }
+
+// The `tx` of detail's shared write steps, inside Impl::write.
+struct Tx {
+  Impl& im;
+  Result<void> appendAudit(const detail::AuditEntry& e) { return store::appendAudit(im, e); }
+  Result<void> insertHistory(const std::string& execution_id,
+                             const std::vector<HistoryRecord>& events) {
+    return store::insertHistory(im, execution_id, events);
+  }
+  Result<std::optional<IncidentRecord>> selectIncident(const std::string& id) {
+    return store::selectIncident(im, IncidentKey::kId, id);
+  }
+  Result<std::optional<ExecutionRecord>> selectExecution(const std::string& id) {
+    return store::selectExecution(im, id);
+  }
+  Result<std::optional<ActionRecord>> selectAction(const std::string& id) {
+    return store::selectAction(im, id);
+  }
+};
 
 }  // namespace
 
@@ -515,45 +429,41 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
 }
 
 Result<void> SqliteStore::migrate() {
-  std::lock_guard lock(impl_->mu);
-  auto& im = *impl_;
-  WriteTx tx(im);
-  RIPOSTE_STORE_TRY(tx.begin());
   int64_t version = 0;
-  {
-    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare("PRAGMA user_version"));
-    RIPOSTE_STORE_TRY_ASSIGN(row, im.step(st, "read user_version"));
-    if (row) version = st.i64(0);
-  }
-  if (version > kSchemaVersion) {
-    return fail("StoreError", "database '" + im.path + "' has schema version " +
-                                  std::to_string(version) + ", newer than this build's " +
-                                  std::to_string(kSchemaVersion));
-  }
-  if (version == kSchemaVersion) return tx.commit();
-  for (int64_t v = version; v < kSchemaVersion; ++v) {
-    char* err = nullptr;
-    int rc = sqlite3_exec(im.db, kMigrations[v], nullptr, nullptr, &err);
-    if (rc != SQLITE_OK) {
-      std::string msg = err ? err : sqlite3_errstr(rc);
-      sqlite3_free(err);
-      return fail("StoreError",
-                  "migration to schema version " + std::to_string(v + 1) + " failed: " + msg);
+  auto migrated = impl_->write([&](Impl& im) -> Result<void> {
+    {
+      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare("PRAGMA user_version"));
+      RIPOSTE_STORE_TRY_ASSIGN(row, im.step(st, "read user_version"));
+      if (row) version = st.i64(0);
     }
-  }
-  // PRAGMA takes no bound parameters; the value is our own constant.
-  char* err = nullptr;
-  std::string set = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
-  if (sqlite3_exec(im.db, set.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
-    return fail("StoreError", "set user_version: " + msg);
-  }
-  RIPOSTE_STORE_TRY(tx.commit());
-  logInfo("store schema migrated", {{"backend", "sqlite"},
-                                    {"from", std::to_string(version)},
-                                    {"to", std::to_string(kSchemaVersion)}});
-  return {};
+    if (version > kSchemaVersion) {
+      return fail("StoreError", "database '" + im.path + "' has schema version " +
+                                    std::to_string(version) + ", newer than this build's " +
+                                    std::to_string(kSchemaVersion));
+    }
+    if (version == kSchemaVersion) return {};
+    for (int64_t v = version; v < kSchemaVersion; ++v) {
+      char* err = nullptr;
+      int rc = sqlite3_exec(im.db, kMigrations[v], nullptr, nullptr, &err);
+      if (rc != SQLITE_OK) {
+        std::string msg = err ? err : sqlite3_errstr(rc);
+        sqlite3_free(err);
+        return fail("StoreError",
+                    "migration to schema version " + std::to_string(v + 1) + " failed: " + msg);
+      }
+    }
+    // PRAGMA takes no bound parameters; the value is our own constant.
+    char* err = nullptr;
+    std::string set = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
+    if (sqlite3_exec(im.db, set.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      return fail("StoreError", "set user_version: " + msg);
+    }
+    return {};
+  });
+  if (migrated && version < kSchemaVersion) detail::logMigrated("sqlite", version, kSchemaVersion);
+  return migrated;
 }
 
 Result<void> SqliteStore::ping() {
@@ -571,35 +481,20 @@ Result<std::vector<bool>> SqliteStore::insertEvents(const std::vector<EventRecor
   std::vector<bool> stored;
   stored.reserve(events.size());
   if (events.empty()) return stored;
-  for (const auto& e : events) {
-    RIPOSTE_STORE_TRY(detail::checkId("event", e.id));
-    RIPOSTE_STORE_TRY(detail::checkEventStatus(e.status));
-  }
-  static const std::string sql = "INSERT INTO events (" + kEventCols +
-                                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+  RIPOSTE_STORE_TRY(detail::checkEvents(events));
+  static const std::string sql = "INSERT INTO events (" + kEventCols + ") VALUES (" +
+                                 placeholders(11) +
+                                 ") "
                                  "ON CONFLICT (id) DO NOTHING";
-  std::lock_guard lock(impl_->mu);
-  auto& im = *impl_;
-  WriteTx tx(im);
-  RIPOSTE_STORE_TRY(tx.begin());
-  for (const auto& e : events) {
-    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
-    st.bind(1, e.id)
-        .bind(2, e.received_ms)
-        .bind(3, e.source)
-        .bind(4, e.detail_type)
-        .bind(5, e.account)
-        .bind(6, e.region)
-        .bind(7, e.body)
-        .bind(8, e.channel)
-        .bind(9, e.status)
-        .bind(10, e.error)
-        .bind(11, detail::encodeStringList(e.matched_rules));
-    RIPOSTE_STORE_TRY(im.run(st, "insert event " + e.id));
-    stored.push_back(im.changes() == 1);
-  }
-  RIPOSTE_STORE_TRY(tx.commit());
-  return stored;
+  return impl_->write([&](Impl& im) -> Result<std::vector<bool>> {
+    for (const auto& e : events) {
+      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+      detail::eventValues(e, st.binder());
+      RIPOSTE_STORE_TRY(im.run(st, "insert event " + e.id));
+      stored.push_back(im.changes() == 1);
+    }
+    return stored;
+  });
 }
 
 Result<std::optional<EventRecord>> SqliteStore::getEvent(const std::string& id) {
@@ -607,9 +502,7 @@ Result<std::optional<EventRecord>> SqliteStore::getEvent(const std::string& id) 
   std::lock_guard lock(impl_->mu);
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, id);
-  RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "get event"));
-  if (!row) return std::optional<EventRecord>();
-  return std::optional<EventRecord>(readEvent(st));
+  return impl_->first(st, "get event", detail::readEvent<Stmt>);
 }
 
 Result<std::vector<EventRecord>> SqliteStore::pendingEvents(int limit) {
@@ -620,13 +513,7 @@ Result<std::vector<EventRecord>> SqliteStore::pendingEvents(int limit) {
   std::lock_guard lock(impl_->mu);
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, limit);
-  std::vector<EventRecord> out;
-  for (;;) {
-    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "pending events"));
-    if (!row) break;
-    out.push_back(readEvent(st));
-  }
-  return out;
+  return impl_->all(st, "pending events", detail::readEvent<Stmt>);
 }
 
 Result<void> SqliteStore::markEvent(const std::string& id, const std::string& status,
@@ -654,74 +541,46 @@ Result<int64_t> SqliteStore::countEvents() {
 
 Result<Store::Upserted> SqliteStore::upsertIncident(const IncidentRecord& rec,
                                                     const std::string& event_id) {
-  if (rec.dedup_key.empty()) return fail("InvalidArgument", "incident dedup_key is empty");
+  RIPOSTE_STORE_TRY(detail::checkDedupKey(rec));
   static const std::string insert_sql =
-      "INSERT INTO incidents (" + kIncidentCols +
-      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?16)";
+      "INSERT INTO incidents (" + kIncidentCols + ") VALUES (" + placeholders(15) + ", 0, ?16)";
   static const std::string attach_sql =
       "INSERT INTO incident_events (incident_id, event_id) VALUES (?1, ?2) "
       "ON CONFLICT (incident_id, event_id) DO NOTHING";
   static const std::string bump_sql =
       "UPDATE incidents SET event_count = event_count + 1, updated_ms = max(updated_ms, ?2), "
       "severity = max(severity, ?3) WHERE id = ?1";
-  const int64_t now_ms = rec.updated_ms != 0 ? rec.updated_ms : rec.created_ms;
+  const int64_t now_ms = detail::incidentNowMs(rec);
 
-  std::lock_guard lock(impl_->mu);
-  auto& im = *impl_;
-  WriteTx tx(im);
-  RIPOSTE_STORE_TRY(tx.begin());
-  Upserted out;
-  std::string id;
-  {
-    RIPOSTE_STORE_TRY_ASSIGN(existing, selectIncident(im, IncidentKey::kDedupKey, rec.dedup_key));
-    if (existing) id = existing->id;
-  }
-  if (id.empty()) {
-    id = rec.id.empty() ? newId("inc") : rec.id;
-    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(insert_sql));
-    st.bind(1, id)
-        .bind(2, rec.dedup_key)
-        .bind(3, rec.account)
-        .bind(4, rec.region)
-        .bind(5, rec.resource_type)
-        .bind(6, rec.resource_id)
-        .bind(7, rec.finding_id)
-        .bind(8, rec.finding_type)
-        .bind(9, rec.severity)
-        .bind(10, rec.title)
-        .bind(11, rec.rule)
-        .bind(12, rec.playbook)
-        .bind(13, rec.status.empty() ? std::string("open") : rec.status)
-        .bind(14, rec.created_ms)
-        .bind(15, now_ms)
-        .bind(16, rec.first_event_id.empty() ? event_id : rec.first_event_id);
-    RIPOSTE_STORE_TRY(im.run(st, "insert incident " + id));
-    out.created = true;
-  }
-  bool attached = true;
-  if (!event_id.empty()) {
-    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(attach_sql));
-    st.bind(1, id).bind(2, event_id);
-    RIPOSTE_STORE_TRY(im.run(st, "attach event to incident"));
-    attached = im.changes() == 1;
-  }
-  if (attached) {
-    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(bump_sql));
-    st.bind(1, id).bind(2, now_ms).bind(3, rec.severity);
-    RIPOSTE_STORE_TRY(im.run(st, "update incident"));
-  }
-  {
-    RIPOSTE_STORE_TRY_ASSIGN(row, selectIncident(im, IncidentKey::kId, id));
-    if (!row) return fail("StoreError", "incident '" + id + "' vanished inside its transaction");
-    out.incident = std::move(*row);
-  }
-  if (out.created || attached) {
-    RIPOSTE_STORE_TRY(
-        appendAudit(im, detail::auditIncident(out.created ? "incident.opened" : "incident.event",
-                                              out.incident, event_id)));
-  }
-  RIPOSTE_STORE_TRY(tx.commit());
-  return out;
+  return impl_->write([&](Impl& im) -> Result<Upserted> {
+    bool created = false;
+    std::string id;
+    {
+      RIPOSTE_STORE_TRY_ASSIGN(existing, selectIncident(im, IncidentKey::kDedupKey, rec.dedup_key));
+      if (existing) id = existing->id;
+    }
+    if (id.empty()) {
+      id = detail::newIncidentId(rec);
+      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(insert_sql));
+      detail::incidentValues(rec, id, event_id, st.binder());
+      RIPOSTE_STORE_TRY(im.run(st, "insert incident " + id));
+      created = true;
+    }
+    bool attached = true;
+    if (!event_id.empty()) {
+      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(attach_sql));
+      st.bind(1, id).bind(2, event_id);
+      RIPOSTE_STORE_TRY(im.run(st, "attach event to incident"));
+      attached = im.changes() == 1;
+    }
+    if (attached) {
+      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(bump_sql));
+      st.bind(1, id).bind(2, now_ms).bind(3, rec.severity);
+      RIPOSTE_STORE_TRY(im.run(st, "update incident"));
+    }
+    Tx tx{im};
+    return detail::incidentUpserted(tx, id, created, attached, event_id);
+  });
 }
 
 Result<std::optional<IncidentRecord>> SqliteStore::getIncident(const std::string& id) {
@@ -737,35 +596,22 @@ Result<std::vector<IncidentRecord>> SqliteStore::listIncidents(int limit, int of
   std::lock_guard lock(impl_->mu);
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, limit).bind(2, offset);
-  std::vector<IncidentRecord> out;
-  for (;;) {
-    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "list incidents"));
-    if (!row) break;
-    out.push_back(readIncident(st));
-  }
-  return out;
+  return impl_->all(st, "list incidents", detail::readIncident<Stmt>);
 }
 
 Result<void> SqliteStore::setIncidentStatus(const std::string& id, const std::string& status,
                                             int64_t now_ms) {
-  if (status.empty()) return fail("InvalidArgument", "incident status is empty");
+  RIPOSTE_STORE_TRY(detail::checkIncidentStatus(status));
   static const std::string sql = "UPDATE incidents SET status = ?2, updated_ms = ?3 WHERE id = ?1";
-  std::lock_guard lock(impl_->mu);
-  auto& im = *impl_;
-  WriteTx tx(im);
-  RIPOSTE_STORE_TRY(tx.begin());
-  {
-    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
-    st.bind(1, id).bind(2, status).bind(3, now_ms);
-    RIPOSTE_STORE_TRY(im.run(st, "set incident status"));
-  }
-  if (im.changes() == 0) return fail("NotFound", "no incident '" + id + "'");
-  RIPOSTE_STORE_TRY_ASSIGN(row, selectIncident(im, IncidentKey::kId, id));
-  if (!row) return fail("StoreError", "incident '" + id + "' vanished inside its transaction");
-  auto entry = detail::auditIncident("incident.status", *row, "");
-  entry.time_ms = now_ms;
-  RIPOSTE_STORE_TRY(appendAudit(im, entry));
-  return tx.commit();
+  return impl_->write([&](Impl& im) -> Result<void> {
+    {
+      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+      st.bind(1, id).bind(2, status).bind(3, now_ms);
+      RIPOSTE_STORE_TRY(im.run(st, "set incident status"));
+    }
+    Tx tx{im};
+    return detail::incidentStatusSet(tx, id, now_ms, im.changes());
+  });
 }
 
 Result<std::vector<std::string>> SqliteStore::incidentEvents(const std::string& incident_id) {
@@ -774,13 +620,7 @@ Result<std::vector<std::string>> SqliteStore::incidentEvents(const std::string& 
   std::lock_guard lock(impl_->mu);
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, incident_id);
-  std::vector<std::string> out;
-  for (;;) {
-    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "incident events"));
-    if (!row) break;
-    out.push_back(st.text(0));
-  }
-  return out;
+  return impl_->all(st, "incident events", [](const Stmt& row) { return row.text(0); });
 }
 
 // --- executions ---
@@ -789,36 +629,16 @@ Result<void> SqliteStore::createExecution(const ExecutionRecord& rec,
                                           const std::vector<HistoryRecord>& first_events) {
   RIPOSTE_STORE_TRY(detail::checkId("execution", rec.id));
   static const std::string sql =
-      "INSERT INTO executions (" + kExecutionCols +
-      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
-  std::lock_guard lock(impl_->mu);
-  auto& im = *impl_;
-  WriteTx tx(im);
-  RIPOSTE_STORE_TRY(tx.begin());
-  {
-    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
-    st.bind(1, rec.id)
-        .bindOptional(2, rec.incident_id)
-        .bind(3, rec.playbook)
-        .bind(4, rec.definition)
-        .bind(5, rec.status)
-        .bind(6, rec.input)
-        .bind(7, rec.output)
-        .bind(8, rec.error)
-        .bind(9, rec.cause)
-        .bind(10, rec.snapshot)
-        .bind(11, rec.wake_ms)
-        .bind(12, rec.started_ms)
-        .bind(13, rec.ended_ms)
-        .bind(14, rec.dry_run)
-        .bind(15, rec.lease_owner)
-        .bind(16, rec.lease_until_ms);
-    RIPOSTE_STORE_TRY(im.run(st, "insert execution " + rec.id));
-  }
-  RIPOSTE_STORE_TRY(insertHistory(im, rec.id, first_events));
-  RIPOSTE_STORE_TRY(appendAudit(im, detail::auditExecutionStarted(rec)));
-  RIPOSTE_STORE_TRY(auditSteps(im, rec.id, rec.incident_id, first_events));
-  return tx.commit();
+      "INSERT INTO executions (" + kExecutionCols + ") VALUES (" + placeholders(16) + ")";
+  return impl_->write([&](Impl& im) -> Result<void> {
+    {
+      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+      detail::executionValues(rec, st.binder());
+      RIPOSTE_STORE_TRY(im.run(st, "insert execution " + rec.id));
+    }
+    Tx tx{im};
+    return detail::executionCreated(tx, rec, first_events);
+  });
 }
 
 Result<std::optional<ExecutionRecord>> SqliteStore::getExecution(const std::string& id) {
@@ -834,13 +654,7 @@ Result<std::vector<ExecutionRecord>> SqliteStore::executionsForIncident(
   std::lock_guard lock(impl_->mu);
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, incident_id);
-  std::vector<ExecutionRecord> out;
-  for (;;) {
-    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "executions for incident"));
-    if (!row) break;
-    out.push_back(readExecution(st));
-  }
-  return out;
+  return impl_->all(st, "executions for incident", detail::readExecution<Stmt>);
 }
 
 Result<void> SqliteStore::recordStep(const ExecutionRecord& rec,
@@ -849,36 +663,15 @@ Result<void> SqliteStore::recordStep(const ExecutionRecord& rec,
   static const std::string sql =
       "UPDATE executions SET status = ?3, output = ?4, error = ?5, cause = ?6, snapshot = ?7, "
       "wake_ms = ?8, ended_ms = ?9, lease_until_ms = ?10 WHERE id = ?1 AND lease_owner = ?2";
-  std::lock_guard lock(impl_->mu);
-  auto& im = *impl_;
-  WriteTx tx(im);
-  RIPOSTE_STORE_TRY(tx.begin());
-  {
-    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
-    st.bind(1, rec.id)
-        .bind(2, rec.lease_owner)
-        .bind(3, rec.status)
-        .bind(4, rec.output)
-        .bind(5, rec.error)
-        .bind(6, rec.cause)
-        .bind(7, rec.snapshot)
-        .bind(8, rec.wake_ms)
-        .bind(9, rec.ended_ms)
-        .bind(10, rec.lease_until_ms);
-    RIPOSTE_STORE_TRY(im.run(st, "record step of " + rec.id));
-  }
-  if (im.changes() == 0) {
-    RIPOSTE_STORE_TRY_ASSIGN(current, selectExecution(im, rec.id));
-    if (!current) return fail("NotFound", "no execution '" + rec.id + "'");
-    return fail("LeaseLost", "execution '" + rec.id + "' is leased by '" + current->lease_owner +
-                                 "', not '" + rec.lease_owner + "'");
-  }
-  RIPOSTE_STORE_TRY(insertHistory(im, rec.id, events));
-  if (!events.empty()) {
-    RIPOSTE_STORE_TRY_ASSIGN(current, selectExecution(im, rec.id));
-    RIPOSTE_STORE_TRY(auditSteps(im, rec.id, current ? current->incident_id : "", events));
-  }
-  return tx.commit();
+  return impl_->write([&](Impl& im) -> Result<void> {
+    {
+      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+      detail::stepValues(rec, st.binder());
+      RIPOSTE_STORE_TRY(im.run(st, "record step of " + rec.id));
+    }
+    Tx tx{im};
+    return detail::stepRecorded(tx, rec, im.changes(), events);
+  });
 }
 
 Result<std::vector<HistoryRecord>> SqliteStore::history(const std::string& execution_id) {
@@ -887,21 +680,13 @@ Result<std::vector<HistoryRecord>> SqliteStore::history(const std::string& execu
   std::lock_guard lock(impl_->mu);
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, execution_id);
-  std::vector<HistoryRecord> out;
-  for (;;) {
-    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "history"));
-    if (!row) break;
-    out.push_back(readHistory(st));
-  }
-  return out;
+  return impl_->all(st, "history", detail::readHistory<Stmt>);
 }
 
 Result<std::vector<ExecutionRecord>> SqliteStore::claimRunnable(const std::string& owner,
                                                                 int64_t now_ms, int64_t lease_ms,
                                                                 int limit) {
-  if (owner.empty()) return fail("InvalidArgument", "lease owner is empty");
-  if (lease_ms <= 0) return fail("InvalidArgument", "lease_ms must be > 0");
-  RIPOSTE_STORE_TRY(detail::checkLimit(limit));
+  RIPOSTE_STORE_TRY(detail::checkClaim(owner, lease_ms, limit));
   std::vector<ExecutionRecord> out;
   if (limit == 0) return out;
   static const std::string pick_sql =
@@ -909,31 +694,26 @@ Result<std::vector<ExecutionRecord>> SqliteStore::claimRunnable(const std::strin
       "AND (lease_owner = '' OR lease_until_ms <= ?1) ORDER BY wake_ms, seq LIMIT ?2";
   static const std::string claim_sql =
       "UPDATE executions SET lease_owner = ?2, lease_until_ms = ?3 WHERE id = ?1";
-  std::lock_guard lock(impl_->mu);
-  auto& im = *impl_;
-  WriteTx tx(im);
-  RIPOSTE_STORE_TRY(tx.begin());
-  std::vector<std::string> ids;
-  {
-    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(pick_sql));
-    st.bind(1, now_ms).bind(2, limit);
-    for (;;) {
-      RIPOSTE_STORE_TRY_ASSIGN(row, im.step(st, "pick runnable executions"));
-      if (!row) break;
-      ids.push_back(st.text(0));
-    }
-  }
-  for (const auto& id : ids) {
+  return impl_->write([&](Impl& im) -> Result<std::vector<ExecutionRecord>> {
+    std::vector<std::string> ids;
     {
-      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(claim_sql));
-      st.bind(1, id).bind(2, owner).bind(3, now_ms + lease_ms);
-      RIPOSTE_STORE_TRY(im.run(st, "claim execution " + id));
+      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(pick_sql));
+      st.bind(1, now_ms).bind(2, limit);
+      RIPOSTE_STORE_TRY_ASSIGN(picked, im.all(st, "pick runnable executions",
+                                              [](const Stmt& row) { return row.text(0); }));
+      ids = std::move(picked);
     }
-    RIPOSTE_STORE_TRY_ASSIGN(row, selectExecution(im, id));
-    if (row) out.push_back(std::move(*row));
-  }
-  RIPOSTE_STORE_TRY(tx.commit());
-  return out;
+    for (const auto& id : ids) {
+      {
+        RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(claim_sql));
+        st.bind(1, id).bind(2, owner).bind(3, now_ms + lease_ms);
+        RIPOSTE_STORE_TRY(im.run(st, "claim execution " + id));
+      }
+      RIPOSTE_STORE_TRY_ASSIGN(row, selectExecution(im, id));
+      if (row) out.push_back(std::move(*row));
+    }
+    return out;
+  });
 }
 
 Result<std::optional<int64_t>> SqliteStore::nextWake() {
@@ -950,13 +730,8 @@ Result<std::vector<std::pair<std::string, int64_t>>> SqliteStore::statusCounts(
   std::lock_guard lock(impl_->mu);
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare("SELECT status, count(*) FROM " + table +
                                               " GROUP BY status ORDER BY status"));
-  std::vector<std::pair<std::string, int64_t>> out;
-  for (;;) {
-    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, table + " counts"));
-    if (!row) break;
-    out.emplace_back(st.text(0), st.i64(1));
-  }
-  return out;
+  return impl_->all(st, table + " counts",
+                    [](const Stmt& row) { return std::make_pair(row.text(0), row.i64(1)); });
 }
 
 Result<std::vector<std::pair<std::string, int64_t>>> SqliteStore::executionCounts() {
@@ -972,34 +747,14 @@ Result<std::vector<std::pair<std::string, int64_t>>> SqliteStore::incidentCounts
 Result<void> SqliteStore::insertAction(const ActionRecord& rec) {
   RIPOSTE_STORE_TRY(detail::checkId("action", rec.id));
   static const std::string sql =
-      "INSERT INTO actions (" + kActionCols +
-      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
-  std::lock_guard lock(impl_->mu);
-  auto& im = *impl_;
-  WriteTx tx(im);
-  RIPOSTE_STORE_TRY(tx.begin());
-  RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
-  st.bind(1, rec.id)
-      .bindOptional(2, rec.incident_id)
-      .bindOptional(3, rec.execution_id)
-      .bind(4, rec.state_name)
-      .bind(5, rec.action)
-      .bind(6, rec.status)
-      .bind(7, rec.input)
-      .bind(8, rec.before)
-      .bind(9, rec.after)
-      .bind(10, rec.output)
-      .bind(11, rec.error_code)
-      .bind(12, rec.error_message)
-      .bind(13, rec.summary)
-      .bind(14, rec.changed)
-      .bind(15, rec.started_ms)
-      .bind(16, rec.ended_ms);
-  RIPOSTE_STORE_TRY(im.run(st, "insert action " + rec.id));
-  if (detail::actionEnded(rec.status)) {
-    RIPOSTE_STORE_TRY(appendAudit(im, detail::auditActionFinished(rec)));
-  }
-  return tx.commit();
+      "INSERT INTO actions (" + kActionCols + ") VALUES (" + placeholders(16) + ")";
+  return impl_->write([&](Impl& im) -> Result<void> {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    detail::actionValues(rec, st.binder());
+    RIPOSTE_STORE_TRY(im.run(st, "insert action " + rec.id));
+    Tx tx{im};
+    return detail::actionInserted(tx, rec);
+  });
 }
 
 Result<void> SqliteStore::updateAction(const ActionRecord& rec) {
@@ -1008,31 +763,13 @@ Result<void> SqliteStore::updateAction(const ActionRecord& rec) {
       "UPDATE actions SET status = ?2, input = ?3, state_before = ?4, state_after = ?5, "
       "output = ?6, error_code = ?7, error_message = ?8, summary = ?9, changed = ?10, "
       "started_ms = ?11, ended_ms = ?12 WHERE id = ?1";
-  std::lock_guard lock(impl_->mu);
-  auto& im = *impl_;
-  WriteTx tx(im);
-  RIPOSTE_STORE_TRY(tx.begin());
-  RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
-  st.bind(1, rec.id)
-      .bind(2, rec.status)
-      .bind(3, rec.input)
-      .bind(4, rec.before)
-      .bind(5, rec.after)
-      .bind(6, rec.output)
-      .bind(7, rec.error_code)
-      .bind(8, rec.error_message)
-      .bind(9, rec.summary)
-      .bind(10, rec.changed)
-      .bind(11, rec.started_ms)
-      .bind(12, rec.ended_ms);
-  RIPOSTE_STORE_TRY(im.run(st, "update action " + rec.id));
-  if (im.changes() == 0) return fail("NotFound", "no action '" + rec.id + "'");
-  if (detail::actionEnded(rec.status)) {
-    RIPOSTE_STORE_TRY_ASSIGN(row, selectAction(im, rec.id));
-    if (!row) return fail("StoreError", "action '" + rec.id + "' vanished inside its transaction");
-    RIPOSTE_STORE_TRY(appendAudit(im, detail::auditActionFinished(*row)));
-  }
-  return tx.commit();
+  return impl_->write([&](Impl& im) -> Result<void> {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    detail::actionUpdateValues(rec, st.binder());
+    RIPOSTE_STORE_TRY(im.run(st, "update action " + rec.id));
+    Tx tx{im};
+    return detail::actionUpdated(tx, rec, im.changes());
+  });
 }
 
 Result<std::vector<ActionRecord>> SqliteStore::actionsForIncident(const std::string& incident_id) {
@@ -1042,13 +779,7 @@ Result<std::vector<ActionRecord>> SqliteStore::actionsForIncident(const std::str
   std::lock_guard lock(impl_->mu);
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, incident_id);
-  std::vector<ActionRecord> out;
-  for (;;) {
-    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "actions for incident"));
-    if (!row) break;
-    out.push_back(readAction(st));
-  }
-  return out;
+  return impl_->all(st, "actions for incident", detail::readAction<Stmt>);
 }
 
 // --- audit log and sink cursors ---
@@ -1060,13 +791,7 @@ Result<std::vector<AuditRecord>> SqliteStore::readAudit(int64_t after_seq, int l
   std::lock_guard lock(impl_->mu);
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, after_seq).bind(2, limit);
-  std::vector<AuditRecord> out;
-  for (;;) {
-    RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "read audit"));
-    if (!row) break;
-    out.push_back(AuditRecord{st.i64(0), st.i64(1), st.text(2), st.text(3)});
-  }
-  return out;
+  return impl_->all(st, "read audit", detail::readAuditRecord<Stmt>);
 }
 
 Result<int64_t> SqliteStore::auditHead() {
@@ -1086,8 +811,7 @@ Result<int64_t> SqliteStore::sinkCursor(const std::string& sink) {
 }
 
 Result<void> SqliteStore::setSinkCursor(const std::string& sink, int64_t seq) {
-  RIPOSTE_STORE_TRY(detail::checkId("sink", sink));
-  if (seq < 0) return fail("InvalidArgument", "sink cursor " + std::to_string(seq) + " < 0");
+  RIPOSTE_STORE_TRY(detail::checkSinkCursor(sink, seq));
   static const std::string sql =
       "INSERT INTO sink_cursors (sink, seq) VALUES (?1, ?2) "
       "ON CONFLICT (sink) DO UPDATE SET seq = excluded.seq";
