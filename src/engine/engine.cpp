@@ -22,10 +22,14 @@ bool isContainment(const std::string& action) {
   return kContain.count(action) > 0;
 }
 
+// A stable worker id, so a restarted riposte takes its executions back at once instead of
+// waiting for their leases to expire: RIPOSTE_WORKER_ID, else the host name. Several workers on
+// one host sharing a store must each set RIPOSTE_WORKER_ID.
 std::string hostWorkerId() {
+  if (const char* id = std::getenv("RIPOSTE_WORKER_ID"); id && *id) return id;
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
-  return std::string(host) + "-" + std::to_string(getpid());
+  return host[0] ? std::string(host) : std::string("riposte");
 }
 
 json::value parsedOr(const std::string& text, json::value def = nullptr) {
@@ -96,6 +100,11 @@ Result<void> Engine::start() {
   {
     std::lock_guard lk(compiled_mu_);
     compiled_ = *c;
+  }
+  // Executions a killed predecessor with the same worker id held are ours to resume now.
+  if (auto r = store_->releaseLeases(options_.worker_id); r && *r > 0) {
+    logInfo("resuming executions of a previous run", {{"worker", options_.worker_id},
+                                                      {"executions", std::to_string(*r)}});
   }
   if (options_.background && !running_.exchange(true)) {
     worker_ = std::thread([this] { workerLoop(); });
@@ -341,6 +350,9 @@ Result<void> Engine::runExecution(store::ExecutionRecord rec) {
         rec.cause = exec->cause();
       }
     }
+    // Parked on a durable timer (Wait, Retry delay): give the lease back, so whichever worker
+    // is free when the timer is due runs it.
+    if (exec->status() == asl::Status::Running && rec.wake_ms > now) rec.lease_until_ms = 0;
     if (auto r = store_->recordStep(rec, hist); !r) return r;
     if (exec->status() != asl::Status::Running) {
       metrics_.inc("riposte_executions_total", {{"status", rec.status}});

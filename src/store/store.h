@@ -196,6 +196,10 @@ class Store {
   virtual Result<std::vector<ExecutionRecord>> claimRunnable(const std::string& owner,
                                                              int64_t now_ms, int64_t lease_ms,
                                                              int limit) = 0;
+  // Frees every lease held by `owner` (lease_until_ms = 0). A worker calls it when it starts
+  // under a stable id: the executions a killed predecessor held are runnable again at once
+  // instead of after the lease expires. Returns how many leases were freed.
+  virtual Result<int64_t> releaseLeases(const std::string& owner) = 0;
   // The earliest wake_ms of any RUNNING execution, if any (to sleep until then).
   virtual Result<std::optional<int64_t>> nextWake() = 0;
   // Counts executions by status.

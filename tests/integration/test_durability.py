@@ -233,11 +233,8 @@ class Durability(unittest.TestCase):
         self.riposte.proc.send_signal(signal.SIGKILL)
         self.riposte.proc.wait()
         self.riposte.log.close()
-        # The dead worker's leases hold for lease_ms (60 s) and a restarted `serve` has a new
-        # worker id (host-pid), so it cannot claim them sooner: expire them as the passing of
-        # lease_ms would (see the report: the engine should reclaim its host's leases at start).
-        with sqlite3.connect(self.db) as c:
-            c.execute("UPDATE executions SET lease_until_ms = 0 WHERE status = 'RUNNING'")
+        # No lease surgery: the restarted `serve` has the same worker id (the host name) and
+        # takes the dead process's executions back at once.
 
     def start(self):
         if self.riposte is None:

@@ -506,6 +506,20 @@ TEST_P(StoreTest, ConcurrentClaimsNeverHandOutOneExecutionTwice) {
   EXPECT_EQ(unique.size(), size_t{kExecutions});
 }
 
+TEST_P(StoreTest, ReleaseLeasesFreesOnlyThatOwnersRunningExecutions) {
+  std::string inc = incident();
+  ASSERT_TRUE(store_->createExecution(makeExecution("mine", inc, 10), {}));
+  ASSERT_TRUE(store_->createExecution(makeExecution("theirs", inc, 20), {}));
+  ASSERT_EQ(store_->claimRunnable("w1", 1000, 60'000, 1).value().size(), 1u);
+  ASSERT_EQ(store_->claimRunnable("w2", 1000, 60'000, 1).value().size(), 1u);
+  EXPECT_TRUE(store_->claimRunnable("w1", 1000, 60'000, 5).value().empty());  // both leased
+  EXPECT_EQ(store_->releaseLeases("w1").value(), 1);
+  auto again = store_->claimRunnable("w3", 1000, 60'000, 5).value();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, "mine");
+  EXPECT_EQ(store_->releaseLeases("nobody").value(), 0);
+}
+
 TEST_P(StoreTest, NextWakeAndExecutionCounts) {
   EXPECT_FALSE(store_->nextWake().value());
   EXPECT_TRUE(store_->executionCounts().value().empty());

@@ -768,6 +768,16 @@ Result<std::vector<HistoryRecord>> PostgresStore::history(const std::string& exe
   });
 }
 
+Result<int64_t> PostgresStore::releaseLeases(const std::string& owner) {
+  static const std::string sql =
+      "UPDATE executions SET lease_until_ms = 0 WHERE lease_owner = $1 AND status = 'RUNNING' "
+      "RETURNING id";
+  return impl_->write([&](Conn& c) -> Result<int64_t> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {owner}));
+    return static_cast<int64_t>(rows.size());
+  });
+}
+
 Result<std::vector<ExecutionRecord>> PostgresStore::claimRunnable(const std::string& owner,
                                                                   int64_t now_ms, int64_t lease_ms,
                                                                   int limit) {

@@ -683,6 +683,17 @@ Result<std::vector<HistoryRecord>> SqliteStore::history(const std::string& execu
   return impl_->all(st, "history", detail::readHistory<Stmt>);
 }
 
+Result<int64_t> SqliteStore::releaseLeases(const std::string& owner) {
+  static const std::string sql =
+      "UPDATE executions SET lease_until_ms = 0 WHERE lease_owner = ?1 AND status = 'RUNNING'";
+  return impl_->write([&](Impl& im) -> Result<int64_t> {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    st.bind(1, owner);
+    RIPOSTE_STORE_TRY(im.run(st, "release leases"));
+    return static_cast<int64_t>(im.changes());
+  });
+}
+
 Result<std::vector<ExecutionRecord>> SqliteStore::claimRunnable(const std::string& owner,
                                                                 int64_t now_ms, int64_t lease_ms,
                                                                 int limit) {

@@ -65,6 +65,7 @@ class SqliteStore final : public Store {
   Result<std::optional<int64_t>> nextWake() override;
   Result<std::vector<std::pair<std::string, int64_t>>> executionCounts() override;
   Result<std::vector<std::pair<std::string, int64_t>>> incidentCounts() override;
+  Result<int64_t> releaseLeases(const std::string& owner) override;
 
   Result<void> insertAction(const ActionRecord& rec) override;
   Result<void> updateAction(const ActionRecord& rec) override;
