@@ -51,9 +51,8 @@ void addAslCommands(CLI::App& app) {
     if (!def) throw CLI::RuntimeError(def.error().message, 2);
     auto in = jsonArg(input, "input");
     if (!in) throw CLI::RuntimeError(in.error().message, 2);
-    auto machine = asl::StateMachine::load(*def, [](std::string_view r) {
-      return registry.find(r) != nullptr;
-    });
+    auto machine = asl::StateMachine::load(
+        *def, [](std::string_view r) { return registry.find(r) != nullptr; });
     if (!machine) throw CLI::RuntimeError(playbook + ": " + machine.error().message, 2);
     std::shared_ptr<aws::Client> aws;
     if (auto creds = aws::credentialsFromEnvironment()) aws = std::make_shared<aws::Client>(*creds);

@@ -1,7 +1,5 @@
 #include "cli/docs_command.h"
 
-#include "cli/config_loader.h"
-
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -10,6 +8,7 @@
 
 #include "actions/registry.h"
 #include "asl/asl.h"
+#include "cli/config_loader.h"
 #include "engine/config.h"
 #include "engine/runbook.h"
 #include "pattern/pattern.h"

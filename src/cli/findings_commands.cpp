@@ -1,7 +1,5 @@
 #include "cli/findings_commands.h"
 
-#include "cli/config_loader.h"
-
 #include <unistd.h>
 
 #include <fstream>
@@ -12,6 +10,7 @@
 
 #include "asl/asl.h"
 #include "aws/client.h"
+#include "cli/config_loader.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"

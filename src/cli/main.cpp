@@ -1,6 +1,5 @@
 // riposte: automated security incident response.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "cli/asl_commands.h"

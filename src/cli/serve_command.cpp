@@ -1,12 +1,11 @@
 #include "cli/serve_command.h"
 
-#include "cli/config_loader.h"
-
 #include <csignal>
 #include <iostream>
 
 #include "asl/asl.h"
 #include "aws/client.h"
+#include "cli/config_loader.h"
 #include "core/log.h"
 #include "engine/config.h"
 #include "engine/engine.h"
@@ -22,7 +21,9 @@ namespace riposte::cli {
 namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
-void onSignal(int) { g_stop = 1; }
+void onSignal(int) {
+  g_stop = 1;
+}
 
 }  // namespace
 

@@ -31,9 +31,7 @@ class SystemClock final : public Clock {
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(int64_t start_millis = 1'700'000'000'000) : millis_(start_millis) {}
-  SystemTime now() const override {
-    return SystemTime(std::chrono::milliseconds(millis_.load()));
-  }
+  SystemTime now() const override { return SystemTime(std::chrono::milliseconds(millis_.load())); }
   void advance(std::chrono::milliseconds d) { millis_ += d.count(); }
   void set(int64_t millis) { millis_ = millis; }
 

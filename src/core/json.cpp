@@ -32,7 +32,9 @@ Result<json::value> parseJson(std::string_view text, int max_depth) {
   return p.release();
 }
 
-std::string toJson(const json::value& v) { return json::serialize(v); }
+std::string toJson(const json::value& v) {
+  return json::serialize(v);
+}
 
 static void pretty(std::ostream& os, const json::value& jv, std::string& indent) {
   switch (jv.kind()) {

@@ -19,10 +19,18 @@ using LogFields = std::initializer_list<std::pair<std::string_view, std::string_
 
 // Writes one structured log line: {"time","level","msg", fields...}.
 void logLine(spdlog::level::level_enum lvl, std::string_view msg, LogFields fields = {});
-inline void logInfo(std::string_view msg, LogFields f = {}) { logLine(spdlog::level::info, msg, f); }
-inline void logWarn(std::string_view msg, LogFields f = {}) { logLine(spdlog::level::warn, msg, f); }
-inline void logError(std::string_view msg, LogFields f = {}) { logLine(spdlog::level::err, msg, f); }
-inline void logDebug(std::string_view msg, LogFields f = {}) { logLine(spdlog::level::debug, msg, f); }
+inline void logInfo(std::string_view msg, LogFields f = {}) {
+  logLine(spdlog::level::info, msg, f);
+}
+inline void logWarn(std::string_view msg, LogFields f = {}) {
+  logLine(spdlog::level::warn, msg, f);
+}
+inline void logError(std::string_view msg, LogFields f = {}) {
+  logLine(spdlog::level::err, msg, f);
+}
+inline void logDebug(std::string_view msg, LogFields f = {}) {
+  logLine(spdlog::level::debug, msg, f);
+}
 
 // Escapes a string for embedding in a JSON string literal.
 std::string jsonEscape(std::string_view s);

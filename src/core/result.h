@@ -26,6 +26,8 @@ using Result = tl::expected<T, Error>;
 inline tl::unexpected<Error> fail(std::string code, std::string message) {
   return tl::unexpected<Error>(Error{std::move(code), std::move(message)});
 }
-inline tl::unexpected<Error> fail(Error e) { return tl::unexpected<Error>(std::move(e)); }
+inline tl::unexpected<Error> fail(Error e) {
+  return tl::unexpected<Error>(std::move(e));
+}
 
 }  // namespace riposte

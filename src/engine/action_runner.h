@@ -14,10 +14,10 @@ namespace riposte::engine {
 
 struct ActionRunnerContext {
   const actions::Registry* registry = nullptr;  // required
-  store::Store* store = nullptr;                 // null: do not record (riposte execute)
-  aws::Client* aws = nullptr;                    // null: AWS actions fail with NoCredentials
-  const Clock* clock = nullptr;                  // required
-  Metrics* metrics = nullptr;                    // optional
+  store::Store* store = nullptr;                // null: do not record (riposte execute)
+  aws::Client* aws = nullptr;                   // null: AWS actions fail with NoCredentials
+  const Clock* clock = nullptr;                 // required
+  Metrics* metrics = nullptr;                   // optional
   std::string incident_id, execution_id;
   std::string account, region;  // of the finding: where the actions act
   bool dry_run = false;

@@ -267,7 +267,8 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
     if (checkers.playbook) {
       for (const auto& [path, msg] : checkers.playbook(*def)) {
         // Point at the line of the last path component when we can find it.
-        std::string last = path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
+        std::string last =
+            path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
         add(rel, lineOf(*text, "\"" + last + "\""), path, msg);
       }
     }

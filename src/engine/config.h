@@ -45,7 +45,7 @@ struct Playbook {
 };
 
 struct Safety {
-  bool dry_run = false;                           // plan and record, change nothing
+  bool dry_run = false;  // plan and record, change nothing
   std::string protected_tag_key = "riposte:protected";
   std::string protected_tag_value = "true";
 };

@@ -17,7 +17,7 @@ namespace {
 // Actions whose success means the resource is contained (not merely reported on).
 bool isContainment(const std::string& action) {
   static const std::set<std::string> kContain = {
-      "aws.ec2.isolateInstance", "aws.ec2.blockIp",        "aws.ec2.stopInstance",
+      "aws.ec2.isolateInstance",  "aws.ec2.blockIp",        "aws.ec2.stopInstance",
       "aws.iam.disableAccessKey", "aws.iam.revokeSessions", "aws.iam.suspendUser"};
   return kContain.count(action) > 0;
 }
@@ -40,8 +40,8 @@ json::value parsedOr(const std::string& text, json::value def = nullptr) {
 
 }  // namespace
 
-Engine::Engine(Config config, std::unique_ptr<store::Store> store,
-               std::shared_ptr<aws::Client> aws, const Clock& clock, EngineOptions options)
+Engine::Engine(Config config, std::unique_ptr<store::Store> store, std::shared_ptr<aws::Client> aws,
+               const Clock& clock, EngineOptions options)
     : config_(std::move(config)),
       store_(std::move(store)),
       aws_(std::move(aws)),
@@ -69,7 +69,9 @@ Engine::Engine(Config config, std::unique_ptr<store::Store> store,
                    {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
 }
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+  stop();
+}
 
 Result<std::shared_ptr<Engine::Compiled>> Engine::compile(Config config) const {
   auto c = std::make_shared<Compiled>();
@@ -79,9 +81,9 @@ Result<std::shared_ptr<Engine::Compiled>> Engine::compile(Config config) const {
     if (!rule.enabled) continue;
     auto r = builder.add(rule.name, rule.pattern_json);
     if (!r) {
-      return fail("InvalidConfig", rule.file + ": rule '" + rule.name +
-                                       "': Event pattern is not valid. Reason: " +
-                                       r.error().message);
+      return fail("InvalidConfig",
+                  rule.file + ": rule '" + rule.name +
+                      "': Event pattern is not valid. Reason: " + r.error().message);
     }
     c->rule_of.push_back(&rule);
   }
@@ -103,8 +105,8 @@ Result<void> Engine::start() {
   }
   // Executions a killed predecessor with the same worker id held are ours to resume now.
   if (auto r = store_->releaseLeases(options_.worker_id); r && *r > 0) {
-    logInfo("resuming executions of a previous run", {{"worker", options_.worker_id},
-                                                      {"executions", std::to_string(*r)}});
+    logInfo("resuming executions of a previous run",
+            {{"worker", options_.worker_id}, {"executions", std::to_string(*r)}});
   }
   if (options_.background && !running_.exchange(true)) {
     worker_ = std::thread([this] { workerLoop(); });
@@ -212,9 +214,8 @@ Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& 
     // One execution per incident and playbook: a repeat of the finding changes nothing.
     auto execs = store_->executionsForIncident(inc.id);
     if (!execs) return fail(execs.error());
-    bool exists = std::any_of(execs->begin(), execs->end(), [&](const auto& x) {
-      return x.playbook == rule.playbook;
-    });
+    bool exists = std::any_of(execs->begin(), execs->end(),
+                              [&](const auto& x) { return x.playbook == rule.playbook; });
     if (exists) continue;
     const auto pb = compiled.config.playbooks.find(rule.playbook);
     if (pb == compiled.config.playbooks.end()) continue;  // checked at load
@@ -261,16 +262,14 @@ Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& 
   return store_->markEvent(ev.id, "processed", names, "");
 }
 
-Result<std::shared_ptr<const asl::StateMachine>> Engine::machineFor(
-    const std::string& definition) {
+Result<std::shared_ptr<const asl::StateMachine>> Engine::machineFor(const std::string& definition) {
   std::lock_guard lk(machines_mu_);
   auto it = machines_.find(definition);
   if (it != machines_.end()) return it->second;
   auto def = parseJson(definition, 512);
   if (!def) return fail(def.error());
-  auto m = asl::StateMachine::load(*def, [this](std::string_view r) {
-    return registry_.find(r) != nullptr;
-  });
+  auto m = asl::StateMachine::load(
+      *def, [this](std::string_view r) { return registry_.find(r) != nullptr; });
   if (!m) return fail(m.error());
   machines_[definition] = *m;
   return *m;
@@ -424,8 +423,8 @@ Result<void> Engine::drain() {
         store_->markEvent(ev.id, "failed", {}, r.error().str());
       }
     }
-    auto runnable = store_->claimRunnable(options_.worker_id, clock_.nowMillis(),
-                                          options_.lease_ms, options_.batch);
+    auto runnable = store_->claimRunnable(options_.worker_id, clock_.nowMillis(), options_.lease_ms,
+                                          options_.batch);
     if (!runnable) return fail(runnable.error());
     for (auto& x : *runnable) {
       did = true;
@@ -442,8 +441,7 @@ bool Engine::waitIdle(int64_t timeout_ms) {
   for (;;) {
     auto pending = store_->pendingEvents(1);
     auto wake = store_->nextWake();
-    bool busy = !pending || !pending->empty() || !wake ||
-                (*wake && **wake <= clock_.nowMillis());
+    bool busy = !pending || !pending->empty() || !wake || (*wake && **wake <= clock_.nowMillis());
     if (!busy) return true;
     if (clock_.nowMillis() > deadline) return false;
     if (options_.background) {
@@ -496,24 +494,29 @@ Result<json::value> Engine::release(const std::string& incident_id) {
     const actions::Action* action = registry_.find(a.action);
     std::string undo = action ? std::string(action->undoName()) : std::string();
     if (undo.empty()) {
-      skipped.push_back(json::object{{"actionId", a.id}, {"action", a.action},
-                                     {"reason", "not reversible"}});
+      skipped.push_back(
+          json::object{{"actionId", a.id}, {"action", a.action}, {"reason", "not reversible"}});
       continue;
     }
     asl::TaskRequest req;
     req.resource = undo;
-    req.parameters = actions::undoInput(parsedOr(a.output, json::object()),
-                                        parsedOr(a.before, json::object()));
+    req.parameters =
+        actions::undoInput(parsedOr(a.output, json::object()), parsedOr(a.before, json::object()));
     req.state_name = "release:" + a.state_name;
     auto r = runner.run(req);
     if (!r.ok) {
-      failed.push_back(json::object{{"actionId", a.id}, {"action", a.action}, {"undo", undo},
-                                    {"error", r.error}, {"cause", r.cause}});
+      failed.push_back(json::object{{"actionId", a.id},
+                                    {"action", a.action},
+                                    {"undo", undo},
+                                    {"error", r.error},
+                                    {"cause", r.cause}});
       continue;
     }
     a.status = "released";
     if (auto u = store_->updateAction(a); !u) return fail(u.error());
-    released.push_back(json::object{{"actionId", a.id}, {"action", a.action}, {"undo", undo},
+    released.push_back(json::object{{"actionId", a.id},
+                                    {"action", a.action},
+                                    {"undo", undo},
                                     {"summary", runner.records().back().summary}});
   }
   if (failed.empty()) store_->setIncidentStatus(incident_id, "released", clock_.nowMillis());
@@ -627,9 +630,9 @@ Result<json::value> Engine::incident(const std::string& id) {
     const auto& i = **inc;
     d["rule"] = i.rule;
     d["playbook"] = i.playbook;
-    d["summary"] = "rule '" + i.rule + "' matched: " +
-                   (i.playbook.empty() ? std::string("record only")
-                                       : "run playbook '" + i.playbook + "'");
+    d["summary"] =
+        "rule '" + i.rule + "' matched: " +
+        (i.playbook.empty() ? std::string("record only") : "run playbook '" + i.playbook + "'");
     add(i.created_ms, "decision", std::move(d));
   }
   json::array execs_json;
@@ -680,9 +683,10 @@ Result<json::value> Engine::incident(const std::string& id) {
       add(a.started_ms, "action", std::move(e));
     }
   }
-  std::stable_sort(timeline.begin(), timeline.end(), [](const json::value& a, const json::value& b) {
-    return a.at("at").to_number<int64_t>() < b.at("at").to_number<int64_t>();
-  });
+  std::stable_sort(timeline.begin(), timeline.end(),
+                   [](const json::value& a, const json::value& b) {
+                     return a.at("at").to_number<int64_t>() < b.at("at").to_number<int64_t>();
+                   });
   o["executions"] = std::move(execs_json);
   o["timeline"] = std::move(timeline);
   return o;

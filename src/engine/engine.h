@@ -27,10 +27,10 @@
 namespace riposte::engine {
 
 struct EngineOptions {
-  std::string worker_id;       // lease owner name; default "<hostname>-<pid>"
-  int64_t lease_ms = 60'000;   // an execution claimed by a dead worker is taken over after this
-  bool background = true;      // run the worker thread (false: call drain() yourself)
-  int batch = 64;              // events / executions taken per pass
+  std::string worker_id;      // lease owner name; default "<hostname>-<pid>"
+  int64_t lease_ms = 60'000;  // an execution claimed by a dead worker is taken over after this
+  bool background = true;     // run the worker thread (false: call drain() yourself)
+  int batch = 64;             // events / executions taken per pass
 };
 
 class Engine {
@@ -74,7 +74,7 @@ class Engine {
 
   // --- read API (JSON for the HTTP API and the CLI) ---
   Result<json::value> listIncidents(int limit, int offset);
-  Result<json::value> incident(const std::string& id);  // with its timeline; NotFound error
+  Result<json::value> incident(const std::string& id);   // with its timeline; NotFound error
   Result<json::value> execution(const std::string& id);  // with its history; NotFound error
   // Matches one event against the current rules (no side effects): names of matching rules.
   Result<std::vector<std::string>> matchRules(std::string_view event_json) const;

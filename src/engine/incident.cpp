@@ -46,8 +46,8 @@ store::IncidentRecord describeIncident(const json::object& event) {
     for (const char* p :
          {"resource.instanceDetails.instanceId", "resource.accessKeyDetails.accessKeyId",
           "resource.eksClusterDetails.name", "resource.ecsClusterDetails.name",
-          "resource.lambdaDetails.functionName", "resource.rdsDbInstanceDetails.dbInstanceIdentifier",
-          "resource.containerDetails.id"}) {
+          "resource.lambdaDetails.functionName",
+          "resource.rdsDbInstanceDetails.dbInstanceIdentifier", "resource.containerDetails.id"}) {
       if (auto v = stringAt(*detail, p)) {
         r.resource_id = *v;
         break;

@@ -18,7 +18,9 @@ class Api {
   explicit Api(engine::Engine& engine);
   HttpResponse handle(const HttpRequest& req);
   // Adds more Prometheus text to GET /metrics (for example the sinks' backlog).
-  void addMetrics(std::function<std::string()> render) { extra_metrics_.push_back(std::move(render)); }
+  void addMetrics(std::function<std::string()> render) {
+    extra_metrics_.push_back(std::move(render));
+  }
 
  private:
   HttpResponse postEvents(const HttpRequest& req);

@@ -74,9 +74,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     }
     if (ec == http::error::body_limit) {
-      auto r = HttpResponse::error(413, "TooLarge",
-                                   "request body exceeds " + std::to_string(opt_.body_limit) +
-                                       " bytes");
+      auto r = HttpResponse::error(
+          413, "TooLarge", "request body exceeds " + std::to_string(opt_.body_limit) + " bytes");
       return write(r, false);
     }
     if (ec) {
@@ -163,7 +162,9 @@ HttpServer::HttpServer(HttpServerOptions options, Handler handler) : impl_(new I
   impl_->handler = std::move(handler);
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 Result<void> HttpServer::start() {
   beast::error_code ec;
@@ -198,7 +199,9 @@ void HttpServer::stop() {
   impl_->threads.clear();
 }
 
-uint16_t HttpServer::port() const { return impl_->bound_port; }
+uint16_t HttpServer::port() const {
+  return impl_->bound_port;
+}
 
 Result<std::pair<std::string, uint16_t>> parseListen(const std::string& listen) {
   std::string host, port;

@@ -17,10 +17,10 @@
 namespace riposte::server {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", …
-  std::string target;  // "/v1/incidents?limit=10"
-  std::string path;    // "/v1/incidents"
-  std::string query;   // "limit=10"
+  std::string method;                          // "GET", "POST", …
+  std::string target;                          // "/v1/incidents?limit=10"
+  std::string path;                            // "/v1/incidents"
+  std::string query;                           // "limit=10"
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string remote;  // "127.0.0.1:51234"

@@ -66,8 +66,8 @@ Result<NormalizedEvent> normalizeEvent(const json::object& event, const Clock& c
     return fail("InvalidInput", where + ": \"detail\" must be a JSON object");
   json::object env = event;
   if (!env.contains("version")) env["version"] = "0";
-  if (auto it = env.find("id"); it == env.end() || !it->value().is_string() ||
-                                it->value().get_string().empty()) {
+  if (auto it = env.find("id");
+      it == env.end() || !it->value().is_string() || it->value().get_string().empty()) {
     env["id"] = newUuid();
   }
   if (auto it = env.find("time"); it == env.end() || !it->value().is_string()) {
@@ -129,8 +129,7 @@ Result<std::vector<NormalizedEvent>> parseEventsBody(std::string_view body, cons
   return out;
 }
 
-Result<std::vector<PutEventsEntryResult>> parsePutEvents(std::string_view body,
-                                                         const Clock& clock,
+Result<std::vector<PutEventsEntryResult>> parsePutEvents(std::string_view body, const Clock& clock,
                                                          const std::string& default_account,
                                                          const std::string& default_region) {
   if (body.size() > limits::kMaxRequestBytes) {
@@ -139,9 +138,9 @@ Result<std::vector<PutEventsEntryResult>> parsePutEvents(std::string_view body,
   }
   auto parsed = parseJson(body, limits::kMaxJsonDepth);
   if (!parsed || !parsed->is_object()) {
-    return fail("SerializationException",
-                parsed ? "Start of structure or map found where not expected."
-                       : parsed.error().message);
+    return fail(
+        "SerializationException",
+        parsed ? "Start of structure or map found where not expected." : parsed.error().message);
   }
   const auto& req = parsed->get_object();
   auto e = req.find("Entries");

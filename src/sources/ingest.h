@@ -53,8 +53,7 @@ struct PutEventsEntryResult {
 // than 10 entries, over the size limit) is an Error whose code is the AWS exception name
 // ("ValidationException", "SerializationException"). Per-entry problems are per-entry results,
 // exactly as EventBridge reports them (InvalidArgument, MalformedDetail).
-Result<std::vector<PutEventsEntryResult>> parsePutEvents(std::string_view body,
-                                                         const Clock& clock,
+Result<std::vector<PutEventsEntryResult>> parsePutEvents(std::string_view body, const Clock& clock,
                                                          const std::string& default_account,
                                                          const std::string& default_region);
 

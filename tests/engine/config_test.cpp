@@ -22,9 +22,7 @@ class ConfigDir : public ::testing::Test {
     fs::create_directories(dir_ / "playbooks");
   }
   void TearDown() override { fs::remove_all(dir_); }
-  void write(const std::string& rel, const std::string& text) {
-    std::ofstream(dir_ / rel) << text;
-  }
+  void write(const std::string& rel, const std::string& text) { std::ofstream(dir_ / rel) << text; }
   Result<Config> load(std::vector<Problem>& problems, Checkers c = {}) {
     return loadConfig(dir_.string(), c, problems);
   }
@@ -75,7 +73,8 @@ event_pattern:
   EXPECT_TRUE(flag[1].is_bool());
   EXPECT_TRUE(flag[2].is_null());
   EXPECT_TRUE(flag[3].is_double());
-  EXPECT_TRUE(r.pattern.at("detail").at("severity").as_array()[0].at("numeric").as_array()[1].is_int64());
+  EXPECT_TRUE(
+      r.pattern.at("detail").at("severity").as_array()[0].at("numeric").as_array()[1].is_int64());
   ASSERT_EQ(cfg->playbooks.count("contain"), 1u);
 }
 
@@ -109,7 +108,8 @@ TEST_F(ConfigDir, ReportsEveryProblemWithFileLineAndPath) {
 }
 
 TEST_F(ConfigDir, DuplicateRuleNamesAndMissingDirectory) {
-  write("rules/a.yaml", "- name: x\n  event_pattern: {source: [a]}\n- name: x\n  event_pattern: {source: [b]}\n");
+  write("rules/a.yaml",
+        "- name: x\n  event_pattern: {source: [a]}\n- name: x\n  event_pattern: {source: [b]}\n");
   std::vector<Problem> problems;
   EXPECT_FALSE(load(problems));
   ASSERT_EQ(problems.size(), 1u);

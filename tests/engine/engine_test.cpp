@@ -54,9 +54,13 @@ const char* kWaiting = R"({"StartAt":"Hold","States":{
   "Isolate":{"Type":"Task","Resource":"riposte:aws.ec2.isolateInstance","End":true}}})";
 
 std::string finding(double severity, const std::string& instance, const std::string& id = "f-1") {
-  json::object d{{"schemaVersion", "2.0"}, {"accountId", "123456789012"}, {"region", "us-east-1"},
-                 {"id", id}, {"type", "UnauthorizedAccess:EC2/SSHBruteForce"},
-                 {"severity", severity}, {"title", "brute force"}};
+  json::object d{{"schemaVersion", "2.0"},
+                 {"accountId", "123456789012"},
+                 {"region", "us-east-1"},
+                 {"id", id},
+                 {"type", "UnauthorizedAccess:EC2/SSHBruteForce"},
+                 {"severity", severity},
+                 {"title", "brute force"}};
   d["resource"] = json::object{{"resourceType", "Instance"},
                                {"instanceDetails", json::object{{"instanceId", instance}}}};
   return json::serialize(d);
@@ -87,10 +91,12 @@ class EngineTest : public ::testing::Test {
     Rule high;
     high.name = "high";
     high.playbook = "contain";
-    high.pattern_json = R"({"source":["aws.guardduty"],"detail":{"severity":[{"numeric":[">=",7]}]}})";
+    high.pattern_json =
+        R"({"source":["aws.guardduty"],"detail":{"severity":[{"numeric":[">=",7]}]}})";
     Rule low;
     low.name = "low";
-    low.pattern_json = R"({"source":["aws.guardduty"],"detail":{"severity":[{"numeric":["<",4]}]}})";
+    low.pattern_json =
+        R"({"source":["aws.guardduty"],"detail":{"severity":[{"numeric":["<",4]}]}})";
     c.rules = {high, low};
     return c;
   }
@@ -104,8 +110,8 @@ class EngineTest : public ::testing::Test {
     opt.worker_id = "test";
     engine_ = std::make_unique<Engine>(config(playbook), std::move(*store), nullptr, clock_, opt);
     actions::Registry reg;
-    ASSERT_TRUE(reg.add(std::make_shared<FakeAction>("aws.ec2.isolateInstance", isolate_calls_,
-                                                     fail_isolate)));
+    ASSERT_TRUE(reg.add(
+        std::make_shared<FakeAction>("aws.ec2.isolateInstance", isolate_calls_, fail_isolate)));
     ASSERT_TRUE(reg.add(std::make_shared<FakeAction>("aws.sns.publish", notify_calls_)));
     engine_->setRegistry(std::move(reg));
     ASSERT_TRUE(engine_->start());
@@ -158,7 +164,8 @@ TEST_F(EngineTest, HighSeverityRunsThePlaybookAndRecordsEverything) {
   EXPECT_EQ(events.front().at("type").as_string(), "ExecutionStarted");
   EXPECT_EQ(events.back().at("type").as_string(), "ExecutionSucceeded");
   // Event ids are 1..n with no gap: every step was persisted.
-  for (std::size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].at("id").to_number<int64_t>(), int64_t(i + 1));
+  for (std::size_t i = 0; i < events.size(); ++i)
+    EXPECT_EQ(events[i].at("id").to_number<int64_t>(), int64_t(i + 1));
   // The playbook saw the incident id and the configured topic.
   auto output = parseJson(std::string(ex->at("output").as_string()));
   ASSERT_TRUE(output);
@@ -205,7 +212,8 @@ TEST_F(EngineTest, ActionErrorsFailTheExecutionWithTheAwsCode) {
   for (const auto& e : ex->at("events").as_array()) {
     if (e.at("type").as_string() == "TaskFailed") {
       saw = true;
-      EXPECT_EQ(e.at("taskFailedEventDetails").at("error").as_string(), "InvalidInstanceID.NotFound");
+      EXPECT_EQ(e.at("taskFailedEventDetails").at("error").as_string(),
+                "InvalidInstanceID.NotFound");
     }
   }
   EXPECT_TRUE(saw);
@@ -287,7 +295,8 @@ TEST_F(EngineTest, MatchRulesAndReload) {
   Config c = config(kContain);
   c.rules.erase(c.rules.begin());
   ASSERT_TRUE(engine_->reload(c));
-  EXPECT_TRUE(engine_->matchRules(R"({"source":"aws.guardduty","detail":{"severity":9}})")->empty());
+  EXPECT_TRUE(
+      engine_->matchRules(R"({"source":"aws.guardduty","detail":{"severity":9}})")->empty());
   c.rules[0].pattern_json = R"({"source":[]})";
   EXPECT_FALSE(engine_->reload(c));
 }

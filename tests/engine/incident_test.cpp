@@ -5,7 +5,9 @@
 namespace riposte::engine {
 namespace {
 
-json::object parse(const char* s) { return parseJson(s)->as_object(); }
+json::object parse(const char* s) {
+  return parseJson(s)->as_object();
+}
 
 TEST(Incident, GuardDutyInstanceFinding) {
   auto ev = parse(R"({"id":"e1","source":"aws.guardduty","detail-type":"GuardDuty Finding",

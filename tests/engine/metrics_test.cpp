@@ -16,9 +16,14 @@ TEST(Metrics, RendersPrometheusText) {
   std::string t = m.render();
   EXPECT_NE(t.find("# TYPE riposte_events_total counter\n"), std::string::npos) << t;
   EXPECT_NE(t.find("riposte_events_total{rule=\"a\\\"b\"} 3\n"), std::string::npos) << t;
-  EXPECT_NE(t.find("riposte_latency_seconds_bucket{action=\"x\",le=\"0.1\"} 1\n"), std::string::npos) << t;
-  EXPECT_NE(t.find("riposte_latency_seconds_bucket{action=\"x\",le=\"1\"} 2\n"), std::string::npos) << t;
-  EXPECT_NE(t.find("riposte_latency_seconds_bucket{action=\"x\",le=\"+Inf\"} 2\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("riposte_latency_seconds_bucket{action=\"x\",le=\"0.1\"} 1\n"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("riposte_latency_seconds_bucket{action=\"x\",le=\"1\"} 2\n"), std::string::npos)
+      << t;
+  EXPECT_NE(t.find("riposte_latency_seconds_bucket{action=\"x\",le=\"+Inf\"} 2\n"),
+            std::string::npos)
+      << t;
   EXPECT_NE(t.find("riposte_latency_seconds_count{action=\"x\"} 2\n"), std::string::npos) << t;
 }
 

@@ -176,11 +176,11 @@ TEST_F(DefaultRunbook, NamesEveryRuleStateActionAndPermissionInBothFormats) {
       }
     }
   }
-  EXPECT_EQ(used_actions,
-            (std::set<std::string>{"aws.ec2.snapshotVolumes", "aws.ec2.isolateInstance",
-                                   "aws.ec2.blockIp", "aws.sns.publish",
-                                   "aws.securityhub.importFindings", "aws.iam.disableAccessKey",
-                                   "aws.iam.revokeSessions"}));
+  EXPECT_EQ(
+      used_actions,
+      (std::set<std::string>{"aws.ec2.snapshotVolumes", "aws.ec2.isolateInstance",
+                             "aws.ec2.blockIp", "aws.sns.publish", "aws.securityhub.importFindings",
+                             "aws.iam.disableAccessKey", "aws.iam.revokeSessions"}));
 }
 
 TEST_F(DefaultRunbook, HasTheSectionsOfTheSeedTemplate) {
@@ -226,10 +226,11 @@ TEST_F(DefaultRunbook, HasTheSectionsOfTheSeedTemplate) {
 
 TEST_F(DefaultRunbook, StepsAreInExecutionOrderWithCatchRetryAndChoiceInWords) {
   const auto& pb = cfg_.playbooks.at("contain-ec2-instance");
-  EXPECT_EQ(executionOrder(pb.definition),
-            (std::vector<std::string>{"Begin", "SnapshotVolumes", "IsolateInstance", "HasAttackerIp",
-                                      "BlockAttackerIp", "Notify", "LogToSecurityHub",
-                                      "ContainmentComplete", "ContainmentFailed", "Contained"}));
+  EXPECT_EQ(
+      executionOrder(pb.definition),
+      (std::vector<std::string>{"Begin", "SnapshotVolumes", "IsolateInstance", "HasAttackerIp",
+                                "BlockAttackerIp", "Notify", "LogToSecurityHub",
+                                "ContainmentComplete", "ContainmentFailed", "Contained"}));
   // In the document the steps appear in that order.
   std::size_t at = md_.find("### guardduty-ec2-high");
   ASSERT_NE(at, std::string::npos);
@@ -260,9 +261,9 @@ TEST_F(DefaultRunbook, IamPolicyIsTheUnionOfTheActionsPermissions) {
   std::vector<std::string> undo;
   auto need = requiredPermissions(cfg_, registry_, &undo);
   std::set<std::string> expected;
-  for (const char* a : {"aws.ec2.snapshotVolumes", "aws.ec2.isolateInstance", "aws.ec2.blockIp",
-                        "aws.sns.publish", "aws.securityhub.importFindings",
-                        "aws.iam.disableAccessKey", "aws.iam.revokeSessions"}) {
+  for (const char* a :
+       {"aws.ec2.snapshotVolumes", "aws.ec2.isolateInstance", "aws.ec2.blockIp", "aws.sns.publish",
+        "aws.securityhub.importFindings", "aws.iam.disableAccessKey", "aws.iam.revokeSessions"}) {
     for (const auto& p : registry_.find(a)->permissions()) expected.insert(p);
   }
   EXPECT_EQ(std::set<std::string>(need.begin(), need.end()), expected);
@@ -325,7 +326,7 @@ TEST_F(DefaultRunbook, HtmlIsBalancedWithOneSvgPerPlaybook) {
   std::string svg = svgDiagram(cfg_.playbooks.at("contain-ec2-instance").definition);
   EXPECT_EQ(checkBalanced(svg), "");
   EXPECT_EQ(count(svg, "<rect x="), 10u + 7u);  // 9 states + 6 labelled edges (2 Choice,
-                                               // 2 Default, 2 Catch)
+                                                // 2 Default, 2 Catch)
   EXPECT_EQ(count(svg, "<polyline"),
             transitions(cfg_.playbooks.at("contain-ec2-instance").definition));
   for (const char* label : {">Default</text>", ">Catch: States.ALL</text>",

@@ -52,8 +52,8 @@ class HttpServerTest : public ::testing::Test {
     server_ = std::make_unique<HttpServer>(opt, [](const HttpRequest& r) {
       if (r.path == "/throw") throw std::runtime_error("boom");
       HttpResponse res = HttpResponse::json(200, "{}");
-      res.body = r.method + " " + r.path + " q=" + r.queryParam("q", "-") + " ct=" +
-                 r.header("Content-Type") + " body=" + r.body;
+      res.body = r.method + " " + r.path + " q=" + r.queryParam("q", "-") +
+                 " ct=" + r.header("Content-Type") + " body=" + r.body;
       return res;
     });
     ASSERT_TRUE(server_->start());
@@ -72,8 +72,8 @@ TEST_F(HttpServerTest, ServesRequestsWithKeepAlive) {
 }
 
 TEST_F(HttpServerTest, RejectsOversizeBodyWith413) {
-  std::string req = "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n" +
-                    std::string(5000, 'a');
+  std::string req =
+      "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n" + std::string(5000, 'a');
   std::string out = rawExchange(server_->port(), req);
   EXPECT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << out;
   EXPECT_NE(out.find("TooLarge"), std::string::npos);
