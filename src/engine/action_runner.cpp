@@ -41,7 +41,9 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   ac.aws = ctx_.aws;
   ac.clock = ctx_.clock;
   ac.protection_tag = ctx_.protected_tag;
-  Result<actions::ActionOutcome> r = action->run(req.parameters, ac);
+  Result<actions::ActionOutcome> r = ctx_.aws_error
+                                         ? Result<actions::ActionOutcome>(fail(*ctx_.aws_error))
+                                         : action->run(req.parameters, ac);
   rec.ended_ms = ctx_.clock->nowMillis();
   if (ctx_.metrics) {
     ctx_.metrics->observe("riposte_action_duration_seconds", {{"action", rec.action}},

@@ -2,6 +2,7 @@
 // Runs the Task states of a playbook by calling riposte's built-in actions. When given a store,
 // each call is recorded before it acts and after (status, before/after, error, duration).
 
+#include <optional>
 #include <string>
 
 #include "actions/action.h"
@@ -16,8 +17,9 @@ struct ActionRunnerContext {
   const actions::Registry* registry = nullptr;  // required
   store::Store* store = nullptr;                // null: do not record (riposte execute)
   aws::Client* aws = nullptr;                   // null: AWS actions fail with NoCredentials
-  const Clock* clock = nullptr;                 // required
-  Metrics* metrics = nullptr;                   // optional
+  std::optional<Error> aws_error;  // set: every action fails with it (no client for the account)
+  const Clock* clock = nullptr;    // required
+  Metrics* metrics = nullptr;      // optional
   std::string incident_id, execution_id;
   std::string account, region;  // of the finding: where the actions act
   bool dry_run = false;

@@ -207,6 +207,32 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
       if (auto it = o.find("aws"); it != o.end() && it->value().is_object()) {
         cfg.default_region = getString(it->value().get_object(), "region", cfg.default_region);
         cfg.default_account = getString(it->value().get_object(), "account", cfg.default_account);
+        if (auto acc = it->value().get_object().find("accounts");
+            acc != it->value().get_object().end()) {
+          if (!acc->value().is_object()) {
+            add("riposte.yaml", lineOf(*text, "accounts"), "aws.accounts",
+                "must map account ids to {role_arn, external_id}");
+          } else {
+            for (const auto& [id, v] : acc->value().get_object()) {
+              std::string where = "aws.accounts." + std::string(id);
+              bool digits = id.size() == 12 && std::all_of(id.begin(), id.end(), [](char c) {
+                              return c >= '0' && c <= '9';
+                            });
+              if (!digits) {
+                add("riposte.yaml", lineOf(*text, std::string(id)), where,
+                    "an account id is 12 digits");
+                continue;
+              }
+              if (!v.is_object() || getString(v.get_object(), "role_arn").rfind("arn:", 0) != 0) {
+                add("riposte.yaml", lineOf(*text, std::string(id)), where,
+                    "needs a role_arn (arn:aws:iam::<account>:role/<name>)");
+                continue;
+              }
+              cfg.accounts[std::string(id)] = AccountSettings{
+                  getString(v.get_object(), "role_arn"), getString(v.get_object(), "external_id")};
+            }
+          }
+        }
       }
       if (auto it = o.find("notifications"); it != o.end() && it->value().is_object()) {
         cfg.sns_topic_arn = getString(it->value().get_object(), "sns_topic_arn");

@@ -57,6 +57,12 @@ struct SqsSource {
   int wait_seconds = 20;
 };
 
+// riposte.yaml `aws.accounts.<account id>`: how to act in another account.
+struct AccountSettings {
+  std::string role_arn;  // assumed (STS AssumeRole, cached until shortly before expiry)
+  std::string external_id;
+};
+
 struct Config {
   std::string dir;
   std::string store_url = "sqlite:///var/lib/riposte/riposte.db";
@@ -65,7 +71,8 @@ struct Config {
   std::string log_format = "json";
   std::string default_region = "us-east-1";
   std::string default_account;
-  std::string sns_topic_arn;  // notifications.sns_topic_arn
+  std::map<std::string, AccountSettings> accounts;  // aws.accounts
+  std::string sns_topic_arn;                        // notifications.sns_topic_arn
   Safety safety;
   std::vector<SqsSource> sqs_sources;
   json::object settings;  // riposte.yaml as JSON (after ${VAR} expansion), for playbooks

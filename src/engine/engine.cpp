@@ -49,6 +49,7 @@ Engine::Engine(Config config, std::unique_ptr<store::Store> store, std::shared_p
       options_(std::move(options)),
       registry_(actions::Registry::builtins()) {
   if (options_.worker_id.empty()) options_.worker_id = hostWorkerId();
+  if (aws_) roles_ = std::make_unique<aws::AssumeRoleCache>(*aws_, &clock_);
   metrics_.declare("riposte_events_received_total", "Events accepted into the inbox.", "counter");
   metrics_.declare("riposte_events_rejected_total", "Events or requests rejected as invalid.",
                    "counter");
@@ -310,7 +311,11 @@ Result<void> Engine::runExecution(store::ExecutionRecord rec) {
   ActionRunnerContext rctx;
   rctx.registry = &registry_;
   rctx.store = store_.get();
-  rctx.aws = aws_.get();
+  if (auto c = clientForAccount(incident.account)) {
+    rctx.aws = *c;
+  } else {
+    rctx.aws_error = c.error();
+  }
   rctx.clock = &clock_;
   rctx.metrics = &metrics_;
   rctx.incident_id = rec.incident_id;
@@ -469,6 +474,24 @@ void Engine::workerLoop() {
   logInfo("worker stopped", {{"worker", options_.worker_id}});
 }
 
+Result<aws::Client*> Engine::clientForAccount(const std::string& account) {
+  auto c = current();
+  const auto& accounts = c ? c->config.accounts : config_.accounts;
+  auto it = accounts.find(account);
+  if (it == accounts.end() || !roles_) return aws_.get();
+  aws::AssumeRoleRequest req;
+  req.role_arn = it->second.role_arn;
+  req.external_id = it->second.external_id;
+  req.session_name = "riposte";
+  auto client = roles_->clientFor(req);
+  if (!client) {
+    metrics_.inc("riposte_aws_errors_total", {{"code", client.error().code}});
+    return fail("AssumeRoleFailed", "cannot assume " + req.role_arn + " for account " + account +
+                                        ": " + client.error().str());
+  }
+  return client->get();
+}
+
 Result<json::value> Engine::release(const std::string& incident_id) {
   auto inc = store_->getIncident(incident_id);
   if (!inc) return fail(inc.error());
@@ -478,7 +501,11 @@ Result<json::value> Engine::release(const std::string& incident_id) {
   ActionRunnerContext rctx;
   rctx.registry = &registry_;
   rctx.store = store_.get();
-  rctx.aws = aws_.get();
+  if (auto c = clientForAccount((*inc)->account)) {
+    rctx.aws = *c;
+  } else {
+    rctx.aws_error = c.error();
+  }
   rctx.clock = &clock_;
   rctx.metrics = &metrics_;
   rctx.incident_id = incident_id;

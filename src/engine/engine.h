@@ -17,6 +17,7 @@
 #include "actions/registry.h"
 #include "asl/asl.h"
 #include "aws/client.h"
+#include "aws/sts.h"
 #include "core/clock.h"
 #include "engine/config.h"
 #include "engine/metrics.h"
@@ -101,11 +102,15 @@ class Engine {
   Result<std::shared_ptr<const asl::StateMachine>> machineFor(const std::string& definition);
   void finishIncident(const store::ExecutionRecord& rec);
   void workerLoop();
+  // The AWS client that acts in `account`: the configured role's (aws.accounts), assumed and
+  // cached, or the base client. Error "AssumeRoleFailed" when the role cannot be assumed.
+  Result<aws::Client*> clientForAccount(const std::string& account);
   std::shared_ptr<Compiled> current() const;
 
   Config config_;
   std::unique_ptr<store::Store> store_;
   std::shared_ptr<aws::Client> aws_;
+  std::unique_ptr<aws::AssumeRoleCache> roles_;
   const Clock& clock_;
   EngineOptions options_;
   actions::Registry registry_;

@@ -120,6 +120,29 @@ TEST_F(ConfigDir, DuplicateRuleNamesAndMissingDirectory) {
   EXPECT_EQ(p2.size(), 1u);
 }
 
+TEST_F(ConfigDir, AccountsMapAccountIdsToRoles) {
+  write("riposte.yaml", R"(
+aws:
+  accounts:
+    "222222222222": {role_arn: "arn:aws:iam::222222222222:role/r", external_id: x}
+    "12": {role_arn: "arn:aws:iam::12:role/r"}
+    "333333333333": {}
+)");
+  std::vector<Problem> problems;
+  EXPECT_FALSE(load(problems));
+  std::string all;
+  for (const auto& p : problems) all += p.str() + "\n";
+  EXPECT_NE(all.find("aws.accounts.12: an account id is 12 digits"), std::string::npos) << all;
+  EXPECT_NE(all.find("aws.accounts.333333333333: needs a role_arn"), std::string::npos) << all;
+  write("riposte.yaml",
+        "aws:\n  accounts:\n    \"222222222222\": {role_arn: "
+        "\"arn:aws:iam::222222222222:role/r\"}\n");
+  problems.clear();
+  auto cfg = load(problems);
+  ASSERT_TRUE(cfg) << cfg.error().str();
+  EXPECT_EQ(cfg->accounts.at("222222222222").role_arn, "arn:aws:iam::222222222222:role/r");
+}
+
 TEST(ExpandEnv, DefaultsAndUnset) {
   ::setenv("RIPOSTE_X", "1", 1);
   ::unsetenv("RIPOSTE_UNSET");

@@ -5,6 +5,8 @@ Every effect is observed through AWS API calls to moto, as a security team would
 """
 import json
 import os
+import shutil
+import tempfile
 import subprocess
 import sys
 import time
@@ -248,6 +250,48 @@ class Skeleton(unittest.TestCase):
         out = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertEqual(self.riposte.get("/readyz").status_code, 200)
+
+    def test_other_account_is_contained_through_its_assumed_role(self):
+        import boto3
+        other, role = "222222222222", "arn:aws:iam::222222222222:role/riposte-responder"
+        creds = MOTO.client("sts").assume_role(RoleArn=role, RoleSessionName="setup")["Credentials"]
+
+        class AsOther:  # moto keeps each account's state apart: build the estate as the role
+            endpoint = MOTO.endpoint
+
+            def client(self, service, region=localaws.REGION):
+                return boto3.client(service, region_name=region, endpoint_url=MOTO.endpoint,
+                                    aws_access_key_id=creds["AccessKeyId"],
+                                    aws_secret_access_key=creds["SecretAccessKey"],
+                                    aws_session_token=creds["SessionToken"])
+
+        env2 = localaws.Environment(AsOther())
+        cfg = tempfile.mkdtemp(prefix="riposte-accounts-")
+        shutil.rmtree(cfg)
+        shutil.copytree(os.path.join(ROOT, "config/default"), cfg)
+        with open(os.path.join(cfg, "riposte.yaml")) as f:
+            text = f.read()
+        text = text.replace("  region: ${AWS_DEFAULT_REGION:-us-east-1}\n",
+                            "  region: ${AWS_DEFAULT_REGION:-us-east-1}\n  accounts:\n"
+                            f"    \"{other}\":\n      role_arn: {role}\n")
+        with open(os.path.join(cfg, "riposte.yaml"), "w") as f:
+            f.write(text)
+        self.riposte.stop()
+        r2 = localaws.Riposte(BINARY, cfg, MOTO, env={"RIPOSTE_SNS_TOPIC_ARN": env2.topic_arn})
+        try:
+            r2.post("/v1/events", localaws.guardduty_finding(env2.instance_id, severity=8.0, account=other))
+            inc = r2.wait_incident(env2.instance_id)
+            self.assertEqual(inc["status"], "contained", json.dumps(inc["timeline"], indent=1)[-3000:])
+            self.assertEqual(inc["resource"]["account"], other)
+            groups = env2.instance_groups()
+            self.assertEqual(len(groups), 1)
+            self.assertNotIn(groups[0], (env2.web_sg, env2.app_sg))
+            # The base account's estate was not touched.
+            self.assertEqual(self.env.instance_groups(), sorted([self.env.web_sg, self.env.app_sg]))
+        finally:
+            r2.stop()
+            shutil.rmtree(cfg, ignore_errors=True)
+        self.riposte.start()
 
     def test_events_survive_a_restart(self):
         # kill -9 right after the event is accepted: on restart it is processed.
