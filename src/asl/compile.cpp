@@ -270,17 +270,17 @@ class Compiler {
     // Reachability from StartAt.
     if (out.states.empty() || !start || !start->is_string()) return;
     std::vector<bool> seen(out.states.size(), false);
-    std::vector<int> todo{out.start};
-    while (!todo.empty()) {
-      int k = todo.back();
-      todo.pop_back();
+    std::vector<int> worklist{out.start};
+    while (!worklist.empty()) {
+      int k = worklist.back();
+      worklist.pop_back();
       if (k < 0 || seen[k]) continue;
       seen[k] = true;
       const State& s = out.states[k];
-      todo.push_back(s.next);
-      todo.push_back(s.default_next);
-      for (const auto& c : s.catchers) todo.push_back(c.next);
-      for (const auto& c : s.choices) todo.push_back(c.next);
+      worklist.push_back(s.next);
+      worklist.push_back(s.default_next);
+      for (const auto& c : s.catchers) worklist.push_back(c.next);
+      for (const auto& c : s.choices) worklist.push_back(c.next);
     }
     for (std::size_t k = 0; k < seen.size(); ++k)
       if (!seen[k])
