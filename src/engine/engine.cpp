@@ -175,7 +175,11 @@ Result<std::vector<std::string>> Engine::matchRules(std::string_view event_json)
 }
 
 Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& compiled) {
-  auto matched = compiled.rules->match(ev.body);
+  // Bodies read from the store carry spare capacity: the matcher parses them in place.
+  static_assert(store::kBodySpare >= pattern::RuleSet::kPadding);
+  auto matched = ev.body.capacity() >= ev.body.size() + pattern::RuleSet::kPadding
+                     ? compiled.rules->matchPadded(ev.body)
+                     : compiled.rules->match(ev.body);
   if (!matched) {
     metrics_.inc("riposte_events_rejected_total", {{"reason", "unmatchable"}});
     return store_->markEvent(ev.id, "failed", {}, matched.error().str());

@@ -11,6 +11,10 @@
 
 #include <simdjson.h>
 
+#if defined(__AVX2__) || defined(__PCLMUL__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -194,14 +198,125 @@ inline std::size_t rawStringLength(const char* p) {
   return std::string_view::npos;
 }
 
+// ------------------------------------------------------------- the tail shortcut
+//
+// Skipping a value On-Demand does not need steps over every structural token in it (for a
+// CityLots feature's `geometry`, ~120 tokens: a third of the match). When the value is
+// followed by nothing but the closing brackets of its enclosing containers, nothing after it
+// can matter: the walk may stop there instead. The positions of those trailing closers are
+// found once per event from the end of the buffer; that the value really ends where they
+// begin is checked by a bracket count over its raw bytes (64 at a time), which counts what
+// simdjson's own skip counts, so a malformed value falls back to simdjson's skip and error.
+
+// Positions of the closing brackets at the end of the document, last first: tail[0] closes
+// the root, tail[k] the container k levels down along the last members.
+struct Tail {
+  static constexpr int kMax = 16;
+  uint32_t pos[kMax];
+  int n = 0;
+};
+
+inline bool jsonSpace(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+inline Tail tailOf(const char* data, std::size_t len) {
+  Tail t;
+  std::size_t i = len;
+  while (t.n < Tail::kMax) {
+    while (i > 0 && jsonSpace(data[i - 1])) --i;
+    if (i == 0 || (data[i - 1] != '}' && data[i - 1] != ']')) break;
+    t.pos[t.n++] = static_cast<uint32_t>(--i);
+  }
+  return t;
+}
+
+#if defined(__AVX2__)
+// Bit i set where block[i] == c (64 bytes).
+inline uint64_t eqMask(const char* block, char c) {
+  __m256i k = _mm256_set1_epi8(c);
+  auto lo = static_cast<uint32_t>(_mm256_movemask_epi8(
+      _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block)), k)));
+  auto hi = static_cast<uint32_t>(_mm256_movemask_epi8(
+      _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 32)), k)));
+  return (uint64_t{hi} << 32) | lo;
+}
+#else
+inline uint64_t eqMask(const char* block, char c) {
+  uint64_t m = 0;
+  for (int i = 0; i < 64; ++i) m |= uint64_t{block[i] == c} << i;
+  return m;
+}
+#endif
+
+// Running XOR of the bits below and at each position: 1 inside strings.
+inline uint64_t prefixXor(uint64_t x) {
+#if defined(__PCLMUL__)
+  return static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_clmulepi64_si128(
+      _mm_set_epi64x(0, static_cast<int64_t>(x)), _mm_set1_epi8(static_cast<char>(0xff)), 0)));
+#else
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
+#endif
+}
+
+// True if the container opening at `open` closes exactly at `close` (and not before),
+// counting brackets outside strings. Gives up (false) on a backslash: the caller then lets
+// simdjson skip. Reads whole 64-byte blocks: the buffer is padded past `close`.
+inline bool closesAt(const char* open, const char* close) {
+  const char* p = open;
+  uint64_t in_string = 0;  // all ones while a string is open at a block boundary
+  int64_t depth = 0;
+  while (p <= close) {
+    uint64_t valid = ~uint64_t{0};
+    auto left = static_cast<std::size_t>(close - p) + 1;
+    if (left < 64) valid = (uint64_t{1} << left) - 1;
+    if (eqMask(p, '\\') & valid) return false;
+    uint64_t quotes = eqMask(p, '"') & valid;
+    uint64_t strings = prefixXor(quotes) ^ in_string;
+    in_string = static_cast<uint64_t>(static_cast<int64_t>(strings) >> 63);
+    uint64_t outside = ~strings & valid;
+    uint64_t opens = (eqMask(p, '{') | eqMask(p, '[')) & outside;
+    uint64_t closes = (eqMask(p, '}') | eqMask(p, ']')) & outside;
+    auto nc = static_cast<int64_t>(__builtin_popcountll(closes));
+    if (nc < depth) {  // cannot reach depth 0 inside this block
+      depth += static_cast<int64_t>(__builtin_popcountll(opens)) - nc;
+    } else {
+      for (uint64_t bits = opens | closes; bits; bits &= bits - 1) {
+        unsigned i = static_cast<unsigned>(__builtin_ctzll(bits));
+        if ((opens >> i) & 1) {
+          ++depth;
+        } else if (--depth == 0) {
+          return p + i == close;
+        }
+      }
+    }
+    p += 64;
+  }
+  return false;
+}
+
 class Walker {
  public:
-  Walker(const RuleSet::Impl& rs, Scratch& s) : rs_(rs), s_(s) {}
+  Walker(const RuleSet::Impl& rs, Scratch& s, const char* data, std::size_t len)
+      : rs_(rs), s_(s), data_(data), tail_(tailOf(data, len)) {}
 
-  bool walkObject(od::object obj, uint32_t node, uint32_t ctx) {
+  // True once the rest of the document holds nothing to visit (the tail shortcut): every
+  // walk then returns at once.
+  bool done() const { return done_; }
+
+  // `depth`: containers enclosing obj's members (1 for the root object).
+  bool walkObject(od::object obj, uint32_t node, uint32_t ctx, int depth) {
     for (auto fr : obj) {
-      od::field field;
-      if (std::move(fr).get(field)) return false;
+      // Bind the field in place: moving it out of the result (get()) costs a
+      // store-forwarding stall per key on the pair's copy.
+      if (fr.error()) return false;
+      od::field& field = fr.value_unsafe();
       std::string_view key;
       // Fast path: a key without escapes is its raw bytes (the input is padded, so the scan
       // for the closing quote stays in bounds); otherwise let simdjson unescape it.
@@ -213,8 +328,12 @@ class Walker {
         return false;
       }
       uint32_t child = rs_.lookup(node, key);
-      if (child == kNone) continue;
-      if (!walkValue(field.value(), child, ctx)) return false;
+      if (child == kNone) {
+        if (depth < tail_.n && lastContainer(field.value(), depth)) return true;
+        continue;
+      }
+      if (!walkValue(field.value(), child, ctx, depth)) return false;
+      if (done_) return true;
     }
     return true;
   }
@@ -222,15 +341,32 @@ class Walker {
  private:
   const RuleSet::Impl& rs_;
   Scratch& s_;
+  const char* data_;
+  Tail tail_;
+  bool done_ = false;
 
-  bool walkValue(od::value v, uint32_t node, uint32_t ctx) {
+  // An unvisited container that ends where the document's trailing closers begin: nothing
+  // after it needs visiting, so the walk stops (done_) instead of skipping it.
+  bool lastContainer(od::value v, int depth) {
+    const char* open = v.raw_json_token().data();
+    const char* close = data_ + tail_.pos[depth];
+    if (close <= open) return false;
+    char o = *open, c = *close;
+    if (!((o == '{' && c == '}') || (o == '[' && c == ']'))) return false;
+    if (!closesAt(open, close)) return false;
+    done_ = true;
+    return true;
+  }
+
+  // `depth`: containers enclosing v.
+  bool walkValue(od::value v, uint32_t node, uint32_t ctx, int depth) {
     od::json_type t;
     if (v.type().get(t)) return false;
     if (t == od::json_type::object) {
       if (rs_.nodes[node].kids.empty()) return true;
       od::object o;
       if (v.get_object().get(o)) return false;
-      return walkObject(o, node, ctx);
+      return walkObject(o, node, ctx, depth + 1);
     }
     if (t == od::json_type::array) {
       od::array a;
@@ -238,8 +374,8 @@ class Walker {
       uint32_t array_id = s_.next_array++;
       bool has_kids = !rs_.nodes[node].kids.empty();
       for (auto er : a) {
-        od::value e;
-        if (std::move(er).get(e)) return false;
+        if (er.error()) return false;
+        od::value& e = er.value_unsafe();
         od::json_type et;
         if (e.type().get(et)) return false;
         if (et == od::json_type::object || et == od::json_type::array) {
@@ -249,7 +385,8 @@ class Walker {
           }
           auto c = static_cast<uint32_t>(s_.ctxs.size());
           s_.ctxs.push_back(Ctx{ctx, array_id});
-          if (!walkValue(e, node, c)) return false;
+          if (!walkValue(e, node, c, depth + 1)) return false;
+          if (done_) return true;
         } else if (!leaf(e, et, node, ctx)) {
           return false;
         }
@@ -616,8 +753,8 @@ Result<std::vector<uint32_t>> RuleSet::matchBuffer(const char* data, std::size_t
   }
   od::object root;
   if (doc.get_object().get(root)) return fail("InvalidEvent", "event is not a JSON object");
-  Walker w(rs, s);
-  if (!w.walkObject(root, 0, 0)) return fail("InvalidEvent", "event is not valid JSON");
+  Walker w(rs, s, data, len);
+  if (!w.walkObject(root, 0, 0, 1)) return fail("InvalidEvent", "event is not valid JSON");
 
   std::vector<uint32_t> out;
   // Does any leaf of the clause's field satisfy one of its matchers?

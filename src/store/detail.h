@@ -92,7 +92,7 @@ EventRecord readEvent(const Row& r) {
   e.detail_type = r.text(3);
   e.account = r.text(4);
   e.region = r.text(5);
-  e.body = r.text(6);
+  e.body = r.text(6, kBodySpare);
   e.channel = r.text(7);
   e.status = r.text(8);
   e.error = r.text(9);

@@ -12,6 +12,7 @@
 // past the busy timeout), "StoreUnavailable" (PostgreSQL unreachable), "StoreError" (anything
 // else from the backend), "InvalidStoreUrl" (openStore).
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -24,6 +25,10 @@
 namespace riposte::store {
 
 // An accepted event, exactly as it will be matched (the EventBridge envelope).
+// Spare capacity (bytes) after EventRecord::body as the stores read it: enough for the pattern
+// matcher to parse the body in place (pattern::RuleSet::matchPadded), without a copy.
+inline constexpr std::size_t kBodySpare = 64;
+
 struct EventRecord {
   std::string id;           // the event's "id" (EventBridge envelope id); primary key
   int64_t received_ms = 0;  // when riposte accepted it
@@ -31,7 +36,7 @@ struct EventRecord {
   std::string detail_type;  // "GuardDuty Finding"
   std::string account;
   std::string region;
-  std::string body;                        // the full event JSON
+  std::string body;                        // the full event JSON (kBodySpare spare when read)
   std::string channel;                     // "http", "putevents", "sqs", "file"
   std::string status = "pending";          // pending | processed | failed
   std::string error;                       // why processing failed (status == failed)

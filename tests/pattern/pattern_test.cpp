@@ -536,6 +536,39 @@ TEST(RuleSet, MatchPaddedAgreesWithMatch) {
   }
 }
 
+// The walk stops at an unvisited container that only closing brackets follow; it must see
+// exactly what skipping it would have seen.
+TEST(RuleSet, TrailingUnvisitedContainers) {
+  RuleSetBuilder b;
+  ASSERT_TRUE(b.add("a", R"({"a":["x"]})"));
+  ASSERT_TRUE(b.add("nested", R"({"n":{"k":["v"]}})"));
+  ASSERT_TRUE(b.add("absent", R"({"z":[{"exists":false}]})"));
+  auto rs = b.build();
+  auto hits = [&](const std::string& e) -> std::vector<uint32_t> {
+    auto m = rs->match(e);
+    EXPECT_TRUE(m) << e << ": " << (m ? "" : m.error().str());
+    return m ? *m : std::vector<uint32_t>{99};
+  };
+  using V = std::vector<uint32_t>;
+  // Brackets and quotes inside strings of the tail, escapes (which fall back to skipping).
+  EXPECT_EQ(hits(R"({"a":"x","g":{"s":"}]","t":["{",{"u":"\"}"}]}})"), (V{0, 2}));
+  EXPECT_EQ(hits(R"({"a":"x","g":[[["]"]],{"x":"\\"}]})"), (V{0, 2}));
+  // A rule's field after the container is still seen (the container is skipped, not the end).
+  EXPECT_EQ(hits(R"({"g":{"x":[1,2]},"a":"x"})"), (V{0, 2}));
+  EXPECT_EQ(hits(R"({"g":{"x":[1,2]},"z":1})"), (V{}));
+  // Tails several levels down, with whitespace between the closers.
+  EXPECT_EQ(hits("{\"n\":{\"k\":\"v\",\"big\":{\"q\":[1,[2,{\"r\":3}]]} } \n}"), (V{1, 2}));
+  EXPECT_EQ(hits(R"({"n":{"big":{"q":[1]},"k":"v"}})"), (V{1, 2}));
+  // Inside an array element: the array's other elements still count.
+  EXPECT_EQ(hits(R"({"n":[{"k":"w","x":{}},{"k":"v","x":{"y":[]}}]})"), (V{1, 2}));
+  // A tail that does not balance is left to simdjson's skip (and its errors).
+  for (const char* bad : {R"({"a":"x","g":{"s":[1,2}})", R"({"a":"x","g":[1,{]})"}) {
+    auto m = rs->match(bad);
+    ASSERT_FALSE(m) << bad;
+    EXPECT_EQ(m.error().code, "InvalidEvent");
+  }
+}
+
 TEST(RuleSet, InvalidEvents) {
   RuleSetBuilder b;
   ASSERT_TRUE(b.add("r", R"({"a":["x"]})"));

@@ -198,7 +198,7 @@ class Rows {
   class Row {
    public:
     Row(const Rows& rows, int i) : rows_(rows), i_(i) {}
-    std::string text(int col) const { return rows_.text(i_, col); }
+    std::string text(int col, std::size_t spare = 0) const { return rows_.text(i_, col, spare); }
     int64_t i64(int col) const { return rows_.i64(i_, col); }
     double real(int col) const { return rows_.real(i_, col); }
     bool flag(int col) const { return rows_.boolean(i_, col); }
@@ -227,9 +227,13 @@ class Rows {
 
   int size() const { return PQntuples(r_.get()); }
   bool isNull(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
-  std::string text(int row, int col) const {
-    return std::string(PQgetvalue(r_.get(), row, col),
-                       static_cast<size_t>(PQgetlength(r_.get(), row, col)));
+  // `spare`: capacity to reserve past the end of the text.
+  std::string text(int row, int col, std::size_t spare = 0) const {
+    auto n = static_cast<size_t>(PQgetlength(r_.get(), row, col));
+    std::string out;
+    out.reserve(n + spare);
+    out.assign(PQgetvalue(r_.get(), row, col), n);
+    return out;
   }
   int64_t i64(int row, int col) const {
     return std::strtoll(PQgetvalue(r_.get(), row, col), nullptr, 10);

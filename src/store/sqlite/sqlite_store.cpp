@@ -189,11 +189,15 @@ class Stmt {
     return [this, i = 1](const auto& v) mutable { bind(i++, v); };
   }
 
-  std::string text(int i) const {
+  // `spare`: capacity to reserve past the end of the text.
+  std::string text(int i, std::size_t spare = 0) const {
     const auto* p = sqlite3_column_text(s_, i);
     if (p == nullptr) return {};
-    return std::string(reinterpret_cast<const char*>(p),
-                       static_cast<size_t>(sqlite3_column_bytes(s_, i)));
+    auto n = static_cast<size_t>(sqlite3_column_bytes(s_, i));
+    std::string out;
+    out.reserve(n + spare);
+    out.assign(reinterpret_cast<const char*>(p), n);
+    return out;
   }
   int64_t i64(int i) const { return sqlite3_column_int64(s_, i); }
   double real(int i) const { return sqlite3_column_double(s_, i); }
