@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 
 #include "pattern/compiler.h"
@@ -133,6 +134,11 @@ struct RuleSet::Impl {
 
 namespace {
 
+struct DpState {
+  uint64_t pos;   // clauses satisfied by a chosen leaf
+  uint64_t viol;  // exists:false clauses with a leaf compatible with the choice
+};
+
 // Per-thread scratch space for match(); reused across events and rule sets.
 struct Scratch {
   simdjson::ondemand::parser parser;
@@ -144,6 +150,11 @@ struct Scratch {
   std::vector<Ctx> ctxs;
   uint32_t next_array = 0;
   bool container_arrays = false;
+  // Array consistency (consistentMatch): (ctx, positive bit, violation bit) per matching
+  // leaf, and per-context states for the one-array case.
+  std::vector<std::tuple<uint32_t, uint64_t, uint64_t>> items;
+  std::vector<DpState> elems;
+  std::vector<uint32_t> touched;
 
   void begin(const RuleSet::Impl& rs) {
     auto fit = [](std::vector<uint32_t>& v, std::size_t n) {
@@ -567,11 +578,6 @@ class Walker {
 
 // ---------------------------------------------------------------- array consistency
 
-struct DpState {
-  uint64_t pos;   // clauses satisfied by a chosen leaf
-  uint64_t viol;  // exists:false clauses with a leaf compatible with the choice
-};
-
 // Drops states another state dominates (more positive clauses, fewer violations).
 void pruneStates(std::vector<DpState>& v) {
   std::size_t n = 0;
@@ -670,9 +676,9 @@ class Consistency {
   static inline thread_local std::vector<DpState> cur_, next_;
 };
 
-bool consistentMatch(const RuleSet::Impl& rs, const Scratch& s, const SubRuleInfo& sr) {
+bool consistentMatch(const RuleSet::Impl& rs, Scratch& s, const SubRuleInfo& sr) {
   if (sr.clauses.size() > 64) return true;  // documented approximation
-  thread_local std::vector<std::tuple<uint32_t, uint64_t, uint64_t>> items;
+  auto& items = s.items;
   items.clear();
   uint64_t required = 0, absent_ok = 0;
   for (std::size_t k = 0; k < sr.clauses.size(); ++k) {
@@ -700,11 +706,56 @@ bool consistentMatch(const RuleSet::Impl& rs, const Scratch& s, const SubRuleInf
   uint64_t covered = 0;
   for (const auto& item : items) covered |= std::get<1>(item);
   if ((covered & required) != required) return false;  // some field has no matching leaf
+  auto accepts = [&](const DpState& st) {
+    if ((st.pos & required) != required) return false;
+    return ((st.pos | ~st.viol) & absent_ok) == absent_ok;
+  };
+  // The common shape, every leaf either outside arrays or in an element of one array of
+  // objects directly under the root: choose one element (or none), as the general pass
+  // below does, without building its per-context state.
+  {
+    uint32_t array = kNone;
+    bool single = true;
+    for (const auto& item : items) {
+      uint32_t c = std::get<0>(item);
+      if (c == 0) continue;
+      const Ctx& cx = s.ctxs[c];
+      if (cx.parent != 0 || (array != kNone && cx.array_id != array)) {
+        single = false;
+        break;
+      }
+      array = cx.array_id;
+    }
+    if (single) {
+      auto& elems = s.elems;
+      auto& touched = s.touched;
+      if (elems.size() < s.ctxs.size()) elems.resize(s.ctxs.size(), DpState{0, 0});
+      touched.clear();
+      DpState root{0, 0};
+      uint64_t none_viol = 0;
+      for (const auto& [c, p, v] : items) {
+        if (c == 0) {
+          root.pos |= p;
+          root.viol |= v;
+          continue;
+        }
+        if (elems[c].pos == 0 && elems[c].viol == 0) touched.push_back(c);
+        elems[c].pos |= p;
+        elems[c].viol |= v;
+        none_viol |= v;
+      }
+      bool ok = accepts(DpState{root.pos, root.viol | none_viol});
+      for (uint32_t c : touched) {
+        const DpState e = elems[c];
+        if (!ok && e.pos != 0) ok = accepts(DpState{root.pos | e.pos, root.viol | e.viol});
+        elems[c] = DpState{0, 0};
+      }
+      return ok;
+    }
+  }
   Consistency dp(s);
   for (const DpState& st : dp.run(items)) {
-    if ((st.pos & required) != required) continue;
-    uint64_t ok = (st.pos | ~st.viol) & absent_ok;
-    if (ok == absent_ok) return true;
+    if (accepts(st)) return true;
   }
   return false;
 }

@@ -112,8 +112,16 @@ bool fewDigits(std::string_view t) {
 
 }  // namespace
 
+// A plain decimal of at most 15 characters has at most 15 significant digits and exponent 0.
+static bool shortPlainDecimal(std::string_view t) {
+  if (t.size() > 15) return false;
+  for (char c : t)
+    if (c == 'e' || c == 'E') return false;
+  return true;
+}
+
 bool comparableNumber(std::string_view text, double parsed, double& out) {
-  if (std::isfinite(parsed) && (isSimpleInt(text) || fewDigits(text))) {
+  if (std::isfinite(parsed) && (shortPlainDecimal(text) || fewDigits(text))) {
     out = parsed == 0 ? 0.0 : parsed;
     return true;
   }

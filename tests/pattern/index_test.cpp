@@ -139,3 +139,74 @@ TEST(RuleSetIndex, AgreesWithSingleRuleMatching) {
 
 }  // namespace
 }  // namespace riposte::pattern
+
+namespace riposte::pattern {
+namespace {
+
+// Array consistency on one array of objects: the event matches exactly when it matches with
+// the array cut down to one of its elements (fields of an array's objects bind within one
+// element). And the answer is the same when a second array of objects (always satisfied)
+// makes the matcher take its general path instead of the one-array shortcut. Random
+// patterns of 2-3 clauses (exists:false among them, one positive at least) over 0-4 elements.
+TEST(ArrayConsistency, OneArrayEqualsSomeSingleElementAndTheGeneralPass) {
+  std::mt19937 rng(7);
+  const char* vals[] = {"\"x\"", "\"y\"", "1", "null"};
+  auto elem = [&] {
+    std::string e = "{";
+    for (const char* f : {"a", "b", "c"}) {
+      if (rng() % 3 == 0) continue;
+      if (e.size() > 1) e += ",";
+      e += std::string("\"") + f + "\":" + vals[rng() % 4];
+    }
+    return e + "}";
+  };
+  const char* positive[] = {R"(["x",1])", R"([{"exists":true}])", R"(["y",null])"};
+  int checked = 0, matched = 0;
+  for (int round = 0; round < 400; ++round) {
+    std::string inner;
+    std::vector<const char*> fields = {"a", "b", "c"};
+    std::shuffle(fields.begin(), fields.end(), rng);
+    std::size_t n = 2 + rng() % 2;
+    for (std::size_t i = 0; i < n; ++i) {
+      const char* m = (i == 0 || rng() % 3) ? positive[rng() % 3] : R"([{"exists":false}])";
+      inner += (i ? "," : "") + std::string("\"") + fields[i] + "\":" + m;
+    }
+    bool top_rule = rng() % 2;
+    std::string pattern = "{\"arr\":{" + inner + "}" + (top_rule ? ",\"top\":[\"t\"]" : "");
+    RuleSetBuilder b, b2;
+    ASSERT_TRUE(b.add("p", pattern + "}")) << pattern;
+    ASSERT_TRUE(b2.add("p", pattern + ",\"other\":{\"k\":[\"v\"],\"j\":[1]}}")) << pattern;
+    auto rs = b.build(), rs2 = b2.build();
+    for (int k = 0; k < 10; ++k) {
+      std::vector<std::string> elems(rng() % 5);
+      for (auto& e : elems) e = elem();
+      std::string top = rng() % 4 ? ",\"top\":\"t\"" : "";
+      auto event = [&](const std::vector<std::string>& es, bool other) {
+        std::string e = "{\"arr\":[";
+        for (std::size_t i = 0; i < es.size(); ++i) e += (i ? "," : "") + es[i];
+        e += "]" + top;
+        if (other) e += R"(,"other":[{"k":"v","j":1},{"k":"w"}])";
+        return e + "}";
+      };
+      auto got = rs->match(event(elems, false));
+      ASSERT_TRUE(got) << event(elems, false);
+      bool want = false;
+      for (const auto& e : elems) {
+        auto one = rs->match(event({e}, false));
+        ASSERT_TRUE(one);
+        want = want || !one->empty();
+      }
+      ++checked;
+      matched += !got->empty();
+      EXPECT_EQ(!got->empty(), want) << pattern << " / " << event(elems, false);
+      auto general = rs2->match(event(elems, true));
+      ASSERT_TRUE(general);
+      EXPECT_EQ(!general->empty(), !got->empty()) << pattern << " / " << event(elems, true);
+    }
+  }
+  EXPECT_GT(matched, 100);
+  EXPECT_GT(checked - matched, 100);
+}
+
+}  // namespace
+}  // namespace riposte::pattern
