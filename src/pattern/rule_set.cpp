@@ -43,6 +43,9 @@ using StrMap = std::unordered_map<std::string, V, SvHash, std::equal_to<>>;
 struct PathNode {
   std::vector<std::pair<std::string, uint32_t>> kids;  // event key (run of segments) -> node
   FlatStrMap kid_map;                                  // used when kids is large
+  // Small nodes: each kid key of at most 8 bytes as one little-endian word (0 otherwise),
+  // compared with one load of the event key (lookupPadded).
+  std::vector<uint64_t> kid_words;
   uint32_t field = kNone;
 };
 
@@ -127,6 +130,20 @@ struct RuleSet::Impl {
     }
     for (const auto& [k, id] : n.kids) {
       if (k.size() == key.size() && std::memcmp(k.data(), key.data(), k.size()) == 0) return id;
+    }
+    return kNone;
+  }
+
+  // As lookup(), for a key with at least 8 readable bytes from key.data() (inside a padded
+  // event buffer).
+  uint32_t lookupPadded(uint32_t node, std::string_view key) const {
+    const PathNode& n = nodes[node];
+    if (key.size() > 8 || n.kid_words.empty()) return lookup(node, key);
+    uint64_t w;
+    std::memcpy(&w, key.data(), 8);
+    if (key.size() < 8) w &= (uint64_t{1} << (8 * key.size())) - 1;
+    for (std::size_t i = 0; i < n.kids.size(); ++i) {
+      if (n.kid_words[i] == w && n.kids[i].first.size() == key.size()) return n.kids[i].second;
     }
     return kNone;
   }
@@ -317,10 +334,6 @@ class Walker {
   Walker(const RuleSet::Impl& rs, Scratch& s, const char* data, std::size_t len)
       : rs_(rs), s_(s), data_(data), tail_(tailOf(data, len)) {}
 
-  // True once the rest of the document holds nothing to visit (the tail shortcut): every
-  // walk then returns at once.
-  bool done() const { return done_; }
-
   // `depth`: containers enclosing obj's members (1 for the root object).
   bool walkObject(od::object obj, uint32_t node, uint32_t ctx, int depth) {
     for (auto fr : obj) {
@@ -333,12 +346,15 @@ class Walker {
       // for the closing quote stays in bounds); otherwise let simdjson unescape it.
       const char* raw = reinterpret_cast<const char*>(field.key().raw());
       std::size_t len = rawStringLength(raw);
+      uint32_t child;
       if (len != std::string_view::npos) {
         key = std::string_view(raw, len);
+        child = rs_.lookupPadded(node, key);
       } else if (field.unescaped_key().get(key)) {
         return false;
+      } else {
+        child = rs_.lookup(node, key);
       }
-      uint32_t child = rs_.lookup(node, key);
       if (child == kNone) {
         if (depth < tail_.n && lastContainer(field.value(), depth)) return true;
         continue;
@@ -1114,6 +1130,13 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
     }
   }
   for (PathNode& n : impl->nodes) {
+    if (n.kids.size() <= 8) {
+      for (const auto& [k, id] : n.kids) {
+        uint64_t w = 0;
+        if (k.size() <= 8) std::memcpy(&w, k.data(), k.size());
+        n.kid_words.push_back(w);
+      }
+    }
     if (n.kids.size() > 8) {
       std::vector<std::pair<std::string, std::vector<uint32_t>>> m;
       for (const auto& [k, id] : n.kids) m.emplace_back(k, std::vector<uint32_t>{id});
