@@ -8,7 +8,7 @@ PACKAGES=(
   libsimdjson-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcurl4-openssl-dev libpugixml-dev libyaml-cpp-dev libsqlite3-dev libpq-dev libssl-dev
   libre2-dev libspdlog-dev libfmt-dev libcli11-dev libexpected-dev
-  libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+  libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev libgoogle-perftools-dev
   postgresql rsyslog rsyslog-openssl prometheus curl python3
 )
 

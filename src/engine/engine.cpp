@@ -280,37 +280,47 @@ Result<std::shared_ptr<const asl::StateMachine>> Engine::machineFor(const std::s
   return *m;
 }
 
-Result<void> Engine::runExecution(store::ExecutionRecord rec) {
-  auto inc = store_->getIncident(rec.incident_id);
+// One claimed execution being run by runExecutions.
+struct Engine::Live {
+  store::ExecutionRecord rec;
+  std::optional<asl::Execution> exec;
+  std::unique_ptr<ActionRunner> runner;
+  std::vector<store::HistoryRecord> hist;
+  bool finished = false;
+};
+
+Result<std::unique_ptr<Engine::Live>> Engine::startLive(store::ExecutionRecord rec) {
+  auto live = std::make_unique<Live>();
+  live->rec = std::move(rec);
+  store::ExecutionRecord& r = live->rec;
+  auto inc = store_->getIncident(r.incident_id);
   if (!inc) return fail(inc.error());
   store::IncidentRecord incident = inc->value_or(store::IncidentRecord{});
-  auto machine = machineFor(rec.definition);
-  std::vector<store::HistoryRecord> hist;
-  auto fail_execution = [&](const Error& e) -> Result<void> {
-    rec.status = "FAILED";
-    rec.error = "States.Runtime";
-    rec.cause = e.str();
-    rec.ended_ms = clock_.nowMillis();
-    auto r = store_->recordStep(rec, {});
-    finishIncident(rec);
-    return r;
+  // A definition or snapshot that cannot be loaded fails the execution (recorded at once).
+  auto fail_execution = [&](const Error& e) -> Result<std::unique_ptr<Live>> {
+    r.status = "FAILED";
+    r.error = "States.Runtime";
+    r.cause = e.str();
+    r.ended_ms = clock_.nowMillis();
+    if (auto w = store_->recordStep(r, {}); !w) return fail(w.error());
+    finishIncident(r);
+    return std::unique_ptr<Live>();
   };
+  auto machine = machineFor(r.definition);
   if (!machine) return fail_execution(machine.error());
-
-  std::optional<asl::Execution> exec;
-  if (rec.snapshot.empty()) {
+  if (r.snapshot.empty()) {
     asl::ExecutionInfo info;
-    info.execution_id = rec.id;
-    info.execution_name = rec.id;
-    info.state_machine_name = rec.playbook;
-    info.start_ms = rec.started_ms;
-    exec.emplace(*machine, parsedOr(rec.input, json::object()), info);
+    info.execution_id = r.id;
+    info.execution_name = r.id;
+    info.state_machine_name = r.playbook;
+    info.start_ms = r.started_ms;
+    live->exec.emplace(*machine, parsedOr(r.input, json::object()), info);
   } else {
-    auto snap = parseJson(rec.snapshot, 4096);
+    auto snap = parseJson(r.snapshot, 4096);
     if (!snap) return fail_execution(snap.error());
     auto restored = asl::Execution::restore(*machine, *snap);
     if (!restored) return fail_execution(restored.error());
-    exec.emplace(std::move(*restored));
+    live->exec.emplace(std::move(*restored));
   }
   ActionRunnerContext rctx;
   rctx.registry = &registry_;
@@ -322,56 +332,102 @@ Result<void> Engine::runExecution(store::ExecutionRecord rec) {
   }
   rctx.clock = &clock_;
   rctx.metrics = &metrics_;
-  rctx.incident_id = rec.incident_id;
-  rctx.execution_id = rec.id;
+  rctx.incident_id = r.incident_id;
+  rctx.execution_id = r.id;
   rctx.account = incident.account;
   rctx.region = incident.region;
-  rctx.dry_run = rec.dry_run;
+  rctx.dry_run = r.dry_run;
   rctx.protected_tag = current()->config.safety.protected_tag_key;
-  ActionRunner runner(rctx);
+  live->runner = std::make_unique<ActionRunner>(std::move(rctx));
+  return live;
+}
+
+// Takes one interpreter step of `live` and fills its record and history for recordSteps.
+void Engine::stepLive(Live& live, std::vector<asl::HistoryEvent>& events) {
+  store::ExecutionRecord& rec = live.rec;
+  asl::Execution& exec = *live.exec;
+  events.clear();
+  exec.step(*live.runner, clock_, events);
+  live.hist.clear();
+  for (auto& e : events) {
+    store::HistoryRecord h;
+    h.execution_id = rec.id;
+    h.seq = e.id;
+    h.previous_seq = e.previous_id;
+    h.timestamp_ms = e.timestamp_ms;
+    h.type = std::move(e.type);
+    h.details = json::serialize(e.details);
+    live.hist.push_back(std::move(h));
+  }
+  rec.snapshot = json::serialize(exec.snapshot());
+  rec.status = asl::statusName(exec.status());
+  rec.wake_ms = exec.wakeAtMs();
+  int64_t now = clock_.nowMillis();
+  rec.lease_until_ms = now + options_.lease_ms;
+  live.finished = exec.status() != asl::Status::Running;
+  if (live.finished) {
+    rec.ended_ms = now;
+    if (exec.status() == asl::Status::Succeeded) {
+      rec.output = json::serialize(exec.output());
+    } else {
+      rec.error = exec.error();
+      rec.cause = exec.cause();
+    }
+  } else if (rec.wake_ms > now) {
+    // Parked on a durable timer (Wait, Retry delay): give the lease back, so whichever
+    // worker is free when the timer is due runs it.
+    rec.lease_until_ms = 0;
+  }
+}
+
+// Runs the claimed executions in rounds: each round takes one step of every execution still
+// running and persists all of those steps in one transaction (one disk flush) before any of
+// them takes its next step. An execution leaves when it ends, parks on a durable timer (it is
+// claimed again when due) or loses its lease.
+Result<void> Engine::runExecutions(std::vector<store::ExecutionRecord> recs) {
+  std::vector<std::unique_ptr<Live>> live;
+  live.reserve(recs.size());
+  for (auto& rec : recs) {
+    std::string id = rec.id;
+    auto l = startLive(std::move(rec));
+    if (!l) {
+      logError("execution could not start", {{"execution", id}, {"error", l.error().str()}});
+      continue;
+    }
+    if (*l) live.push_back(std::move(*l));
+  }
   std::vector<asl::HistoryEvent> events;
-  while (running_ || !options_.background) {
-    events.clear();
-    exec->step(runner, clock_, events);
-    hist.clear();
-    for (const auto& e : events) {
-      store::HistoryRecord h;
-      h.execution_id = rec.id;
-      h.seq = e.id;
-      h.previous_seq = e.previous_id;
-      h.timestamp_ms = e.timestamp_ms;
-      h.type = e.type;
-      h.details = json::serialize(e.details);
-      hist.push_back(std::move(h));
+  std::vector<store::Store::StepRef> steps;
+  while (!live.empty() && (running_ || !options_.background)) {
+    steps.clear();
+    for (auto& l : live) {
+      stepLive(*l, events);
+      steps.push_back({&l->rec, &l->hist});
     }
-    rec.snapshot = json::serialize(exec->snapshot());
-    rec.status = asl::statusName(exec->status());
-    rec.wake_ms = exec->wakeAtMs();
+    auto written = store_->recordSteps(steps);
+    if (!written) return fail(written.error());  // nothing written: resumed from the store
+    std::size_t keep = 0;
     int64_t now = clock_.nowMillis();
-    rec.lease_until_ms = now + options_.lease_ms;
-    if (exec->status() != asl::Status::Running) {
-      rec.ended_ms = now;
-      if (exec->status() == asl::Status::Succeeded) {
-        rec.output = json::serialize(exec->output());
-      } else {
-        rec.error = exec->error();
-        rec.cause = exec->cause();
+    for (std::size_t i = 0; i < live.size(); ++i) {
+      Live& l = *live[i];
+      if (!(*written)[i]) {
+        logError("execution step not recorded",
+                 {{"execution", l.rec.id}, {"error", (*written)[i].error().str()}});
+        continue;
       }
+      if (l.finished) {
+        metrics_.inc("riposte_executions_total", {{"status", l.rec.status}});
+        logInfo("execution finished", {{"incident", l.rec.incident_id},
+                                       {"execution", l.rec.id},
+                                       {"status", l.rec.status},
+                                       {"error", l.rec.error}});
+        finishIncident(l.rec);
+        continue;
+      }
+      if (l.rec.wake_ms > now) continue;  // a durable timer: claimed again when due
+      live[keep++] = std::move(live[i]);
     }
-    // Parked on a durable timer (Wait, Retry delay): give the lease back, so whichever worker
-    // is free when the timer is due runs it.
-    if (exec->status() == asl::Status::Running && rec.wake_ms > now) rec.lease_until_ms = 0;
-    if (auto r = store_->recordStep(rec, hist); !r) return r;
-    if (exec->status() != asl::Status::Running) {
-      metrics_.inc("riposte_executions_total", {{"status", rec.status}});
-      logInfo("execution finished", {{"incident", rec.incident_id},
-                                     {"execution", rec.id},
-                                     {"status", rec.status},
-                                     {"error", rec.error}});
-      finishIncident(rec);
-      return {};
-    }
-    if (rec.wake_ms > now) return {};  // a durable timer: claimed again when due
+    live.resize(keep);
   }
   return {};
 }
@@ -435,10 +491,10 @@ Result<void> Engine::drain() {
     auto runnable = store_->claimRunnable(options_.worker_id, clock_.nowMillis(), options_.lease_ms,
                                           options_.batch);
     if (!runnable) return fail(runnable.error());
-    for (auto& x : *runnable) {
+    if (!runnable->empty()) {
       did = true;
-      if (auto r = runExecution(x); !r) {
-        logError("execution step failed", {{"execution", x.id}, {"error", r.error().str()}});
+      if (auto r = runExecutions(std::move(*runnable)); !r) {
+        logError("execution steps failed", {{"error", r.error().str()}});
       }
     }
     if (!did) return {};

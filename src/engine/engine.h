@@ -98,7 +98,10 @@ class Engine {
 
   Result<std::shared_ptr<Compiled>> compile(Config config) const;
   Result<void> processEvent(const store::EventRecord& ev, const Compiled& compiled);
-  Result<void> runExecution(store::ExecutionRecord rec);
+  struct Live;
+  Result<std::unique_ptr<Live>> startLive(store::ExecutionRecord rec);  // null: failed at once
+  void stepLive(Live& live, std::vector<asl::HistoryEvent>& events);
+  Result<void> runExecutions(std::vector<store::ExecutionRecord> recs);
   Result<std::shared_ptr<const asl::StateMachine>> machineFor(const std::string& definition);
   void finishIncident(const store::ExecutionRecord& rec);
   void workerLoop();

@@ -372,8 +372,32 @@ Result<void> stepRecorded(Tx& tx, const ExecutionRecord& rec, int64_t changed,
   }
   RIPOSTE_STORE_TRY(tx.insertHistory(rec.id, events));
   if (events.empty()) return {};
+  if (!rec.incident_id.empty()) return auditSteps(tx, rec.id, rec.incident_id, events);
   RIPOSTE_STORE_TRY_ASSIGN(current, tx.selectExecution(rec.id));
   return auditSteps(tx, rec.id, current ? current->incident_id : "", events);
+}
+
+// recordSteps inside its transaction: `update(rec)` runs the step's UPDATE and returns the
+// rows it changed. A step whose lease is lost is reported in its slot and writes nothing; a
+// failing statement fails the whole batch (the caller rolls it back).
+template <class Tx, class Update>
+Result<std::vector<Result<void>>> stepsRecorded(Tx& tx, const std::vector<Store::StepRef>& steps,
+                                                Update&& update) {
+  std::vector<Result<void>> out;
+  out.reserve(steps.size());
+  for (const auto& s : steps) {
+    RIPOSTE_STORE_TRY(checkId("execution", s.rec->id));
+    RIPOSTE_STORE_TRY_ASSIGN(changed, update(*s.rec));
+    if (changed == 0) {
+      RIPOSTE_STORE_TRY_ASSIGN(current, tx.selectExecution(s.rec->id));
+      out.push_back(current ? fail(leaseLost(*s.rec, current->lease_owner))
+                            : fail("NotFound", "no execution '" + s.rec->id + "'"));
+      continue;
+    }
+    RIPOSTE_STORE_TRY(stepRecorded(tx, *s.rec, changed, *s.events));
+    out.push_back({});
+  }
+  return out;
 }
 
 // insertAction, once the action row is inserted.

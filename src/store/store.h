@@ -195,6 +195,16 @@ class Store {
   // create it with your own lease when you run it at once, so no other worker claims it.
   virtual Result<void> recordStep(const ExecutionRecord& rec,
                                   const std::vector<HistoryRecord>& events) = 0;
+  // One step of one execution, for recordSteps (the store does not keep the pointers).
+  struct StepRef {
+    const ExecutionRecord* rec;
+    const std::vector<HistoryRecord>* events;
+  };
+  // Persists the steps of several executions in ONE transaction (one disk flush): each as
+  // recordStep would. The outer error means nothing was written (the transaction failed);
+  // otherwise one result per step, in order: a step whose lease was lost ("LeaseLost",
+  // "NotFound") changed nothing, and the others are written. At most one step per execution.
+  virtual Result<std::vector<Result<void>>> recordSteps(const std::vector<StepRef>& steps) = 0;
   virtual Result<std::vector<HistoryRecord>> history(const std::string& execution_id) = 0;
   // Claims up to `limit` RUNNING executions whose wake_ms <= now_ms and whose lease is free or
   // expired, setting lease_owner = owner and lease_until_ms = now_ms + lease_ms. Returns them.

@@ -174,6 +174,33 @@ TEST_F(EngineTest, HighSeverityRunsThePlaybookAndRecordsEverything) {
   EXPECT_EQ(output->at("isolate").at("input").at("instanceId").as_string(), "i-1");
 }
 
+// The claimed executions run in rounds (one transaction per round): each still gets a
+// gap-free history, its actions once, and an end.
+TEST_F(EngineTest, ManyExecutionsRunTogetherEachCompletely) {
+  open(kContain);
+  for (int i = 0; i < 40; ++i) send(finding(8, "i-" + std::to_string(i), "f-" + std::to_string(i)));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(isolate_calls_, 40);
+  EXPECT_EQ(notify_calls_, 40);
+  auto list = engine_->listIncidents(100, 0);
+  ASSERT_TRUE(list);
+  const auto& incidents = list->at("incidents").as_array();
+  ASSERT_EQ(incidents.size(), 40u);
+  for (const auto& i : incidents) {
+    auto inc = engine_->incident(std::string(i.at("id").as_string()));
+    ASSERT_TRUE(inc);
+    EXPECT_EQ(inc->at("status").as_string(), "contained");
+    auto ex = engine_->execution(
+        std::string(inc->at("executions").as_array()[0].at("executionId").as_string()));
+    ASSERT_TRUE(ex);
+    EXPECT_EQ(ex->at("status").as_string(), "SUCCEEDED");
+    const auto& events = ex->at("events").as_array();
+    for (std::size_t k = 0; k < events.size(); ++k)
+      EXPECT_EQ(events[k].at("id").to_number<int64_t>(), int64_t(k + 1));
+    EXPECT_EQ(events.back().at("type").as_string(), "ExecutionSucceeded");
+  }
+}
+
 TEST_F(EngineTest, RepeatsAttachToTheIncidentAndChangeNothing) {
   open(kContain);
   send(finding(8, "i-1", "f-9"));

@@ -477,6 +477,58 @@ TEST_P(StoreTest, RecordStepRequiresTheLease) {
   EXPECT_EQ(store_->recordStep(ghost, {}).error().code, "NotFound");
 }
 
+TEST_P(StoreTest, RecordStepsWritesManyExecutionsInOneTransaction) {
+  std::string inc = incident();
+  for (const char* id : {"a", "b", "c"})
+    ASSERT_TRUE(store_->createExecution(makeExecution(id, inc, 0),
+                                        {makeHistory(id, 1, "ExecutionStarted")}));
+  auto mine = store_->claimRunnable("w1", 0, 100, 3).value();
+  ASSERT_EQ(mine.size(), 3u);
+  int64_t audit_before = store_->auditHead().value();
+  // b's lease is taken over by w2: its step is refused alone, a and c are written.
+  ASSERT_EQ(store_->claimRunnable("w2", 200, 100, 3).value().size(), 3u);
+  ExecutionRecord a = mine[0], b = mine[1], c = mine[2];
+  a.lease_owner = c.lease_owner = "w2";  // a and c are w2's now too: write them as w2
+  a.snapshot = R"({"state":"A2"})";
+  b.snapshot = R"({"state":"B2"})";
+  c.status = "SUCCEEDED";
+  c.output = R"({"done":1})";
+  c.ended_ms = 300;
+  std::vector<HistoryRecord> ha = {makeHistory(a.id, 2, "PassStateEntered"),
+                                   makeHistory(a.id, 3, "PassStateExited")};
+  std::vector<HistoryRecord> hb = {makeHistory(b.id, 2, "PassStateEntered")};
+  std::vector<HistoryRecord> hc = {makeHistory(c.id, 2, "ExecutionSucceeded")};
+  auto written = store_->recordSteps({{&a, &ha}, {&b, &hb}, {&c, &hc}});
+  ASSERT_TRUE(written) << written.error().str();
+  ASSERT_EQ(written->size(), 3u);
+  EXPECT_TRUE((*written)[0]);
+  ASSERT_FALSE((*written)[1]);
+  EXPECT_EQ((*written)[1].error().code, "LeaseLost");
+  EXPECT_TRUE((*written)[2]);
+  EXPECT_EQ(store_->getExecution(a.id).value()->snapshot, R"({"state":"A2"})");
+  EXPECT_EQ(store_->history(a.id).value().size(), 3u);
+  EXPECT_EQ(store_->getExecution(b.id).value()->snapshot, mine[1].snapshot);
+  EXPECT_EQ(store_->history(b.id).value().size(), 1u);
+  EXPECT_EQ(store_->getExecution(c.id).value()->status, "SUCCEEDED");
+  EXPECT_EQ(store_->history(c.id).value().back().type, "ExecutionSucceeded");
+  // One audit record per written history event, none for the refused step.
+  EXPECT_EQ(store_->auditHead().value() - audit_before, 3);
+
+  // A failing statement (a duplicate history seq in c) writes nothing of the batch.
+  a.snapshot = R"({"state":"A3"})";
+  std::vector<HistoryRecord> ha2 = {makeHistory(a.id, 4, "PassStateEntered")};
+  std::vector<HistoryRecord> dup = {makeHistory(c.id, 2, "Dup")};
+  EXPECT_FALSE(store_->recordSteps({{&a, &ha2}, {&c, &dup}}));
+  EXPECT_EQ(store_->getExecution(a.id).value()->snapshot, R"({"state":"A2"})");
+  EXPECT_EQ(store_->history(a.id).value().size(), 3u);
+  EXPECT_TRUE(store_->recordSteps({}).value().empty());
+  ExecutionRecord ghost = makeExecution("ghost", inc, 0);
+  std::vector<HistoryRecord> none;
+  auto g = store_->recordSteps({{&ghost, &none}});
+  ASSERT_TRUE(g);
+  EXPECT_EQ((*g)[0].error().code, "NotFound");
+}
+
 TEST_P(StoreTest, ConcurrentClaimsNeverHandOutOneExecutionTwice) {
   std::string inc = incident();
   constexpr int kExecutions = 40;

@@ -763,6 +763,20 @@ Result<void> PostgresStore::recordStep(const ExecutionRecord& rec,
   });
 }
 
+Result<std::vector<Result<void>>> PostgresStore::recordSteps(const std::vector<StepRef>& steps) {
+  static const std::string sql =
+      "UPDATE executions SET status = $3, output = $4, error = $5, cause = $6, snapshot = $7, "
+      "wake_ms = $8, ended_ms = $9, lease_until_ms = $10 WHERE id = $1 AND lease_owner = $2";
+  if (steps.empty()) return std::vector<Result<void>>{};
+  return impl_->write([&](Conn& c) -> Result<std::vector<Result<void>>> {
+    Tx tx{c};
+    return detail::stepsRecorded(tx, steps, [&](const ExecutionRecord& rec) -> Result<int64_t> {
+      RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, paramsOf(detail::stepValues<Append>, rec)));
+      return static_cast<int64_t>(rows.affected());
+    });
+  });
+}
+
 Result<std::vector<HistoryRecord>> PostgresStore::history(const std::string& execution_id) {
   static const std::string sql =
       "SELECT " + kHistoryCols + " FROM history WHERE execution_id = $1 ORDER BY seq";

@@ -59,6 +59,7 @@ class SqliteStore final : public Store {
       const std::string& incident_id) override;
   Result<void> recordStep(const ExecutionRecord& rec,
                           const std::vector<HistoryRecord>& events) override;
+  Result<std::vector<Result<void>>> recordSteps(const std::vector<StepRef>& steps) override;
   Result<std::vector<HistoryRecord>> history(const std::string& execution_id) override;
   Result<std::vector<ExecutionRecord>> claimRunnable(const std::string& owner, int64_t now_ms,
                                                      int64_t lease_ms, int limit) override;
