@@ -1,18 +1,14 @@
-// Durable interpreter throughput with SQLite: the interpreter stepped exactly as
-// Engine::runExecution does (after every step: snapshot serialized, then Store::recordStep
-// with the step's history events, before the next step), on a file database in WAL mode with
-// synchronous=FULL (as SqliteStore opens it). Machines: the 10-state Pass chain, the
-// Choice-heavy machine and a Map over 10,000 items (bench_machines.h).
+// Durable interpreter throughput with SQLite (file database, WAL, synchronous=FULL, as
+// SqliteStore opens it). Machines: the 10-state Pass chain, the Choice-heavy machine and a Map
+// over 10,000 items (bench_machines.h).
 //
-// "transitions" counts the states entered (the *StateEntered history events), which is how
-// Step Functions counts state transitions.
+//   BM_DurablePerStep: one execution at a time, each step its own transaction
+//     (Store::recordStep): the latency floor, one disk flush per step.
+//   BM_EngineDurable: what `riposte serve` does: Engine::drain() claims the executions and
+//     runs them in rounds, every round's steps in one transaction (Store::recordSteps), each
+//     step still persisted before that execution's next.
 //
-// BM_DurableGrouped measures the proposed engine/store change (docs/playbooks.md, "Durable
-// throughput"): the steps of K executions of one drain pass written in ONE transaction
-// (still each step persisted before that execution's next step). The Store has no batch call
-// yet, so it writes the same rows with the same statements as SqliteStore::recordStep
-// (UPDATE executions … WHERE lease_owner, INSERT history, SELECT the execution, INSERT
-// audit_log) through its own connection to a database SqliteStore created and migrated.
+// "transitions" counts the states entered, which is how Step Functions counts them.
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -23,6 +19,8 @@
 #include "bench_machines.h"
 #include "store/detail.h"
 #include "store/sqlite/sqlite_store.h"
+#include "engine/engine.h"
+#include "store/store.h"
 
 using namespace riposte;
 
@@ -167,174 +165,86 @@ BENCHMARK(BM_DurablePerStep)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(
 
 // --- the proposal: one transaction per drain pass over K executions ---
 
-class Db {
- public:
-  Db(const std::string& path, bool full_sync) {
-    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("open");
-    exec("PRAGMA journal_mode = WAL");
-    exec(full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-    exec("PRAGMA foreign_keys = ON");
-    update_ = prepare(
-        "UPDATE executions SET status = ?3, output = ?4, error = ?5, cause = ?6, snapshot = ?7, "
-        "wake_ms = ?8, ended_ms = ?9, lease_until_ms = ?10 WHERE id = ?1 AND lease_owner = ?2");
-    history_ = prepare(
-        "INSERT INTO history (execution_id, seq, previous_seq, timestamp_ms, type, details) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    select_ = prepare("SELECT incident_id FROM executions WHERE id = ?1");
-    audit_ = prepare("INSERT INTO audit_log (time_ms, kind, json) VALUES (?1, ?2, ?3)");
-  }
-  ~Db() {
-    for (auto* s : {update_, history_, select_, audit_}) sqlite3_finalize(s);
-    sqlite3_close(db_);
-  }
-  void exec(const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string m = err ? err : "?";
-      sqlite3_free(err);
-      throw std::runtime_error(m);
-    }
-  }
-  // The body of SqliteStore::recordStep, without its BEGIN/COMMIT.
-  void recordStep(const store::ExecutionRecord& rec, const std::vector<store::HistoryRecord>& hs) {
-    bind(update_, 1, rec.id);
-    bind(update_, 2, rec.lease_owner);
-    bind(update_, 3, rec.status);
-    bind(update_, 4, rec.output);
-    bind(update_, 5, rec.error);
-    bind(update_, 6, rec.cause);
-    bind(update_, 7, rec.snapshot);
-    sqlite3_bind_int64(update_, 8, rec.wake_ms);
-    sqlite3_bind_int64(update_, 9, rec.ended_ms);
-    sqlite3_bind_int64(update_, 10, rec.lease_until_ms);
-    run(update_);
-    if (sqlite3_changes(db_) != 1) throw std::runtime_error("LeaseLost");
-    for (const auto& h : hs) {
-      bind(history_, 1, rec.id);
-      sqlite3_bind_int64(history_, 2, h.seq);
-      sqlite3_bind_int64(history_, 3, h.previous_seq);
-      sqlite3_bind_int64(history_, 4, h.timestamp_ms);
-      bind(history_, 5, h.type);
-      bind(history_, 6, h.details);
-      run(history_);
-    }
-    if (hs.empty()) return;
-    bind(select_, 1, rec.id);
-    std::string incident;
-    if (sqlite3_step(select_) == SQLITE_ROW) {
-      incident = reinterpret_cast<const char*>(sqlite3_column_text(select_, 0));
-    }
-    sqlite3_reset(select_);
-    for (const auto& h : hs) {
-      auto e = store::detail::auditStep(rec.id, incident, h);
-      sqlite3_bind_int64(audit_, 1, e.time_ms);
-      bind(audit_, 2, e.kind);
-      bind(audit_, 3, e.json);
-      run(audit_);
-    }
-  }
-
- private:
-  sqlite3_stmt* prepare(const char* sql) {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) {
-      throw std::runtime_error(sqlite3_errmsg(db_));
-    }
-    return s;
-  }
-  static void bind(sqlite3_stmt* s, int i, const std::string& v) {
-    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  }
-  void run(sqlite3_stmt* s) {
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db_));
-  }
-  sqlite3* db_ = nullptr;
-  sqlite3_stmt *update_ = nullptr, *history_ = nullptr, *select_ = nullptr, *audit_ = nullptr;
-};
-
-// K executions advanced round-robin, one step each per pass; each pass is one transaction.
-// Args: machine, K, synchronous (1 = FULL as SqliteStore opens it, 0 = NORMAL: in WAL mode a
-// process crash (kill -9) loses nothing, an OS crash or power loss may lose the last commits).
-void BM_DurableGrouped(benchmark::State& st) {
+// The engine's own path: K executions created in the store as the engine creates them, then
+// Engine::drain() claims them (batch of 64, as `riposte serve`) and runs them in rounds, each
+// round's steps persisted in one transaction (Store::recordSteps), on SQLite in WAL mode with
+// synchronous=FULL. Wall clock: the disk flushes count.
+void BM_EngineDurable(benchmark::State& st) {
   const int which = static_cast<int>(st.range(0));
   const int k = static_cast<int>(st.range(1));
-  const bool full_sync = st.range(2) != 0;
   Case c = caseOf(which);
-  std::string incident;
-  std::string path = tempDb(std::string("grouped-") + caseName(which));
-  auto store = openStore(path, incident);
-  Db db(path, full_sync);
-  EchoRunner runner;
-  ManualClock clock(1'700'000'000'000);
-  int64_t transitions = 0, executions = 0, passes = 0;
-  struct Live {
-    store::ExecutionRecord rec;
-    asl::Execution exec;
-  };
-  std::vector<asl::HistoryEvent> events;
-  std::vector<store::HistoryRecord> hist;
+  std::string def = which == 0 ? bench::passChain() : bench::choiceHeavy();
+  int64_t transitions = 0, executions = 0, run = 0;
   for (auto _ : st) {
-    // Creating the executions (one transaction each, when their events are processed) is
-    // not timed.
     st.PauseTiming();
-    std::vector<Live> live;
+    std::string path = tempDb(std::string("engine-") + caseName(which) + "-" + std::to_string(run++));
+    auto store = store::openStore("sqlite://" + path);
+    if (!store) {
+      st.SkipWithError(store.error().message.c_str());
+      return;
+    }
+    store::IncidentRecord inc;
+    inc.dedup_key = "bench";
+    inc.created_ms = 1;
+    auto u = (*store)->upsertIncident(inc, "");
+    ManualClock clock(1'700'000'000'000);
     for (int i = 0; i < k; ++i) {
-      std::string id = "exec-" + std::to_string(executions++);
-      auto rec = newRecord(id, incident, c.input, clock.nowMillis());
-      if (auto r = store->createExecution(rec, {}); !r) {
+      store::ExecutionRecord rec;
+      rec.id = "exec-" + std::to_string(i);
+      rec.incident_id = u->incident.id;
+      rec.playbook = "bench";
+      rec.definition = def;
+      rec.status = "RUNNING";
+      rec.input = json::serialize(c.input);
+      rec.started_ms = rec.wake_ms = clock.nowMillis();
+      if (auto r = (*store)->createExecution(rec, {}); !r) {
         st.SkipWithError(r.error().message.c_str());
         return;
       }
-      live.push_back({rec, asl::Execution(c.machine, c.input, {id, id, "bench", 1})});
+    }
+    engine::Config config;
+    engine::EngineOptions opt;
+    opt.background = false;
+    opt.worker_id = "bench";
+    opt.batch = static_cast<int>(st.range(2));
+    engine::Engine eng(config, std::move(*store), nullptr, clock, opt);
+    if (auto r = eng.start(); !r) {
+      st.SkipWithError(r.error().message.c_str());
+      return;
     }
     st.ResumeTiming();
-    size_t running = live.size();
-    while (running > 0) {
-      db.exec("BEGIN IMMEDIATE");
-      for (auto& l : live) {
-        if (l.exec.status() != asl::Status::Running) continue;
-        events.clear();
-        l.exec.step(runner, clock, events);
-        hist.clear();
-        for (const auto& e : events) hist.push_back(toRecord(l.rec.id, e));
-        l.rec.snapshot = json::serialize(l.exec.snapshot());
-        l.rec.status = asl::statusName(l.exec.status());
-        l.rec.wake_ms = l.exec.wakeAtMs();
-        if (l.exec.status() != asl::Status::Running) {
-          l.rec.ended_ms = clock.nowMillis();
-          l.rec.output = json::serialize(l.exec.output());
-          --running;
-        }
-        db.recordStep(l.rec, hist);
-        transitions += entered(events);
-      }
-      db.exec("COMMIT");
-      ++passes;
+    if (auto r = eng.drain(); !r) {
+      st.SkipWithError(r.error().message.c_str());
+      return;
     }
+    st.PauseTiming();
+    auto counts = eng.store().executionCounts();
+    int64_t succeeded = 0;
+    if (counts)
+      for (const auto& [status, n] : *counts) succeeded += status == "SUCCEEDED" ? n : 0;
+    if (succeeded != k) {
+      st.SkipWithError("not every execution succeeded");
+      return;
+    }
+    transitions += int64_t{k} * (which == 0 ? 10 : 11);
+    executions += k;
+    st.ResumeTiming();
   }
   st.counters["transitions/s"] =
       benchmark::Counter(static_cast<double>(transitions), benchmark::Counter::kIsRate);
   st.counters["executions/s"] =
       benchmark::Counter(static_cast<double>(executions), benchmark::Counter::kIsRate);
-  st.counters["commits/s"] =
-      benchmark::Counter(static_cast<double>(passes), benchmark::Counter::kIsRate);
-  st.SetLabel(std::string(caseName(which)) + (full_sync ? " sync=FULL" : " sync=NORMAL"));
+  st.SetLabel(caseName(which));
 }
-BENCHMARK(BM_DurableGrouped)
-    ->Args({0, 1, 1})
-    ->Args({0, 64, 1})
-    ->Args({1, 64, 1})
-    ->Args({0, 256, 1})
-    ->Args({1, 256, 1})
-    ->Args({0, 1024, 1})
-    ->Args({0, 1, 0})
-    ->Args({1, 1, 0})
-    ->Args({0, 64, 0})
-    ->Args({1, 64, 0})
+BENCHMARK(BM_EngineDurable)
+    ->Args({0, 1, 64})
+    ->Args({0, 64, 64})
+    ->Args({0, 1000, 64})
+    ->Args({0, 1000, 256})
+    ->Args({0, 1000, 1000})
+    ->Args({1, 1000, 64})
+    ->Args({1, 1000, 256})
     ->Unit(benchmark::kMillisecond)
-    ->MinTime(2.0)
     ->UseRealTime();
 
 }  // namespace

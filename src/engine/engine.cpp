@@ -460,7 +460,8 @@ void Engine::finishIncident(const store::ExecutionRecord& rec) {
   } else {
     status = "responded";
   }
-  store_->setIncidentStatus(rec.incident_id, status, now);
+  // Derived from the execution's last step, which recordSteps wrote the same way.
+  store_->setIncidentStatus(rec.incident_id, status, now, store::Store::Flush::kWithNextFlush);
   if (contained) {
     auto inc = store_->getIncident(rec.incident_id);
     if (inc && *inc) {

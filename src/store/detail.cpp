@@ -175,14 +175,25 @@ AuditEntry auditExecutionStarted(const ExecutionRecord& rec) {
 
 AuditEntry auditStep(const std::string& execution_id, const std::string& incident_id,
                      const HistoryRecord& h) {
-  json::object o;
-  o["execution_id"] = execution_id;
-  o["incident_id"] = incident_id;
-  o["seq"] = h.seq;
-  o["previous_seq"] = h.previous_seq;
-  o["type"] = h.type;
-  o["details"] = h.details.empty() ? json::value(json::object()) : embed(h.details);
-  return AuditEntry{h.timestamp_ms, "execution.step", toJson(o)};
+  // Written once per history event, so built as text: the details (a JSON object, as
+  // HistoryRecord documents) are spliced in as they are rather than parsed and re-serialized.
+  auto quoted = [](std::string_view s) { return json::serialize(json::string_view(s)); };
+  std::string_view d = h.details;
+  while (!d.empty() && (d.back() == ' ' || d.back() == '\n')) d.remove_suffix(1);
+  std::string out = "{\"execution_id\":" + quoted(execution_id) +
+                    ",\"incident_id\":" + quoted(incident_id) +
+                    ",\"seq\":" + std::to_string(h.seq) +
+                    ",\"previous_seq\":" + std::to_string(h.previous_seq) +
+                    ",\"type\":" + quoted(h.type) + ",\"details\":";
+  if (d.empty()) {
+    out += "{}";
+  } else if (d.front() == '{' && d.back() == '}') {
+    out += d;
+  } else {
+    out += toJson(embed(h.details));
+  }
+  out += '}';
+  return AuditEntry{h.timestamp_ms, "execution.step", std::move(out)};
 }
 
 bool actionEnded(const std::string& status) {

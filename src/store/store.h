@@ -175,8 +175,12 @@ class Store {
   virtual Result<std::optional<IncidentRecord>> getIncident(const std::string& id) = 0;
   // Newest first.
   virtual Result<std::vector<IncidentRecord>> listIncidents(int limit, int offset) = 0;
+  // kWithNextFlush: the commit is not flushed to disk by itself (as recordSteps': it survives a
+  // crash of the process, and a power loss once the next flushed commit is made). For state
+  // derived from steps, such as the status an execution's end gives its incident.
+  enum class Flush { kNow, kWithNextFlush };
   virtual Result<void> setIncidentStatus(const std::string& id, const std::string& status,
-                                         int64_t now_ms) = 0;
+                                         int64_t now_ms, Flush flush = Flush::kNow) = 0;
   // The ids of the events attached to an incident, oldest first.
   virtual Result<std::vector<std::string>> incidentEvents(const std::string& incident_id) = 0;
 

@@ -702,10 +702,13 @@ Result<std::vector<IncidentRecord>> PostgresStore::listIncidents(int limit, int 
 }
 
 Result<void> PostgresStore::setIncidentStatus(const std::string& id, const std::string& status,
-                                              int64_t now_ms) {
+                                              int64_t now_ms, Flush flush) {
   RIPOSTE_STORE_TRY(detail::checkIncidentStatus(status));
   static const std::string sql = "UPDATE incidents SET status = $2, updated_ms = $3 WHERE id = $1";
   return impl_->write([&](Conn& c) -> Result<void> {
+    if (flush == Flush::kWithNextFlush) {
+      RIPOSTE_STORE_TRY(c.simple("SET LOCAL synchronous_commit = off"));
+    }
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id, status, now_ms}));
     Tx tx{c};
     return detail::incidentStatusSet(tx, id, now_ms, rows.affected());
@@ -769,6 +772,10 @@ Result<std::vector<Result<void>>> PostgresStore::recordSteps(const std::vector<S
       "wake_ms = $8, ended_ms = $9, lease_until_ms = $10 WHERE id = $1 AND lease_owner = $2";
   if (steps.empty()) return std::vector<Result<void>>{};
   return impl_->write([&](Conn& c) -> Result<std::vector<Result<void>>> {
+    // As SQLite's recordSteps: this commit does not wait for its WAL flush; the next commit
+    // that does (an event, an action, a sink cursor: synchronous_commit stays on for them)
+    // flushes the WAL up to it, and a crash of riposte loses nothing either way.
+    RIPOSTE_STORE_TRY(c.simple("SET LOCAL synchronous_commit = off"));
     Tx tx{c};
     return detail::stepsRecorded(tx, steps, [&](const ExecutionRecord& rec) -> Result<int64_t> {
       RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, paramsOf(detail::stepValues<Append>, rec)));

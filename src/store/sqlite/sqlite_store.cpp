@@ -215,6 +215,7 @@ class Stmt {
 struct SqliteStore::Impl {
   sqlite3* db = nullptr;
   std::string path;
+  Options options;
   std::mutex mu;  // guards everything below and the connection
   std::unordered_map<std::string, sqlite3_stmt*> cache;
 
@@ -294,9 +295,23 @@ struct SqliteStore::Impl {
   // Runs `fn(*this)` holding the mutex, inside a write transaction (BEGIN IMMEDIATE: takes the
   // write lock up front, so two processes never deadlock upgrading a read lock). Committed
   // when `fn` succeeds, rolled back when it fails or the commit fails.
+  //
+  // `flush` false: the commit is not flushed to disk by itself (synchronous=NORMAL for this
+  // transaction): it survives any crash of the process at once, and a power loss from the
+  // next flushed commit on, since that flush writes the whole WAL up to it (recordSteps).
   template <class F>
-  auto write(F&& fn) -> decltype(fn(*this)) {
+  auto write(F&& fn, bool flush = true) -> decltype(fn(*this)) {
     std::lock_guard lock(mu);
+    if (!flush) {
+      RIPOSTE_STORE_TRY(exec("PRAGMA synchronous = NORMAL"));
+    }
+    struct Restore {
+      Impl* im;
+      bool on;
+      ~Restore() {
+        if (on) (void)im->exec("PRAGMA synchronous = FULL");
+      }
+    } restore{this, !flush};
     RIPOSTE_STORE_TRY(exec("BEGIN IMMEDIATE"));
     auto r = fn(*this);
     if (r) {
@@ -392,6 +407,7 @@ int SqliteStore::schemaVersion() {
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, Options options) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
+  impl->options = options;
   const bool memory = path == ":memory:";
   if (!memory) {
     std::filesystem::path parent = std::filesystem::path(path).parent_path();
@@ -604,18 +620,20 @@ Result<std::vector<IncidentRecord>> SqliteStore::listIncidents(int limit, int of
 }
 
 Result<void> SqliteStore::setIncidentStatus(const std::string& id, const std::string& status,
-                                            int64_t now_ms) {
+                                            int64_t now_ms, Flush flush) {
   RIPOSTE_STORE_TRY(detail::checkIncidentStatus(status));
   static const std::string sql = "UPDATE incidents SET status = ?2, updated_ms = ?3 WHERE id = ?1";
-  return impl_->write([&](Impl& im) -> Result<void> {
-    {
-      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
-      st.bind(1, id).bind(2, status).bind(3, now_ms);
-      RIPOSTE_STORE_TRY(im.run(st, "set incident status"));
-    }
-    Tx tx{im};
-    return detail::incidentStatusSet(tx, id, now_ms, im.changes());
-  });
+  return impl_->write(
+      [&](Impl& im) -> Result<void> {
+        {
+          RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+          st.bind(1, id).bind(2, status).bind(3, now_ms);
+          RIPOSTE_STORE_TRY(im.run(st, "set incident status"));
+        }
+        Tx tx{im};
+        return detail::incidentStatusSet(tx, id, now_ms, im.changes());
+      },
+      flush == Flush::kNow || impl_->options.flush_steps);
 }
 
 Result<std::vector<std::string>> SqliteStore::incidentEvents(const std::string& incident_id) {
@@ -683,15 +701,18 @@ Result<std::vector<Result<void>>> SqliteStore::recordSteps(const std::vector<Ste
       "UPDATE executions SET status = ?3, output = ?4, error = ?5, cause = ?6, snapshot = ?7, "
       "wake_ms = ?8, ended_ms = ?9, lease_until_ms = ?10 WHERE id = ?1 AND lease_owner = ?2";
   if (steps.empty()) return std::vector<Result<void>>{};
-  return impl_->write([&](Impl& im) -> Result<std::vector<Result<void>>> {
-    Tx tx{im};
-    return detail::stepsRecorded(tx, steps, [&](const ExecutionRecord& rec) -> Result<int64_t> {
-      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
-      detail::stepValues(rec, st.binder());
-      RIPOSTE_STORE_TRY(im.run(st, "record step of " + rec.id));
-      return im.changes();
-    });
-  });
+  return impl_->write(
+      [&](Impl& im) -> Result<std::vector<Result<void>>> {
+        Tx tx{im};
+        return detail::stepsRecorded(
+            tx, steps, [&](const ExecutionRecord& rec) -> Result<int64_t> {
+              RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+              detail::stepValues(rec, st.binder());
+              RIPOSTE_STORE_TRY(im.run(st, "record step of " + rec.id));
+              return im.changes();
+            });
+      },
+      impl_->options.flush_steps);
 }
 
 Result<std::vector<HistoryRecord>> SqliteStore::history(const std::string& execution_id) {

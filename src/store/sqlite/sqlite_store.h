@@ -20,6 +20,11 @@ class SqliteStore final : public Store {
     // How long a write waits for another process's write transaction before failing with
     // "StoreBusy".
     int busy_timeout_ms = 5000;
+    // recordSteps: true flushes every batch of steps to disk itself. false (the default):
+    // a batch survives any crash of the process once recorded, and a power loss once the
+    // next flushed commit is made (an accepted event, an action's record, a sink cursor:
+    // every write before anything leaves riposte), which flushes the WAL up to it.
+    bool flush_steps = false;
   };
 
   // Opens (creating it if needed) the database at `path` (":memory:" for a private in-memory
@@ -49,7 +54,7 @@ class SqliteStore final : public Store {
   Result<std::optional<IncidentRecord>> getIncident(const std::string& id) override;
   Result<std::vector<IncidentRecord>> listIncidents(int limit, int offset) override;
   Result<void> setIncidentStatus(const std::string& id, const std::string& status,
-                                 int64_t now_ms) override;
+                                 int64_t now_ms, Flush flush = Flush::kNow) override;
   Result<std::vector<std::string>> incidentEvents(const std::string& incident_id) override;
 
   Result<void> createExecution(const ExecutionRecord& rec,
