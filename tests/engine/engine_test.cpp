@@ -30,7 +30,8 @@ class FakeAction final : public actions::Action {
     o.changed = n == 1;
     o.before = json::object{{"groups", json::array{"sg-a"}}};
     o.after = json::object{{"groups", json::array{"sg-q"}}};
-    o.output = json::object{{"input", input}, {"incident", ctx.incident_id}};
+    o.output =
+        json::object{{"input", input}, {"incident", ctx.incident_id}, {"dryRun", ctx.dry_run}};
     o.summary = name_ + " done";
     return o;
   }
@@ -87,6 +88,7 @@ class EngineTest : public ::testing::Test {
     pb.name = "contain";
     pb.definition = *parseJson(playbook);
     pb.definition_json = playbook;
+    pb.dry_run = playbook_dry_run_;
     c.playbooks["contain"] = pb;
     Rule high;
     high.name = "high";
@@ -135,6 +137,7 @@ class EngineTest : public ::testing::Test {
   fs::path dir_;
   ManualClock clock_{1'800'000'000'000};
   std::atomic<int> isolate_calls_{0}, notify_calls_{0};
+  bool playbook_dry_run_ = false;  // riposte.yaml playbooks.contain.dry_run
   std::unique_ptr<Engine> engine_;
 };
 
@@ -172,6 +175,46 @@ TEST_F(EngineTest, HighSeverityRunsThePlaybookAndRecordsEverything) {
   EXPECT_EQ(output->at("notify").at("input").at("topicArn").as_string(),
             "arn:aws:sns:us-east-1:123456789012:alerts");
   EXPECT_EQ(output->at("isolate").at("input").at("instanceId").as_string(), "i-1");
+}
+
+TEST_F(EngineTest, APlaybookDeclaredDryRunPlansAndChangesNothing) {
+  playbook_dry_run_ = true;  // neither safety.dry_run nor the rule's dry_run is set
+  open(kContain);
+  send(finding(8, "i-1"));
+  ASSERT_TRUE(engine_->drain());
+  auto inc = onlyIncident();
+  EXPECT_EQ(inc.at("status").as_string(), "planned");
+  ASSERT_EQ(inc.at("executions").as_array().size(), 1u);
+  EXPECT_TRUE(inc.at("executions").as_array()[0].at("dryRun").as_bool());
+  int actions = 0;
+  for (const auto& e : inc.at("timeline").as_array()) {
+    if (e.at("kind").as_string() != "action") continue;
+    ++actions;
+    EXPECT_EQ(e.at("status").as_string(), "dry_run");
+  }
+  EXPECT_EQ(actions, 2);
+  auto exec_id = std::string(inc.at("executions").as_array()[0].at("executionId").as_string());
+  auto ex = engine_->execution(exec_id);
+  ASSERT_TRUE(ex);
+  EXPECT_TRUE(ex->at("dryRun").as_bool());
+  auto output = parseJson(std::string(ex->at("output").as_string()));
+  ASSERT_TRUE(output);
+  // Every action was told to plan only, and the playbook saw $.riposte.dryRun = true.
+  EXPECT_TRUE(output->at("isolate").at("dryRun").as_bool());
+  EXPECT_TRUE(output->at("notify").at("dryRun").as_bool());
+  auto input = parseJson(std::string(ex->at("input").as_string()));
+  ASSERT_TRUE(input);
+  EXPECT_TRUE(input->at("riposte").at("dryRun").as_bool());
+
+  // The same playbook without the declaration acts for real.
+  playbook_dry_run_ = false;
+  open(kContain);
+  send(finding(8, "i-2", "f-2"));
+  ASSERT_TRUE(engine_->drain());
+  auto list = engine_->listIncidents(10, 0);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->at("incidents").as_array().size(), 2u);
+  EXPECT_EQ(list->at("incidents").as_array()[0].at("status").as_string(), "contained");
 }
 
 TEST_F(EngineTest, RepeatsAttachToTheIncidentAndChangeNothing) {
