@@ -129,6 +129,15 @@ class SdkCall final : public Action {
            "idempotency check and no before/after record of its own.";
   }
   std::vector<std::string> permissions() const override { return {service_ + ":" + api_}; }
+  // After a crash during the call: a read runs again; SNS Publish runs again with the same
+  // MessageDeduplicationId (FIFO topics); UpdateAccessKey sets a status (a repeat is the
+  // same); any other call may double its effect (a second snapshot, …), so the Task fails
+  // with riposte.ActionInterrupted instead.
+  Replay replay() const override {
+    if (readOnly() || (service_ == "iam" && api_ == "UpdateAccessKey")) return Replay::kRerun;
+    if (service_ == "sns" && api_ == "Publish") return Replay::kRerunDeduplicated;
+    return Replay::kFailInterrupted;
+  }
 
   Result<ActionOutcome> run(const json::value& input, ActionContext& ctx) const override {
     if (!input.is_object() && !input.is_null()) {
@@ -158,6 +167,12 @@ class SdkCall final : public Action {
       }
     }
     if (input.is_object()) flatten(service_, "", input, call.params);
+    if (service_ == "sns" && api_ == "Publish" && !ctx.action_id.empty() && input.is_object() &&
+        stringAt(input, "TopicArn").value_or("").ends_with(".fifo") &&
+        !input.as_object().contains("MessageDeduplicationId")) {
+      // The same id when an interrupted attempt is sent again: the FIFO topic drops the repeat.
+      call.params.emplace_back("MessageDeduplicationId", ctx.action_id);
+    }
     auto r = ctx.aws->queryJson(call);
     if (!r) {
       std::string code = r.error().code;
@@ -172,13 +187,15 @@ class SdkCall final : public Action {
     }
     out.output = sdkShape(service_, body);
     if (out.output.is_object()) out.output.as_object().erase("RequestId");
-    out.changed = !(api_.rfind("Describe", 0) == 0 || api_.rfind("List", 0) == 0 ||
-                    api_.rfind("Get", 0) == 0);
+    out.changed = !readOnly();
     out.summary = "called " + service_ + ":" + api_;
     return out;
   }
 
  private:
+  bool readOnly() const {
+    return api_.starts_with("Describe") || api_.starts_with("List") || api_.starts_with("Get");
+  }
   std::string resource_, service_, api_;
 };
 
