@@ -26,6 +26,25 @@ struct ActionContext {
   const Clock* clock = nullptr;  // null → SystemClock
   // Resources carrying this tag with value "true" are never modified (ResourceProtected).
   std::string protection_tag = "riposte:protected";
+  // The id of this call's action record. The engine derives it from (execution, state, Task
+  // attempt), so it is the same when the attempt runs again after a crash: actions that send
+  // something hand it to the receiver as a deduplication id. "" outside the engine.
+  std::string action_id;
+};
+
+// What the engine does when it finds the record of an attempt that was interrupted: recorded
+// "running" (about to act) but no outcome, because the process died during the call.
+enum class Replay {
+  // Run it again: the action reads the current state first and changes only what is not yet
+  // as wanted, so a repeat cannot double an effect (every state-checking action).
+  kRerun,
+  // Run it again with the same ActionContext::action_id, which the action passes on as a
+  // deduplication id (aws.sns.publish: MessageDeduplicationId on a FIFO topic, the
+  // riposte-dedup-id message attribute on a standard one). Receivers may see it twice.
+  kRerunDeduplicated,
+  // Do not run it again: its effect cannot be checked and a repeat may duplicate it. The Task
+  // fails with kActionInterrupted, which a playbook may Retry (accepting a repeat) or Catch.
+  kFailInterrupted,
 };
 
 struct ActionOutcome {
@@ -40,6 +59,8 @@ inline constexpr const char* kInvalidInput = "InvalidInput";              // bad
 inline constexpr const char* kResourceProtected = "ResourceProtected";    // protection tag set
 inline constexpr const char* kVerificationFailed = "VerificationFailed";  // read-back mismatch
 inline constexpr const char* kNotConfigured = "NotConfigured";  // no AWS client in the context
+// An attempt interrupted by a crash whose action is Replay::kFailInterrupted.
+inline constexpr const char* kActionInterrupted = "riposte.ActionInterrupted";
 
 // Implementations are stateless and thread-safe: run() may be called concurrently.
 class Action {
@@ -53,6 +74,8 @@ class Action {
   // The action that undoes this one ("" when there is none). Its input is this action's
   // `output` object with "before" added: undoInput(outcome).
   virtual std::string_view undoName() const { return {}; }
+  // See Replay. Every action that checks the state before it changes it is kRerun.
+  virtual Replay replay() const { return Replay::kRerun; }
 };
 
 // The input of the undo action of a recorded outcome: output ∪ {"before": before}.

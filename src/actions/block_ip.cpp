@@ -1,5 +1,6 @@
 // aws.ec2.blockIp: an ingress deny entry for one address in the network ACL of a subnet, with
 // a free rule number below every allow entry so that it takes effect.
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -104,7 +105,11 @@ Result<json::value> naclById(const ActionContext& ctx, const std::string& acl_id
 
 // ---- The rule-number range riposte owns (input "ruleRange": {"first", "last"}) ----
 // Which entries of the range riposte made is recorded on the network ACL itself, as one tag
-// per rule number: "riposte:nacl-rule:<n>" = "<cidr> <created epoch seconds> <incident>".
+// per rule number: "riposte:nacl-rule:<n>" =
+// "<cidr> <created epoch s> <last used epoch s> <incident>". The last use is refreshed each
+// time the address is blocked again (a new finding about it), so eviction takes the least
+// recently used entry. (Records written before the last use was kept,
+// "<cidr> <created> <incident>", read as last used when created.)
 // An entry is riposte's only when its tag names exactly its CIDR and it is an all-protocol
 // ingress deny: anything else in the range (no tag, another CIDR) is someone else's and is
 // never evicted. Every worker sees the same record, and it survives restarts.
@@ -112,24 +117,61 @@ constexpr std::string_view kSlotTagPrefix = "riposte:nacl-rule:";
 
 struct SlotRange {
   int first = 0, last = 0;
-  int64_t ttl_seconds = 0;  // a riposte entry may be evicted once it is older than this
+  int64_t ttl_seconds = 0;  // a riposte entry may be evicted once unused for this long
 };
 
 struct SlotRecord {
   std::string cidr, incident;
   int64_t created = 0;
+  int64_t last_used = 0;
+
+  bool operator==(const SlotRecord&) const = default;
 };
+
+bool allDigits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 
 std::optional<SlotRecord> parseSlotTag(const std::string& value) {
   std::istringstream in(value);
   SlotRecord r;
   if (!(in >> r.cidr >> r.created)) return std::nullopt;
-  in >> r.incident;
+  r.last_used = r.created;
+  std::string third;
+  if (in >> third) {
+    if (allDigits(third)) {
+      try {
+        r.last_used = std::stoll(third);
+      } catch (...) {
+        return std::nullopt;
+      }
+      in >> r.incident;
+    } else {
+      r.incident = third;  // the older record without a last use
+    }
+  }
   return r;
+}
+
+std::string slotTagValue(const SlotRecord& r) {
+  return r.cidr + " " + std::to_string(r.created) + " " + std::to_string(r.last_used) +
+         (r.incident.empty() ? "" : " " + r.incident);
 }
 
 std::string slotTagKey(int n) {
   return std::string(kSlotTagPrefix) + std::to_string(n);
+}
+
+// The record of entry `e` when it is a riposte-made entry (its tag names its CIDR and it is an
+// all-protocol ingress deny).
+std::optional<SlotRecord> ownedRecord(const std::map<std::string, std::string>& tags,
+                                      const Entry& e) {
+  if (e.egress || e.action != "deny" || e.protocol != "-1") return std::nullopt;
+  auto t = tags.find(slotTagKey(e.rule_number));
+  if (t == tags.end()) return std::nullopt;
+  auto rec = parseSlotTag(t->second);
+  if (!rec || rec->cidr != e.cidr) return std::nullopt;
+  return rec;
 }
 
 Result<std::optional<SlotRange>> slotRangeOf(const json::value& input) {
@@ -161,11 +203,7 @@ std::map<int, SlotRecord> ownedSlots(const json::value& acl, const SlotRange& ra
   const auto tags = tagsOf(acl);
   for (const auto& e : entriesOf(acl)) {
     if (e.egress || e.rule_number < range.first || e.rule_number > range.last) continue;
-    auto t = tags.find(slotTagKey(e.rule_number));
-    if (t == tags.end()) continue;
-    auto rec = parseSlotTag(t->second);
-    if (rec && rec->cidr == e.cidr && e.action == "deny" && e.protocol == "-1")
-      out[e.rule_number] = *rec;
+    if (auto rec = ownedRecord(tags, e)) out[e.rule_number] = *rec;
   }
   return out;
 }
@@ -238,6 +276,32 @@ class BlockIp final : public BuiltinAction {
                                 {"changed", false}};
       out.summary = *cidr + " is already denied by rule " + std::to_string(d->rule_number) +
                     " of " + acl_id + ": nothing changed";
+      // A riposte-made entry is in use again: refresh its last use, so that eviction keeps it
+      // over entries nobody has needed for longer.
+      if (auto rec = ownedRecord(tagsOf(*acl), *d)) {
+        const int64_t now_s = clockOf(ctx).nowMillis() / 1000;
+        if (ctx.dry_run) {
+          out.output.as_object()["dryRun"] = true;
+          out.summary += " (dry run: would record its last use)";
+        } else if (now_s > rec->last_used) {
+          SlotRecord used = *rec;
+          used.last_used = now_s;
+          auto tagged = ec2Call(ctx, "CreateTags",
+                                {{"ResourceId.1", acl_id},
+                                 {"Tag.1.Key", slotTagKey(d->rule_number)},
+                                 {"Tag.1.Value", slotTagValue(used)}});
+          if (tagged) {
+            out.output.as_object()["lastUsedAt"] = formatIso8601Millis(now_s * 1000, false);
+            out.summary += " (last use recorded)";
+          } else {
+            // The block stands; only the eviction order is less exact. Said, not hidden.
+            out.output.as_object()["lastUseNotRecorded"] = tagged.error().str();
+            logWarn("nacl entry last use not recorded", {{"nacl", acl_id},
+                                                         {"rule", std::to_string(d->rule_number)},
+                                                         {"error", tagged.error().str()}});
+          }
+        }
+      }
       return out;
     }
 
@@ -257,13 +321,16 @@ class BlockIp final : public BuiltinAction {
           break;
         }
       }
-      // The range is full: the oldest riposte-made entry past its TTL makes room.
+      // The range is full: the least recently used riposte-made entry, unused for at least
+      // its TTL, makes room (ties: the older, then the lower rule number).
       std::optional<std::pair<int, SlotRecord>> victim;
       if (rule == 0 && *range) {
         const int64_t now_s = clockOf(ctx).nowMillis() / 1000;
         for (const auto& [n, rec] : ownedSlots(acl_now, **range)) {
-          if (n > to || now_s - rec.created < (*range)->ttl_seconds) continue;
-          if (!victim || rec.created < victim->second.created) victim = std::make_pair(n, rec);
+          if (n > to || now_s - rec.last_used < (*range)->ttl_seconds) continue;
+          if (!victim || std::pair(rec.last_used, rec.created) <
+                             std::pair(victim->second.last_used, victim->second.created))
+            victim = std::make_pair(n, rec);
         }
         if (victim) rule = victim->first;
       }
@@ -271,8 +338,9 @@ class BlockIp final : public BuiltinAction {
         Error full{"NetworkAclFull",
                    *range ? "the rule numbers " + std::to_string(from) + "-" +
                                 std::to_string((*range)->last) + " riposte manages in " + acl_id +
-                                " are taken by entries that are not riposte's or younger than " +
-                                std::to_string((*range)->ttl_seconds) + " s"
+                                " are taken by entries that are not riposte's or were used "
+                                "less than " +
+                                std::to_string((*range)->ttl_seconds) + " s ago"
                           : "no free rule number below the first allow entry (" +
                                 std::to_string(low) + ") in " + acl_id};
         // Never a silent skip: fall back to the WAF IP set when one is configured.
@@ -298,9 +366,8 @@ class BlockIp final : public BuiltinAction {
         if (!fresh) return fail(fresh.error());
         auto still = ownedSlots(*fresh, **range);
         auto it = still.find(rule);
-        if (it == still.end() || it->second.cidr != victim->second.cidr ||
-            it->second.created != victim->second.created) {
-          acl_now = *fresh;  // changed under us: decide again
+        if (it == still.end() || !(it->second == victim->second)) {
+          acl_now = *fresh;  // changed (or used again) under us: decide again
           entries = entriesOf(acl_now);
           continue;
         }
@@ -315,11 +382,12 @@ class BlockIp final : public BuiltinAction {
           entries = entriesOf(acl_now);
           continue;
         }
-        evicted =
-            json::object{{"ruleNumber", rule},
-                         {"cidr", victim->second.cidr},
-                         {"incidentId", victim->second.incident},
-                         {"createdAt", formatIso8601Millis(victim->second.created * 1000, false)}};
+        evicted = json::object{
+            {"ruleNumber", rule},
+            {"cidr", victim->second.cidr},
+            {"incidentId", victim->second.incident},
+            {"createdAt", formatIso8601Millis(victim->second.created * 1000, false)},
+            {"lastUsedAt", formatIso8601Millis(victim->second.last_used * 1000, false)}};
         logInfo("nacl entry evicted", {{"cidr", victim->second.cidr},
                                        {"nacl", acl_id},
                                        {"rule", std::to_string(rule)},
@@ -374,8 +442,8 @@ class BlockIp final : public BuiltinAction {
       if (*range) {
         // Record the entry as riposte's; without the record it could never be evicted, so a
         // failed record rolls the entry back.
-        const std::string value = *cidr + " " + std::to_string(clockOf(ctx).nowMillis() / 1000) +
-                                  (ctx.incident_id.empty() ? "" : " " + ctx.incident_id);
+        const int64_t now_s = clockOf(ctx).nowMillis() / 1000;
+        const std::string value = slotTagValue(SlotRecord{*cidr, ctx.incident_id, now_s, now_s});
         auto tagged = ec2Call(
             ctx, "CreateTags",
             {{"ResourceId.1", acl_id}, {"Tag.1.Key", slotTagKey(rule)}, {"Tag.1.Value", value}});
@@ -415,7 +483,7 @@ class BlockIp final : public BuiltinAction {
       if (!evicted.is_null()) {
         out.output.as_object()["evicted"] = evicted;
         out.after.as_object()["evicted"] = evicted;
-        out.summary += ", evicting the oldest riposte entry (" +
+        out.summary += ", evicting the least recently used riposte entry (" +
                        std::string(evicted.at("cidr").as_string()) + ")";
       }
       logInfo("ip blocked", {{"cidr", *cidr}, {"nacl", acl_id}, {"incident", ctx.incident_id}});

@@ -1,8 +1,9 @@
 // Direct AWS API calls as Step Functions spells them:
 //   arn:aws:states:::aws-sdk:<service>:<apiAction>   (ec2, iam, sns, sts: the Query services)
 //   arn:aws:states:::sns:publish                      (the optimized SNS integration)
-// Parameters use the SDK's names (PascalCase); results come back SDK-shaped; errors are named
-// "<Service>.<Code>Exception" ("Ec2.InvalidInstanceIDNotFoundException").
+// Parameters use the SDK's names (PascalCase); results come back SDK-shaped (sdk_shapes.h:
+// exact for the operations the built-in playbooks use, derived from the wire for the others);
+// errors are named "<Service>.<Code>Exception" ("Ec2.InvalidInstanceIDNotFoundException").
 #include "actions/sdk_call.h"
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <map>
 
+#include "actions/sdk_shapes.h"
 #include "actions/util.h"
 
 namespace riposte::actions {
@@ -75,42 +77,6 @@ void flatten(const std::string& service, const std::string& prefix, const json::
   }
 }
 
-// EC2 response element names → the SDK's member names.
-std::string ec2Key(const std::string& k) {
-  static const std::map<std::string, std::string> kMap = {
-      {"securityGroupInfo", "SecurityGroups"},
-      {"instanceState", "State"},
-      {"blockDeviceMapping", "BlockDeviceMappings"},
-      {"return", "Return"},
-      {"entrySet", "Entries"},
-      {"requestId", "RequestId"}};
-  if (auto it = kMap.find(k); it != kMap.end()) return it->second;
-  if (k.size() > 3 && k.substr(k.size() - 3) == "Set") {
-    std::string base = capitalize(k.substr(0, k.size() - 3));
-    if (base.back() == 'y') return base.substr(0, base.size() - 1) + "ies";
-    if (base.back() != 's') base += 's';
-    return base;
-  }
-  return capitalize(k);
-}
-
-json::value sdkShape(const std::string& service, const json::value& v) {
-  if (v.is_object()) {
-    json::object o;
-    for (const auto& kv : v.as_object()) {
-      const std::string k(kv.key());
-      o[service == "ec2" ? ec2Key(k) : k] = sdkShape(service, kv.value());
-    }
-    return o;
-  }
-  if (v.is_array()) {
-    json::array a;
-    for (const auto& x : v.as_array()) a.push_back(sdkShape(service, x));
-    return a;
-  }
-  return v;
-}
-
 std::string serviceTitle(const std::string& service) {
   return capitalize(service);  // Ec2, Iam, Sns, Sts
 }
@@ -125,10 +91,19 @@ class SdkCall final : public Action {
   std::string_view name() const override { return resource_; }
   std::string_view description() const override {
     return "A direct AWS API call, as Step Functions' aws-sdk integration makes it: the Task's "
-           "Parameters are the API's request members; the result is the API's response. No "
-           "idempotency check and no before/after record of its own.";
+           "Parameters are the API's request members; the result is the API's response in the "
+           "SDK's shape. No idempotency check and no before/after record of its own.";
   }
   std::vector<std::string> permissions() const override { return {service_ + ":" + api_}; }
+  // After a crash during the call: a read runs again; SNS Publish runs again with the same
+  // MessageDeduplicationId (FIFO topics); UpdateAccessKey sets a status (a repeat is the
+  // same); any other call may double its effect (a second snapshot, …), so the Task fails
+  // with riposte.ActionInterrupted instead.
+  Replay replay() const override {
+    if (readOnly() || (service_ == "iam" && api_ == "UpdateAccessKey")) return Replay::kRerun;
+    if (service_ == "sns" && api_ == "Publish") return Replay::kRerunDeduplicated;
+    return Replay::kFailInterrupted;
+  }
 
   Result<ActionOutcome> run(const json::value& input, ActionContext& ctx) const override {
     if (!input.is_object() && !input.is_null()) {
@@ -158,6 +133,12 @@ class SdkCall final : public Action {
       }
     }
     if (input.is_object()) flatten(service_, "", input, call.params);
+    if (service_ == "sns" && api_ == "Publish" && !ctx.action_id.empty() && input.is_object() &&
+        stringAt(input, "TopicArn").value_or("").ends_with(".fifo") &&
+        !input.as_object().contains("MessageDeduplicationId")) {
+      // The same id when an interrupted attempt is sent again: the FIFO topic drops the repeat.
+      call.params.emplace_back("MessageDeduplicationId", ctx.action_id);
+    }
     auto r = ctx.aws->queryJson(call);
     if (!r) {
       std::string code = r.error().code;
@@ -165,20 +146,16 @@ class SdkCall final : public Action {
       if (code.size() < 9 || code.substr(code.size() - 9) != "Exception") code += "Exception";
       return fail(serviceTitle(service_) + "." + code, r.error().message);
     }
-    json::value body = *r;
-    if (body.is_object()) {
-      if (auto* res = body.as_object().if_contains(api_ + "Result")) body = *res;
-      if (body.is_string() && body.as_string().empty()) body = json::object();
-    }
-    out.output = sdkShape(service_, body);
-    if (out.output.is_object()) out.output.as_object().erase("RequestId");
-    out.changed = !(api_.rfind("Describe", 0) == 0 || api_.rfind("List", 0) == 0 ||
-                    api_.rfind("Get", 0) == 0);
+    out.output = sdkOutput(service_, api_, *r);
+    out.changed = !readOnly();
     out.summary = "called " + service_ + ":" + api_;
     return out;
   }
 
  private:
+  bool readOnly() const {
+    return api_.starts_with("Describe") || api_.starts_with("List") || api_.starts_with("Get");
+  }
   std::string resource_, service_, api_;
 };
 

@@ -2,6 +2,7 @@
 #include "actions/notify.h"
 #include "actions/registry.h"
 #include "actions/util.h"
+#include "aws/sigv4.h"
 
 namespace riposte::actions {
 
@@ -63,10 +64,14 @@ class SnsPublish final : public BuiltinAction {
            "\"topicArns\"). Without an explicit message it renders a "
            "readable one naming the finding (type, severity, title), the resource, the "
            "attacker (remote IP) and every action taken so far; the subject is one line of at "
-           "most 100 characters. Message attributes carry the severity and the incident id. "
-           "Nothing to undo.";
+           "most 100 characters. Message attributes carry the severity, the incident id and "
+           "riposte-dedup-id (the same when an interrupted attempt is sent again; a FIFO topic "
+           "also gets it as MessageDeduplicationId). Nothing to undo.";
   }
   std::vector<std::string> permissions() const override { return {"sns:Publish"}; }
+  // A publish cannot be checked afterwards: an interrupted one is sent again with the same
+  // deduplication id (MessageDeduplicationId on a FIFO topic, riposte-dedup-id otherwise).
+  Replay replay() const override { return Replay::kRerunDeduplicated; }
 
  protected:
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
@@ -151,15 +156,32 @@ class SnsPublish final : public BuiltinAction {
       call.params.emplace_back(p + ".Value.DataType", "String");
       call.params.emplace_back(p + ".Value.StringValue", v);
     };
+    // The deduplication id: the action record's id, the same when the engine runs an
+    // interrupted attempt again (outside the engine, one made from the content).
+    const std::string dedup_id =
+        ctx.action_id.empty()
+            ? "msg-" +
+                  aws::sha256Hex(*topic + "\n" + alert.subject + "\n" + alert.message).substr(0, 32)
+            : ctx.action_id;
+    const bool fifo = parts[5].size() > 5 && parts[5].ends_with(".fifo");
+    if (fifo) {
+      // SNS FIFO drops a second message with the same id within its 5-minute window, and
+      // passes the id on to FIFO queues. Messages of one incident stay in order.
+      call.params.emplace_back("MessageGroupId", incident->empty() ? "riposte" : *incident);
+      call.params.emplace_back("MessageDeduplicationId", dedup_id);
+    }
     attr("severity", severity);
     attr("incidentId", *incident);
+    attr("riposte-dedup-id", dedup_id);  // for receivers of a standard topic to drop repeats
     auto r = c->query(call);
     if (!r) return fail(r.error());
     const std::string message_id = r->text("PublishResult/MessageId");
     out.changed = true;
     out.after = json::object{{"messageId", message_id}};
-    out.output =
-        json::object{{"topicArn", *topic}, {"messageId", message_id}, {"subject", alert.subject}};
+    out.output = json::object{{"topicArn", *topic},
+                              {"messageId", message_id},
+                              {"subject", alert.subject},
+                              {"dedupId", dedup_id}};
     out.summary = "notified " + *topic + " (message " + message_id + ")";
     return out;
   }

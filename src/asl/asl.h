@@ -67,6 +67,12 @@ struct TaskRequest {
   json::value context;     // the Context object $$ at this point
   std::string state_name;
   int attempt = 0;  // 0 first try, then retries
+  // The id of this attempt's TaskScheduled history event: unique within the execution (a Retry,
+  // a loop back to the state or another Map iteration schedules anew, with a new id) and the
+  // same when a restored snapshot runs the scheduled Task again. (execution id, this) names one
+  // attempt durably, so a runner can tell a replay after a crash from a new attempt. 0 when
+  // unknown (a snapshot taken before this field existed).
+  int64_t scheduled_event_id = 0;
   std::optional<double> timeout_seconds, heartbeat_seconds;
 };
 

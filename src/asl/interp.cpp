@@ -21,6 +21,7 @@ struct Run {
   json::value effective;   // Task: parameters; Wait: output; Parallel/Map: effective input
   std::vector<int> retry_counts;
   int attempt = 0;
+  int64_t scheduled_event = 0;  // Task: the id of this attempt's TaskScheduled event
   int64_t wake_ms = 0;
   int64_t entered_ms = 0;
   json::object vars;  // variables in scope (Assign)
@@ -533,6 +534,7 @@ struct Interp {
     if (h) d["heartbeatInSeconds"] = *h;
     d["attempt"] = r.attempt;
     emit("TaskScheduled", std::move(d));
+    r.scheduled_event = x.last_event_;
     r.phase = Run::Scheduled;
   }
 
@@ -544,6 +546,7 @@ struct Interp {
     req.context = context(r, s);
     req.state_name = s.name;
     req.attempt = r.attempt;
+    req.scheduled_event_id = r.scheduled_event;
     Failure f;
     json::value pin;
     if (s.timeout_path || s.heartbeat_path) {
@@ -1305,6 +1308,7 @@ json::value runToJson(const Run& r) {
     o["rc"] = std::move(a);
   }
   if (r.attempt) o["at"] = r.attempt;
+  if (r.phase == Run::Scheduled && r.scheduled_event) o["se"] = r.scheduled_event;
   if (r.wake_ms) o["w"] = r.wake_ms;
   o["t"] = r.entered_ms;
   if (!r.vars.empty()) o["vars"] = r.vars;
@@ -1356,6 +1360,7 @@ Result<std::unique_ptr<Run>> runFromJson(const json::value& v, const StateList* 
     for (const auto& c : x->get_array())
       r->retry_counts.push_back(static_cast<int>(asInt(c).value_or(0)));
   if (auto* x = o.if_contains("at")) r->attempt = static_cast<int>(asInt(*x).value_or(0));
+  if (auto* x = o.if_contains("se")) r->scheduled_event = asInt(*x).value_or(0);
   if (auto* x = o.if_contains("w")) r->wake_ms = asInt(*x).value_or(0);
   if (auto* x = o.if_contains("t")) r->entered_ms = asInt(*x).value_or(0);
   if (auto* x = o.if_contains("vars"); x && x->is_object()) r->vars = x->get_object();

@@ -1,9 +1,44 @@
 #include "engine/action_runner.h"
 
+#include "aws/sigv4.h"
 #include "core/ids.h"
 #include "core/log.h"
 
 namespace riposte::engine {
+
+std::string attemptActionId(const std::string& execution_id, const std::string& state_name,
+                            int64_t scheduled_event_id) {
+  const std::string key =
+      execution_id + '\n' + state_name + '\n' + std::to_string(scheduled_event_id);
+  return "act-" + aws::sha256Hex(key).substr(0, 32);
+}
+
+namespace {
+
+// The Task result a finished record stands for: its output, or its failure.
+asl::TaskResult resultOf(const store::ActionRecord& rec) {
+  asl::TaskResult out;
+  if (rec.status == "failed") {
+    out.ok = false;
+    out.error = rec.error_code.empty() ? "States.TaskFailed" : rec.error_code;
+    out.cause = rec.error_message;
+    return out;
+  }
+  if (rec.output.empty()) {
+    out.output = json::object();
+  } else if (auto v = parseJson(rec.output, 512)) {
+    out.output = std::move(*v);
+  } else {
+    out.output = json::value(rec.output);
+  }
+  return out;
+}
+
+bool interrupted(const store::ActionRecord& rec) {
+  return rec.status == "running" || rec.status == "planned";
+}
+
+}  // namespace
 
 asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   asl::TaskResult out;
@@ -14,8 +49,12 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
     out.cause = "unknown Task resource '" + req.resource + "'";
     return out;
   }
+  // A Task attempt of a stored execution has a durable identity: a restarted engine that runs
+  // the same attempt again (its step was not persisted before the crash) finds this record.
+  const bool durable = ctx_.store && !ctx_.execution_id.empty() && req.scheduled_event_id > 0;
   store::ActionRecord rec;
-  rec.id = newId("act");
+  rec.id = durable ? attemptActionId(ctx_.execution_id, req.state_name, req.scheduled_event_id)
+                   : newId("act");
   rec.incident_id = ctx_.incident_id;
   rec.execution_id = ctx_.execution_id;
   rec.state_name = req.state_name;
@@ -23,7 +62,69 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   rec.status = "running";
   rec.input = json::serialize(req.parameters);
   rec.started_ms = ctx_.clock->nowMillis();
-  if (ctx_.store) {
+  auto replayed = [&](const char* how) {
+    if (ctx_.metrics) {
+      ctx_.metrics->inc("riposte_actions_replayed_total",
+                        {{"action", rec.action}, {"outcome", how}});
+    }
+  };
+  bool rerun = false;
+  if (durable) {
+    auto prior = ctx_.store->getAction(rec.id);
+    if (!prior) {
+      out.ok = false;
+      out.error = "States.TaskFailed";
+      out.cause = "cannot read the action's record before running it: " + prior.error().str();
+      return out;
+    }
+    if (*prior && !interrupted(**prior)) {
+      // Already done (succeeded, unchanged, dry_run, failed, or since released): the attempt's
+      // outcome is the recorded one. AWS is not called again.
+      logInfo("action already recorded for this attempt: not run again",
+              {{"incident", ctx_.incident_id},
+               {"execution", ctx_.execution_id},
+               {"action", rec.action},
+               {"record", rec.id},
+               {"status", (*prior)->status}});
+      replayed("recorded");
+      records_.push_back(**prior);
+      return resultOf(**prior);
+    }
+    if (*prior) {
+      // Interrupted: the process died after recording "running", during the call.
+      rec.started_ms = ctx_.clock->nowMillis();
+      if (!ctx_.dry_run && action->replay() == actions::Replay::kFailInterrupted) {
+        rec.status = "failed";
+        rec.ended_ms = rec.started_ms;
+        rec.error_code = actions::kActionInterrupted;
+        rec.error_message = "riposte stopped during " + rec.action + " (record " + rec.id +
+                            "); its effect cannot be checked and running it again may repeat "
+                            "it, so it is not run again";
+        rec.summary = "failed: " + rec.error_code + ": " + rec.error_message;
+        if (auto u = ctx_.store->updateAction(rec); !u) {
+          logError("cannot record action result", {{"action", rec.id}, {"error", u.error().str()}});
+        }
+        logWarn("interrupted action not run again",
+                {{"incident", ctx_.incident_id}, {"action", rec.action}, {"record", rec.id}});
+        replayed("interrupted");
+        records_.push_back(rec);
+        out.ok = false;
+        out.error = rec.error_code;
+        out.cause = rec.error_message;
+        return out;
+      }
+      rerun = true;
+      logWarn("running an interrupted action again",
+              {{"incident", ctx_.incident_id},
+               {"action", rec.action},
+               {"record", rec.id},
+               {"how", action->replay() == actions::Replay::kRerunDeduplicated
+                           ? "with the same deduplication id"
+                           : "its state check decides"}});
+      replayed("rerun");
+    }
+  }
+  if (ctx_.store && !rerun) {
     if (auto r = ctx_.store->insertAction(rec); !r) {
       out.ok = false;
       out.error = "States.TaskFailed";
@@ -41,6 +142,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   ac.aws = ctx_.aws;
   ac.clock = ctx_.clock;
   ac.protection_tag = ctx_.protected_tag;
+  ac.action_id = rec.id;
   Result<actions::ActionOutcome> r = ctx_.aws_error
                                          ? Result<actions::ActionOutcome>(fail(*ctx_.aws_error))
                                          : action->run(req.parameters, ac);
@@ -55,6 +157,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
     rec.after = json::serialize(r->after);
     rec.output = json::serialize(r->output);
     rec.summary = r->summary;
+    if (rerun) rec.summary += " (run again after an interrupted attempt)";
     rec.changed = r->changed;
     out.output = r->output;
   } else {

@@ -26,12 +26,27 @@ struct ActionRunnerContext {
   std::string protected_tag = "riposte:protected";
 };
 
+// The id of the action record of one Task attempt: derived from the execution, the state and
+// the attempt's TaskScheduled event id (asl::TaskRequest::scheduled_event_id), so the same
+// attempt run again after a restart has the same record.
+std::string attemptActionId(const std::string& execution_id, const std::string& state_name,
+                            int64_t scheduled_event_id);
+
 class ActionRunner final : public asl::TaskRunner {
  public:
   explicit ActionRunner(ActionRunnerContext ctx) : ctx_(std::move(ctx)) {}
   // Unknown resources fail with States.TaskFailed; an action's error fails the Task with the
   // action's error code (AWS's, e.g. "InvalidInstanceID.NotFound"). Fails closed: an action
   // that cannot be recorded beforehand is not run.
+  //
+  // Exactly once per attempt (with a store, an execution id and req.scheduled_event_id): the
+  // record's id is attemptActionId(…), looked up before running. A finished record (succeeded,
+  // unchanged, dry_run, failed, released) is the attempt's result: its output (or error) is
+  // returned and the action is not called. A record still "running" is an attempt a crash
+  // interrupted: the action runs again when its Replay policy allows it (its state check, or
+  // the same ActionContext::action_id as deduplication id, decides), else the Task fails with
+  // riposte.ActionInterrupted. A Retry is a new attempt (a new TaskScheduled event): it runs.
+  // Without that identity (release, `riposte execute`) every call gets a fresh id.
   asl::TaskResult run(const asl::TaskRequest& req) override;
 
   // The records written so far (also when no store is set), oldest first.

@@ -142,10 +142,43 @@ std::string getString(const json::object& o, std::string_view k, const std::stri
   return std::string(it->value().get_string());
 }
 
+// A boolean setting: true/false, or the string "true"/"false" that ${VAR} expansion leaves
+// (`dry_run: ${RIPOSTE_DRY_RUN:-false}`).
+std::optional<bool> boolOf(const json::value& v) {
+  if (v.is_bool()) return v.get_bool();
+  if (v.is_string() && v.get_string() == "true") return true;
+  if (v.is_string() && v.get_string() == "false") return false;
+  return std::nullopt;
+}
+
 bool getBool(const json::object& o, std::string_view k, bool def) {
   auto it = o.find(k);
-  if (it == o.end() || !it->value().is_bool()) return def;
-  return it->value().get_bool();
+  if (it == o.end()) return def;
+  return boolOf(it->value()).value_or(def);
+}
+
+// The 1-based line of the key at `path` (mapping keys from the root) in a YAML document, or 0.
+int yamlKeyLine(const std::string& text, const std::vector<std::string>& path) {
+  try {
+    YAML::Node n = YAML::Load(text);
+    int line = 0;
+    for (const auto& k : path) {
+      if (!n.IsMap()) return 0;
+      YAML::Node next;
+      for (const auto& kv : n) {
+        if (kv.first.IsScalar() && kv.first.Scalar() == k) {
+          line = kv.first.Mark().line + 1;
+          next = kv.second;
+          break;
+        }
+      }
+      if (!next.IsDefined()) return 0;
+      n = next;
+    }
+    return line;
+  } catch (const YAML::Exception&) {
+    return 0;
+  }
 }
 
 int lineOf(const std::string& text, const std::string& needle) {
@@ -183,6 +216,8 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
 
   // riposte.yaml
   fs::path main = root / "riposte.yaml";
+  std::string main_text;
+  std::optional<json::value> playbook_settings;  // riposte.yaml `playbooks`, applied below
   if (fs::exists(main)) {
     auto text = readFile(main);
     auto v = yamlToJson(text.value_or(""), "riposte.yaml");
@@ -197,6 +232,8 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
         add("riposte.yaml", lineOf(*text, "${" + u), "",
             "environment variable " + u + " is not set (expanded to \"\")", true);
       const auto& o = v->get_object();
+      main_text = *text;
+      if (auto it = o.find("playbooks"); it != o.end()) playbook_settings = it->value();
       cfg.settings = o;
       cfg.store_url = getString(o, "store", cfg.store_url);
       cfg.listen = getString(o, "listen", cfg.listen);
@@ -304,6 +341,49 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
     pb.definition_json = json::serialize(*def);
     pb.definition = std::move(*def);
     cfg.playbooks[name] = std::move(pb);
+  }
+
+  // riposte.yaml `playbooks.<name>`: per-playbook settings, outside the ASL document (which
+  // stays a valid States Language definition).
+  if (playbook_settings && !playbook_settings->is_null()) {
+    const std::string f = "riposte.yaml";
+    if (!playbook_settings->is_object()) {
+      add(f, yamlKeyLine(main_text, {"playbooks"}), "playbooks",
+          "must map playbook names to their settings ({dry_run: true})");
+    } else {
+      for (const auto& [key, settings] : playbook_settings->get_object()) {
+        const std::string name(key);
+        const std::string where = "playbooks." + name;
+        const int line = yamlKeyLine(main_text, {"playbooks", name});
+        auto pb = cfg.playbooks.find(name);
+        if (pb == cfg.playbooks.end()) {
+          std::string known;
+          for (const auto& [k, _] : cfg.playbooks) known += (known.empty() ? "" : ", ") + k;
+          add(f, line, where,
+              "unknown playbook '" + name + "' (known: " + (known.empty() ? "none" : known) + ")");
+          continue;
+        }
+        if (settings.is_null()) continue;
+        if (!settings.is_object()) {
+          add(f, line, where, "must be a mapping of settings ({dry_run: true})");
+          continue;
+        }
+        for (const auto& [skey, sval] : settings.get_object()) {
+          const int sline = yamlKeyLine(main_text, {"playbooks", name, std::string(skey)});
+          if (skey == "dry_run") {
+            auto b = boolOf(sval);
+            if (!b) {
+              add(f, sline, where + ".dry_run", "must be true or false");
+              continue;
+            }
+            pb->second.dry_run = *b;
+          } else {
+            add(f, sline, where + "." + std::string(skey),
+                "unknown playbook setting '" + std::string(skey) + "' (known: dry_run)");
+          }
+        }
+      }
+    }
   }
 
   // rules/

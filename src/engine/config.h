@@ -41,6 +41,8 @@ struct Playbook {
   std::string file;
   json::value definition;
   std::string definition_json;
+  // riposte.yaml `playbooks: {<name>: {dry_run: true}}`: every execution of this playbook plans
+  // and records, changes nothing (kept out of the ASL document, which stays valid ASL).
   bool dry_run = false;
 };
 

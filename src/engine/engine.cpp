@@ -60,6 +60,11 @@ Engine::Engine(Config config, std::unique_ptr<store::Store> store, std::shared_p
   metrics_.declare("riposte_actions_total", "Response actions run, by action and status.",
                    "counter");
   metrics_.declare("riposte_aws_errors_total", "Failed actions by AWS error code.", "counter");
+  metrics_.declare("riposte_actions_replayed_total",
+                   "Task attempts met again after a restart, by action and outcome (recorded: "
+                   "the recorded result was used, AWS not called; rerun: an interrupted attempt "
+                   "ran again; interrupted: it could not safely run again and failed).",
+                   "counter");
   metrics_.declare("riposte_action_duration_seconds", "Response action latency.", "histogram",
                    {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
   metrics_.declare("riposte_incidents", "Incidents by status (from the store).", "gauge");

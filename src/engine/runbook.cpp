@@ -1905,6 +1905,12 @@ struct Context {
   std::string label;
 };
 
+// riposte.yaml `playbooks.<name>.dry_run`.
+bool playbookDryRun(const Config& cfg, const std::string& name) {
+  auto pb = cfg.playbooks.find(name);
+  return pb != cfg.playbooks.end() && pb->second.dry_run;
+}
+
 bool isNotify(const std::string& resource) {
   return resource == "riposte:aws.sns.publish" ||
          startsWith(resource, "arn:aws:states:::sns:publish") ||
@@ -1996,7 +2002,12 @@ void ruleSection(Doc& doc, const Context& c, const Rule& r) {
   {
     Line l{strong("Status"), text(": ")};
     l << text(r.enabled ? "enabled" : "disabled (never fires)");
-    if (r.dry_run) l << text("; dry run (plans and records, changes nothing)");
+    if (r.dry_run) {
+      l << text("; dry run (plans and records, changes nothing)");
+    } else if (playbookDryRun(c.cfg, r.playbook)) {
+      l << text("; dry run: its playbook ") << code(r.playbook)
+        << text(" always runs dry (plans and records, changes nothing)");
+    }
     l << text("; defined in ") << code(r.file) << text(".");
     doc.para(std::move(l));
   }
@@ -2116,7 +2127,9 @@ Result<std::string> renderRunbook(const Config& cfg, const actions::Registry& re
       rows.push_back(
           {Line{code(r.name)}, line(describePattern(r.pattern)),
            r.playbook.empty() ? line("record only") : Line{code(r.playbook)},
-           line(r.enabled ? (r.dry_run ? "enabled (dry run)" : "enabled") : "disabled")});
+           line(r.enabled ? (r.dry_run || playbookDryRun(cfg, r.playbook) ? "enabled (dry run)"
+                                                                          : "enabled")
+                          : "disabled")});
     }
     doc.table({line("Rule"), line("Trigger"), line("Response"), line("Status")}, std::move(rows));
   }
@@ -2141,7 +2154,11 @@ Result<std::string> renderRunbook(const Config& cfg, const actions::Registry& re
     } else {
       l << text("; run by ") << codeList(users) << text(".");
     }
-    if (pb.dry_run) l << text(" Always a dry run.");
+    if (pb.dry_run) {
+      l << text(" Always a dry run (") << code("playbooks." + name + ".dry_run: true")
+        << text(" in ") << code("riposte.yaml")
+        << text("): every action plans and records what it would do and changes nothing.");
+    }
     doc.para(std::move(l));
     if (const auto* o = pb.definition.if_object()) {
       if (auto cm = stringMember(*o, "Comment"); !cm.empty()) doc.para(line(cm));

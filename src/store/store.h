@@ -229,6 +229,9 @@ class Store {
   // --- actions ---
   virtual Result<void> insertAction(const ActionRecord& rec) = 0;
   virtual Result<void> updateAction(const ActionRecord& rec) = 0;
+  // The action with this id, if any (the engine looks up a Task attempt's record by its
+  // deterministic id before running it again after a crash).
+  virtual Result<std::optional<ActionRecord>> getAction(const std::string& id) = 0;
   // Oldest first.
   virtual Result<std::vector<ActionRecord>> actionsForIncident(const std::string& incident_id) = 0;
 

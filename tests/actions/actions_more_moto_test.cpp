@@ -2,6 +2,8 @@
 // effect, idempotency, undo, dry run and protection.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "actions/registry.h"
 #include "support/aws_fixtures.h"
 #include "support/findings.h"
@@ -596,6 +598,54 @@ TEST_F(MoreActionsTest, UndoNameAndUndoInputReverseEveryAction) {
 namespace riposte::actions {
 namespace {
 
+TEST_F(MoreActionsTest, AwsSdkGroupsAclsVolumesAndSnapshotsHaveTheSdksShape) {
+  Ec2Env env = fx().makeEc2Env();
+  auto sg = run("arn:aws:states:::aws-sdk:ec2:describeSecurityGroups",
+                {{"GroupIds", json::array{env.sg_web}}});
+  ASSERT_TRUE(sg) << sg.error().str();
+  const auto& g = sg->output.at("SecurityGroups").as_array().at(0);
+  EXPECT_EQ(g.at("GroupId").as_string(), env.sg_web);
+  EXPECT_TRUE(g.at("Description").is_string());  // the wire's groupDescription
+  EXPECT_FALSE(g.as_object().contains("GroupDescription"));
+  const auto& egress = g.at("IpPermissionsEgress").as_array().at(0);
+  EXPECT_EQ(egress.at("IpProtocol").as_string(), "-1");
+  EXPECT_EQ(egress.at("UserIdGroupPairs"), json::array());  // the wire's <groups/>
+
+  auto acl = run("arn:aws:states:::aws-sdk:ec2:describeNetworkAcls",
+                 {{"Filters", json::array{json::object{{"Name", "association.subnet-id"},
+                                                       {"Values", json::array{env.subnet_id}}}}}});
+  ASSERT_TRUE(acl) << acl.error().str();
+  const auto& a = acl->output.at("NetworkAcls").as_array().at(0);
+  EXPECT_EQ(a.at("IsDefault"), true);
+  bool saw_allow = false;
+  for (const auto& e : a.at("Entries").as_array()) {
+    EXPECT_TRUE(e.at("Egress").is_bool());
+    if (e.at("RuleNumber") == 100 && e.at("RuleAction").as_string() == "allow") saw_allow = true;
+  }
+  EXPECT_TRUE(saw_allow) << toJson(a);
+
+  auto vols =
+      run("arn:aws:states:::aws-sdk:ec2:describeVolumes",
+          {{"Filters", json::array{json::object{{"Name", "attachment.instance-id"},
+                                                {"Values", json::array{env.instance_id}}}}}});
+  ASSERT_TRUE(vols) << vols.error().str();
+  const auto& v = vols->output.at("Volumes").as_array().at(0);
+  EXPECT_TRUE(v.at("Size").is_int64()) << toJson(v);
+  EXPECT_EQ(v.at("State").as_string(), "in-use");
+  EXPECT_EQ(v.at("Attachments").as_array().at(0).at("State").as_string(), "attached");
+  EXPECT_EQ(v.at("Attachments").as_array().at(0).at("InstanceId").as_string(), env.instance_id);
+  EXPECT_EQ(v.at("Encrypted"), false);
+
+  auto snap = run("arn:aws:states:::aws-sdk:ec2:createSnapshot",
+                  {{"VolumeId", v.at("VolumeId")}, {"Description", "evidence"}});
+  ASSERT_TRUE(snap) << snap.error().str();
+  EXPECT_EQ(snap->output.at("State").as_string(), "completed");  // moto completes at once
+  EXPECT_EQ(snap->output.at("VolumeSize"), v.at("Size"));
+  EXPECT_EQ(snap->output.at("Encrypted"), false);
+  EXPECT_EQ(std::string(snap->output.at("SnapshotId").as_string()).rfind("snap-", 0), 0u);
+  EXPECT_TRUE(snap->changed);
+}
+
 TEST_F(MoreActionsTest, AwsSdkIntegrationsCallTheApiWithSdkShapes) {
   Ec2Env env = fx().makeEc2Env();
   auto tag = run("arn:aws:states:::aws-sdk:ec2:createTags",
@@ -611,10 +661,23 @@ TEST_F(MoreActionsTest, AwsSdkIntegrationsCallTheApiWithSdkShapes) {
   ASSERT_TRUE(d) << d.error().str();
   const auto& inst = d->output.at("Reservations").as_array().at(0).at("Instances").as_array().at(0);
   EXPECT_EQ(inst.at("InstanceId").as_string(), env.instance_id);
-  // groupSet → "Groups" (the SDK calls it SecurityGroups on an Instance: names are derived
-  // from the wire, not from the SDK model).
-  EXPECT_EQ(inst.at("Groups").as_array().size(), 2u) << toJson(inst);
+  // The SDK's shape: an instance's groups are SecurityGroups (the wire's groupSet), the state
+  // code is a number, EbsOptimized a boolean.
+  ASSERT_EQ(inst.at("SecurityGroups").as_array().size(), 2u) << toJson(inst);
+  std::set<std::string> groups;
+  for (const auto& g : inst.at("SecurityGroups").as_array())
+    groups.insert(std::string(g.at("GroupId").as_string()));
+  EXPECT_EQ(groups, (std::set<std::string>{env.sg_web, env.sg_app}));
+  EXPECT_FALSE(inst.as_object().contains("Groups"));
   EXPECT_EQ(inst.at("State").at("Name").as_string(), "running");
+  EXPECT_EQ(inst.at("State").at("Code"), 16);
+  EXPECT_TRUE(inst.at("EbsOptimized").is_bool());
+  EXPECT_EQ(inst.at("AmiLaunchIndex"), 0);
+  EXPECT_TRUE(inst.at("SourceDestCheck").is_bool());
+  const auto& eni = inst.at("NetworkInterfaces").as_array().at(0);
+  EXPECT_EQ(eni.at("Groups").as_array().size(), 2u);  // an ENI's groups are Groups
+  EXPECT_EQ(eni.at("Attachment").at("DeviceIndex"), 0);
+  EXPECT_EQ(eni.at("PrivateIpAddresses").as_array().at(0).at("Primary"), true);
   EXPECT_FALSE(d->changed);
 
   auto missing = run("arn:aws:states:::aws-sdk:ec2:describeInstances",
@@ -626,7 +689,24 @@ TEST_F(MoreActionsTest, AwsSdkIntegrationsCallTheApiWithSdkShapes) {
   fx().createAccessKey(user);
   auto keys = run("arn:aws:states:::aws-sdk:iam:listAccessKeys", {{"UserName", user}});
   ASSERT_TRUE(keys) << keys.error().str();
-  EXPECT_EQ(keys->output.at("AccessKeyMetadata").as_array().size(), 1u);
+  ASSERT_EQ(keys->output.at("AccessKeyMetadata").as_array().size(), 1u);
+  const std::string key_id(
+      keys->output.at("AccessKeyMetadata").as_array()[0].at("AccessKeyId").as_string());
+  auto upd = run("arn:aws:states:::aws-sdk:iam:updateAccessKey",
+                 {{"UserName", user}, {"AccessKeyId", key_id}, {"Status", "Inactive"}});
+  ASSERT_TRUE(upd) << upd.error().str();
+  EXPECT_EQ(upd->output, json::object());  // the SDK's UpdateAccessKey has no output members
+  EXPECT_EQ(fx().accessKeyStatuses(user)[key_id], "Inactive");
+  auto who = run("arn:aws:states:::aws-sdk:iam:getUser", {{"UserName", user}});
+  ASSERT_TRUE(who) << who.error().str();
+  EXPECT_EQ(who->output.at("User").at("UserName").as_string(), user);
+  const std::string other = fx().createUser("grace");
+  auto none = run("arn:aws:states:::aws-sdk:iam:listAccessKeys", {{"UserName", other}});
+  ASSERT_TRUE(none) << none.error().str();
+  EXPECT_EQ(none->output.at("AccessKeyMetadata"), json::array());  // empty: a list, not ""
+  auto me = run("arn:aws:states:::aws-sdk:sts:getCallerIdentity", json::object());
+  ASSERT_TRUE(me) << me.error().str();
+  EXPECT_EQ(me->output.at("Account").as_string(), "123456789012");
   auto nouser = run("arn:aws:states:::aws-sdk:iam:getUser", {{"UserName", "nobody"}});
   ASSERT_FALSE(nouser);
   EXPECT_EQ(nouser.error().code, "Iam.NoSuchEntityException");

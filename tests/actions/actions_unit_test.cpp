@@ -37,6 +37,28 @@ TEST(Registry, FindsBuiltinsWithOrWithoutPrefix) {
   EXPECT_FALSE(r.add(makeBlockIp()));  // duplicate
 }
 
+// What the engine does with an attempt a crash interrupted (Action::replay()).
+TEST(Registry, ReplayPolicyOfEveryAction) {
+  Registry r = Registry::builtins();
+  for (const auto& n : r.names()) {
+    const Action* a = r.find(n);
+    ASSERT_NE(a, nullptr) << n;
+    // Every built-in checks the state first, except the notification, which cannot be checked
+    // and is sent again with the same deduplication id.
+    EXPECT_EQ(a->replay(), n == "aws.sns.publish" ? Replay::kRerunDeduplicated : Replay::kRerun)
+        << n;
+  }
+  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:ec2:describeInstances")->replay(), Replay::kRerun);
+  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:iam:listAccessKeys")->replay(), Replay::kRerun);
+  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:iam:updateAccessKey")->replay(), Replay::kRerun);
+  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:sns:publish")->replay(), Replay::kRerunDeduplicated);
+  EXPECT_EQ(r.find("arn:aws:states:::sns:publish")->replay(), Replay::kRerunDeduplicated);
+  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:ec2:createSnapshot")->replay(),
+            Replay::kFailInterrupted);
+  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:ec2:terminateInstances")->replay(),
+            Replay::kFailInterrupted);
+}
+
 TEST(Registry, ActionsFailCleanlyWithoutAClientOrWithBadInput) {
   Registry r = Registry::builtins();
   ActionContext ctx;

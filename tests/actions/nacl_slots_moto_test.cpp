@@ -1,6 +1,6 @@
 // blockIp's managed rule-number range against moto: allocation inside the range, the record of
-// riposte's entries on the ACL, eviction of the oldest riposte entry (never another's), the
-// WAF fallback when the range is full, and allocation under concurrency.
+// riposte's entries on the ACL, eviction of the least recently used riposte entry (never
+// another's), the WAF fallback when the range is full, and allocation under concurrency.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -99,7 +99,7 @@ TEST_F(NaclSlotsTest, AllocatesInsideTheRangeAndRecordsEachEntry) {
   EXPECT_FALSE(aclTags().count("riposte:nacl-rule:11"));
 }
 
-TEST_F(NaclSlotsTest, FullRangeEvictsTheOldestRiposteEntryNeverAnothers) {
+TEST_F(NaclSlotsTest, FullRangeEvictsTheUnusedRiposteEntryNeverAnothers) {
   foreignDeny(10, "192.0.2.10/32");
   ASSERT_TRUE(block("198.51.100.1"));  // → 11 at t0
   clock_.advance(std::chrono::seconds(30));
@@ -140,6 +140,88 @@ TEST_F(NaclSlotsTest, FullRangeEvictsTheOldestRiposteEntryNeverAnothers) {
   ASSERT_TRUE(un);
   EXPECT_FALSE(un->changed);
   EXPECT_EQ(ingress().at(11), "198.51.100.3/32");
+}
+
+TEST_F(NaclSlotsTest, EvictionTakesTheLeastRecentlyUsedEntryNotTheOldest) {
+  const json::object range{{"ruleRange", json::object{{"first", 10}, {"last", 13}}}};
+  // Someone else's entry at 13, with a forged, ancient record naming another address: never
+  // riposte's, never evicted, however "unused" its tag claims it is.
+  foreignDeny(13, "192.0.2.13/32");
+  fx_->query("ec2", "CreateTags",
+             {{"ResourceId.1", acl_id_},
+              {"Tag.1.Key", "riposte:nacl-rule:13"},
+              {"Tag.1.Value", "192.0.2.99/32 1 1 inc-forged"}});
+  const int64_t t0 = clock_.nowMillis() / 1000;
+  ASSERT_TRUE(block("198.51.100.1", range));  // → 10 at t0
+  clock_.advance(std::chrono::seconds(10));
+  ASSERT_TRUE(block("198.51.100.2", range));  // → 11 at t0+10
+  clock_.advance(std::chrono::seconds(10));
+  ASSERT_TRUE(block("198.51.100.3", range));  // → 12 at t0+20
+  EXPECT_EQ(aclTags()["riposte:nacl-rule:10"],
+            "198.51.100.1/32 " + std::to_string(t0) + " " + std::to_string(t0) + " inc-slots");
+
+  // t0+70: a new finding about .1 blocks it again: nothing changes in the ACL, but its last
+  // use is now.
+  clock_.advance(std::chrono::seconds(50));
+  ctx_.incident_id = "inc-second";
+  auto again = block("198.51.100.1", range);
+  ASSERT_TRUE(again) << again.error().str();
+  EXPECT_FALSE(again->changed);
+  EXPECT_EQ(again->output.at("ruleNumber").as_int64(), 10);
+  EXPECT_TRUE(again->output.as_object().contains("lastUsedAt")) << toJson(again->output);
+  EXPECT_NE(again->summary.find("last use recorded"), std::string::npos) << again->summary;
+  // Created by the first incident, used last at t0+70.
+  EXPECT_EQ(aclTags()["riposte:nacl-rule:10"],
+            "198.51.100.1/32 " + std::to_string(t0) + " " + std::to_string(t0 + 70) + " inc-slots");
+
+  // t0+90: the range is full. By creation .1 (t0) would go; by last use it is the freshest
+  // (20 s, under the 60 s TTL), and .2 (unused for 80 s) is the least recently used.
+  clock_.advance(std::chrono::seconds(20));
+  auto d = block("198.51.100.4", range);
+  ASSERT_TRUE(d) << d.error().str();
+  EXPECT_EQ(d->output.at("ruleNumber").as_int64(), 11);
+  EXPECT_EQ(d->output.at("evicted").at("cidr"), "198.51.100.2/32");
+  EXPECT_EQ(d->output.at("evicted").at("lastUsedAt").as_string(),
+            formatIso8601Millis((t0 + 10) * 1000, false));
+  EXPECT_NE(d->summary.find("least recently used"), std::string::npos) << d->summary;
+  auto now = ingress();
+  EXPECT_EQ(now.at(10), "198.51.100.1/32");
+  EXPECT_EQ(now.at(11), "198.51.100.4/32");
+  EXPECT_EQ(now.at(12), "198.51.100.3/32");
+  EXPECT_EQ(now.at(13), "192.0.2.13/32");
+
+  // t0+100: full again; .3 (unused since t0+20) goes next, still not the foreign entry.
+  clock_.advance(std::chrono::seconds(10));
+  auto e = block("198.51.100.5", range);
+  ASSERT_TRUE(e) << e.error().str();
+  EXPECT_EQ(e->output.at("evicted").at("cidr"), "198.51.100.3/32");
+  EXPECT_EQ(ingress().at(13), "192.0.2.13/32");
+
+  // Dry run: a repeat block plans, and records no use.
+  ctx_.dry_run = true;
+  clock_.advance(std::chrono::seconds(10));
+  const std::string before = aclTags()["riposte:nacl-rule:10"];
+  auto dry = block("198.51.100.1", range);
+  ASSERT_TRUE(dry);
+  EXPECT_EQ(aclTags()["riposte:nacl-rule:10"], before);
+}
+
+TEST_F(NaclSlotsTest, RecordsWithoutALastUseCountAsUsedWhenCreated) {
+  // The record format before the last use was kept: "<cidr> <created> <incident>".
+  foreignDeny(10, "198.51.100.1/32");
+  const int64_t t0 = clock_.nowMillis() / 1000;
+  fx_->query("ec2", "CreateTags",
+             {{"ResourceId.1", acl_id_},
+              {"Tag.1.Key", "riposte:nacl-rule:10"},
+              {"Tag.1.Value", "198.51.100.1/32 " + std::to_string(t0 - 100) + " inc-old"}});
+  ASSERT_TRUE(block("198.51.100.2"));  // → 11
+  ASSERT_TRUE(block("198.51.100.3"));  // → 12
+  auto r = block("198.51.100.4");      // full: the old record (used 100 s ago) is evictable
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_EQ(r->output.at("ruleNumber").as_int64(), 10);
+  EXPECT_EQ(r->output.at("evicted").at("incidentId"), "inc-old");
+  EXPECT_EQ(r->output.at("evicted").at("lastUsedAt").as_string(),
+            formatIso8601Millis((t0 - 100) * 1000, false));
 }
 
 TEST_F(NaclSlotsTest, FullRangeFallsBackToTheWafIpSet) {

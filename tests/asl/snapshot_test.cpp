@@ -1,6 +1,8 @@
 // Durability: a snapshot taken after any step lets restore() continue exactly there.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "asl_test_util.h"
 
 namespace riposte::asl {
@@ -234,6 +236,66 @@ TEST(Snapshot, MapItemsAreRecomputedOnRestore) {
   EXPECT_EQ(y->output(), ref.output);
   EXPECT_EQ(y->output(),
             testing::js(R"([{"i":0,"v":"a"},{"i":1,"v":"b"},{"i":2,"v":"c"},{"i":3,"v":"d"}])"));
+}
+
+// TaskRequest::scheduled_event_id names one attempt: a restored snapshot runs the scheduled
+// Task with the same id (a replay), while a Retry, a loop back and each Map iteration get new
+// ones (new attempts). This is what lets the engine run a Task's action exactly once.
+TEST(Snapshot, ScheduledEventIdNamesOneAttemptAcrossRestore) {
+  auto m = load(R"({"StartAt": "T", "States": {
+    "T": {"Type": "Task", "Resource": "flaky", "Next": "Again",
+          "Retry": [{"ErrorEquals": ["Throttled"], "IntervalSeconds": 1, "MaxAttempts": 2}]},
+    "Again": {"Type": "Choice", "Choices": [{"Variable": "$.loops", "NumericLessThan": 2,
+              "Next": "T"}], "Default": "Each"},
+    "Each": {"Type": "Map", "ItemsPath": "$.ids", "ItemProcessor": {"StartAt": "I",
+             "States": {"I": {"Type": "Task", "Resource": "item", "End": true}}}, "End": true}}})");
+  int flaky = 0, loops = 0;
+  std::vector<TaskRequest> seen;
+  testing::ScriptedRunner r;
+  r.fns["flaky"] = [&](const TaskRequest&) {
+    if (++flaky == 1) return testing::ScriptedRunner::err("Throttled");
+    return testing::ScriptedRunner::ok(
+        json::object{{"loops", ++loops}, {"ids", json::array{"a", "b"}}});
+  };
+  ManualClock c(1'000'000);
+  Execution x(m, js("{}"), {"exec-1", "exec-1", "pb", 0});
+  std::vector<HistoryEvent> h;
+  while (x.status() == Status::Running) {
+    // Snapshot right after each TaskScheduled and run the Task from a restored copy first: the
+    // copy must ask with the id the original then uses.
+    std::size_t before = r.calls.size();
+    json::value snap = x.snapshot();
+    auto y = Execution::restore(m, *parseJson(toJson(snap), 4096));
+    ASSERT_TRUE(y) << y.error().str();
+    std::vector<HistoryEvent> yh;
+    testing::ScriptedRunner probe;
+    probe.fns["flaky"] = [](const TaskRequest&) { return testing::ScriptedRunner::err("X"); };
+    y->step(probe, c, yh);
+    x.step(r, c, h);
+    if (x.wakeAtMs() > c.nowMillis()) c.set(x.wakeAtMs());
+    if (r.calls.size() == before + 1) {
+      ASSERT_EQ(probe.calls.size(), 1u);
+      EXPECT_EQ(probe.calls[0].scheduled_event_id, r.calls.back().scheduled_event_id);
+      EXPECT_EQ(probe.calls[0].attempt, r.calls.back().attempt);
+    }
+  }
+  ASSERT_EQ(x.status(), Status::Succeeded) << x.error() << x.cause();
+  // T: attempt 0 (Throttled), its retry, then the loop back: three attempts of T; then two Map
+  // iterations of I. Every attempt has its own id, the id of its TaskScheduled event.
+  ASSERT_EQ(r.calls.size(), 5u);
+  std::set<int64_t> ids;
+  for (const auto& call : r.calls) {
+    EXPECT_GT(call.scheduled_event_id, 0);
+    ids.insert(call.scheduled_event_id);
+    const HistoryEvent& e = h.at(static_cast<std::size_t>(call.scheduled_event_id - 1));
+    EXPECT_EQ(e.id, call.scheduled_event_id);
+    EXPECT_EQ(e.type, "TaskScheduled");
+    EXPECT_EQ(std::string(e.details.at("name").as_string()), call.state_name);
+  }
+  EXPECT_EQ(ids.size(), 5u);
+  EXPECT_EQ(r.calls[0].attempt, 0);
+  EXPECT_EQ(r.calls[1].attempt, 1);
+  EXPECT_EQ(r.calls[2].attempt, 0);
 }
 
 }  // namespace

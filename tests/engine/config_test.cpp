@@ -143,6 +143,75 @@ aws:
   EXPECT_EQ(cfg->accounts.at("222222222222").role_arn, "arn:aws:iam::222222222222:role/r");
 }
 
+TEST_F(ConfigDir, PlaybooksMapDeclaresAPlaybookDryRun) {
+  write("playbooks/contain.asl.json", kPlaybook);
+  write("playbooks/notify.asl.json", kPlaybook);
+  ::setenv("RIPOSTE_TEST_PB_DRY", "true", 1);
+  write("playbooks/other.asl.json", kPlaybook);
+  write("riposte.yaml", R"(
+# playbooks: a comment that must not be mistaken for the key
+safety:
+  dry_run: ${RIPOSTE_TEST_UNSET_DRY:-false}
+playbooks:
+  contain: {dry_run: true}
+  notify:
+    dry_run: false
+  other:
+    dry_run: ${RIPOSTE_TEST_PB_DRY:-false}
+)");
+  std::vector<Problem> problems;
+  auto cfg = load(problems);
+  ASSERT_TRUE(cfg) << cfg.error().str();
+  EXPECT_TRUE(problems.empty());
+  EXPECT_TRUE(cfg->playbooks.at("contain").dry_run);
+  EXPECT_FALSE(cfg->playbooks.at("notify").dry_run);
+  // ${VAR} expansion leaves "true"/"false" strings: read as the booleans they spell.
+  EXPECT_TRUE(cfg->playbooks.at("other").dry_run);
+  EXPECT_FALSE(cfg->safety.dry_run);
+  ::setenv("RIPOSTE_TEST_UNSET_DRY", "true", 1);
+  auto again = load(problems);
+  ::unsetenv("RIPOSTE_TEST_UNSET_DRY");
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->safety.dry_run);  // safety.dry_run: ${RIPOSTE_DRY_RUN:-false} works too
+  // The playbook document itself is untouched: still the plain ASL definition.
+  EXPECT_EQ(cfg->playbooks.at("contain").definition_json, json::serialize(*parseJson(kPlaybook)));
+}
+
+TEST_F(ConfigDir, PlaybooksMapProblemsNameFileLineAndPath) {
+  write("playbooks/contain.asl.json", kPlaybook);
+  write("riposte.yaml", R"(listen: 127.0.0.1:1
+playbooks:
+  contain:
+    dry_run: "yes"
+    approve: true
+  contian: {dry_run: true}
+)");
+  std::vector<Problem> problems;
+  EXPECT_FALSE(load(problems));
+  std::string all;
+  for (const auto& p : problems) all += p.str() + "\n";
+  EXPECT_NE(all.find("riposte.yaml:4: error: playbooks.contain.dry_run: must be true or false"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("riposte.yaml:5: error: playbooks.contain.approve: unknown playbook setting "
+                     "'approve' (known: dry_run)"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("riposte.yaml:6: error: playbooks.contian: unknown playbook 'contian' "
+                     "(known: contain)"),
+            std::string::npos)
+      << all;
+  EXPECT_EQ(problems.size(), 3u) << all;
+
+  write("riposte.yaml", "playbooks: [contain]\n");
+  problems.clear();
+  EXPECT_FALSE(load(problems));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].str(),
+            "riposte.yaml:1: error: playbooks: must map playbook names to their settings "
+            "({dry_run: true})");
+}
+
 TEST(ExpandEnv, DefaultsAndUnset) {
   ::setenv("RIPOSTE_X", "1", 1);
   ::unsetenv("RIPOSTE_UNSET");

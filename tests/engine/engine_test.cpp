@@ -7,12 +7,18 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <thread>
+
+#include "engine/action_runner.h"
 
 namespace riposte::engine {
 namespace {
 
 namespace fs = std::filesystem;
+
+#define RIPOSTE_CRASH_CHECK \
+  if (dead) return fail("StoreUnavailable", "the process is dead (simulated kill -9)")
 
 // A fake containment action: counts calls, reports a change the first time only.
 class FakeAction final : public actions::Action {
@@ -22,23 +28,154 @@ class FakeAction final : public actions::Action {
   std::string_view name() const override { return name_; }
   std::string_view description() const override { return "fake"; }
   std::vector<std::string> permissions() const override { return {}; }
+  actions::Replay replay() const override { return replay_; }
   Result<actions::ActionOutcome> run(const json::value& input,
                                      actions::ActionContext& ctx) const override {
     int n = ++calls_;
-    if (fail_) return fail("InvalidInstanceID.NotFound", "The instance ID does not exist");
+    if (seen_ids_) seen_ids_->push_back(ctx.action_id);
+    if (during_) during_(n);  // e.g. the process "dies" in the middle of the call
+    if (fail_ || (fail_first_ > 0 && n <= fail_first_))
+      return fail("InvalidInstanceID.NotFound", "The instance ID does not exist");
     actions::ActionOutcome o;
     o.changed = n == 1;
     o.before = json::object{{"groups", json::array{"sg-a"}}};
     o.after = json::object{{"groups", json::array{"sg-q"}}};
-    o.output = json::object{{"input", input}, {"incident", ctx.incident_id}};
+    o.output =
+        json::object{{"input", input}, {"incident", ctx.incident_id}, {"dryRun", ctx.dry_run}};
     o.summary = name_ + " done";
     return o;
   }
+
+  // Test knobs (set before the engine starts).
+  actions::Replay replay_ = actions::Replay::kRerun;
+  std::function<void(int call)> during_;
+  std::vector<std::string>* seen_ids_ = nullptr;
+  int fail_first_ = 0;  // the first n calls fail
 
  private:
   std::string name_;
   std::atomic<int>& calls_;
   bool fail_;
+};
+
+// The SQLite store with a switch that makes every write fail from a chosen moment on: what a
+// kill -9 leaves behind (everything written before that moment, nothing after): `dead` set
+// inside an action's call (killed during the AWS call), or by `crash_when` at the interpreter
+// step that would record a Task's result (killed right after the action and its record).
+class CrashingStore final : public store::Store {
+ public:
+  explicit CrashingStore(std::unique_ptr<store::Store> inner) : s_(std::move(inner)) {}
+  std::atomic<bool> dead{false};
+  // Decides, per interpreter step about to be persisted, whether the process dies right then.
+  std::function<bool(const std::vector<store::HistoryRecord>&)> crash_when;
+
+  Result<void> migrate() override { return s_->migrate(); }
+  Result<void> ping() override { return s_->ping(); }
+  Result<std::vector<bool>> insertEvents(const std::vector<store::EventRecord>& e) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->insertEvents(e);
+  }
+  Result<std::optional<store::EventRecord>> getEvent(const std::string& id) override {
+    return s_->getEvent(id);
+  }
+  Result<std::vector<store::EventRecord>> pendingEvents(int limit) override {
+    return s_->pendingEvents(limit);
+  }
+  Result<void> markEvent(const std::string& id, const std::string& status,
+                         const std::vector<std::string>& rules, const std::string& err) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->markEvent(id, status, rules, err);
+  }
+  Result<int64_t> countEvents() override { return s_->countEvents(); }
+  Result<Upserted> upsertIncident(const store::IncidentRecord& r, const std::string& e) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->upsertIncident(r, e);
+  }
+  Result<std::optional<store::IncidentRecord>> getIncident(const std::string& id) override {
+    return s_->getIncident(id);
+  }
+  Result<std::vector<store::IncidentRecord>> listIncidents(int limit, int offset) override {
+    return s_->listIncidents(limit, offset);
+  }
+  Result<void> setIncidentStatus(const std::string& id, const std::string& status, int64_t now,
+                                 Flush flush) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->setIncidentStatus(id, status, now, flush);
+  }
+  Result<std::vector<std::string>> incidentEvents(const std::string& id) override {
+    return s_->incidentEvents(id);
+  }
+  Result<void> createExecution(const store::ExecutionRecord& r,
+                               const std::vector<store::HistoryRecord>& h) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->createExecution(r, h);
+  }
+  Result<std::optional<store::ExecutionRecord>> getExecution(const std::string& id) override {
+    return s_->getExecution(id);
+  }
+  Result<std::vector<store::ExecutionRecord>> executionsForIncident(
+      const std::string& id) override {
+    return s_->executionsForIncident(id);
+  }
+  Result<void> recordStep(const store::ExecutionRecord& r,
+                          const std::vector<store::HistoryRecord>& h) override {
+    if (crash_when && crash_when(h)) dead = true;
+    RIPOSTE_CRASH_CHECK;
+    return s_->recordStep(r, h);
+  }
+  // A batch is written as a whole or not at all: the crash comes before it when any of its
+  // steps would have triggered it.
+  Result<std::vector<Result<void>>> recordSteps(const std::vector<StepRef>& steps) override {
+    for (const auto& st : steps)
+      if (crash_when && crash_when(*st.events)) dead = true;
+    RIPOSTE_CRASH_CHECK;
+    return s_->recordSteps(steps);
+  }
+  Result<std::vector<store::HistoryRecord>> history(const std::string& id) override {
+    return s_->history(id);
+  }
+  Result<std::vector<store::ExecutionRecord>> claimRunnable(const std::string& owner, int64_t now,
+                                                            int64_t lease, int limit) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->claimRunnable(owner, now, lease, limit);
+  }
+  Result<int64_t> releaseLeases(const std::string& owner) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->releaseLeases(owner);
+  }
+  Result<std::optional<int64_t>> nextWake() override { return s_->nextWake(); }
+  Result<std::vector<std::pair<std::string, int64_t>>> executionCounts() override {
+    return s_->executionCounts();
+  }
+  Result<std::vector<std::pair<std::string, int64_t>>> incidentCounts() override {
+    return s_->incidentCounts();
+  }
+  Result<void> insertAction(const store::ActionRecord& r) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->insertAction(r);
+  }
+  Result<void> updateAction(const store::ActionRecord& r) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->updateAction(r);
+  }
+  Result<std::optional<store::ActionRecord>> getAction(const std::string& id) override {
+    return s_->getAction(id);
+  }
+  Result<std::vector<store::ActionRecord>> actionsForIncident(const std::string& id) override {
+    return s_->actionsForIncident(id);
+  }
+  Result<std::vector<store::AuditRecord>> readAudit(int64_t after, int limit) override {
+    return s_->readAudit(after, limit);
+  }
+  Result<int64_t> auditHead() override { return s_->auditHead(); }
+  Result<int64_t> sinkCursor(const std::string& sink) override { return s_->sinkCursor(sink); }
+  Result<void> setSinkCursor(const std::string& sink, int64_t seq) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->setSinkCursor(sink, seq);
+  }
+
+ private:
+  std::unique_ptr<store::Store> s_;
 };
 
 const char* kContain = R"({"StartAt":"Isolate","States":{
@@ -87,6 +224,7 @@ class EngineTest : public ::testing::Test {
     pb.name = "contain";
     pb.definition = *parseJson(playbook);
     pb.definition_json = playbook;
+    pb.dry_run = playbook_dry_run_;
     c.playbooks["contain"] = pb;
     Rule high;
     high.name = "high";
@@ -132,9 +270,54 @@ class EngineTest : public ::testing::Test {
     return *engine_->incident(std::string(arr.at(0).at("id").as_string()));
   }
 
+  // Opens the engine on r.db behind a CrashingStore (crash_), with the two fake actions
+  // adjusted by `knobs`.
+  void openCrashable(
+      const char* playbook,
+      const std::function<void(FakeAction& isolate, FakeAction& notify)>& knobs = {}) {
+    engine_.reset();
+    auto inner = store::openStore("sqlite://" + (dir_ / "r.db").string());
+    ASSERT_TRUE(inner) << inner.error().str();
+    auto cs = std::make_unique<CrashingStore>(std::move(*inner));
+    crash_ = cs.get();
+    EngineOptions opt;
+    opt.background = false;
+    opt.worker_id = "test";
+    engine_ = std::make_unique<Engine>(config(playbook), std::move(cs), nullptr, clock_, opt);
+    auto isolate = std::make_shared<FakeAction>("aws.ec2.isolateInstance", isolate_calls_);
+    auto notify = std::make_shared<FakeAction>("aws.sns.publish", notify_calls_);
+    if (knobs) knobs(*isolate, *notify);
+    actions::Registry reg;
+    ASSERT_TRUE(reg.add(isolate));
+    ASSERT_TRUE(reg.add(notify));
+    engine_->setRegistry(std::move(reg));
+    ASSERT_TRUE(engine_->start());
+  }
+
+  // Every action record of the only incident, oldest first.
+  std::vector<store::ActionRecord> actionRecords() {
+    auto list = engine_->store().listIncidents(10, 0);
+    EXPECT_TRUE(list && list->size() == 1u);
+    if (!list || list->empty()) return {};
+    auto acts = engine_->store().actionsForIncident(list->front().id);
+    EXPECT_TRUE(acts);
+    return acts ? *acts : std::vector<store::ActionRecord>{};
+  }
+
+  store::ExecutionRecord onlyExecution() {
+    auto list = engine_->store().listIncidents(10, 0);
+    EXPECT_TRUE(list && list->size() == 1u);
+    if (!list || list->empty()) return {};
+    auto x = engine_->store().executionsForIncident(list->front().id);
+    EXPECT_TRUE(x && x->size() == 1u);
+    return x && !x->empty() ? x->front() : store::ExecutionRecord{};
+  }
+
+  CrashingStore* crash_ = nullptr;
   fs::path dir_;
   ManualClock clock_{1'800'000'000'000};
   std::atomic<int> isolate_calls_{0}, notify_calls_{0};
+  bool playbook_dry_run_ = false;  // riposte.yaml playbooks.contain.dry_run
   std::unique_ptr<Engine> engine_;
 };
 
@@ -199,6 +382,46 @@ TEST_F(EngineTest, ManyExecutionsRunTogetherEachCompletely) {
       EXPECT_EQ(events[k].at("id").to_number<int64_t>(), int64_t(k + 1));
     EXPECT_EQ(events.back().at("type").as_string(), "ExecutionSucceeded");
   }
+}
+
+TEST_F(EngineTest, APlaybookDeclaredDryRunPlansAndChangesNothing) {
+  playbook_dry_run_ = true;  // neither safety.dry_run nor the rule's dry_run is set
+  open(kContain);
+  send(finding(8, "i-1"));
+  ASSERT_TRUE(engine_->drain());
+  auto inc = onlyIncident();
+  EXPECT_EQ(inc.at("status").as_string(), "planned");
+  ASSERT_EQ(inc.at("executions").as_array().size(), 1u);
+  EXPECT_TRUE(inc.at("executions").as_array()[0].at("dryRun").as_bool());
+  int actions = 0;
+  for (const auto& e : inc.at("timeline").as_array()) {
+    if (e.at("kind").as_string() != "action") continue;
+    ++actions;
+    EXPECT_EQ(e.at("status").as_string(), "dry_run");
+  }
+  EXPECT_EQ(actions, 2);
+  auto exec_id = std::string(inc.at("executions").as_array()[0].at("executionId").as_string());
+  auto ex = engine_->execution(exec_id);
+  ASSERT_TRUE(ex);
+  EXPECT_TRUE(ex->at("dryRun").as_bool());
+  auto output = parseJson(std::string(ex->at("output").as_string()));
+  ASSERT_TRUE(output);
+  // Every action was told to plan only, and the playbook saw $.riposte.dryRun = true.
+  EXPECT_TRUE(output->at("isolate").at("dryRun").as_bool());
+  EXPECT_TRUE(output->at("notify").at("dryRun").as_bool());
+  auto input = parseJson(std::string(ex->at("input").as_string()));
+  ASSERT_TRUE(input);
+  EXPECT_TRUE(input->at("riposte").at("dryRun").as_bool());
+
+  // The same playbook without the declaration acts for real.
+  playbook_dry_run_ = false;
+  open(kContain);
+  send(finding(8, "i-2", "f-2"));
+  ASSERT_TRUE(engine_->drain());
+  auto list = engine_->listIncidents(10, 0);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->at("incidents").as_array().size(), 2u);
+  EXPECT_EQ(list->at("incidents").as_array()[0].at("status").as_string(), "contained");
 }
 
 TEST_F(EngineTest, RepeatsAttachToTheIncidentAndChangeNothing) {
@@ -311,6 +534,152 @@ TEST_F(EngineTest, TwoWorkersOnOneStoreRespondOncePerIncident) {
   }
   EXPECT_EQ(isolate_calls_, 20);
   EXPECT_EQ(notify_calls_, 20);
+}
+
+// --------------------------------------------------------------- exactly once across a crash
+
+// True for the step that records state `name`'s Task result (TaskStateExited of that state).
+std::function<bool(const std::vector<store::HistoryRecord>&)> exitOf(const std::string& name) {
+  return [name](const std::vector<store::HistoryRecord>& h) {
+    for (const auto& e : h) {
+      if (e.type != "TaskStateExited") continue;
+      auto d = parseJson(e.details);
+      if (d && d->is_object() && d->as_object().contains("name") &&
+          d->at("name").as_string() == name)
+        return true;
+    }
+    return false;
+  };
+}
+
+const char* kRetrying = R"({"StartAt":"Isolate","States":{
+  "Isolate":{"Type":"Task","Resource":"riposte:aws.ec2.isolateInstance",
+    "Retry":[{"ErrorEquals":["InvalidInstanceID.NotFound"],"IntervalSeconds":1,"MaxAttempts":2}],
+    "End":true}}})";
+
+TEST_F(EngineTest, ANotificationSentBeforeACrashIsNotSentAgain) {
+  openCrashable(kContain);
+  crash_->crash_when = exitOf("Notify");  // killed right after the publish was recorded
+  send(finding(8, "i-1"));
+  (void)engine_->drain();  // fails once the store is "dead"
+  EXPECT_EQ(notify_calls_, 1);
+  EXPECT_EQ(onlyExecution().status, "RUNNING");  // the step after Notify was never persisted
+  auto before = actionRecords();
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[1].status, "succeeded");
+
+  openCrashable(kContain);  // the restarted riposte, same SQLite file
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(isolate_calls_, 1);
+  EXPECT_EQ(notify_calls_, 1);  // Notify ran again in the interpreter, not against AWS
+  auto x = onlyExecution();
+  EXPECT_EQ(x.status, "SUCCEEDED");
+  auto output = parseJson(x.output);
+  ASSERT_TRUE(output) << x.output;
+  // The Task's result is the recorded one.
+  EXPECT_EQ(json::serialize(output->at("notify")), before[1].output);
+  auto after = actionRecords();
+  ASSERT_EQ(after.size(), 2u);  // no second record either
+  EXPECT_EQ(after[1].id, before[1].id);
+  // The record's id is derived from the attempt: the execution, the state, and the id of the
+  // attempt's TaskScheduled event.
+  int64_t scheduled = 0;
+  auto hist = engine_->store().history(x.id);
+  ASSERT_TRUE(hist);
+  for (const auto& h : *hist) {
+    auto d = parseJson(h.details);
+    if (h.type == "TaskScheduled" && d && d->at("name").as_string() == "Notify") scheduled = h.seq;
+  }
+  EXPECT_EQ(after[1].id, attemptActionId(x.id, "Notify", scheduled));
+  EXPECT_EQ(onlyIncident().at("status").as_string(), "contained");
+  EXPECT_NE(engine_->renderMetrics().find(
+                R"(riposte_actions_replayed_total{action="aws.sns.publish",outcome="recorded"} 1)"),
+            std::string::npos);
+}
+
+TEST_F(EngineTest, AnInterruptedStateCheckingActionRunsAgainOnItsOwnRecord) {
+  std::vector<std::string> ids;
+  auto knobs = [&](FakeAction& isolate, FakeAction&) {
+    isolate.seen_ids_ = &ids;
+    isolate.during_ = [this](int n) {
+      if (n == 1) crash_->dead = true;  // killed during the first call
+    };
+  };
+  openCrashable(kContain, knobs);
+  send(finding(8, "i-1"));
+  (void)engine_->drain();
+  EXPECT_EQ(isolate_calls_, 1);
+  auto before = actionRecords();
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(before[0].status, "running");  // the outcome never reached the store
+
+  openCrashable(kContain, knobs);
+  ASSERT_TRUE(engine_->drain());
+  // Run again (its own state check decides: here it finds nothing left to change) with the
+  // same record and the same id in its context.
+  EXPECT_EQ(isolate_calls_, 2);
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids[0], ids[1]);
+  EXPECT_EQ(ids[0], before[0].id);
+  auto after = actionRecords();
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].id, before[0].id);
+  EXPECT_EQ(after[0].status, "unchanged");
+  EXPECT_NE(after[0].summary.find("run again after an interrupted attempt"), std::string::npos);
+  EXPECT_EQ(onlyExecution().status, "SUCCEEDED");
+  EXPECT_EQ(notify_calls_, 1);
+}
+
+TEST_F(EngineTest, AnInterruptedSendThatCannotBeCheckedFailsInsteadOfRepeating) {
+  auto knobs = [this](FakeAction&, FakeAction& notify) {
+    notify.replay_ = actions::Replay::kFailInterrupted;
+    notify.during_ = [this](int n) {
+      if (n == 1) crash_->dead = true;
+    };
+  };
+  openCrashable(kContain, knobs);
+  send(finding(8, "i-1"));
+  (void)engine_->drain();
+  EXPECT_EQ(notify_calls_, 1);
+
+  openCrashable(kContain, knobs);
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(notify_calls_, 1);  // not repeated
+  auto x = onlyExecution();
+  EXPECT_EQ(x.status, "FAILED");
+  EXPECT_EQ(x.error, "riposte.ActionInterrupted");
+  auto acts = actionRecords();
+  ASSERT_EQ(acts.size(), 2u);
+  EXPECT_EQ(acts[1].status, "failed");
+  EXPECT_EQ(acts[1].error_code, "riposte.ActionInterrupted");
+  EXPECT_EQ(isolate_calls_, 1);
+}
+
+TEST_F(EngineTest, ARetryAfterAFailedAttemptRunsAgainEvenAcrossACrash) {
+  auto knobs = [](FakeAction& isolate, FakeAction&) { isolate.fail_first_ = 1; };
+  openCrashable(kRetrying, knobs);
+  // Killed right after the failed attempt was recorded, before the Retry was persisted.
+  crash_->crash_when = [](const std::vector<store::HistoryRecord>& h) {
+    return std::any_of(h.begin(), h.end(), [](const auto& e) { return e.type == "TaskFailed"; });
+  };
+  send(finding(8, "i-1"));
+  (void)engine_->drain();
+  EXPECT_EQ(isolate_calls_, 1);
+
+  openCrashable(kRetrying, knobs);
+  ASSERT_TRUE(engine_->drain());
+  // The interrupted step replays the recorded failure (no call), then schedules the Retry.
+  EXPECT_EQ(isolate_calls_, 1);
+  clock_.advance(std::chrono::seconds(2));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(isolate_calls_, 2);  // the Retry is a new attempt: it ran
+  auto acts = actionRecords();
+  ASSERT_EQ(acts.size(), 2u);
+  EXPECT_NE(acts[0].id, acts[1].id);
+  EXPECT_EQ(acts[0].status, "failed");
+  EXPECT_EQ(acts[0].error_code, "InvalidInstanceID.NotFound");
+  EXPECT_EQ(acts[1].status, "unchanged");
+  EXPECT_EQ(onlyExecution().status, "SUCCEEDED");
 }
 
 TEST_F(EngineTest, MatchRulesAndReload) {

@@ -584,6 +584,29 @@ TEST(Runbook, ConfigVersionChangesWithAnyConfigFile) {
   fs::remove_all(dir);
 }
 
+TEST(Runbook, SaysWhichPlaybooksAlwaysRunDry) {
+  auto registry = actions::Registry::builtins();
+  Config cfg = loadDefault(registry);
+  ASSERT_TRUE(cfg.playbooks.count("contain-ec2-instance"));
+  const std::string before = render(cfg, registry, RunbookFormat::Markdown);
+  EXPECT_EQ(before.find("always runs dry"), std::string::npos);
+  cfg.playbooks["contain-ec2-instance"].dry_run = true;  // playbooks: {…: {dry_run: true}}
+  const std::string md = render(cfg, registry, RunbookFormat::Markdown);
+  // In the playbook's section, in the rule that runs it, in the summary and the safety settings.
+  EXPECT_NE(md.find("Always a dry run (`playbooks.contain-ec2-instance.dry_run: true` in "
+                    "`riposte.yaml`): every action plans and records what it would do and "
+                    "changes nothing."),
+            std::string::npos);
+  EXPECT_NE(md.find("dry run: its playbook `contain-ec2-instance` always runs dry"),
+            std::string::npos);
+  EXPECT_NE(md.find("| `guardduty-ec2-high` |"), std::string::npos);
+  EXPECT_NE(md.find("enabled (dry run)"), std::string::npos);
+  EXPECT_EQ(before.find("enabled (dry run)"), std::string::npos);
+  EXPECT_NE(md.find("playbooks: `contain-ec2-instance`."), std::string::npos);
+  const std::string html = render(cfg, registry, RunbookFormat::Html);
+  EXPECT_NE(html.find("always runs dry"), std::string::npos);
+}
+
 TEST(Runbook, MalformedInputIsDescribedNotFatal) {
   // renderRunbook is public: a config that skipped validation must not crash it.
   auto registry = actions::Registry::builtins();

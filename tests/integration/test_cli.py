@@ -43,6 +43,40 @@ class Cli(unittest.TestCase):
         finally:
             shutil.rmtree(d)
 
+    def test_playbooks_map_declares_a_playbook_dry_run(self):
+        d = tempfile.mkdtemp(prefix="riposte-cli-")
+        try:
+            c = os.path.join(d, "c")
+            shutil.copytree(os.path.join(ROOT, "config/default"), c)
+            with open(os.path.join(c, "riposte.yaml")) as f:
+                lines = f.read().splitlines()
+            bad = lines + ["playbooks:", "  contain-ec2-instance: {dry_run: true}",
+                           "  contain-ec2-instanse: {dry_run: true}"]
+            with open(os.path.join(c, "riposte.yaml"), "w") as f:
+                f.write("\n".join(bad) + "\n")
+            r = run("validate", c)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("riposte.yaml:%d: error: playbooks.contain-ec2-instanse: unknown playbook "
+                          "'contain-ec2-instanse'" % (len(lines) + 3), r.stderr)
+            with open(os.path.join(c, "riposte.yaml"), "w") as f:
+                f.write("\n".join(bad[:-1]) + "\n")
+            r = run("validate", c)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            # The playbook file is untouched: still the shipped, valid ASL document.
+            for name in ("contain-ec2-instance.asl.json",):
+                with open(os.path.join(c, "playbooks", name)) as a, \
+                        open(os.path.join(ROOT, "config/default/playbooks", name)) as b:
+                    self.assertEqual(a.read(), b.read())
+            out = os.path.join(d, "runbook.md")
+            r = run("docs", "--config", c, "-o", out, "--date", "2026-11-23")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out) as f:
+                md = f.read()
+            self.assertIn("Always a dry run (`playbooks.contain-ec2-instance.dry_run: true`", md)
+            self.assertIn("its playbook `contain-ec2-instance` always runs dry", md)
+        finally:
+            shutil.rmtree(d)
+
     def test_execute_runs_a_playbook_locally(self):
         d = tempfile.mkdtemp(prefix="riposte-cli-")
         try:

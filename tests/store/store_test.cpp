@@ -644,6 +644,46 @@ TEST_P(StoreTest, ActionsInsertUpdateAndListOldestFirst) {
   EXPECT_TRUE(store_->actionsForIncident("inc-none").value().empty());
 }
 
+TEST_P(StoreTest, GetActionByIdReadsBackEveryField) {
+  std::string inc = incident();
+  ASSERT_TRUE(store_->createExecution(makeExecution("x", inc, 0), {}));
+  ASSERT_TRUE(store_->insertAction(makeAction("act-x-7", inc, "x", 100)));
+  auto running = store_->getAction("act-x-7");
+  ASSERT_TRUE(running) << running.error().str();
+  ASSERT_TRUE(running->has_value());
+  EXPECT_EQ((*running)->status, "running");
+  EXPECT_EQ((*running)->execution_id, "x");
+  EXPECT_EQ((*running)->state_name, "Isolate");
+
+  ActionRecord done = makeAction("act-x-7", inc, "x", 100);
+  done.status = "succeeded";
+  done.input = R"({"instanceId":"i-0abc"})";
+  done.before = R"({"groups":["sg-a"]})";
+  done.after = R"({"groups":["sg-q"]})";
+  done.output = R"({"quarantineGroupId":"sg-q"})";
+  done.summary = "moved i-0abc";
+  done.changed = true;
+  done.ended_ms = 140;
+  ASSERT_TRUE(store_->updateAction(done));
+  auto got = store_->getAction("act-x-7").value();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->id, "act-x-7");
+  EXPECT_EQ(got->incident_id, inc);
+  EXPECT_EQ(got->status, "succeeded");
+  EXPECT_EQ(got->input, done.input);
+  EXPECT_EQ(got->before, done.before);
+  EXPECT_EQ(got->after, done.after);
+  EXPECT_EQ(got->output, done.output);
+  EXPECT_EQ(got->summary, done.summary);
+  EXPECT_TRUE(got->changed);
+  EXPECT_EQ(got->started_ms, 100);
+  EXPECT_EQ(got->ended_ms, 140);
+
+  auto none = store_->getAction("act-none");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+}
+
 // --- audit log and sink cursors ---
 
 // The kinds of the audit records after `after`, in order.

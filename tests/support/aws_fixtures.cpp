@@ -207,13 +207,23 @@ std::vector<json::value> AwsFixtures::snapshotsOfVolume(const std::string& volum
 }
 
 std::string AwsFixtures::createTopic(const std::string& name) {
-  auto r = query("sns", "CreateTopic", {{"Name", name}});
+  aws::Pairs params{{"Name", name}};
+  if (name.ends_with(".fifo")) {  // a FIFO topic (deduplicates by MessageDeduplicationId)
+    params.emplace_back("Attributes.entry.1.key", "FifoTopic");
+    params.emplace_back("Attributes.entry.1.value", "true");
+  }
+  auto r = query("sns", "CreateTopic", std::move(params));
   return s(resultOf(r, "CreateTopic"), "TopicArn");
 }
 
 std::string AwsFixtures::subscribeNewQueue(const std::string& topic_arn,
                                            const std::string& queue_name) {
-  auto q = query("sqs", "CreateQueue", {{"QueueName", queue_name}});
+  aws::Pairs params{{"QueueName", queue_name}};
+  if (queue_name.ends_with(".fifo")) {
+    params.emplace_back("Attribute.1.Name", "FifoQueue");
+    params.emplace_back("Attribute.1.Value", "true");
+  }
+  auto q = query("sqs", "CreateQueue", std::move(params));
   std::string url = s(resultOf(q, "CreateQueue"), "QueueUrl");
   auto a = query("sqs", "GetQueueAttributes", {{"QueueUrl", url}, {"AttributeName.1", "QueueArn"}});
   std::string queue_arn;

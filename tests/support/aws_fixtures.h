@@ -51,7 +51,7 @@ class AwsFixtures {
   std::vector<json::value> volumesOf(const std::string& instance_id);
   std::vector<json::value> snapshotsOfVolume(const std::string& volume_id);
 
-  // SNS + SQS
+  // SNS + SQS (a name ending in ".fifo" makes a FIFO topic / queue)
   std::string createTopic(const std::string& name);
   // A queue subscribed to the topic; returns the queue URL.
   std::string subscribeNewQueue(const std::string& topic_arn, const std::string& queue_name);

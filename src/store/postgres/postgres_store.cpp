@@ -886,6 +886,10 @@ Result<void> PostgresStore::updateAction(const ActionRecord& rec) {
   });
 }
 
+Result<std::optional<ActionRecord>> PostgresStore::getAction(const std::string& id) {
+  return impl_->read([&](Conn& c) { return selectAction(c, id); });
+}
+
 Result<std::vector<ActionRecord>> PostgresStore::actionsForIncident(
     const std::string& incident_id) {
   static const std::string sql =

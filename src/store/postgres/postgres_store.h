@@ -70,6 +70,7 @@ class PostgresStore final : public Store {
 
   Result<void> insertAction(const ActionRecord& rec) override;
   Result<void> updateAction(const ActionRecord& rec) override;
+  Result<std::optional<ActionRecord>> getAction(const std::string& id) override;
   Result<std::vector<ActionRecord>> actionsForIncident(const std::string& incident_id) override;
 
   Result<std::vector<AuditRecord>> readAudit(int64_t after_seq, int limit) override;

@@ -824,6 +824,11 @@ Result<void> SqliteStore::updateAction(const ActionRecord& rec) {
   });
 }
 
+Result<std::optional<ActionRecord>> SqliteStore::getAction(const std::string& id) {
+  std::lock_guard lock(impl_->mu);
+  return selectAction(*impl_, id);
+}
+
 Result<std::vector<ActionRecord>> SqliteStore::actionsForIncident(const std::string& incident_id) {
   static const std::string sql = "SELECT " + kActionCols +
                                  " FROM actions WHERE incident_id = ?1 "
