@@ -117,10 +117,15 @@ bool starMatch(std::string_view s, std::string_view pat) {
   return pi == pat.size();
 }
 
-bool errorMatches(const std::vector<std::string>& names, const std::string& error) {
+// `branch_failed`: the error is a Parallel branch's, so "States.BranchFailed" ("A branch of a
+// Parallel State failed", the spec's Appendix A) matches it too; the error itself keeps the
+// branch's name, as Step Functions reports it (docs/playbooks.md).
+bool errorMatches(const std::vector<std::string>& names, const std::string& error,
+                  bool branch_failed) {
   for (const auto& n : names) {
     if (n == error) return true;
     if (n == "States.ALL") return true;
+    if (branch_failed && n == "States.BranchFailed") return true;
     if (n == "States.TaskFailed" && error != "States.Timeout" && error != "States.HeartbeatTimeout")
       return true;
   }
@@ -330,14 +335,15 @@ struct Interp {
     r.kids.clear();
   }
 
-  void handleError(Run& r, const State& s, std::string error, std::string cause) {
+  void handleError(Run& r, const State& s, std::string error, std::string cause,
+                   bool branch_failed = false) {
     r.kids.clear();
     r.items = json::array();
     r.results = json::array();
     if (!uncatchable(error)) {
       for (std::size_t i = 0; i < s.retry.size(); ++i) {
         const Retrier& rt = s.retry[i];
-        if (!errorMatches(rt.errors, error)) continue;
+        if (!errorMatches(rt.errors, error, branch_failed)) continue;
         if (r.retry_counts.size() < s.retry.size()) r.retry_counts.resize(s.retry.size(), 0);
         if (r.retry_counts[i] < rt.max_attempts) {
           double delay = rt.interval * std::pow(rt.backoff, r.retry_counts[i]);
@@ -355,7 +361,7 @@ struct Interp {
         break;  // the first matching retrier decides; exhausted → Catch
       }
       for (const Catcher& c : s.catchers) {
-        if (!errorMatches(c.errors, error)) continue;
+        if (!errorMatches(c.errors, error, branch_failed)) continue;
         json::object eo;
         eo["Error"] = error;
         eo["Cause"] = cause;
@@ -875,6 +881,10 @@ struct Interp {
                    const char* field) -> bool {
       if (!d) return true;
       auto v = d->eval(scope(r.input, ref), field);
+      if (!v && v.error().code == "States.IntrinsicFailure") {
+        handleError(r, s, v.error().code, v.error().message);
+        return false;
+      }
       if (!v || !v->is_string()) {
         handleError(r, s, "States.Runtime",
                     std::string("The ") + field + " '" + d->text +
@@ -1143,7 +1153,7 @@ struct Interp {
         json::object fd;
         fd["name"] = s.name;
         emit("ParallelStateFailed", std::move(fd));
-        return handleError(r, s, std::move(error), std::move(cause));
+        return handleError(r, s, std::move(error), std::move(cause), /*branch_failed=*/true);
       }
     }
     r.kids.erase(r.kids.begin() + static_cast<std::ptrdiff_t>(pick));
