@@ -1465,7 +1465,11 @@ struct SnapWriter {
     info["machine"] = e.info_.state_machine_name;
     info["start_ms"] = e.info_.start_ms;
     o["info"] = std::move(info);
-    put(o, "input", e.input_, input_blob);
+    // A finished execution's snapshot is self-contained: its blobs may be deleted.
+    if (e.status_ == Status::Running)
+      put(o, "input", e.input_, input_blob);
+    else
+      o["input"] = e.input_;
     if (e.status_ == Status::Succeeded) o["output"] = e.output_;
     if (e.status_ != Status::Running && e.status_ != Status::Succeeded) {
       o["error"] = e.error_;

@@ -511,6 +511,34 @@ TEST(IncrementalSnapshot, NeedsItsBlobs) {
   EXPECT_EQ(full->lastEventId(), x.lastEventId());
 }
 
+TEST(IncrementalSnapshot, AFinishedExecutionNeedsNoBlobs) {
+  // Once the execution has ended its blobs can be deleted: the last snapshot is self-contained.
+  auto m = load(R"({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items",
+      "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+      "End": true}}})");
+  json::object in;
+  json::array items;
+  for (int i = 0; i < 500; ++i) items.emplace_back(i);
+  in["items"] = std::move(items);
+  json::value input(std::move(in));
+  ScriptedRunner r;
+  ManualClock c;
+  Execution x(m, input, {});
+  std::vector<HistoryEvent> h;
+  PersistedBlobs store;
+  std::string saved;
+  while (x.status() == Status::Running) {
+    x.step(r, c, h);
+    saved = persist(x, store);
+  }
+  ASSERT_GE(store.blobs.size(), 4u);
+  auto y = Execution::restore(m, *parseJson(saved, 4096));
+  ASSERT_TRUE(y) << y.error().str();
+  EXPECT_EQ(y->status(), Status::Succeeded);
+  EXPECT_EQ(y->output(), input.at("items"));
+  EXPECT_EQ(y->lastEventId(), x.lastEventId());
+}
+
 TEST(IncrementalSnapshot, ContinuesFromASelfContainedSnapshot) {
   // An execution persisted with snapshot() (as the engine does today) and restored switches to
   // incremental snapshots mid-Map; both restores give the uninterrupted output.
