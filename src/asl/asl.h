@@ -111,6 +111,22 @@ struct ExecutionInfo {
 
 struct Run;  // interpreter state (internal)
 
+// Incremental snapshots (Execution::snapshotIncremental): values that stay the same over many
+// steps — a large execution input, a running Map's or Parallel's input, a Map's finished
+// results in chunks of 128 — are handed out once as blobs, and later snapshots refer
+// to them by id. A blob never changes once handed out.
+struct SnapshotBlob {
+  std::string id;    // unique within the execution: "b1", "b2", …
+  std::string json;  // the value, serialized
+};
+struct IncrementalSnapshot {
+  json::value snapshot;             // small; refers to blobs by id
+  std::vector<SnapshotBlob> blobs;  // new since the previous call: persist them with `snapshot`
+};
+// Returns the JSON text of a blob persisted with an earlier IncrementalSnapshot (nullopt: not
+// found).
+using BlobLookup = std::function<std::optional<std::string>(std::string_view id)>;
+
 // A resumable interpreter instance. NOT thread-safe; one thread drives it. Movable.
 class Execution {
  public:
@@ -123,8 +139,18 @@ class Execution {
   // the one the snapshot was taken with.
   static Result<Execution> restore(std::shared_ptr<const StateMachine> machine,
                                    const json::value& snapshot);
-  // Everything needed to continue from the current point (a JSON tree).
+  // Everything needed to continue from the current point (a JSON tree), self-contained.
   json::value snapshot() const;
+
+  // What to persist after this step when earlier snapshots and blobs were persisted: a
+  // snapshot whose size does not grow with a Map's items, plus the blobs not handed out by an
+  // earlier call (each is handed out once). The caller persists both atomically; if that
+  // fails it must drop this Execution and restore from what was persisted.
+  IncrementalSnapshot snapshotIncremental();
+  // Rebuilds an execution from snapshot() or snapshotIncremental() output; `blobs` resolves
+  // the blobs an incremental snapshot refers to (every one persisted with it or before).
+  static Result<Execution> restore(std::shared_ptr<const StateMachine> machine,
+                                   const json::value& snapshot, const BlobLookup& blobs);
 
   // Advances by one step and appends the history events it produced. Steps are small: one
   // state transition; entering a Task state ends a step right after TaskScheduled (so the
@@ -155,7 +181,10 @@ class Execution {
   int64_t wake_ms_ = 0;
   int64_t last_event_ = 0;
   bool started_ = false;
+  int64_t next_blob_ = 0;   // incremental snapshots: the last blob id handed out
+  std::string input_blob_;  // the blob holding input_ ("-": small, kept inline)
   friend struct Interp;
+  friend struct SnapWriter;
 };
 
 // Convenience for `riposte execute`, tests and benchmarks: runs to the end, advancing a clock

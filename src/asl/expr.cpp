@@ -219,11 +219,27 @@ class IntrinsicParser {
   std::size_t pos_ = 0;
 };
 
-// Step Functions reports a failed intrinsic call as States.Runtime (what LocalStack's
-// AWS-validated interpreter does too); the spec's States.IntrinsicFailure is kept for
-// definitions that name it in ErrorEquals (see docs/playbooks.md).
+// The spec (Payload Template): "If the Intrinsic Function fails during evaluation, the
+// interpreter fails the machine execution with an Error Name of States.IntrinsicFailure".
+// Catchable (States.ALL matches it); see docs/playbooks.md.
 tl::unexpected<Error> ifail(const IntrinsicCall& c, const std::string& what) {
-  return fail("States.Runtime", "Invalid arguments in " + c.name + ": " + what);
+  return fail("States.IntrinsicFailure", "Invalid arguments in " + c.name + ": " + what);
+}
+
+// A value as it appears in a cause: JSON text, cut to keep causes short.
+std::string shown(const json::value& v) {
+  std::string t = toJson(v);
+  if (t.size() > 64) t = t.substr(0, 61) + "...";
+  return t;
+}
+
+const char* kindOf(const json::value& v) {
+  if (v.is_null()) return "null";
+  if (v.is_bool()) return "a boolean";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  if (v.is_array()) return "an array";
+  return "an object";
 }
 
 std::optional<int64_t> asInteger(const json::value& v) {
@@ -326,20 +342,29 @@ Result<json::value> evalIntrinsic(const IntrinsicCall& c, const Scope& scope) {
       if (f[i] == '\\' && i + 1 < f.size() && (f[i + 1] == '{' || f[i + 1] == '}')) {
         out += f[++i];
       } else if (f[i] == '{' && i + 1 < f.size() && f[i + 1] == '}') {
-        if (next >= a.size()) return ifail(c, "more placeholders than arguments");
+        if (next >= a.size())
+          return ifail(c, "the format string has more {} placeholders than arguments (" +
+                              std::to_string(a.size() - 1) + ")");
         out += formatArg(a[next++]);
         ++i;
       } else {
         out += f[i];
       }
     }
-    if (next != a.size()) return ifail(c, "more arguments than placeholders");
+    if (next != a.size())
+      return ifail(c, "the format string has " + std::to_string(next - 1) +
+                          " {} placeholders for " + std::to_string(a.size() - 1) + " arguments");
     return json::value(json::string(out));
   }
   if (n == "States.StringToJson") {
-    if (!a[0].is_string()) return ifail(c, "expected a string");
-    auto v = parseJson(std::string_view(a[0].get_string()));
-    if (!v) return ifail(c, v.error().message);
+    if (!a[0].is_string())
+      return ifail(c, std::string("expected a string, got ") + kindOf(a[0]) + " " + shown(a[0]));
+    std::string_view text = a[0].get_string();
+    // AWS (recorded by LocalStack's aws-validated test_string_to_json): "" and " " give null.
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::value(nullptr);
+    auto v = parseJson(text);
+    if (!v)
+      return ifail(c, "the string is not valid JSON (" + v.error().message + "): " + shown(a[0]));
     return *v;
   }
   if (n == "States.JsonToString") return json::value(json::string(toJson(a[0])));
@@ -350,8 +375,10 @@ Result<json::value> evalIntrinsic(const IntrinsicCall& c, const Scope& scope) {
   }
   if (n == "States.ArrayPartition") {
     auto size = asInteger(a[1]);
-    if (!a[0].is_array()) return ifail(c, "the first argument must be an array");
-    if (!size || *size <= 0) return ifail(c, "the chunk size must be a positive integer");
+    if (!a[0].is_array())
+      return ifail(c, std::string("the first argument must be an array, got ") + kindOf(a[0]));
+    if (!size || *size <= 0)
+      return ifail(c, "the chunk size must be a positive integer, got " + shown(a[1]));
     json::array out;
     const auto& arr = a[0].get_array();
     for (std::size_t i = 0; i < arr.size(); i += static_cast<std::size_t>(*size)) {
@@ -363,14 +390,17 @@ Result<json::value> evalIntrinsic(const IntrinsicCall& c, const Scope& scope) {
     return json::value(std::move(out));
   }
   if (n == "States.ArrayContains") {
-    if (!a[0].is_array()) return ifail(c, "the first argument must be an array");
+    if (!a[0].is_array())
+      return ifail(c, std::string("the first argument must be an array, got ") + kindOf(a[0]));
     for (const auto& v : a[0].get_array())
       if (jsonEquals(v, a[1])) return json::value(true);
     return json::value(false);
   }
   if (n == "States.ArrayRange") {
     auto s = asInteger(a[0]), e = asInteger(a[1]), st = asInteger(a[2]);
-    if (!s || !e || !st) return ifail(c, "expected three integers");
+    if (!s || !e || !st)
+      return ifail(c, "expected three integers, got " + shown(a[0]) + ", " + shown(a[1]) + ", " +
+                          shown(a[2]));
     if (*st == 0) return ifail(c, "the step must not be 0");
     json::array out;
     for (int64_t i = *s; *st > 0 ? i <= *e : i >= *e; i += *st) {
@@ -381,17 +411,22 @@ Result<json::value> evalIntrinsic(const IntrinsicCall& c, const Scope& scope) {
   }
   if (n == "States.ArrayGetItem") {
     auto i = asInteger(a[1]);
-    if (!a[0].is_array()) return ifail(c, "the first argument must be an array");
-    if (!i || *i < 0 || *i >= static_cast<int64_t>(a[0].get_array().size()))
-      return ifail(c, "the index is out of bounds");
+    if (!a[0].is_array())
+      return ifail(c, std::string("the first argument must be an array, got ") + kindOf(a[0]));
+    if (!i) return ifail(c, "the index must be an integer, got " + shown(a[1]));
+    if (*i < 0 || *i >= static_cast<int64_t>(a[0].get_array().size()))
+      return ifail(c, "the index " + std::to_string(*i) + " is out of bounds for an array of " +
+                          std::to_string(a[0].get_array().size()) + " items");
     return a[0].get_array()[static_cast<std::size_t>(*i)];
   }
   if (n == "States.ArrayLength") {
-    if (!a[0].is_array()) return ifail(c, "expected an array");
+    if (!a[0].is_array())
+      return ifail(c, std::string("expected an array, got ") + kindOf(a[0]) + " " + shown(a[0]));
     return json::value(static_cast<int64_t>(a[0].get_array().size()));
   }
   if (n == "States.ArrayUnique") {
-    if (!a[0].is_array()) return ifail(c, "expected an array");
+    if (!a[0].is_array())
+      return ifail(c, std::string("expected an array, got ") + kindOf(a[0]) + " " + shown(a[0]));
     json::array out;
     for (const auto& v : a[0].get_array()) {
       bool seen = false;
@@ -405,27 +440,34 @@ Result<json::value> evalIntrinsic(const IntrinsicCall& c, const Scope& scope) {
     return json::value(std::move(out));
   }
   if (n == "States.Base64Encode") {
-    if (!a[0].is_string()) return ifail(c, "expected a string");
+    if (!a[0].is_string())
+      return ifail(c, std::string("expected a string, got ") + kindOf(a[0]) + " " + shown(a[0]));
     if (a[0].get_string().size() > 10000) return ifail(c, "the input exceeds 10000 characters");
     return json::value(json::string(base64Encode(a[0].get_string())));
   }
   if (n == "States.Base64Decode") {
-    if (!a[0].is_string()) return ifail(c, "expected a string");
+    if (!a[0].is_string())
+      return ifail(c, std::string("expected a string, got ") + kindOf(a[0]) + " " + shown(a[0]));
     if (a[0].get_string().size() > 10000) return ifail(c, "the input exceeds 10000 characters");
     auto d = base64Decode(a[0].get_string());
-    if (!d) return ifail(c, "the input is not valid base64");
+    if (!d) return ifail(c, "the input is not valid base64: " + shown(a[0]));
     return json::value(json::string(*d));
   }
   if (n == "States.Hash") {
-    if (!a[1].is_string()) return ifail(c, "the algorithm must be a string");
+    if (!a[1].is_string())
+      return ifail(c, std::string("the algorithm must be a string, got ") + kindOf(a[1]));
     std::string in = a[0].is_string() ? std::string(a[0].get_string()) : toJson(a[0]);
     if (in.size() > 10000) return ifail(c, "the input exceeds 10000 characters");
     auto h = hashHex(in, a[1].get_string());
-    if (!h) return ifail(c, "unknown algorithm '" + std::string(a[1].get_string()) + "'");
+    if (!h)
+      return ifail(c, "unknown algorithm '" + std::string(a[1].get_string()) +
+                          "' (MD5, SHA-1, SHA-256, SHA-384 or SHA-512)");
     return json::value(json::string(*h));
   }
   if (n == "States.JsonMerge") {
-    if (!a[0].is_object() || !a[1].is_object()) return ifail(c, "expected two objects");
+    if (!a[0].is_object() || !a[1].is_object())
+      return ifail(
+          c, std::string("expected two objects, got ") + kindOf(a[0]) + " and " + kindOf(a[1]));
     if (!a[2].is_bool() || a[2].get_bool())
       return ifail(c, "only shallow merging is supported: the third argument must be false");
     json::object out = a[0].get_object();
@@ -434,12 +476,14 @@ Result<json::value> evalIntrinsic(const IntrinsicCall& c, const Scope& scope) {
   }
   if (n == "States.MathRandom") {
     auto s = asInteger(a[0]), e = asInteger(a[1]);
-    if (!s || !e) return ifail(c, "expected integers");
-    if (*s > *e) return ifail(c, "the start is greater than the end");
+    if (!s || !e) return ifail(c, "expected integers, got " + shown(a[0]) + " and " + shown(a[1]));
+    if (*s > *e)
+      return ifail(
+          c, "the start " + std::to_string(*s) + " is greater than the end " + std::to_string(*e));
     std::mt19937_64 rng;
     if (a.size() == 3) {
       auto seed = asInteger(a[2]);
-      if (!seed) return ifail(c, "the seed must be an integer");
+      if (!seed) return ifail(c, "the seed must be an integer, got " + shown(a[2]));
       rng.seed(static_cast<uint64_t>(*seed));
     } else {
       rng.seed(std::random_device{}());
@@ -449,11 +493,13 @@ Result<json::value> evalIntrinsic(const IntrinsicCall& c, const Scope& scope) {
   }
   if (n == "States.MathAdd") {
     auto x = asInteger(a[0]), y = asInteger(a[1]);
-    if (!x || !y) return ifail(c, "expected integers");
+    if (!x || !y) return ifail(c, "expected integers, got " + shown(a[0]) + " and " + shown(a[1]));
     return json::value(*x + *y);
   }
   if (n == "States.StringSplit") {
-    if (!a[0].is_string() || !a[1].is_string()) return ifail(c, "expected two strings");
+    if (!a[0].is_string() || !a[1].is_string())
+      return ifail(
+          c, std::string("expected two strings, got ") + kindOf(a[0]) + " and " + kindOf(a[1]));
     std::string_view s = a[0].get_string(), d = a[1].get_string();
     json::array out;
     std::string cur;

@@ -52,8 +52,10 @@ struct IntrinsicCall {
 // Parses "States.Fn(arg, …)". Error code "InvalidIntrinsic" saying what and where; unknown
 // functions and wrong argument counts are rejected here.
 Result<IntrinsicCall> parseIntrinsic(std::string_view text);
-// Evaluates a call. Errors are "States.Runtime" (a missing path; bad arguments: wrong type,
-// out of range, …), as Step Functions reports them.
+// Evaluates a call. A function that fails (wrong argument type, index out of range, bad JSON
+// or base64, …) is "States.IntrinsicFailure" (the spec's name; catchable), its cause naming the
+// function and what was wrong. A path argument that matches nothing is "States.Runtime", as
+// for any path in a payload template.
 Result<json::value> evalIntrinsic(const IntrinsicCall& call, const Scope& scope);
 
 // A compiled payload template: literals copied, "key.$" fields replaced by the value of a

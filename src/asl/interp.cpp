@@ -1,4 +1,5 @@
 // The step-by-step interpreter: Execution, its snapshot/restore and runToCompletion.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -43,6 +44,18 @@ struct Run {
   bool ok = false;
   json::value output;
   std::string error, cause;
+
+  // Incremental snapshots (SnapWriter): the blobs holding `input` and `effective` while in
+  // the Children phase ("" = not decided yet, "-" = small, written inline) and the blobs of a
+  // Map's sealed result chunks (chunks 0..n-1). Forgotten whenever they could change: when a
+  // state starts (startState, also on a retry) or is left (exitState).
+  std::string in_blob, eff_blob;
+  std::vector<std::string> result_chunks;
+  void forgetBlobs() {
+    in_blob.clear();
+    eff_blob.clear();
+    result_chunks.clear();
+  }
 };
 
 namespace {
@@ -118,10 +131,15 @@ bool starMatch(std::string_view s, std::string_view pat) {
   return pi == pat.size();
 }
 
-bool errorMatches(const std::vector<std::string>& names, const std::string& error) {
+// `branch_failed`: the error is a Parallel branch's, so "States.BranchFailed" ("A branch of a
+// Parallel State failed", the spec's Appendix A) matches it too; the error itself keeps the
+// branch's name, as Step Functions reports it (docs/playbooks.md).
+bool errorMatches(const std::vector<std::string>& names, const std::string& error,
+                  bool branch_failed) {
   for (const auto& n : names) {
     if (n == error) return true;
     if (n == "States.ALL") return true;
+    if (branch_failed && n == "States.BranchFailed") return true;
     if (n == "States.TaskFailed" && error != "States.Timeout" && error != "States.HeartbeatTimeout")
       return true;
   }
@@ -295,6 +313,7 @@ struct Interp {
 
   // --- transitions --------------------------------------------------------------------
   void exitState(Run& r, const State& s, json::value output, int next_override = -2) {
+    r.forgetBlobs();
     json::object d(2);
     d["name"] = s.name;
     std::string out_json = toJson(output);
@@ -331,14 +350,15 @@ struct Interp {
     r.kids.clear();
   }
 
-  void handleError(Run& r, const State& s, std::string error, std::string cause) {
+  void handleError(Run& r, const State& s, std::string error, std::string cause,
+                   bool branch_failed = false) {
     r.kids.clear();
     r.items = json::array();
     r.results = json::array();
     if (!uncatchable(error)) {
       for (std::size_t i = 0; i < s.retry.size(); ++i) {
         const Retrier& rt = s.retry[i];
-        if (!errorMatches(rt.errors, error)) continue;
+        if (!errorMatches(rt.errors, error, branch_failed)) continue;
         if (r.retry_counts.size() < s.retry.size()) r.retry_counts.resize(s.retry.size(), 0);
         if (r.retry_counts[i] < rt.max_attempts) {
           double delay = rt.interval * std::pow(rt.backoff, r.retry_counts[i]);
@@ -356,7 +376,7 @@ struct Interp {
         break;  // the first matching retrier decides; exhausted → Catch
       }
       for (const Catcher& c : s.catchers) {
-        if (!errorMatches(c.errors, error)) continue;
+        if (!errorMatches(c.errors, error, branch_failed)) continue;
         json::object eo;
         eo["Error"] = error;
         eo["Cause"] = cause;
@@ -456,6 +476,7 @@ struct Interp {
   }
 
   void startState(Run& r, const State& s) {
+    r.forgetBlobs();
     switch (s.type) {
       case StateType::Pass:
         return pass(r, s);
@@ -878,6 +899,10 @@ struct Interp {
                    const char* field) -> bool {
       if (!d) return true;
       auto v = d->eval(scope(r.input, ref), field);
+      if (!v && v.error().code == "States.IntrinsicFailure") {
+        handleError(r, s, v.error().code, v.error().message);
+        return false;
+      }
       if (!v || !v->is_string()) {
         handleError(r, s, "States.Runtime",
                     std::string("The ") + field + " '" + d->text +
@@ -1146,7 +1171,7 @@ struct Interp {
         json::object fd;
         fd["name"] = s.name;
         emit("ParallelStateFailed", std::move(fd));
-        return handleError(r, s, std::move(error), std::move(cause));
+        return handleError(r, s, std::move(error), std::move(cause), /*branch_failed=*/true);
       }
     }
     r.kids.erase(r.kids.begin() + static_cast<std::ptrdiff_t>(pick));
@@ -1294,118 +1319,315 @@ void Execution::step(TaskRunner& runner, const Clock& clock, std::vector<History
 }
 
 // --- snapshot ------------------------------------------------------------------------------
+//
+// Two forms. snapshot() (v 1) is self-contained. snapshotIncremental() (v 2) writes the same
+// tree, except that values which stay the same over many steps are blobs, handed out once and
+// referenced by id ("<key>_b"): the execution input and a Children-phase run's input and
+// effective input when they serialize to kBlobMinBytes or more, and a Map's results in chunks
+// of kResultChunk once every iteration of the chunk has finished ("rb": the sealed chunks;
+// "rpi" and "rp": the indices and results of the finished iterations after them). What a v 2
+// snapshot holds apart from blob ids is bounded by the open iterations and one chunk, whatever the
+// number of items.
+
 namespace {
 
-json::value runToJson(const Run& r) {
-  json::object o;
-  o["s"] = r.list->states[r.state].name;
-  o["p"] = phaseName(r.phase);
-  o["in"] = r.input;
-  if (!r.effective.is_null()) o["eff"] = r.effective;
-  if (!r.retry_counts.empty()) {
-    json::array a;
-    for (int c : r.retry_counts) a.emplace_back(c);
-    o["rc"] = std::move(a);
-  }
-  if (r.attempt) o["at"] = r.attempt;
-  if (r.phase == Run::Scheduled && r.scheduled_event) o["se"] = r.scheduled_event;
-  if (r.wake_ms) o["w"] = r.wake_ms;
-  o["t"] = r.entered_ms;
-  if (!r.vars.empty()) o["vars"] = r.vars;
-  if (r.phase == Run::Children) {
-    json::array kids;
-    for (const auto& k : r.kids) {
-      json::object ko;
-      ko["i"] = k.index;
-      ko["run"] = runToJson(*k.run);
-      kids.push_back(std::move(ko));
-    }
-    o["kids"] = std::move(kids);
-    o["res"] = r.results;
-    if (r.list->states[r.state].type != StateType::Map) o["items"] = r.items;
-    o["ni"] = static_cast<int64_t>(r.next_item);
-    o["nf"] = static_cast<int64_t>(r.failed);
-    o["cur"] = static_cast<int64_t>(r.cursor);
-    o["mc"] = r.max_conc;
-    o["tp"] = r.tol_pct;
-    o["tc"] = r.tol_count;
-  }
-  if (r.phase == Run::Done) {
-    o["ok"] = r.ok;
-    o["out"] = r.output;
-    o["err"] = r.error;
-    o["cause"] = r.cause;
-  }
-  return o;
-}
+constexpr std::size_t kBlobMinBytes = 1024;
+constexpr std::size_t kResultChunk = 128;
 
-Result<std::unique_ptr<Run>> runFromJson(const json::value& v, const StateList* list, int depth) {
-  auto bad = [](const std::string& m) { return fail("InvalidSnapshot", m); };
-  if (depth > 64) return bad("snapshot nested too deeply");
-  if (!v.is_object()) return bad("a run must be an object");
-  const auto& o = v.get_object();
-  auto r = std::make_unique<Run>();
-  r->list = list;
-  auto sname = stringAt(v, "s");
-  if (!sname) return bad("a run needs its state name");
-  r->state = list->find(*sname);
-  if (r->state < 0) return bad("unknown state '" + *sname + "' (was the machine changed?)");
-  auto p = stringAt(v, "p");
-  auto ph = p ? phaseFrom(*p) : std::nullopt;
-  if (!ph) return bad("bad phase");
-  r->phase = *ph;
-  if (auto* x = o.if_contains("in")) r->input = *x;
-  if (auto* x = o.if_contains("eff")) r->effective = *x;
-  if (auto* x = o.if_contains("rc"); x && x->is_array())
-    for (const auto& c : x->get_array())
-      r->retry_counts.push_back(static_cast<int>(asInt(c).value_or(0)));
-  if (auto* x = o.if_contains("at")) r->attempt = static_cast<int>(asInt(*x).value_or(0));
-  if (auto* x = o.if_contains("se")) r->scheduled_event = asInt(*x).value_or(0);
-  if (auto* x = o.if_contains("w")) r->wake_ms = asInt(*x).value_or(0);
-  if (auto* x = o.if_contains("t")) r->entered_ms = asInt(*x).value_or(0);
-  if (auto* x = o.if_contains("vars"); x && x->is_object()) r->vars = x->get_object();
-  const State& s = list->states[r->state];
-  if (r->phase == Run::Children) {
-    if (s.type != StateType::Parallel && s.type != StateType::Map)
-      return bad("state '" + s.name + "' has no children");
-    if (auto* x = o.if_contains("res"); x && x->is_array()) r->results = x->get_array();
-    if (auto* x = o.if_contains("items"); x && x->is_array()) r->items = x->get_array();
-    r->next_item = static_cast<std::size_t>(numberAt(v, "ni").value_or(0));
-    r->failed = static_cast<std::size_t>(numberAt(v, "nf").value_or(0));
-    r->cursor = static_cast<std::size_t>(numberAt(v, "cur").value_or(0));
-    r->max_conc = static_cast<int64_t>(numberAt(v, "mc").value_or(0));
-    r->tol_pct = numberAt(v, "tp").value_or(-1);
-    r->tol_count = numberAt(v, "tc").value_or(-1);
-    if (s.type == StateType::Map) r->items_pending = true;
-    if (auto* x = o.if_contains("kids"); x && x->is_array()) {
-      for (const auto& k : x->get_array()) {
-        auto idx = k.is_object() ? numberAt(k, "i") : std::nullopt;
-        const json::value* kr = k.is_object() ? k.get_object().if_contains("run") : nullptr;
-        if (!idx || !kr) return bad("bad child run");
-        int64_t i = static_cast<int64_t>(*idx);
-        const StateList* kl = nullptr;
-        if (s.type == StateType::Parallel) {
-          if (i < 0 || i >= static_cast<int64_t>(s.branches.size())) return bad("bad branch index");
-          kl = s.branches[static_cast<std::size_t>(i)].get();
-        } else {
-          kl = s.processor.get();
-        }
-        if (i < 0 || i >= static_cast<int64_t>(r->results.size())) return bad("bad child index");
-        auto kid = runFromJson(*kr, kl, depth + 1);
-        if (!kid) return tl::unexpected(kid.error());
-        r->kids.push_back({i, std::move(*kid)});
+}  // namespace
+
+struct SnapWriter {
+  Execution* x = nullptr;  // incremental: hands out blobs from x; null: self-contained
+  std::vector<SnapshotBlob>* blobs = nullptr;
+
+  bool incremental() const { return x != nullptr; }
+
+  std::string newBlob(std::string text) {
+    // The same value handed out twice in one snapshot (the execution input, then a first Map's
+    // input and effective input) is one blob.
+    for (const auto& b : *blobs)
+      if (b.json == text) return b.id;
+    std::string id = "b" + std::to_string(++x->next_blob_);
+    blobs->push_back({id, std::move(text)});
+    return id;
+  }
+
+  // `v` under `key`, or (incremental, large) the id of a blob holding it under `key`_b;
+  // `cache` keeps the decision until the value can change.
+  void put(json::object& o, std::string_view key, const json::value& v, std::string& cache) {
+    if (incremental()) {
+      if (cache.empty()) {
+        std::string text = toJson(v);
+        cache = text.size() >= kBlobMinBytes ? newBlob(std::move(text)) : "-";
+      }
+      if (cache != "-") {
+        o[std::string(key) + "_b"] = cache;
+        return;
       }
     }
-    if (r->cursor >= std::max<std::size_t>(1, r->kids.size())) r->cursor = 0;
+    o[key] = v;
   }
-  if (r->phase == Run::Done) {
-    if (auto* x = o.if_contains("ok"); x && x->is_bool()) r->ok = x->get_bool();
-    if (auto* x = o.if_contains("out")) r->output = *x;
-    r->error = stringAt(v, "err").value_or("");
-    r->cause = stringAt(v, "cause").value_or("");
+
+  // A running Map's results: sealed chunks as blobs, the finished iterations after them inline.
+  void mapResults(json::object& o, Run& r) {
+    const std::size_t n = r.results.size(), k = kResultChunk;
+    std::vector<std::size_t> open;
+    for (const auto& kid : r.kids) open.push_back(static_cast<std::size_t>(kid.index));
+    std::sort(open.begin(), open.end());
+    // Iterations start in index order: every index below this one has finished.
+    std::size_t low = open.empty() ? r.next_item : std::min(open.front(), r.next_item);
+    std::size_t c = r.result_chunks.size();
+    while (c * k < n && std::min((c + 1) * k, n) <= low) {
+      auto first = r.results.begin() + static_cast<std::ptrdiff_t>(c * k);
+      auto last = r.results.begin() + static_cast<std::ptrdiff_t>(std::min((c + 1) * k, n));
+      r.result_chunks.push_back(newBlob(toJson(json::value(json::array(first, last)))));
+      ++c;
+    }
+    json::array ids;
+    for (const auto& id : r.result_chunks) ids.emplace_back(json::string(id));
+    json::array pending_at, pending;
+    auto next_open = open.begin();
+    for (std::size_t i = c * k; i < r.next_item; ++i) {
+      while (next_open != open.end() && *next_open < i) ++next_open;
+      if (next_open != open.end() && *next_open == i) continue;
+      pending_at.emplace_back(static_cast<int64_t>(i));
+      pending.push_back(r.results[i]);
+    }
+    o["n"] = static_cast<int64_t>(n);
+    o["rk"] = static_cast<int64_t>(k);
+    o["rb"] = std::move(ids);
+    o["rpi"] = std::move(pending_at);
+    o["rp"] = std::move(pending);
   }
-  return r;
-}
+
+  json::value run(Run& r) {
+    json::object o;
+    const bool children = r.phase == Run::Children;
+    o["s"] = r.list->states[r.state].name;
+    o["p"] = phaseName(r.phase);
+    if (children)
+      put(o, "in", r.input, r.in_blob);
+    else
+      o["in"] = r.input;
+    if (!r.effective.is_null()) {
+      if (children)
+        put(o, "eff", r.effective, r.eff_blob);
+      else
+        o["eff"] = r.effective;
+    }
+    if (!r.retry_counts.empty()) {
+      json::array a;
+      for (int c : r.retry_counts) a.emplace_back(c);
+      o["rc"] = std::move(a);
+    }
+    if (r.attempt) o["at"] = r.attempt;
+    if (r.phase == Run::Scheduled && r.scheduled_event) o["se"] = r.scheduled_event;
+    if (r.wake_ms) o["w"] = r.wake_ms;
+    o["t"] = r.entered_ms;
+    if (!r.vars.empty()) o["vars"] = r.vars;
+    if (children) {
+      const bool is_map = r.list->states[r.state].type == StateType::Map;
+      json::array kids;
+      for (const auto& k : r.kids) {
+        json::object ko;
+        ko["i"] = k.index;
+        ko["run"] = run(*k.run);
+        kids.push_back(std::move(ko));
+      }
+      o["kids"] = std::move(kids);
+      if (is_map && incremental())
+        mapResults(o, r);
+      else
+        o["res"] = r.results;
+      if (!is_map) o["items"] = r.items;
+      o["ni"] = static_cast<int64_t>(r.next_item);
+      o["nf"] = static_cast<int64_t>(r.failed);
+      o["cur"] = static_cast<int64_t>(r.cursor);
+      o["mc"] = r.max_conc;
+      o["tp"] = r.tol_pct;
+      o["tc"] = r.tol_count;
+    }
+    if (r.phase == Run::Done) {
+      o["ok"] = r.ok;
+      o["out"] = r.output;
+      o["err"] = r.error;
+      o["cause"] = r.cause;
+    }
+    return o;
+  }
+
+  json::value execution(const Execution& e, std::string& input_blob) {
+    json::object o;
+    o["v"] = incremental() ? 2 : 1;
+    o["status"] = statusName(e.status_);
+    o["started"] = e.started_;
+    o["last_event"] = e.last_event_;
+    o["wake"] = e.wake_ms_;
+    json::object info;
+    info["id"] = e.info_.execution_id;
+    info["name"] = e.info_.execution_name;
+    info["machine"] = e.info_.state_machine_name;
+    info["start_ms"] = e.info_.start_ms;
+    o["info"] = std::move(info);
+    // A finished execution's snapshot is self-contained: its blobs may be deleted.
+    if (e.status_ == Status::Running)
+      put(o, "input", e.input_, input_blob);
+    else
+      o["input"] = e.input_;
+    if (e.status_ == Status::Succeeded) o["output"] = e.output_;
+    if (e.status_ != Status::Running && e.status_ != Status::Succeeded) {
+      o["error"] = e.error_;
+      o["cause"] = e.cause_;
+    }
+    if (e.root_) o["root"] = run(*e.root_);
+    o["nb"] = e.next_blob_;  // after the blobs this snapshot hands out
+    return o;
+  }
+};
+
+namespace {
+
+// Reads snapshots of either form; `blobs` is null when the caller has none.
+struct SnapReader {
+  const BlobLookup* blobs = nullptr;
+
+  static tl::unexpected<Error> bad(const std::string& m) { return fail("InvalidSnapshot", m); }
+
+  // The value under `key`, or the blob whose id is under `key`_b (its id kept in `cache`).
+  Result<json::value> get(const json::object& o, std::string_view key, std::string* cache) {
+    std::string bkey = std::string(key) + "_b";
+    if (const auto* id = o.if_contains(bkey)) {
+      if (!id->is_string()) return bad("bad blob reference '" + bkey + "'");
+      auto v = blob(id->get_string());
+      if (v && cache) *cache = std::string(id->get_string());
+      return v;
+    }
+    if (const auto* v = o.if_contains(key)) return *v;
+    return json::value(nullptr);
+  }
+
+  Result<json::value> blob(std::string_view id) {
+    if (!blobs || !*blobs)
+      return bad("an incremental snapshot needs its blobs (blob '" + std::string(id) + "')");
+    auto text = (*blobs)(id);
+    if (!text) return bad("blob '" + std::string(id) + "' was not found");
+    auto v = parseJson(*text, 4096);
+    if (!v) return bad("blob '" + std::string(id) + "' is not JSON: " + v.error().message);
+    return std::move(*v);
+  }
+
+  // A Map's results written by SnapWriter::mapResults.
+  Result<void> mapResults(const json::object& o, Run& r) {
+    int64_t n = -1, k = 0;
+    if (const auto* x = o.if_contains("n")) n = asInt(*x).value_or(-1);
+    if (const auto* x = o.if_contains("rk")) k = asInt(*x).value_or(0);
+    const json::value* ids = o.if_contains("rb");
+    const json::value* pending_at = o.if_contains("rpi");
+    const json::value* pending = o.if_contains("rp");
+    if (n < 0 || k <= 0 || !ids || !ids->is_array() || !pending_at || !pending_at->is_array() ||
+        !pending || !pending->is_array() ||
+        pending_at->get_array().size() != pending->get_array().size())
+      return bad("bad Map results");
+    const auto size = static_cast<std::size_t>(n), chunk = static_cast<std::size_t>(k);
+    r.results = json::array(size, nullptr);
+    std::size_t c = 0;
+    for (const auto& id : ids->get_array()) {
+      if (!id.is_string()) return bad("bad result chunk reference");
+      auto v = blob(id.get_string());
+      if (!v) return tl::unexpected(v.error());
+      std::size_t first = c * chunk, last = std::min(first + chunk, size);
+      if (first >= size || !v->is_array() || v->get_array().size() != last - first)
+        return bad("result chunk '" + std::string(id.get_string()) + "' does not fit");
+      auto& a = v->get_array();
+      for (std::size_t i = first; i < last; ++i) r.results[i] = std::move(a[i - first]);
+      r.result_chunks.emplace_back(id.get_string());
+      ++c;
+    }
+    for (std::size_t j = 0; j < pending->get_array().size(); ++j) {
+      int64_t i = asInt(pending_at->get_array()[j]).value_or(-1);
+      if (i < 0 || static_cast<std::size_t>(i) >= size) return bad("bad pending result");
+      r.results[static_cast<std::size_t>(i)] = pending->get_array()[j];
+    }
+    return {};
+  }
+
+  Result<std::unique_ptr<Run>> run(const json::value& v, const StateList* list, int depth) {
+    if (depth > 64) return bad("snapshot nested too deeply");
+    if (!v.is_object()) return bad("a run must be an object");
+    const auto& o = v.get_object();
+    auto r = std::make_unique<Run>();
+    r->list = list;
+    auto sname = stringAt(v, "s");
+    if (!sname) return bad("a run needs its state name");
+    r->state = list->find(*sname);
+    if (r->state < 0) return bad("unknown state '" + *sname + "' (was the machine changed?)");
+    auto p = stringAt(v, "p");
+    auto ph = p ? phaseFrom(*p) : std::nullopt;
+    if (!ph) return bad("bad phase");
+    r->phase = *ph;
+    auto in = get(o, "in", &r->in_blob);
+    if (!in) return tl::unexpected(in.error());
+    r->input = std::move(*in);
+    auto eff = get(o, "eff", &r->eff_blob);
+    if (!eff) return tl::unexpected(eff.error());
+    r->effective = std::move(*eff);
+    if (auto* x = o.if_contains("rc"); x && x->is_array())
+      for (const auto& c : x->get_array())
+        r->retry_counts.push_back(static_cast<int>(asInt(c).value_or(0)));
+    if (auto* x = o.if_contains("at")) r->attempt = static_cast<int>(asInt(*x).value_or(0));
+    if (auto* x = o.if_contains("se")) r->scheduled_event = asInt(*x).value_or(0);
+    if (auto* x = o.if_contains("w")) r->wake_ms = asInt(*x).value_or(0);
+    if (auto* x = o.if_contains("t")) r->entered_ms = asInt(*x).value_or(0);
+    if (auto* x = o.if_contains("vars"); x && x->is_object()) r->vars = x->get_object();
+    const State& s = list->states[r->state];
+    if (r->phase == Run::Children) {
+      if (s.type != StateType::Parallel && s.type != StateType::Map)
+        return bad("state '" + s.name + "' has no children");
+      if (o.if_contains("rb")) {
+        if (s.type != StateType::Map) return bad("state '" + s.name + "' is not a Map");
+        if (auto ok = mapResults(o, *r); !ok) return tl::unexpected(ok.error());
+      } else if (auto* x = o.if_contains("res"); x && x->is_array()) {
+        r->results = x->get_array();
+      }
+      if (auto* x = o.if_contains("items"); x && x->is_array()) r->items = x->get_array();
+      r->next_item = static_cast<std::size_t>(numberAt(v, "ni").value_or(0));
+      r->failed = static_cast<std::size_t>(numberAt(v, "nf").value_or(0));
+      r->cursor = static_cast<std::size_t>(numberAt(v, "cur").value_or(0));
+      r->max_conc = static_cast<int64_t>(numberAt(v, "mc").value_or(0));
+      r->tol_pct = numberAt(v, "tp").value_or(-1);
+      r->tol_count = numberAt(v, "tc").value_or(-1);
+      if (s.type == StateType::Map) r->items_pending = true;
+      if (auto* x = o.if_contains("kids"); x && x->is_array()) {
+        for (const auto& k : x->get_array()) {
+          auto idx = k.is_object() ? numberAt(k, "i") : std::nullopt;
+          const json::value* kr = k.is_object() ? k.get_object().if_contains("run") : nullptr;
+          if (!idx || !kr) return bad("bad child run");
+          int64_t i = static_cast<int64_t>(*idx);
+          const StateList* kl = nullptr;
+          if (s.type == StateType::Parallel) {
+            if (i < 0 || i >= static_cast<int64_t>(s.branches.size()))
+              return bad("bad branch index");
+            kl = s.branches[static_cast<std::size_t>(i)].get();
+          } else {
+            kl = s.processor.get();
+          }
+          if (i < 0 || i >= static_cast<int64_t>(r->results.size())) return bad("bad child index");
+          auto kid = run(*kr, kl, depth + 1);
+          if (!kid) return tl::unexpected(kid.error());
+          r->kids.push_back({i, std::move(*kid)});
+        }
+      }
+      if (r->cursor >= std::max<std::size_t>(1, r->kids.size())) r->cursor = 0;
+    }
+    if (r->phase == Run::Done) {
+      if (auto* x = o.if_contains("ok"); x && x->is_bool()) r->ok = x->get_bool();
+      if (auto* x = o.if_contains("out")) r->output = *x;
+      r->error = stringAt(v, "err").value_or("");
+      r->cause = stringAt(v, "cause").value_or("");
+    }
+    return r;
+  }
+};
 
 std::optional<Status> statusFrom(std::string_view s) {
   for (Status st :
@@ -1417,34 +1639,30 @@ std::optional<Status> statusFrom(std::string_view s) {
 }  // namespace
 
 json::value Execution::snapshot() const {
-  json::object o;
-  o["v"] = 1;
-  o["status"] = statusName(status_);
-  o["started"] = started_;
-  o["last_event"] = last_event_;
-  o["wake"] = wake_ms_;
-  json::object info;
-  info["id"] = info_.execution_id;
-  info["name"] = info_.execution_name;
-  info["machine"] = info_.state_machine_name;
-  info["start_ms"] = info_.start_ms;
-  o["info"] = std::move(info);
-  o["input"] = input_;
-  if (status_ == Status::Succeeded) o["output"] = output_;
-  if (status_ != Status::Running && status_ != Status::Succeeded) {
-    o["error"] = error_;
-    o["cause"] = cause_;
-  }
-  if (root_) o["root"] = runToJson(*root_);
-  return o;
+  std::string no_cache;  // a self-contained snapshot decides nothing to keep
+  return SnapWriter{}.execution(*this, no_cache);
+}
+
+IncrementalSnapshot Execution::snapshotIncremental() {
+  IncrementalSnapshot out;
+  SnapWriter w{this, &out.blobs};
+  out.snapshot = w.execution(*this, input_blob_);
+  return out;
 }
 
 Result<Execution> Execution::restore(std::shared_ptr<const StateMachine> machine,
                                      const json::value& snap) {
+  return restore(std::move(machine), snap, BlobLookup{});
+}
+
+Result<Execution> Execution::restore(std::shared_ptr<const StateMachine> machine,
+                                     const json::value& snap, const BlobLookup& blobs) {
   auto bad = [](const std::string& m) { return fail("InvalidSnapshot", m); };
   if (!machine) return bad("no state machine");
   if (!snap.is_object()) return bad("a snapshot must be an object");
-  if (numberAt(snap, "v").value_or(0) != 1) return bad("unknown snapshot version");
+  auto version = numberAt(snap, "v").value_or(0);
+  if (version != 1 && version != 2) return bad("unknown snapshot version");
+  SnapReader reader{&blobs};
   Execution x;
   x.machine_ = machine;
   const auto& o = snap.get_object();
@@ -1455,18 +1673,21 @@ Result<Execution> Execution::restore(std::shared_ptr<const StateMachine> machine
   if (auto* s = o.if_contains("started"); s && s->is_bool()) x.started_ = s->get_bool();
   x.last_event_ = static_cast<int64_t>(numberAt(snap, "last_event").value_or(0));
   x.wake_ms_ = static_cast<int64_t>(numberAt(snap, "wake").value_or(0));
+  x.next_blob_ = static_cast<int64_t>(numberAt(snap, "nb").value_or(0));
   x.info_.execution_id = stringAt(snap, "info.id").value_or("");
   x.info_.execution_name = stringAt(snap, "info.name").value_or("");
   x.info_.state_machine_name = stringAt(snap, "info.machine").value_or("");
   x.info_.start_ms = static_cast<int64_t>(numberAt(snap, "info.start_ms").value_or(0));
-  if (auto* i = o.if_contains("input")) x.input_ = *i;
+  auto input = reader.get(o, "input", &x.input_blob_);
+  if (!input) return tl::unexpected(input.error());
+  x.input_ = std::move(*input);
   if (auto* i = o.if_contains("output")) x.output_ = *i;
   x.error_ = stringAt(snap, "error").value_or("");
   x.cause_ = stringAt(snap, "cause").value_or("");
   if (x.status_ == Status::Running && x.started_) {
     auto* root = o.if_contains("root");
     if (!root) return bad("a running execution needs its root run");
-    auto r = runFromJson(*root, &machine->machine().top, 0);
+    auto r = reader.run(*root, &machine->machine().top, 0);
     if (!r) return tl::unexpected(r.error());
     x.root_ = std::move(*r);
     std::vector<HistoryEvent> none;

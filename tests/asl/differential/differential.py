@@ -26,9 +26,16 @@ def _fractional_timestamp(case):
     return "Timestamp" in d and "." in t
 
 
+def _err(*numbers):
+    return lambda c: any(str(c["id"]).startswith("err-%d-" % n) for n in numbers)
+
+
 KNOWN = [
-    (lambda c: str(c["id"]).startswith("err-5-"),
-     "Map over a non-array: riposte States.Runtime, moto States.QueryEvaluationError"),
+    (_err(5), "Map over a non-array: riposte States.Runtime, moto States.QueryEvaluationError"),
+    (_err(2, 11, 12),
+     "a failing intrinsic: riposte States.IntrinsicFailure (spec), moto States.Runtime"),
+    (_err(10), "Catch States.BranchFailed on a failing branch: riposte catches (spec), moto does "
+               "not match it"),
     (_fractional_timestamp,
      "RFC 3339 timestamps with fractional seconds: riposte accepts them (spec), moto does not"),
 ]
@@ -295,10 +302,33 @@ def error_cases():
         {"StartAt": "A", "States": {"A": {"Type": "Parallel", "End": True, "Branches": [
             {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E.Branch"}}},
             {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}]}}},
+        # 10: States.BranchFailed catches a branch's failure; the error output keeps its name.
+        {"StartAt": "A", "States": {"A": {"Type": "Parallel", "Next": "D", "Branches": [
+            {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E.Branch",
+                                              "Cause": "branch cause"}}},
+            {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}],
+            "Catch": [{"ErrorEquals": ["States.BranchFailed"], "ResultPath": "$.caught",
+                       "Next": "D"}]}, "D": {"Type": "Pass", "End": True}}},
+        # 11: a failing intrinsic inside a branch, caught by its own name.
+        {"StartAt": "A", "States": {"A": {"Type": "Parallel", "Next": "D", "Branches": [
+            {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": True, "Parameters": {
+                "v.$": "States.ArrayGetItem($.arr, 99)"}}}}],
+            "Catch": [{"ErrorEquals": ["States.IntrinsicFailure"], "ResultPath": "$.caught",
+                       "Next": "D"}]}, "D": {"Type": "Pass", "End": True}}},
+        # 12: StringToJson of text that is not JSON, inside a branch, caught by States.ALL.
+        {"StartAt": "A", "States": {"A": {"Type": "Parallel", "Next": "D", "Branches": [
+            {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": True, "Parameters": {
+                "v.$": "States.StringToJson($.s)"}}}}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.caught",
+                       "Next": "D"}]}, "D": {"Type": "Pass", "End": True}}},
+        # 13: StringToJson of a blank string is null (AWS, recorded by LocalStack).
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True, "Parameters": {
+            "v.$": "States.StringToJson($.blank)"}}}},
     ]
     for i, d in enumerate(defs):
-        for j, inp in enumerate([{"n": 1, "s": "Err.X", "arr": [1, 2], "obj": {"a": 1}},
-                                 {"n": 2, "s": "Other", "arr": [], "obj": {}}]):
+        for j, inp in enumerate([{"n": 1, "s": "Err.X", "arr": [1, 2], "obj": {"a": 1},
+                                  "blank": ""},
+                                 {"n": 2, "s": "Other", "arr": [], "obj": {}, "blank": " "}]):
             cases.append({"id": "err-%d-%d" % (i, j), "definition": d, "input": inp})
     return cases
 
