@@ -291,6 +291,7 @@ struct Engine::Live {
   std::optional<asl::Execution> exec;
   std::unique_ptr<ActionRunner> runner;
   std::vector<store::HistoryRecord> hist;
+  std::vector<store::SnapshotBlobRecord> blobs;  // this step's new snapshot blobs
   bool finished = false;
 };
 
@@ -323,7 +324,19 @@ Result<std::unique_ptr<Engine::Live>> Engine::startLive(store::ExecutionRecord r
   } else {
     auto snap = parseJson(r.snapshot, 4096);
     if (!snap) return fail_execution(snap.error());
-    auto restored = asl::Execution::restore(*machine, *snap);
+    // An incremental snapshot names blobs written with earlier steps.
+    std::optional<Error> lookup_error;
+    auto lookup = [&](std::string_view id) -> std::optional<std::string> {
+      auto b = store_->snapshotBlob(r.id, std::string(id));
+      if (!b) {
+        lookup_error = b.error();
+        return std::nullopt;
+      }
+      return *b;
+    };
+    auto restored = asl::Execution::restore(*machine, *snap, lookup);
+    // A store that cannot be read is not a broken execution: leave it for a later claim.
+    if (lookup_error) return fail(*lookup_error);
     if (!restored) return fail_execution(restored.error());
     live->exec.emplace(std::move(*restored));
   }
@@ -364,7 +377,12 @@ void Engine::stepLive(Live& live, std::vector<asl::HistoryEvent>& events) {
     h.details = json::serialize(e.details);
     live.hist.push_back(std::move(h));
   }
-  rec.snapshot = json::serialize(exec.snapshot());
+  // Incremental: a large Map's finished results and large inputs are blobs written once, so
+  // what each step writes does not grow with the items.
+  asl::IncrementalSnapshot snap = exec.snapshotIncremental();
+  rec.snapshot = json::serialize(snap.snapshot);
+  live.blobs.clear();
+  for (auto& b : snap.blobs) live.blobs.push_back({std::move(b.id), std::move(b.json)});
   rec.status = asl::statusName(exec.status());
   rec.wake_ms = exec.wakeAtMs();
   int64_t now = clock_.nowMillis();
@@ -407,7 +425,7 @@ Result<void> Engine::runExecutions(std::vector<store::ExecutionRecord> recs) {
     steps.clear();
     for (auto& l : live) {
       stepLive(*l, events);
-      steps.push_back({&l->rec, &l->hist});
+      steps.push_back({&l->rec, &l->hist, &l->blobs});
     }
     auto written = store_->recordSteps(steps);
     if (!written) return fail(written.error());  // nothing written: resumed from the store

@@ -383,6 +383,8 @@ Result<void> stepRecorded(Tx& tx, const ExecutionRecord& rec, int64_t changed,
 template <class Tx, class Update>
 Result<std::vector<Result<void>>> stepsRecorded(Tx& tx, const std::vector<Store::StepRef>& steps,
                                                 Update&& update) {
+  // `update` runs the step's UPDATE; the blobs go in after it (tx.insertBlobs), and an ended
+  // execution's blobs go away (tx.deleteBlobs).
   std::vector<Result<void>> out;
   out.reserve(steps.size());
   for (const auto& s : steps) {
@@ -395,6 +397,11 @@ Result<std::vector<Result<void>>> stepsRecorded(Tx& tx, const std::vector<Store:
       continue;
     }
     RIPOSTE_STORE_TRY(stepRecorded(tx, *s.rec, changed, *s.events));
+    if (s.rec->status != "RUNNING") {
+      RIPOSTE_STORE_TRY(tx.deleteBlobs(s.rec->id));
+    } else if (s.blobs && !s.blobs->empty()) {
+      RIPOSTE_STORE_TRY(tx.insertBlobs(s.rec->id, *s.blobs));
+    }
     out.push_back({});
   }
   return out;

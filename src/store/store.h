@@ -25,6 +25,12 @@
 namespace riposte::store {
 
 // An accepted event, exactly as it will be matched (the EventBridge envelope).
+// A value an incremental execution snapshot refers to by id (see asl::SnapshotBlob).
+struct SnapshotBlobRecord {
+  std::string id;
+  std::string json;
+};
+
 // Spare capacity (bytes) after EventRecord::body as the stores read it: enough for the pattern
 // matcher to parse the body in place (pattern::RuleSet::matchPadded), without a copy.
 inline constexpr std::size_t kBodySpare = 64;
@@ -199,10 +205,13 @@ class Store {
   // create it with your own lease when you run it at once, so no other worker claims it.
   virtual Result<void> recordStep(const ExecutionRecord& rec,
                                   const std::vector<HistoryRecord>& events) = 0;
-  // One step of one execution, for recordSteps (the store does not keep the pointers).
+  // One step of one execution, for recordSteps (the store does not keep the pointers):
+  // `blobs` (may be null) are the step's new snapshot blobs (asl::SnapshotBlob), written with
+  // it; once the execution has ended (status not RUNNING) its blobs are deleted.
   struct StepRef {
     const ExecutionRecord* rec;
     const std::vector<HistoryRecord>* events;
+    const std::vector<SnapshotBlobRecord>* blobs = nullptr;
   };
   // Persists the steps of several executions in ONE transaction (one disk flush): each as
   // recordStep would. The outer error means nothing was written (the transaction failed);
@@ -210,6 +219,9 @@ class Store {
   // "NotFound") changed nothing, and the others are written. At most one step per execution.
   virtual Result<std::vector<Result<void>>> recordSteps(const std::vector<StepRef>& steps) = 0;
   virtual Result<std::vector<HistoryRecord>> history(const std::string& execution_id) = 0;
+  // The JSON text of one snapshot blob of an execution (nullopt: none with that id).
+  virtual Result<std::optional<std::string>> snapshotBlob(const std::string& execution_id,
+                                                          const std::string& id) = 0;
   // Claims up to `limit` RUNNING executions whose wake_ms <= now_ms and whose lease is free or
   // expired, setting lease_owner = owner and lease_until_ms = now_ms + lease_ms. Returns them.
   virtual Result<std::vector<ExecutionRecord>> claimRunnable(const std::string& owner,

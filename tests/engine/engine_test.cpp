@@ -134,6 +134,10 @@ class CrashingStore final : public store::Store {
   Result<std::vector<store::HistoryRecord>> history(const std::string& id) override {
     return s_->history(id);
   }
+  Result<std::optional<std::string>> snapshotBlob(const std::string& execution_id,
+                                                  const std::string& id) override {
+    return s_->snapshotBlob(execution_id, id);
+  }
   Result<std::vector<store::ExecutionRecord>> claimRunnable(const std::string& owner, int64_t now,
                                                             int64_t lease, int limit) override {
     RIPOSTE_CRASH_CHECK;
@@ -680,6 +684,54 @@ TEST_F(EngineTest, ARetryAfterAFailedAttemptRunsAgainEvenAcrossACrash) {
   EXPECT_EQ(acts[0].error_code, "InvalidInstanceID.NotFound");
   EXPECT_EQ(acts[1].status, "unchanged");
   EXPECT_EQ(onlyExecution().status, "SUCCEEDED");
+}
+
+// A Map over 300 items, each through a Task: the engine writes incremental snapshots (the
+// finished results in blobs, written once) and a riposte killed half-way resumes from them:
+// every item's Task ran once, and the output holds every result in order.
+const char* kBigMap = R"asl({"StartAt":"Items","States":{
+  "Items":{"Type":"Pass","Parameters":{"items.$":"States.ArrayRange(0, 299, 1)"},"Next":"Each"},
+  "Each":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":4,
+    "ItemProcessor":{"StartAt":"Isolate","States":{
+      "Isolate":{"Type":"Task","Resource":"riposte:aws.ec2.isolateInstance",
+        "Parameters":{"instanceId.$":"States.Format('i-{}', $)"},
+        "ResultSelector":{"id.$":"$.input.instanceId"},"End":true}}},
+    "End":true}}})asl";
+
+TEST_F(EngineTest, ALargeMapResumesFromItsIncrementalSnapshotAfterACrash) {
+  openCrashable(kBigMap);
+  int steps = 0;
+  crash_->crash_when = [&](const std::vector<store::HistoryRecord>&) { return ++steps == 400; };
+  send(finding(8, "i-1"));
+  (void)engine_->drain();  // dies half-way through the Map
+  auto mid = onlyExecution();
+  EXPECT_EQ(mid.status, "RUNNING");
+  // What each step wrote stays small: the finished results are in blobs.
+  EXPECT_LT(mid.snapshot.size(), 4000u) << mid.snapshot.size();
+  int ran_before = isolate_calls_;
+  EXPECT_GT(ran_before, 140);
+  EXPECT_LT(ran_before, 300);
+  // The first 128 results were sealed into a blob, written once with their step.
+  auto sealed = engine_->store().snapshotBlob(mid.id, "b1");
+  ASSERT_TRUE(sealed);
+  ASSERT_TRUE(sealed->has_value());
+  EXPECT_NE(mid.snapshot.find("\"b1\""), std::string::npos) << mid.snapshot;
+
+  openCrashable(kBigMap);
+  ASSERT_TRUE(engine_->drain());
+  auto x = onlyExecution();
+  ASSERT_EQ(x.status, "SUCCEEDED") << x.error << " " << x.cause;
+  // At most the one Task in flight when the process died ran again (through its record).
+  auto records = actionRecords();
+  EXPECT_EQ(records.size(), 300u);
+  auto output = parseJson(x.output, 64);
+  ASSERT_TRUE(output);
+  const auto& results = output->as_array();
+  ASSERT_EQ(results.size(), 300u);
+  for (std::size_t i = 0; i < results.size(); ++i)
+    EXPECT_EQ(results[i].at("id").as_string(), "i-" + std::to_string(i));
+  // Ended: its blobs are gone.
+  EXPECT_FALSE(engine_->store().snapshotBlob(x.id, "b1").value().has_value());
 }
 
 TEST_F(EngineTest, MatchRulesAndReload) {

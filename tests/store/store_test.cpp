@@ -529,6 +529,30 @@ TEST_P(StoreTest, RecordStepsWritesManyExecutionsInOneTransaction) {
   EXPECT_EQ((*g)[0].error().code, "NotFound");
 }
 
+TEST_P(StoreTest, SnapshotBlobsAreWrittenWithTheStepAndDroppedAtTheEnd) {
+  std::string inc = incident();
+  ASSERT_TRUE(store_->createExecution(makeExecution("x", inc, 0), {}));
+  auto mine = store_->claimRunnable("w1", 0, 100, 1).value();
+  ASSERT_EQ(mine.size(), 1u);
+  ExecutionRecord x = mine[0];
+  std::vector<HistoryRecord> none;
+  std::vector<SnapshotBlobRecord> blobs = {{"b1", R"([1,2,3])"}, {"b2", R"({"k":"v"})"}};
+  ASSERT_TRUE(store_->recordSteps({{&x, &none, &blobs}}).value().at(0));
+  EXPECT_EQ(store_->snapshotBlob("x", "b1").value(), std::optional<std::string>("[1,2,3]"));
+  EXPECT_EQ(store_->snapshotBlob("x", "b2").value(), std::optional<std::string>(R"({"k":"v"})"));
+  EXPECT_FALSE(store_->snapshotBlob("x", "b3").value().has_value());
+  EXPECT_FALSE(store_->snapshotBlob("other", "b1").value().has_value());
+  // A blob handed out again (a step replayed after a failed batch) is kept as it was.
+  std::vector<SnapshotBlobRecord> again = {{"b2", R"({"k":"v"})"}, {"b3", "7"}};
+  ASSERT_TRUE(store_->recordSteps({{&x, &none, &again}}).value().at(0));
+  EXPECT_EQ(store_->snapshotBlob("x", "b3").value(), std::optional<std::string>("7"));
+  // The end of the execution drops them.
+  x.status = "SUCCEEDED";
+  ASSERT_TRUE(store_->recordSteps({{&x, &none, nullptr}}).value().at(0));
+  EXPECT_FALSE(store_->snapshotBlob("x", "b1").value().has_value());
+  EXPECT_FALSE(store_->snapshotBlob("x", "b3").value().has_value());
+}
+
 TEST_P(StoreTest, ConcurrentClaimsNeverHandOutOneExecutionTwice) {
   std::string inc = incident();
   constexpr int kExecutions = 40;

@@ -140,6 +140,16 @@ CREATE TABLE sink_cursors (
   seq BIGINT NOT NULL
 );
 )sql",
+    // 3: blobs of incremental snapshots (asl::Execution::snapshotIncremental): values a running
+    // execution's snapshots refer to by id; deleted when the execution ends.
+    R"sql(
+CREATE TABLE snapshot_blobs (
+  execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (execution_id, id)
+);
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 // pg_advisory_xact_lock key serialising migrations of several processes ("ripo").
@@ -460,6 +470,21 @@ Result<void> insertHistory(Conn& c, const std::string& execution_id,
   return {};
 }
 
+Result<void> insertBlobs(Conn& c, const std::string& execution_id,
+                         const std::vector<SnapshotBlobRecord>& blobs) {
+  static const std::string sql =
+      "INSERT INTO snapshot_blobs (execution_id, id, json) VALUES ($1, $2, $3) "
+      "ON CONFLICT DO NOTHING";
+  for (const auto& b : blobs) RIPOSTE_STORE_TRY(c.query(sql, {execution_id, b.id, b.json}));
+  return {};
+}
+
+Result<void> deleteBlobs(Conn& c, const std::string& execution_id) {
+  static const std::string sql = "DELETE FROM snapshot_blobs WHERE execution_id = $1";
+  RIPOSTE_STORE_TRY(c.query(sql, {execution_id}));
+  return {};
+}
+
 Result<std::optional<ExecutionRecord>> selectExecution(Conn& c, const std::string& id) {
   static const std::string sql = "SELECT " + kExecutionCols + " FROM executions WHERE id = $1";
   RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id}));
@@ -488,6 +513,13 @@ Result<std::optional<ActionRecord>> selectAction(Conn& c, const std::string& id)
 // The `tx` of detail's shared write steps, inside Impl::write.
 struct Tx {
   Conn& c;
+  Result<void> insertBlobs(const std::string& execution_id,
+                           const std::vector<SnapshotBlobRecord>& blobs) {
+    return store::insertBlobs(c, execution_id, blobs);
+  }
+  Result<void> deleteBlobs(const std::string& execution_id) {
+    return store::deleteBlobs(c, execution_id);
+  }
   Result<void> appendAudit(const detail::AuditEntry& e) { return store::appendAudit(c, e); }
   Result<void> insertHistory(const std::string& execution_id,
                              const std::vector<HistoryRecord>& events) {
@@ -781,6 +813,16 @@ Result<std::vector<Result<void>>> PostgresStore::recordSteps(const std::vector<S
       RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, paramsOf(detail::stepValues<Append>, rec)));
       return static_cast<int64_t>(rows.affected());
     });
+  });
+}
+
+Result<std::optional<std::string>> PostgresStore::snapshotBlob(const std::string& execution_id,
+                                                               const std::string& id) {
+  static const std::string sql =
+      "SELECT json FROM snapshot_blobs WHERE execution_id = $1 AND id = $2";
+  return impl_->read([&](Conn& c) -> Result<std::optional<std::string>> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {execution_id, id}));
+    return rows.first([](const Rows::Row& row) { return row.text(0); });
   });
 }
 

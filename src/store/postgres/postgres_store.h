@@ -48,8 +48,8 @@ class PostgresStore final : public Store {
   Result<Upserted> upsertIncident(const IncidentRecord& rec, const std::string& event_id) override;
   Result<std::optional<IncidentRecord>> getIncident(const std::string& id) override;
   Result<std::vector<IncidentRecord>> listIncidents(int limit, int offset) override;
-  Result<void> setIncidentStatus(const std::string& id, const std::string& status,
-                                 int64_t now_ms, Flush flush = Flush::kNow) override;
+  Result<void> setIncidentStatus(const std::string& id, const std::string& status, int64_t now_ms,
+                                 Flush flush = Flush::kNow) override;
   Result<std::vector<std::string>> incidentEvents(const std::string& incident_id) override;
 
   Result<void> createExecution(const ExecutionRecord& rec,
@@ -61,6 +61,8 @@ class PostgresStore final : public Store {
                           const std::vector<HistoryRecord>& events) override;
   Result<std::vector<Result<void>>> recordSteps(const std::vector<StepRef>& steps) override;
   Result<std::vector<HistoryRecord>> history(const std::string& execution_id) override;
+  Result<std::optional<std::string>> snapshotBlob(const std::string& execution_id,
+                                                  const std::string& id) override;
   Result<std::vector<ExecutionRecord>> claimRunnable(const std::string& owner, int64_t now_ms,
                                                      int64_t lease_ms, int limit) override;
   Result<std::optional<int64_t>> nextWake() override;

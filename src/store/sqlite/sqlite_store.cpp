@@ -137,6 +137,16 @@ CREATE TABLE sink_cursors (
   seq INTEGER NOT NULL
 );
 )sql",
+    // 3: blobs of incremental snapshots (asl::Execution::snapshotIncremental): values a running
+    // execution's snapshots refer to by id; deleted when the execution ends.
+    R"sql(
+CREATE TABLE snapshot_blobs (
+  execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (execution_id, id)
+);
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
@@ -377,8 +387,34 @@ Result<std::optional<ActionRecord>> selectAction(Impl& im, const std::string& id
 }
 
 // The `tx` of detail's shared write steps, inside Impl::write.
+Result<void> insertBlobs(Impl& im, const std::string& execution_id,
+                         const std::vector<SnapshotBlobRecord>& blobs) {
+  static const std::string sql =
+      "INSERT OR IGNORE INTO snapshot_blobs (execution_id, id, json) VALUES (?1, ?2, ?3)";
+  for (const auto& b : blobs) {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    st.bind(1, execution_id).bind(2, b.id).bind(3, b.json);
+    RIPOSTE_STORE_TRY(im.run(st, "insert snapshot blob " + b.id + " of " + execution_id));
+  }
+  return {};
+}
+
+Result<void> deleteBlobs(Impl& im, const std::string& execution_id) {
+  static const std::string sql = "DELETE FROM snapshot_blobs WHERE execution_id = ?1";
+  RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+  st.bind(1, execution_id);
+  return im.run(st, "delete snapshot blobs of " + execution_id);
+}
+
 struct Tx {
   Impl& im;
+  Result<void> insertBlobs(const std::string& execution_id,
+                           const std::vector<SnapshotBlobRecord>& blobs) {
+    return store::insertBlobs(im, execution_id, blobs);
+  }
+  Result<void> deleteBlobs(const std::string& execution_id) {
+    return store::deleteBlobs(im, execution_id);
+  }
   Result<void> appendAudit(const detail::AuditEntry& e) { return store::appendAudit(im, e); }
   Result<void> insertHistory(const std::string& execution_id,
                              const std::vector<HistoryRecord>& events) {
@@ -704,15 +740,24 @@ Result<std::vector<Result<void>>> SqliteStore::recordSteps(const std::vector<Ste
   return impl_->write(
       [&](Impl& im) -> Result<std::vector<Result<void>>> {
         Tx tx{im};
-        return detail::stepsRecorded(
-            tx, steps, [&](const ExecutionRecord& rec) -> Result<int64_t> {
-              RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
-              detail::stepValues(rec, st.binder());
-              RIPOSTE_STORE_TRY(im.run(st, "record step of " + rec.id));
-              return im.changes();
-            });
+        return detail::stepsRecorded(tx, steps, [&](const ExecutionRecord& rec) -> Result<int64_t> {
+          RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+          detail::stepValues(rec, st.binder());
+          RIPOSTE_STORE_TRY(im.run(st, "record step of " + rec.id));
+          return im.changes();
+        });
       },
       impl_->options.flush_steps);
+}
+
+Result<std::optional<std::string>> SqliteStore::snapshotBlob(const std::string& execution_id,
+                                                             const std::string& id) {
+  static const std::string sql =
+      "SELECT json FROM snapshot_blobs WHERE execution_id = ?1 AND id = ?2";
+  std::lock_guard lock(impl_->mu);
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
+  st.bind(1, execution_id).bind(2, id);
+  return impl_->first(st, "snapshot blob", [](const Stmt& row) { return row.text(0); });
 }
 
 Result<std::vector<HistoryRecord>> SqliteStore::history(const std::string& execution_id) {
