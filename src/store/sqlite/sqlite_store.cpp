@@ -441,6 +441,10 @@ int SqliteStore::schemaVersion() {
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, Options options) {
+  // SQLite's allocation statistics take a global mutex on every allocation; riposte reads
+  // none of them. Only possible before SQLite initializes (later calls are refused, harmlessly).
+  static std::once_flag no_memstatus;
+  std::call_once(no_memstatus, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->options = options;
