@@ -950,7 +950,14 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
   // "source": ["aws.guardduty"] in every rule, makes a poor access clause).
   StrMap<uint32_t> shared;
   auto valueKey = [](uint32_t f, const Matcher& m) {
-    return std::to_string(f) + '\x01' + std::to_string(static_cast<int>(m.kind)) + '\x01' + m.text;
+    std::string k =
+        std::to_string(f) + '\x01' + std::to_string(static_cast<int>(m.kind)) + '\x01' + m.text;
+    if (m.kind == Matcher::Kind::kNumeric) {  // a range is its bounds (it has no text)
+      char b[96];
+      snprintf(b, sizeof b, "%d%d%a|%d%d%a", m.has_lo, m.lo_incl, m.lo, m.has_hi, m.hi_incl, m.hi);
+      k += b;
+    }
+    return k;
   };
   for (uint32_t r = 0; r < rules_.size(); ++r) {
     impl->names.push_back(rules_[r].name);
@@ -1000,7 +1007,7 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
       case Matcher::Kind::kWildcard:
         return 30;
       case Matcher::Kind::kNumeric:
-        return 60;
+        return 4;  // a stab of the field's interval index
       default:
         return 1000;  // exists, anything-but: true for nearly every event
     }
@@ -1019,6 +1026,17 @@ std::shared_ptr<const RuleSet> RuleSetBuilder::build() {
         info.access = cid;
       }
     }
+    // The other clauses are checked in this order once the access clause fires: those whose
+    // values fewer sub-rules share first, as the likeliest to fail (a unique numeric range
+    // before an exact value every candidate has).
+    auto sharers = [&](uint32_t c) {
+      uint64_t n = 0;
+      for (const Matcher& m : *impl->clause_matchers[c])
+        n += shared[valueKey(impl->clauses[c].field, m)];
+      return n;
+    };
+    std::stable_sort(info.clauses.begin(), info.clauses.end(),
+                     [&](uint32_t a, uint32_t b) { return sharers(a) < sharers(b); });
     uint32_t cid = info.access;
     uint32_t f = impl->clauses[cid].field;
     FieldIndex& fi = impl->fields[f];
