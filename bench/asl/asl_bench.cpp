@@ -9,14 +9,7 @@ using namespace riposte;
 
 namespace {
 
-class EchoRunner final : public asl::TaskRunner {
- public:
-  asl::TaskResult run(const asl::TaskRequest& req) override {
-    asl::TaskResult r;
-    r.output = req.parameters;
-    return r;
-  }
-};
+using bench::EchoRunner;
 
 std::shared_ptr<const asl::StateMachine> load(const std::string& def) {
   auto v = parseJson(def, 512);

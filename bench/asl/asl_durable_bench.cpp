@@ -17,23 +17,16 @@
 
 #include "asl/asl.h"
 #include "bench_machines.h"
+#include "engine/engine.h"
 #include "store/detail.h"
 #include "store/sqlite/sqlite_store.h"
-#include "engine/engine.h"
 #include "store/store.h"
 
 using namespace riposte;
 
 namespace {
 
-class EchoRunner final : public asl::TaskRunner {
- public:
-  asl::TaskResult run(const asl::TaskRequest& req) override {
-    asl::TaskResult r;
-    r.output = req.parameters;
-    return r;
-  }
-};
+using bench::EchoRunner;
 
 std::string tempDb(const std::string& tag) {
   auto dir = std::filesystem::temp_directory_path() /
@@ -173,11 +166,14 @@ void BM_EngineDurable(benchmark::State& st) {
   const int which = static_cast<int>(st.range(0));
   const int k = static_cast<int>(st.range(1));
   Case c = caseOf(which);
-  std::string def = which == 0 ? bench::passChain() : which == 1 ? bench::choiceHeavy() : bench::map10k();
+  std::string def = which == 0   ? bench::passChain()
+                    : which == 1 ? bench::choiceHeavy()
+                                 : bench::map10k();
   int64_t transitions = 0, executions = 0, run = 0;
   for (auto _ : st) {
     st.PauseTiming();
-    std::string path = tempDb(std::string("engine-") + caseName(which) + "-" + std::to_string(run++));
+    std::string path =
+        tempDb(std::string("engine-") + caseName(which) + "-" + std::to_string(run++));
     auto store = store::openStore("sqlite://" + path);
     if (!store) {
       st.SkipWithError(store.error().message.c_str());

@@ -23,14 +23,7 @@ using namespace riposte;
 
 namespace {
 
-class EchoRunner final : public asl::TaskRunner {
- public:
-  asl::TaskResult run(const asl::TaskRequest& req) override {
-    asl::TaskResult r;
-    r.output = req.parameters;
-    return r;
-  }
-};
+using bench::EchoRunner;
 
 asl::ExecutionInfo info() {
   return {"exec-1", "exec-1", "bench", 1'700'000'000'000};

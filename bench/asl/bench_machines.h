@@ -9,6 +9,16 @@
 
 namespace riposte::bench {
 
+// Tasks answer with their parameters (the benchmarks measure the interpreter, not actions).
+class EchoRunner final : public asl::TaskRunner {
+ public:
+  asl::TaskResult run(const asl::TaskRequest& req) override {
+    asl::TaskResult r;
+    r.output = req.parameters;
+    return r;
+  }
+};
+
 inline std::shared_ptr<const asl::StateMachine> load(const std::string& def) {
   auto v = parseJson(def, 512);
   if (!v) throw std::runtime_error(v.error().message);

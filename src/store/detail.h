@@ -377,6 +377,18 @@ Result<void> stepRecorded(Tx& tx, const ExecutionRecord& rec, int64_t changed,
   return auditSteps(tx, rec.id, current ? current->incident_id : "", events);
 }
 
+// Schema 3 of both backends: blobs of incremental snapshots (asl::Execution::
+// snapshotIncremental), values a running execution's snapshots refer to by id; deleted when
+// the execution ends.
+inline constexpr const char* kSnapshotBlobsSchema = R"sql(
+CREATE TABLE snapshot_blobs (
+  execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (execution_id, id)
+);
+)sql";
+
 // recordSteps inside its transaction: `update(rec)` runs the step's UPDATE and returns the
 // rows it changed. A step whose lease is lost is reported in its slot and writes nothing; a
 // failing statement fails the whole batch (the caller rolls it back).

@@ -140,16 +140,8 @@ CREATE TABLE sink_cursors (
   seq BIGINT NOT NULL
 );
 )sql",
-    // 3: blobs of incremental snapshots (asl::Execution::snapshotIncremental): values a running
-    // execution's snapshots refer to by id; deleted when the execution ends.
-    R"sql(
-CREATE TABLE snapshot_blobs (
-  execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
-  id TEXT NOT NULL,
-  json TEXT NOT NULL,
-  PRIMARY KEY (execution_id, id)
-);
-)sql",
+    // 3: blobs of incremental snapshots (the same SQL for both backends).
+    detail::kSnapshotBlobsSchema,
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 // pg_advisory_xact_lock key serialising migrations of several processes ("ripo").
