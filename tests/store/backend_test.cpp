@@ -178,6 +178,60 @@ TEST(SqliteStoreTest, RefusesADatabaseFromANewerBuild) {
   EXPECT_NE(s.error().message.find("newer"), std::string::npos) << s.error().message;
 }
 
+// Schema 4 moves an execution's definition and input out of the row each step rewrites: a
+// database of schema 3 keeps its executions readable, whole, after the upgrade.
+TEST(SqliteStoreTest, UpgradeFromSchema3KeepsDefinitionsAndInputs) {
+  TempDir dir;
+  std::string path = dir.path() + "/r.db";
+  {
+    auto s = openStore("sqlite://" + path);
+    ASSERT_TRUE(s) << s.error().str();
+    IncidentRecord inc;
+    inc.dedup_key = "k";
+    inc.created_ms = 1;
+    ASSERT_TRUE((*s)->upsertIncident(inc, ""));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  // Back to schema 3's shape, with a row written as schema 3 wrote it.
+  const char* downgrade = R"sql(
+    DROP VIEW executions_full;
+    DROP TABLE execution_bodies;
+    INSERT INTO executions (id, incident_id, playbook, definition, status, input, output, error,
+      cause, snapshot, wake_ms, started_ms, ended_ms, dry_run, lease_owner, lease_until_ms)
+    VALUES ('x-old', (SELECT id FROM incidents LIMIT 1), 'pb', '{"StartAt":"A"}', 'RUNNING',
+      '{"finding":1}', '', '', '', '', 5, 1, 0, 0, '', 0);
+    PRAGMA user_version = 3;
+  )sql";
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_close(db);
+
+  auto s = openStore("sqlite://" + path);
+  ASSERT_TRUE(s) << s.error().str();
+  EXPECT_EQ(pragma(path, "user_version"), std::to_string(SqliteStore::schemaVersion()));
+  auto x = (*s)->getExecution("x-old");
+  ASSERT_TRUE(x);
+  ASSERT_TRUE(x->has_value());
+  EXPECT_EQ((*x)->definition, R"({"StartAt":"A"})");
+  EXPECT_EQ((*x)->input, R"({"finding":1})");
+  EXPECT_EQ((*x)->wake_ms, 5);
+  auto claimed = (*s)->claimRunnable("w", 10, 100, 5);
+  ASSERT_TRUE(claimed);
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ(claimed->at(0).definition, R"({"StartAt":"A"})");
+  // The row each step rewrites no longer holds them.
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT length(definition) + length(input) FROM executions", -1,
+                               &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
 TEST(SqliteStoreTest, UnwritableLocationIsAnError) {
   TempDir dir;
   std::string file = dir.path() + "/plain-file";

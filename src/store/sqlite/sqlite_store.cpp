@@ -139,6 +139,26 @@ CREATE TABLE sink_cursors (
 )sql",
     // 3: blobs of incremental snapshots (the same SQL for both backends).
     detail::kSnapshotBlobsSchema,
+    // 4: an execution's definition and input, which never change, out of the row every step
+    // updates (SQLite rewrites a whole row, overflow pages included, on any UPDATE); reads go
+    // through executions_full, which has the columns the executions table had.
+    R"sql(
+CREATE TABLE execution_bodies (
+  execution_id TEXT PRIMARY KEY REFERENCES executions (id) ON DELETE CASCADE,
+  definition TEXT NOT NULL,
+  input TEXT NOT NULL
+);
+INSERT INTO execution_bodies (execution_id, definition, input)
+  SELECT id, definition, input FROM executions;
+UPDATE executions SET definition = '', input = '';
+CREATE VIEW executions_full AS
+  SELECT e.seq AS seq, e.id AS id, e.incident_id AS incident_id, e.playbook AS playbook,
+         b.definition AS definition, e.status AS status, b.input AS input, e.output AS output,
+         e.error AS error, e.cause AS cause, e.snapshot AS snapshot, e.wake_ms AS wake_ms,
+         e.started_ms AS started_ms, e.ended_ms AS ended_ms, e.dry_run AS dry_run,
+         e.lease_owner AS lease_owner, e.lease_until_ms AS lease_until_ms
+  FROM executions e JOIN execution_bodies b ON b.execution_id = e.id;
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
@@ -346,7 +366,7 @@ Result<void> insertHistory(Impl& im, const std::string& execution_id,
 }
 
 Result<std::optional<ExecutionRecord>> selectExecution(Impl& im, const std::string& id) {
-  static const std::string sql = "SELECT " + kExecutionCols + " FROM executions WHERE id = ?1";
+  static const std::string sql = "SELECT " + kExecutionCols + " FROM executions_full WHERE id = ?1";
   RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
   st.bind(1, id);
   return im.first(st, "get execution", detail::readExecution<Stmt>);
@@ -684,11 +704,22 @@ Result<void> SqliteStore::createExecution(const ExecutionRecord& rec,
   RIPOSTE_STORE_TRY(detail::checkId("execution", rec.id));
   static const std::string sql =
       "INSERT INTO executions (" + kExecutionCols + ") VALUES (" + placeholders(16) + ")";
+  static const std::string body_sql =
+      "INSERT INTO execution_bodies (execution_id, definition, input) VALUES (?1, ?2, ?3)";
   return impl_->write([&](Impl& im) -> Result<void> {
     {
+      // The definition and input go to execution_bodies (schema 4), the row keeps ''.
+      ExecutionRecord row = rec;
+      row.definition.clear();
+      row.input.clear();
       RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
-      detail::executionValues(rec, st.binder());
+      detail::executionValues(row, st.binder());
       RIPOSTE_STORE_TRY(im.run(st, "insert execution " + rec.id));
+    }
+    {
+      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(body_sql));
+      st.bind(1, rec.id).bind(2, rec.definition).bind(3, rec.input);
+      RIPOSTE_STORE_TRY(im.run(st, "insert the definition and input of execution " + rec.id));
     }
     Tx tx{im};
     return detail::executionCreated(tx, rec, first_events);
@@ -703,7 +734,7 @@ Result<std::optional<ExecutionRecord>> SqliteStore::getExecution(const std::stri
 Result<std::vector<ExecutionRecord>> SqliteStore::executionsForIncident(
     const std::string& incident_id) {
   static const std::string sql = "SELECT " + kExecutionCols +
-                                 " FROM executions WHERE incident_id = ?1 "
+                                 " FROM executions_full WHERE incident_id = ?1 "
                                  "ORDER BY started_ms, seq";
   std::lock_guard lock(impl_->mu);
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
