@@ -293,6 +293,7 @@ struct Engine::Live {
   std::vector<store::HistoryRecord> hist;
   std::vector<store::SnapshotBlobRecord> blobs;  // this step's new snapshot blobs
   bool finished = false;
+  bool parked = false;  // on a durable timer: its lease given back with this step
 };
 
 Result<std::unique_ptr<Engine::Live>> Engine::startLive(store::ExecutionRecord rec) {
@@ -388,6 +389,7 @@ void Engine::stepLive(Live& live, std::vector<asl::HistoryEvent>& events) {
   int64_t now = clock_.nowMillis();
   rec.lease_until_ms = now + options_.lease_ms;
   live.finished = exec.status() != asl::Status::Running;
+  live.parked = false;
   if (live.finished) {
     rec.ended_ms = now;
     if (exec.status() == asl::Status::Succeeded) {
@@ -400,6 +402,7 @@ void Engine::stepLive(Live& live, std::vector<asl::HistoryEvent>& events) {
     // Parked on a durable timer (Wait, Retry delay): give the lease back, so whichever
     // worker is free when the timer is due runs it.
     rec.lease_until_ms = 0;
+    live.parked = true;
   }
 }
 
@@ -430,7 +433,6 @@ Result<void> Engine::runExecutions(std::vector<store::ExecutionRecord> recs) {
     auto written = store_->recordSteps(steps);
     if (!written) return fail(written.error());  // nothing written: resumed from the store
     std::size_t keep = 0;
-    int64_t now = clock_.nowMillis();
     for (std::size_t i = 0; i < live.size(); ++i) {
       Live& l = *live[i];
       if (!(*written)[i]) {
@@ -447,7 +449,8 @@ Result<void> Engine::runExecutions(std::vector<store::ExecutionRecord> recs) {
         finishIncident(l.rec);
         continue;
       }
-      if (l.rec.wake_ms > now) continue;  // a durable timer: claimed again when due
+      // On a durable timer, its lease given back: claimed again when due (by any worker).
+      if (l.parked) continue;
       live[keep++] = std::move(live[i]);
     }
     live.resize(keep);
