@@ -53,9 +53,42 @@ std::string ec2ListName(const std::string& key) {
   return key;
 }
 
+// Request members of the Query services that are maps, not structures, with the names of
+// their entries' key and value (the map's locationNames): `M.entry.N.<key>` and
+// `M.entry.N.<value>…` on the wire. SNS: Publish's MessageAttributes (Name/Value), and the
+// Attributes maps of CreateTopic, Subscribe and CreatePlatformEndpoint (key/value).
+const std::pair<const char*, const char*>* queryMap(const std::string& service,
+                                                    std::string_view member) {
+  static const std::pair<const char*, const char*> kNameValue{"Name", "Value"};
+  static const std::pair<const char*, const char*> kKeyValue{"key", "value"};
+  if (service == "sns" && member == "MessageAttributes") return &kNameValue;
+  if (service == "sns" && member == "Attributes") return &kKeyValue;
+  return nullptr;
+}
+
+void flatten(const std::string& service, const std::string& prefix, const json::value& v,
+             aws::Pairs& out);
+
+void flattenMap(const std::string& service, const std::string& prefix, const json::object& m,
+                const std::pair<const char*, const char*>& names, aws::Pairs& out) {
+  int n = 0;
+  for (const auto& kv : m) {
+    std::string entry = prefix + ".entry." + std::to_string(++n) + ".";
+    out.emplace_back(entry + names.first, std::string(kv.key()));
+    flatten(service, entry + names.second, kv.value(), out);
+  }
+}
+
 void flatten(const std::string& service, const std::string& prefix, const json::value& v,
              aws::Pairs& out) {
   if (v.is_object()) {
+    auto dot = prefix.rfind('.');
+    std::string_view last = dot == std::string::npos ? std::string_view(prefix)
+                                                     : std::string_view(prefix).substr(dot + 1);
+    if (const auto* names = queryMap(service, last); names && !prefix.empty()) {
+      flattenMap(service, prefix, v.as_object(), *names, out);
+      return;
+    }
     for (const auto& kv : v.as_object()) {
       flatten(service,
               prefix.empty() ? std::string(kv.key()) : prefix + "." + std::string(kv.key()),

@@ -720,6 +720,25 @@ TEST_F(MoreActionsTest, AwsSdkIntegrationsCallTheApiWithSdkShapes) {
   auto bodies = fx().receiveMessages(queue);
   ASSERT_EQ(bodies.size(), 1u);
   EXPECT_NE(bodies[0].find("from a Task"), std::string::npos);
+
+  // A map member (SNS MessageAttributes) goes on the wire as Query map entries
+  // (MessageAttributes.entry.N.Name / .Value.DataType / .Value.StringValue): the subscriber
+  // sees the attributes.
+  auto attrs = run(
+      "arn:aws:states:::aws-sdk:sns:publish",
+      {{"TopicArn", topic},
+       {"Message", "with attributes"},
+       {"MessageAttributes",
+        json::object{{"severity", json::object{{"DataType", "String"}, {"StringValue", "HIGH"}}},
+                     {"count", json::object{{"DataType", "Number"}, {"StringValue", "3"}}}}}});
+  ASSERT_TRUE(attrs) << attrs.error().str();
+  auto more = fx().receiveMessages(queue);
+  ASSERT_EQ(more.size(), 1u);
+  auto envelope = parseJson(more[0]);
+  ASSERT_TRUE(envelope) << more[0];
+  EXPECT_EQ(envelope->at("Message").as_string(), "with attributes");
+  EXPECT_EQ(envelope->at("MessageAttributes").at("severity").at("Value").as_string(), "HIGH");
+  EXPECT_EQ(envelope->at("MessageAttributes").at("count").at("Type").as_string(), "Number");
 }
 
 }  // namespace
