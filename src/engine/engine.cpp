@@ -179,7 +179,12 @@ Result<std::vector<std::string>> Engine::matchRules(std::string_view event_json)
   return names;
 }
 
+// What processing an event writes is derived from the event, which was flushed when it was
+// accepted: written without flushes of its own (store::Store::Flush), it is hardened by the
+// next flushed write — at the latest when a playbook's first action records itself, before
+// anything leaves riposte — and a power loss before that only makes the event pending again.
 Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& compiled) {
+  constexpr auto kDerived = store::Store::Flush::kWithNextFlush;
   // Bodies read from the store carry spare capacity: the matcher parses them in place.
   static_assert(store::kBodySpare >= pattern::RuleSet::kPadding);
   auto matched = ev.body.capacity() >= ev.body.size() + pattern::RuleSet::kPadding
@@ -187,15 +192,15 @@ Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& 
                      : compiled.rules->match(ev.body);
   if (!matched) {
     metrics_.inc("riposte_events_rejected_total", {{"reason", "unmatchable"}});
-    return store_->markEvent(ev.id, "failed", {}, matched.error().str());
+    return store_->markEvent(ev.id, "failed", {}, matched.error().str(), kDerived);
   }
   std::vector<std::string> names;
   for (auto i : *matched) names.push_back(compiled.rule_of[i]->name);
-  if (names.empty()) return store_->markEvent(ev.id, "processed", {}, "");
+  if (names.empty()) return store_->markEvent(ev.id, "processed", {}, "", kDerived);
 
   auto parsed = parseJson(ev.body, 512);
   if (!parsed || !parsed->is_object())
-    return store_->markEvent(ev.id, "failed", names, "stored event is not a JSON object");
+    return store_->markEvent(ev.id, "failed", names, "stored event is not a JSON object", kDerived);
   const auto& event = parsed->get_object();
   store::IncidentRecord facts = describeIncident(event);
   int64_t now = clock_.nowMillis();
@@ -210,7 +215,7 @@ Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& 
     want.status = rule.playbook.empty() ? "recorded" : "open";
     want.created_ms = want.updated_ms = now;
     want.first_event_id = ev.id;
-    auto up = store_->upsertIncident(want, ev.id);
+    auto up = store_->upsertIncident(want, ev.id, kDerived);
     if (!up) return fail(up.error());
     const auto& inc = up->incident;
     if (up->created) {
@@ -259,17 +264,17 @@ Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& 
     x.started_ms = now;
     x.wake_ms = now;
     x.dry_run = dry;
-    if (auto r = store_->createExecution(x, {}); !r) {
+    if (auto r = store_->createExecution(x, {}, kDerived); !r) {
       if (r.error().code == "Conflict") continue;  // another worker started it
       return fail(r.error());
     }
-    store_->setIncidentStatus(inc.id, "responding", now);
+    store_->setIncidentStatus(inc.id, "responding", now, kDerived);
     logInfo("execution started", {{"incident", inc.id},
                                   {"execution", x.id},
                                   {"playbook", rule.playbook},
                                   {"dry_run", dry ? "true" : "false"}});
   }
-  return store_->markEvent(ev.id, "processed", names, "");
+  return store_->markEvent(ev.id, "processed", names, "", kDerived);
 }
 
 Result<std::shared_ptr<const asl::StateMachine>> Engine::machineFor(const std::string& definition) {

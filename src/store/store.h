@@ -160,9 +160,16 @@ class Store {
   virtual Result<std::optional<EventRecord>> getEvent(const std::string& id) = 0;
   // Up to `limit` events with status "pending", oldest first.
   virtual Result<std::vector<EventRecord>> pendingEvents(int limit) = 0;
+  // kWithNextFlush: the commit is not flushed to disk by itself: it survives a crash of the
+  // process at once, and a power loss once the next flushed commit is made (in WAL order a
+  // flushed commit hardens every commit before it). For what riposte derives from what it
+  // already holds durably — processing an accepted event, the steps of an execution, the
+  // status an execution's end gives its incident — and never for what it acknowledges or
+  // does outside (accepting events, recording an action before it acts, a sink's cursor).
+  enum class Flush { kNow, kWithNextFlush };
   virtual Result<void> markEvent(const std::string& id, const std::string& status,
                                  const std::vector<std::string>& matched_rules,
-                                 const std::string& error) = 0;
+                                 const std::string& error, Flush flush = Flush::kNow) = 0;
   virtual Result<int64_t> countEvents() = 0;
 
   // --- incidents ---
@@ -176,15 +183,11 @@ class Store {
     IncidentRecord incident;
     bool created = false;
   };
-  virtual Result<Upserted> upsertIncident(const IncidentRecord& rec,
-                                          const std::string& event_id) = 0;
+  virtual Result<Upserted> upsertIncident(const IncidentRecord& rec, const std::string& event_id,
+                                          Flush flush = Flush::kNow) = 0;
   virtual Result<std::optional<IncidentRecord>> getIncident(const std::string& id) = 0;
   // Newest first.
   virtual Result<std::vector<IncidentRecord>> listIncidents(int limit, int offset) = 0;
-  // kWithNextFlush: the commit is not flushed to disk by itself (as recordSteps': it survives a
-  // crash of the process, and a power loss once the next flushed commit is made). For state
-  // derived from steps, such as the status an execution's end gives its incident.
-  enum class Flush { kNow, kWithNextFlush };
   virtual Result<void> setIncidentStatus(const std::string& id, const std::string& status,
                                          int64_t now_ms, Flush flush = Flush::kNow) = 0;
   // The ids of the events attached to an incident, oldest first.
@@ -192,7 +195,8 @@ class Store {
 
   // --- executions ---
   virtual Result<void> createExecution(const ExecutionRecord& rec,
-                                       const std::vector<HistoryRecord>& first_events) = 0;
+                                       const std::vector<HistoryRecord>& first_events,
+                                       Flush flush = Flush::kNow) = 0;
   virtual Result<std::optional<ExecutionRecord>> getExecution(const std::string& id) = 0;
   virtual Result<std::vector<ExecutionRecord>> executionsForIncident(
       const std::string& incident_id) = 0;

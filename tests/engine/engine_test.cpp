@@ -82,14 +82,16 @@ class CrashingStore final : public store::Store {
     return s_->pendingEvents(limit);
   }
   Result<void> markEvent(const std::string& id, const std::string& status,
-                         const std::vector<std::string>& rules, const std::string& err) override {
+                         const std::vector<std::string>& rules, const std::string& err,
+                         Flush flush) override {
     RIPOSTE_CRASH_CHECK;
-    return s_->markEvent(id, status, rules, err);
+    return s_->markEvent(id, status, rules, err, flush);
   }
   Result<int64_t> countEvents() override { return s_->countEvents(); }
-  Result<Upserted> upsertIncident(const store::IncidentRecord& r, const std::string& e) override {
+  Result<Upserted> upsertIncident(const store::IncidentRecord& r, const std::string& e,
+                                  Flush flush) override {
     RIPOSTE_CRASH_CHECK;
-    return s_->upsertIncident(r, e);
+    return s_->upsertIncident(r, e, flush);
   }
   Result<std::optional<store::IncidentRecord>> getIncident(const std::string& id) override {
     return s_->getIncident(id);
@@ -106,9 +108,9 @@ class CrashingStore final : public store::Store {
     return s_->incidentEvents(id);
   }
   Result<void> createExecution(const store::ExecutionRecord& r,
-                               const std::vector<store::HistoryRecord>& h) override {
+                               const std::vector<store::HistoryRecord>& h, Flush flush) override {
     RIPOSTE_CRASH_CHECK;
-    return s_->createExecution(r, h);
+    return s_->createExecution(r, h, flush);
   }
   Result<std::optional<store::ExecutionRecord>> getExecution(const std::string& id) override {
     return s_->getExecution(id);

@@ -528,6 +528,13 @@ struct Tx {
   }
 };
 
+// Inside a write transaction: Flush::kWithNextFlush commits without waiting for the WAL
+// flush (the next commit that waits flushes it up to this one).
+Result<void> relaxFlush(Conn& c, Store::Flush flush) {
+  if (flush == Store::Flush::kNow) return {};
+  return c.simple("SET LOCAL synchronous_commit = off");
+}
+
 }  // namespace
 
 PostgresStore::PostgresStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -645,11 +652,12 @@ Result<std::vector<EventRecord>> PostgresStore::pendingEvents(int limit) {
 
 Result<void> PostgresStore::markEvent(const std::string& id, const std::string& status,
                                       const std::vector<std::string>& matched_rules,
-                                      const std::string& error) {
+                                      const std::string& error, Flush flush) {
   RIPOSTE_STORE_TRY(detail::checkEventStatus(status));
   static const std::string sql =
       "UPDATE events SET status = $2, matched_rules = $3, error = $4 WHERE id = $1";
   return impl_->write([&](Conn& c) -> Result<void> {
+    RIPOSTE_STORE_TRY(relaxFlush(c, flush));
     RIPOSTE_STORE_TRY_ASSIGN(
         rows, c.query(sql, {id, status, detail::encodeStringList(matched_rules), error}));
     if (rows.affected() == 0) return fail("NotFound", "no event '" + id + "'");
@@ -667,7 +675,7 @@ Result<int64_t> PostgresStore::countEvents() {
 // --- incidents ---
 
 Result<Store::Upserted> PostgresStore::upsertIncident(const IncidentRecord& rec,
-                                                      const std::string& event_id) {
+                                                      const std::string& event_id, Flush flush) {
   RIPOSTE_STORE_TRY(detail::checkDedupKey(rec));
   static const std::string insert_sql = "INSERT INTO incidents (" + kIncidentCols + ") VALUES (" +
                                         placeholders(15) +
@@ -682,6 +690,7 @@ Result<Store::Upserted> PostgresStore::upsertIncident(const IncidentRecord& rec,
   const int64_t now_ms = detail::incidentNowMs(rec);
   const std::string new_id = detail::newIncidentId(rec);
   return impl_->write([&](Conn& c) -> Result<Upserted> {
+    RIPOSTE_STORE_TRY(relaxFlush(c, flush));
     bool created = false;
     std::string id;
     {
@@ -730,9 +739,7 @@ Result<void> PostgresStore::setIncidentStatus(const std::string& id, const std::
   RIPOSTE_STORE_TRY(detail::checkIncidentStatus(status));
   static const std::string sql = "UPDATE incidents SET status = $2, updated_ms = $3 WHERE id = $1";
   return impl_->write([&](Conn& c) -> Result<void> {
-    if (flush == Flush::kWithNextFlush) {
-      RIPOSTE_STORE_TRY(c.simple("SET LOCAL synchronous_commit = off"));
-    }
+    RIPOSTE_STORE_TRY(relaxFlush(c, flush));
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id, status, now_ms}));
     Tx tx{c};
     return detail::incidentStatusSet(tx, id, now_ms, rows.affected());
@@ -751,11 +758,13 @@ Result<std::vector<std::string>> PostgresStore::incidentEvents(const std::string
 // --- executions ---
 
 Result<void> PostgresStore::createExecution(const ExecutionRecord& rec,
-                                            const std::vector<HistoryRecord>& first_events) {
+                                            const std::vector<HistoryRecord>& first_events,
+                                            Flush flush) {
   RIPOSTE_STORE_TRY(detail::checkId("execution", rec.id));
   static const std::string sql =
       "INSERT INTO executions (" + kExecutionCols + ") VALUES (" + placeholders(16) + ")";
   return impl_->write([&](Conn& c) -> Result<void> {
+    RIPOSTE_STORE_TRY(relaxFlush(c, flush));
     RIPOSTE_STORE_TRY(c.query(sql, paramsOf(detail::executionValues<Append>, rec)));
     Tx tx{c};
     return detail::executionCreated(tx, rec, first_events);

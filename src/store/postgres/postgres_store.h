@@ -41,11 +41,12 @@ class PostgresStore final : public Store {
   Result<std::optional<EventRecord>> getEvent(const std::string& id) override;
   Result<std::vector<EventRecord>> pendingEvents(int limit) override;
   Result<void> markEvent(const std::string& id, const std::string& status,
-                         const std::vector<std::string>& matched_rules,
-                         const std::string& error) override;
+                         const std::vector<std::string>& matched_rules, const std::string& error,
+                         Flush flush = Flush::kNow) override;
   Result<int64_t> countEvents() override;
 
-  Result<Upserted> upsertIncident(const IncidentRecord& rec, const std::string& event_id) override;
+  Result<Upserted> upsertIncident(const IncidentRecord& rec, const std::string& event_id,
+                                  Flush flush = Flush::kNow) override;
   Result<std::optional<IncidentRecord>> getIncident(const std::string& id) override;
   Result<std::vector<IncidentRecord>> listIncidents(int limit, int offset) override;
   Result<void> setIncidentStatus(const std::string& id, const std::string& status, int64_t now_ms,
@@ -53,7 +54,8 @@ class PostgresStore final : public Store {
   Result<std::vector<std::string>> incidentEvents(const std::string& incident_id) override;
 
   Result<void> createExecution(const ExecutionRecord& rec,
-                               const std::vector<HistoryRecord>& first_events) override;
+                               const std::vector<HistoryRecord>& first_events,
+                               Flush flush = Flush::kNow) override;
   Result<std::optional<ExecutionRecord>> getExecution(const std::string& id) override;
   Result<std::vector<ExecutionRecord>> executionsForIncident(
       const std::string& incident_id) override;

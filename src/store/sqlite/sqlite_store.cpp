@@ -590,16 +590,22 @@ Result<std::vector<EventRecord>> SqliteStore::pendingEvents(int limit) {
 
 Result<void> SqliteStore::markEvent(const std::string& id, const std::string& status,
                                     const std::vector<std::string>& matched_rules,
-                                    const std::string& error) {
+                                    const std::string& error, Flush flush) {
   RIPOSTE_STORE_TRY(detail::checkEventStatus(status));
   static const std::string sql =
       "UPDATE events SET status = ?2, matched_rules = ?3, error = ?4 WHERE id = ?1";
-  std::lock_guard lock(impl_->mu);
-  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
-  st.bind(1, id).bind(2, status).bind(3, detail::encodeStringList(matched_rules)).bind(4, error);
-  RIPOSTE_STORE_TRY(impl_->run(st, "mark event"));
-  if (impl_->changes() == 0) return fail("NotFound", "no event '" + id + "'");
-  return {};
+  return impl_->write(
+      [&](Impl& im) -> Result<void> {
+        RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+        st.bind(1, id)
+            .bind(2, status)
+            .bind(3, detail::encodeStringList(matched_rules))
+            .bind(4, error);
+        RIPOSTE_STORE_TRY(im.run(st, "mark event"));
+        if (im.changes() == 0) return fail("NotFound", "no event '" + id + "'");
+        return {};
+      },
+      flush == Flush::kNow || impl_->options.flush_steps);
 }
 
 Result<int64_t> SqliteStore::countEvents() {
@@ -612,7 +618,7 @@ Result<int64_t> SqliteStore::countEvents() {
 // --- incidents ---
 
 Result<Store::Upserted> SqliteStore::upsertIncident(const IncidentRecord& rec,
-                                                    const std::string& event_id) {
+                                                    const std::string& event_id, Flush flush) {
   RIPOSTE_STORE_TRY(detail::checkDedupKey(rec));
   static const std::string insert_sql =
       "INSERT INTO incidents (" + kIncidentCols + ") VALUES (" + placeholders(15) + ", 0, ?16)";
@@ -624,35 +630,38 @@ Result<Store::Upserted> SqliteStore::upsertIncident(const IncidentRecord& rec,
       "severity = max(severity, ?3) WHERE id = ?1";
   const int64_t now_ms = detail::incidentNowMs(rec);
 
-  return impl_->write([&](Impl& im) -> Result<Upserted> {
-    bool created = false;
-    std::string id;
-    {
-      RIPOSTE_STORE_TRY_ASSIGN(existing, selectIncident(im, IncidentKey::kDedupKey, rec.dedup_key));
-      if (existing) id = existing->id;
-    }
-    if (id.empty()) {
-      id = detail::newIncidentId(rec);
-      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(insert_sql));
-      detail::incidentValues(rec, id, event_id, st.binder());
-      RIPOSTE_STORE_TRY(im.run(st, "insert incident " + id));
-      created = true;
-    }
-    bool attached = true;
-    if (!event_id.empty()) {
-      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(attach_sql));
-      st.bind(1, id).bind(2, event_id);
-      RIPOSTE_STORE_TRY(im.run(st, "attach event to incident"));
-      attached = im.changes() == 1;
-    }
-    if (attached) {
-      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(bump_sql));
-      st.bind(1, id).bind(2, now_ms).bind(3, rec.severity);
-      RIPOSTE_STORE_TRY(im.run(st, "update incident"));
-    }
-    Tx tx{im};
-    return detail::incidentUpserted(tx, id, created, attached, event_id);
-  });
+  return impl_->write(
+      [&](Impl& im) -> Result<Upserted> {
+        bool created = false;
+        std::string id;
+        {
+          RIPOSTE_STORE_TRY_ASSIGN(existing,
+                                   selectIncident(im, IncidentKey::kDedupKey, rec.dedup_key));
+          if (existing) id = existing->id;
+        }
+        if (id.empty()) {
+          id = detail::newIncidentId(rec);
+          RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(insert_sql));
+          detail::incidentValues(rec, id, event_id, st.binder());
+          RIPOSTE_STORE_TRY(im.run(st, "insert incident " + id));
+          created = true;
+        }
+        bool attached = true;
+        if (!event_id.empty()) {
+          RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(attach_sql));
+          st.bind(1, id).bind(2, event_id);
+          RIPOSTE_STORE_TRY(im.run(st, "attach event to incident"));
+          attached = im.changes() == 1;
+        }
+        if (attached) {
+          RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(bump_sql));
+          st.bind(1, id).bind(2, now_ms).bind(3, rec.severity);
+          RIPOSTE_STORE_TRY(im.run(st, "update incident"));
+        }
+        Tx tx{im};
+        return detail::incidentUpserted(tx, id, created, attached, event_id);
+      },
+      flush == Flush::kNow || impl_->options.flush_steps);
 }
 
 Result<std::optional<IncidentRecord>> SqliteStore::getIncident(const std::string& id) {
@@ -700,30 +709,33 @@ Result<std::vector<std::string>> SqliteStore::incidentEvents(const std::string& 
 // --- executions ---
 
 Result<void> SqliteStore::createExecution(const ExecutionRecord& rec,
-                                          const std::vector<HistoryRecord>& first_events) {
+                                          const std::vector<HistoryRecord>& first_events,
+                                          Flush flush) {
   RIPOSTE_STORE_TRY(detail::checkId("execution", rec.id));
   static const std::string sql =
       "INSERT INTO executions (" + kExecutionCols + ") VALUES (" + placeholders(16) + ")";
   static const std::string body_sql =
       "INSERT INTO execution_bodies (execution_id, definition, input) VALUES (?1, ?2, ?3)";
-  return impl_->write([&](Impl& im) -> Result<void> {
-    {
-      // The definition and input go to execution_bodies (schema 4), the row keeps ''.
-      ExecutionRecord row = rec;
-      row.definition.clear();
-      row.input.clear();
-      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
-      detail::executionValues(row, st.binder());
-      RIPOSTE_STORE_TRY(im.run(st, "insert execution " + rec.id));
-    }
-    {
-      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(body_sql));
-      st.bind(1, rec.id).bind(2, rec.definition).bind(3, rec.input);
-      RIPOSTE_STORE_TRY(im.run(st, "insert the definition and input of execution " + rec.id));
-    }
-    Tx tx{im};
-    return detail::executionCreated(tx, rec, first_events);
-  });
+  return impl_->write(
+      [&](Impl& im) -> Result<void> {
+        {
+          // The definition and input go to execution_bodies (schema 4), the row keeps ''.
+          ExecutionRecord row = rec;
+          row.definition.clear();
+          row.input.clear();
+          RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+          detail::executionValues(row, st.binder());
+          RIPOSTE_STORE_TRY(im.run(st, "insert execution " + rec.id));
+        }
+        {
+          RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(body_sql));
+          st.bind(1, rec.id).bind(2, rec.definition).bind(3, rec.input);
+          RIPOSTE_STORE_TRY(im.run(st, "insert the definition and input of execution " + rec.id));
+        }
+        Tx tx{im};
+        return detail::executionCreated(tx, rec, first_events);
+      },
+      flush == Flush::kNow || impl_->options.flush_steps);
 }
 
 Result<std::optional<ExecutionRecord>> SqliteStore::getExecution(const std::string& id) {
