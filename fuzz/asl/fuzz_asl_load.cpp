@@ -1,7 +1,13 @@
 // Fuzzes the ASL loader (validate + compile) and, for definitions that load, a bounded run
-// with a fake task runner and a manual clock.
+// with a fake task runner and a manual clock. On the way: snapshot/restore, and after every
+// step an incremental snapshot, which must restore (from the blobs handed out so far) to the
+// same execution (its self-contained snapshot), each blob id being handed out once.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "asl/asl.h"
@@ -38,9 +44,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ManualClock clock(0);
   asl::Execution x(*m, input, {});
   std::vector<asl::HistoryEvent> h;
+  std::map<std::string, std::string, std::less<>> blobs;
+  asl::BlobLookup lookup = [&](std::string_view id) -> std::optional<std::string> {
+    auto it = blobs.find(id);
+    if (it == blobs.end()) return std::nullopt;
+    return it->second;
+  };
   for (int i = 0; i < 500 && x.status() == asl::Status::Running; ++i) {
     x.step(runner, clock, h);
     if (x.wakeAtMs() > clock.nowMillis()) clock.set(x.wakeAtMs());
+    asl::IncrementalSnapshot inc = x.snapshotIncremental();
+    for (auto& b : inc.blobs)
+      if (!blobs.emplace(std::move(b.id), std::move(b.json)).second) std::abort();
+    auto z = asl::Execution::restore(*m, inc.snapshot, lookup);
+    if (!z || z->snapshot() != x.snapshot()) std::abort();
     if (i == 7) {  // exercise snapshot/restore on the way
       auto y = asl::Execution::restore(*m, x.snapshot());
       if (y) x = std::move(*y);

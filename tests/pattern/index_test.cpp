@@ -208,5 +208,70 @@ TEST(ArrayConsistency, OneArrayEqualsSomeSingleElementAndTheGeneralPass) {
   EXPECT_GT(checked - matched, 100);
 }
 
+// The one-array shortcut against the general pass for patterns the test above does not make:
+// clauses outside the array (top-level fields, positive or exists:false), exists:false inside
+// it, and no positive clause inside it at all (the event then matches only with no element
+// chosen, so every element's violations count).
+TEST(ArrayConsistency, OneArrayShortcutEqualsTheGeneralPassWithTopLevelClauses) {
+  std::mt19937 rng(5);
+  const char* vals[] = {"\"x\"", "\"y\"", "1", "null"};
+  const char* matchers[] = {R"(["x",1])", R"([{"exists":true}])", R"(["y",null])",
+                            R"([{"exists":false}])"};
+  auto elem = [&] {
+    std::string e = "{";
+    for (const char* f : {"a", "b", "c"}) {
+      if (rng() % 3 == 0) continue;
+      if (e.size() > 1) e += ",";
+      e += std::string("\"") + f + "\":" + vals[rng() % 4];
+    }
+    return e + "}";
+  };
+  int checked = 0, matched = 0, none_chosen = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<std::string> clauses;
+    std::vector<const char*> fields = {"a", "b", "c"};
+    std::shuffle(fields.begin(), fields.end(), rng);
+    std::string inner;
+    bool inner_positive = false;
+    for (std::size_t i = 0, n = 1 + rng() % 3; i < n; ++i) {
+      std::size_t m = rng() % 4;
+      inner_positive = inner_positive || m != 3;
+      inner += (i ? "," : "") + std::string("\"") + fields[i] + "\":" + matchers[m];
+    }
+    std::string pattern = "{\"arr\":{" + inner + "}";
+    for (const char* f : {"t1", "t2"})
+      if (rng() % 2) pattern += std::string(",\"") + f + "\":" + matchers[rng() % 4];
+    RuleSetBuilder b, b2;
+    ASSERT_TRUE(b.add("p", pattern + "}")) << pattern;
+    ASSERT_TRUE(b2.add("p", pattern + R"(,"other":{"k":["v"],"j":[1]}})")) << pattern;
+    auto rs = b.build(), rs2 = b2.build();
+    for (int k = 0; k < 20; ++k) {
+      std::vector<std::string> elems(rng() % 4);
+      for (auto& e : elems) e = elem();
+      std::string tops;
+      for (const char* f : {"t1", "t2"})
+        if (rng() % 2) tops += std::string(",\"") + f + "\":" + vals[rng() % 4];
+      auto event = [&](bool other) {
+        std::string e = "{\"arr\":[";
+        for (std::size_t i = 0; i < elems.size(); ++i) e += (i ? "," : "") + elems[i];
+        e += "]" + tops;
+        if (other) e += R"(,"other":[{"k":"v","j":1},{"k":"w"}])";
+        return e + "}";
+      };
+      auto got = rs->match(event(false));
+      ASSERT_TRUE(got) << event(false);
+      auto general = rs2->match(event(true));
+      ASSERT_TRUE(general) << event(true);
+      EXPECT_EQ(!got->empty(), !general->empty()) << pattern << " / " << event(false);
+      ++checked;
+      matched += !got->empty();
+      none_chosen += !got->empty() && !inner_positive && !elems.empty();
+    }
+  }
+  EXPECT_GT(matched, 2000);
+  EXPECT_GT(checked - matched, 2000);
+  EXPECT_GT(none_chosen, 100);
+}
+
 }  // namespace
 }  // namespace riposte::pattern

@@ -5,8 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
+#include <functional>
+#include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "pattern/values.h"
 
@@ -566,6 +570,168 @@ TEST(RuleSet, TrailingUnvisitedContainers) {
     auto m = rs->match(bad);
     ASSERT_FALSE(m) << bad;
     EXPECT_EQ(m.error().code, "InvalidEvent");
+  }
+}
+
+// The bracket count of an unvisited container runs 64 bytes at a time: strings (holding
+// brackets) and whitespace placed across every block boundary, before and after the
+// container's end, give the answer of the walk without the shortcut (a trailing member).
+TEST(RuleSet, TrailingContainerCheckAcrossBlockBoundaries) {
+  RuleSetBuilder b;
+  ASSERT_TRUE(b.add("a", R"({"a":["x"]})"));
+  ASSERT_TRUE(b.add("absent", R"({"z":[{"exists":false}]})"));
+  auto rs = b.build();
+  int checked = 0, matched = 0;
+  for (const char* fill : {"y", "}", "{]"}) {
+    for (std::size_t i = 0; i < 140; ++i) {
+      std::string s;
+      while (s.size() < i) s += fill;
+      for (std::size_t j = 0; j < 140; j += 3) {
+        // "u" is unvisited; what follows it decides the answer unless the walk stops there.
+        for (const std::string& after : {R"(,"a":"x","g":{)" + std::string(j, ' ') + "}}",
+                                         R"(,"z":1,"g":[)" + std::string(j, ' ') + "]}",
+                                         R"(,"g":{"h":")" + std::string(j, ']') + R"("}})"}) {
+          const std::string event = R"({"u":{"s":")" + s + R"("})" + after;
+          const std::string trailing = event.substr(0, event.size() - 1) + R"(,"zz~":0})";
+          auto m = rs->match(event);
+          ASSERT_TRUE(m) << event << ": " << m.error().str();
+          auto t = rs->match(trailing);
+          ASSERT_TRUE(t) << trailing;
+          ASSERT_EQ(*m, *t) << event;
+          ++checked;
+          matched += !m->empty();
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 15000);
+  EXPECT_GT(matched, 5000);
+}
+
+// Random well-formed events, long containers (several 64-byte blocks, brackets and quotes in
+// strings across block boundaries) and deep tails included: the answer is the same with a
+// trailing member no rule names (no "stop at the last container" shortcut then) and with
+// every key's first character written as a \u escape (keys looked up after unescaping, not
+// by their raw bytes and one 8-byte load).
+TEST(RuleSet, RandomEventsAnswerAsWithoutTheWalkShortcuts) {
+  const std::vector<std::string> rules = {
+      R"({"a":["x",1,true,null]})",
+      R"({"a":[{"prefix":"x"},{"suffix":"y"}]})",
+      R"({"a":[{"anything-but":["x","y"]}],"c":{"d":[{"exists":false}]}})",
+      R"({"b":[{"numeric":[">",0,"<=",10]}]})",
+      R"({"arr":{"k":["a"],"v":["b"]}})",
+      R"({"arr":{"k":["a"],"v":[{"exists":false}]}})",
+      R"({"c.d":[{"suffix":{"equals-ignore-case":"z"}}]})",
+      R"({"g":{"x":{"q":[{"exists":true}]}}})",
+      R"({"x":[{"exists":false}]})",
+      R"({"k":[{"prefix":"x"}]})",
+  };
+  RuleSetBuilder b;
+  for (const auto& r : rules) ASSERT_TRUE(b.add(r, r)) << r;
+  auto rs = b.build();
+  const char* keys[] = {"a", "b", "c", "d", "arr", "k", "v", "g", "x", "q", "c.d", "other"};
+  std::mt19937 rng(11);
+  bool escape = false;  // the same draws make the same event, keys escaped or not
+  auto str = [&] {
+    std::string s = "\"";
+    std::size_t n = rng() % 4 == 0 ? rng() % 140 : rng() % 6;
+    for (std::size_t i = 0; i < n; ++i) {
+      char c = "xyaz{}[]\":,Q "[rng() % 13];
+      s += c != '"' ? std::string(1, c) : rng() % 8 == 0 ? "\\\"" : "]";
+    }
+    return s + "\"";
+  };
+  const char* words[] = {R"("a")", R"("b")", R"("x")", R"("xy")", R"("Qz")"};
+  // `parent`: the key the value is under (elements of an array: the array's); the objects of
+  // an "arr" mostly hold "k" and "v", as the array rules name them.
+  std::function<std::string(int, std::string_view)> value;
+  auto object = [&](int depth, std::string_view parent) {
+    const bool in_arr = parent == "arr" && rng() % 4 != 0;
+    std::string o = "{";
+    for (std::size_t i = 0, n = rng() % 5; i < n; ++i) {
+      if (i) o += rng() % 3 == 0 ? " , " : ",";
+      std::string k = in_arr ? std::string(1, "kvx"[rng() % 3]) : keys[rng() % std::size(keys)];
+      std::string v = in_arr && rng() % 2 ? words[rng() % std::size(words)] : value(depth + 1, k);
+      if (escape) {
+        char u[8];
+        std::snprintf(u, sizeof u, "\\u%04x", static_cast<unsigned char>(k[0]));
+        k = u + k.substr(1);
+      }
+      o += "\"" + k + "\":" + v;
+    }
+    return o + (rng() % 4 == 0 ? " }" : "}");
+  };
+  value = [&](int depth, std::string_view parent) -> std::string {
+    unsigned r = depth > 18 ? 5 + rng() % 5 : rng() % 10;
+    if (parent == "arr" && depth <= 18 && rng() % 2) r = rng() % 5;  // a container
+    if (r < 3) return object(depth, parent);
+    if (r < 5) {
+      std::string a = "[";
+      for (std::size_t i = 0, n = rng() % 5; i < n; ++i)
+        a += (i ? "," : "") + value(depth + 1, parent);
+      return a + (rng() % 4 == 0 ? "\n]" : "]");
+    }
+    if (r < 7) return str();
+    if (r == 7) return std::to_string(rng() % 12);
+    if (r == 8) return rng() % 2 ? "true" : "null";
+    return words[rng() % std::size(words)];
+  };
+  std::vector<int> hits(rules.size(), 0);
+  int checked = 0;
+  for (int round = 0; round < 20000; ++round) {
+    const auto seed = rng();
+    rng.seed(seed);
+    escape = true;
+    const std::string escaped = object(0, "");
+    rng.seed(seed);
+    escape = false;
+    const std::string event = object(0, "");
+    if (event.find('"') == std::string::npos) continue;  // no members
+    const std::string trailing = event.substr(0, event.size() - 1) + R"(,"zz~":0})";
+    auto m = rs->match(event);
+    ASSERT_TRUE(m) << event << ": " << m.error().str();
+    auto t = rs->match(trailing);
+    ASSERT_TRUE(t) << trailing << ": " << t.error().str();
+    EXPECT_EQ(*t, *m) << event;
+    auto e = rs->match(escaped);
+    ASSERT_TRUE(e) << escaped << ": " << e.error().str();
+    EXPECT_EQ(*e, *m) << event << "\n" << escaped;
+    for (uint32_t i : *m) ++hits[i];
+    ++checked;
+  }
+  EXPECT_GT(checked, 10000);
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    EXPECT_GT(hits[i], 10) << rules[i];
+    EXPECT_LT(hits[i], checked - 10) << rules[i];
+  }
+}
+
+// Keys of up to 8 bytes are compared with one 8-byte load of the event key (what follows the
+// key in the buffer masked off) against a small node's keys (longer ones load as 0). Event
+// keys of every length from 0 to 12 against nodes holding a key one byte shorter, one byte
+// longer and one longer than 8 bytes; the same keys escaped (looked up after unescaping).
+TEST(RuleSet, EventKeysOfEveryLengthAgainstSmallNodes) {
+  const std::string abc = "abcdefghijkl";
+  for (std::size_t len = 0; len <= 10; ++len) {
+    std::vector<std::string> keys = {"mnopqrstuvwx", abc.substr(0, len), abc.substr(0, len + 1)};
+    if (len > 0) keys.push_back(abc.substr(0, len - 1));
+    RuleSetBuilder b;
+    for (const auto& k : keys) ASSERT_TRUE(b.add(k, R"({")" + k + R"(":["x"]})"));
+    auto rs = b.build();
+    for (std::size_t n = 0; n <= abc.size(); ++n) {
+      const std::string k = abc.substr(0, n);
+      std::vector<uint32_t> want;
+      for (uint32_t i = 0; i < keys.size(); ++i)
+        if (keys[i] == k) want.push_back(i);
+      for (const std::string& key : {k, n ? "\\u0061" + k.substr(1) : k}) {
+        for (const std::string& event :
+             {R"({")" + key + R"(":"x"})", R"({")" + key + R"(" : "x","zz":{"a":"y"}})"}) {
+          auto m = rs->match(event);
+          ASSERT_TRUE(m) << event << ": " << m.error().str();
+          EXPECT_EQ(*m, want) << "rule keys around " << len << " bytes, event " << event;
+        }
+      }
+    }
   }
 }
 
