@@ -1,17 +1,110 @@
 #include "core/json.h"
 
+#include <boost/json/basic_parser_impl.hpp>
+#include <charconv>
 #include <sstream>
 
 namespace riposte {
 
+namespace {
+
+// The handler of Boost.JSON's own parser (a value_stack fed by basic_parser), except for
+// doubles: Boost 1.81 converts a number's text to a double imprecisely (more than a quarter of
+// the shortest texts serialize() writes for random doubles read back one ulp off), so a value
+// would not survive its own serialization (snapshots, their blobs, stored records). The double
+// is converted again from its text, correctly rounded (std::from_chars).
+struct ExactDoubles {
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  json::value_stack st;
+  std::string number;  // the start of a number split across writes (on_number_part)
+
+  explicit ExactDoubles(json::storage_ptr sp) : st(std::move(sp)) {}
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+  bool on_object_begin(json::error_code&) { return true; }
+  bool on_object_end(std::size_t n, json::error_code&) {
+    st.push_object(n);
+    return true;
+  }
+  bool on_array_begin(json::error_code&) { return true; }
+  bool on_array_end(std::size_t n, json::error_code&) {
+    st.push_array(n);
+    return true;
+  }
+  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+    st.push_chars(s);
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, json::error_code&) {
+    st.push_key(s);
+    return true;
+  }
+  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
+    st.push_chars(s);
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, json::error_code&) {
+    st.push_string(s);
+    return true;
+  }
+  bool on_number_part(json::string_view s, json::error_code&) {
+    number.append(s.data(), s.size());
+    return true;
+  }
+  bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
+    number.clear();
+    st.push_int64(i);
+    return true;
+  }
+  bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
+    number.clear();
+    st.push_uint64(u);
+    return true;
+  }
+  bool on_double(double d, json::string_view s, json::error_code&) {
+    std::string_view text(s.data(), s.size());
+    if (!number.empty()) {
+      number.append(s.data(), s.size());
+      text = number;
+    }
+    double exact = 0;
+    auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), exact);
+    // JSON's number grammar is a subset of from_chars' general format. Beyond a double's range
+    // (result_out_of_range) Boost's value stands: an infinity, or zero.
+    if (err == std::errc() && end == text.data() + text.size()) d = exact;
+    number.clear();
+    st.push_double(d);
+    return true;
+  }
+  bool on_bool(bool b, json::error_code&) {
+    st.push_bool(b);
+    return true;
+  }
+  bool on_null(json::error_code&) {
+    st.push_null();
+    return true;
+  }
+  bool on_comment_part(json::string_view, json::error_code&) { return true; }
+  bool on_comment(json::string_view, json::error_code&) { return true; }
+};
+
+}  // namespace
+
 Result<json::value> parseJson(std::string_view text, int max_depth) {
   json::parse_options opt;
   opt.max_depth = static_cast<std::size_t>(max_depth);
-  json::stream_parser p(json::storage_ptr(), opt);
+  json::basic_parser<ExactDoubles> p(opt, json::storage_ptr());
+  p.handler().st.reset();
   boost::system::error_code ec;
-  std::size_t n = p.write_some(text.data(), text.size(), ec);
+  // As json::stream_parser's write_some() then finish().
+  std::size_t n = p.write_some(true, text.data(), text.size(), ec);
   if (!ec && n < text.size()) ec = json::error::extra_data;
-  if (!ec) p.finish(ec);
+  if (!ec) p.write_some(false, nullptr, 0, ec);
   if (ec) {
     // Compute line/column of the failing offset for a useful message.
     std::size_t off = ec == json::error::extra_data ? n : std::min(n, text.size());
@@ -29,7 +122,7 @@ Result<json::value> parseJson(std::string_view text, int max_depth) {
     return fail("InvalidJson", "malformed JSON at line " + std::to_string(line) + ", column " +
                                    std::to_string(col) + ": " + what);
   }
-  return p.release();
+  return p.handler().st.release();
 }
 
 std::string toJson(const json::value& v) {
