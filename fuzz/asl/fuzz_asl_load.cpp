@@ -1,7 +1,7 @@
 // Fuzzes the ASL loader (validate + compile) and, for definitions that load, a bounded run
 // with a fake task runner and a manual clock. On the way: snapshot/restore, and after every
-// step an incremental snapshot, which must restore (from the blobs handed out so far) to the
-// same execution (its self-contained snapshot), each blob id being handed out once.
+// step an incremental snapshot, each blob id handed out once, which must restore (from the
+// blobs handed out so far) to the same execution (its self-contained snapshot).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -56,8 +56,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     asl::IncrementalSnapshot inc = x.snapshotIncremental();
     for (auto& b : inc.blobs)
       if (!blobs.emplace(std::move(b.id), std::move(b.json)).second) std::abort();
-    auto z = asl::Execution::restore(*m, inc.snapshot, lookup);
-    if (!z || z->snapshot() != x.snapshot()) std::abort();
+    // Restored where the snapshot's form changes (blobs handed out) and every 8th step: a full
+    // comparison each step makes long Maps quadratic.
+    if (!inc.blobs.empty() || i % 8 == 0) {
+      auto z = asl::Execution::restore(*m, inc.snapshot, lookup);
+      if (!z || z->snapshot() != x.snapshot()) std::abort();
+    }
     if (i == 7) {  // exercise snapshot/restore on the way
       auto y = asl::Execution::restore(*m, x.snapshot());
       if (y) x = std::move(*y);
