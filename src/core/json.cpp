@@ -2,6 +2,7 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <charconv>
+#include <cmath>
 #include <sstream>
 
 namespace riposte {
@@ -66,7 +67,7 @@ struct ExactDoubles {
     st.push_uint64(u);
     return true;
   }
-  bool on_double(double d, json::string_view s, json::error_code&) {
+  bool on_double(double d, json::string_view s, json::error_code& ec) {
     std::string_view text(s.data(), s.size());
     if (!number.empty()) {
       number.append(s.data(), s.size());
@@ -75,9 +76,15 @@ struct ExactDoubles {
     double exact = 0;
     auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), exact);
     // JSON's number grammar is a subset of from_chars' general format. Beyond a double's range
-    // (result_out_of_range) Boost's value stands: an infinity, or zero.
+    // (result_out_of_range) Boost's value stands: zero for an underflow; an overflow (1e400)
+    // is refused, since no JSON text could write the infinity back (a snapshot holding one
+    // could not be restored).
     if (err == std::errc() && end == text.data() + text.size()) d = exact;
     number.clear();
+    if (!std::isfinite(d)) {
+      ec = json::error::exponent_overflow;
+      return false;
+    }
     st.push_double(d);
     return true;
   }

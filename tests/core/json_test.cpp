@@ -96,3 +96,25 @@ TEST(Json, RandomDoublesSurviveTheirOwnSerialization) {
 
 }  // namespace
 }  // namespace riposte
+
+namespace riposte {
+namespace {
+
+// A number beyond a double's range has no value JSON could write back: refused, with the
+// position, rather than kept as an infinity a snapshot could not restore. An underflow is 0.
+TEST(Json, NumbersBeyondADoublesRangeAreRefused) {
+  for (const char* text : {R"({"x":1e400})", R"([1, -2.5e309])", R"({"a":{"b":[1E999]}})"}) {
+    auto v = parseJson(text);
+    ASSERT_FALSE(v) << text;
+    EXPECT_NE(v.error().message.find("exponent"), std::string::npos) << v.error().message;
+  }
+  auto tiny = parseJson(R"({"x":1e-400})");
+  ASSERT_TRUE(tiny);
+  EXPECT_EQ(tiny->at("x").as_double(), 0.0);
+  auto big = parseJson(R"({"x":1.7976931348623157e308})");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(parseJson(toJson(*big))->at("x"), big->at("x"));
+}
+
+}  // namespace
+}  // namespace riposte
