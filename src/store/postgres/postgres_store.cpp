@@ -808,7 +808,7 @@ Result<std::vector<Result<void>>> PostgresStore::recordSteps(const std::vector<S
     // As SQLite's recordSteps: this commit does not wait for its WAL flush; the next commit
     // that does (an event, an action, a sink cursor: synchronous_commit stays on for them)
     // flushes the WAL up to it, and a crash of riposte loses nothing either way.
-    RIPOSTE_STORE_TRY(c.simple("SET LOCAL synchronous_commit = off"));
+    RIPOSTE_STORE_TRY(relaxFlush(c, Flush::kWithNextFlush));
     Tx tx{c};
     return detail::stepsRecorded(tx, steps, [&](const ExecutionRecord& rec) -> Result<int64_t> {
       RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, paramsOf(detail::stepValues<Append>, rec)));

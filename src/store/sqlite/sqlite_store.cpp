@@ -314,6 +314,9 @@ struct SqliteStore::Impl {
 
   int64_t changes() const { return sqlite3_changes64(db); }
 
+  // Whether a write asked to flush as `f` says flushes (options.flush_steps: always).
+  bool flushes(Store::Flush f) const { return f == Store::Flush::kNow || options.flush_steps; }
+
   // Runs `fn(*this)` holding the mutex, inside a write transaction (BEGIN IMMEDIATE: takes the
   // write lock up front, so two processes never deadlock upgrading a read lock). Committed
   // when `fn` succeeds, rolled back when it fails or the commit fails.
@@ -605,7 +608,7 @@ Result<void> SqliteStore::markEvent(const std::string& id, const std::string& st
         if (im.changes() == 0) return fail("NotFound", "no event '" + id + "'");
         return {};
       },
-      flush == Flush::kNow || impl_->options.flush_steps);
+      impl_->flushes(flush));
 }
 
 Result<int64_t> SqliteStore::countEvents() {
@@ -661,7 +664,7 @@ Result<Store::Upserted> SqliteStore::upsertIncident(const IncidentRecord& rec,
         Tx tx{im};
         return detail::incidentUpserted(tx, id, created, attached, event_id);
       },
-      flush == Flush::kNow || impl_->options.flush_steps);
+      impl_->flushes(flush));
 }
 
 Result<std::optional<IncidentRecord>> SqliteStore::getIncident(const std::string& id) {
@@ -694,7 +697,7 @@ Result<void> SqliteStore::setIncidentStatus(const std::string& id, const std::st
         Tx tx{im};
         return detail::incidentStatusSet(tx, id, now_ms, im.changes());
       },
-      flush == Flush::kNow || impl_->options.flush_steps);
+      impl_->flushes(flush));
 }
 
 Result<std::vector<std::string>> SqliteStore::incidentEvents(const std::string& incident_id) {
@@ -735,7 +738,7 @@ Result<void> SqliteStore::createExecution(const ExecutionRecord& rec,
         Tx tx{im};
         return detail::executionCreated(tx, rec, first_events);
       },
-      flush == Flush::kNow || impl_->options.flush_steps);
+      impl_->flushes(flush));
 }
 
 Result<std::optional<ExecutionRecord>> SqliteStore::getExecution(const std::string& id) {
@@ -786,7 +789,7 @@ Result<std::vector<Result<void>>> SqliteStore::recordSteps(const std::vector<Ste
           return im.changes();
         });
       },
-      impl_->options.flush_steps);
+      impl_->flushes(Flush::kWithNextFlush));
 }
 
 Result<std::optional<std::string>> SqliteStore::snapshotBlob(const std::string& execution_id,

@@ -20,10 +20,11 @@ class SqliteStore final : public Store {
     // How long a write waits for another process's write transaction before failing with
     // "StoreBusy".
     int busy_timeout_ms = 5000;
-    // recordSteps: true flushes every batch of steps to disk itself. false (the default):
-    // a batch survives any crash of the process once recorded, and a power loss once the
-    // next flushed commit is made (an accepted event, an action's record, a sink cursor:
-    // every write before anything leaves riposte), which flushes the WAL up to it.
+    // true: every write flushes to disk itself, also those asked with Flush::kWithNextFlush
+    // (recordSteps, and processing an accepted event). false (the default): those survive any
+    // crash of the process once recorded, and a power loss once the next flushed commit is
+    // made (an accepted event, an action's record, a sink cursor: every write before
+    // anything leaves riposte), which flushes the WAL up to them.
     bool flush_steps = false;
   };
 
