@@ -263,9 +263,7 @@ int runMatch(const std::string& rules_arg, const std::string& events_path,
           continue;
         }
         // Lines read into a roomy buffer are parsed in place.
-        auto m = lines[i].capacity() >= lines[i].size() + pattern::RuleSet::kPadding
-                     ? rs->matchPadded(lines[i])
-                     : rs->match(lines[i]);
+        auto m = rs->matchString(lines[i]);
         if (!m) {
           o += ",\"error\":" + jsonQuote(m.error().message) + "}";
           invalid_a++;

@@ -187,9 +187,7 @@ Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& 
   constexpr auto kDerived = store::Store::Flush::kWithNextFlush;
   // Bodies read from the store carry spare capacity: the matcher parses them in place.
   static_assert(store::kBodySpare >= pattern::RuleSet::kPadding);
-  auto matched = ev.body.capacity() >= ev.body.size() + pattern::RuleSet::kPadding
-                     ? compiled.rules->matchPadded(ev.body)
-                     : compiled.rules->match(ev.body);
+  auto matched = compiled.rules->matchString(ev.body);
   if (!matched) {
     metrics_.inc("riposte_events_rejected_total", {{"reason", "unmatchable"}});
     return store_->markEvent(ev.id, "failed", {}, matched.error().str(), kDerived);

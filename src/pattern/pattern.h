@@ -44,6 +44,9 @@ class RuleSet {
   // of matching a small event). Precondition: at least kPadding allocated bytes follow
   // event_json.data() + size(), e.g. a std::string after reserve(size() + kPadding).
   Result<std::vector<uint32_t>> matchPadded(std::string_view event_json) const;
+  // An event in a string: parsed in place (matchPadded) when its capacity leaves kPadding
+  // spare bytes after it, else copied first (match).
+  Result<std::vector<uint32_t>> matchString(const std::string& event_json) const;
   std::size_t size() const;
   // Precondition: index < size().
   const std::string& ruleName(uint32_t index) const;

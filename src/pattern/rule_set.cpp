@@ -805,6 +805,11 @@ Result<std::vector<uint32_t>> RuleSet::matchPadded(std::string_view event_json) 
   return matchBuffer(event_json.data(), event_json.size(), event_json.size() + kPadding);
 }
 
+Result<std::vector<uint32_t>> RuleSet::matchString(const std::string& event_json) const {
+  return event_json.capacity() >= event_json.size() + kPadding ? matchPadded(event_json)
+                                                               : match(event_json);
+}
+
 Result<std::vector<uint32_t>> RuleSet::matchBuffer(const char* data, std::size_t len,
                                                    std::size_t capacity) const {
   const Impl& rs = *impl_;

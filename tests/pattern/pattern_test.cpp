@@ -533,9 +533,17 @@ TEST(RuleSet, MatchPaddedAgreesWithMatch) {
     e.reserve(e.size() + RuleSet::kPadding);
     auto p = rs->matchPadded(e);
     auto m = rs->match(e);
+    auto s = rs->matchString(e);
+    std::string tight(e);
+    tight.shrink_to_fit();  // may leave no spare capacity: matchString then copies
+    auto t = rs->matchString(tight);
     ASSERT_EQ(p.has_value(), m.has_value()) << e;
+    ASSERT_EQ(s.has_value(), m.has_value()) << e;
+    ASSERT_EQ(t.has_value(), m.has_value()) << e;
     if (m) {
       EXPECT_EQ(*p, *m) << e;
+      EXPECT_EQ(*s, *m) << e;
+      EXPECT_EQ(*t, *m) << e;
     }
   }
 }
