@@ -344,6 +344,15 @@ Result<std::unique_ptr<Engine::Live>> Engine::startLive(store::ExecutionRecord r
     if (!restored) return fail_execution(restored.error());
     live->exec.emplace(std::move(*restored));
   }
+  ActionRunnerContext rctx = runnerContext(incident);
+  rctx.incident_id = r.incident_id;
+  rctx.execution_id = r.id;
+  rctx.dry_run = r.dry_run;
+  live->runner = std::make_unique<ActionRunner>(std::move(rctx));
+  return live;
+}
+
+ActionRunnerContext Engine::runnerContext(const store::IncidentRecord& incident) {
   ActionRunnerContext rctx;
   rctx.registry = &registry_;
   rctx.store = store_.get();
@@ -354,14 +363,12 @@ Result<std::unique_ptr<Engine::Live>> Engine::startLive(store::ExecutionRecord r
   }
   rctx.clock = &clock_;
   rctx.metrics = &metrics_;
-  rctx.incident_id = r.incident_id;
-  rctx.execution_id = r.id;
+  rctx.incident_id = incident.id;
   rctx.account = incident.account;
   rctx.region = incident.region;
-  rctx.dry_run = r.dry_run;
-  rctx.protected_tag = current()->config.safety.protected_tag_key;
-  live->runner = std::make_unique<ActionRunner>(std::move(rctx));
-  return live;
+  auto c = current();
+  rctx.protected_tag = c ? c->config.safety.protected_tag_key : "riposte:protected";
+  return rctx;
 }
 
 // Takes one interpreter step of `live` and fills its record and history for recordSteps.
@@ -588,20 +595,8 @@ Result<json::value> Engine::release(const std::string& incident_id) {
   if (!*inc) return fail("NotFound", "no incident '" + incident_id + "'");
   auto acts = store_->actionsForIncident(incident_id);
   if (!acts) return fail(acts.error());
-  ActionRunnerContext rctx;
-  rctx.registry = &registry_;
-  rctx.store = store_.get();
-  if (auto c = clientForAccount((*inc)->account)) {
-    rctx.aws = *c;
-  } else {
-    rctx.aws_error = c.error();
-  }
-  rctx.clock = &clock_;
-  rctx.metrics = &metrics_;
+  ActionRunnerContext rctx = runnerContext(**inc);
   rctx.incident_id = incident_id;
-  rctx.account = (*inc)->account;
-  rctx.region = (*inc)->region;
-  rctx.protected_tag = current() ? current()->config.safety.protected_tag_key : "riposte:protected";
   ActionRunner runner(rctx);
   json::array released, skipped, failed;
   for (auto it = acts->rbegin(); it != acts->rend(); ++it) {

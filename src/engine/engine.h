@@ -19,6 +19,7 @@
 #include "aws/client.h"
 #include "aws/sts.h"
 #include "core/clock.h"
+#include "engine/action_runner.h"
 #include "engine/config.h"
 #include "engine/metrics.h"
 #include "pattern/pattern.h"
@@ -101,6 +102,9 @@ class Engine {
   struct Live;
   Result<std::unique_ptr<Live>> startLive(store::ExecutionRecord rec);  // null: failed at once
   void stepLive(Live& live, std::vector<asl::HistoryEvent>& events);
+  // What the actions of an incident act with: its account's AWS client (or why there is
+  // none), its region, the store, clock, metrics and protection tag.
+  ActionRunnerContext runnerContext(const store::IncidentRecord& incident);
   Result<void> runExecutions(std::vector<store::ExecutionRecord> recs);
   Result<std::shared_ptr<const asl::StateMachine>> machineFor(const std::string& definition);
   void finishIncident(const store::ExecutionRecord& rec);
