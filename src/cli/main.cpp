@@ -7,14 +7,21 @@
 #include "cli/findings_commands.h"
 #include "cli/iam_policy_command.h"
 #include "cli/pattern_commands.h"
+#include "cli/release_command.h"
 #include "cli/serve_command.h"
+#include "cli/validate_command.h"
 #include "core/log.h"
 
 int main(int argc, char** argv) {
   riposte::setupLogging("info", "json");
   CLI::App app{"riposte — automated security incident response"};
   app.require_subcommand(1);
-  riposte::cli::addServeCommands(app);
+  riposte::cli::addServeCommand(app);
+  riposte::cli::addValidateCommand(app);
+  riposte::cli::addReleaseCommand(app);
+  app.add_subcommand("version", "Print the version")->callback([] {
+    std::cout << "riposte " << RIPOSTE_VERSION << "\n";
+  });
   riposte::cli::addPatternCommands(app);
   riposte::cli::addAslCommands(app);
   riposte::cli::addFindingsCommands(app);

@@ -27,7 +27,7 @@ void onSignal(int) {
 
 }  // namespace
 
-void addServeCommands(CLI::App& app) {
+void addServeCommand(CLI::App& app) {
   auto* serve = app.add_subcommand("serve", "Run the response engine and its HTTP API");
   static std::string config_dir = "config/default", listen, store_url;
   serve->add_option("--config", config_dir, "Configuration directory")->capture_default_str();
@@ -100,49 +100,6 @@ void addServeCommands(CLI::App& app) {
     for (auto& t : poll_threads) t.join();
     eng.stop();
     sink_manager.stop();
-  });
-
-  auto* validate = app.add_subcommand("validate", "Check a configuration directory");
-  static std::string vdir;
-  validate->add_option("dir", vdir, "Configuration directory")->required();
-  validate->callback([] {
-    auto cfg = loadConfigChecked(vdir, std::cerr, true);
-    if (!cfg) throw CLI::RuntimeError(1);
-    if (auto it = cfg->settings.find("sinks"); it != cfg->settings.end()) {
-      if (auto s = sinks::makeSinks(it->value()); !s) {
-        std::cerr << vdir << "/riposte.yaml: error: sinks: " << s.error().message << "\n";
-        throw CLI::RuntimeError(1);
-      }
-    }
-    std::cout << vdir << ": OK (" << cfg->rules.size() << " rules, " << cfg->playbooks.size()
-              << " playbooks)\n";
-  });
-
-  auto* release = app.add_subcommand("release", "Undo an incident's actions, newest first");
-  static std::string rel_incident, rel_config = "config/default", rel_store;
-  release->add_option("incident", rel_incident, "Incident id (inc-…)")->required();
-  release->add_option("--config", rel_config, "Configuration directory")->capture_default_str();
-  release->add_option("--store", rel_store, "Store URL (overrides riposte.yaml)");
-  release->callback([] {
-    auto cfg = loadConfigChecked(rel_config, std::cerr, false);
-    if (!cfg) throw CLI::RuntimeError("invalid configuration: " + cfg.error().message, 2);
-    if (!rel_store.empty()) cfg->store_url = rel_store;
-    auto store = store::openStore(cfg->store_url);
-    if (!store) throw CLI::RuntimeError("cannot open store: " + store.error().str(), 1);
-    std::shared_ptr<aws::Client> aws;
-    if (auto creds = aws::credentialsFromEnvironment()) aws = std::make_shared<aws::Client>(*creds);
-    engine::EngineOptions opt;
-    opt.background = false;
-    engine::Engine eng(*cfg, std::move(*store), aws, SystemClock::instance(), opt);
-    if (auto r = eng.start(); !r) throw CLI::RuntimeError(r.error().str(), 1);
-    auto r = eng.release(rel_incident);
-    if (!r) throw CLI::RuntimeError(r.error().str(), 1);
-    std::cout << toPrettyJson(*r) << "\n";
-    if (!r->at("failed").as_array().empty()) throw CLI::RuntimeError(1);
-  });
-
-  app.add_subcommand("version", "Print the version")->callback([] {
-    std::cout << "riposte " << RIPOSTE_VERSION << "\n";
   });
 }
 

@@ -3,7 +3,7 @@
 
 namespace riposte::cli {
 
-// `riposte serve`, `riposte validate`, `riposte version`.
-void addServeCommands(CLI::App& app);
+// `riposte serve`: the engine, its HTTP API, SQS pollers and SIEM sinks.
+void addServeCommand(CLI::App& app);
 
 }  // namespace riposte::cli

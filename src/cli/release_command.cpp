@@ -1,0 +1,37 @@
+#include "cli/release_command.h"
+
+#include <iostream>
+
+#include "aws/client.h"
+#include "cli/config_loader.h"
+#include "core/clock.h"
+#include "engine/engine.h"
+
+namespace riposte::cli {
+
+void addReleaseCommand(CLI::App& app) {
+  auto* release = app.add_subcommand("release", "Undo an incident's actions, newest first");
+  static std::string rel_incident, rel_config = "config/default", rel_store;
+  release->add_option("incident", rel_incident, "Incident id (inc-…)")->required();
+  release->add_option("--config", rel_config, "Configuration directory")->capture_default_str();
+  release->add_option("--store", rel_store, "Store URL (overrides riposte.yaml)");
+  release->callback([] {
+    auto cfg = loadConfigChecked(rel_config, std::cerr, false);
+    if (!cfg) throw CLI::RuntimeError("invalid configuration: " + cfg.error().message, 2);
+    if (!rel_store.empty()) cfg->store_url = rel_store;
+    auto store = store::openStore(cfg->store_url);
+    if (!store) throw CLI::RuntimeError("cannot open store: " + store.error().str(), 1);
+    std::shared_ptr<aws::Client> aws;
+    if (auto creds = aws::credentialsFromEnvironment()) aws = std::make_shared<aws::Client>(*creds);
+    engine::EngineOptions opt;
+    opt.background = false;
+    engine::Engine eng(*cfg, std::move(*store), aws, SystemClock::instance(), opt);
+    if (auto r = eng.start(); !r) throw CLI::RuntimeError(r.error().str(), 1);
+    auto r = eng.release(rel_incident);
+    if (!r) throw CLI::RuntimeError(r.error().str(), 1);
+    std::cout << toPrettyJson(*r) << "\n";
+    if (!r->at("failed").as_array().empty()) throw CLI::RuntimeError(1);
+  });
+}
+
+}  // namespace riposte::cli
