@@ -136,10 +136,11 @@ HttpResponse Api::awsJson(const HttpRequest& req) {
 }
 
 HttpResponse Api::putEvents(const HttpRequest& req) {
+  auto cfg = engine_.config();
   std::string region = regionFromAuthorization(req.header("authorization"));
-  if (region.empty()) region = engine_.config().default_region;
-  auto parsed = sources::parsePutEvents(req.body, SystemClock::instance(),
-                                        engine_.config().default_account, region);
+  if (region.empty()) region = cfg->default_region;
+  auto parsed =
+      sources::parsePutEvents(req.body, SystemClock::instance(), cfg->default_account, region);
   if (!parsed) {
     engine_.metrics().inc("riposte_events_rejected_total", {{"reason", parsed.error().code}});
     return awsError(400, parsed.error().code, parsed.error().message);
