@@ -1,6 +1,6 @@
 #pragma once
 // riposte's HTTP API (README "API"), on top of the engine:
-//   POST /v1/events                     one event, an array, or a bare GuardDuty finding
+//   POST /v1/events                     one event, an array, or a bare GuardDuty or ASFF finding
 //   POST /  X-Amz-Target: AWSEvents.PutEvents | AWSEvents.TestEventPattern   (JSON 1.1)
 //   GET  /v1/incidents[?limit=&offset=]  GET /v1/incidents/{id}  GET /v1/executions/{id}
 //   GET  /metrics  GET /healthz  GET /readyz
