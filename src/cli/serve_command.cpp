@@ -1,6 +1,8 @@
 #include "cli/serve_command.h"
 
+#include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 #include "aws/client.h"
@@ -40,11 +42,24 @@ void addServeCommand(CLI::App& app) {
     runtime.addServices(supervisor);
     if (auto r = supervisor.start(); !r) throw CLI::RuntimeError(r.error().message, 1);
     runtime.logRunning("riposte serving", "start");
+    // The signal thread runs until the services are stopped: a reload while they stop is
+    // ignored, and a second stop signal exits at once (nothing is lost: every accepted event
+    // and every step is in the store, and a restarted riposte resumes from it).
+    std::atomic<int> stop_signals{0};
     auto watching = signals.start([&](int sig) {
       if (sig == SIGHUP) {
+        if (stop_signals > 0) {
+          logWarn("reload ignored: riposte is stopping", {{"signal", "SIGHUP"}});
+          return;
+        }
         logInfo("reloading the configuration", {{"signal", "SIGHUP"}});
         runtime.reload("SIGHUP");
         return;
+      }
+      if (stop_signals++ > 0) {
+        logWarn("second stop signal: exiting without waiting for the services",
+                {{"signal", signalName(sig)}});
+        std::_Exit(1);
       }
       supervisor.requestStop(signalName(sig));
     });
@@ -54,8 +69,8 @@ void addServeCommand(CLI::App& app) {
     }
     std::string why = supervisor.wait();
     logInfo("shutting down", {{"signal", why}});
-    signals.stop();  // no reload may start while the services stop
     supervisor.stop();
+    signals.stop();
     logInfo("riposte stopped");
   });
 }

@@ -222,5 +222,27 @@ class Reload(unittest.TestCase):
         self.assertEqual(len(stored), len(client.sent))
 
 
+    def test_a_second_stop_signal_exits_at_once(self):
+        # A queue long-polled for 20 s: stopping waits for the poll in flight to end...
+        q = self.env.sqs.create_queue(QueueName="findings-in")["QueueUrl"]
+        with open(os.path.join(self.config, "riposte.yaml"), "a") as f:
+            f.write("sources:\n  sqs:\n    - {queue_url: \"%s\", wait_seconds: 20}\n" % q)
+        self.riposte.stop()
+        self.riposte.start()
+        proc = self.riposte.proc
+        self.wait_log(lambda l: l.get("msg") == "polling SQS queue")
+        time.sleep(0.5)
+        before = len(log_lines(self.riposte.logs()))
+        proc.send_signal(signal.SIGTERM)
+        self.wait_log(lambda l: l.get("msg") == "service stopped" and l["service"] == "http",
+                      after=before)
+        self.assertIsNone(proc.poll())  # ...in the pollers' stop
+        # ...unless asked twice: then it exits at once (the store holds what was accepted).
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(5), 1)
+        lines = log_lines(self.riposte.logs())[before:]
+        self.assertIn("second stop signal: exiting without waiting for the services",
+                      [l.get("msg") for l in lines])
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
