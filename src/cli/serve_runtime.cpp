@@ -403,21 +403,25 @@ server::ReloadReport ServeRuntime::reload(const std::string& trigger) {
   if (auto r = m.engine->reload(next); !r) return refuse({"error: " + r.error().message});
 
   // Sinks and SQS queues: restart those whose configuration changed.
+  // The new list replaces the old at once (under the lock /metrics reads it with); the old
+  // runner of a changed sink stops before its successor starts, on the same durable cursor.
   std::vector<Impl::SinkSlot> old_sinks;
+  std::vector<std::string> sinks_started, sinks_stopped;
+  std::vector<sinks::SinkRunner*> to_start;
   {
     std::lock_guard lk(m.mu);
     old_sinks.swap(m.sinks);
+    m.sinks = m.sinkSlots(sinksSetting(next), std::move(*built), old_sinks, sinks_started);
+    for (auto& s : m.sinks)
+      if (std::find(sinks_started.begin(), sinks_started.end(), s.name) != sinks_started.end())
+        to_start.push_back(s.runner.get());
   }
-  std::vector<std::string> sinks_started, sinks_stopped;
-  auto slots = m.sinkSlots(sinksSetting(next), std::move(*built), old_sinks, sinks_started);
   for (auto& s : old_sinks) {
-    if (!s.runner) continue;  // kept
+    if (!s.runner) continue;  // kept: moved to the new list
     s.runner->stop();
     sinks_stopped.push_back(s.name);
   }
-  for (auto& s : slots)
-    if (std::find(sinks_started.begin(), sinks_started.end(), s.name) != sinks_started.end())
-      s.runner->start();
+  for (auto* r : to_start) r->start();
 
   std::vector<std::string> queues_started, queues_stopped;
   std::vector<std::unique_ptr<Impl::Poller>> pollers;
@@ -447,7 +451,6 @@ server::ReloadReport ServeRuntime::reload(const std::string& trigger) {
   {
     std::lock_guard lk(m.mu);
     m.current = std::move(next);
-    m.sinks = std::move(slots);
   }
   report.ok = true;
   report.running = m.running();
