@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "aws/client.h"
+#include "aws/credential_chain.h"
 #include "cli/serve_runtime.h"
 #include "core/clock.h"
 #include "engine/engine.h"
@@ -31,7 +32,7 @@ void addReleaseCommand(CLI::App& app) {
     auto store = store::openStore(cfg->store_url);
     if (!store) throw CLI::RuntimeError("cannot open store: " + store.error().str(), 1);
     std::shared_ptr<aws::Client> aws;
-    if (auto creds = aws::credentialsFromEnvironment()) aws = std::make_shared<aws::Client>(*creds);
+    if (auto creds = aws::resolveCredentialsChain()) aws = std::make_shared<aws::Client>(*creds);
     engine::EngineOptions opt;
     opt.background = false;
     engine::Engine eng(*cfg, std::move(*store), aws, SystemClock::instance(), opt);

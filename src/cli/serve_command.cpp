@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "aws/client.h"
+#include "aws/credential_chain.h"
 #include "cli/serve_runtime.h"
 #include "cli/supervisor.h"
 #include "core/log.h"
@@ -31,7 +32,7 @@ void addServeCommand(CLI::App& app) {
     for (const auto& p : loaded.problems) std::cerr << p << "\n";
     if (!loaded.config) throw CLI::RuntimeError("invalid configuration: " + config_dir, 2);
     setupLogging(loaded.config->log_level, loaded.config->log_format);
-    if (auto creds = aws::credentialsFromEnvironment(); creds) {
+    if (auto creds = aws::resolveCredentialsChain(); creds) {
       opt.aws = std::make_shared<aws::Client>(*creds);
     } else {
       logWarn("no AWS credentials: actions that call AWS will fail",
