@@ -279,9 +279,22 @@ Result<ExpiringCredentials> ProcessSource::fetch() {
     }
   }
   ::close(out[0]);
-  if (timed_out || too_long) ::kill(pid, SIGKILL);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  // Its stdout is closed; it still has until the deadline to exit (it may have closed stdout
+  // early and hung).
+  while (!timed_out && !too_long) {
+    const pid_t w = ::waitpid(pid, &status, WNOHANG);
+    if (w == pid || (w < 0 && errno != EINTR)) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      timed_out = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (timed_out || too_long) {
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
   }
   if (timed_out) {
     return fail("CredentialProcessError",

@@ -577,6 +577,12 @@ TEST_F(ProcessTest, AProcessThatHangsIsKilled) {
   ASSERT_FALSE(p);
   EXPECT_TRUE(contains(p.error().message, "did not finish within 300 ms"));
   EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(10));
+  // One that closes its stdout and then hangs is killed too.
+  useProcess(script("creds.sh", "exec >&-\nexec sleep 30\n"));
+  auto closed = resolveCredentialsChain(opts);
+  ASSERT_FALSE(closed);
+  EXPECT_TRUE(contains(closed.error().message, "did not finish within 300 ms"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(20));
 }
 
 TEST(CommandLine, SplitsAsAShellWouldWithoutRunningOne) {

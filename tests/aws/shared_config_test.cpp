@@ -3,7 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "aws/credentials_env.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace riposte::aws {
 namespace {
@@ -126,6 +132,19 @@ TEST(SharedConfig, LoadsTheFilesTheEnvironmentNames) {
   EXPECT_EQ(broken.error().message, env.home.path() +
                                         "/.aws/credentials:2: expected [section] or `setting = "
                                         "value`");
+}
+
+// The fuzz target's seed corpus, through its entry point (it aborts on a broken invariant).
+TEST(SharedConfig, FuzzCorpusReplays) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(RIPOSTE_SOURCE_DIR) +
+                                                           "/fuzz/aws/corpus/fuzz_shared_config")) {
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    ++n;
+  }
+  EXPECT_GE(n, 7);
 }
 
 }  // namespace
