@@ -19,6 +19,7 @@
 #include <bitset>
 #include <cstring>
 #include <map>
+#include <type_traits>
 #include <unordered_map>
 
 #include "pattern/compiler.h"
@@ -165,6 +166,10 @@ struct Scratch {
   // Array consistency (consistentMatch): (context, clause number) per matching leaf of a
   // clause that must be bound inside an array element.
   std::vector<std::pair<uint32_t, uint32_t>> items;
+  // The one-array shortcut's clause set per context (kept all zero between calls) and the
+  // contexts it set, for sub-rules of up to 64 clauses.
+  std::vector<uint64_t> elem_sets;
+  std::vector<uint32_t> touched;
 
   void begin(const RuleSet::Impl& rs) {
     auto fit = [](std::vector<uint32_t>& v, std::size_t n) {
@@ -650,8 +655,7 @@ void pruneStates(std::vector<Set>& v) {
 // Is there an array-consistent choice of one item per clause 0..n-1? Items: (context,
 // clause); contexts other than the root's, as consistentMatch leaves only those.
 template <class Set>
-bool coverable(const Scratch& s, const std::vector<std::pair<uint32_t, uint32_t>>& items,
-               uint32_t n) {
+bool coverable(Scratch& s, const std::vector<std::pair<uint32_t, uint32_t>>& items, uint32_t n) {
   const Set all = firstClauses<Set>(n);
   // Per-thread work space (match() may run on many threads).
   struct Group {
@@ -664,8 +668,7 @@ bool coverable(const Scratch& s, const std::vector<std::pair<uint32_t, uint32_t>
     std::vector<Group> groups;
   };
   thread_local std::vector<Node> nodes;
-  thread_local std::vector<Set> cur, next, elems;
-  thread_local std::vector<uint32_t> touched;
+  thread_local std::vector<Set> cur, next;
 
   // The common shape: every item in an element of one array directly under the root. One
   // element must then hold them all.
@@ -681,6 +684,15 @@ bool coverable(const Scratch& s, const std::vector<std::pair<uint32_t, uint32_t>
       array = cx.array_id;
     }
     if (single) {
+      auto& elems = [&]() -> std::vector<Set>& {
+        if constexpr (std::is_same_v<Set, NarrowSet>) {
+          return s.elem_sets;
+        } else {
+          thread_local std::vector<Set> wide;
+          return wide;
+        }
+      }();
+      auto& touched = s.touched;
       if (elems.size() < s.ctxs.size()) elems.resize(s.ctxs.size(), Set{});
       touched.clear();
       for (const auto& [c, k] : items) {
