@@ -42,6 +42,7 @@ struct Run {
   double tol_pct = -1, tol_count = -1;
 
   bool ok = false;
+  bool task_failure = false;  // Done and failed: the error is a Task's own (ErrorOrigin::task)
   json::value output;
   std::string error, cause;
 
@@ -131,16 +132,29 @@ bool starMatch(std::string_view s, std::string_view pat) {
   return pi == pat.size();
 }
 
-// `branch_failed`: the error is a Parallel branch's, so "States.BranchFailed" ("A branch of a
-// Parallel State failed", the spec's Appendix A) matches it too; the error itself keeps the
-// branch's name, as Step Functions reports it (docs/playbooks.md).
+// Where an error comes from, for the reserved names that stand for a condition rather than
+// for a name (the spec's Appendix A): "States.TaskFailed" ("A Task State failed during the
+// execution") matches an error a Task's work reported — the runner's error, a timeout of the
+// task, a SendTaskFailure — except the timeouts, which have names of their own;
+// "States.BranchFailed" ("A branch of a Parallel State failed") matches, on a Parallel, any
+// failure of one of its branches. Either way the error keeps its own name. Errors raised by
+// the States Language itself (a Fail state, States.NoChoiceMatched, ResultPath, intrinsic
+// functions, Map thresholds…) are not task failures, wherever they are raised. A task failure
+// stays one when it leaves a Parallel branch or a Map iteration uncaught: the Parallel's or
+// the Map's own Retry/Catch on "States.TaskFailed" matches it (docs/playbooks.md).
+struct ErrorOrigin {
+  bool task = false;    // reported by a Task's work (see above)
+  bool branch = false;  // a Parallel's branch failed with it
+};
+
 bool errorMatches(const std::vector<std::string>& names, const std::string& error,
-                  bool branch_failed) {
+                  ErrorOrigin origin) {
   for (const auto& n : names) {
     if (n == error) return true;
     if (n == "States.ALL") return true;
-    if (branch_failed && n == "States.BranchFailed") return true;
-    if (n == "States.TaskFailed" && error != "States.Timeout" && error != "States.HeartbeatTimeout")
+    if (origin.branch && n == "States.BranchFailed") return true;
+    if (origin.task && n == "States.TaskFailed" && error != "States.Timeout" &&
+        error != "States.HeartbeatTimeout")
       return true;
   }
   return false;
@@ -341,9 +355,10 @@ struct Interp {
   }
 
   void finishRun(Run& r, bool ok, json::value output, std::string error = {},
-                 std::string cause = {}) {
+                 std::string cause = {}, bool task_failure = false) {
     r.phase = Run::Done;
     r.ok = ok;
+    r.task_failure = !ok && task_failure;
     r.output = std::move(output);
     r.error = std::move(error);
     r.cause = std::move(cause);
@@ -351,14 +366,14 @@ struct Interp {
   }
 
   void handleError(Run& r, const State& s, std::string error, std::string cause,
-                   bool branch_failed = false) {
+                   ErrorOrigin origin = {}) {
     r.kids.clear();
     r.items = json::array();
     r.results = json::array();
     if (!uncatchable(error)) {
       for (std::size_t i = 0; i < s.retry.size(); ++i) {
         const Retrier& rt = s.retry[i];
-        if (!errorMatches(rt.errors, error, branch_failed)) continue;
+        if (!errorMatches(rt.errors, error, origin)) continue;
         if (r.retry_counts.size() < s.retry.size()) r.retry_counts.resize(s.retry.size(), 0);
         if (r.retry_counts[i] < rt.max_attempts) {
           double delay = rt.interval * std::pow(rt.backoff, r.retry_counts[i]);
@@ -376,7 +391,7 @@ struct Interp {
         break;  // the first matching retrier decides; exhausted → Catch
       }
       for (const Catcher& c : s.catchers) {
-        if (!errorMatches(c.errors, error, branch_failed)) continue;
+        if (!errorMatches(c.errors, error, origin)) continue;
         json::object eo;
         eo["Error"] = error;
         eo["Cause"] = cause;
@@ -405,7 +420,7 @@ struct Interp {
         return;
       }
     }
-    finishRun(r, false, nullptr, std::move(error), std::move(cause));
+    finishRun(r, false, nullptr, std::move(error), std::move(cause), origin.task);
   }
 
   // Result processing for Task / Parallel / Map / Pass, then exit.
@@ -604,7 +619,7 @@ struct Interp {
     emit(res.error == "States.Timeout" || res.error == "States.HeartbeatTimeout" ? "TaskTimedOut"
                                                                                  : "TaskFailed",
          std::move(fd));
-    handleError(r, s, std::move(res.error), std::move(res.cause));
+    handleError(r, s, std::move(res.error), std::move(res.cause), {.task = true});
   }
 
   // Choice rules. Returns nullopt on a runtime error (f set).
@@ -1143,6 +1158,7 @@ struct Interp {
       }
     } else {
       std::string error = std::move(kid.error), cause = std::move(kid.cause);
+      ErrorOrigin origin{.task = kid.task_failure};
       if (is_map) {
         json::object d;
         d["name"] = s.name;
@@ -1164,14 +1180,16 @@ struct Interp {
             error = "States.ExceedToleratedFailureThreshold";
             cause = "The specified tolerated failure threshold was exceeded in Map state '" +
                     s.name + "'.";
+            origin.task = false;
           }
-          return handleError(r, s, std::move(error), std::move(cause));
+          return handleError(r, s, std::move(error), std::move(cause), origin);
         }
       } else {
         json::object fd;
         fd["name"] = s.name;
         emit("ParallelStateFailed", std::move(fd));
-        return handleError(r, s, std::move(error), std::move(cause), /*branch_failed=*/true);
+        origin.branch = true;
+        return handleError(r, s, std::move(error), std::move(cause), origin);
       }
     }
     r.kids.erase(r.kids.begin() + static_cast<std::ptrdiff_t>(pick));
@@ -1452,6 +1470,7 @@ struct SnapWriter {
       o["out"] = r.output;
       o["err"] = r.error;
       o["cause"] = r.cause;
+      if (r.task_failure) o["tf"] = true;
     }
     return o;
   }
@@ -1624,6 +1643,7 @@ struct SnapReader {
       if (auto* x = o.if_contains("out")) r->output = *x;
       r->error = stringAt(v, "err").value_or("");
       r->cause = stringAt(v, "cause").value_or("");
+      if (auto* x = o.if_contains("tf"); x && x->is_bool()) r->task_failure = x->get_bool();
     }
     return r;
   }

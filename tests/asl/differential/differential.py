@@ -36,6 +36,8 @@ KNOWN = [
      "a failing intrinsic: riposte States.IntrinsicFailure (spec), moto States.Runtime"),
     (_err(10), "Catch States.BranchFailed on a failing branch: riposte catches (spec), moto does "
                "not match it"),
+    (_err(14), "Catch States.TaskFailed on a branch's Fail state: riposte does not catch (spec: "
+               "a Task state failed), moto matches every custom name"),
     (_fractional_timestamp,
      "RFC 3339 timestamps with fractional seconds: riposte accepts them (spec), moto does not"),
 ]
@@ -324,6 +326,20 @@ def error_cases():
         # 13: StringToJson of a blank string is null (AWS, recorded by LocalStack).
         {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True, "Parameters": {
             "v.$": "States.StringToJson($.blank)"}}}},
+        # 14: States.TaskFailed on a Parallel does not catch a branch's Fail state (riposte:
+        # it names a Task's failure); moto matches it against every non-States name.
+        {"StartAt": "A", "States": {"A": {"Type": "Parallel", "Next": "D", "Branches": [
+            {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E.Branch",
+                                              "Cause": "branch cause"}}}],
+            "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.caught",
+                       "Next": "D"}]}, "D": {"Type": "Pass", "End": True}}},
+        # 15: ... nor a States.* error raised in a branch (both sides agree: not caught).
+        {"StartAt": "A", "States": {"A": {"Type": "Parallel", "Next": "D", "Branches": [
+            {"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [
+                {"Variable": "$.n", "NumericEquals": 12345, "Next": "E"}]},
+                "E": {"Type": "Succeed"}}}],
+            "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.caught",
+                       "Next": "D"}]}, "D": {"Type": "Pass", "End": True}}},
     ]
     for i, d in enumerate(defs):
         for j, inp in enumerate([{"n": 1, "s": "Err.X", "arr": [1, 2], "obj": {"a": 1},
