@@ -7,16 +7,19 @@
 //   * "States.ALL" matches every error but the terminal States.Runtime and
 //     States.DataLimitExceeded, which nothing catches;
 //   * "States.TaskFailed" matches an error a Task's work reported (the runner's error, a
-//     runner that throws), except States.Timeout and States.HeartbeatTimeout — also when that
-//     error leaves a Parallel branch or a Map iteration uncaught; it does not match errors the
-//     language itself raises (a Fail state's error, States.NoChoiceMatched,
-//     States.ResultPathMatchFailure, States.IntrinsicFailure,
+//     runner that throws, a SendTaskFailure), except States.Timeout and
+//     States.HeartbeatTimeout — also when that error leaves a Parallel branch or a Map iteration
+//     uncaught; it does not match errors the language itself raises (a Fail state's error,
+//     States.NoChoiceMatched, States.ResultPathMatchFailure, States.IntrinsicFailure,
 //     States.ExceedToleratedFailureThreshold, States.QueryEvaluationError), whichever state
 //     raises them;
 //   * "States.BranchFailed" matches, on a Parallel, any failure of one of its branches;
+//   * "States.HeartbeatTimeout" matches a callback Task's missed heartbeat (reported as
+//     States.Timeout, as Step Functions reports it), also from a branch or an iteration;
 //   * nothing else is a wildcard.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <stdexcept>
 
 #include "asl_test_util.h"
@@ -27,15 +30,23 @@ using testing::js;
 using testing::ScriptedRunner;
 
 // Answers "fail:<Error>" with that error, "throw" by throwing, anything else by echoing.
+// `.waitForTaskToken` Tasks get tokens "t-<n>"; runIt answers "callback-fail:<Error>" ones
+// with SendTaskFailure and lets the others' deadlines pass.
 class FailingRunner final : public TaskRunner {
  public:
   int calls = 0;
+  std::map<std::string, std::string> tokens;  // digest → token
   TaskResult run(const TaskRequest& req) override {
     ++calls;
     if (req.resource == "throw") throw std::runtime_error("the runner threw");
     if (req.resource.starts_with("fail:"))
       return ScriptedRunner::err(req.resource.substr(5), "cause of " + req.resource.substr(5));
     return ScriptedRunner::ok(req.parameters);
+  }
+  Result<std::string> newTaskToken(const TaskRequest&) override {
+    std::string t = "t-" + std::to_string(tokens.size() + 1);
+    tokens[taskTokenDigest(t)] = t;
+    return t;
   }
 };
 
@@ -49,6 +60,7 @@ struct Raiser {
   bool task = false;       // reported by a Task's work
   bool catchable = true;   // not States.Runtime / States.DataLimitExceeded
   bool has_catch = false;  // Task, Parallel, Map: the state itself may carry Catch/Retry
+  bool heartbeat = false;  // a callback Task's missed heartbeat ("States.HeartbeatTimeout")
 };
 
 std::vector<Raiser> raisers() {
@@ -70,6 +82,22 @@ std::vector<Raiser> raisers() {
       {"a Task that misses a heartbeat",
        R"("Type": "Task", "Resource": "fail:States.HeartbeatTimeout")", "{}",
        "States.HeartbeatTimeout", true, true, true},
+      {"a callback Task answered by SendTaskFailure",
+       R"("Type": "Task", "Resource": "callback-fail:Task.Custom.waitForTaskToken",
+          "Parameters": {"t.$": "$$.Task.Token"})",
+       "{}", "Task.Custom", true, true, true},
+      {"a callback Task answered by SendTaskFailure States.Permissions",
+       R"("Type": "Task", "Resource": "callback-fail:States.Permissions.waitForTaskToken",
+          "Parameters": {"t.$": "$$.Task.Token"})",
+       "{}", "States.Permissions", true, true, true},
+      {"a callback Task past its TimeoutSeconds",
+       R"("Type": "Task", "Resource": "notify.waitForTaskToken", "TimeoutSeconds": 60,
+          "Parameters": {"t.$": "$$.Task.Token"})",
+       "{}", "States.Timeout", true, true, true},
+      {"a callback Task that misses its heartbeat",
+       R"("Type": "Task", "Resource": "notify.waitForTaskToken", "HeartbeatSeconds": 10,
+          "Parameters": {"t.$": "$$.Task.Token"})",
+       "{}", "States.Timeout", true, true, true, true},
       {"a Task whose ResultPath cannot be applied",
        R"("Type": "Task", "Resource": "echo", "ResultPath": "$.s.x")", R"({"s": 1})",
        "States.ResultPathMatchFailure", false, true, true},
@@ -174,6 +202,7 @@ bool shouldMatch(const Raiser& r, Place place, const std::string& name) {
   if (name == "States.TaskFailed")
     return r.task && r.error != "States.Timeout" && r.error != "States.HeartbeatTimeout";
   if (name == "States.BranchFailed") return place == Place::InParallel;
+  if (name == "States.HeartbeatTimeout") return r.heartbeat;
   return false;
 }
 
@@ -193,12 +222,38 @@ const std::vector<std::string> kMatchers = {"States.ALL",
                                             "Boom",
                                             "Unrelated.Error"};
 
+// Runs to the end; a callback Task "callback-fail:<Error>" is answered with SendTaskFailure
+// <Error>, any other one waits until its deadline passes.
 Outcome runIt(const std::string& def, const std::string& input, FailingRunner& runner) {
   auto m = StateMachine::load(js(def));
   EXPECT_TRUE(m) << m.error().message << "\n" << def.substr(0, 2000);
   if (!m) return Outcome{Status::Aborted, nullptr, "load", "failed", {}};
   ManualClock clock;
-  return runToCompletion(*m, js(input), runner, clock);
+  Execution x(*m, js(input), {});
+  Outcome o;
+  while (x.status() == Status::Running) {
+    if (x.wakeAtMs() > clock.nowMillis()) {
+      bool answered = false;
+      for (const auto& p : x.pendingTasks()) {
+        constexpr std::string_view kFail = "callback-fail:";
+        if (!p.started || !p.resource.starts_with(kFail)) continue;
+        std::string error = p.resource.substr(kFail.size());
+        error.resize(error.size() - std::string_view(".waitForTaskToken").size());
+        EXPECT_TRUE(x.sendTaskFailure(runner.tokens.at(p.token_digest), error, "cause of " + error,
+                                      clock, o.history));
+        answered = true;
+        break;
+      }
+      if (!answered) clock.set(x.wakeAtMs());
+      continue;
+    }
+    x.step(runner, clock, o.history);
+  }
+  o.status = x.status();
+  o.output = x.output();
+  o.error = x.error();
+  o.cause = x.cause();
+  return o;
 }
 
 TEST(ErrorMatching, EveryReservedNameAgainstEveryRaiserAndPlace) {
