@@ -131,11 +131,11 @@ class TaskRunner {
   virtual ~TaskRunner() = default;
   virtual TaskResult run(const TaskRequest& req) = 0;
   // The token of a `.waitForTaskToken` attempt, asked for when the attempt is scheduled (its
-  // Parameters not yet evaluated): `req` names it (state_name, attempt, scheduled_event_id,
-  // context). It must be unguessable (at least 128 bits from a CSPRNG, or derived from such a
-  // secret) and well-formed (wellFormedTaskToken); an error, or a malformed token, fails the
-  // Task with States.Runtime (nothing is published). Default: 32 bytes from OpenSSL's
-  // RAND_bytes, base64url without padding (43 characters). Tests override it to be
+  // Parameters not yet evaluated): `req` names it (resource, state_name, attempt,
+  // scheduled_event_id; no parameters, no context). It must be unguessable (at least 128 bits from
+  // a CSPRNG, or derived from such a secret) and well-formed (wellFormedTaskToken); an error, or a
+  // malformed token, fails the Task with States.Runtime (nothing is published). Default: 32 bytes
+  // from OpenSSL's RAND_bytes, base64url without padding (43 characters). Tests override it to be
   // deterministic.
   virtual Result<std::string> newTaskToken(const TaskRequest& req);
 };

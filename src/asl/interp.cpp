@@ -706,7 +706,6 @@ struct Interp {
     req.attempt = r.attempt;
     req.scheduled_event_id = x.last_event_ + 1;  // the TaskScheduled about to be emitted
     req.wait_for_task_token = true;
-    req.context = context(r, s);
     Result<std::string> t = fail("States.Runtime", "no task runner");
     try {
       if (runner) t = runner->newTaskToken(req);
