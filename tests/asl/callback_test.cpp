@@ -776,6 +776,62 @@ TEST(CallbackSnapshot, CallbackBeforeTheRestartedStartIsKept) {
                                          "SucceedStateExited", "ExecutionSucceeded"}));
 }
 
+TEST(CallbackSnapshot, AKeptFailureAppliesAfterTheStartAndAFailedStartDropsIt) {
+  // A kept SendTaskFailure goes through Catch once the replayed start has run.
+  {
+    auto m = loadKnown(withCatcher("Approval.Rejected"));
+    TokenRunner r;
+    ManualClock c;
+    Execution x(m, js(R"({"id": 1})"), {});
+    std::vector<HistoryEvent> h;
+    x.step(r, c, h);  // scheduled
+    ASSERT_EQ(errorCode(x.sendTaskFailure("tok-1", "Approval.Rejected", "early", c, h)), "ok");
+    auto y = Execution::restore(m, x.snapshot());
+    ASSERT_TRUE(y) << y.error().str();
+    while (y->status() == Status::Running) y->step(r, c, h);
+    EXPECT_EQ(y->status(), Status::Succeeded);
+    EXPECT_EQ(y->output(),
+              js(R"({"id": 1, "err": {"Error": "Approval.Rejected", "Cause": "early"}})"));
+  }
+  // The replayed start fails (the runner's error): the kept answer is dropped with the token,
+  // and the Task fails with the runner's error.
+  {
+    auto m = loadKnown(R"({"StartAt": "Ask", "States": {"Ask": {"Type": "Task",
+        "Resource": "fail-start.waitForTaskToken", "Parameters": {"t.$": "$$.Task.Token"},
+        "End": true}}})");
+    TokenRunner r;
+    ManualClock c;
+    Execution x(m, js("{}"), {});
+    std::vector<HistoryEvent> h;
+    x.step(r, c, h);
+    ASSERT_EQ(errorCode(x.sendTaskSuccess("tok-1", "{}", c, h)), "ok");
+    while (x.status() == Status::Running) x.step(r, c, h);
+    EXPECT_EQ(x.status(), Status::Failed);
+    EXPECT_EQ(x.error(), "Sns.Unreachable");
+    auto t = types(h);
+    EXPECT_EQ(std::count(t.begin(), t.end(), "TaskSucceeded"), 0);
+    EXPECT_EQ(errorCode(x.sendTaskSuccess("tok-1", "{}", c, h)), "TaskTimedOut");
+  }
+}
+
+TEST(CallbackSnapshot, AScheduledTokenIsClosedWhenItsBranchIsAbandoned) {
+  // Branch B's Task is scheduled (its token made, not yet published) when branch A fails.
+  Harness t(R"({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+      {"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": "riposte:notify.waitForTaskToken",
+          "Parameters": {"t.$": "$$.Task.Token"}, "End": true}}},
+      {"StartAt": "A", "States": {"A": {"Type": "Fail", "Error": "Stop"}}}]}}})",
+            "{}");
+  t.x.step(t.runner, t.clock, t.h);  // ExecutionStarted, ParallelStateEntered/Started
+  t.x.step(t.runner, t.clock, t.h);  // B enters: scheduled, its token made
+  ASSERT_EQ(t.x.pendingTasks().size(), 1u);
+  EXPECT_FALSE(t.x.pendingTasks()[0].started);
+  t.settle();  // A fails: the Parallel fails and abandons B
+  EXPECT_EQ(t.x.status(), Status::Failed);
+  EXPECT_EQ(t.x.error(), "Stop");
+  EXPECT_TRUE(t.runner.calls.empty());  // B never started
+  EXPECT_EQ(errorCode(t.x.sendTaskSuccess("tok-1", "{}", t.clock, t.h)), "TaskTimedOut");
+}
+
 // A machine with callbacks in sequence, in a Parallel and in a Map, answered by a fixed
 // script (by step count): crashing after any step and restoring from the persisted
 // incremental snapshot gives the same history and output as an uninterrupted run.
