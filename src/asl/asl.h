@@ -34,9 +34,11 @@
 //     the heartbeat one.
 //   * Callbacks: restore the execution the digest maps to and call sendTaskSuccess /
 //     sendTaskFailure / sendTaskHeartbeat with the token as received; persist the snapshot
-//     and the events they appended exactly as after a step (a heartbeat moves wakeAtMs(): re-arm
-//     the timer). One at a time per execution, like step(). An error (InvalidToken,
-//     TaskDoesNotExist, TaskTimedOut, InvalidOutput — Step Functions' names) changes nothing.
+//     and the events they appended exactly as after a step, then go on stepping from
+//     wakeAtMs() as after any step (now, or a Retry's delay). A heartbeat appends no event but
+//     moves wakeAtMs(): persist and re-arm the timer. One at a time per execution, like
+//     step(). An error (InvalidToken, TaskDoesNotExist, TaskTimedOut, InvalidOutput — Step
+//     Functions' names) changes nothing: nothing to persist.
 //   * Secrets: the snapshot keeps only digests, except while an attempt is scheduled and not
 //     yet started (one step: the parameters holding the token must survive a crash so the
 //     replayed attempt publishes the same token). History events show the token of an open
