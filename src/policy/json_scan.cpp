@@ -159,7 +159,7 @@ void utf8(uint32_t cp, std::string& out) {
 
 }  // namespace
 
-const char* skipStringBody(const char* p, const char* end) {
+const char* skipLongStringBody(const char* p, const char* end, bool* escaped) {
   while (p < end) {
     Window w(p, end);
     uint64_t m = quoteOrBackslash(w.data) & w.valid;
@@ -169,6 +169,7 @@ const char* skipStringBody(const char* p, const char* end) {
     }
     auto i = static_cast<std::size_t>(__builtin_ctzll(m));
     if (w.data[i] == '"') return p + i + 1;
+    if (escaped) *escaped = true;
     p += i + 2;  // a backslash escapes the byte after it (a \u's hex digits are plain bytes)
   }
   return nullptr;
@@ -289,10 +290,10 @@ bool unescape(std::string_view raw, std::string& out) {
 bool Cursor::string(std::string_view& raw, bool& escaped) {
   if (peek() != '"') return false;
   const char* body = p_ + 1;
-  const char* after = skipStringBody(body, end_);
+  escaped = false;
+  const char* after = skipStringBody(body, end_, &escaped);
   if (!after) return false;
   raw = std::string_view(body, static_cast<std::size_t>(after - 1 - body));
-  escaped = std::memchr(raw.data(), '\\', raw.size()) != nullptr;
   p_ = after;
   return true;
 }

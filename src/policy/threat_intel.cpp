@@ -117,6 +117,11 @@ const FieldNode* childOf(const FieldNode& n, std::string_view key) {
   return nullptr;
 }
 
+// Whether one end of an ASFF Network is the remote one, by the Network's Direction.
+bool flowRemote(Role role, std::string_view direction) {
+  return role == Role::kSource ? direction != "OUT" : direction != "IN";
+}
+
 // ------------------------------------------------------------------ the walk
 
 struct MemberSpan {
@@ -137,6 +142,7 @@ class Walker {
   Walker(const char* begin, const char* end, Sink& sink) : c_(begin, end), sink_(sink) {}
 
   Result<void> root(RootInfo& info) {
+    info.members.reserve(16);
     if (!c_.consume('{')) return bad("the event is not a JSON object");
     if (c_.peek() == '}') {
       info.close = c_.pos();
@@ -177,10 +183,8 @@ class Walker {
 
     void add(Role r, std::optional<IpAddress> a) { ends.push_back(End{r, a}); }
     void emit(Sink& sink) const {
-      bool in = direction == "IN", out = direction == "OUT";
       for (const auto& e : ends) {
-        bool remote = e.role == Role::kSource ? !out : !in;
-        if (!remote) continue;
+        if (!flowRemote(e.role, direction)) continue;
         if (e.address) {
           sink.add(*e.address);
         } else {
@@ -371,6 +375,76 @@ Result<RemoteAddresses> extractRemoteAddresses(std::string_view event_json) {
   RootInfo info;
   Walker<AddressSink> w(event_json.data(), event_json.data() + event_json.size(), sink);
   if (auto r = w.root(info); !r) return fail(r.error());
+  return out;
+}
+
+namespace {
+
+// The same fields read from a DOM (what the sources hold before they store an event).
+template <class Sink>
+void domValue(const json::value& v, Sink& sink) {
+  if (v.is_null()) return;
+  auto a = v.is_string() ? IpAddress::make(std::string_view(v.get_string()))
+                         : Result<IpAddress>(fail("", ""));
+  if (a) {
+    sink.add(*a);
+  } else {
+    ++sink.skipped;
+  }
+}
+
+template <class Sink>
+void domObject(const json::object& o, const FieldNode& node, Sink& sink) {
+  std::string_view direction;
+  if (node.shape == Shape::kFlow) {
+    for (const auto& c : node.children) {
+      if (c.role != Role::kDirection) continue;
+      if (auto it = o.find(c.key); it != o.end() && it->value().is_string())
+        direction = it->value().get_string();
+    }
+  }
+  for (const auto& c : node.children) {
+    auto it = o.find(c.key);
+    if (it == o.end()) continue;
+    const json::value& v = it->value();
+    switch (c.shape) {
+      case Shape::kObject:
+      case Shape::kFlow:
+        if (v.is_object()) domObject(v.get_object(), c, sink);
+        break;
+      case Shape::kObjects:
+        if (v.is_array()) {
+          for (const auto& e : v.get_array()) {
+            if (e.is_object()) domObject(e.get_object(), c, sink);
+          }
+        }
+        break;
+      case Shape::kString:
+        if (c.role == Role::kDirection) break;
+        if (c.role != Role::kRemote && !flowRemote(c.role, direction)) break;
+        domValue(v, sink);
+        break;
+      case Shape::kStrings:
+        if (v.is_array()) {
+          for (const auto& e : v.get_array()) domValue(e, sink);
+        } else if (!v.is_null()) {
+          ++sink.skipped;
+        }
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+EventAddresses remoteAddressesOf(const json::value& event) {
+  EventAddresses out;
+  if (!event.is_object()) return out;
+  const auto& root = event.get_object();
+  out.root_riposte = root.contains("riposte");
+  AddressSink sink{out.remote, out.remote.skipped, {}};
+  if (auto it = root.find("detail"); it != root.end() && it->value().is_object())
+    domObject(it->value().get_object(), detailTree(), sink);
   return out;
 }
 
@@ -595,6 +669,30 @@ struct SetSink {
 
 }  // namespace
 
+namespace {
+
+// The "riposte" member for the list sets found: precomputed for one set, else merged.
+const std::string& memberFor(const ThreatIntel::Impl& impl, const SetSink& sink,
+                             std::string& merged) {
+  const auto* impl_ = &impl;
+  if (sink.nsets <= 1) return impl_->members[sink.nsets == 1 ? sink.sets[0] : 0];
+  std::vector<uint16_t> ids;
+  for (int i = 0; i < sink.nsets; ++i) {
+    const auto& s = impl_->sets[sink.sets[i]];
+    ids.insert(ids.end(), s.begin(), s.end());
+  }
+  for (auto id : sink.more) {
+    const auto& s = impl_->sets[id];
+    ids.insert(ids.end(), s.begin(), s.end());
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  merged = ThreatIntel::Impl::memberOf(impl_->matchOf(ids));
+  return merged;
+}
+
+}  // namespace
+
 Result<ThreatIntel::EnrichStats> ThreatIntel::enrich(std::string_view event_json,
                                                      std::string& out) const {
   out.clear();
@@ -604,22 +702,7 @@ Result<ThreatIntel::EnrichStats> ThreatIntel::enrich(std::string_view event_json
   if (auto r = w.root(info); !r) return fail(r.error());
 
   std::string merged;
-  const std::string* member = &impl_->members[sink.nsets == 1 ? sink.sets[0] : 0];
-  if (sink.nsets > 1) {
-    std::vector<uint16_t> ids;
-    for (int i = 0; i < sink.nsets; ++i) {
-      const auto& s = impl_->sets[sink.sets[i]];
-      ids.insert(ids.end(), s.begin(), s.end());
-    }
-    for (auto id : sink.more) {
-      const auto& s = impl_->sets[id];
-      ids.insert(ids.end(), s.begin(), s.end());
-    }
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    merged = Impl::memberOf(impl_->matchOf(ids));
-    member = &merged;
-  }
+  const std::string* member = &memberFor(*impl_, sink, merged);
 
   const char* begin = event_json.data();
   std::size_t size = event_json.size() + member->size() + 2;
@@ -645,6 +728,37 @@ Result<std::string> ThreatIntel::enrich(std::string_view event_json) const {
   auto r = enrich(event_json, out);
   if (!r) return fail(r.error());
   return out;
+}
+
+Result<ThreatIntel::EnrichStats> ThreatIntel::appendThreatIntel(
+    std::string& event_json, const EventAddresses& addresses) const {
+  if (addresses.root_riposte) {
+    // The event carries its own member: cut it out (the cursor's path).
+    std::string out;
+    auto r = enrich(event_json, out);
+    if (!r) return fail(r.error());
+    event_json.swap(out);
+    return r;
+  }
+  auto space = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
+  std::size_t close = event_json.size();
+  while (close > 0 && space(event_json[close - 1])) --close;
+  std::size_t before = close > 0 ? close - 1 : 0;
+  while (before > 0 && space(event_json[before - 1])) --before;
+  if (close < 2 || event_json[close - 1] != '}' || event_json.find('{') == std::string::npos) {
+    return fail("InvalidEvent", "the event is not a JSON object");
+  }
+  SetSink sink{*impl_, addresses.remote.skipped, 0, {0, 0, 0, 0}, 0, {}};
+  for (const auto& a : addresses.remote.addresses) sink.add(a);
+  std::string merged;
+  const std::string& member = memberFor(*impl_, sink, merged);
+  bool empty_root = before > 0 && event_json[before - 1] == '{';
+  event_json.resize(close - 1);
+  event_json.reserve(close + member.size() + 2 + pattern::RuleSet::kPadding);
+  if (!empty_root) event_json += ',';
+  event_json += member;
+  event_json += '}';
+  return EnrichStats{sink.addresses, sink.skipped, false};
 }
 
 ThreatIntelHolder::ThreatIntelHolder(std::shared_ptr<const ThreatIntel> initial)

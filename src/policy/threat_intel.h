@@ -50,9 +50,24 @@
 //   Each value is validated once (IpAddress::make): what is not one address ("not-an-ip",
 //   "0.0.0.0/0", a number) is skipped and counted, never an error; null is absent.
 //
-// Cost (bench/policy/threat_intel_bench.cpp, docs/performance.md): the event is not parsed:
-// a forward cursor reads the root's keys and the few members on those paths and skips every
-// other value 64 bytes at a time; one look-up per distinct address; one copy of the event.
+// Look-up (bench/policy/threat_intel_bench.cpp; figures in docs/performance.md): the lists'
+// CIDRs are cut into disjoint ranges labelled by the set of lists covering them, found
+// through a radix table and a search of one or two cache lines; 13 bytes per IPv4 CIDR and
+// 40-50 per IPv6 CIDR at 1,000,000 CIDRs; build ~1 s for 1M.
+//
+// Cost of enrichment, two ways:
+//   enrich(text): a forward cursor reads the root's keys and the members on the paths above
+//     and skips every other value in bulk (64 bytes at a time); the look-ups; one copy. On
+//     a 5 KB GuardDuty finding it costs about what matching the event does: it reads the
+//     event a second time.
+//   remoteAddressesOf(dom) at ingest + appendThreatIntel(body) at match time: the sources
+//     hold every event's DOM before they store it, so reading the addresses there costs a
+//     few hash look-ups (~7 % of that parse); at match time only the look-ups and an append
+//     in place remain (~4 % of matching the same 5 KB event). The engine needs the
+//     addresses (and root_riposte) kept with the stored event for this.
+// A deployment whose rules never name riposte.* needs neither for matching (a forged member
+// can make no rule match then); a playbook's input can take the member from the DOM the
+// engine builds it from.
 //
 // Limits: list names are 1-128 bytes of [A-Za-z0-9._-], unique; at most 65,535 lists; any
 // number of entries (the file limits are the parsers'). An event is at most what the caller
@@ -70,6 +85,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json.h"
 #include "core/result.h"
 #include "policy/ip.h"
 #include "policy/threat_list.h"
@@ -109,6 +125,16 @@ const std::vector<RemoteAddressField>& remoteAddressFields();
 // the cursor reads it.
 Result<RemoteAddresses> extractRemoteAddresses(std::string_view event_json);
 
+// The same reading from a parsed event, for the sources, which hold every event's DOM before
+// they store it: the addresses (in field-table order, each once), and whether the root
+// carries a "riposte" member. With ThreatIntel::appendThreatIntel, enrichment then costs
+// the look-ups and an append at match time (no second reading of the event).
+struct EventAddresses {
+  RemoteAddresses remote;
+  bool root_riposte = false;
+};
+EventAddresses remoteAddressesOf(const json::value& event);
+
 class ThreatIntel {
  public:
   struct ListInfo {
@@ -126,7 +152,7 @@ class ThreatIntel {
     std::size_t index_bytes = 0;   // the look-up structure (ranges, tables)
   };
   struct EnrichStats {
-    std::size_t addresses = 0;  // distinct remote addresses looked up
+    std::size_t addresses = 0;  // address values looked up (a repeat counts each time)
     std::size_t skipped = 0;    // values that were not one IP address
     bool replaced = false;      // the event carried a root "riposte" member (now removed)
   };
@@ -147,6 +173,15 @@ class ThreatIntel {
   // extractRemoteAddresses; `out` is then empty.
   Result<EnrichStats> enrich(std::string_view event_json, std::string& out) const;
   Result<std::string> enrich(std::string_view event_json) const;
+
+  // enrich() for an event whose addresses were read when it was ingested (remoteAddressesOf
+  // on its DOM): appends the member to `event_json` in place, after its last member (give
+  // the string spare capacity to spare a copy; kPadding is reserved after it). When the
+  // event carried its own root "riposte" member, it is cut out as enrich() does. Error
+  // "InvalidEvent" when the text does not end like a JSON object (the string is unchanged).
+  // Precondition: `addresses` were read from this event.
+  Result<EnrichStats> appendThreatIntel(std::string& event_json,
+                                        const EventAddresses& addresses) const;
 
   const std::vector<ListInfo>& lists() const;
   Stats stats() const;

@@ -165,6 +165,32 @@ TEST(Enrich, RulesDecideOnTheResult) {
   EXPECT_EQ(hits("192.0.2.1"), (std::vector<uint32_t>{2}));
 }
 
+// The ingest-time split: addresses read from the DOM, the member appended in place.
+TEST(Enrich, AppendInPlaceEqualsEnrich) {
+  auto t = intel();
+  for (std::string e :
+       {gdEvent("198.51.100.7"), gdEvent("203.0.113.66"), gdEvent("192.0.2.1"),
+        std::string(R"({"riposte":{"threatIntel":{"trusted":["partners"]}},"detail":{}})"),
+        std::string("{}"), std::string(" { } \n"), std::string("{\"a\":1 }\r\n"),
+        gdEvent("2001:db8:7::1")}) {
+    SCOPED_TRACE(e);
+    auto dom = parseJson(e);
+    ASSERT_TRUE(dom);
+    auto addresses = remoteAddressesOf(*dom);
+    std::string in_place = e;
+    auto r = t->appendThreatIntel(in_place, addresses);
+    ASSERT_TRUE(r) << r.error().message;
+    auto want = t->enrich(e);
+    ASSERT_TRUE(want);
+    EXPECT_EQ(*parseJson(in_place), *parseJson(*want));
+    EXPECT_EQ(r->replaced, addresses.root_riposte);
+    EXPECT_GE(in_place.capacity(), in_place.size() + pattern::RuleSet::kPadding);
+  }
+  std::string not_object = "[1]";
+  EXPECT_FALSE(t->appendThreatIntel(not_object, EventAddresses{}));
+  EXPECT_EQ(not_object, "[1]");
+}
+
 TEST(Enrich, MalformedEventsAreErrorsAndLeaveNothing) {
   auto t = intel();
   std::string out = "stale";

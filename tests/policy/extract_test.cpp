@@ -27,6 +27,12 @@ V found(std::string_view event) {
   return out;
 }
 
+std::set<std::string> strings(const std::vector<IpAddress>& v) {
+  std::set<std::string> out;
+  for (const auto& a : v) out.insert(a.str());
+  return out;
+}
+
 std::size_t skipped(std::string_view event) {
   auto r = extractRemoteAddresses(event);
   return r ? r->skipped : 9999;
@@ -196,6 +202,18 @@ TEST(Extract, MalformedEventsAreErrors) {
   }
 }
 
+TEST(Extract, FromTheDom) {
+  auto dom = parseJson(gd(
+      R"({"portProbeAction":{"portProbeDetails":[{"remoteIpDetails":{"ipAddressV4":"198.51.100.8"}},{"remoteIpDetails":{"ipAddressV4":"bad","ipAddressV6":"2001:db8::9"}},{"remoteIpDetails":{"ipAddressV4":"198.51.100.8"}}]}})"));
+  auto a = remoteAddressesOf(*dom);
+  EXPECT_EQ(strings(a.remote.addresses), (std::set<std::string>{"198.51.100.8", "2001:db8::9"}));
+  EXPECT_EQ(a.remote.addresses.size(), 2u);
+  EXPECT_EQ(a.remote.skipped, 1u);
+  EXPECT_FALSE(a.root_riposte);
+  EXPECT_TRUE(remoteAddressesOf(*parseJson(R"({"riposte":1,"detail":{}})")).root_riposte);
+  EXPECT_TRUE(remoteAddressesOf(json::value("x")).remote.addresses.empty());
+}
+
 TEST(Extract, FieldTableNamesEveryPath) {
   std::set<std::string> paths;
   for (const auto& f : remoteAddressFields()) paths.insert(f.path);
@@ -219,12 +237,6 @@ TEST(Extract, FieldTableNamesEveryPath) {
   }
 }
 
-std::set<std::string> strings(const std::vector<IpAddress>& v) {
-  std::set<std::string> out;
-  for (const auto& a : v) out.insert(a.str());
-  return out;
-}
-
 // Every sample type, as the EventBridge event and as its Security Hub form: the cursor agrees
 // with the DOM reading, and finds the sample's remote address where the type has one.
 TEST(Extract, EverySampleFindingTypeInBothForms) {
@@ -244,6 +256,7 @@ TEST(Extract, EverySampleFindingTypeInBothForms) {
     auto want = oracle::remoteAddresses(*dom);
     EXPECT_EQ(strings(got->addresses), strings(want.addresses));
     EXPECT_EQ(got->skipped, 0u);
+    EXPECT_EQ(strings(remoteAddressesOf(*dom).remote.addresses), strings(want.addresses));
     // The types whose action names a remote IP: the sample's one address is found, and the
     // resource's own addresses are not.
     const json::value finding = *f;
@@ -270,8 +283,10 @@ TEST(Extract, EverySampleFindingTypeInBothForms) {
         toJson(sources::wrapAsffFindings(json::array{a}, "id-1", "2026-11-18T00:00:00Z"));
     auto got_sh = extractRemoteAddresses(sh);
     ASSERT_TRUE(got_sh) << got_sh.error().message;
-    auto want_sh = oracle::remoteAddresses(*parseJson(sh));
+    auto sh_dom = parseJson(sh);
+    auto want_sh = oracle::remoteAddresses(*sh_dom);
     EXPECT_EQ(strings(got_sh->addresses), strings(want_sh.addresses));
+    EXPECT_EQ(strings(remoteAddressesOf(*sh_dom).remote.addresses), strings(want_sh.addresses));
     if (findPath(finding, "service.action.networkConnectionAction")) {
       EXPECT_EQ(strings(got_sh->addresses), (std::set<std::string>{remote}));
     }
@@ -398,6 +413,11 @@ TEST(Extract, RandomDocumentsAgreeWithTheDomReading) {
     ASSERT_TRUE(got) << got.error().message << "\n" << e;
     ASSERT_EQ(strings(got->addresses), strings(want.addresses)) << e;
     ASSERT_EQ(got->skipped, want.skipped) << e;
+    // The DOM reading of the same field table.
+    auto of = remoteAddressesOf(*dom);
+    ASSERT_EQ(strings(of.remote.addresses), strings(want.addresses)) << e;
+    ASSERT_EQ(of.remote.skipped, want.skipped) << e;
+    ASSERT_FALSE(of.root_riposte);
     // And through the serialisation the store keeps.
     auto canon = extractRemoteAddresses(toJson(*dom));
     ASSERT_TRUE(canon);
