@@ -384,9 +384,11 @@ namespace {
 template <class Sink>
 void domValue(const json::value& v, Sink& sink) {
   if (v.is_null()) return;
-  auto a = v.is_string() ? IpAddress::make(std::string_view(v.get_string()))
-                         : Result<IpAddress>(fail("", ""));
-  if (a) {
+  if (!v.is_string()) {
+    ++sink.skipped;
+    return;
+  }
+  if (auto a = IpAddress::make(std::string_view(v.get_string()))) {
     sink.add(*a);
   } else {
     ++sink.skipped;

@@ -17,6 +17,16 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// A bounded, printable excerpt of a line for a message.
+std::string excerpt(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < 64; ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    out += c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?';
+  }
+  return text.size() > 64 ? out + "..." : out;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -71,7 +81,7 @@ class Collector {
     for (char c : text) {
       if (blank(c)) {
         bad(line, "expected one address or CIDR per line, found more than one field in '" +
-                      std::string(text.substr(0, 64)) + (text.size() > 64 ? "...'" : "'"));
+                      excerpt(text) + "'");
         return true;
       }
     }
