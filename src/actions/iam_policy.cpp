@@ -95,15 +95,24 @@ struct Walker {
     t.resource = *resource;
     t.action = std::string(a->name());
     std::set<std::string> perms;
-    for (auto& p : a->permissions()) perms.insert(p);
-    if (!a->undoName().empty()) {
-      t.undo = std::string(a->undoName());
-      const Action* u = registry.find(a->undoName());
+    const json::value* params = findPath(st, "Parameters");
+    auto needed = [&](const Permission& p) {
+      if (p.when_parameter.empty()) return true;
+      return params && params->is_object() &&
+             (params->as_object().contains(p.when_parameter) ||
+              params->as_object().contains(p.when_parameter + ".$"));
+    };
+    for (auto& p : a->descriptor().permissions)
+      if (needed(p)) perms.insert(p.action);
+    if (!a->descriptor().undo.empty()) {
+      t.undo = a->descriptor().undo;
+      const Action* u = registry.find(t.undo);
       if (!u) {
         return fail("UnknownAction", "action " + t.action + " declares the unknown undo " + t.undo);
       }
       if (options.include_undo) {
-        for (auto& p : u->permissions()) perms.insert(p);
+        for (auto& p : u->descriptor().permissions)
+          if (needed(p)) perms.insert(p.action);
       }
     }
     if (perms.count("sns:Publish")) collectTopics(findPath(st, "Parameters"));

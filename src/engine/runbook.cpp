@@ -946,70 +946,13 @@ std::string iamPrefix(const std::string& sdk_service) {
   return it == kPrefix.end() ? sdk_service : it->second;
 }
 
-// Splits a description into sentences ("… read. Undone by …" → 2).
-std::vector<std::string> sentences(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t begin = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if ((s[i] == '.' || s[i] == '!' || s[i] == '?') && (i + 1 == s.size() || s[i + 1] == ' ')) {
-      // "e.g." and "i.e." are not sentence ends.
-      if (i >= 3 && (s.compare(i - 3, 4, "e.g.") == 0 || s.compare(i - 3, 4, "i.e.") == 0)) {
-        continue;
-      }
-      out.push_back(s.substr(begin, i + 1 - begin));
-      begin = i + 2;
-    }
-  }
-  if (begin < s.size()) out.push_back(s.substr(begin));
-  return out;
-}
-
-bool mentionsUndo(const std::string& sentence) {
-  std::string low;
-  for (char c : sentence) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return low.find("undo") != std::string::npos || low.find("undone") != std::string::npos;
-}
-
-// Whether `text` names `word` as a whole token (not as part of a longer name).
-bool namesToken(const std::string& text, const std::string& word) {
-  auto isName = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':';
-  };
-  for (std::size_t p = text.find(word); p != std::string::npos; p = text.find(word, p + 1)) {
-    bool left = p == 0 || !isName(text[p - 1]);
-    std::size_t end = p + word.size();
-    bool right = end == text.size() || !isName(text[end]) ||
-                 (text[end] == '.' && (end + 1 == text.size() || text[end + 1] == ' '));
-    if (left && right) return true;
-  }
-  return false;
-}
-
-// The registered actions that undo `a`: named in a.description()'s "Undone by …" sentence,
-// or whose description says it is "the undo of <a>".
-std::vector<const actions::Action*> undoActions(const actions::Action& a,
-                                                const actions::Registry& registry) {
-  std::vector<const actions::Action*> out;
-  const std::string name(a.name());
-  const std::string desc(a.description());
-  for (const auto& other_name : registry.names()) {
-    if (other_name == name) continue;
-    const actions::Action* b = registry.find(other_name);
-    if (!b) continue;
-    bool named_by_a = false;
-    for (const auto& s : sentences(desc))
-      if (mentionsUndo(s) && namesToken(s, other_name)) named_by_a = true;
-    const std::string bdesc(b->description());
-    bool says_undo_of = false;
-    for (const std::string& who : {name, lastSegment(name)}) {
-      for (std::size_t p = bdesc.find("undo of " + who); p != std::string::npos;
-           p = bdesc.find("undo of " + who, p + 1)) {
-        if (namesToken(bdesc.substr(p + 8), who)) says_undo_of = true;
-      }
-    }
-    if (named_by_a || says_undo_of) out.push_back(b);
-  }
-  return out;
+// How an action is undone, in one sentence, from its descriptor: the undo release runs, or why
+// there is none (an undo is itself never undone).
+std::string undoText(const actions::Descriptor& d, const actions::Registry& registry) {
+  if (!d.undo.empty()) return "release runs riposte:" + d.undo + ", which " + d.undo_note;
+  if (auto of = registry.undoOf(d.name); !of.empty())
+    return "it is the undo of riposte:" + of + "; release never undoes it.";
+  return d.undo_note;
 }
 
 TaskInfo taskInfo(const std::string& resource_in, const actions::Registry& registry) {
@@ -1018,31 +961,25 @@ TaskInfo taskInfo(const std::string& resource_in, const actions::Registry& regis
   for (const char* suffix : {".waitForTaskToken", ".sync:2", ".sync"}) {
     if (endsWith(resource, suffix)) resource = resource.substr(0, resource.size() - strlen(suffix));
   }
-  if (startsWith(resource, "riposte:")) {
-    t.action = registry.find(resource);
-    if (!t.action) {
-      t.kind = "unknown";
-      t.what = "Runs " + resource + ", which is not a registered action.";
-      t.undo = "undo: see docs/actions.md";
-      return t;
-    }
-    t.kind = "action";
-    std::vector<std::string> keep, undo;
-    for (auto& s : sentences(std::string(t.action->description())))
-      (mentionsUndo(s) ? undo : keep).push_back(s);
-    t.what = joinStrings(keep, " ");
-    t.permissions = t.action->permissions();
-    if (!undo.empty()) {
-      t.undo = joinStrings(undo, " ");
-    } else if (auto u = undoActions(*t.action, registry); !u.empty()) {
-      std::vector<std::string> names;
-      for (const auto* a : u) names.emplace_back("riposte:" + std::string(a->name()));
-      t.undo = "Undone by " + joinWords(names, "or") + ".";
-    } else {
-      t.undo = "undo: see docs/actions.md";
-    }
+  // Every registered resource (built-ins and the aws-sdk / sns:publish integrations) is
+  // described by its action's descriptor.
+  if (const actions::Action* a = registry.find(resource)) {
+    const actions::Descriptor& d = a->descriptor();
+    t.kind = startsWith(resource, "riposte:") ? "action" : "integration";
+    t.action = a;
+    t.what = d.description;
+    t.permissions = d.permissionNames();
+    t.undo = undoText(d, registry);
     return t;
   }
+  if (startsWith(resource, "riposte:")) {
+    t.kind = "unknown";
+    t.what = "Runs " + resource + ", which is not a registered action.";
+    t.undo = "not undone: riposte does not know this action.";
+    return t;
+  }
+  // Resources riposte cannot run (a playbook that uses one does not validate): described from
+  // their Step Functions name, for a runbook of a configuration that is being written.
   constexpr std::string_view kSdk = "arn:aws:states:::aws-sdk:";
   constexpr std::string_view kStates = "arn:aws:states:::";
   if (startsWith(resource, kSdk)) {
@@ -1054,14 +991,14 @@ TaskInfo taskInfo(const std::string& resource_in, const actions::Registry& regis
     t.what = "Calls the AWS API " + svc + " " + api + " directly (an AWS SDK integration).";
     t.permissions = {iamPrefix(svc) + ":" + api};
     t.undo =
-        "Not undone by riposte: a direct AWS call records no state to restore; undo it by "
+        "not undone by riposte: a direct AWS call records no state to restore; undo it by "
         "hand if it changed anything.";
     return t;
   }
   if (resource == "arn:aws:states:::http:invoke") {
     t.kind = "http";
     t.what = "Calls an HTTP endpoint (a webhook); needs no AWS permission.";
-    t.undo = "Nothing to undo on the AWS side.";
+    t.undo = "nothing to undo on the AWS side.";
     return t;
   }
   if (startsWith(resource, kStates)) {
@@ -1070,12 +1007,6 @@ TaskInfo taskInfo(const std::string& resource_in, const actions::Registry& regis
     std::string svc = rest.substr(0, colon);
     std::string api = colon == std::string::npos ? "" : rest.substr(colon + 1);
     t.kind = "integration";
-    if (svc == "sns" && api == "publish") {
-      t.what = "Publishes a message to an SNS topic.";
-      t.permissions = {"sns:Publish"};
-      t.undo = "Nothing to undo (a message).";
-      return t;
-    }
     if (svc == "lambda" && api == "invoke") {
       t.what = "Invokes a Lambda function.";
       t.permissions = {"lambda:InvokeFunction"};
@@ -1083,12 +1014,12 @@ TaskInfo taskInfo(const std::string& resource_in, const actions::Registry& regis
       t.what = "Calls " + svc + " " + capitalize(api) + " (an optimized integration).";
       t.permissions = {iamPrefix(svc) + ":" + capitalize(api)};
     }
-    t.undo = "Not undone by riposte (undo it by hand if it changed anything).";
+    t.undo = "not undone by riposte (undo it by hand if it changed anything).";
     return t;
   }
   t.kind = "unknown";
   t.what = "Runs " + resource + ".";
-  t.undo = "undo: see docs/actions.md";
+  t.undo = "not undone: riposte does not know this resource.";
   return t;
 }
 
@@ -1723,9 +1654,9 @@ std::vector<std::string> requiredPermissions(const Config& cfg, const actions::R
     for (const auto& r : resources) {
       TaskInfo t = taskInfo(r, registry);
       need.insert(t.permissions.begin(), t.permissions.end());
-      if (t.action) {
-        for (const auto* u : undoActions(*t.action, registry)) {
-          auto p = u->permissions();
+      if (t.action && !t.action->descriptor().undo.empty()) {
+        if (const auto* u = registry.find(t.action->descriptor().undo)) {
+          auto p = u->descriptor().permissionNames();
           undo_need.insert(p.begin(), p.end());
         }
       }
@@ -1911,15 +1842,23 @@ bool playbookDryRun(const Config& cfg, const std::string& name) {
   return pb != cfg.playbooks.end() && pb->second.dry_run;
 }
 
-bool isNotify(const std::string& resource) {
-  return resource == "riposte:aws.sns.publish" ||
-         startsWith(resource, "arn:aws:states:::sns:publish") ||
+// The role of a Task resource's action (descriptor), nullopt when the registry does not know it.
+std::optional<actions::Role> roleOf(const std::string& resource,
+                                    const actions::Registry& registry) {
+  const actions::Action* a = registry.find(resource);
+  if (!a) return std::nullopt;
+  return a->descriptor().role;
+}
+
+// A step that alerts people: a notify action, or a webhook (http:invoke, which riposte does not
+// run; described for a configuration being written).
+bool isNotify(const std::string& resource, const actions::Registry& registry) {
+  return roleOf(resource, registry) == actions::Role::kNotify ||
          startsWith(resource, "arn:aws:states:::http:invoke");
 }
 
-bool isSecurityHub(const std::string& resource) {
-  return resource == "riposte:aws.securityhub.importFindings" ||
-         startsWith(resource, "arn:aws:states:::aws-sdk:securityhub:batchImportFindings");
+bool isSiem(const std::string& resource, const actions::Registry& registry) {
+  return roleOf(resource, registry) == actions::Role::kSiem;
 }
 
 std::string paramText(const json::object& task, const char* key) {
@@ -1940,7 +1879,7 @@ std::vector<Item> notificationItems(const Context& c, const Playbook* pb) {
   tasksOf(pb->definition, tasks);
   for (const auto& [name, t] : tasks) {
     std::string r = stringMember(*t, "Resource");
-    if (!isNotify(r)) continue;
+    if (!isNotify(r, c.registry)) continue;
     Item it;
     if (startsWith(r, "arn:aws:states:::http:invoke")) {
       it.line << text("Step ") << strong(name) << text(" calls the HTTP endpoint ");
@@ -1971,16 +1910,16 @@ std::vector<Item> notificationItems(const Context& c, const Playbook* pb) {
   return out;
 }
 
-std::vector<Item> siemItems(const Playbook* pb) {
+std::vector<Item> siemItems(const Context& c, const Playbook* pb) {
   std::vector<Item> out;
   if (pb) {
     std::vector<std::pair<std::string, const json::object*>> tasks;
     tasksOf(pb->definition, tasks);
     for (const auto& [name, t] : tasks) {
-      if (!isSecurityHub(stringMember(*t, "Resource"))) continue;
-      out.push_back(Item{Line{text("Step "), strong(name),
-                              text(" records the incident and the response in AWS Security Hub "
-                                   "as an ASFF finding (one per incident, updated on repeats).")},
+      const std::string r = stringMember(*t, "Resource");
+      if (!isSiem(r, c.registry)) continue;
+      out.push_back(Item{Line{text("Step "), strong(name), text(" records the response with "),
+                              code(r), text(" (see 6. Integration with SIEM).")},
                          {}});
     }
   }
@@ -2059,7 +1998,7 @@ void ruleSection(Doc& doc, const Context& c, const Rule& r) {
     doc.list(std::move(notes));
   }
   doc.para(Line{strong("SIEM integration"), text(":")});
-  doc.list(siemItems(pb));
+  doc.list(siemItems(c, pb));
 }
 
 }  // namespace
@@ -2195,7 +2134,9 @@ Result<std::string> renderRunbook(const Config& cfg, const actions::Registry& re
   {
     std::vector<std::vector<Line>> rows;
     for (const auto& name : used_actions) {
-      TaskInfo t = taskInfo("riposte:" + name, registry);
+      // Built-ins are "riposte:<name>"; an integration's name is its resource.
+      const std::string resource = startsWith(name, "arn:") ? name : "riposte:" + name;
+      TaskInfo t = taskInfo(resource, registry);
       std::vector<std::string> steps;
       for (const auto& [pbn, pb] : cfg.playbooks) {
         std::vector<std::pair<std::string, const json::object*>> tasks;
@@ -2205,12 +2146,13 @@ Result<std::string> renderRunbook(const Config& cfg, const actions::Registry& re
           if (a && a->name() == name) steps.push_back(pbn + "/" + sn);
         }
       }
-      rows.push_back({Line{code("riposte:" + name)}, line(t.what), codeList(t.permissions),
-                      line(t.undo), codeList(steps)});
+      rows.push_back({Line{code(resource)},
+                      line(std::string(actions::roleName(t.action->descriptor().role))),
+                      line(t.what), codeList(t.permissions), line(t.undo), codeList(steps)});
     }
     if (!rows.empty()) {
-      doc.table({line("Action"), line("What it does"), line("IAM permissions"), line("Undo"),
-                 line("Used by")},
+      doc.table({line("Action"), line("Role"), line("What it does"), line("IAM permissions"),
+                 line("Undo"), line("Used by")},
                 std::move(rows));
     }
   }
@@ -2238,25 +2180,23 @@ Result<std::string> renderRunbook(const Config& cfg, const actions::Registry& re
   // 6. SIEM
   doc.heading(2, "6. Integration with SIEM");
   {
-    std::vector<std::string> sh;
+    // Every SIEM action the playbooks use, with the playbooks that use it.
+    std::map<std::string, std::set<std::string>> siem;  // resource → playbooks
     for (const auto& [name, pb] : cfg.playbooks) {
       std::vector<std::string> rs;
       taskResources(pb.definition, rs);
       for (const auto& x : rs)
-        if (isSecurityHub(x)) sh.push_back(name);
+        if (isSiem(x, registry)) siem[x].insert(name);
     }
-    sh.erase(std::unique(sh.begin(), sh.end()), sh.end());
     std::vector<Item> items;
-    if (sh.empty()) {
-      items.push_back(Item{line("No playbook records its response in AWS Security Hub."), {}});
-    } else {
-      items.push_back(Item{Line{text(sh.size() == 1 ? "AWS Security Hub: the playbook "
-                                                    : "AWS Security Hub: the playbooks ")}
-                               << codeList(sh) << text(sh.size() == 1 ? " imports" : " import")
-                               << text(" one ASFF finding per incident naming the "
-                                       "GuardDuty finding, the resource, the attacker and the "
-                                       "actions taken; Security Hub forwards it to the SIEM "
-                                       "connected to it."),
+    if (siem.empty()) {
+      items.push_back(Item{line("No playbook records its response in a security system."), {}});
+    }
+    for (const auto& [resource, pbs] : siem) {
+      items.push_back(Item{Line{code(resource), text(" (")}
+                               << text(pbs.size() == 1 ? "playbook " : "playbooks ")
+                               << codeList({pbs.begin(), pbs.end()})
+                               << text("): " + registry.find(resource)->descriptor().description),
                            {}});
     }
     items.push_back(Item{Line{text("Audit log: every event, incident, execution step and action "

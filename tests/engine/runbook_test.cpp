@@ -172,7 +172,7 @@ TEST_F(DefaultRunbook, NamesEveryRuleStateActionAndPermissionInBothFormats) {
         const auto* a = registry_.find(resource);
         ASSERT_NE(a, nullptr) << resource;
         used_actions.insert(std::string(a->name()));
-        for (const auto& p : a->permissions()) EXPECT_NE(doc->find(p), std::string::npos) << p;
+        for (const auto& p : a->descriptor().permissionNames()) EXPECT_NE(doc->find(p), std::string::npos) << p;
       }
     }
   }
@@ -201,9 +201,12 @@ TEST_F(DefaultRunbook, HasTheSectionsOfTheSeedTemplate) {
             std::string::npos);
   EXPECT_NE(md_.find("4 ≤ severity < 7"), std::string::npos);
   EXPECT_NE(md_.find("severity < 4 and id is present"), std::string::npos);
-  // Undo of each containment action, from the action's own description.
-  EXPECT_NE(md_.find("Undone by aws.ec2.releaseInstance"), std::string::npos);
-  EXPECT_NE(md_.find("Undone by aws.ec2.unblockIp"), std::string::npos);
+  // Undo of each containment action, from the action's descriptor.
+  EXPECT_NE(md_.find("Undo: release runs riposte:aws.ec2.releaseInstance, which "),
+            std::string::npos);
+  EXPECT_NE(md_.find("Undo: release runs riposte:aws.ec2.unblockIp, which "), std::string::npos);
+  EXPECT_NE(md_.find("Undo: release runs riposte:aws.securityhub.archiveFindings, which "),
+            std::string::npos);
   // Safety settings as written (not as expanded from this test's environment).
   EXPECT_NE(md_.find("**Dry run**: `false` (environment variable `RIPOSTE_DRY_RUN` overrides it)"),
             std::string::npos);
@@ -264,15 +267,15 @@ TEST_F(DefaultRunbook, IamPolicyIsTheUnionOfTheActionsPermissions) {
   for (const char* a :
        {"aws.ec2.snapshotVolumes", "aws.ec2.isolateInstance", "aws.ec2.blockIp", "aws.sns.publish",
         "aws.securityhub.importFindings", "aws.iam.disableAccessKey", "aws.iam.revokeSessions"}) {
-    for (const auto& p : registry_.find(a)->permissions()) expected.insert(p);
+    for (const auto& p : registry_.find(a)->descriptor().permissionNames()) expected.insert(p);
   }
   EXPECT_EQ(std::set<std::string>(need.begin(), need.end()), expected);
   EXPECT_EQ(need.size(), expected.size());  // sorted, unique
   // The undo actions (releaseInstance, unblockIp) need these besides.
   std::set<std::string> undo_expected;
   for (const char* a : {"aws.ec2.releaseInstance", "aws.ec2.unblockIp", "aws.iam.enableAccessKey",
-                        "aws.iam.restoreSessions"}) {
-    for (const auto& p : registry_.find(a)->permissions())
+                        "aws.iam.restoreSessions", "aws.securityhub.archiveFindings"}) {
+    for (const auto& p : registry_.find(a)->descriptor().permissionNames())
       if (!expected.count(p)) undo_expected.insert(p);
   }
   EXPECT_EQ(std::set<std::string>(undo.begin(), undo.end()), undo_expected);
@@ -516,7 +519,7 @@ TEST(RunbookPlaybook, RichPlaybookInBothFormats) {
         "Discards its result (keeps its input).", "Waits 30 s.", "Runs 2 branches at the same time",
         "Branch 1:", "**Keys** (Task)",
         "For each item of `$.users` (at most 2 at a time), runs:", "**Revoke** (Task)",
-        "Ends the execution successfully.", "Not undone: snapshots are evidence",
+        "Ends the execution successfully.", "not undone: snapshots are evidence",
         "`iam:UpdateAccessKey`", "`iam:PutRolePolicy`", "next review by 2026-05-28",
         "GuardDuty events where type matches the wildcard \"\\*IAMUser\\*\""}) {
     EXPECT_NE(md->find(s), std::string::npos) << s;
@@ -525,7 +528,8 @@ TEST(RunbookPlaybook, RichPlaybookInBothFormats) {
   std::vector<std::string> undo;
   auto need = requiredPermissions(cfg, registry, &undo);
   EXPECT_NE(std::find(need.begin(), need.end(), "ec2:StopInstances"), need.end());
-  EXPECT_TRUE(undo.empty()) << undo.front();  // enable/restore need nothing more
+  // enableAccessKey needs nothing more; restoreSessions deletes the policies revokeSessions put.
+  EXPECT_EQ(undo, (std::vector<std::string>{"iam:DeleteRolePolicy", "iam:DeleteUserPolicy"}));
 
   // Mermaid: nested states in subgraphs; one edge per transition.
   std::string m = mermaidDiagram(pb.definition);
