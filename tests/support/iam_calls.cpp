@@ -1,7 +1,11 @@
 #include "support/iam_calls.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cctype>
+
+#include "support/aws_fixtures.h"
 
 namespace riposte::testing {
 
@@ -300,6 +304,58 @@ Result<AuthorizedCall> authorizationOf(const aws::HttpRequest& r, const std::str
   if (!checks) return fail(checks.error());
   out.checks = std::move(*checks);
   return out;
+}
+
+IamLookup motoIamLookup(AwsFixtures& fx, const std::string& account) {
+  IamLookup l;
+  l.principal_tags = [&fx](const std::string& kind, const std::string& name) {
+    std::map<std::string, std::string> tags;
+    const bool user = kind == "user";
+    auto r = fx.query("iam", user ? "ListUserTags" : "ListRoleTags",
+                      {{user ? "UserName" : "RoleName", name}});
+    const json::value* list =
+        findPath(r, user ? "ListUserTagsResult.Tags" : "ListRoleTagsResult.Tags");
+    // One <member> comes back as an object, several as a list.
+    const json::value* members =
+        list && list->is_object() ? list->as_object().if_contains("member") : list;
+    auto add = [&](const json::value& m) {
+      tags[stringAt(m, "Key").value_or("")] = stringAt(m, "Value").value_or("");
+    };
+    if (members && members->is_array())
+      for (const auto& m : members->as_array()) add(m);
+    if (members && members->is_object() && members->as_object().contains("Key")) add(*members);
+    return tags;
+  };
+  l.role_of_profile = [&fx, account](const std::string& arn) {
+    const std::string name = arn.substr(arn.rfind('/') + 1);
+    auto r = fx.query("iam", "GetInstanceProfile", {{"InstanceProfileName", name}});
+    auto role = stringAt(r, "GetInstanceProfileResult.InstanceProfile.Roles.member.Arn");
+    return role.value_or("arn:aws:iam::" + account + ":role/unknown");
+  };
+  return l;
+}
+
+std::set<std::string> expectEveryCallAllowed(const std::vector<aws::HttpRequest>& requests,
+                                             const json::value& policy, const std::string& account,
+                                             const IamLookup& lookup) {
+  std::set<std::string> apis;
+  for (const auto& r : requests) {
+    auto call = authorizationOf(r, account, lookup);
+    if (!call) {
+      ADD_FAILURE() << call.error().message;
+      continue;
+    }
+    apis.insert(call->api);
+    EXPECT_FALSE(call->checks.empty()) << call->api;
+    for (const auto& c : call->checks) {
+      const IamDecision d = evaluateIam(policy, c);
+      EXPECT_EQ(std::string(iamDecisionName(d)), "allowed")
+          << call->api << " needs " << c.action << " on " << c.resource << ", which the policy "
+          << "does not allow:\n"
+          << toPrettyJson(policy);
+    }
+  }
+  return apis;
 }
 
 }  // namespace riposte::testing

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@
 #include "support/iam_evaluator.h"
 
 namespace riposte::testing {
+
+class AwsFixtures;
 
 // Records every request, then sends it on.
 class RecordingTransport : public aws::HttpTransport {
@@ -62,5 +65,15 @@ struct AuthorizedCall {
 // service and region). Error "NoModel" for an operation the model does not cover.
 Result<AuthorizedCall> authorizationOf(const aws::HttpRequest& req, const std::string& account,
                                        const IamLookup& lookup = {});
+
+// The look-ups answered through moto (ListUserTags / ListRoleTags, GetInstanceProfile).
+IamLookup motoIamLookup(AwsFixtures& fx, const std::string& account);
+
+// Every IAM check of every request evaluated against `policy`: a gtest failure for each one
+// not allowed and for each request the model does not cover. Returns the APIs the requests
+// called ("ec2:CreateSnapshot", …).
+std::set<std::string> expectEveryCallAllowed(const std::vector<aws::HttpRequest>& requests,
+                                             const json::value& policy, const std::string& account,
+                                             const IamLookup& lookup);
 
 }  // namespace riposte::testing
