@@ -42,6 +42,27 @@ std::vector<std::string> Descriptor::permissionNames() const {
   return {s.begin(), s.end()};
 }
 
+std::vector<Permission> permissionsFor(const Descriptor& d, const json::object* parameters) {
+  std::vector<Permission> out;
+  for (const auto& p : d.permissions) {
+    if (!p.when_parameter.empty() &&
+        !(parameters && (parameters->contains(p.when_parameter) ||
+                         parameters->contains(p.when_parameter + ".$")))) {
+      continue;
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<std::string> actionsOf(const std::vector<Permission>& permissions) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& p : permissions)
+    if (seen.insert(p.action).second) out.push_back(p.action);
+  return out;
+}
+
 namespace {
 
 struct Scope {

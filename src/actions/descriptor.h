@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json.h"
+
 namespace riposte::actions {
 
 // What the engine does when it finds the record of an attempt that was interrupted: recorded
@@ -94,6 +96,12 @@ struct Descriptor {
   // The IAM actions, sorted and unique ("ec2:CreateTags", …).
   std::vector<std::string> permissionNames() const;
 };
+
+// The permissions a Task with these Parameters (an object; null for none) needs from `d`: all
+// but the ones it does not opt into (Permission::when_parameter), in order.
+std::vector<Permission> permissionsFor(const Descriptor& d, const json::object* parameters);
+// The IAM actions of `permissions`, each once, in order.
+std::vector<std::string> actionsOf(const std::vector<Permission>& permissions);
 
 // ----- How AWS scopes the API calls riposte makes (IAM Service Authorization Reference)
 

@@ -10,7 +10,7 @@
 #include "asl/asl.h"
 #include "cli/config_loader.h"
 #include "engine/config.h"
-#include "engine/runbook.h"
+#include "runbook/runbook.h"
 #include "pattern/pattern.h"
 
 namespace riposte::cli {
@@ -68,11 +68,11 @@ std::string defaultDocsDate(const std::string& config_dir) {
 int runDocs(const DocsOptions& options, std::ostream& out, std::ostream& err) {
   std::string format = options.format;
   if (format.empty()) format = isHtmlName(options.output) ? "html" : "md";
-  engine::RunbookFormat fmt;
+  runbook::RunbookFormat fmt;
   if (format == "md" || format == "markdown") {
-    fmt = engine::RunbookFormat::Markdown;
+    fmt = runbook::RunbookFormat::Markdown;
   } else if (format == "html") {
-    fmt = engine::RunbookFormat::Html;
+    fmt = runbook::RunbookFormat::Html;
   } else {
     err << "riposte docs: unknown format '" << format << "' (md or html)\n";
     return 2;
@@ -86,16 +86,16 @@ int runDocs(const DocsOptions& options, std::ostream& out, std::ostream& err) {
     return 2;
   }
 
-  engine::RunbookMeta meta;
+  runbook::RunbookMeta meta;
   meta.date = options.date.empty() ? defaultDocsDate(options.config_dir) : options.date;
   meta.config_label = configLabel(options.config_dir);
   meta.command = "riposte docs --config " + meta.config_label;
   if (!options.output.empty() && options.output != "-")
     meta.command += " -o " + configLabel(options.output);
-  if (fmt == engine::RunbookFormat::Html && !isHtmlName(options.output))
+  if (fmt == runbook::RunbookFormat::Html && !isHtmlName(options.output))
     meta.command += " --format html";
   meta.command += " --date " + meta.date;
-  auto doc = engine::renderRunbook(*cfg, registry, fmt, meta);
+  auto doc = runbook::renderRunbook(*cfg, registry, fmt, meta);
   if (!doc) {
     err << "riposte docs: " << doc.error().message << "\n";
     return 2;

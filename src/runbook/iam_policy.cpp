@@ -4,6 +4,7 @@
 #include <set>
 
 #include "asl/visit.h"
+#include "runbook/text.h"
 
 namespace riposte::runbook {
 namespace {
@@ -15,18 +16,6 @@ constexpr std::string_view kNotifyPath = "$.riposte.notify.snsTopicArn";
 
 std::string where(const std::string& playbook, std::string_view state) {
   return "playbook " + playbook + ", state " + std::string(state);
-}
-
-// The Task's Parameters (or JSONata Arguments) object, null when it has none.
-const json::object* parametersOf(const json::object& task) {
-  for (const char* key : {"Parameters", "Arguments"}) {
-    if (const json::value* p = task.if_contains(key); p && p->is_object()) return &p->as_object();
-  }
-  return nullptr;
-}
-
-bool hasParameter(const json::object* params, const std::string& member) {
-  return params && (params->contains(member) || params->contains(member + ".$"));
 }
 
 bool isTopicArn(std::string_view s) {
@@ -93,13 +82,9 @@ Result<std::set<std::string>> topicsOf(const json::object* params, const std::st
 }
 
 // The grant a permission needs for one Task: its resources resolved, the protection condition
-// added. nullopt when the Task does not need it (a fallback it does not opt into).
-Result<std::optional<Permission>> resolve(const Permission& p, const json::object* params,
-                                          const std::string& at, const std::string& action,
-                                          const IamPolicyOptions& options) {
-  if (!p.when_parameter.empty() && !hasParameter(params, p.when_parameter)) {
-    return std::optional<Permission>();
-  }
+// added.
+Result<Permission> resolve(const Permission& p, const json::object* params, const std::string& at,
+                           const std::string& action, const IamPolicyOptions& options) {
   Permission out = p;
   if (p.task_topics) {
     auto topics = topicsOf(params, at, options);
@@ -117,7 +102,7 @@ Result<std::optional<Permission>> resolve(const Permission& p, const json::objec
                                        "aws:ResourceTag/" + options.protected_tag_key,
                                        {options.protected_tag_value}});
   }
-  return std::optional<Permission>(std::move(out));
+  return out;
 }
 
 // "ec2" → "Ec2", "network-interface" → "NetworkInterface".
@@ -226,15 +211,15 @@ Result<IamPolicy> iamPolicyFor(const std::map<std::string, json::value>& playboo
       t.resource = resource;
       t.action = d.name;
       t.undo = d.undo;
-      const json::object* params = parametersOf(s.json());
+      const json::object* params = taskParameters(s.json());
       auto add = [&](const actions::Descriptor& of, std::vector<Permission>& into) {
-        for (const auto& p : of.permissions) {
+        for (const auto& p : actions::permissionsFor(of, params)) {
           auto g = resolve(p, params, at, of.name, options);
           if (!g) {
             error = g.error();
             return;
           }
-          if (*g) into.push_back(std::move(**g));
+          into.push_back(std::move(*g));
         }
       };
       add(d, t.permissions);
