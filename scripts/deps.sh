@@ -9,7 +9,7 @@ PACKAGES=(
   libcurl4-openssl-dev libpugixml-dev libyaml-cpp-dev libsqlite3-dev libpq-dev libssl-dev
   libre2-dev libspdlog-dev libfmt-dev libcli11-dev libexpected-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev libgoogle-perftools-dev
-  postgresql rsyslog rsyslog-openssl prometheus curl python3
+  postgresql rsyslog rsyslog-openssl prometheus curl python3 systemd
 )
 
 missing=()

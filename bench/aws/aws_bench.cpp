@@ -1,4 +1,5 @@
-// The AWS client's CPU work per call: SigV4 signing and parsing a Query (XML) response.
+// The AWS client's CPU work per call: asking the credentials provider for the set to sign
+// with, SigV4 signing and parsing a Query (XML) response.
 #include <benchmark/benchmark.h>
 
 #include "aws/client.h"
@@ -27,6 +28,32 @@ void BM_SignQueryRequest(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SignQueryRequest);
+
+// What every signed request pays to get its credentials from a refreshing provider (fresh
+// credentials: a lock and a copy), alone and with threads contending.
+class OneHourSource final : public aws::CredentialsSource {
+ public:
+  Result<aws::ExpiringCredentials> fetch() override {
+    return aws::ExpiringCredentials{
+        {"ASIAEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", std::string(900, 't')},
+        std::chrono::system_clock::now() + std::chrono::hours(1)};
+  }
+  std::string describe() const override { return "bench"; }
+};
+
+aws::RefreshingCredentialsProvider& benchProvider() {
+  static aws::RefreshingCredentialsProvider p(std::make_unique<OneHourSource>());
+  return p;
+}
+
+void BM_CredentialsGet(benchmark::State& state) {
+  auto& p = benchProvider();
+  for (auto _ : state) {
+    auto c = p.get();
+    benchmark::DoNotOptimize(c->session_token.data());
+  }
+}
+BENCHMARK(BM_CredentialsGet)->Threads(1)->Threads(4);
 
 std::string describeInstancesXml(int n) {
   std::string x =

@@ -5,10 +5,45 @@
 //
 //   auto m = asl::StateMachine::load(definition, isKnownResource);   // Result<shared_ptr>
 //   asl::Execution x(*m, input, {.execution_id = "exec-1"});
-//   while (x.status() == asl::Status::Running) {
+//   while (x.status() == asl::Status::Running && !x.awaitingCallback()) {
 //     x.step(runner, clock, events);        // persist x.snapshot() + events here
 //     if (x.wakeAtMs() > clock.nowMillis()) sleepUntil(x.wakeAtMs());
 //   }
+//   // later, from whoever received the token (see "Task tokens" below):
+//   x.sendTaskSuccess(token, R"({"approved": true})", clock, events);   // persist again
+//
+// Task tokens (`.waitForTaskToken`, the Step Functions callback pattern), for the engine:
+//   * A Task whose Resource ends in ".waitForTaskToken" gets a token for each attempt from
+//     TaskRunner::newTaskToken() (default: 256 bits from OpenSSL's CSPRNG) when it is
+//     scheduled; `$$.Task.Token` is that token while its Parameters are evaluated. The runner
+//     is then called with the resource without the suffix (TaskRequest::resource,
+//     wait_for_task_token = true, task_token) to start the work — publish the token somewhere;
+//     its result is not the Task's result (history: TaskSubmitted). The run then waits in the
+//     "callback" phase: no thread, no lease, nothing but its snapshot.
+//   * Learning what waits: pendingTasks() lists every open token by its digest
+//     (taskTokenDigest(): lowercase hex SHA-256 of the token), with its state, scheduled event
+//     and deadlines; awaitingCallback() says nothing but a callback (or a callback's deadline)
+//     can move the execution on. Diff pendingTasks() before and after each persisted step or
+//     callback to keep a token table (digest → execution): a digest that disappeared was
+//     closed (answered, timed out, or its branch was abandoned).
+//   * Timeouts: wakeAtMs() includes every open token's deadline — TimeoutSeconds(Path) from
+//     TaskStarted (99999999 s, Step Functions' default, when absent), HeartbeatSeconds(Path)
+//     from TaskStarted or the last heartbeat. Schedule it as for a Wait state and call step()
+//     when it is due: the Task fails with States.Timeout (TaskTimedOut in the history), as
+//     Step Functions reports both expiries; "States.HeartbeatTimeout" in ErrorEquals matches
+//     the heartbeat one.
+//   * Callbacks: restore the execution the digest maps to and call sendTaskSuccess /
+//     sendTaskFailure / sendTaskHeartbeat with the token as received; persist the snapshot
+//     and the events they appended exactly as after a step, then go on stepping from
+//     wakeAtMs() as after any step (now, or a Retry's delay). A heartbeat appends no event but
+//     moves wakeAtMs(): persist and re-arm the timer. One at a time per execution, like
+//     step(). An error (InvalidToken, TaskDoesNotExist, TaskTimedOut, InvalidOutput — Step
+//     Functions' names) changes nothing: nothing to persist.
+//   * Secrets: the snapshot keeps only digests, except while an attempt is scheduled and not
+//     yet started (one step: the parameters holding the token must survive a crash so the
+//     replayed attempt publishes the same token). History events show the token of an open
+//     task as "<task token sha256:…>" (TaskScheduled parameters, TaskSubmitted output): history
+//     is exported; a token is a bearer credential until closed, then worthless (single use).
 
 #include <cstdint>
 #include <functional>
@@ -62,7 +97,9 @@ class StateMachine {
 
 // What a Task state asks the runner to do.
 struct TaskRequest {
-  std::string resource;    // "riposte:aws.ec2.isolateInstance", "arn:aws:states:::…"
+  // What to run: the Task's Resource ("riposte:aws.ec2.isolateInstance", "arn:aws:states:::…"),
+  // without a ".waitForTaskToken" suffix (that is wait_for_task_token).
+  std::string resource;
   json::value parameters;  // effective input after InputPath/Parameters
   json::value context;     // the Context object $$ at this point
   std::string state_name;
@@ -74,6 +111,12 @@ struct TaskRequest {
   // unknown (a snapshot taken before this field existed).
   int64_t scheduled_event_id = 0;
   std::optional<double> timeout_seconds, heartbeat_seconds;
+  // A `.waitForTaskToken` Task: run() starts the work (e.g. publishes task_token, which is also
+  // `$$.Task.Token` in `parameters` and `context`) and returns; its output goes to the
+  // TaskSubmitted event only. The execution then waits for a callback with the token; the
+  // interpreter enforces timeout_seconds / heartbeat_seconds itself, from TaskStarted.
+  bool wait_for_task_token = false;
+  std::string task_token;
 };
 
 // ok → output is the task result; else error/cause (States.* or the action's error code).
@@ -89,6 +132,33 @@ class TaskRunner {
  public:
   virtual ~TaskRunner() = default;
   virtual TaskResult run(const TaskRequest& req) = 0;
+  // The token of a `.waitForTaskToken` attempt, asked for when the attempt is scheduled (its
+  // Parameters not yet evaluated): `req` names it (resource, state_name, attempt,
+  // scheduled_event_id; no parameters, no context). It must be unguessable (at least 128 bits from
+  // a CSPRNG, or derived from such a secret) and well-formed (wellFormedTaskToken); an error, or a
+  // malformed token, fails the Task with States.Runtime (nothing is published). Default: 32 bytes
+  // from OpenSSL's RAND_bytes, base64url without padding (43 characters). Tests override it to be
+  // deterministic.
+  virtual Result<std::string> newTaskToken(const TaskRequest& req);
+};
+
+// Task tokens: 1 to 2048 characters (SendTaskSuccess's limit) of A-Z a-z 0-9 - _ . ~ + / = :
+// (so that they appear verbatim in JSON text). Anything else is InvalidToken.
+bool wellFormedTaskToken(std::string_view token);
+// What identifies a token without revealing it: the lowercase hex SHA-256 of its bytes (64
+// characters). Snapshots and pendingTasks() hold this; a token table should too.
+std::string taskTokenDigest(std::string_view token);
+
+// An open `.waitForTaskToken` attempt (Execution::pendingTasks()).
+struct PendingTask {
+  std::string token_digest;  // taskTokenDigest(token)
+  std::string state_name;
+  std::string resource;  // as written, with its ".waitForTaskToken" suffix
+  int64_t scheduled_event_id = 0;
+  // false: scheduled, the runner not yet called (a callback is kept until it is started).
+  bool started = false;
+  int64_t timeout_at_ms = 0;    // started: when States.Timeout is raised
+  int64_t heartbeat_at_ms = 0;  // started with HeartbeatSeconds: unless a heartbeat comes first
 };
 
 // One history event, shaped like Step Functions' GetExecutionHistory events.
@@ -169,6 +239,34 @@ class Execution {
   // Number of history events produced so far (the id of the last one).
   int64_t lastEventId() const;
 
+  // --- `.waitForTaskToken` callbacks (see "Task tokens" at the top) --------------------------
+  // Every open token, depth-first (Parallel branches and Map iterations in index order).
+  std::vector<PendingTask> pendingTasks() const;
+  // Running, and nothing but a callback — or the deadline of one (wakeAtMs()) — can move it on.
+  bool awaitingCallback() const;
+  // Step Functions' SendTaskSuccess: the Task succeeds with `output_json` (JSON text) as its
+  // result — TaskSucceeded, then ResultSelector / ResultPath / OutputPath (JSONata: Output,
+  // Assign) and the next state, as for a task result. `clock` stamps the events appended to
+  // `out`. Errors (Error::code; nothing changes): "InvalidToken" (not wellFormedTaskToken),
+  // "TaskDoesNotExist" (no token of this execution), "TaskTimedOut" (its task timed out, was
+  // answered already or abandoned, the execution ended or passed its TimeoutSeconds: "the
+  // task token has either expired or the task associated with the token has already been
+  // closed"), "InvalidOutput" (not JSON). A token scheduled but not yet started (a restore
+  // after a crash before the runner's call was persisted) takes the callback: it applies once
+  // the runner has started the attempt again. API length limits (output ≤ 262144 bytes, error
+  // ≤ 256, cause ≤ 32768 characters) are the endpoint's to enforce (ValidationException).
+  Result<void> sendTaskSuccess(std::string_view token, std::string_view output_json,
+                               const Clock& clock, std::vector<HistoryEvent>& out);
+  // SendTaskFailure: the Task fails with `error` / `cause` (TaskFailed), through Retry and
+  // Catch like any task failure ("States.TaskFailed" matches it). Absent (nullopt) fields are
+  // null in the error output, as Step Functions gives them. Errors as sendTaskSuccess.
+  Result<void> sendTaskFailure(std::string_view token, std::optional<std::string_view> error,
+                               std::optional<std::string_view> cause, const Clock& clock,
+                               std::vector<HistoryEvent>& out);
+  // SendTaskHeartbeat: restarts the HeartbeatSeconds clock (no history event, as in Step
+  // Functions; wakeAtMs() moves). Errors as sendTaskSuccess but InvalidOutput.
+  Result<void> sendTaskHeartbeat(std::string_view token, const Clock& clock);
+
  private:
   Execution() = default;
   std::shared_ptr<const StateMachine> machine_;
@@ -183,12 +281,17 @@ class Execution {
   bool started_ = false;
   int64_t next_blob_ = 0;   // incremental snapshots: the last blob id handed out
   std::string input_blob_;  // the blob holding input_ ("-": small, kept inline)
+  // Tokens of this execution that were closed, most recent last (the first 32 hex digits of
+  // their digests; at most kClosedTokens): a late callback gets TaskTimedOut, not
+  // TaskDoesNotExist.
+  std::vector<std::string> closed_tokens_;
   friend struct Interp;
   friend struct SnapWriter;
 };
 
 // Convenience for `riposte execute`, tests and benchmarks: runs to the end, advancing a clock
-// through waits (a ManualClock jumps, a SystemClock sleeps).
+// through waits (a ManualClock jumps, a SystemClock sleeps). Returns early, status Running,
+// when the execution awaits a callback (nobody here can send one).
 struct Outcome {
   Status status;
   json::value output;

@@ -1,4 +1,5 @@
 // Validation and compilation of a definition into the Machine model.
+#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -181,6 +182,84 @@ bool isNonNegInt(const json::value& v) {
   if (v.is_int64()) return v.get_int64() >= 0;
   if (v.is_uint64()) return true;
   if (v.is_double()) return v.get_double() >= 0 && v.get_double() == std::floor(v.get_double());
+  return false;
+}
+
+constexpr std::string_view kWaitForTaskToken = ".waitForTaskToken";
+
+// Whether a path yields the task token when evaluated: "$$", "$$.Task", "$$.Task.Token" and
+// their bracketed spellings (evaluated against a probe Context object, so every spelling the
+// JSONPath engine accepts counts).
+bool pathPassesToken(const JsonPath& p) {
+  if (p.root() != JsonPath::Root::Context) return false;
+  static constexpr std::string_view kProbe = "riposte-task-token-probe";
+  static const json::value probe = [] {
+    json::object task;
+    task["Token"] = json::string(kProbe);
+    json::object c;
+    c["Task"] = std::move(task);
+    return json::value(std::move(c));
+  }();
+  const json::value input = json::object();
+  Scope sc(
+      input, [] { return probe; }, nullptr);
+  auto v = resolvePath(p, sc);
+  return v && toJson(*v).find(kProbe) != std::string::npos;
+}
+
+bool callPassesToken(const IntrinsicCall& c) {
+  for (const auto& a : c.args) {
+    if (a.kind == IntrinsicArg::Path && pathPassesToken(a.path)) return true;
+    if (a.kind == IntrinsicArg::Call && a.call && callPassesToken(*a.call)) return true;
+  }
+  return false;
+}
+
+// JSONPath Parameters: some "key.$" field (at any depth) is a path or an intrinsic function
+// that passes the token.
+bool parametersPassToken(const json::value& v) {
+  if (v.is_array()) {
+    for (const auto& e : v.get_array())
+      if (parametersPassToken(e)) return true;
+    return false;
+  }
+  if (!v.is_object()) return false;
+  for (const auto& kv : v.get_object()) {
+    if (kv.key().ends_with(".$") && kv.value().is_string()) {
+      auto d = DynamicValue::compile(std::string(kv.value().get_string()));
+      if (d && (d->is_call ? callPassesToken(d->call) : pathPassesToken(d->path))) return true;
+    } else if (parametersPassToken(kv.value())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// JSONata Arguments: some "{% … %}" expression reads $states.context, $states.context.Task or
+// $states.context.Task.Token.
+bool argumentsPassToken(const json::value& v) {
+  auto ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  if (v.is_string()) {
+    std::string_view t = v.get_string();
+    if (!(t.size() >= 4 && t.starts_with("{%") && t.ends_with("%}"))) return false;
+    constexpr std::string_view kCtx = "$states.context";
+    for (std::size_t at = t.find(kCtx); at != std::string_view::npos; at = t.find(kCtx, at + 1)) {
+      std::string_view rest = t.substr(at + kCtx.size());
+      if (rest.empty() || (rest[0] != '.' && !ident(rest[0]))) return true;  // all of it
+      if (!rest.starts_with(".Task")) continue;
+      rest.remove_prefix(5);
+      if (rest.empty() || (rest[0] != '.' && !ident(rest[0]))) return true;  // Task
+      if (rest.starts_with(".Token") && (rest.size() == 6 || !ident(rest[6]))) return true;
+    }
+    return false;
+  }
+  if (v.is_array()) {
+    for (const auto& e : v.get_array())
+      if (argumentsPassToken(e)) return true;
+  } else if (v.is_object()) {
+    for (const auto& kv : v.get_object())
+      if (argumentsPassToken(kv.value())) return true;
+  }
   return false;
 }
 
@@ -707,8 +786,15 @@ class Compiler {
           diag(sp + ".Resource", "is required and must be a string");
         } else {
           s.resource = std::string(r->get_string());
-          if (known_ && !known_(s.resource))
+          std::string_view base = s.resource;
+          if (base.ends_with(kWaitForTaskToken)) {
+            base.remove_suffix(kWaitForTaskToken.size());
+            s.wait_for_token = true;
+          }
+          s.run_resource = std::string(base);
+          if (base.empty() || (known_ && !known_(base)))
             diag(sp + ".Resource", "unknown resource '" + s.resource + "'");
+          if (s.wait_for_token) taskTokenPassed(o, sp, s);
         }
         timeouts(o, sp, s);
         retriers(o, sp, s);
@@ -828,6 +914,18 @@ class Compiler {
         map(o, sp, s, list);
         break;
     }
+  }
+
+  // Step Functions' callback pattern: a ".waitForTaskToken" Task must hand its token to
+  // whoever will call back, in Parameters (JSONPath) or Arguments (JSONata).
+  void taskTokenPassed(const json::object& o, const std::string& sp, const State& s) {
+    const char* field = s.jsonata ? "Arguments" : "Parameters";
+    const json::value* v = o.if_contains(field);
+    if (v && (s.jsonata ? argumentsPassToken(*v) : parametersPassToken(*v))) return;
+    diag(v ? sp + "." + field : sp,
+         std::string("a \".waitForTaskToken\" Task must pass the task token (") +
+             (s.jsonata ? "$states.context.Task.Token" : "$$.Task.Token") + ") in its " + field +
+             ": no callback can reach it otherwise");
   }
 
   void timeouts(const json::object& o, const std::string& sp, State& s) {

@@ -1,5 +1,9 @@
 // The step-by-step interpreter: Execution, its snapshot/restore and runToCompletion.
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -11,9 +15,39 @@
 
 namespace riposte::asl {
 
+// Where an error comes from, for the reserved names that stand for a condition rather than
+// for a name (the spec's Appendix A): "States.TaskFailed" ("A Task State failed during the
+// execution") matches an error a Task's work reported — the runner's error, a timeout of the
+// task, a SendTaskFailure — except the timeouts, which have names of their own;
+// "States.BranchFailed" ("A branch of a Parallel State failed") matches, on a Parallel, any
+// failure of one of its branches. Either way the error keeps its own name. Errors raised by
+// the States Language itself (a Fail state, States.NoChoiceMatched, ResultPath, intrinsic
+// functions, Map thresholds…) are not task failures, wherever they are raised. A task failure
+// stays one when it leaves a Parallel branch or a Map iteration uncaught: the Parallel's or
+// the Map's own Retry/Catch on "States.TaskFailed" matches it (docs/playbooks.md). A
+// callback Task's missed heartbeat is reported as States.Timeout, as Step Functions reports
+// it; "States.HeartbeatTimeout" (which the Step Functions guide lists for Retry and Catch)
+// matches that condition.
+struct ErrorOrigin {
+  bool task = false;       // reported by a Task's work (see above)
+  bool branch = false;     // a Parallel's branch failed with it
+  bool heartbeat = false;  // a callback Task missed its heartbeat ("States.HeartbeatTimeout")
+  // No error name / no cause (a SendTaskFailure without them, a callback timeout's cause):
+  // null in the error output, absent from the events, as Step Functions gives them.
+  bool no_error = false, no_cause = false;
+};
+
 // One execution of a state list: the top-level machine, a Parallel branch or a Map iteration.
 struct Run {
-  enum Phase : int { Enter = 0, Scheduled = 1, Waiting = 2, RetryWait = 3, Children = 4, Done = 5 };
+  enum Phase : int {
+    Enter = 0,
+    Scheduled = 1,
+    Waiting = 2,
+    RetryWait = 3,
+    Children = 4,
+    Done = 5,
+    Callback = 6  // a `.waitForTaskToken` Task, started, waits for its token
+  };
   const StateList* list = nullptr;
   int state = -1;
   Phase phase = Enter;
@@ -24,6 +58,20 @@ struct Run {
   int attempt = 0;
   int64_t scheduled_event = 0;  // Task: the id of this attempt's TaskScheduled event
   int64_t wake_ms = 0;
+
+  // `.waitForTaskToken` Tasks. Scheduled: `token`, the attempt's token, kept until the runner
+  // has started the attempt. Callback: its digest and deadlines (epoch ms; heartbeat_ms is
+  // HeartbeatSeconds, 0 = none). `early`: a callback that came while Scheduled.
+  std::string token;
+  std::string token_digest;
+  int64_t timeout_at = 0, heartbeat_at = 0, heartbeat_ms = 0;
+  struct Early {
+    bool ok = true;
+    json::value output;
+    std::string error, cause;
+    bool no_error = false, no_cause = false;
+  };
+  std::optional<Early> early;
   int64_t entered_ms = 0;
   json::object vars;  // variables in scope (Assign)
 
@@ -42,6 +90,7 @@ struct Run {
   double tol_pct = -1, tol_count = -1;
 
   bool ok = false;
+  ErrorOrigin failure;  // Done and failed: what is known of the error beyond its name
   json::value output;
   std::string error, cause;
 
@@ -62,6 +111,18 @@ namespace {
 
 constexpr int64_t kDefaultInlineConcurrency = 40;
 constexpr std::size_t kMaxPayloadBytes = 256 * 1024;
+// Step Functions' TimeoutSeconds when a Task has none.
+constexpr double kDefaultTaskTimeoutSeconds = 99999999;
+// Closed tokens an execution remembers (Execution::closed_tokens_).
+constexpr std::size_t kClosedTokens = 64;
+
+// The error output a catcher or a tolerated Map failure sees.
+json::value errorOutput(const std::string& error, const std::string& cause, ErrorOrigin o) {
+  json::object eo;
+  eo["Error"] = o.no_error ? json::value(nullptr) : json::value(error);
+  eo["Cause"] = o.no_cause ? json::value(nullptr) : json::value(cause);
+  return eo;
+}
 
 const char* phaseName(Run::Phase p) {
   switch (p) {
@@ -77,12 +138,14 @@ const char* phaseName(Run::Phase p) {
       return "children";
     case Run::Done:
       return "done";
+    case Run::Callback:
+      return "callback";
   }
   return "enter";
 }
 
 std::optional<Run::Phase> phaseFrom(std::string_view s) {
-  for (int p = 0; p <= 5; ++p)
+  for (int p = 0; p <= 6; ++p)
     if (s == phaseName(static_cast<Run::Phase>(p))) return static_cast<Run::Phase>(p);
   return std::nullopt;
 }
@@ -131,16 +194,15 @@ bool starMatch(std::string_view s, std::string_view pat) {
   return pi == pat.size();
 }
 
-// `branch_failed`: the error is a Parallel branch's, so "States.BranchFailed" ("A branch of a
-// Parallel State failed", the spec's Appendix A) matches it too; the error itself keeps the
-// branch's name, as Step Functions reports it (docs/playbooks.md).
 bool errorMatches(const std::vector<std::string>& names, const std::string& error,
-                  bool branch_failed) {
+                  ErrorOrigin origin) {
   for (const auto& n : names) {
     if (n == error) return true;
     if (n == "States.ALL") return true;
-    if (branch_failed && n == "States.BranchFailed") return true;
-    if (n == "States.TaskFailed" && error != "States.Timeout" && error != "States.HeartbeatTimeout")
+    if (origin.branch && n == "States.BranchFailed") return true;
+    if (origin.heartbeat && n == "States.HeartbeatTimeout") return true;
+    if (origin.task && n == "States.TaskFailed" && error != "States.Timeout" &&
+        error != "States.HeartbeatTimeout")
       return true;
   }
   return false;
@@ -211,6 +273,11 @@ struct Interp {
     st["EnteredTime"] = formatIso8601Millis(r.entered_ms);
     if (s.type == StateType::Task) st["RetryCount"] = r.attempt;
     c.get_object()["State"] = std::move(st);
+    if (s.type == StateType::Task && !r.token.empty()) {
+      json::object t;
+      t["Token"] = r.token;
+      c.get_object()["Task"] = std::move(t);
+    }
     if (item) {
       json::object it;
       it["Index"] = index;
@@ -341,24 +408,125 @@ struct Interp {
   }
 
   void finishRun(Run& r, bool ok, json::value output, std::string error = {},
-                 std::string cause = {}) {
+                 std::string cause = {}, ErrorOrigin origin = {}) {
     r.phase = Run::Done;
     r.ok = ok;
+    origin.branch = false;  // a property of the Parallel that handles it, not of the error
+    r.failure = ok ? ErrorOrigin{} : origin;
     r.output = std::move(output);
     r.error = std::move(error);
     r.cause = std::move(cause);
+    abandonKids(r);
+  }
+
+  // --- task tokens --------------------------------------------------------------------
+  void closeToken(const std::string& digest) {
+    auto& c = x.closed_tokens_;
+    c.push_back(digest.substr(0, 32));
+    if (c.size() > kClosedTokens) c.erase(c.begin());
+  }
+  // Closes the run's token, if it holds one (its attempt answered, timed out, failed to start
+  // or abandoned): a later callback with it gets TaskTimedOut.
+  void closeRunToken(Run& r) {
+    if (!r.token.empty()) closeToken(taskTokenDigest(r.token));
+    if (!r.token_digest.empty()) closeToken(r.token_digest);
+    r.token.clear();
+    r.token_digest.clear();
+    r.timeout_at = r.heartbeat_at = r.heartbeat_ms = 0;
+    r.early.reset();
+  }
+  // Drops r's children (a failed Parallel or Map, an execution that timed out), closing the
+  // tokens they wait for.
+  void abandonKids(Run& r) {
+    for (auto& k : r.kids) {
+      abandonKids(*k.run);
+      closeRunToken(*k.run);
+    }
     r.kids.clear();
+  }
+  // The run holding the open token `digest` (scheduled or waiting), or null.
+  static Run* findToken(Run& r, const std::string& digest) {
+    if ((r.phase == Run::Callback && r.token_digest == digest) ||
+        (r.phase == Run::Scheduled && !r.token.empty() && taskTokenDigest(r.token) == digest))
+      return &r;
+    for (auto& k : r.kids)
+      if (Run* f = findToken(*k.run, digest)) return f;
+    return nullptr;
+  }
+  // A waiting run's next deadline.
+  static int64_t callbackDeadline(const Run& r) {
+    return r.heartbeat_at ? std::min(r.timeout_at, r.heartbeat_at) : r.timeout_at;
+  }
+  // The token of an open task as history shows it: "<task token sha256:0123456789ab>".
+  static json::string hideToken(std::string text, const std::string& token) {
+    if (token.empty()) return json::string(text);
+    const std::string mask = "<task token sha256:" + taskTokenDigest(token).substr(0, 12) + ">";
+    for (std::size_t at = text.find(token); at != std::string::npos;
+         at = text.find(token, at + mask.size()))
+      text.replace(at, token.size(), mask);
+    return json::string(text);
+  }
+
+  // The runner started a `.waitForTaskToken` attempt: wait for its token.
+  void startCallback(Run& r, const State& s, std::optional<double> timeout,
+                     std::optional<double> heartbeat) {
+    r.token_digest = taskTokenDigest(r.token);
+    r.token.clear();
+    r.effective = nullptr;  // the parameters hold the token; a callback needs only r.input
+    r.timeout_at = now + static_cast<int64_t>(
+                             std::llround(timeout.value_or(kDefaultTaskTimeoutSeconds) * 1e3));
+    r.heartbeat_ms = heartbeat ? static_cast<int64_t>(std::llround(*heartbeat * 1e3)) : 0;
+    r.heartbeat_at = heartbeat ? now + r.heartbeat_ms : 0;
+    r.phase = Run::Callback;
+    if (r.early) {
+      Run::Early e = std::move(*r.early);
+      r.early.reset();
+      applyCallback(r, s, std::move(e));
+    }
+  }
+
+  // A callback's outcome on a waiting run: the Task succeeds or fails with it.
+  void applyCallback(Run& r, const State& s, Run::Early e) {
+    closeRunToken(r);
+    if (e.ok) {
+      json::object d;
+      d["resource"] = s.resource;
+      d["output"] = str(e.output);
+      emit("TaskSucceeded", std::move(d));
+      return finishWithResult(r, s, std::move(e.output));
+    }
+    json::object d;
+    d["resource"] = s.resource;
+    if (!e.no_error) d["error"] = e.error;
+    if (!e.no_cause) d["cause"] = e.cause;
+    emit("TaskFailed", std::move(d));
+    handleError(r, s, std::move(e.error), std::move(e.cause),
+                {.task = true, .no_error = e.no_error, .no_cause = e.no_cause});
+  }
+
+  // A waiting run's deadline passed: States.Timeout, as Step Functions reports both the
+  // TimeoutSeconds and the HeartbeatSeconds expiry (TaskTimedOut, no cause).
+  void callbackTimedOut(Run& r) {
+    const State& s = r.list->states[r.state];
+    const bool heartbeat = r.heartbeat_at && r.heartbeat_at < r.timeout_at;
+    closeRunToken(r);
+    json::object d;
+    d["resource"] = s.resource;
+    d["error"] = "States.Timeout";
+    emit("TaskTimedOut", std::move(d));
+    handleError(r, s, "States.Timeout", "",
+                {.task = true, .heartbeat = heartbeat, .no_cause = true});
   }
 
   void handleError(Run& r, const State& s, std::string error, std::string cause,
-                   bool branch_failed = false) {
-    r.kids.clear();
+                   ErrorOrigin origin = {}) {
+    abandonKids(r);
     r.items = json::array();
     r.results = json::array();
     if (!uncatchable(error)) {
       for (std::size_t i = 0; i < s.retry.size(); ++i) {
         const Retrier& rt = s.retry[i];
-        if (!errorMatches(rt.errors, error, branch_failed)) continue;
+        if (!errorMatches(rt.errors, error, origin)) continue;
         if (r.retry_counts.size() < s.retry.size()) r.retry_counts.resize(s.retry.size(), 0);
         if (r.retry_counts[i] < rt.max_attempts) {
           double delay = rt.interval * std::pow(rt.backoff, r.retry_counts[i]);
@@ -376,11 +544,8 @@ struct Interp {
         break;  // the first matching retrier decides; exhausted → Catch
       }
       for (const Catcher& c : s.catchers) {
-        if (!errorMatches(c.errors, error, branch_failed)) continue;
-        json::object eo;
-        eo["Error"] = error;
-        eo["Cause"] = cause;
-        json::value err_out(std::move(eo));
+        if (!errorMatches(c.errors, error, origin)) continue;
+        json::value err_out = errorOutput(error, cause, origin);
         json::value output;
         if (s.jsonata) {
           json::value ctx = context(r, s);
@@ -405,7 +570,7 @@ struct Interp {
         return;
       }
     }
-    finishRun(r, false, nullptr, std::move(error), std::move(cause));
+    finishRun(r, false, nullptr, std::move(error), std::move(cause), origin);
   }
 
   // Result processing for Task / Parallel / Map / Pass, then exit.
@@ -532,14 +697,44 @@ struct Interp {
     return std::nullopt;
   }
 
+  // A `.waitForTaskToken` attempt's token, from the runner (before Parameters, which may read
+  // it as $$.Task.Token).
+  std::optional<Failure> newToken(Run& r, const State& s) {
+    TaskRequest req;
+    req.resource = s.run_resource;
+    req.state_name = s.name;
+    req.attempt = r.attempt;
+    req.scheduled_event_id = x.last_event_ + 1;  // the TaskScheduled about to be emitted
+    req.wait_for_task_token = true;
+    Result<std::string> t = fail("States.Runtime", "no task runner");
+    try {
+      if (runner) t = runner->newTaskToken(req);
+    } catch (const std::exception& e) {
+      t = fail("States.Runtime", e.what());
+    }
+    if (!t)
+      return Failure{"States.Runtime",
+                     "No task token for state '" + s.name + "': " + t.error().message};
+    if (!wellFormedTaskToken(*t))
+      return Failure{"States.Runtime",
+                     "The task token made for state '" + s.name + "' is malformed."};
+    r.token = std::move(*t);
+    return std::nullopt;
+  }
+
   void scheduleTask(Run& r, const State& s) {
+    if (s.wait_for_token)
+      if (auto f = newToken(r, s)) return handleError(r, s, f->error, f->cause);
     auto eff = effectiveInput(r, s, true);
-    if (!eff) return handleError(r, s, eff.error().code, eff.error().message);
+    if (!eff) {
+      closeRunToken(r);
+      return handleError(r, s, eff.error().code, eff.error().message);
+    }
     r.effective = std::move(*eff);
     json::object d;
     d["resource"] = s.resource;
     d["name"] = s.name;
-    d["parameters"] = str(r.effective);
+    d["parameters"] = hideToken(toJson(r.effective), r.token);
     Failure f;
     json::value pin;
     if (s.timeout_path || s.heartbeat_path) {
@@ -547,10 +742,14 @@ struct Interp {
       pin = input_for_paths ? std::move(*input_for_paths) : r.input;
     }
     auto t = numberFrom(r, s, s.timeout, s.timeout_path, s.jtimeout, pin, f, "TimeoutSecondsPath");
-    if (!f.error.empty()) return handleError(r, s, f.error, f.cause);
-    auto h = numberFrom(r, s, s.heartbeat, s.heartbeat_path, s.jheartbeat, pin, f,
-                        "HeartbeatSecondsPath");
-    if (!f.error.empty()) return handleError(r, s, f.error, f.cause);
+    std::optional<double> h;
+    if (f.error.empty())
+      h = numberFrom(r, s, s.heartbeat, s.heartbeat_path, s.jheartbeat, pin, f,
+                     "HeartbeatSecondsPath");
+    if (!f.error.empty()) {
+      closeRunToken(r);
+      return handleError(r, s, f.error, f.cause);
+    }
     if (t) d["timeoutInSeconds"] = *t;
     if (h) d["heartbeatInSeconds"] = *h;
     d["attempt"] = r.attempt;
@@ -562,12 +761,14 @@ struct Interp {
   void runTask(Run& r) {
     const State& s = r.list->states[r.state];
     TaskRequest req;
-    req.resource = s.resource;
+    req.resource = s.run_resource;
     req.parameters = r.effective;
     req.context = context(r, s);
     req.state_name = s.name;
     req.attempt = r.attempt;
     req.scheduled_event_id = r.scheduled_event;
+    req.wait_for_task_token = s.wait_for_token;
+    req.task_token = r.token;
     Failure f;
     json::value pin;
     if (s.timeout_path || s.heartbeat_path) {
@@ -589,6 +790,13 @@ struct Interp {
       res.error = "States.TaskFailed";
       res.cause = e.what();
     }
+    if (res.ok && s.wait_for_token) {
+      json::object sd;
+      sd["resource"] = s.resource;
+      sd["output"] = hideToken(toJson(res.output), r.token);
+      emit("TaskSubmitted", std::move(sd));
+      return startCallback(r, s, req.timeout_seconds, req.heartbeat_seconds);
+    }
     if (res.ok) {
       json::object sd;
       sd["resource"] = s.resource;
@@ -596,6 +804,7 @@ struct Interp {
       emit("TaskSucceeded", std::move(sd));
       return finishWithResult(r, s, std::move(res.output));
     }
+    closeRunToken(r);  // the attempt could not be started: its token is dead
     if (res.error.empty()) res.error = "States.TaskFailed";
     json::object fd;
     fd["resource"] = s.resource;
@@ -604,7 +813,7 @@ struct Interp {
     emit(res.error == "States.Timeout" || res.error == "States.HeartbeatTimeout" ? "TaskTimedOut"
                                                                                  : "TaskFailed",
          std::move(fd));
-    handleError(r, s, std::move(res.error), std::move(res.cause));
+    handleError(r, s, std::move(res.error), std::move(res.cause), {.task = true});
   }
 
   // Choice rules. Returns nullopt on a runtime error (f set).
@@ -1143,6 +1352,7 @@ struct Interp {
       }
     } else {
       std::string error = std::move(kid.error), cause = std::move(kid.cause);
+      ErrorOrigin origin = kid.failure;
       if (is_map) {
         json::object d;
         d["name"] = s.name;
@@ -1152,10 +1362,7 @@ struct Interp {
         emit("MapIterationFailed", std::move(d));
         ++r.failed;
         if (tolerated(r)) {
-          json::object eo;
-          eo["Error"] = error;
-          eo["Cause"] = cause;
-          r.results[static_cast<std::size_t>(idx)] = std::move(eo);
+          r.results[static_cast<std::size_t>(idx)] = errorOutput(error, cause, origin);
         } else {
           json::object fd;
           fd["name"] = s.name;
@@ -1164,14 +1371,16 @@ struct Interp {
             error = "States.ExceedToleratedFailureThreshold";
             cause = "The specified tolerated failure threshold was exceeded in Map state '" +
                     s.name + "'.";
+            origin = {};
           }
-          return handleError(r, s, std::move(error), std::move(cause));
+          return handleError(r, s, std::move(error), std::move(cause), origin);
         }
       } else {
         json::object fd;
         fd["name"] = s.name;
         emit("ParallelStateFailed", std::move(fd));
-        return handleError(r, s, std::move(error), std::move(cause), /*branch_failed=*/true);
+        origin.branch = true;
+        return handleError(r, s, std::move(error), std::move(cause), origin);
       }
     }
     r.kids.erase(r.kids.begin() + static_cast<std::ptrdiff_t>(pick));
@@ -1179,11 +1388,15 @@ struct Interp {
     if (r.kids.empty() && (!is_map || r.next_item >= r.items.size())) completeChildren(r, s);
   }
 
-  int64_t wakeOf(const Run& r) const {
+  // When `r` can next advance (0: now). `callbacks` false: as if no callback deadline were
+  // set (int64 max: nothing but a callback can move it on).
+  int64_t wakeOf(const Run& r, bool callbacks = true) const {
     switch (r.phase) {
       case Run::Waiting:
       case Run::RetryWait:
         return r.wake_ms;
+      case Run::Callback:
+        return callbacks ? callbackDeadline(r) : std::numeric_limits<int64_t>::max();
       case Run::Children: {
         const State& s = r.list->states[r.state];
         if (r.kids.empty()) return 0;
@@ -1192,7 +1405,7 @@ struct Interp {
           return 0;
         int64_t m = std::numeric_limits<int64_t>::max();
         for (const auto& k : r.kids) {
-          m = std::min(m, wakeOf(*k.run));
+          m = std::min(m, wakeOf(*k.run, callbacks));
           if (m <= now) break;
         }
         return m;
@@ -1220,9 +1433,118 @@ struct Interp {
       }
       case Run::Children:
         return stepChildren(r);
+      case Run::Callback:
+        return callbackTimedOut(r);
       case Run::Done:
         return;
     }
+  }
+
+  // --- execution level ----------------------------------------------------------------
+  // The machine's TimeoutSeconds, as an epoch-ms deadline (int64 max: none).
+  int64_t deadline() const {
+    const Machine& m = x.machine_->machine();
+    return m.timeout_seconds ? x.info_.start_ms + static_cast<int64_t>(*m.timeout_seconds * 1000)
+                             : std::numeric_limits<int64_t>::max();
+  }
+
+  void timeOut() {
+    x.status_ = Status::TimedOut;
+    x.error_ = "States.Timeout";
+    x.cause_ = "The execution exceeded the state machine's TimeoutSeconds.";
+    json::object d;
+    d["error"] = x.error_;
+    d["cause"] = x.cause_;
+    emit("ExecutionTimedOut", std::move(d));
+    if (x.root_) {
+      abandonKids(*x.root_);
+      closeRunToken(*x.root_);
+    }
+    x.root_.reset();
+    x.wake_ms_ = 0;
+  }
+
+  // After the root run advanced (a step, a callback): ends the execution when the root run
+  // is done, else sets when it can next advance.
+  void settle() {
+    Run& root = *x.root_;
+    if (root.phase == Run::Done) {
+      if (root.ok) {
+        x.status_ = Status::Succeeded;
+        x.output_ = std::move(root.output);
+        json::object d;
+        d["output"] = str(x.output_);
+        emit("ExecutionSucceeded", std::move(d));
+      } else {
+        x.status_ = Status::Failed;
+        x.error_ = std::move(root.error);
+        x.cause_ = std::move(root.cause);
+        json::object d;
+        if (!root.failure.no_error) d["error"] = x.error_;
+        if (!root.failure.no_cause) d["cause"] = x.cause_;
+        emit("ExecutionFailed", std::move(d));
+      }
+      x.root_.reset();
+      x.wake_ms_ = 0;
+      return;
+    }
+    x.wake_ms_ = std::min(wakeOf(root), deadline());
+  }
+
+  // The open task a callback names, or the Step Functions error for it.
+  static Result<Run*> openTask(Execution& x, std::string_view token, int64_t now) {
+    if (!wellFormedTaskToken(token)) return fail("InvalidToken", "Invalid token");
+    const std::string digest = taskTokenDigest(token);
+    Run* r = x.status_ == Status::Running && x.root_ ? findToken(*x.root_, digest) : nullptr;
+    if (!r) {
+      const auto& c = x.closed_tokens_;
+      if (std::find(c.begin(), c.end(), digest.substr(0, 32)) != c.end())
+        return fail("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'");
+      return fail("TaskDoesNotExist", "The task token does not name a task of this execution");
+    }
+    std::vector<HistoryEvent> none;
+    Interp in{x, nullptr, now, &none};
+    if (now >= in.deadline())
+      return fail("TaskTimedOut", "Task Timed Out: the execution has exceeded its TimeoutSeconds");
+    if (r->phase == Run::Callback && now >= callbackDeadline(*r))
+      return fail("TaskTimedOut", "Task Timed Out: the task has exceeded its " +
+                                      std::string(r->heartbeat_at && r->heartbeat_at < r->timeout_at
+                                                      ? "HeartbeatSeconds"
+                                                      : "TimeoutSeconds"));
+    if (r->early) return fail("TaskTimedOut", "Task Timed Out: the task has been answered");
+    return r;
+  }
+
+  // Hands a callback's outcome to the run it names: applied now when the task waits, kept
+  // until it is started when it is only scheduled.
+  void deliver(Run& r, Run::Early e) {
+    if (r.phase == Run::Scheduled) {
+      r.early = std::move(e);
+      return;
+    }
+    applyCallback(r, r.list->states[r.state], std::move(e));
+    settle();
+  }
+
+  static void pending(const Run& r, std::vector<PendingTask>& out) {
+    if ((r.phase == Run::Callback && !r.token_digest.empty()) ||
+        (r.phase == Run::Scheduled && !r.token.empty())) {
+      const State& s = r.list->states[r.state];
+      PendingTask p;
+      p.token_digest = r.phase == Run::Callback ? r.token_digest : taskTokenDigest(r.token);
+      p.state_name = s.name;
+      p.resource = s.resource;
+      p.scheduled_event_id = r.scheduled_event;
+      p.started = r.phase == Run::Callback;
+      p.timeout_at_ms = r.timeout_at;
+      p.heartbeat_at_ms = r.heartbeat_at;
+      out.push_back(std::move(p));
+    }
+    std::vector<const Run::Kid*> kids;
+    for (const auto& k : r.kids) kids.push_back(&k);
+    std::sort(kids.begin(), kids.end(),
+              [](const Run::Kid* a, const Run::Kid* b) { return a->index < b->index; });
+    for (const auto* k : kids) pending(*k->run, out);
   }
 };
 
@@ -1278,44 +1600,113 @@ void Execution::step(TaskRunner& runner, const Clock& clock, std::vector<History
     root_->state = m.top.start;
     root_->input = input_;
   }
-  int64_t deadline = m.timeout_seconds
-                         ? info_.start_ms + static_cast<int64_t>(*m.timeout_seconds * 1000)
-                         : std::numeric_limits<int64_t>::max();
-  if (in.now >= deadline) {
-    status_ = Status::TimedOut;
-    error_ = "States.Timeout";
-    cause_ = "The execution exceeded the state machine's TimeoutSeconds.";
-    json::object d;
-    d["error"] = error_;
-    d["cause"] = cause_;
-    in.emit("ExecutionTimedOut", std::move(d));
-    root_.reset();
-    wake_ms_ = 0;
-    return;
-  }
+  if (in.now >= in.deadline()) return in.timeOut();
   if (in.wakeOf(*root_) <= in.now) in.advance(*root_);
-  if (root_->phase == Run::Done) {
-    if (root_->ok) {
-      status_ = Status::Succeeded;
-      output_ = std::move(root_->output);
-      json::object d;
-      d["output"] = Interp::str(output_);
-      in.emit("ExecutionSucceeded", std::move(d));
-    } else {
-      status_ = Status::Failed;
-      error_ = std::move(root_->error);
-      cause_ = std::move(root_->cause);
-      json::object d;
-      d["error"] = error_;
-      d["cause"] = cause_;
-      in.emit("ExecutionFailed", std::move(d));
-    }
-    root_.reset();
-    wake_ms_ = 0;
-    return;
+  in.settle();
+}
+
+// --- callbacks -------------------------------------------------------------------------------
+
+std::vector<PendingTask> Execution::pendingTasks() const {
+  std::vector<PendingTask> out;
+  if (status_ == Status::Running && root_) Interp::pending(*root_, out);
+  return out;
+}
+
+bool Execution::awaitingCallback() const {
+  if (status_ != Status::Running || !root_) return false;
+  std::vector<HistoryEvent> none;
+  Interp in{const_cast<Execution&>(*this), nullptr, 0, &none};
+  return in.wakeOf(*root_, false) == std::numeric_limits<int64_t>::max();
+}
+
+Result<void> Execution::sendTaskSuccess(std::string_view token, std::string_view output_json,
+                                        const Clock& clock, std::vector<HistoryEvent>& out) {
+  const int64_t now = clock.nowMillis();
+  auto r = Interp::openTask(*this, token, now);
+  if (!r) return fail(r.error());
+  auto v = parseJson(output_json, 512);
+  if (!v) return fail("InvalidOutput", "The output is not valid JSON: " + v.error().message);
+  Interp in{*this, nullptr, now, &out};
+  Run::Early e;
+  e.output = std::move(*v);
+  in.deliver(**r, std::move(e));
+  return {};
+}
+
+Result<void> Execution::sendTaskFailure(std::string_view token,
+                                        std::optional<std::string_view> error,
+                                        std::optional<std::string_view> cause, const Clock& clock,
+                                        std::vector<HistoryEvent>& out) {
+  const int64_t now = clock.nowMillis();
+  auto r = Interp::openTask(*this, token, now);
+  if (!r) return fail(r.error());
+  Interp in{*this, nullptr, now, &out};
+  Run::Early e;
+  e.ok = false;
+  e.error = std::string(error.value_or(""));
+  e.cause = std::string(cause.value_or(""));
+  e.no_error = !error;
+  e.no_cause = !cause;
+  in.deliver(**r, std::move(e));
+  return {};
+}
+
+Result<void> Execution::sendTaskHeartbeat(std::string_view token, const Clock& clock) {
+  const int64_t now = clock.nowMillis();
+  auto r = Interp::openTask(*this, token, now);
+  if (!r) return fail(r.error());
+  Run& run = **r;
+  if (run.phase == Run::Callback && run.heartbeat_ms > 0) {
+    run.heartbeat_at = now + run.heartbeat_ms;
+    std::vector<HistoryEvent> none;
+    Interp in{*this, nullptr, now, &none};
+    wake_ms_ = std::min(in.wakeOf(*root_), in.deadline());
   }
-  int64_t w = in.wakeOf(*root_);
-  wake_ms_ = std::min(w, deadline);
+  return {};
+}
+
+bool wellFormedTaskToken(std::string_view token) {
+  if (token.empty() || token.size() > 2048) return false;
+  for (char c : token)
+    if (!std::isalnum(static_cast<unsigned char>(c)) &&
+        std::string_view("-_.~+/=:").find(c) == std::string_view::npos)
+      return false;
+  return true;
+}
+
+std::string taskTokenDigest(std::string_view token) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(token.data(), token.size(), md, &n, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * n);
+  for (unsigned int i = 0; i < n; ++i) {
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 15]);
+  }
+  return out;
+}
+
+Result<std::string> TaskRunner::newTaskToken(const TaskRequest&) {
+  unsigned char b[32];
+  if (RAND_bytes(b, sizeof b) != 1)
+    return fail("States.Runtime", "the CSPRNG (OpenSSL RAND_bytes) failed");
+  static const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : b) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kB64[(acc >> bits) & 63]);
+    }
+  }
+  if (bits > 0) out.push_back(kB64[(acc << (6 - bits)) & 63]);
+  return out;
 }
 
 // --- snapshot ------------------------------------------------------------------------------
@@ -1421,7 +1812,28 @@ struct SnapWriter {
       o["rc"] = std::move(a);
     }
     if (r.attempt) o["at"] = r.attempt;
-    if (r.phase == Run::Scheduled && r.scheduled_event) o["se"] = r.scheduled_event;
+    if ((r.phase == Run::Scheduled || r.phase == Run::Callback) && r.scheduled_event)
+      o["se"] = r.scheduled_event;
+    if (!r.token.empty()) o["tok"] = r.token;  // scheduled, not yet started: see asl.h
+    if (r.phase == Run::Callback) {
+      o["tk"] = r.token_digest;
+      o["tt"] = r.timeout_at;
+      if (r.heartbeat_ms) {
+        o["th"] = r.heartbeat_at;
+        o["hi"] = r.heartbeat_ms;
+      }
+    }
+    if (r.early) {
+      json::object e;
+      e["ok"] = r.early->ok;
+      if (r.early->ok) {
+        e["out"] = r.early->output;
+      } else {
+        if (!r.early->no_error) e["err"] = r.early->error;
+        if (!r.early->no_cause) e["cause"] = r.early->cause;
+      }
+      o["early"] = std::move(e);
+    }
     if (r.wake_ms) o["w"] = r.wake_ms;
     o["t"] = r.entered_ms;
     if (!r.vars.empty()) o["vars"] = r.vars;
@@ -1452,6 +1864,10 @@ struct SnapWriter {
       o["out"] = r.output;
       o["err"] = r.error;
       o["cause"] = r.cause;
+      if (r.failure.task) o["tf"] = true;
+      if (r.failure.heartbeat) o["hb"] = true;
+      if (r.failure.no_error) o["ne"] = true;
+      if (r.failure.no_cause) o["nc"] = true;
     }
     return o;
   }
@@ -1480,6 +1896,11 @@ struct SnapWriter {
       o["cause"] = e.cause_;
     }
     if (e.root_) o["root"] = run(*e.root_);
+    if (!e.closed_tokens_.empty()) {
+      json::array ct;
+      for (const auto& t : e.closed_tokens_) ct.emplace_back(json::string(t));
+      o["ct"] = std::move(ct);
+    }
     o["nb"] = e.next_blob_;  // after the blobs this snapshot hands out
     return o;
   }
@@ -1547,6 +1968,55 @@ struct SnapReader {
       int64_t i = asInt(pending_at->get_array()[j]).value_or(-1);
       if (i < 0 || static_cast<std::size_t>(i) >= size) return bad("bad pending result");
       r.results[static_cast<std::size_t>(i)] = pending->get_array()[j];
+    }
+    return {};
+  }
+
+  // A `.waitForTaskToken` Task's token fields (SnapWriter::run).
+  static Result<void> token(const json::object& o, const State& s, Run& r) {
+    const bool callback_task = s.type == StateType::Task && s.wait_for_token;
+    if (const auto* t = o.if_contains("tok")) {
+      if (!callback_task || r.phase != Run::Scheduled || !t->is_string() ||
+          !wellFormedTaskToken(t->get_string()))
+        return bad("bad task token in state '" + s.name + "'");
+      r.token = std::string(t->get_string());
+    }
+    if (r.phase == Run::Callback) {
+      auto digest = o.if_contains("tk");
+      auto hex = [](std::string_view d) {
+        return d.size() == 64 && d.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+      };
+      if (!callback_task || !digest || !digest->is_string() || !hex(digest->get_string()))
+        return bad("state '" + s.name + "' cannot be waiting for a callback");
+      r.token_digest = std::string(digest->get_string());
+      if (auto* x = o.if_contains("tt")) r.timeout_at = asInt(*x).value_or(0);
+      if (auto* x = o.if_contains("th")) r.heartbeat_at = asInt(*x).value_or(0);
+      if (auto* x = o.if_contains("hi")) r.heartbeat_ms = asInt(*x).value_or(0);
+      if (r.timeout_at <= 0 || r.heartbeat_at < 0 || r.heartbeat_ms < 0 ||
+          (r.heartbeat_ms > 0) != (r.heartbeat_at > 0))
+        return bad("bad callback deadlines in state '" + s.name + "'");
+    }
+    if (const auto* e = o.if_contains("early")) {
+      if (!callback_task || r.phase != Run::Scheduled || r.token.empty() || !e->is_object())
+        return bad("bad early callback in state '" + s.name + "'");
+      const auto& eo = e->get_object();
+      Run::Early early;
+      const auto* ok = eo.if_contains("ok");
+      if (!ok || !ok->is_bool()) return bad("bad early callback in state '" + s.name + "'");
+      early.ok = ok->get_bool();
+      if (early.ok) {
+        if (const auto* out = eo.if_contains("out")) early.output = *out;
+      } else {
+        const auto* err = eo.if_contains("err");
+        const auto* cause = eo.if_contains("cause");
+        if ((err && !err->is_string()) || (cause && !cause->is_string()))
+          return bad("bad early callback in state '" + s.name + "'");
+        early.no_error = !err;
+        early.no_cause = !cause;
+        if (err) early.error = std::string(err->get_string());
+        if (cause) early.cause = std::string(cause->get_string());
+      }
+      r.early = std::move(early);
     }
     return {};
   }
@@ -1624,7 +2094,16 @@ struct SnapReader {
       if (auto* x = o.if_contains("out")) r->output = *x;
       r->error = stringAt(v, "err").value_or("");
       r->cause = stringAt(v, "cause").value_or("");
+      auto flag = [&](const char* k) {
+        auto* x = o.if_contains(k);
+        return x && x->is_bool() && x->get_bool();
+      };
+      r->failure = {.task = flag("tf"),
+                    .heartbeat = flag("hb"),
+                    .no_error = flag("ne"),
+                    .no_cause = flag("nc")};
     }
+    if (auto ok = token(o, s, *r); !ok) return tl::unexpected(ok.error());
     return r;
   }
 };
@@ -1678,6 +2157,13 @@ Result<Execution> Execution::restore(std::shared_ptr<const StateMachine> machine
   x.info_.execution_name = stringAt(snap, "info.name").value_or("");
   x.info_.state_machine_name = stringAt(snap, "info.machine").value_or("");
   x.info_.start_ms = static_cast<int64_t>(numberAt(snap, "info.start_ms").value_or(0));
+  if (auto* ct = o.if_contains("ct")) {
+    if (!ct->is_array() || ct->get_array().size() > kClosedTokens) return bad("bad closed tokens");
+    for (const auto& t : ct->get_array()) {
+      if (!t.is_string() || t.get_string().size() != 32) return bad("bad closed token");
+      x.closed_tokens_.emplace_back(t.get_string());
+    }
+  }
   auto input = reader.get(o, "input", &x.input_blob_);
   if (!input) return tl::unexpected(input.error());
   x.input_ = std::move(*input);
@@ -1706,7 +2192,7 @@ Outcome runToCompletion(std::shared_ptr<const StateMachine> machine, json::value
   auto* manual = dynamic_cast<ManualClock*>(&clock);
   while (x.status() == Status::Running) {
     x.step(runner, clock, o.history);
-    if (x.status() != Status::Running) break;
+    if (x.status() != Status::Running || x.awaitingCallback()) break;
     int64_t now = clock.nowMillis();
     if (x.wakeAtMs() > now) {
       if (manual)

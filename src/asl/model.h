@@ -93,7 +93,9 @@ struct State {
   std::vector<Catcher> catchers;
 
   // Task
-  std::string resource;
+  std::string resource;         // as written
+  std::string run_resource;     // what the runner runs: `resource` without ".waitForTaskToken"
+  bool wait_for_token = false;  // ".waitForTaskToken": waits for a callback with its token
   std::optional<double> timeout, heartbeat;
   std::optional<JsonPath> timeout_path, heartbeat_path;
 

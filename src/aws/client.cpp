@@ -67,7 +67,12 @@ std::string formEncode(const Pairs& params) {
 }
 
 Client::Client(Credentials creds, RetryPolicy policy, std::shared_ptr<HttpTransport> transport)
-    : creds_(std::move(creds)),
+    : Client(std::make_shared<StaticCredentialsProvider>(std::move(creds)), std::move(policy),
+             std::move(transport)) {}
+
+Client::Client(std::shared_ptr<CredentialsProvider> credentials, RetryPolicy policy,
+               std::shared_ptr<HttpTransport> transport)
+    : provider_(std::move(credentials)),
       policy_(std::move(policy)),
       transport_(transport ? std::move(transport) : makeCurlTransport()),
       clock_(&SystemClock::instance()),
@@ -77,10 +82,20 @@ Client::Client(Credentials creds, RetryPolicy policy, std::shared_ptr<HttpTransp
 }
 
 std::shared_ptr<Client> Client::withCredentials(Credentials creds) const {
-  auto c = std::make_shared<Client>(std::move(creds), policy_, transport_);
+  return withCredentialsProvider(std::make_shared<StaticCredentialsProvider>(std::move(creds)));
+}
+
+std::shared_ptr<Client> Client::withCredentialsProvider(
+    std::shared_ptr<CredentialsProvider> provider) const {
+  auto c = std::make_shared<Client>(std::move(provider), policy_, transport_);
   c->clock_ = clock_;
   c->endpoint_resolver_ = endpoint_resolver_;
   return c;
+}
+
+Result<Credentials> Client::credentials() const {
+  if (!provider_) return fail("MissingCredentials", "this AWS client has no credentials");
+  return provider_->get();
 }
 
 std::chrono::milliseconds Client::backoff(int attempt) const {
@@ -112,7 +127,15 @@ Result<HttpResponse> Client::send(const Call& call, const std::string& method,
     if (!content_type.empty()) sreq.headers.emplace_back("Content-Type", content_type);
     for (const auto& h : extra_headers) sreq.headers.push_back(h);
     for (const auto& h : call.headers) sreq.headers.push_back(h);
-    signRequest(sreq, creds_, region, call.service, clock_->now());
+    if (call.sign) {
+      // One consistent set per attempt, asked for just before signing.
+      Result<Credentials> creds = credentials();
+      if (!creds) {
+        return fail(creds.error().code,
+                    call.service + " " + call.action + ": " + creds.error().message);
+      }
+      signRequest(sreq, *creds, region, call.service, clock_->now());
+    }
 
     HttpRequest req{method, url_str, std::move(sreq.headers), body};
     Result<HttpResponse> resp = transport_->send(req);

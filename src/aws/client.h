@@ -2,7 +2,7 @@
 // A SigV4-signing AWS client without an SDK: Query (XML), JSON 1.0/1.1 and REST-JSON
 // protocols, AWS error parsing and retries with capped exponential backoff and full jitter.
 //
-//   auto creds = aws::credentialsFromEnvironment();
+//   auto creds = aws::resolveCredentialsChain();  // credential_chain.h
 //   aws::Client client(*creds);
 //   auto r = client.queryJson({.service = "ec2", .region = "us-east-1",
 //                              .action = "DescribeInstances",
@@ -49,6 +49,9 @@ struct Call {
   json::value body = nullptr;        // JSON body (null: none for REST-JSON, {} for JSON RPC)
   std::string json_version = "1.1";  // JSON RPC: "1.0" (SQS) or "1.1"
   Pairs headers{};                   // extra headers, signed (for example x-moto-account-id)
+  // false: sent unsigned, for the operations whose API model says `authtype: none` (STS
+  // AssumeRoleWithWebIdentity, SSO GetRoleCredentials): no credentials are asked for.
+  bool sign = true;
 };
 
 // The Query API version riposte speaks for a service ("ec2" → "2016-11-15"); "" if unknown.
@@ -57,6 +60,12 @@ std::string defaultApiVersion(std::string_view service);
 class Client {
  public:
   // `transport` null → libcurl. Thread-safe once configured (call setters before sharing).
+  // Every attempt of a signed call asks `credentials` for the current set and signs with that
+  // one set. `credentials` null: only unsigned calls (Call::sign false) can be made; a signed
+  // one fails with "MissingCredentials".
+  explicit Client(std::shared_ptr<CredentialsProvider> credentials, RetryPolicy policy = {},
+                  std::shared_ptr<HttpTransport> transport = nullptr);
+  // Fixed credentials (a StaticCredentialsProvider).
   explicit Client(Credentials creds, RetryPolicy policy = {},
                   std::shared_ptr<HttpTransport> transport = nullptr);
 
@@ -81,15 +90,19 @@ class Client {
   void setEndpointResolver(std::function<std::string(std::string_view, std::string_view)> f) {
     endpoint_resolver_ = std::move(f);
   }
-  const Credentials& credentials() const { return creds_; }
+  // The credentials the next request would be signed with (from the provider).
+  Result<Credentials> credentials() const;
+  const std::shared_ptr<CredentialsProvider>& credentialsProvider() const { return provider_; }
   // A client with other credentials and this one's policy, transport, clock and endpoints.
   std::shared_ptr<Client> withCredentials(Credentials creds) const;
+  std::shared_ptr<Client> withCredentialsProvider(
+      std::shared_ptr<CredentialsProvider> provider) const;
   const RetryPolicy& retryPolicy() const { return policy_; }
 
  private:
   std::chrono::milliseconds backoff(int attempt) const;
 
-  Credentials creds_;
+  std::shared_ptr<CredentialsProvider> provider_;
   RetryPolicy policy_;
   std::shared_ptr<HttpTransport> transport_;
   const Clock* clock_;

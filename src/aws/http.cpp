@@ -102,6 +102,7 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(opts_.total_timeout.count()));
     curl_easy_setopt(h, CURLOPT_USERAGENT, "riposte/" RIPOSTE_VERSION);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    if (!opts_.use_proxy) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 
     CURLcode rc = curl_easy_perform(h);
     curl_slist_free_all(hdrs);

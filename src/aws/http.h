@@ -42,6 +42,9 @@ struct CurlOptions {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds total_timeout{30000};
   std::size_t max_response_bytes = 64 * 1024 * 1024;
+  // false: never through a proxy, whatever HTTP(S)_PROXY say (the link-local credential
+  // endpoints: IMDS, the ECS and EKS container agents).
+  bool use_proxy = true;
 };
 
 // libcurl transport: honours HTTPS_PROXY/NO_PROXY, verifies TLS, reuses connections per

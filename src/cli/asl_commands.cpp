@@ -8,6 +8,7 @@
 #include "actions/registry.h"
 #include "asl/asl.h"
 #include "aws/client.h"
+#include "aws/credential_chain.h"
 #include "core/ids.h"
 #include "engine/action_runner.h"
 #include "engine/config.h"
@@ -55,7 +56,7 @@ void addAslCommands(CLI::App& app) {
         *def, [](std::string_view r) { return registry.find(r) != nullptr; });
     if (!machine) throw CLI::RuntimeError(playbook + ": " + machine.error().message, 2);
     std::shared_ptr<aws::Client> aws;
-    if (auto creds = aws::credentialsFromEnvironment()) aws = std::make_shared<aws::Client>(*creds);
+    if (auto creds = aws::resolveCredentialsChain()) aws = std::make_shared<aws::Client>(*creds);
     engine::ActionRunnerContext ctx;
     ctx.registry = &registry;
     ctx.aws = aws.get();

@@ -11,6 +11,7 @@
 
 #include "asl/asl.h"
 #include "aws/client.h"
+#include "aws/credential_chain.h"
 #include "cli/config_loader.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -94,12 +95,10 @@ class Simulator {
     cfg.safety.dry_run = true;
     std::shared_ptr<aws::Client> aws;
     if (!endpoint.empty()) {
-      auto creds = aws::credentialsFromEnvironment();
+      auto creds = aws::resolveCredentialsChain();
       if (!creds) {
-        return fail("MissingCredentials",
-                    "--against needs AWS credentials in the environment (AWS_ACCESS_KEY_ID, "
-                    "AWS_SECRET_ACCESS_KEY): " +
-                        creds.error().message);
+        return fail(creds.error().code,
+                    "--against needs AWS credentials: " + creds.error().message);
       }
       aws = std::make_shared<aws::Client>(*creds);
       std::string ep = endpoint;

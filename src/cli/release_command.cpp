@@ -3,7 +3,8 @@
 #include <iostream>
 
 #include "aws/client.h"
-#include "cli/config_loader.h"
+#include "aws/credential_chain.h"
+#include "cli/serve_runtime.h"
 #include "core/clock.h"
 #include "engine/engine.h"
 
@@ -16,13 +17,22 @@ void addReleaseCommand(CLI::App& app) {
   release->add_option("--config", rel_config, "Configuration directory")->capture_default_str();
   release->add_option("--store", rel_store, "Store URL (overrides riposte.yaml)");
   release->callback([] {
-    auto cfg = loadConfigChecked(rel_config, std::cerr, false);
-    if (!cfg) throw CLI::RuntimeError("invalid configuration: " + cfg.error().message, 2);
+    // The loader `serve` uses: a directory that is not there is named once, as given (run
+    // from another directory, the default config/default is not found: say so, do not double
+    // the path).
+    LoadResult loaded = loadChecked(rel_config);
+    for (const auto& p : loaded.problems) std::cerr << p << "\n";
+    if (!loaded.config) {
+      throw CLI::RuntimeError("invalid configuration in '" + rel_config +
+                                  "' (pass --config DIR: the directory riposte serve runs with)",
+                              2);
+    }
+    auto cfg = &*loaded.config;
     if (!rel_store.empty()) cfg->store_url = rel_store;
     auto store = store::openStore(cfg->store_url);
     if (!store) throw CLI::RuntimeError("cannot open store: " + store.error().str(), 1);
     std::shared_ptr<aws::Client> aws;
-    if (auto creds = aws::credentialsFromEnvironment()) aws = std::make_shared<aws::Client>(*creds);
+    if (auto creds = aws::resolveCredentialsChain()) aws = std::make_shared<aws::Client>(*creds);
     engine::EngineOptions opt;
     opt.background = false;
     engine::Engine eng(*cfg, std::move(*store), aws, SystemClock::instance(), opt);

@@ -32,7 +32,7 @@ json::value parsedOr(const std::string& text, json::value def = nullptr) {
 
 }  // namespace
 
-Engine::Engine(Config config, std::unique_ptr<store::Store> store, std::shared_ptr<aws::Client> aws,
+Engine::Engine(Config config, std::shared_ptr<store::Store> store, std::shared_ptr<aws::Client> aws,
                const Clock& clock, EngineOptions options)
     : config_(std::move(config)),
       store_(std::move(store)),
@@ -92,6 +92,12 @@ Result<std::shared_ptr<Engine::Compiled>> Engine::compile(Config config) const {
 std::shared_ptr<Engine::Compiled> Engine::current() const {
   std::lock_guard lk(compiled_mu_);
   return compiled_;
+}
+
+std::shared_ptr<const Config> Engine::config() const {
+  if (auto c = current()) return std::shared_ptr<const Config>(c, &c->config);
+  // Not started: the constructor's configuration, owned by the engine itself.
+  return std::shared_ptr<const Config>(std::shared_ptr<const Config>(), &config_);
 }
 
 Result<void> Engine::start() {
@@ -506,9 +512,11 @@ void Engine::finishIncident(const store::ExecutionRecord& rec) {
 
 Result<void> Engine::drain() {
   std::lock_guard lk(drain_mu_);
-  auto compiled = current();
-  if (!compiled) return fail("NotStarted", "engine not started");
+  if (!current()) return fail("NotStarted", "engine not started");
   for (;;) {
+    // Taken again at every pass, so a reload applies from the next batch on even while the
+    // inbox never empties; the batch in hand finishes under the configuration it began with.
+    auto compiled = current();
     bool did = false;
     auto pending = store_->pendingEvents(options_.batch);
     if (!pending) return fail(pending.error());
@@ -639,16 +647,15 @@ Result<json::value> Engine::release(const std::string& incident_id) {
 }
 
 std::string Engine::renderMetrics() {
-  if (auto c = store_->incidentCounts()) {
-    for (const auto& [status, n] : *c) {
-      metrics_.set("riposte_incidents", {{"status", status}}, static_cast<double>(n));
-    }
-  }
-  if (auto c = store_->executionCounts()) {
-    for (const auto& [status, n] : *c) {
-      metrics_.set("riposte_executions", {{"status", status}}, static_cast<double>(n));
-    }
-  }
+  // Counts by status replace the whole family: a status no longer counted reads 0.
+  auto byStatus = [](const std::vector<std::pair<std::string, int64_t>>& counts) {
+    std::vector<std::pair<Metrics::Labels, double>> out;
+    for (const auto& [status, n] : counts)
+      out.push_back({{{"status", status}}, static_cast<double>(n)});
+    return out;
+  };
+  if (auto c = store_->incidentCounts()) metrics_.setAll("riposte_incidents", byStatus(*c));
+  if (auto c = store_->executionCounts()) metrics_.setAll("riposte_executions", byStatus(*c));
   if (auto p = store_->pendingEvents(10'000)) {
     metrics_.set("riposte_inbox_pending", {}, static_cast<double>(p->size()));
   }

@@ -38,8 +38,9 @@ struct EngineOptions {
 class Engine {
  public:
   // `aws` may be null when no credentials are configured: Tasks calling AWS then fail with
-  // "NoCredentials". The engine does not own the clock.
-  Engine(Config config, std::unique_ptr<store::Store> store, std::shared_ptr<aws::Client> aws,
+  // "NoCredentials". The engine does not own the clock; it shares the store (the last owner
+  // closes it), so a supervisor may keep the store open beyond the engine's lifetime.
+  Engine(Config config, std::shared_ptr<store::Store> store, std::shared_ptr<aws::Client> aws,
          const Clock& clock, EngineOptions options = {});
   ~Engine();
 
@@ -64,7 +65,13 @@ class Engine {
   // the future do not count). True if idle.
   bool waitIdle(int64_t timeout_ms);
 
-  // Swaps in a new configuration (rules, playbooks) without stopping matching.
+  // Swaps in a new configuration without stopping matching: rules, playbooks, safety (dry
+  // run, protected tag), per-playbook settings, notifications, accounts and AWS defaults. The
+  // swap is atomic: each event is processed wholly under the old or wholly under the new
+  // configuration (the worker takes the current one at every pass). An execution already
+  // started keeps the definition it was created with (stored with it); executions created
+  // after the swap use the new playbooks. An error (a rule whose pattern does not compile)
+  // changes nothing. Thread-safe. The store and listen address are not the engine's to swap.
   Result<void> reload(Config config);
 
   // Undoes the incident's recorded actions in reverse order (each through its action's undo:
@@ -86,7 +93,9 @@ class Engine {
   std::string renderMetrics();
 
   store::Store& store() { return *store_; }
-  const Config& config() const { return config_; }
+  // The configuration in force now (the one reload() swapped in last; before start(), the
+  // constructor's). Safe to hold across a reload: it stays valid and unchanged.
+  std::shared_ptr<const Config> config() const;
   Metrics& metrics() { return metrics_; }
   const actions::Registry& registry() const { return registry_; }
 
@@ -114,8 +123,8 @@ class Engine {
   Result<aws::Client*> clientForAccount(const std::string& account);
   std::shared_ptr<Compiled> current() const;
 
-  Config config_;
-  std::unique_ptr<store::Store> store_;
+  Config config_;  // the constructor's, until start() compiles it
+  std::shared_ptr<store::Store> store_;
   std::shared_ptr<aws::Client> aws_;
   std::unique_ptr<aws::AssumeRoleCache> roles_;
   const Clock& clock_;

@@ -1,5 +1,7 @@
 #include "engine/incident.h"
 
+#include <map>
+
 namespace riposte::engine {
 
 namespace {
@@ -11,7 +13,45 @@ std::string s(const json::value* v) {
   return {};
 }
 
+// The first element of the array at `path`, or null.
+const json::value* first(const json::value& v, std::string_view path) {
+  const auto* a = findPath(v, path);
+  if (!a || !a->is_array() || a->get_array().empty()) return nullptr;
+  return &a->get_array()[0];
+}
+
 }  // namespace
+
+std::string guardDutyResourceId(const json::value& resource) {
+  const std::string type = s(findPath(resource, "resourceType"));
+  // Types whose id is one member of one detail object.
+  static const std::map<std::string, const char*, std::less<>> kPath = {
+      {"Instance", "instanceDetails.instanceId"},
+      {"AccessKey", "accessKeyDetails.accessKeyId"},
+      {"EKSCluster", "eksClusterDetails.name"},
+      {"ECSCluster", "ecsClusterDetails.name"},
+      {"Container", "containerDetails.id"},
+      {"Lambda", "lambdaDetails.functionName"},
+      {"RDSDBInstance", "rdsDbInstanceDetails.dbInstanceIdentifier"},
+      {"RDSLimitlessDB", "rdsLimitlessDbDetails.dbShardGroupIdentifier"}};
+  if (auto it = kPath.find(type); it != kPath.end()) return s(findPath(resource, it->second));
+  if (type == "S3Bucket" || type == "S3Object") {
+    const json::value* bucket = first(resource, "s3BucketDetails");
+    if (!bucket) return {};
+    std::string name = s(findPath(*bucket, "name"));
+    if (type == "S3Bucket" || name.empty()) return name;
+    const json::value* object = first(*bucket, "s3ObjectDetails");
+    std::string key = object ? s(findPath(*object, "key")) : std::string();
+    return key.empty() ? name : name + "/" + key;
+  }
+  if (type == "EBSVolume") {
+    const json::value* volume = first(resource, "ebsVolumeDetails.scannedVolumeDetails");
+    std::string arn = volume ? s(findPath(*volume, "volumeArn")) : std::string();
+    auto slash = arn.rfind('/');
+    return slash == std::string::npos ? arn : arn.substr(slash + 1);
+  }
+  return {};
+}
 
 std::string remoteIpOf(const json::object& detail) {
   json::value d = detail;
@@ -43,22 +83,7 @@ store::IncidentRecord describeIncident(const json::object& event) {
     r.severity = numberAt(*detail, "severity").value_or(0);
     r.title = s(findPath(*detail, "title"));
     r.resource_type = s(findPath(*detail, "resource.resourceType"));
-    for (const char* p :
-         {"resource.instanceDetails.instanceId", "resource.accessKeyDetails.accessKeyId",
-          "resource.eksClusterDetails.name", "resource.ecsClusterDetails.name",
-          "resource.lambdaDetails.functionName",
-          "resource.rdsDbInstanceDetails.dbInstanceIdentifier", "resource.containerDetails.id"}) {
-      if (auto v = stringAt(*detail, p)) {
-        r.resource_id = *v;
-        break;
-      }
-    }
-    if (r.resource_id.empty()) {
-      if (const auto* b = findPath(*detail, "resource.s3BucketDetails");
-          b && b->is_array() && !b->get_array().empty()) {
-        r.resource_id = s(findPath(b->get_array()[0], "name"));
-      }
-    }
+    if (const auto* res = findPath(*detail, "resource")) r.resource_id = guardDutyResourceId(*res);
   } else if (detail && detail->is_object() && findPath(*detail, "findings") &&
              findPath(*detail, "findings")->is_array() &&
              !findPath(*detail, "findings")->get_array().empty()) {

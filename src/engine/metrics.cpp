@@ -63,6 +63,13 @@ void Metrics::set(const std::string& name, const Labels& labels, double value) {
   series(name, labels).value = value;
 }
 
+void Metrics::setAll(const std::string& name,
+                     const std::vector<std::pair<Labels, double>>& series) {
+  std::lock_guard lk(mu_);
+  for (auto& [key, s] : families_[name].series) s.value = 0;
+  for (const auto& [labels, value] : series) this->series(name, labels).value = value;
+}
+
 void Metrics::observe(const std::string& name, const Labels& labels, double value) {
   std::lock_guard lk(mu_);
   auto& f = families_[name];

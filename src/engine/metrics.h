@@ -20,6 +20,10 @@ class Metrics {
                std::vector<double> buckets = {});
   void inc(const std::string& name, const Labels& labels = {}, double by = 1);
   void set(const std::string& name, const Labels& labels, double value);
+  // Sets a gauge family to what is true now: each of `series` to its value, and every series
+  // of the family not among them to 0 (a status whose count fell to zero reads 0, not its last
+  // value). One lock: a concurrent render() sees the family before or after, never between.
+  void setAll(const std::string& name, const std::vector<std::pair<Labels, double>>& series);
   void observe(const std::string& name, const Labels& labels, double value);
 
   // The text format, every declared metric with its HELP and TYPE lines.

@@ -520,6 +520,10 @@ Result<CompiledPattern> compilePattern(std::string_view json) {
   CompiledPattern out;
   out.sub_rules.reserve(rules.size());
   for (auto& r : rules) {
+    if (r.size() > kMaxSubRuleClauses) {
+      return fail("InvalidEventPattern", "Event pattern is too complex: a rule has more than " +
+                                             std::to_string(kMaxSubRuleClauses) + " fields");
+    }
     SubRule s;
     s.reserve(r.size());
     for (auto& [path, list] : r) s.push_back(Clause{path, list});

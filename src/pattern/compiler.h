@@ -21,6 +21,10 @@ inline constexpr int kMaxPatternDepth = 64;            // JSON nesting
 inline constexpr std::size_t kMaxOrCombinations = 1000;
 // Automaton states one wildcard can keep active at once (docs/patterns.md, "Limits").
 inline constexpr int kMaxWildcardComplexity = 10;
+// Clauses in one sub-rule. Each is a distinct `"key":[value]` of the pattern text, 6
+// characters at least (`"":[0]`), so a pattern within kMaxPatternChars has at most this many;
+// compilePattern checks it all the same (the matcher's clause sets are this wide).
+inline constexpr std::size_t kMaxSubRuleClauses = kMaxPatternChars / 6 + 1;
 
 // One leaf of an event: a scalar at a flattened path.
 struct Leaf {

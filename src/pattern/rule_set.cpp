@@ -16,9 +16,10 @@
 #endif
 
 #include <algorithm>
+#include <bitset>
 #include <cstring>
 #include <map>
-#include <tuple>
+#include <type_traits>
 #include <unordered_map>
 
 #include "pattern/compiler.h"
@@ -151,11 +152,6 @@ struct RuleSet::Impl {
 
 namespace {
 
-struct DpState {
-  uint64_t pos;   // clauses satisfied by a chosen leaf
-  uint64_t viol;  // exists:false clauses with a leaf compatible with the choice
-};
-
 // Per-thread scratch space for match(); reused across events and rule sets.
 struct Scratch {
   simdjson::ondemand::parser parser;
@@ -167,10 +163,12 @@ struct Scratch {
   std::vector<Ctx> ctxs;
   uint32_t next_array = 0;
   bool container_arrays = false;
-  // Array consistency (consistentMatch): (ctx, positive bit, violation bit) per matching
-  // leaf, and per-context states for the one-array case.
-  std::vector<std::tuple<uint32_t, uint64_t, uint64_t>> items;
-  std::vector<DpState> elems;
+  // Array consistency (consistentMatch): (context, clause number) per matching leaf of a
+  // clause that must be bound inside an array element.
+  std::vector<std::pair<uint32_t, uint32_t>> items;
+  // The one-array shortcut's clause set per context (kept all zero between calls) and the
+  // contexts it set, for sub-rules of up to 64 clauses.
+  std::vector<uint64_t> elem_sets;
   std::vector<uint32_t> touched;
 
   void begin(const RuleSet::Impl& rs) {
@@ -593,148 +591,91 @@ class Walker {
 };
 
 // ---------------------------------------------------------------- array consistency
+//
+// What remains once every clause has a matching leaf somewhere: the clauses whose matching
+// leaves all sit inside array elements (a leaf outside every array element pairs with any
+// choice). Each needs one of its leaves, and the chosen leaves must be array-consistent: at
+// every array, at most one element holds chosen leaves (Event Ruler's array membership).
+// exists:false takes no part in the choice: it holds when the field has no leaf anywhere in
+// the event, whichever elements the other fields bind (docs/patterns.md), so a clause whose
+// field is absent is satisfied and one whose field is present needs a positive alternative.
+// Adding a clause can then only remove consistent choices: a condition never widens a match.
 
-// Drops states another state dominates (more positive clauses, fewer violations).
-void pruneStates(std::vector<DpState>& v) {
+// Sets of clause numbers: one word for up to 64 clauses (the usual case), else a bitset as
+// wide as a sub-rule can be.
+using NarrowSet = uint64_t;
+using WideSet = std::bitset<kMaxSubRuleClauses>;
+inline bool covers(NarrowSet a, NarrowSet b) {
+  return (a & b) == b;
+}
+inline bool covers(const WideSet& a, const WideSet& b) {
+  return (a & b) == b;
+}
+inline void addClause(NarrowSet& a, uint32_t i) {
+  a |= NarrowSet{1} << i;
+}
+inline void addClause(WideSet& a, uint32_t i) {
+  a.set(i);
+}
+template <class Set>
+Set firstClauses(uint32_t n) {
+  Set all{};
+  for (uint32_t i = 0; i < n; ++i) addClause(all, i);
+  return all;
+}
+
+// States kept per context. The kept states are an antichain of subsets of the clauses to
+// bind, so with at most 10 of them (C(10,5) = 252) nothing is ever dropped and the answer is
+// exact; beyond, this bounds the work on adversarial events and a match may be missed (never
+// invented: every kept state is a consistent choice).
+constexpr std::size_t kMaxStates = 256;
+
+// Keeps the states no other state covers.
+template <class Set>
+void pruneStates(std::vector<Set>& v) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < v.size(); ++i) {
-    const DpState s = v[i];
+    const Set st = v[i];
     bool dominated = false;
     std::size_t k = 0;
     for (std::size_t j = 0; j < n; ++j) {
-      const DpState o = v[j];
-      if ((o.pos & s.pos) == s.pos && (o.viol & s.viol) == o.viol) dominated = true;
-      // Keep o unless s dominates it.
-      if (dominated || !((s.pos & o.pos) == o.pos && (s.viol & o.viol) == s.viol)) v[k++] = o;
+      const Set o = v[j];
+      if (covers(o, st)) dominated = true;
+      if (dominated || !covers(st, o)) v[k++] = o;  // drop o only if st covers it
     }
     n = k;
     if (!dominated) {
-      v[n++] = s;
-      if (n >= 256) break;  // bound the work on adversarial events
+      v[n++] = st;
+      if (n >= kMaxStates) break;
     }
   }
   v.resize(n);
 }
 
-// Bottom-up over the array-element contexts of the event (children have larger ids than
-// their parents). For each context: the states reachable by choosing leaves inside it.
-// At an array, one element is chosen (or none); inside an object, choices combine.
-class Consistency {
- public:
-  explicit Consistency(const Scratch& s) : s_(s) {}
-
-  // Items: (ctx, pos bit, viol bit). Returns the reachable states at the root context.
-  const std::vector<DpState>& run(
-      const std::vector<std::tuple<uint32_t, uint64_t, uint64_t>>& items) {
-    if (items.empty()) {
-      cur_.assign(1, DpState{0, 0});
-      return cur_;
-    }
-    thread_local std::vector<Node> nodes;
-    std::size_t n = s_.ctxs.size();
-    if (nodes.size() < n) nodes.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      nodes[i].relevant = false;
-      nodes[i].base = DpState{0, 0};
-      nodes[i].groups.clear();
-    }
-    for (const auto& [ctx, p, v] : items) {
-      nodes[ctx].base.pos |= p;
-      nodes[ctx].base.viol |= v;
-      for (uint32_t c = ctx; c != kNone && !nodes[c].relevant; c = s_.ctxs[c].parent)
-        nodes[c].relevant = true;
-    }
-    for (std::size_t i = n; i-- > 0;) {
-      Node& node = nodes[i];
-      if (!node.relevant) continue;
-      cur_.assign(1, node.base);
-      uint64_t all_viol = node.base.viol;
-      for (Group& g : node.groups) {
-        g.fa.push_back(DpState{0, g.none_viol});
-        pruneStates(g.fa);
-        next_.clear();
-        for (const DpState& a : cur_)
-          for (const DpState& b : g.fa) next_.push_back(DpState{a.pos | b.pos, a.viol | b.viol});
-        pruneStates(next_);
-        cur_.swap(next_);
-        all_viol |= g.none_viol;
-      }
-      if (i == 0) break;
-      Node& parent = nodes[s_.ctxs[i].parent];
-      uint32_t array_id = s_.ctxs[i].array_id;
-      Group* g = nullptr;
-      for (Group& pg : parent.groups)
-        if (pg.array_id == array_id) g = &pg;
-      if (g == nullptr) {
-        parent.groups.push_back(Group{array_id, 0, {}});
-        g = &parent.groups.back();
-      }
-      g->none_viol |= all_viol;
-      for (const DpState& st : cur_)
-        if (st.pos != 0) g->fa.push_back(st);
-    }
-    return cur_;
-  }
-
- private:
+// Is there an array-consistent choice of one item per clause 0..n-1? Items: (context,
+// clause); contexts other than the root's, as consistentMatch leaves only those.
+template <class Set>
+bool coverable(Scratch& s, const std::vector<std::pair<uint32_t, uint32_t>>& items, uint32_t n) {
+  const Set all = firstClauses<Set>(n);
+  // Per-thread work space (match() may run on many threads).
   struct Group {
     uint32_t array_id;
-    uint64_t none_viol;  // violations when no element of the array is chosen
-    std::vector<DpState> fa;
+    std::vector<Set> states;  // one per element with chosen leaves
   };
   struct Node {
     bool relevant = false;
-    DpState base{0, 0};
+    Set base{};
     std::vector<Group> groups;
   };
-  const Scratch& s_;
-  // Reused across calls on this thread (match() may run on many threads).
-  static inline thread_local std::vector<DpState> cur_, next_;
-};
+  thread_local std::vector<Node> nodes;
+  thread_local std::vector<Set> cur, next;
 
-bool consistentMatch(const RuleSet::Impl& rs, Scratch& s, const SubRuleInfo& sr) {
-  if (sr.clauses.size() > 64) return true;  // documented approximation
-  auto& items = s.items;
-  items.clear();
-  uint64_t required = 0, absent_ok = 0;
-  for (std::size_t k = 0; k < sr.clauses.size(); ++k) {
-    uint32_t cid = sr.clauses[k];
-    const ClauseInfo& ci = rs.clauses[cid];
-    uint64_t bit = uint64_t{1} << k;
-    if (ci.absent_ok) {
-      absent_ok |= bit;
-    } else {
-      required |= bit;
-    }
-    if (s.field_stamp[ci.field] != s.epoch) continue;
-    const std::vector<Matcher>& ms = *rs.clause_matchers[cid];
-    for (uint32_t li = s.field_head[ci.field]; li != kNone; li = s.leaves[li].prev) {
-      const EvLeaf& l = s.leaves[li];
-      if (ci.absent_ok) items.emplace_back(l.ctx, 0, bit);
-      for (const Matcher& m : ms) {
-        if (m.kind != Matcher::Kind::kAbsent && m.matches(l.leaf)) {
-          items.emplace_back(l.ctx, bit, 0);
-          break;
-        }
-      }
-    }
-  }
-  uint64_t covered = 0;
-  for (const auto& item : items) covered |= std::get<1>(item);
-  if ((covered & required) != required) return false;  // some field has no matching leaf
-  auto accepts = [&](const DpState& st) {
-    if ((st.pos & required) != required) return false;
-    return ((st.pos | ~st.viol) & absent_ok) == absent_ok;
-  };
-  // The common shape, every leaf either outside arrays or in an element of one array of
-  // objects directly under the root: choose one element (or none), as the general pass
-  // below does, without building its per-context state.
+  // The common shape: every item in an element of one array directly under the root. One
+  // element must then hold them all.
   {
     uint32_t array = kNone;
     bool single = true;
-    for (const auto& item : items) {
-      uint32_t c = std::get<0>(item);
-      if (c == 0) continue;
+    for (const auto& [c, k] : items) {
       const Ctx& cx = s.ctxs[c];
       if (cx.parent != 0 || (array != kNone && cx.array_id != array)) {
         single = false;
@@ -743,37 +684,119 @@ bool consistentMatch(const RuleSet::Impl& rs, Scratch& s, const SubRuleInfo& sr)
       array = cx.array_id;
     }
     if (single) {
-      auto& elems = s.elems;
-      auto& touched = s.touched;
-      if (elems.size() < s.ctxs.size()) elems.resize(s.ctxs.size(), DpState{0, 0});
-      touched.clear();
-      DpState root{0, 0};
-      uint64_t none_viol = 0;
-      for (const auto& [c, p, v] : items) {
-        if (c == 0) {
-          root.pos |= p;
-          root.viol |= v;
-          continue;
+      auto& elems = [&]() -> std::vector<Set>& {
+        if constexpr (std::is_same_v<Set, NarrowSet>) {
+          return s.elem_sets;
+        } else {
+          thread_local std::vector<Set> wide;
+          return wide;
         }
-        if (elems[c].pos == 0 && elems[c].viol == 0) touched.push_back(c);
-        elems[c].pos |= p;
-        elems[c].viol |= v;
-        none_viol |= v;
+      }();
+      auto& touched = s.touched;
+      if (elems.size() < s.ctxs.size()) elems.resize(s.ctxs.size(), Set{});
+      touched.clear();
+      for (const auto& [c, k] : items) {
+        if (elems[c] == Set{}) touched.push_back(c);
+        addClause(elems[c], k);
       }
-      bool ok = accepts(DpState{root.pos, root.viol | none_viol});
+      bool ok = false;
       for (uint32_t c : touched) {
-        const DpState e = elems[c];
-        if (!ok && e.pos != 0) ok = accepts(DpState{root.pos | e.pos, root.viol | e.viol});
-        elems[c] = DpState{0, 0};
+        ok = ok || covers(elems[c], all);
+        elems[c] = Set{};  // left empty for the next call
       }
       return ok;
     }
   }
-  Consistency dp(s);
-  for (const DpState& st : dp.run(items)) {
-    if (accepts(st)) return true;
+
+  // The general pass, bottom-up over the contexts (children have larger ids than their
+  // parents): per context, the clause sets some consistent choice inside it binds. At an
+  // array one element is chosen (or none); inside an object the arrays' choices combine.
+  const std::size_t size = s.ctxs.size();
+  if (nodes.size() < size) nodes.resize(size);
+  for (std::size_t i = 0; i < size; ++i) {
+    nodes[i].relevant = false;
+    nodes[i].base = Set{};
+    nodes[i].groups.clear();
+  }
+  for (const auto& [c, k] : items) {
+    addClause(nodes[c].base, k);
+    for (uint32_t x = c; x != kNone && !nodes[x].relevant; x = s.ctxs[x].parent)
+      nodes[x].relevant = true;
+  }
+  for (std::size_t i = size; i-- > 0;) {
+    Node& node = nodes[i];
+    if (!node.relevant) continue;
+    cur.assign(1, node.base);
+    for (Group& g : node.groups) {
+      pruneStates(g.states);
+      next = cur;  // no element of this array chosen
+      for (const Set& a : cur)
+        for (const Set& b : g.states) next.push_back(a | b);
+      pruneStates(next);
+      cur.swap(next);
+    }
+    // A choice that binds every clause here extends to the root through the elements on
+    // the way up.
+    for (const Set& st : cur)
+      if (covers(st, all)) return true;
+    if (i == 0) break;
+    Node& parent = nodes[s.ctxs[i].parent];
+    const uint32_t array_id = s.ctxs[i].array_id;
+    Group* g = nullptr;
+    for (Group& pg : parent.groups)
+      if (pg.array_id == array_id) g = &pg;
+    if (g == nullptr) {
+      parent.groups.push_back(Group{array_id, {}});
+      g = &parent.groups.back();
+    }
+    for (const Set& st : cur)
+      if (st != Set{}) g->states.push_back(st);
   }
   return false;
+}
+
+// The sub-rule's clauses against the recorded leaves, array-consistently. The caller has
+// checked that every clause without an exists:false alternative has a matching leaf.
+bool consistentMatch(const RuleSet::Impl& rs, Scratch& s, const SubRuleInfo& sr) {
+  auto& items = s.items;
+  items.clear();
+  uint32_t bound = 0;  // clauses to bind inside array elements
+  for (uint32_t cid : sr.clauses) {
+    const ClauseInfo& ci = rs.clauses[cid];
+    if (s.field_stamp[ci.field] != s.epoch) {
+      if (ci.absent_ok) continue;  // exists:false: no leaf anywhere in the event
+      return false;
+    }
+    const std::vector<Matcher>& ms = *rs.clause_matchers[cid];
+    const std::size_t first = items.size();
+    bool anywhere = false;  // a matching leaf outside every array element
+    for (uint32_t li = s.field_head[ci.field]; li != kNone; li = s.leaves[li].prev) {
+      const EvLeaf& l = s.leaves[li];
+      bool hit = false;
+      for (const Matcher& m : ms) {
+        if (m.kind != Matcher::Kind::kAbsent && m.matches(l.leaf)) {
+          hit = true;
+          break;
+        }
+      }
+      if (!hit) continue;
+      if (l.ctx == 0) {
+        anywhere = true;
+        break;
+      }
+      items.emplace_back(l.ctx, bound);
+    }
+    if (anywhere) {
+      items.resize(first);
+      continue;
+    }
+    // The field has leaves, so exists:false is out; none matches a positive alternative.
+    if (items.size() == first) return false;
+    ++bound;
+  }
+  if (bound <= 1) return true;
+  if (bound <= 64) return coverable<NarrowSet>(s, items, bound);
+  return coverable<WideSet>(s, items, bound);
 }
 
 }  // namespace
@@ -845,24 +868,18 @@ Result<std::vector<uint32_t>> RuleSet::matchBuffer(const char* data, std::size_t
   auto consider = [&](uint32_t sri) {
     const SubRuleInfo& sr = rs.sub_rules[sri];
     if (s.rule_stamp[sr.rule] == s.epoch) return;
-    if (s.container_arrays && sr.clauses.size() >= 2) {
-      // Arrays of objects: fields must bind within one element, exists:false included.
-      // Cheap necessary condition first: every required field has some matching leaf.
-      for (uint32_t c : sr.clauses) {
-        if (c != sr.access && !rs.clauses[c].absent_ok && !positive(c)) return;
-      }
-      if (!consistentMatch(rs, s, sr)) return;
-    } else {
-      for (uint32_t c : sr.clauses) {
-        if (c == sr.access) continue;
-        const ClauseInfo& ci = rs.clauses[c];
-        if (!ci.absent_ok) {
-          if (!positive(c)) return;
-        } else if (s.field_stamp[ci.field] == s.epoch && !positive(c)) {
-          return;
-        }
+    // Each clause on its own: a matching leaf, or exists:false and no leaf at all.
+    for (uint32_t c : sr.clauses) {
+      if (c == sr.access) continue;
+      const ClauseInfo& ci = rs.clauses[c];
+      if (!ci.absent_ok) {
+        if (!positive(c)) return;
+      } else if (s.field_stamp[ci.field] == s.epoch && !positive(c)) {
+        return;
       }
     }
+    // Arrays of objects: the leaves must also bind array-consistently.
+    if (s.container_arrays && sr.clauses.size() >= 2 && !consistentMatch(rs, s, sr)) return;
     s.rule_stamp[sr.rule] = s.epoch;
     out.push_back(sr.rule);
   };

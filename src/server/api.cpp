@@ -56,6 +56,7 @@ HttpResponse Api::handle(const HttpRequest& req) {
     return awsJson(req);
   }
   if (req.method == "POST" && p == "/v1/events") return postEvents(req);
+  if (req.method == "POST" && p == "/v1/reload") return reload();
   if (req.method == "GET" && p == "/healthz") return HttpResponse::json(200, R"({"status":"ok"})");
   if (req.method == "GET" && p == "/readyz") {
     auto r = engine_.store().ping();
@@ -126,6 +127,30 @@ HttpResponse Api::postEvents(const HttpRequest& req) {
   return HttpResponse::json(202, json::serialize(o));
 }
 
+HttpResponse Api::reload() {
+  if (!reload_) {
+    return HttpResponse::error(501, "NotImplemented",
+                               "this riposte cannot reload its configuration");
+  }
+  ReloadReport r = reload_();
+  json::object o;
+  if (r.ok) {
+    o["reloaded"] = true;
+    o["running"] = std::move(r.running);
+    o["restarted"] = std::move(r.restarted);
+    return HttpResponse::json(200, json::serialize(o));
+  }
+  json::array problems;
+  for (auto& p : r.problems) problems.push_back(json::string(p));
+  o["error"] = "InvalidConfig";
+  o["message"] = "the configuration was not reloaded (" + std::to_string(r.problems.size()) +
+                 (r.problems.size() == 1 ? " problem" : " problems") +
+                 "); the running configuration stays";
+  o["problems"] = std::move(problems);
+  o["running"] = std::move(r.running);
+  return HttpResponse::json(422, json::serialize(o));
+}
+
 HttpResponse Api::awsJson(const HttpRequest& req) {
   std::string target = req.header("x-amz-target");
   if (target == "AWSEvents.PutEvents") return putEvents(req);
@@ -136,10 +161,11 @@ HttpResponse Api::awsJson(const HttpRequest& req) {
 }
 
 HttpResponse Api::putEvents(const HttpRequest& req) {
+  auto cfg = engine_.config();
   std::string region = regionFromAuthorization(req.header("authorization"));
-  if (region.empty()) region = engine_.config().default_region;
-  auto parsed = sources::parsePutEvents(req.body, SystemClock::instance(),
-                                        engine_.config().default_account, region);
+  if (region.empty()) region = cfg->default_region;
+  auto parsed =
+      sources::parsePutEvents(req.body, SystemClock::instance(), cfg->default_account, region);
   if (!parsed) {
     engine_.metrics().inc("riposte_events_rejected_total", {{"reason", parsed.error().code}});
     return awsError(400, parsed.error().code, parsed.error().message);

@@ -1,8 +1,9 @@
 #pragma once
 // riposte's HTTP API (README "API"), on top of the engine:
-//   POST /v1/events                     one event, an array, or a bare GuardDuty finding
+//   POST /v1/events                     one event, an array, or a bare GuardDuty or ASFF finding
 //   POST /  X-Amz-Target: AWSEvents.PutEvents | AWSEvents.TestEventPattern   (JSON 1.1)
 //   GET  /v1/incidents[?limit=&offset=]  GET /v1/incidents/{id}  GET /v1/executions/{id}
+//   POST /v1/reload                     loads the configuration again (see ReloadReport)
 //   GET  /metrics  GET /healthz  GET /readyz
 
 #include <functional>
@@ -13,6 +14,22 @@
 
 namespace riposte::server {
 
+// What a configuration reload did, for POST /v1/reload (`riposte serve` provides the reload).
+struct ReloadReport {
+  bool ok = false;  // true: the new configuration runs now; false: the previous one still does
+  // When !ok, every problem that kept the new configuration out, one line each:
+  // "file:line:column: path: message" (line, column and path when known).
+  std::vector<std::string> problems;
+  // What runs now (after the reload, or still): {"rules", "playbooks", "dryRun", "store",
+  // "listen", …}.
+  json::object running;
+  // When ok, what the reload restarted: {"sinksStarted", "sinksStopped", "sqsStarted",
+  // "sqsStopped"} (names and queue URLs; a changed sink or queue is in both).
+  json::object restarted;
+};
+// Runs one reload and says what happened. Called on an HTTP I/O thread; must be thread-safe.
+using ReloadHook = std::function<ReloadReport()>;
+
 class Api {
  public:
   explicit Api(engine::Engine& engine);
@@ -21,15 +38,22 @@ class Api {
   void addMetrics(std::function<std::string()> render) {
     extra_metrics_.push_back(std::move(render));
   }
+  // POST /v1/reload runs `hook`: 200 {"reloaded": true, "running": {…}, "restarted": {…}} when
+  // the new configuration was swapped in, 422 {"error": "InvalidConfig", "message", "problems":
+  // […], "running": {…}} when it was not (the running one stays). Without a hook: 501. Call before
+  // the server starts.
+  void setReloadHook(ReloadHook hook) { reload_ = std::move(hook); }
 
  private:
   HttpResponse postEvents(const HttpRequest& req);
   HttpResponse awsJson(const HttpRequest& req);
   HttpResponse putEvents(const HttpRequest& req);
   HttpResponse testEventPattern(const HttpRequest& req);
+  HttpResponse reload();
 
   engine::Engine& engine_;
   std::vector<std::function<std::string()>> extra_metrics_;
+  ReloadHook reload_;
 };
 
 }  // namespace riposte::server

@@ -2,6 +2,7 @@
 
 #include "core/ids.h"
 #include "core/limits.h"
+#include "sources/samples.h"
 
 namespace riposte::sources {
 
@@ -45,6 +46,34 @@ NormalizedEvent wrapGuardDutyFinding(const json::object& finding, const Clock& c
   env["resources"] = json::array();
   env["detail"] = finding;
   return finish(std::move(env));
+}
+
+NormalizedEvent wrapAsffFinding(const json::object& finding, const Clock& clock) {
+  std::string time = str(finding, "UpdatedAt");
+  if (time.empty()) time = formatIso8601(clock.now(), false);
+  return finish(wrapAsffFindings(json::array{finding}, newUuid(), time));
+}
+
+Result<NormalizedEvent> eventFromObject(const json::object& object, const Clock& clock,
+                                        const std::string& where, const std::string& id) {
+  std::optional<NormalizedEvent> wrapped;
+  if (isBareGuardDutyFinding(object)) {
+    wrapped = wrapGuardDutyFinding(object, clock);
+  } else if (isAsffFinding(object) && !object.contains("detail")) {
+    wrapped = wrapAsffFinding(object, clock);
+  }
+  if (!wrapped) {
+    if (id.empty() || object.contains("id")) return normalizeEvent(object, clock, where);
+    json::object with_id = object;
+    with_id["id"] = id;
+    return normalizeEvent(with_id, clock, where);
+  }
+  if (!id.empty()) {
+    wrapped->envelope["id"] = id;
+    wrapped->id = id;
+    wrapped->body = json::serialize(wrapped->envelope);
+  }
+  return std::move(*wrapped);
 }
 
 Result<NormalizedEvent> normalizeEvent(const json::object& event, const Clock& clock,
@@ -111,15 +140,9 @@ Result<std::vector<NormalizedEvent>> parseEventsBody(std::string_view body, cons
   for (std::size_t i = 0; i < items.size(); ++i) {
     std::string where = single ? "event" : "event[" + std::to_string(i) + "]";
     if (!items[i]->is_object()) return fail("InvalidInput", where + ": not a JSON object");
-    const auto& obj = items[i]->get_object();
-    NormalizedEvent ev;
-    if (isBareGuardDutyFinding(obj)) {
-      ev = wrapGuardDutyFinding(obj, clock);
-    } else {
-      auto r = normalizeEvent(obj, clock, where);
-      if (!r) return fail(r.error());
-      ev = std::move(*r);
-    }
+    auto r = eventFromObject(items[i]->get_object(), clock, where);
+    if (!r) return fail(r.error());
+    NormalizedEvent ev = std::move(*r);
     if (ev.body.size() > limits::kMaxEventBytes) {
       return fail("TooLarge", where + ": " + std::to_string(ev.body.size()) +
                                   " bytes; an event may be at most 256 KB (262144 bytes)");

@@ -324,7 +324,12 @@ struct World {
       private_ip, public_ip, ipv6, private_dns, public_dns, name_tag;
   int64_t launch_ms = 0;
   // IAM
-  std::string access_key, principal_id, user_name, user_type = "IAMUser";
+  // An IAM user's long-term key (AKIA…) and, with the same draw, the temporary key (ASIA…) a
+  // session (root console, an instance's role) signs with.
+  std::string user_key, session_key, principal_id, user_name;
+  // The role of the instance profile, whose session credentials an instance receives: the
+  // principal of InstanceCredentialExfiltration findings.
+  std::string role_name, role_id;
   // S3
   std::string bucket, owner_id;
   // EKS / ECS / container
@@ -366,8 +371,12 @@ World drawWorld(uint64_t seed, const SampleOptions& o, Rng& fr) {
       "ip-" + replaceAll(w.private_ip, ".", "-") + "." +
       (o.region == "us-east-1" ? std::string("ec2.internal") : o.region + ".compute.internal");
   w.public_dns = "ec2-" + replaceAll(w.public_ip, ".", "-") + ".compute-1.amazonaws.com";
-  w.access_key = "ASIA" + r.upperAlnum(16);
+  std::string key = r.upperAlnum(16);
+  w.user_key = "AKIA" + key;
+  w.session_key = "ASIA" + key;
   w.principal_id = "AIDA" + r.upperAlnum(17);
+  w.role_name = role + "-instance-role";
+  w.role_id = "AROA" + w.principal_id.substr(4);
   static const std::array<const char*, 5> kUsers = {"alice", "deploy-bot", "ci-runner", "bob",
                                                     "data-pipeline"};
   w.user_name = r.pick(kUsers);
@@ -460,17 +469,41 @@ json::object instanceDetails(const World& w, const std::string& state) {
       {"tags", tags({{"Name", w.name_tag}, {"Environment", "production"}})}};
 }
 
-json::object accessKeyDetails(const World& w, bool root) {
-  if (root) {
-    return json::object{{"accessKeyId", w.access_key},
-                        {"principalId", w.account},
-                        {"userName", "Root"},
-                        {"userType", "Root"}};
+// Whose credentials an AccessKey finding is about.
+enum class Principal { kIamUser, kRoot, kInstanceRole };
+
+Principal principalOf(std::string_view type) {
+  if (type.find("RootCredential") != std::string_view::npos) return Principal::kRoot;
+  // Credentials GuardDuty saw used outside the instance they were issued to: the session of
+  // the instance profile's role, named "<role id>:<instance id>".
+  if (type.find("InstanceCredentialExfiltration") != std::string_view::npos)
+    return Principal::kInstanceRole;
+  return Principal::kIamUser;
+}
+
+std::string accessKeyId(const World& w, Principal p) {
+  return p == Principal::kIamUser ? w.user_key : w.session_key;
+}
+
+json::object accessKeyDetails(const World& w, Principal p) {
+  switch (p) {
+    case Principal::kRoot:
+      return json::object{{"accessKeyId", accessKeyId(w, p)},
+                          {"principalId", w.account},
+                          {"userName", "Root"},
+                          {"userType", "Root"}};
+    case Principal::kInstanceRole:
+      return json::object{{"accessKeyId", accessKeyId(w, p)},
+                          {"principalId", w.role_id + ":" + w.instance_id},
+                          {"userName", w.role_name},
+                          {"userType", "AssumedRole"}};
+    case Principal::kIamUser:
+      break;
   }
-  return json::object{{"accessKeyId", w.access_key},
+  return json::object{{"accessKeyId", accessKeyId(w, p)},
                       {"principalId", w.principal_id},
                       {"userName", w.user_name},
-                      {"userType", w.user_type}};
+                      {"userType", "IAMUser"}};
 }
 
 json::object bucketDetails(const World& w, int64_t created_ms, bool is_public) {
@@ -583,13 +616,13 @@ json::object resourceFor(const Spec& s, const World& w, int64_t now_ms, const st
       }
       break;
     case Res::kAccessKey:
-      r["accessKeyDetails"] = accessKeyDetails(w, type.find("RootCredential") != std::string::npos);
+      r["accessKeyDetails"] = accessKeyDetails(w, principalOf(type));
       if (type.find("InstanceCredentialExfiltration") != std::string::npos) {
         r["instanceDetails"] = instanceDetails(w, state);
       }
       break;
     case Res::kS3Bucket:
-      r["accessKeyDetails"] = accessKeyDetails(w, false);
+      r["accessKeyDetails"] = accessKeyDetails(w, Principal::kIamUser);
       r["s3BucketDetails"] = json::array{
           bucketDetails(w, w.launch_ms,
                         type.find("Policy:S3/") == 0 && type.find("Stealth") == std::string::npos)};
@@ -872,7 +905,7 @@ Result<json::object> sampleFinding(std::string_view type, const SampleOptions& o
 
   std::string title = spec->title;
   std::string res_id = w.instance_id;
-  if (spec->res == Res::kAccessKey) res_id = w.access_key;
+  if (spec->res == Res::kAccessKey) res_id = accessKeyId(w, principalOf(spec->type));
   if (spec->res == Res::kS3Bucket || spec->res == Res::kS3Object) res_id = w.bucket;
   if (spec->res == Res::kEks || spec->res == Res::kEcs) res_id = w.cluster;
   if (spec->res == Res::kContainer) res_id = w.container_id.substr(0, 12);

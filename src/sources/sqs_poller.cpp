@@ -40,15 +40,9 @@ Result<NormalizedEvent> eventFromSqsBody(std::string_view body, const std::strin
     }
     obj = inner->get_object();
   }
-  if (isBareGuardDutyFinding(obj)) {
-    auto ev = wrapGuardDutyFinding(obj, clock);
-    ev.envelope["id"] = message_id;
-    ev.id = message_id;
-    ev.body = json::serialize(ev.envelope);
-    return ev;
-  }
-  if (!obj.contains("id")) obj["id"] = message_id;
-  return normalizeEvent(obj, clock, "message " + message_id);
+  // An event without an id of its own (a bare finding too) gets the message's: a redelivery
+  // is then recognised as the same event.
+  return eventFromObject(obj, clock, "message " + message_id, message_id);
 }
 
 SqsPoller::SqsPoller(SqsSourceConfig config, const aws::Client& client, EventSink sink,

@@ -29,7 +29,7 @@ struct SqsSourceConfig {
 using EventSink = std::function<Result<std::vector<bool>>(const std::vector<NormalizedEvent>&)>;
 
 // Turns one SQS message body into an event: an EventBridge envelope (as an EventBridge rule
-// delivers it), an SNS notification wrapping one, or a bare GuardDuty finding. `message_id`
+// delivers it), an SNS notification wrapping one, or a bare GuardDuty or ASFF finding. `message_id`
 // gives the event its id when the body has none (so a redelivery is recognised).
 Result<NormalizedEvent> eventFromSqsBody(std::string_view body, const std::string& message_id,
                                          const Clock& clock);

@@ -90,7 +90,7 @@ TEST_F(ClientFixture, QueryRequestIsFormEncodedSignedAndParsed) {
   s.headers = {{"Host", "127.0.0.1:5055"},
                {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
                {"X-Amz-Date", "20150830T123600Z"}};
-  auto expected = computeSigV4(s, c.credentials(), "eu-west-1", "ec2", clock.now());
+  auto expected = computeSigV4(s, *c.credentials(), "eu-west-1", "ec2", clock.now());
   EXPECT_EQ(fake->header(0, "Authorization"), expected.authorization);
 }
 

@@ -151,7 +151,7 @@ TEST_F(MotoClientTest, MotoVerifiesOurSignatures) {
 namespace riposte::aws {
 namespace {
 
-TEST_F(MotoClientTest, AssumeRoleActsInTheOtherAccountAndIsCached) {
+TEST_F(MotoClientTest, AssumeRoleActsInTheOtherAccountAndRefreshesBeforeExpiry) {
   ManualClock clock(std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count());
@@ -160,8 +160,10 @@ TEST_F(MotoClientTest, AssumeRoleActsInTheOtherAccountAndIsCached) {
   req.role_arn = "arn:aws:iam::222222222222:role/riposte-responder";
   auto other = cache.clientFor(req);
   ASSERT_TRUE(other) << other.error().str();
-  EXPECT_EQ((*other)->credentials().access_key_id.rfind("ASIA", 0), 0u);
-  EXPECT_FALSE((*other)->credentials().session_token.empty());
+  auto first = (*other)->credentials();
+  ASSERT_TRUE(first) << first.error().str();
+  EXPECT_EQ(first->access_key_id.rfind("ASIA", 0), 0u);
+  EXPECT_FALSE(first->session_token.empty());
 
   auto who =
       (*other)->query({.service = "sts", .region = "us-east-1", .action = "GetCallerIdentity"});
@@ -182,16 +184,28 @@ TEST_F(MotoClientTest, AssumeRoleActsInTheOtherAccountAndIsCached) {
   ASSERT_FALSE(seen);
   EXPECT_EQ(seen.error().code, "InvalidVpcID.NotFound");
 
-  // Cached until 5 minutes before expiry, then renewed.
+  // One client per role, kept; its credentials are assumed again less than 5 minutes
+  // before they expire, by the next request, without a new client.
   auto again = cache.clientFor(req);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->get(), other->get());
   EXPECT_EQ(cache.assumeCalls(), 1);
-  clock.advance(std::chrono::minutes(56));
-  auto renewed = cache.clientFor(req);
-  ASSERT_TRUE(renewed) << renewed.error().str();
-  EXPECT_NE(renewed->get(), other->get());
+  clock.advance(std::chrono::minutes(50));
+  ASSERT_TRUE(
+      (*other)->query({.service = "sts", .region = "us-east-1", .action = "GetCallerIdentity"}));
+  EXPECT_EQ(cache.assumeCalls(), 1);
+  clock.advance(std::chrono::minutes(6));
+  auto renewed_who =
+      (*other)->query({.service = "sts", .region = "us-east-1", .action = "GetCallerIdentity"});
+  ASSERT_TRUE(renewed_who) << renewed_who.error().str();
+  EXPECT_EQ(renewed_who->text("GetCallerIdentityResult/Account"), "222222222222");
   EXPECT_EQ(cache.assumeCalls(), 2);
+  auto renewed = (*other)->credentials();
+  ASSERT_TRUE(renewed);
+  EXPECT_NE(renewed->access_key_id, first->access_key_id);
+  auto same = cache.clientFor(req);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->get(), other->get());
 }
 
 }  // namespace

@@ -754,5 +754,84 @@ TEST_F(EngineTest, MatchRulesAndReload) {
   EXPECT_FALSE(engine_->reload(c));
 }
 
+// A reload changes the playbook an event starts from the next event on; an execution already
+// running keeps the definition it started with (stored with it), to its end.
+TEST_F(EngineTest, AReloadLeavesARunningExecutionOnItsDefinitionAndNewOnesUseTheNewOne) {
+  open(kWaiting);  // Hold (Wait 1 h) → Isolate
+  send(finding(8, "i-old", "f-old"));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(isolate_calls_, 0);  // parked on its hour-long Wait
+  const char* kNotifyOnly = R"({"StartAt":"Tell","States":{
+    "Tell":{"Type":"Task","Resource":"riposte:aws.sns.publish","End":true}}})";
+  ASSERT_TRUE(engine_->reload(config(kNotifyOnly)));
+  EXPECT_EQ(engine_->config()->playbooks.at("contain").definition_json, kNotifyOnly);
+  send(finding(8, "i-new", "f-new"));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(notify_calls_, 1);  // the new execution ran the new definition
+  EXPECT_EQ(isolate_calls_, 0);
+  clock_.advance(std::chrono::minutes(61));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(isolate_calls_, 1);  // the old one resumed on its own definition
+  EXPECT_EQ(notify_calls_, 1);
+  auto states = [&](const std::string& resource) {
+    std::vector<std::string> out;
+    auto list = engine_->store().listIncidents(10, 0);
+    EXPECT_TRUE(list);
+    for (const auto& inc : *list) {
+      if (inc.resource_id != resource) continue;
+      auto x = engine_->store().executionsForIncident(inc.id);
+      EXPECT_TRUE(x && x->size() == 1u);
+      EXPECT_EQ(x->front().status, "SUCCEEDED");
+      auto hist = engine_->store().history(x->front().id);
+      EXPECT_TRUE(hist);
+      for (const auto& h : *hist) {
+        auto d = parseJson(h.details);
+        if (h.type.ends_with("StateEntered")) out.emplace_back(d->at("name").as_string());
+      }
+    }
+    return out;
+  };
+  EXPECT_EQ(states("i-old"), (std::vector<std::string>{"Hold", "Isolate"}));
+  EXPECT_EQ(states("i-new"), (std::vector<std::string>{"Tell"}));
+}
+
+// The reloaded safety settings apply to the next execution: dry_run turned on by a reload
+// makes the next response a plan.
+TEST_F(EngineTest, AReloadedSafetySettingAppliesToTheNextExecution) {
+  open(kContain);
+  Config c = config(kContain);
+  c.safety.dry_run = true;
+  c.sns_topic_arn = "arn:aws:sns:us-east-1:123456789012:reloaded";
+  ASSERT_TRUE(engine_->reload(c));
+  send(finding(8, "i-1"));
+  ASSERT_TRUE(engine_->drain());
+  auto inc = onlyIncident();
+  EXPECT_EQ(inc.at("status").as_string(), "planned");
+  auto x = onlyExecution();
+  EXPECT_TRUE(x.dry_run);
+  auto input = parseJson(x.input);
+  ASSERT_TRUE(input);
+  EXPECT_EQ(input->at("riposte").at("notify").at("snsTopicArn").as_string(),
+            "arn:aws:sns:us-east-1:123456789012:reloaded");
+}
+
+// /metrics gauges read from the store: a status whose count falls to zero reads 0, not the
+// last value it had (16 RUNNING shown after everything finished).
+TEST_F(EngineTest, StatusGaugesFallToZero) {
+  open(kWaiting);
+  for (int i = 0; i < 3; ++i) send(finding(8, "i-" + std::to_string(i), "f-" + std::to_string(i)));
+  ASSERT_TRUE(engine_->drain());
+  std::string m = engine_->renderMetrics();
+  EXPECT_NE(m.find("riposte_executions{status=\"RUNNING\"} 3\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("riposte_incidents{status=\"responding\"} 3\n"), std::string::npos) << m;
+  clock_.advance(std::chrono::minutes(61));
+  ASSERT_TRUE(engine_->drain());
+  m = engine_->renderMetrics();
+  EXPECT_NE(m.find("riposte_executions{status=\"RUNNING\"} 0\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("riposte_executions{status=\"SUCCEEDED\"} 3\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("riposte_incidents{status=\"responding\"} 0\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("riposte_incidents{status=\"contained\"} 3\n"), std::string::npos) << m;
+}
+
 }  // namespace
 }  // namespace riposte::engine

@@ -45,5 +45,45 @@ TEST(Incident, AccessKeyAndSecurityHubAndGeneric) {
   EXPECT_EQ(remoteIpOf(json::object{}), "");
 }
 
+// The resource is the one `resourceType` names, even when the finding describes others: an S3
+// finding names the access key that made the call, a credential-exfiltration finding the
+// instance whose role was used.
+TEST(Incident, TheResourceIsTheOneResourceTypeNames) {
+  const char* kAllDetails = R"("instanceDetails":{"instanceId":"i-0inst"},
+    "accessKeyDetails":{"accessKeyId":"ASIAKEY","userType":"AssumedRole"},
+    "s3BucketDetails":[{"name":"bkt","s3ObjectDetails":[{"key":"uploads/x.exe"}]}],
+    "eksClusterDetails":{"name":"eks-1"},"ecsClusterDetails":{"name":"ecs-1"},
+    "containerDetails":{"id":"c0ffee"},"lambdaDetails":{"functionName":"fn-1"},
+    "rdsDbInstanceDetails":{"dbInstanceIdentifier":"db-1"},
+    "rdsLimitlessDbDetails":{"dbShardGroupIdentifier":"shards-1"},
+    "ebsVolumeDetails":{"scannedVolumeDetails":[
+      {"volumeArn":"arn:aws:ec2:us-east-1:123456789012:volume/vol-0abc"}]})";
+  const std::vector<std::pair<std::string, std::string>> kWant = {
+      {"Instance", "i-0inst"},           {"AccessKey", "ASIAKEY"}, {"S3Bucket", "bkt"},
+      {"S3Object", "bkt/uploads/x.exe"}, {"EKSCluster", "eks-1"},  {"ECSCluster", "ecs-1"},
+      {"Container", "c0ffee"},           {"Lambda", "fn-1"},       {"RDSDBInstance", "db-1"},
+      {"RDSLimitlessDB", "shards-1"},    {"EBSVolume", "vol-0abc"}};
+  for (const auto& [type, id] : kWant) {
+    SCOPED_TRACE(type);
+    std::string ev = R"({"source":"aws.guardduty","account":"123456789012","region":"us-east-1",
+      "detail":{"id":"f9","type":"t","severity":8,"resource":{"resourceType":")" +
+                     type + "\"," + kAllDetails + "}}}";
+    auto r = describeIncident(parseJson(ev)->as_object());
+    EXPECT_EQ(r.resource_type, type);
+    EXPECT_EQ(r.resource_id, id);
+    EXPECT_EQ(r.dedup_key, "123456789012/us-east-1/" + id + "/f9");
+  }
+  // A type riposte does not know, or a known one without its detail: the event's resources,
+  // never another detail's id.
+  auto other = describeIncident(parse(R"({"source":"aws.guardduty","resources":["arn:r"],
+    "detail":{"id":"f1","resource":{"resourceType":"Bedrock",
+    "instanceDetails":{"instanceId":"i-0inst"}}}})"));
+  EXPECT_EQ(other.resource_id, "arn:r");
+  auto missing = describeIncident(parse(R"({"source":"aws.guardduty",
+    "detail":{"id":"f1","resource":{"resourceType":"S3Bucket",
+    "accessKeyDetails":{"accessKeyId":"AKIAX"}}}})"));
+  EXPECT_EQ(missing.resource_id, "aws.guardduty");
+}
+
 }  // namespace
 }  // namespace riposte::engine

@@ -27,5 +27,20 @@ TEST(Metrics, RendersPrometheusText) {
   EXPECT_NE(t.find("riposte_latency_seconds_count{action=\"x\"} 2\n"), std::string::npos) << t;
 }
 
+TEST(Metrics, SetAllZeroesTheSeriesItDoesNotName) {
+  Metrics m;
+  m.declare("riposte_executions", "Executions by status.", "gauge");
+  m.setAll("riposte_executions", {{{{"status", "RUNNING"}}, 16}, {{{"status", "SUCCEEDED"}}, 1}});
+  std::string t = m.render();
+  EXPECT_NE(t.find("riposte_executions{status=\"RUNNING\"} 16\n"), std::string::npos) << t;
+  m.setAll("riposte_executions", {{{{"status", "SUCCEEDED"}}, 17}});
+  t = m.render();
+  EXPECT_NE(t.find("riposte_executions{status=\"RUNNING\"} 0\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("riposte_executions{status=\"SUCCEEDED\"} 17\n"), std::string::npos) << t;
+  m.setAll("riposte_executions", {});
+  t = m.render();
+  EXPECT_NE(t.find("riposte_executions{status=\"SUCCEEDED\"} 0\n"), std::string::npos) << t;
+}
+
 }  // namespace
 }  // namespace riposte::engine

@@ -125,7 +125,30 @@ class Cli(unittest.TestCase):
 
     def test_version_and_unknown_command(self):
         self.assertIn("riposte", run("version").stdout)
-        self.assertNotEqual(run("no-such-command").returncode, 0)
+        v = run("--version")
+        self.assertEqual(v.returncode, 0, v.stderr)
+        self.assertEqual(v.stdout, run("version").stdout)
+        self.assertNotIn("subcommand is required", v.stdout + v.stderr)
+        u = run("no-such-command")
+        self.assertEqual(u.returncode, 2)
+        self.assertIn("unknown command 'no-such-command'", u.stderr)
+        self.assertIn("serve", u.stderr)  # the commands there are
+        self.assertNotIn("subcommand is required", u.stderr)
+
+    def test_release_from_another_directory_names_the_config_directory_once(self):
+        d = tempfile.mkdtemp(prefix="riposte-cli-")
+        try:
+            r = run("release", "inc-x", cwd=d)  # the default config/default is not here
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("config/default: error: configuration directory not found", r.stderr)
+            self.assertNotIn("config/default/config/default", r.stderr)
+            # Given the directory, it finds it from anywhere (and says the incident is unknown).
+            r = run("release", "inc-x", "--config", os.path.join(ROOT, "config/default"),
+                    "--store", "sqlite://" + os.path.join(d, "r.db"), cwd=d)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("no incident 'inc-x'", r.stderr)
+        finally:
+            shutil.rmtree(d)
 
 
 if __name__ == "__main__":

@@ -129,12 +129,53 @@ TEST(Arrays, FieldsMustComeFromTheSameElement) {
       M(R"({"top":["t"],"arr":{"k":["a"]}})", R"({"top":"t","arr":[{"k":"q"},{"k":"a"}]})"));
 }
 
-TEST(Arrays, ExistsFalseIsJudgedInTheBoundElement) {
+// exists:false on a field of an array's objects holds when no element has the field: the
+// other fields' choice of element does not hide a leaf in another element (a condition added
+// to a pattern never makes it match more events). docs/patterns.md, "exists: false".
+TEST(Arrays, ExistsFalseInArrayElementsMeansNoElementHasTheField) {
   EXPECT_FALSE(M(R"({"arr":{"v":[{"exists":false}]}})", R"({"arr":[{"k":"a"},{"v":1}]})"));
-  EXPECT_TRUE(M(R"({"arr":{"k":["a"],"v":[{"exists":false}]}})", R"({"arr":[{"k":"a"},{"v":1}]})"));
+  // The defect: with a sibling condition bound to element 0, element 1's "v" was not seen.
+  EXPECT_FALSE(
+      M(R"({"arr":{"k":["a"],"v":[{"exists":false}]}})", R"({"arr":[{"k":"a"},{"v":1}]})"));
+  EXPECT_FALSE(
+      M(R"({"arr":{"a":[{"exists":false}],"k":["x"]}})", R"({"arr":[{"k":"x"},{"a":1}]})"));
   EXPECT_FALSE(M(R"({"arr":{"k":["a"],"v":[{"exists":false}]}})", R"({"arr":[{"k":"a","v":1}]})"));
-  EXPECT_TRUE(
+  EXPECT_FALSE(
       M(R"({"arr":{"k":["a"],"v":[{"exists":false}]}})", R"({"arr":[{"k":"a","v":1},{"k":"a"}]})"));
+  EXPECT_TRUE(
+      M(R"({"arr":{"k":["a"],"v":[{"exists":false}]}})", R"({"arr":[{"k":"a"},{"k":"b"}]})"));
+  EXPECT_TRUE(M(R"({"arr":{"k":["a"],"v":[{"exists":false}]}})", R"({"arr":[{"k":"a"}],"v":1})"));
+  // Nested arrays and a field of another array.
+  EXPECT_FALSE(M(R"({"o":{"i":{"k":["a"],"v":[{"exists":false}]}}})",
+                 R"({"o":[{"i":[{"k":"a"}]},{"i":[{"v":1}]}]})"));
+  EXPECT_FALSE(M(R"({"x":{"k":["a"]},"y":{"v":[{"exists":false}]}})",
+                 R"({"x":[{"k":"a"}],"y":[{"w":1},{"v":1}]})"));
+  // With a positive alternative: a leaf of the field exists, so the positive alternative must
+  // match in the element the other fields bind.
+  const char* alt = R"({"arr":{"k":["a"],"v":[{"exists":false},"z"]}})";
+  EXPECT_FALSE(M(alt, R"({"arr":[{"k":"a"},{"v":"z"}]})"));
+  EXPECT_FALSE(M(alt, R"({"arr":[{"k":"a"},{"v":"y"}]})"));
+  EXPECT_TRUE(M(alt, R"({"arr":[{"k":"a","v":"z"},{"v":"y"}]})"));
+  EXPECT_TRUE(M(alt, R"({"arr":[{"k":"a"},{"k":"b"}]})"));
+}
+
+// A sub-rule of more than 64 clauses (the matcher's one-word clause sets) is checked as
+// exactly as a small one: array consistency and exists:false both hold.
+TEST(Arrays, ConsistencyHoldsBeyondSixtyFourFields) {
+  std::string p = R"({"arr":{)", whole = R"({"arr":[{)", split = R"({"arr":[{)";
+  for (int i = 0; i < 70; ++i) {
+    std::string f = "f" + std::to_string(i);
+    p += "\"" + f + "\":[1],";
+    whole += (i ? "," : "") + ("\"" + f + "\":1");
+    split += (i == 35 ? "},{" : i ? "," : "") + ("\"" + f + "\":1");
+  }
+  p += R"("v":[{"exists":false}]}})";
+  whole += "}]}";
+  split += "}]}";
+  const std::string with_v = whole.substr(0, whole.size() - 2) + R"(,{"v":1}]})";
+  EXPECT_TRUE(M(p, whole));
+  EXPECT_FALSE(M(p, split));   // the fields in two elements
+  EXPECT_FALSE(M(p, with_v));  // "v" in another element
 }
 
 // ------------------------------------------------------------------------ operators

@@ -137,6 +137,24 @@ TEST(Samples, EveryTypeIsAWellFormedFinding) {
     auto facts = engine::describeIncident(event);
     EXPECT_FALSE(facts.resource_id.empty());
     EXPECT_NE(facts.resource_id, "aws.guardduty");
+    // ... the one its resourceType names, though the finding may describe others too.
+    EXPECT_EQ(facts.resource_type, t.resource_type);
+    static const std::map<std::string, std::string> kIdAt = {
+        {"Instance", "resource.instanceDetails.instanceId"},
+        {"AccessKey", "resource.accessKeyDetails.accessKeyId"},
+        {"EKSCluster", "resource.eksClusterDetails.name"},
+        {"ECSCluster", "resource.ecsClusterDetails.name"},
+        {"Container", "resource.containerDetails.id"}};
+    if (t.resource_type == "S3Bucket" || t.resource_type == "S3Object") {
+      const json::value& bucket = findPath(v, "resource.s3BucketDetails")->get_array()[0];
+      std::string want = s(bucket, "name");
+      if (t.resource_type == "S3Object")
+        want += "/" + s(findPath(bucket, "s3ObjectDetails")->get_array()[0], "key");
+      EXPECT_EQ(facts.resource_id, want);
+    } else {
+      ASSERT_EQ(kIdAt.count(t.resource_type), 1u) << "a resource type this test does not know";
+      EXPECT_EQ(facts.resource_id, s(v, kIdAt.at(t.resource_type)));
+    }
     if (t.action_type == "NETWORK_CONNECTION" || t.action_type == "PORT_PROBE" ||
         (t.action_type == "AWS_API_CALL" && t.type.find("InsideAWS") == std::string::npos)) {
       std::string ip = engine::remoteIpOf(f.value());
@@ -378,6 +396,40 @@ TEST(Samples, DefaultRulesFireAsExpected) {
     ASSERT_TRUE(f);
     EXPECT_EQ(fired(*f), V{rule}) << sev;
   }
+}
+
+// Whose key an AccessKey finding names: an IAM user's long-term key (AKIA…), root's, or — for
+// credentials exfiltrated from an instance — the session of the instance profile's role
+// (AssumedRole, ASIA…, principal "<role id>:<instance id>"), never an IAM user.
+TEST(Samples, AccessKeyPrincipalsAreWhatGuardDutyReports) {
+  int roles = 0;
+  for (const auto& t : sampleTypes()) {
+    if (t.resource_type != "AccessKey") continue;
+    SCOPED_TRACE(t.type);
+    auto f = sampleFinding(t.type, opts(3));
+    ASSERT_TRUE(f);
+    json::value v = *f;
+    const std::string key = s(v, "resource.accessKeyDetails.accessKeyId");
+    const std::string user_type = s(v, "resource.accessKeyDetails.userType");
+    EXPECT_EQ(key.size(), 20u);
+    if (t.type.find("InstanceCredentialExfiltration") != std::string::npos) {
+      ++roles;
+      EXPECT_EQ(user_type, "AssumedRole");
+      EXPECT_EQ(key.rfind("ASIA", 0), 0u) << key;
+      const std::string principal = s(v, "resource.accessKeyDetails.principalId");
+      const std::string instance = s(v, "resource.instanceDetails.instanceId");
+      ASSERT_FALSE(instance.empty());
+      EXPECT_EQ(principal.rfind("AROA", 0), 0u) << principal;
+      EXPECT_TRUE(principal.ends_with(":" + instance)) << principal;
+      EXPECT_TRUE(s(v, "resource.accessKeyDetails.userName").ends_with("-instance-role"));
+    } else if (t.type.find("RootCredential") != std::string::npos) {
+      EXPECT_EQ(user_type, "Root");
+    } else {
+      EXPECT_EQ(user_type, "IAMUser");
+      EXPECT_EQ(key.rfind("AKIA", 0), 0u) << key;
+    }
+  }
+  EXPECT_EQ(roles, 2);  // InsideAWS and OutsideAWS
 }
 
 }  // namespace

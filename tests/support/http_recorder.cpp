@@ -24,6 +24,13 @@ std::string RecordedRequest::header(std::string_view name) const {
   return "";
 }
 
+bool RecordedRequest::hasHeader(std::string_view name) const {
+  const std::string n = lower(std::string(name));
+  for (const auto& [k, v] : headers)
+    if (k == n) return true;
+  return false;
+}
+
 HttpRecorder::HttpRecorder() {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
@@ -50,6 +57,11 @@ void HttpRecorder::respond(int status, std::string body, std::string content_typ
   status_ = status;
   body_ = std::move(body);
   content_type_ = std::move(content_type);
+}
+
+void HttpRecorder::handle(std::function<ScriptedResponse(const RecordedRequest&)> handler) {
+  std::lock_guard lock(mu_);
+  handler_ = std::move(handler);
 }
 
 std::vector<RecordedRequest> HttpRecorder::requests() const {
@@ -107,14 +119,25 @@ void HttpRecorder::serve() {
     }
     int status;
     std::string body, type;
+    std::function<ScriptedResponse(const RecordedRequest&)> handler;
     {
       std::lock_guard lock(mu_);
       requests_.push_back(req);
       status = status_;
       body = body_;
       type = content_type_;
+      handler = handler_;
     }
-    std::string resp = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: " + type +
+    std::string extra;
+    if (handler) {
+      ScriptedResponse r = handler(req);
+      status = r.status;
+      body = std::move(r.body);
+      type = std::move(r.content_type);
+      for (const auto& [k, v] : r.headers) extra += k + ": " + v + "\r\n";
+    }
+    std::string resp = "HTTP/1.1 " + std::to_string(status) + " X\r\n" + extra +
+                       "Content-Type: " + type +
                        "\r\nContent-Length: " + std::to_string(body.size()) +
                        "\r\nConnection: close\r\n\r\n" + body;
     size_t sent = 0;

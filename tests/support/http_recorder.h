@@ -8,6 +8,7 @@
 //   auto reqs = rec.requests();             // method, path, headers (lowercase), body
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -22,6 +23,14 @@ struct RecordedRequest {
   aws::Pairs headers;          // names lowercased
   std::string body;
   std::string header(std::string_view name) const;
+  bool hasHeader(std::string_view name) const;
+};
+
+struct ScriptedResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  aws::Pairs headers{};  // more response headers
 };
 
 class HttpRecorder {
@@ -34,6 +43,9 @@ class HttpRecorder {
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // The response to every following request.
   void respond(int status, std::string body, std::string content_type = "application/json");
+  // A function that answers every following request instead (a local double of a protocol:
+  // IMDSv2, container credentials, the SSO portal). Called on the server's thread.
+  void handle(std::function<ScriptedResponse(const RecordedRequest&)> handler);
   std::vector<RecordedRequest> requests() const;
 
  private:
@@ -46,6 +58,7 @@ class HttpRecorder {
   std::vector<RecordedRequest> requests_;
   int status_ = 200;
   std::string body_ = "{}", content_type_ = "application/json";
+  std::function<ScriptedResponse(const RecordedRequest&)> handler_;
 };
 
 }  // namespace riposte::testing

@@ -2,7 +2,8 @@
 """Differential test: riposte's ASL interpreter vs moto's Step Functions executor.
 
 Generates a deterministic corpus of state machines with inputs (Pass/Choice/Map/Parallel/
-Fail/Wait 0 s/intrinsics/paths/errors; no Tasks), runs it once through
+Fail/Wait 0 s/intrinsics/paths/errors; Tasks only as `.waitForTaskToken` callbacks answered
+by the oracle's scripted fake Lambda functions), runs it once through
 ../shared/tools/asl_oracle.py --batch and once through riposte's asl_diff_runner, and
 compares status, output and error (cause only for custom errors). Known, documented
 disagreements (docs/playbooks.md) are listed in KNOWN below and reported, not failed.
@@ -30,12 +31,22 @@ def _err(*numbers):
     return lambda c: any(str(c["id"]).startswith("err-%d-" % n) for n in numbers)
 
 
+def _cb(*numbers):
+    return lambda c: str(c["id"]) in ["cb-%d" % n for n in numbers]
+
+
 KNOWN = [
     (_err(5), "Map over a non-array: riposte States.Runtime, moto States.QueryEvaluationError"),
     (_err(2, 11, 12),
      "a failing intrinsic: riposte States.IntrinsicFailure (spec), moto States.Runtime"),
     (_err(10), "Catch States.BranchFailed on a failing branch: riposte catches (spec), moto does "
                "not match it"),
+    (_err(14), "Catch States.TaskFailed on a branch's Fail state: riposte does not catch (spec: "
+               "a Task state failed), moto matches every custom name"),
+    (_cb(9), "a branch's callback failure without a cause, caught on the Parallel: riposte's "
+             "error output has Cause null (AWS: an absent cause is null), moto's \"\""),
+    (_cb(10), "a callback Task's timeout caught: riposte's error output has Cause null (AWS "
+              "records no cause for it), moto's \"\""),
     (_fractional_timestamp,
      "RFC 3339 timestamps with fractional seconds: riposte accepts them (spec), moto does not"),
 ]
@@ -324,6 +335,20 @@ def error_cases():
         # 13: StringToJson of a blank string is null (AWS, recorded by LocalStack).
         {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True, "Parameters": {
             "v.$": "States.StringToJson($.blank)"}}}},
+        # 14: States.TaskFailed on a Parallel does not catch a branch's Fail state (riposte:
+        # it names a Task's failure); moto matches it against every non-States name.
+        {"StartAt": "A", "States": {"A": {"Type": "Parallel", "Next": "D", "Branches": [
+            {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E.Branch",
+                                              "Cause": "branch cause"}}}],
+            "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.caught",
+                       "Next": "D"}]}, "D": {"Type": "Pass", "End": True}}},
+        # 15: ... nor a States.* error raised in a branch (both sides agree: not caught).
+        {"StartAt": "A", "States": {"A": {"Type": "Parallel", "Next": "D", "Branches": [
+            {"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [
+                {"Variable": "$.n", "NumericEquals": 12345, "Next": "E"}]},
+                "E": {"Type": "Succeed"}}}],
+            "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.caught",
+                       "Next": "D"}]}, "D": {"Type": "Pass", "End": True}}},
     ]
     for i, d in enumerate(defs):
         for j, inp in enumerate([{"n": 1, "s": "Err.X", "arr": [1, 2], "obj": {"a": 1},
@@ -331,6 +356,87 @@ def error_cases():
                                  {"n": 2, "s": "Other", "arr": [], "obj": {}, "blank": " "}]):
             cases.append({"id": "err-%d-%d" % (i, j), "definition": d, "input": inp})
     return cases
+
+
+def callback_cases():
+    """`.waitForTaskToken` Tasks answered by scripted fake Lambda functions (the oracle's
+    FAKES; asl_diff_runner mirrors the callback behaviours): success through ResultSelector /
+    ResultPath, failure through Catch and Retry, several tokens in a Parallel and a Map, and
+    TimeoutSeconds / HeartbeatSeconds expiring (the oracle really waits: 1 s each)."""
+    arn = "arn:aws:states:::lambda:invoke.waitForTaskToken"
+
+    def task(fn, extra=None, payload=None):
+        t = {"Type": "Task", "Resource": arn, "Parameters": {"FunctionName": fn, "Payload": dict(
+            {"TaskToken.$": "$$.Task.Token"}, **(payload or {}))}}
+        t.update(extra or {})
+        return t
+
+    def ok(v):
+        return {"callback": {"token_path": "TaskToken", "success": v}}
+
+    # No cause: moto 5.2.1 drops SendTaskFailure's cause (responses.py passes only the error),
+    # so scripts give none; riposte then has a null cause, as AWS gives an absent one.
+    def bad(e):
+        return {"callback": {"token_path": "TaskToken", "failure": {"error": e}}}
+
+    silent = {"callback": {"token_path": "TaskToken"}}
+    end = {"Type": "Pass", "End": True}
+    defs = [
+        # 0: the answer is the Task's result, through ResultSelector and ResultPath.
+        ({"StartAt": "T", "States": {"T": task("F", {"ResultSelector": {"v.$": "$.answer"},
+                                                     "ResultPath": "$.r", "End": True},
+                                                {"n.$": "$.n"})}},
+         {"F": [ok({"answer": 42, "other": 1})]}),
+        # 1: OutputPath and a scalar answer.
+        ({"StartAt": "T", "States": {"T": task("F", {"ResultPath": "$.r", "OutputPath": "$.r",
+                                                     "End": True})}},
+         {"F": [ok("yes")]}),
+        # 2: a failure, uncaught.
+        ({"StartAt": "T", "States": {"T": task("F", {"End": True})}},
+         {"F": [bad("Approval.Denied")]}),
+        # 3-5: a failure caught by its name, by States.TaskFailed, by States.ALL.
+    ] + [
+        ({"StartAt": "T", "States": {"T": task("F", {"Next": "D", "Catch": [
+            {"ErrorEquals": [name], "ResultPath": "$.err", "Next": "D"}]}), "D": end}},
+         {"F": [bad("Approval.Denied")]})
+        for name in ("Approval.Denied", "States.TaskFailed", "States.ALL")
+    ] + [
+        # 6: retried after a failure, then answered.
+        ({"StartAt": "T", "States": {"T": task("F", {"End": True, "Retry": [
+            {"ErrorEquals": ["Busy"], "IntervalSeconds": 1, "MaxAttempts": 2}]})}},
+         {"F": [bad("Busy"), ok({"second": True})]}),
+        # 7: two branches wait at once.
+        ({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "A", "States": {"A": task("FA", {"End": True})}},
+            {"StartAt": "B", "States": {"B": task("FB", {"End": True})}}]}}},
+         {"FA": [ok("a")], "FB": [ok("b")]}),
+        # 8: a Map whose iterations each wait (the n-th call answers n).
+        ({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.arr", "End": True,
+                                           "MaxConcurrency": 1, "ItemProcessor": {
+                                               "StartAt": "I", "States": {"I": task(
+                                                   "FM", {"End": True}, {"v.$": "$"})}}}}},
+         {"FM": [ok(1), ok(2), ok(3), ok(4)]}),
+        # 9: a branch's callback failure fails the Parallel, caught by States.TaskFailed.
+        ({"StartAt": "P", "States": {"P": {"Type": "Parallel", "Next": "D", "Catch": [
+            {"ErrorEquals": ["States.TaskFailed"], "Next": "D"}], "Branches": [
+            {"StartAt": "A", "States": {"A": task("FA", {"End": True})}}]}, "D": end}},
+         {"FA": [bad("Denied")]}),
+        # 10: TimeoutSeconds expires: States.Timeout, caught.
+        ({"StartAt": "T", "States": {"T": task("F", {"TimeoutSeconds": 1, "Next": "D", "Catch": [
+            {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.err", "Next": "D"}]}),
+            "D": end}},
+         {"F": [silent]}),
+        # 11: HeartbeatSeconds expires: also States.Timeout (as AWS reports it), uncaught.
+        ({"StartAt": "T", "States": {"T": task("F", {"HeartbeatSeconds": 1, "TimeoutSeconds": 30,
+                                                     "End": True})}},
+         {"F": [silent]}),
+        # 12: ... and States.TaskFailed does not catch a timeout.
+        ({"StartAt": "T", "States": {"T": task("F", {"TimeoutSeconds": 1, "Next": "D", "Catch": [
+            {"ErrorEquals": ["States.TaskFailed"], "Next": "D"}]}), "D": end}},
+         {"F": [silent]}),
+    ]
+    return [{"id": "cb-%d" % i, "definition": d, "input": {"n": 5, "arr": [1, 2, 3]},
+             "lambdas": fakes} for i, (d, fakes) in enumerate(defs)]
 
 
 def choice_cases(g):
@@ -410,6 +516,7 @@ def main():
         cases.append({"id": "gen-%d" % i, "definition": m, "input": g.input()})
     cases += error_cases()
     cases += choice_cases(g)
+    cases += callback_cases()
     tmp = a.keep or tempfile.mkdtemp(prefix="asl-diff-")
     os.makedirs(tmp, exist_ok=True)
     path = os.path.join(tmp, "cases.jsonl")
