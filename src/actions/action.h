@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actions/descriptor.h"
 #include "aws/client.h"
 #include "core/clock.h"
 #include "core/json.h"
@@ -32,21 +33,6 @@ struct ActionContext {
   std::string action_id;
 };
 
-// What the engine does when it finds the record of an attempt that was interrupted: recorded
-// "running" (about to act) but no outcome, because the process died during the call.
-enum class Replay {
-  // Run it again: the action reads the current state first and changes only what is not yet
-  // as wanted, so a repeat cannot double an effect (every state-checking action).
-  kRerun,
-  // Run it again with the same ActionContext::action_id, which the action passes on as a
-  // deduplication id (aws.sns.publish: MessageDeduplicationId on a FIFO topic, the
-  // riposte-dedup-id message attribute on a standard one). Receivers may see it twice.
-  kRerunDeduplicated,
-  // Do not run it again: its effect cannot be checked and a repeat may duplicate it. The Task
-  // fails with kActionInterrupted, which a playbook may Retry (accepting a repeat) or Catch.
-  kFailInterrupted,
-};
-
 struct ActionOutcome {
   json::value output;         // the Task's result (goes to the playbook via ResultPath)
   json::value before, after;  // what it found / what it left (enough to undo it)
@@ -66,19 +52,15 @@ inline constexpr const char* kActionInterrupted = "riposte.ActionInterrupted";
 class Action {
  public:
   virtual ~Action() = default;
-  virtual std::string_view name() const = 0;                 // "aws.ec2.isolateInstance"
-  virtual std::string_view description() const = 0;          // one paragraph, for the runbook
-  virtual std::vector<std::string> permissions() const = 0;  // IAM actions it needs
+  // What the action is (descriptor.h): the same object for the action's whole life.
+  virtual const Descriptor& descriptor() const = 0;
+  std::string_view name() const { return descriptor().name; }  // "aws.ec2.isolateInstance"
   // AWS errors → Error{code = AWS error code, message}; bad input → Error{"InvalidInput", …}.
   virtual Result<ActionOutcome> run(const json::value& input, ActionContext& ctx) const = 0;
-  // The action that undoes this one ("" when there is none). Its input is this action's
-  // `output` object with "before" added: undoInput(outcome).
-  virtual std::string_view undoName() const { return {}; }
-  // See Replay. Every action that checks the state before it changes it is kRerun.
-  virtual Replay replay() const { return Replay::kRerun; }
 };
 
-// The input of the undo action of a recorded outcome: output ∪ {"before": before}.
+// The input of the undo action (Descriptor::undo) of a recorded outcome: output ∪ {"before":
+// before}.
 inline json::value undoInput(const json::value& output, const json::value& before) {
   json::object in = output.is_object() ? output.as_object() : json::object();
   in["before"] = before;

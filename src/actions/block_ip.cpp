@@ -210,19 +210,33 @@ std::map<int, SlotRecord> ownedSlots(const json::value& acl, const SlotRange& ra
 
 class BlockIp final : public BuiltinAction {
  public:
-  std::string_view undoName() const override { return "aws.ec2.unblockIp"; }
-  std::string_view name() const override { return "aws.ec2.blockIp"; }
-  std::string_view description() const override {
-    return "Blocks one IP address (IPv4 /32 or IPv6 /128) from entering a subnet: adds an "
-           "ingress deny entry for all protocols to the network ACL associated with the "
-           "instance's subnet (or the given subnet), with the lowest free rule number below "
-           "every allow entry so that it takes effect; a rule number taken concurrently is "
-           "skipped. Undone by aws.ec2.unblockIp, which deletes the recorded entry.";
-  }
-  std::vector<std::string> permissions() const override {
-    // CreateTags / DeleteNetworkAclEntry: the record and the eviction of the managed range.
-    return {"ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:CreateNetworkAclEntry",
-            "ec2:CreateTags", "ec2:DeleteNetworkAclEntry"};
+  const Descriptor& descriptor() const override {
+    static const Descriptor kD{
+        .name = "aws.ec2.blockIp",
+        .description =
+            "Blocks one IP address (IPv4 /32 or IPv6 /128) from entering a subnet: adds an "
+            "ingress deny entry for all protocols to the network ACL associated with the "
+            "instance's subnet (or the given subnet), with the lowest free rule number below "
+            "every allow entry so that it takes effect; a rule number taken concurrently is "
+            "skipped. With a managed rule range it records its entries on the ACL and evicts "
+            "the least recently used one when the range is full; with \"wafIpSetName\" a full "
+            "ACL falls back to aws.wafv2.blockIp. Refuses protected instances.",
+        .role = Role::kContain,
+        .permissions =
+            {awsPermission("ec2:DescribeInstances"), awsPermission("ec2:DescribeNetworkAcls"),
+             awsPermission("ec2:CreateNetworkAclEntry"),
+             // The managed range: its records on the ACL, and the eviction of an old entry.
+             awsPermission("ec2:CreateTags", {kEc2NetworkAcl}),
+             awsPermission("ec2:DeleteNetworkAclEntry"),
+             onlyWithParameter(awsPermission("wafv2:ListIPSets"), "wafIpSetName"),
+             onlyWithParameter(awsPermission("wafv2:GetIPSet"), "wafIpSetName"),
+             onlyWithParameter(awsPermission("wafv2:UpdateIPSet"), "wafIpSetName")},
+        .undo = "aws.ec2.unblockIp",
+        .undo_note =
+            "deletes the recorded deny entry (or removes the address from the WAF IP "
+            "set it fell back to); an entry evicted meanwhile is not recreated.",
+    };
+    return kD;
   }
 
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
@@ -506,16 +520,26 @@ Result<json::value> naclById(const ActionContext& ctx, const std::string& acl_id
 
 class UnblockIp final : public BuiltinAction {
  public:
-  std::string_view name() const override { return "aws.ec2.unblockIp"; }
-  std::string_view description() const override {
-    return "Removes the ingress deny entry aws.ec2.blockIp added for an address (the undo of "
-           "blockIp). Takes the network ACL and rule number blockIp recorded, or the instance / "
-           "subnet and the address; deletes only deny entries for exactly that address, never "
-           "another entry.";
-  }
-  std::vector<std::string> permissions() const override {
-    return {"ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:DeleteNetworkAclEntry",
-            "ec2:DeleteTags"};
+  const Descriptor& descriptor() const override {
+    static const Descriptor kD{
+        .name = "aws.ec2.unblockIp",
+        .description =
+            "Removes the ingress deny entry aws.ec2.blockIp added for an address. Takes the "
+            "network ACL and rule number blockIp recorded, or the instance / subnet and the "
+            "address; deletes only deny entries for exactly that address, never another entry "
+            "(and the entry's record in a managed range). When blockIp fell back to a WAF IP "
+            "set, removes the address from it (aws.wafv2.unblockIp).",
+        .role = Role::kRestore,
+        .permissions = {awsPermission("ec2:DescribeInstances"),
+                        awsPermission("ec2:DescribeNetworkAcls"),
+                        awsPermission("ec2:DeleteNetworkAclEntry"),
+                        awsPermission("ec2:DeleteTags", {kEc2NetworkAcl}),
+                        // Only when the blocking Task named a WAF IP set to fall back to.
+                        onlyWithParameter(awsPermission("wafv2:ListIPSets"), "wafIpSetName"),
+                        onlyWithParameter(awsPermission("wafv2:GetIPSet"), "wafIpSetName"),
+                        onlyWithParameter(awsPermission("wafv2:UpdateIPSet"), "wafIpSetName")},
+    };
+    return kD;
   }
 
  protected:

@@ -7,17 +7,25 @@ namespace {
 
 class SnapshotVolumes final : public BuiltinAction {
  public:
-  std::string_view name() const override { return "aws.ec2.snapshotVolumes"; }
-  std::string_view description() const override {
-    return "Takes a forensic EBS snapshot of every volume attached to an instance, tagged "
-           "riposte:incident=<id>, riposte:instance=<id> and riposte:device=<device>, before "
-           "anything destructive happens. A volume that already has a snapshot for this "
-           "incident is not snapshotted again. Not undone: snapshots are evidence (delete them "
-           "by hand when the case is closed).";
-  }
-  std::vector<std::string> permissions() const override {
-    return {"ec2:DescribeInstances", "ec2:DescribeVolumes", "ec2:DescribeSnapshots",
-            "ec2:CreateSnapshot", "ec2:CreateTags"};
+  const Descriptor& descriptor() const override {
+    static const Descriptor kD{
+        .name = "aws.ec2.snapshotVolumes",
+        .description =
+            "Takes a forensic EBS snapshot of every volume attached to an instance, tagged "
+            "riposte:incident=<id>, riposte:instance=<id> and riposte:device=<device>, before "
+            "anything destructive happens. A volume that already has a snapshot for this "
+            "incident is not snapshotted again.",
+        .role = Role::kEvidence,
+        .permissions = {awsPermission("ec2:DescribeInstances"),
+                        awsPermission("ec2:DescribeVolumes"),
+                        awsPermission("ec2:DescribeSnapshots"), awsPermission("ec2:CreateSnapshot"),
+                        // The snapshots' tags, set as they are created.
+                        awsPermission("ec2:CreateTags", {kEc2Snapshot})},
+        .undo_note =
+            "not undone: snapshots are evidence (delete them by hand when the case is "
+            "closed).",
+    };
+    return kD;
   }
 
  protected:
@@ -111,15 +119,20 @@ class SnapshotVolumes final : public BuiltinAction {
 
 class TagResource final : public BuiltinAction {
  public:
-  std::string_view name() const override { return "aws.ec2.tagResource"; }
-  std::string_view description() const override {
-    return "Sets tags on EC2 resources (instances, volumes, security groups, …). Records the "
-           "previous value of each tag it sets, so the undo (tagResource with the recorded "
-           "values, or DeleteTags for tags that did not exist) is exact. Tags already at the "
-           "wanted value are left alone.";
-  }
-  std::vector<std::string> permissions() const override {
-    return {"ec2:DescribeTags", "ec2:CreateTags"};
+  const Descriptor& descriptor() const override {
+    static const Descriptor kD{
+        .name = "aws.ec2.tagResource",
+        .description =
+            "Sets tags on EC2 resources (instances, volumes, security groups, …), recording the "
+            "previous value of each tag it sets. Tags already at the wanted value are left "
+            "alone; protected resources are refused.",
+        .role = Role::kEvidence,
+        .permissions = {awsPermission("ec2:DescribeTags"), awsPermission("ec2:CreateTags")},
+        .undo_note =
+            "not undone: the tags stay (its record holds each tag's previous value, "
+            "for an operator to put back).",
+    };
+    return kD;
   }
 
  protected:

@@ -63,22 +63,31 @@ Result<void> checkPrincipal(const ActionContext& ctx, const std::string& kind,
 class SetAccessKeyStatus final : public BuiltinAction {
  public:
   explicit SetAccessKeyStatus(bool enable) : enable_(enable) {}
-  std::string_view name() const override {
-    return enable_ ? "aws.iam.enableAccessKey" : "aws.iam.disableAccessKey";
-  }
-  std::string_view description() const override {
-    return enable_ ? "Re-activates IAM access keys (the undo of aws.iam.disableAccessKey): the "
-                     "given key, or every key listed in the disable action's record."
-                   : "Deactivates an IAM user's access key (Status=Inactive): the key named by "
-                     "the finding, or every key of the user with \"allKeys\": true. Keys already "
-                     "inactive are left alone. Undone by aws.iam.enableAccessKey.";
-  }
-  std::vector<std::string> permissions() const override {
-    return {"iam:ListAccessKeys", "iam:UpdateAccessKey", "iam:ListUserTags"};
-  }
   // The undo has no undo of its own: a release records it like any action, and a second
   // release must not find something to "undo" in it (that would disable the key again).
-  std::string_view undoName() const override { return enable_ ? "" : "aws.iam.enableAccessKey"; }
+  const Descriptor& descriptor() const override {
+    static const Descriptor kDisable{
+        .name = "aws.iam.disableAccessKey",
+        .description =
+            "Deactivates an IAM user's access key (Status=Inactive): the key named by the "
+            "finding, or every key of the user with \"allKeys\": true. Keys already inactive "
+            "are left alone; protected users are refused.",
+        .role = Role::kContain,
+        .permissions = {awsPermission("iam:ListUserTags"), awsPermission("iam:ListAccessKeys"),
+                        awsPermission("iam:UpdateAccessKey")},
+        .undo = "aws.iam.enableAccessKey",
+        .undo_note = "re-activates exactly the keys it deactivated.",
+    };
+    static const Descriptor kEnable{
+        .name = "aws.iam.enableAccessKey",
+        .description =
+            "Re-activates IAM access keys: the given key, or every key listed in "
+            "the disable action's record.",
+        .role = Role::kRestore,
+        .permissions = {awsPermission("iam:ListAccessKeys"), awsPermission("iam:UpdateAccessKey")},
+    };
+    return enable_ ? kEnable : kDisable;
+  }
 
  protected:
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
@@ -175,24 +184,36 @@ std::string alnum(std::string_view s) {
 class RevokeSessions final : public BuiltinAction {
  public:
   explicit RevokeSessions(bool restore) : restore_(restore) {}
-  std::string_view name() const override {
-    return restore_ ? "aws.iam.restoreSessions" : "aws.iam.revokeSessions";
+  const Descriptor& descriptor() const override {
+    static const Descriptor kRevoke{
+        .name = "aws.iam.revokeSessions",
+        .description =
+            "Revokes the active sessions of an IAM user or role: an inline policy "
+            "riposte-revoke-sessions denying every action to credentials issued before now "
+            "(Condition DateLessThan aws:TokenIssueTime), as the AWS console's \"Revoke active "
+            "sessions\" does. New sessions keep working. Protected users and roles are refused.",
+        .role = Role::kContain,
+        .permissions = {awsPermission("iam:ListUserTags"), awsPermission("iam:ListRoleTags"),
+                        awsPermission("iam:GetUserPolicy"), awsPermission("iam:GetRolePolicy"),
+                        awsPermission("iam:PutUserPolicy"), awsPermission("iam:PutRolePolicy")},
+        .undo = "aws.iam.restoreSessions",
+        .undo_note =
+            "deletes the riposte-revoke-sessions policy, or puts back the one it "
+            "replaced.",
+    };
+    static const Descriptor kRestore{
+        .name = "aws.iam.restoreSessions",
+        .description =
+            "Deletes the riposte-revoke-sessions inline policy of the user or role "
+            "(or puts back the policy it replaced).",
+        .role = Role::kRestore,
+        .permissions = {awsPermission("iam:GetUserPolicy"), awsPermission("iam:GetRolePolicy"),
+                        awsPermission("iam:PutUserPolicy"), awsPermission("iam:PutRolePolicy"),
+                        awsPermission("iam:DeleteUserPolicy"),
+                        awsPermission("iam:DeleteRolePolicy")},
+    };
+    return restore_ ? kRestore : kRevoke;
   }
-  std::string_view description() const override {
-    return restore_ ? "The undo of aws.iam.revokeSessions: deletes the riposte-revoke-sessions "
-                      "inline policy of the user or role (or puts back the policy it replaced)."
-                    : "Revokes the active sessions of an IAM user or role: an inline policy "
-                      "riposte-revoke-sessions denying every action to credentials issued "
-                      "before now (Condition DateLessThan aws:TokenIssueTime), as the AWS "
-                      "console's \"Revoke active sessions\" does. New sessions keep working. "
-                      "Undone by aws.iam.restoreSessions.";
-  }
-  std::vector<std::string> permissions() const override {
-    return {"iam:GetUserPolicy", "iam:PutUserPolicy", "iam:DeleteUserPolicy",
-            "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
-            "iam:ListUserTags",  "iam:ListRoleTags"};
-  }
-  std::string_view undoName() const override { return restore_ ? "" : "aws.iam.restoreSessions"; }
 
  protected:
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {

@@ -190,34 +190,43 @@ Result<std::string> ensureOpenGroup(const ActionContext& ctx, const std::string&
 
 class IsolateInstance final : public BuiltinAction {
  public:
-  std::string_view undoName() const override { return "aws.ec2.releaseInstance"; }
-  std::string_view name() const override { return "aws.ec2.isolateInstance"; }
-  std::string_view description() const override {
-    return "Isolates an EC2 instance: records the security groups of each of its network "
-           "interfaces, finds or creates the VPC's quarantine security group (no inbound and no "
-           "outbound rules), moves every interface into it (through an allow-all group first, "
-           "so that tracked connections become untracked and are cut), detaches the IAM "
-           "instance profile, enables termination protection, tags the instance "
-           "riposte:status=quarantined and riposte:incident=<id>, and verifies the result with "
-           "a read. Undone by aws.ec2.releaseInstance, which restores what it recorded.";
-  }
-  std::vector<std::string> permissions() const override {
-    return {"ec2:DescribeInstances",
-            "ec2:DescribeSecurityGroups",
-            "ec2:DescribeSecurityGroupRules",
-            "ec2:CreateSecurityGroup",
-            "ec2:RevokeSecurityGroupEgress",
-            "ec2:RevokeSecurityGroupIngress",
-            "ec2:ModifyNetworkInterfaceAttribute",
-            "ec2:ModifyInstanceAttribute",
-            "ec2:CreateTags",
-            "ec2:AuthorizeSecurityGroupIngress",
-            "ec2:AuthorizeSecurityGroupEgress",
-            "ec2:DescribeIamInstanceProfileAssociations",
-            "ec2:DisassociateIamInstanceProfile",
-            "ec2:DescribeInstanceAttribute"};
+  const Descriptor& descriptor() const override {
+    static const Descriptor kD{
+        .name = "aws.ec2.isolateInstance",
+        .description =
+            "Isolates an EC2 instance: records the security groups of each of its network "
+            "interfaces, finds or creates the VPC's quarantine security group (no inbound and no "
+            "outbound rules), moves every interface into it (through an allow-all group first, "
+            "so that tracked connections become untracked and are cut), detaches the IAM "
+            "instance profile, enables termination protection, tags the instance "
+            "riposte:status=quarantined and riposte:incident=<id>, and verifies the result with "
+            "a read. Refuses protected instances.",
+        .role = Role::kContain,
+        .permissions = {awsPermission("ec2:DescribeInstances"),
+                        awsPermission("ec2:DescribeIamInstanceProfileAssociations"),
+                        awsPermission("ec2:DescribeInstanceAttribute"),
+                        awsPermission("ec2:DescribeSecurityGroups"),
+                        awsPermission("ec2:CreateSecurityGroup"),
+                        awsPermission("ec2:DescribeSecurityGroupRules"),
+                        awsPermission("ec2:RevokeSecurityGroupEgress"),
+                        awsPermission("ec2:RevokeSecurityGroupIngress"),
+                        awsPermission("ec2:AuthorizeSecurityGroupIngress"),
+                        awsPermission("ec2:AuthorizeSecurityGroupEgress"),
+                        awsPermission("ec2:ModifyNetworkInterfaceAttribute"),
+                        awsPermission("ec2:ModifyInstanceAttribute"),
+                        awsPermission("ec2:DisassociateIamInstanceProfile"),
+                        // The instance's quarantine tags; the quarantine groups' tags at creation.
+                        awsPermission("ec2:CreateTags", {kEc2Instance, kEc2SecurityGroup})},
+        .undo = "aws.ec2.releaseInstance",
+        .undo_note =
+            "puts back the recorded security groups of every interface, re-attaches "
+            "the instance profile, restores termination protection and removes the "
+            "quarantine tags; the quarantine group is kept for reuse.",
+    };
+    return kD;
   }
 
+ protected:
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
     auto instance_id = requireString(input, "instanceId");
     if (!instance_id) return fail(instance_id.error());

@@ -9,12 +9,26 @@ namespace riposte::actions {
 Registry Registry::builtins() {
   static const Registry kBuiltins = [] {
     Registry r;
-    for (auto a :
-         {makeIsolateInstance(), makeReleaseInstance(), makeBlockIp(), makeUnblockIp(),
-          makeSnapshotVolumes(), makeTagResource(), makeDisableAccessKey(), makeEnableAccessKey(),
-          makeRevokeSessions(), makeRestoreSessions(), makeWafBlockIp(), makeWafUnblockIp(),
-          makeStopInstance(), makeStartInstance(), makeSuspendUser(), makeUnsuspendUser(),
-          makeSnsPublish(), makeSecurityHubImportFindings(), makeSecurityHubUpdateFindings()}) {
+    for (auto a : {makeIsolateInstance(),
+                   makeReleaseInstance(),
+                   makeBlockIp(),
+                   makeUnblockIp(),
+                   makeSnapshotVolumes(),
+                   makeTagResource(),
+                   makeDisableAccessKey(),
+                   makeEnableAccessKey(),
+                   makeRevokeSessions(),
+                   makeRestoreSessions(),
+                   makeWafBlockIp(),
+                   makeWafUnblockIp(),
+                   makeStopInstance(),
+                   makeStartInstance(),
+                   makeSuspendUser(),
+                   makeUnsuspendUser(),
+                   makeSnsPublish(),
+                   makeSecurityHubImportFindings(),
+                   makeSecurityHubArchiveFindings(),
+                   makeSecurityHubUpdateFindings()}) {
       (void)r.add(std::move(a));
     }
     return r;
@@ -24,6 +38,7 @@ Registry Registry::builtins() {
 
 Result<void> Registry::add(std::shared_ptr<const Action> action) {
   std::string name(action->name());
+  if (name.empty()) return fail("InvalidAction", "an action has no name");
   if (actions_.count(name))
     return fail("DuplicateAction", "action " + name + " is already registered");
   actions_.emplace(std::move(name), std::move(action));
@@ -53,6 +68,13 @@ std::vector<std::string> Registry::names() const {
   std::vector<std::string> out;
   for (const auto& [k, v] : actions_) out.push_back(k);
   return out;
+}
+
+std::string Registry::undoOf(std::string_view name) const {
+  for (const auto& [k, a] : actions_) {
+    if (a->descriptor().undo == name) return k;
+  }
+  return "";
 }
 
 }  // namespace riposte::actions

@@ -27,6 +27,8 @@ class Registry {
   const Action* find(std::string_view resource) const;
   // Sorted names.
   std::vector<std::string> names() const;
+  // The registered action whose Descriptor::undo is `name` ("" when `name` undoes none).
+  std::string undoOf(std::string_view name) const;
 
  private:
   std::map<std::string, std::shared_ptr<const Action>, std::less<>> actions_;
@@ -38,6 +40,7 @@ std::shared_ptr<const Action> makeBlockIp();
 std::shared_ptr<const Action> makeSnsPublish();
 std::shared_ptr<const Action> makeSecurityHubImportFindings();
 std::shared_ptr<const Action> makeSecurityHubUpdateFindings();
+std::shared_ptr<const Action> makeSecurityHubArchiveFindings();
 std::shared_ptr<const Action> makeReleaseInstance();
 std::shared_ptr<const Action> makeUnblockIp();
 std::shared_ptr<const Action> makeSnapshotVolumes();

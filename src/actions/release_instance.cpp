@@ -41,24 +41,27 @@ std::vector<std::string> splitComma(const std::string& s) {
 
 class ReleaseInstance final : public BuiltinAction {
  public:
-  std::string_view name() const override { return "aws.ec2.releaseInstance"; }
-  std::string_view description() const override {
-    return "Releases an instance from quarantine (the undo of aws.ec2.isolateInstance): puts "
-           "back the security groups recorded for each network interface (from the isolation's "
-           "`before` record, else from the instance's riposte:previous-groups tag), re-attaches "
-           "the recorded IAM instance profile, turns termination protection back off if it was "
-           "off, removes the quarantine tags and verifies the groups with a read. The quarantine "
-           "group itself is kept for reuse.";
-  }
-  std::vector<std::string> permissions() const override {
-    return {"ec2:DescribeInstances",
-            "ec2:ModifyNetworkInterfaceAttribute",
-            "ec2:ModifyInstanceAttribute",
-            "ec2:DeleteTags",
-            "ec2:DescribeIamInstanceProfileAssociations",
-            "ec2:AssociateIamInstanceProfile",
-            "ec2:DescribeInstanceAttribute",
-            "iam:PassRole"};
+  const Descriptor& descriptor() const override {
+    static const Descriptor kD{
+        .name = "aws.ec2.releaseInstance",
+        .description =
+            "Releases an instance from quarantine: puts back the security groups recorded for "
+            "each network interface (from the isolation's `before` record, else from the "
+            "instance's riposte:previous-groups tag), re-attaches the recorded IAM instance "
+            "profile, turns termination protection back off if it was off, removes the "
+            "quarantine tags and verifies the groups with a read. The quarantine group itself "
+            "is kept for reuse.",
+        .role = Role::kRestore,
+        .permissions = {awsPermission("ec2:DescribeInstances"),
+                        awsPermission("ec2:DescribeIamInstanceProfileAssociations"),
+                        awsPermission("ec2:DescribeInstanceAttribute"),
+                        awsPermission("ec2:ModifyNetworkInterfaceAttribute"),
+                        awsPermission("ec2:ModifyInstanceAttribute"),
+                        awsPermission("ec2:AssociateIamInstanceProfile"),
+                        awsPermission("iam:PassRole"),
+                        awsPermission("ec2:DeleteTags", {kEc2Instance})},
+    };
+    return kD;
   }
 
  protected:

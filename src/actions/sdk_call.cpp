@@ -114,29 +114,54 @@ std::string serviceTitle(const std::string& service) {
   return capitalize(service);  // Ec2, Iam, Sns, Sts
 }
 
+bool isReadApi(const std::string& api) {
+  return api.starts_with("Describe") || api.starts_with("List") || api.starts_with("Get");
+}
+
+// The role of a direct call, decided from its API: reads (Describe*, Get*, List*) read, SNS
+// Publish notifies, and any other call changes something riposte cannot classify, so it counts
+// as destructive (contain): blast-radius limits and approvals apply to it.
+Role sdkRole(const std::string& service, const std::string& api) {
+  if (isReadApi(api)) return Role::kRead;
+  if (service == "sns" && api == "Publish") return Role::kNotify;
+  return Role::kContain;
+}
+
+// After a crash during the call: a read runs again; SNS Publish runs again with the same
+// MessageDeduplicationId (FIFO topics); UpdateAccessKey sets a status (a repeat is the same);
+// any other call may double its effect (a second snapshot, …), so the Task fails with
+// riposte.ActionInterrupted instead.
+Replay sdkReplay(const std::string& service, const std::string& api) {
+  if (isReadApi(api) || (service == "iam" && api == "UpdateAccessKey")) return Replay::kRerun;
+  if (service == "sns" && api == "Publish") return Replay::kRerunDeduplicated;
+  return Replay::kFailInterrupted;
+}
+
 class SdkCall final : public Action {
  public:
   SdkCall(std::string resource, std::string service, std::string api_action)
-      : resource_(std::move(resource)),
-        service_(std::move(service)),
-        api_(capitalize(std::move(api_action))) {}
+      : service_(std::move(service)), api_(capitalize(std::move(api_action))) {
+    desc_.name = std::move(resource);
+    desc_.description = "Calls the AWS API " + service_ + " " + api_ +
+                        " directly, as Step Functions' aws-sdk integration does: the Task's "
+                        "Parameters are the API's request members; the result is the API's "
+                        "response in the SDK's shape. No idempotency check and no before/after "
+                        "record of its own.";
+    desc_.role = sdkRole(service_, api_);
+    Permission p = awsPermission(service_ + ":" + api_);
+    if (service_ == "sns" && api_ == "Publish") {
+      p.resources.clear();
+      p.task_topics = true;
+    }
+    desc_.permissions = {std::move(p)};
+    desc_.undo_note = isReadApi(api_) ? "nothing to undo: a read."
+                                      : "not undone by riposte: a direct AWS call records no "
+                                        "state to restore; undo it by hand if it changed "
+                                        "anything.";
+    desc_.replay = sdkReplay(service_, api_);
+  }
 
-  std::string_view name() const override { return resource_; }
-  std::string_view description() const override {
-    return "A direct AWS API call, as Step Functions' aws-sdk integration makes it: the Task's "
-           "Parameters are the API's request members; the result is the API's response in the "
-           "SDK's shape. No idempotency check and no before/after record of its own.";
-  }
-  std::vector<std::string> permissions() const override { return {service_ + ":" + api_}; }
-  // After a crash during the call: a read runs again; SNS Publish runs again with the same
-  // MessageDeduplicationId (FIFO topics); UpdateAccessKey sets a status (a repeat is the
-  // same); any other call may double its effect (a second snapshot, …), so the Task fails
-  // with riposte.ActionInterrupted instead.
-  Replay replay() const override {
-    if (readOnly() || (service_ == "iam" && api_ == "UpdateAccessKey")) return Replay::kRerun;
-    if (service_ == "sns" && api_ == "Publish") return Replay::kRerunDeduplicated;
-    return Replay::kFailInterrupted;
-  }
+  const Descriptor& descriptor() const override { return desc_; }
 
   Result<ActionOutcome> run(const json::value& input, ActionContext& ctx) const override {
     if (!input.is_object() && !input.is_null()) {
@@ -180,16 +205,14 @@ class SdkCall final : public Action {
       return fail(serviceTitle(service_) + "." + code, r.error().message);
     }
     out.output = sdkOutput(service_, api_, *r);
-    out.changed = !readOnly();
+    out.changed = !isReadApi(api_);
     out.summary = "called " + service_ + ":" + api_;
     return out;
   }
 
  private:
-  bool readOnly() const {
-    return api_.starts_with("Describe") || api_.starts_with("List") || api_.starts_with("Get");
-  }
-  std::string resource_, service_, api_;
+  Descriptor desc_;
+  std::string service_, api_;
 };
 
 }  // namespace

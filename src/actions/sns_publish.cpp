@@ -58,20 +58,31 @@ constexpr std::size_t kMaxMessageBytes = 200 * 1024;  // SNS allows 256 KB
 
 class SnsPublish final : public BuiltinAction {
  public:
-  std::string_view name() const override { return "aws.sns.publish"; }
-  std::string_view description() const override {
-    return "Publishes an alert to an SNS topic (or to the topic for the finding's severity, from "
-           "\"topicArns\"). Without an explicit message it renders a "
-           "readable one naming the finding (type, severity, title), the resource, the "
-           "attacker (remote IP) and every action taken so far; the subject is one line of at "
-           "most 100 characters. Message attributes carry the severity, the incident id and "
-           "riposte-dedup-id (the same when an interrupted attempt is sent again; a FIFO topic "
-           "also gets it as MessageDeduplicationId). Nothing to undo.";
-  }
-  std::vector<std::string> permissions() const override { return {"sns:Publish"}; }
   // A publish cannot be checked afterwards: an interrupted one is sent again with the same
   // deduplication id (MessageDeduplicationId on a FIFO topic, riposte-dedup-id otherwise).
-  Replay replay() const override { return Replay::kRerunDeduplicated; }
+  const Descriptor& descriptor() const override {
+    static const Descriptor kD{
+        .name = "aws.sns.publish",
+        .description =
+            "Publishes an alert to an SNS topic (or to the topic for the finding's severity, "
+            "from \"topicArns\"). Without an explicit message it renders a readable one naming "
+            "the finding (type, severity, title), the resource, the attacker (remote IP) and "
+            "every action taken so far; the subject is one line of at most 100 characters. "
+            "Message attributes carry the severity, the incident id and riposte-dedup-id (the "
+            "same when an interrupted attempt is sent again; a FIFO topic also gets it as "
+            "MessageDeduplicationId).",
+        .role = Role::kNotify,
+        .permissions = {[] {
+          Permission p = awsPermission("sns:Publish");
+          p.resources.clear();
+          p.task_topics = true;
+          return p;
+        }()},
+        .undo_note = "nothing to undo: a message cannot be recalled.",
+        .replay = Replay::kRerunDeduplicated,
+    };
+    return kD;
+  }
 
  protected:
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {

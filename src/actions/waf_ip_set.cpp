@@ -62,21 +62,30 @@ Result<IpSetRef> resolveIpSet(const json::value& input, const ActionContext& ctx
 class WafIpSet final : public BuiltinAction {
  public:
   explicit WafIpSet(bool add) : add_(add) {}
-  std::string_view name() const override {
-    return add_ ? "aws.wafv2.blockIp" : "aws.wafv2.unblockIp";
+  const Descriptor& descriptor() const override {
+    static const Descriptor kBlock{
+        .name = "aws.wafv2.blockIp",
+        .description =
+            "Adds an address (/32 or /128) to a WAFv2 IP set that a web ACL rule blocks: "
+            "GetIPSet, then UpdateIPSet with the lock token, re-reading and retrying on "
+            "WAFOptimisticLockException. Already present → nothing changed.",
+        .role = Role::kContain,
+        .permissions = {awsPermission("wafv2:ListIPSets"), awsPermission("wafv2:GetIPSet"),
+                        awsPermission("wafv2:UpdateIPSet")},
+        .undo = "aws.wafv2.unblockIp",
+        .undo_note = "removes the address from the IP set again.",
+    };
+    static const Descriptor kUnblock{
+        .name = "aws.wafv2.unblockIp",
+        .description =
+            "Removes an address from a WAFv2 IP set, with the same lock-token "
+            "retries.",
+        .role = Role::kRestore,
+        .permissions = {awsPermission("wafv2:ListIPSets"), awsPermission("wafv2:GetIPSet"),
+                        awsPermission("wafv2:UpdateIPSet")},
+    };
+    return add_ ? kBlock : kUnblock;
   }
-  std::string_view description() const override {
-    return add_ ? "Adds an address (/32 or /128) to a WAFv2 IP set that a web ACL rule blocks: "
-                  "GetIPSet, then UpdateIPSet with the lock token, re-reading and retrying on "
-                  "WAFOptimisticLockException. Already present → nothing changed. Undone by "
-                  "aws.wafv2.unblockIp."
-                : "Removes an address from a WAFv2 IP set (the undo of aws.wafv2.blockIp), with "
-                  "the same lock-token retries.";
-  }
-  std::vector<std::string> permissions() const override {
-    return {"wafv2:ListIPSets", "wafv2:GetIPSet", "wafv2:UpdateIPSet"};
-  }
-  std::string_view undoName() const override { return add_ ? "aws.wafv2.unblockIp" : ""; }
 
  protected:
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {

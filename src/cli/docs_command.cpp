@@ -5,13 +5,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "actions/registry.h"
 #include "asl/asl.h"
 #include "cli/config_loader.h"
 #include "engine/config.h"
-#include "engine/runbook.h"
 #include "pattern/pattern.h"
+#include "runbook/actions_reference.h"
+#include "runbook/runbook.h"
 
 namespace riposte::cli {
 namespace fs = std::filesystem;
@@ -65,14 +67,61 @@ std::string defaultDocsDate(const std::string& config_dir) {
   return buf;
 }
 
+namespace {
+
+// Writes beside the target, then renames: a reader never sees half a document.
+int writeAtomically(const std::string& file, const std::string& text, std::ostream& err) {
+  std::string tmp = file + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    if (!f.flush()) {
+      err << "riposte docs: cannot write " << tmp << "\n";
+      return 1;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, file, ec);
+  if (ec) {
+    err << "riposte docs: cannot write " << file << ": " << ec.message() << "\n";
+    fs::remove(tmp, ec);
+    return 1;
+  }
+  return 0;
+}
+
+int runActionsReference(const DocsOptions& options, std::ostream& out, std::ostream& err) {
+  const std::string generated = runbook::actionsReference(actions::Registry::builtins());
+  if (options.output.empty() || options.output == "-") {
+    out << generated;
+    return 0;
+  }
+  std::ifstream in(options.output, std::ios::binary);
+  if (!in) {
+    err << "riposte docs: cannot read " << options.output << "\n";
+    return 1;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto spliced = runbook::spliceActionsReference(ss.str(), generated);
+  if (!spliced) {
+    err << "riposte docs: " << options.output << ": " << spliced.error().message << "\n";
+    return 2;
+  }
+  return writeAtomically(options.output, *spliced, err);
+}
+
+}  // namespace
+
 int runDocs(const DocsOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.actions) return runActionsReference(options, out, err);
   std::string format = options.format;
   if (format.empty()) format = isHtmlName(options.output) ? "html" : "md";
-  engine::RunbookFormat fmt;
+  runbook::RunbookFormat fmt;
   if (format == "md" || format == "markdown") {
-    fmt = engine::RunbookFormat::Markdown;
+    fmt = runbook::RunbookFormat::Markdown;
   } else if (format == "html") {
-    fmt = engine::RunbookFormat::Html;
+    fmt = runbook::RunbookFormat::Html;
   } else {
     err << "riposte docs: unknown format '" << format << "' (md or html)\n";
     return 2;
@@ -86,16 +135,16 @@ int runDocs(const DocsOptions& options, std::ostream& out, std::ostream& err) {
     return 2;
   }
 
-  engine::RunbookMeta meta;
+  runbook::RunbookMeta meta;
   meta.date = options.date.empty() ? defaultDocsDate(options.config_dir) : options.date;
   meta.config_label = configLabel(options.config_dir);
   meta.command = "riposte docs --config " + meta.config_label;
   if (!options.output.empty() && options.output != "-")
     meta.command += " -o " + configLabel(options.output);
-  if (fmt == engine::RunbookFormat::Html && !isHtmlName(options.output))
+  if (fmt == runbook::RunbookFormat::Html && !isHtmlName(options.output))
     meta.command += " --format html";
   meta.command += " --date " + meta.date;
-  auto doc = engine::renderRunbook(*cfg, registry, fmt, meta);
+  auto doc = runbook::renderRunbook(*cfg, registry, fmt, meta);
   if (!doc) {
     err << "riposte docs: " << doc.error().message << "\n";
     return 2;
@@ -104,24 +153,7 @@ int runDocs(const DocsOptions& options, std::ostream& out, std::ostream& err) {
     out << *doc;
     return 0;
   }
-  // Write beside the target, then rename: a reader never sees half a document.
-  std::string tmp = options.output + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << *doc;
-    if (!f.flush()) {
-      err << "riposte docs: cannot write " << tmp << "\n";
-      return 1;
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, options.output, ec);
-  if (ec) {
-    err << "riposte docs: cannot write " << options.output << ": " << ec.message() << "\n";
-    fs::remove(tmp, ec);
-    return 1;
-  }
-  return 0;
+  return writeAtomically(options.output, *doc, err);
 }
 
 void addDocsCommands(CLI::App& app) {
@@ -132,6 +164,8 @@ void addDocsCommands(CLI::App& app) {
   docs->add_option("-o,--output", opts->output, "Output file (default: stdout)");
   docs->add_option("--format", opts->format, "md or html (default: from the file name, else md)")
       ->check(CLI::IsMember({"md", "markdown", "html"}));
+  docs->add_flag("--actions", opts->actions,
+                 "The actions reference tables (into FILE between its markers) instead");
   docs->add_option("--date", opts->date,
                    "Review date YYYY-MM-DD (default: the config's last git commit, else today)");
   docs->callback([opts] {

@@ -13,6 +13,10 @@ namespace riposte::cli {
 //       in .html/.htm, else md. The date defaults to the date of the newest git commit that
 //       touched DIR, else today (UTC). Exit 0; 2 on an invalid configuration or argument;
 //       1 when the file cannot be written.
+//   docs --actions [-o FILE]
+//       the reference tables of the actions (runbook/actions_reference.h), from their
+//       descriptors: printed, or written into FILE between its generated-section markers (the
+//       rest of FILE is kept). Exit 0; 2 when FILE has no markers; 1 when it cannot be written.
 // Failures throw CLI::RuntimeError(exit_code) (messages already printed), as the other
 // subcommands do.
 void addDocsCommands(CLI::App& app);
@@ -21,9 +25,10 @@ void addDocsCommands(CLI::App& app);
 
 struct DocsOptions {
   std::string config_dir = "config/default";
-  std::string output;  // "" = `out`
-  std::string format;  // "md" | "markdown" | "html"; "" = from the output's extension
-  std::string date;    // "" = defaultDocsDate(config_dir)
+  std::string output;    // "" = `out`
+  std::string format;    // "md" | "markdown" | "html"; "" = from the output's extension
+  std::string date;      // "" = defaultDocsDate(config_dir)
+  bool actions = false;  // the actions reference instead of the runbook
 };
 
 // Loads and validates the configuration (problems go to `err`), renders, writes. Returns the

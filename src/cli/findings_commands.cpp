@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "asl/asl.h"
@@ -40,18 +41,18 @@ Result<engine::Config> loadConfigQuiet(const std::string& dir) {
 class PlanOnlyAction final : public actions::Action {
  public:
   explicit PlanOnlyAction(const actions::Action* inner) : inner_(inner) {}
-  std::string_view name() const override { return inner_->name(); }
-  std::string_view description() const override { return inner_->description(); }
-  std::vector<std::string> permissions() const override { return inner_->permissions(); }
+  const actions::Descriptor& descriptor() const override { return inner_->descriptor(); }
   Result<actions::ActionOutcome> run(const json::value& input,
                                      actions::ActionContext& ctx) const override {
     auto r = inner_->run(input, ctx);
     if (r || r.error().code != actions::kNotConfigured) return r;
     json::array calls;
     std::string list;
-    for (const auto& p : inner_->permissions()) {
-      calls.push_back(json::value(p));
-      list += (list.empty() ? "" : ", ") + p;
+    std::set<std::string> seen;
+    for (const auto& p : inner_->descriptor().permissions) {  // in the order it calls them
+      if (!seen.insert(p.action).second) continue;
+      calls.push_back(json::value(p.action));
+      list += (list.empty() ? "" : ", ") + p.action;
     }
     actions::ActionOutcome out;
     out.summary = "would call " + list + " (no AWS endpoint: nothing read)";
@@ -59,7 +60,7 @@ class PlanOnlyAction final : public actions::Action {
                               {"planned", true},
                               {"action", std::string(inner_->name())},
                               {"wouldCall", std::move(calls)},
-                              {"description", std::string(inner_->description())},
+                              {"description", inner_->descriptor().description},
                               {"summary", out.summary}};
     out.before = nullptr;
     out.after = nullptr;
@@ -284,10 +285,13 @@ json::array stepsOf(const json::value& execution, const std::vector<store::Actio
           aj["message"] = a.error_message;
         }
         if (const auto* act = registry.find(a.action)) {
+          const actions::Descriptor& d = act->descriptor();
           json::array perms;
-          for (const auto& p : act->permissions()) perms.push_back(json::value(p));
+          for (const auto& p : d.permissionNames()) perms.push_back(json::value(p));
           aj["permissions"] = std::move(perms);
-          aj["description"] = std::string(act->description());
+          aj["description"] = d.description;
+          aj["role"] = std::string(actions::roleName(d.role));
+          aj["undo"] = d.undo.empty() ? json::value(nullptr) : json::value(d.undo);
         }
         json::array list = cur.contains("actions") ? cur["actions"].get_array() : json::array{};
         list.push_back(std::move(aj));

@@ -4,9 +4,9 @@
 #include <iostream>
 #include <map>
 
-#include "actions/iam_policy.h"
 #include "actions/registry.h"
 #include "cli/config_loader.h"
+#include "runbook/iam_policy.h"
 
 namespace riposte::cli {
 
@@ -16,12 +16,7 @@ int runIamPolicy(const IamPolicyCommandOptions& options, std::ostream& out, std:
     err << "riposte iam-policy: invalid configuration: " << cfg.error().message << "\n";
     return 2;
   }
-  std::map<std::string, json::value> playbooks;
-  for (const auto& [name, pb] : cfg->playbooks) playbooks[name] = pb.definition;
-  actions::IamPolicyOptions po;
-  po.include_undo = options.include_undo;
-  po.notify_topic_arn = cfg->sns_topic_arn;
-  auto policy = actions::iamPolicyFor(playbooks, actions::Registry::builtins(), po);
+  auto policy = runbook::iamPolicyFor(*cfg, actions::Registry::builtins(), options.include_undo);
   if (!policy) {
     err << "riposte iam-policy: " << policy.error().message << "\n";
     return 2;
@@ -31,7 +26,7 @@ int runIamPolicy(const IamPolicyCommandOptions& options, std::ostream& out, std:
       err << t.playbook << " / " << t.state << " (" << t.action;
       if (!t.undo.empty()) err << ", undo " << t.undo;
       err << "):";
-      for (const auto& p : t.permissions) err << " " << p;
+      for (const auto& p : t.names()) err << " " << p;
       err << "\n";
     }
   }

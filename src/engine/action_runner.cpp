@@ -93,7 +93,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
     if (*prior) {
       // Interrupted: the process died after recording "running", during the call.
       rec.started_ms = ctx_.clock->nowMillis();
-      if (!ctx_.dry_run && action->replay() == actions::Replay::kFailInterrupted) {
+      if (!ctx_.dry_run && action->descriptor().replay == actions::Replay::kFailInterrupted) {
         rec.status = "failed";
         rec.ended_ms = rec.started_ms;
         rec.error_code = actions::kActionInterrupted;
@@ -118,7 +118,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
               {{"incident", ctx_.incident_id},
                {"action", rec.action},
                {"record", rec.id},
-               {"how", action->replay() == actions::Replay::kRerunDeduplicated
+               {"how", action->descriptor().replay == actions::Replay::kRerunDeduplicated
                            ? "with the same deduplication id"
                            : "its state check decides"}});
       replayed("rerun");

@@ -14,14 +14,6 @@ namespace riposte::engine {
 
 namespace {
 
-// Actions whose success means the resource is contained (not merely reported on).
-bool isContainment(const std::string& action) {
-  static const std::set<std::string> kContain = {
-      "aws.ec2.isolateInstance",  "aws.ec2.blockIp",        "aws.ec2.stopInstance",
-      "aws.iam.disableAccessKey", "aws.iam.revokeSessions", "aws.iam.suspendUser"};
-  return kContain.count(action) > 0;
-}
-
 // A stable worker id, so a restarted riposte takes its executions back at once instead of
 // waiting for their leases to expire: RIPOSTE_WORKER_ID, else the host name. Several workers on
 // one host sharing a store must each set RIPOSTE_WORKER_ID.
@@ -483,11 +475,13 @@ void Engine::finishIncident(const store::ExecutionRecord& rec) {
     for (const auto& a : *actions) {
       if (a.execution_id != rec.id) continue;
       bool ok = a.status == "succeeded" || a.status == "unchanged";
-      if (ok && isContainment(a.action)) {
+      // What the action is decides what its success means (its descriptor's role).
+      const actions::Action* action = registry_.find(a.action);
+      if (ok && action && action->descriptor().isDestructive()) {
         contained = true;
         last_containment = std::max(last_containment, a.ended_ms);
       }
-      if (ok && a.action.find("sns") != std::string::npos) notified = true;
+      if (ok && action && action->descriptor().role == actions::Role::kNotify) notified = true;
     }
   }
   std::string status;
@@ -612,7 +606,7 @@ Result<json::value> Engine::release(const std::string& incident_id) {
     if (a.status != "succeeded") continue;  // unchanged or failed: nothing of ours to undo
     if (a.state_name.starts_with("release:")) continue;  // an undo itself is never undone
     const actions::Action* action = registry_.find(a.action);
-    std::string undo = action ? std::string(action->undoName()) : std::string();
+    std::string undo = action ? action->descriptor().undo : std::string();
     if (undo.empty()) {
       skipped.push_back(
           json::object{{"actionId", a.id}, {"action", a.action}, {"reason", "not reversible"}});

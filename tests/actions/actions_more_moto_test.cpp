@@ -572,7 +572,7 @@ TEST_F(MoreActionsTest, UndoNameAndUndoInputReverseEveryAction) {
     done.emplace_back(a, *r);
   }
   for (auto it = done.rbegin(); it != done.rend(); ++it) {
-    const Action* undo = registry_.find(it->first->undoName());
+    const Action* undo = registry_.find(it->first->descriptor().undo);
     ASSERT_NE(undo, nullptr) << it->first->name();
     auto r = undo->run(undoInput(it->second.output, it->second.before), ctx_);
     ASSERT_TRUE(r) << undo->name() << ": " << r.error().str();
@@ -588,7 +588,7 @@ TEST_F(MoreActionsTest, UndoNameAndUndoInputReverseEveryAction) {
   auto policies = fx().query("iam", "ListUserPolicies", {{"UserName", user}});
   EXPECT_EQ(toJson(policies).find("riposte-revoke-sessions"), std::string::npos);
   for (const char* none : {"aws.sns.publish", "aws.ec2.snapshotVolumes"}) {
-    EXPECT_TRUE(registry_.find(none)->undoName().empty()) << none;
+    EXPECT_TRUE(registry_.find(none)->descriptor().undo.empty()) << none;
   }
 }
 
@@ -760,7 +760,7 @@ TEST_F(MoreActionsTest, StopInstanceIsIdempotentAndStartUndoesIt) {
   auto again = run("aws.ec2.stopInstance", {{"instanceId", env.instance_id}});
   ASSERT_TRUE(again);
   EXPECT_FALSE(again->changed);
-  EXPECT_EQ(registry_.find("aws.ec2.stopInstance")->undoName(), "aws.ec2.startInstance");
+  EXPECT_EQ(registry_.find("aws.ec2.stopInstance")->descriptor().undo, "aws.ec2.startInstance");
   auto start = run("aws.ec2.startInstance", undoInput(stop->output, stop->before));
   ASSERT_TRUE(start) << start.error().str();
   EXPECT_NE(state(), "stopped");

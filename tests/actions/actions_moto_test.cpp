@@ -425,6 +425,54 @@ TEST_F(ActionsMotoTest, SecurityHubImportRecordsAValidAsffFinding) {
   EXPECT_EQ(fx().getFindings().size(), 1u);
 }
 
+// The undo of the import: the finding is imported again archived (the provider's way;
+// moto routes no BatchUpdateFindings), only its own members, and a repeat changes nothing.
+TEST_F(ActionsMotoTest, SecurityHubArchiveArchivesTheImportedFindingOnce) {
+  fx().enableSecurityHub();
+  riposte::testing::FindingSpec other;
+  other.id = "other";
+  ASSERT_TRUE(
+      run("aws.securityhub.importFindings",
+          {{"finding", riposte::testing::guardDutyFinding(other)}, {"incidentId", "inc-7"}}));
+  json::object input{{"finding", riposte::testing::guardDutyFinding()}, {"incidentId", "inc-42"}};
+  auto imported = run("aws.securityhub.importFindings", input);
+  ASSERT_TRUE(imported) << imported.error().str();
+  const std::string id(imported->output.at("findingId").as_string());
+
+  ctx_.dry_run = true;
+  auto plan = run("aws.securityhub.archiveFindings", undoInput(imported->output, nullptr));
+  ASSERT_TRUE(plan) << plan.error().str();
+  EXPECT_FALSE(plan->changed);
+  EXPECT_EQ(plan->output.at("dryRun"), true);
+  ctx_.dry_run = false;
+
+  auto archived = run("aws.securityhub.archiveFindings", undoInput(imported->output, nullptr));
+  ASSERT_TRUE(archived) << archived.error().str();
+  EXPECT_TRUE(archived->changed);
+  EXPECT_EQ(archived->before.at("recordState"), "ACTIVE");
+  std::map<std::string, std::string> states;
+  for (const auto& f : fx().getFindings())
+    states[std::string(f.at("Id").as_string())] = std::string(f.at("RecordState").as_string());
+  EXPECT_EQ(states[id], "ARCHIVED");
+  EXPECT_EQ(states.size(), 2u);
+  for (const auto& [fid, st] : states) {
+    if (fid == id) continue;
+    EXPECT_EQ(st, "ACTIVE") << "another incident's finding was touched";
+  }
+
+  auto again = run("aws.securityhub.archiveFindings", undoInput(imported->output, nullptr));
+  ASSERT_TRUE(again) << again.error().str();
+  EXPECT_FALSE(again->changed);
+  auto absent = run("aws.securityhub.archiveFindings",
+                    {{"findingId", "arn:aws:securityhub:us-east-1:123456789012:riposte/incident/x"},
+                     {"productArn", imported->output.at("productArn")}});
+  ASSERT_TRUE(absent) << absent.error().str();
+  EXPECT_FALSE(absent->changed);
+  auto bad = run("aws.securityhub.archiveFindings", {{"findingId", id}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "InvalidInput");
+}
+
 TEST_F(ActionsMotoTest, SecurityHubImportNeedsAFinding) {
   auto r = run("aws.securityhub.importFindings", {{"incidentId", "inc-1"}});
   ASSERT_FALSE(r);

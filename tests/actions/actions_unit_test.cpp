@@ -18,16 +18,17 @@ TEST(Registry, FindsBuiltinsWithOrWithoutPrefix) {
     ASSERT_NE(a, nullptr) << n;
     EXPECT_EQ(a->name(), n);
     EXPECT_EQ(r.find(std::string("riposte:") + n), a);
-    EXPECT_FALSE(a->description().empty());
-    EXPECT_FALSE(a->permissions().empty());
-    for (const auto& p : a->permissions()) EXPECT_NE(p.find(':'), std::string::npos) << p;
+    EXPECT_FALSE(a->descriptor().description.empty());
+    EXPECT_FALSE(a->descriptor().permissions.empty());
+    for (const auto& p : a->descriptor().permissions)
+      EXPECT_NE(p.action.find(':'), std::string::npos) << p.action;
   }
   EXPECT_EQ(r.find("riposte:aws.ec2.nope"), nullptr);
   // Step Functions integrations for the Query services.
   const Action* sdk = r.find("arn:aws:states:::aws-sdk:ec2:describeInstances");
   ASSERT_NE(sdk, nullptr);
   EXPECT_EQ(sdk, r.find("arn:aws:states:::aws-sdk:ec2:describeInstances"));  // cached
-  EXPECT_EQ(sdk->permissions(), std::vector<std::string>{"ec2:DescribeInstances"});
+  EXPECT_EQ(sdk->descriptor().permissionNames(), std::vector<std::string>{"ec2:DescribeInstances"});
   EXPECT_NE(r.find("arn:aws:states:::sns:publish"), nullptr);
   EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:s3:getObject"), nullptr);  // not a Query service
   EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:ec2:"), nullptr);
@@ -37,7 +38,7 @@ TEST(Registry, FindsBuiltinsWithOrWithoutPrefix) {
   EXPECT_FALSE(r.add(makeBlockIp()));  // duplicate
 }
 
-// What the engine does with an attempt a crash interrupted (Action::replay()).
+// What the engine does with an attempt a crash interrupted (Descriptor::replay).
 TEST(Registry, ReplayPolicyOfEveryAction) {
   Registry r = Registry::builtins();
   for (const auto& n : r.names()) {
@@ -45,17 +46,23 @@ TEST(Registry, ReplayPolicyOfEveryAction) {
     ASSERT_NE(a, nullptr) << n;
     // Every built-in checks the state first, except the notification, which cannot be checked
     // and is sent again with the same deduplication id.
-    EXPECT_EQ(a->replay(), n == "aws.sns.publish" ? Replay::kRerunDeduplicated : Replay::kRerun)
+    EXPECT_EQ(a->descriptor().replay,
+              n == "aws.sns.publish" ? Replay::kRerunDeduplicated : Replay::kRerun)
         << n;
   }
-  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:ec2:describeInstances")->replay(), Replay::kRerun);
-  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:iam:listAccessKeys")->replay(), Replay::kRerun);
-  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:iam:updateAccessKey")->replay(), Replay::kRerun);
-  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:sns:publish")->replay(), Replay::kRerunDeduplicated);
-  EXPECT_EQ(r.find("arn:aws:states:::sns:publish")->replay(), Replay::kRerunDeduplicated);
-  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:ec2:createSnapshot")->replay(),
+  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:ec2:describeInstances")->descriptor().replay,
+            Replay::kRerun);
+  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:iam:listAccessKeys")->descriptor().replay,
+            Replay::kRerun);
+  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:iam:updateAccessKey")->descriptor().replay,
+            Replay::kRerun);
+  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:sns:publish")->descriptor().replay,
+            Replay::kRerunDeduplicated);
+  EXPECT_EQ(r.find("arn:aws:states:::sns:publish")->descriptor().replay,
+            Replay::kRerunDeduplicated);
+  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:ec2:createSnapshot")->descriptor().replay,
             Replay::kFailInterrupted);
-  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:ec2:terminateInstances")->replay(),
+  EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:ec2:terminateInstances")->descriptor().replay,
             Replay::kFailInterrupted);
 }
 
@@ -237,14 +244,92 @@ TEST(Registry, UndoActionsExistAndAreTerminal) {
   for (const auto& name : r.names()) {
     const Action* a = r.find(name);
     ASSERT_NE(a, nullptr) << name;
-    if (a->undoName().empty()) continue;
+    const Descriptor& d = a->descriptor();
+    if (d.undo.empty()) continue;
     ++undoable;
-    const Action* u = r.find(a->undoName());
-    ASSERT_NE(u, nullptr) << name << " declares the unknown undo " << a->undoName();
-    EXPECT_TRUE(u->undoName().empty())
-        << a->undoName() << " (undo of " << name << ") declares an undo: " << u->undoName();
+    const Action* u = r.find(d.undo);
+    ASSERT_NE(u, nullptr) << name << " declares the unknown undo " << d.undo;
+    EXPECT_TRUE(u->descriptor().undo.empty())
+        << d.undo << " (undo of " << name << ") declares an undo: " << u->descriptor().undo;
+    EXPECT_EQ(u->descriptor().role, Role::kRestore) << d.undo;
+    EXPECT_EQ(r.undoOf(d.undo), name);
   }
-  EXPECT_GE(undoable, 7);  // isolate, blockIp, wafv2.blockIp, disableKey, revoke, suspend, stop
+  // isolate, blockIp, wafv2.blockIp, disableKey, revoke, suspend, stop, importFindings
+  EXPECT_GE(undoable, 8);
+}
+
+}  // namespace
+}  // namespace riposte::actions
+
+namespace riposte::actions {
+namespace {
+
+// Every built-in's descriptor is complete: what it does, its role, its IAM calls with the
+// resources each applies to, and a word on its undo (or it is itself an undo).
+TEST(Descriptor, EveryBuiltinIsComplete) {
+  Registry r = Registry::builtins();
+  for (const auto& name : r.names()) {
+    const Descriptor& d = r.find(name)->descriptor();
+    EXPECT_EQ(d.name, name);
+    EXPECT_FALSE(d.description.empty()) << name;
+    EXPECT_FALSE(d.permissions.empty()) << name;
+    for (const auto& p : d.permissions) {
+      EXPECT_NE(p.action.find(':'), std::string::npos) << name << ": " << p.action;
+      EXPECT_TRUE(p.task_topics || !p.resources.empty()) << name << ": " << p.action;
+      for (const auto& res : p.resources)
+        EXPECT_TRUE(res == "*" || res.rfind("arn:aws:", 0) == 0) << name << ": " << res;
+    }
+    const bool is_undo = !r.undoOf(name).empty();
+    EXPECT_EQ(is_undo, d.role == Role::kRestore) << name;
+    EXPECT_EQ(d.undo_note.empty(), is_undo) << name << ": an undo needs no note, others do";
+    EXPECT_TRUE(d.undo.empty() || !d.undo_note.empty()) << name;
+  }
+  // What the engine and the next blast-radius limits ask.
+  EXPECT_TRUE(r.find("aws.ec2.isolateInstance")->descriptor().isDestructive());
+  EXPECT_FALSE(r.find("aws.ec2.releaseInstance")->descriptor().isDestructive());
+  EXPECT_EQ(r.find("aws.ec2.snapshotVolumes")->descriptor().role, Role::kEvidence);
+  EXPECT_EQ(r.find("aws.sns.publish")->descriptor().role, Role::kNotify);
+  EXPECT_EQ(r.find("aws.securityhub.importFindings")->descriptor().role, Role::kSiem);
+  EXPECT_EQ(r.find("aws.securityhub.importFindings")->descriptor().undo,
+            "aws.securityhub.archiveFindings");
+}
+
+// The role of a direct AWS call is decided from its API: reads read, SNS Publish notifies,
+// anything else changes something riposte cannot classify and counts as destructive.
+TEST(Descriptor, IntegrationsTakeTheirRoleFromTheApi) {
+  Registry r = Registry::builtins();
+  auto role = [&](const char* res) { return r.find(res)->descriptor().role; };
+  EXPECT_EQ(role("arn:aws:states:::aws-sdk:ec2:describeInstances"), Role::kRead);
+  EXPECT_EQ(role("arn:aws:states:::aws-sdk:iam:listAccessKeys"), Role::kRead);
+  EXPECT_EQ(role("arn:aws:states:::aws-sdk:sts:getCallerIdentity"), Role::kRead);
+  EXPECT_EQ(role("arn:aws:states:::sns:publish"), Role::kNotify);
+  EXPECT_EQ(role("arn:aws:states:::aws-sdk:sns:publish"), Role::kNotify);
+  EXPECT_EQ(role("arn:aws:states:::aws-sdk:ec2:terminateInstances"), Role::kContain);
+  EXPECT_EQ(role("arn:aws:states:::aws-sdk:iam:updateAccessKey"), Role::kContain);
+  const Descriptor& d = r.find("arn:aws:states:::aws-sdk:ec2:stopInstances")->descriptor();
+  EXPECT_EQ(d.permissions.at(0).action, "ec2:StopInstances");
+  EXPECT_EQ(d.permissions.at(0).resources, std::vector<std::string>{kEc2Instance});
+  EXPECT_TRUE(d.undo.empty());
+  EXPECT_FALSE(d.undo_note.empty());
+  // An IAM change nobody has scoped gets no resources: iam-policy will not grant it on "*".
+  const Descriptor& attach = r.find("arn:aws:states:::aws-sdk:iam:attachRolePolicy")->descriptor();
+  EXPECT_TRUE(attach.permissions.at(0).resources.empty());
+  EXPECT_TRUE(attach.permissions.at(0).writes_principal);
+}
+
+TEST(Descriptor, AwsPermissionScopes) {
+  EXPECT_EQ(awsPermission("ec2:DescribeInstances").resources, std::vector<std::string>{"*"});
+  EXPECT_EQ(awsPermission("iam:UpdateAccessKey").resources, std::vector<std::string>{kIamUser});
+  EXPECT_TRUE(awsPermission("iam:PutRolePolicy").writes_principal);
+  EXPECT_FALSE(awsPermission("iam:GetRolePolicy").writes_principal);
+  const Permission pass = awsPermission("iam:PassRole");
+  EXPECT_EQ(pass.resources, std::vector<std::string>{kIamRole});
+  ASSERT_EQ(pass.conditions.size(), 1u);
+  EXPECT_EQ(pass.conditions[0].key, "iam:PassedToService");
+  EXPECT_EQ(awsPermission("ec2:CreateTags", {kEc2Instance}).resources,
+            std::vector<std::string>{kEc2Instance});
+  EXPECT_EQ(onlyWithParameter(awsPermission("wafv2:GetIPSet"), "wafIpSetName").when_parameter,
+            "wafIpSetName");
 }
 
 }  // namespace

@@ -24,11 +24,13 @@ namespace fs = std::filesystem;
 class FakeAction final : public actions::Action {
  public:
   FakeAction(std::string name, std::atomic<int>& calls, bool fail = false)
-      : name_(std::move(name)), calls_(calls), fail_(fail) {}
-  std::string_view name() const override { return name_; }
-  std::string_view description() const override { return "fake"; }
-  std::vector<std::string> permissions() const override { return {}; }
-  actions::Replay replay() const override { return replay_; }
+      : name_(std::move(name)), calls_(calls), fail_(fail) {
+    desc_.name = name_;
+    desc_.description = "fake";
+    // The engine reads what an action's success means from its role.
+    desc_.role = name_ == "aws.sns.publish" ? actions::Role::kNotify : actions::Role::kContain;
+  }
+  const actions::Descriptor& descriptor() const override { return desc_; }
   Result<actions::ActionOutcome> run(const json::value& input,
                                      actions::ActionContext& ctx) const override {
     int n = ++calls_;
@@ -47,13 +49,14 @@ class FakeAction final : public actions::Action {
   }
 
   // Test knobs (set before the engine starts).
-  actions::Replay replay_ = actions::Replay::kRerun;
+  void setReplay(actions::Replay r) { desc_.replay = r; }
   std::function<void(int call)> during_;
   std::vector<std::string>* seen_ids_ = nullptr;
   int fail_first_ = 0;  // the first n calls fail
 
  private:
   std::string name_;
+  actions::Descriptor desc_;
   std::atomic<int>& calls_;
   bool fail_;
 };
@@ -638,7 +641,7 @@ TEST_F(EngineTest, AnInterruptedStateCheckingActionRunsAgainOnItsOwnRecord) {
 
 TEST_F(EngineTest, AnInterruptedSendThatCannotBeCheckedFailsInsteadOfRepeating) {
   auto knobs = [this](FakeAction&, FakeAction& notify) {
-    notify.replay_ = actions::Replay::kFailInterrupted;
+    notify.setReplay(actions::Replay::kFailInterrupted);
     notify.during_ = [this](int n) {
       if (n == 1) crash_->dead = true;
     };

@@ -102,9 +102,12 @@ class AccessKey(unittest.TestCase):
         self.assertEqual(body["status"], "released", body)
         self.assertEqual(body["failed"], [])
         self.assertEqual({x["action"] for x in body["released"]},
-                         {"aws.iam.disableAccessKey", "aws.iam.revokeSessions"})
+                         {"aws.iam.disableAccessKey", "aws.iam.revokeSessions",
+                          "aws.securityhub.importFindings"})
         self.assertEqual(self.key_status(), {self.key_id: "Active", self.other_key: "Active"})
         self.assertNotIn(REVOKE_POLICY, self.user_policies())
+        shf = [f for f in self.env.securityhub_findings() if inc["id"] in json.dumps(f)]
+        self.assertEqual([f["RecordState"] for f in shf], ["ARCHIVED"])
         # A second release changes nothing.
         self.assertEqual(self.riposte.post(f"/v1/incidents/{inc['id']}/release", "").json()["released"], [])
 

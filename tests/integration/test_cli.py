@@ -104,6 +104,25 @@ class Cli(unittest.TestCase):
         finally:
             shutil.rmtree(d)
 
+    def test_iam_policy_is_scoped_and_refuses_an_unset_topic(self):
+        env = {k: v for k, v in os.environ.items() if k != "RIPOSTE_SNS_TOPIC_ARN"}
+        r = run("iam-policy", "--config", os.path.join(ROOT, "config/default"), env=env)
+        self.assertEqual(r.returncode, 2, r.stdout)
+        self.assertIn("notifications.sns_topic_arn is not set", r.stderr)
+        topic = "arn:aws:sns:us-east-1:123456789012:security-alerts"
+        r = run("iam-policy", "--config", os.path.join(ROOT, "config/default"), "--explain",
+                env={**env, "RIPOSTE_SNS_TOPIC_ARN": topic})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("contain-ec2-instance / IsolateInstance (aws.ec2.isolateInstance", r.stderr)
+        policy = json.loads(r.stdout)
+        for st in policy["Statement"]:
+            resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+            for a in st["Action"]:
+                if a.startswith("iam:") or a == "sns:Publish":
+                    self.assertNotIn("*", resources, a)
+            if "sns:Publish" in st["Action"]:
+                self.assertEqual(resources, [topic])
+
     def test_version_and_unknown_command(self):
         self.assertIn("riposte", run("version").stdout)
         v = run("--version")

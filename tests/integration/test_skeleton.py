@@ -224,11 +224,15 @@ class Skeleton(unittest.TestCase):
         self.assertEqual(body["status"], "released")
         self.assertEqual(body["failed"], [])
         undone = {x["action"] for x in body["released"]}
-        self.assertEqual(undone, {"aws.ec2.isolateInstance", "aws.ec2.blockIp"})
+        self.assertEqual(undone, {"aws.ec2.isolateInstance", "aws.ec2.blockIp",
+                                  "aws.securityhub.importFindings"})
         # Observed through AWS: the recorded groups are back, the quarantine tags and the deny gone.
         self.assertEqual(self.env.instance_groups(), sorted([self.env.web_sg, self.env.app_sg]))
         self.assertNotIn("riposte:status", self.env.tags())
         self.assertFalse([e for e in self.env.nacl_entries() if e["CidrBlock"] == "203.0.113.50/32"])
+        # The Security Hub finding of the response is archived (Security Hub cannot delete it).
+        shf = [f for f in self.env.securityhub_findings() if inc["id"] in json.dumps(f)]
+        self.assertEqual([f["RecordState"] for f in shf], ["ARCHIVED"])
         after = self.riposte.get("/v1/incidents/" + inc["id"]).json()
         self.assertEqual(after["status"], "released")
         # A second release changes nothing.

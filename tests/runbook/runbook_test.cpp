@@ -1,6 +1,6 @@
 // The generated runbook (issue 6): content checks in both formats, the wording of every
 // pattern operator, the diagrams, and the staleness check of docs/runbook.md.
-#include "engine/runbook.h"
+#include "runbook/runbook.h"
 
 #include <gtest/gtest.h>
 
@@ -12,9 +12,16 @@
 
 #include "asl/asl.h"
 #include "pattern/pattern.h"
+#include "runbook/iam_policy.h"
 
-namespace riposte::engine {
+namespace riposte::runbook {
 namespace {
+
+using engine::Checkers;
+using engine::Config;
+using engine::Playbook;
+using engine::Problem;
+using engine::Rule;
 
 namespace fs = std::filesystem;
 
@@ -45,7 +52,7 @@ Checkers checkers(const actions::Registry& registry) {
 
 Config loadDefault(const actions::Registry& registry) {
   std::vector<Problem> problems;
-  auto cfg = loadConfig(kSourceDir + "/config/default", checkers(registry), problems);
+  auto cfg = engine::loadConfig(kSourceDir + "/config/default", checkers(registry), problems);
   for (const auto& p : problems) EXPECT_TRUE(p.warning) << p.str();
   EXPECT_TRUE(cfg) << (cfg ? "" : cfg.error().message);
   return cfg ? *cfg : Config{};
@@ -172,7 +179,10 @@ TEST_F(DefaultRunbook, NamesEveryRuleStateActionAndPermissionInBothFormats) {
         const auto* a = registry_.find(resource);
         ASSERT_NE(a, nullptr) << resource;
         used_actions.insert(std::string(a->name()));
-        for (const auto& p : a->permissions()) EXPECT_NE(doc->find(p), std::string::npos) << p;
+        const json::value* params = s.if_contains("Parameters");
+        for (const auto& p :
+             actions::permissionsFor(a->descriptor(), params ? params->if_object() : nullptr))
+          EXPECT_NE(doc->find(p.action), std::string::npos) << p.action;
       }
     }
   }
@@ -201,9 +211,12 @@ TEST_F(DefaultRunbook, HasTheSectionsOfTheSeedTemplate) {
             std::string::npos);
   EXPECT_NE(md_.find("4 ≤ severity < 7"), std::string::npos);
   EXPECT_NE(md_.find("severity < 4 and id is present"), std::string::npos);
-  // Undo of each containment action, from the action's own description.
-  EXPECT_NE(md_.find("Undone by aws.ec2.releaseInstance"), std::string::npos);
-  EXPECT_NE(md_.find("Undone by aws.ec2.unblockIp"), std::string::npos);
+  // Undo of each containment action, from the action's descriptor.
+  EXPECT_NE(md_.find("Undo: release runs riposte:aws.ec2.releaseInstance, which "),
+            std::string::npos);
+  EXPECT_NE(md_.find("Undo: release runs riposte:aws.ec2.unblockIp, which "), std::string::npos);
+  EXPECT_NE(md_.find("Undo: release runs riposte:aws.securityhub.archiveFindings, which "),
+            std::string::npos);
   // Safety settings as written (not as expanded from this test's environment).
   EXPECT_NE(md_.find("**Dry run**: `false` (environment variable `RIPOSTE_DRY_RUN` overrides it)"),
             std::string::npos);
@@ -257,36 +270,46 @@ TEST_F(DefaultRunbook, StepsAreInExecutionOrderWithCatchRetryAndChoiceInWords) {
             std::string::npos);
 }
 
-TEST_F(DefaultRunbook, IamPolicyIsTheUnionOfTheActionsPermissions) {
-  std::vector<std::string> undo;
-  auto need = requiredPermissions(cfg_, registry_, &undo);
-  std::set<std::string> expected;
-  for (const char* a :
-       {"aws.ec2.snapshotVolumes", "aws.ec2.isolateInstance", "aws.ec2.blockIp", "aws.sns.publish",
-        "aws.securityhub.importFindings", "aws.iam.disableAccessKey", "aws.iam.revokeSessions"}) {
-    for (const auto& p : registry_.find(a)->permissions()) expected.insert(p);
-  }
-  EXPECT_EQ(std::set<std::string>(need.begin(), need.end()), expected);
-  EXPECT_EQ(need.size(), expected.size());  // sorted, unique
-  // The undo actions (releaseInstance, unblockIp) need these besides.
-  std::set<std::string> undo_expected;
-  for (const char* a : {"aws.ec2.releaseInstance", "aws.ec2.unblockIp", "aws.iam.enableAccessKey",
-                        "aws.iam.restoreSessions"}) {
-    for (const auto& p : registry_.find(a)->permissions())
-      if (!expected.count(p)) undo_expected.insert(p);
-  }
-  EXPECT_EQ(std::set<std::string>(undo.begin(), undo.end()), undo_expected);
-  EXPECT_NE(std::find(undo.begin(), undo.end(), "ec2:AssociateIamInstanceProfile"), undo.end());
-  // The policy in the document is valid JSON with those actions.
+// Section 8 is the policy `riposte iam-policy` prints, with the topic as written (the document
+// does not depend on this process' environment).
+TEST_F(DefaultRunbook, IamSectionIsThePolicyIamPolicyPrints) {
+  IamPolicyOptions o = iamPolicyOptionsFor(cfg_);
+  o.notify_topic_arn = "${RIPOSTE_SNS_TOPIC_ARN}";
+  std::map<std::string, json::value> playbooks;
+  for (const auto& [name, pb] : cfg_.playbooks) playbooks[name] = pb.definition;
+  auto want = iamPolicyFor(playbooks, registry_, o);
+  ASSERT_TRUE(want) << want.error().message;
   auto start = md_.find("```json\n{\n  \"Version\": \"2012-10-17\"");
   ASSERT_NE(start, std::string::npos);
   start += 8;
   auto policy = parse(md_.substr(start, md_.find("```", start) - start));
-  const auto& st = policy.at("Statement").as_array();
-  ASSERT_EQ(st.size(), 2u);
-  EXPECT_EQ(st[0].at("Sid").as_string(), "RiposteResponse");
-  EXPECT_EQ(st[0].at("Action").as_array().size(), expected.size());
-  EXPECT_EQ(st[1].at("Sid").as_string(), "RiposteUndo");
+  EXPECT_EQ(toJson(policy), toJson(want->document));
+  EXPECT_NE(md_.find("`${RIPOSTE_SNS_TOPIC_ARN}` stands for the value of "
+                     "`notifications.sns_topic_arn`"),
+            std::string::npos);
+  // With the topic unset in riposte.yaml, the section says why there is no policy.
+  Config unset = cfg_;
+  unset.dir.clear();
+  unset.settings.erase("notifications");
+  unset.sns_topic_arn.clear();
+  RunbookMeta meta;
+  meta.date = "2026-11-23";
+  auto doc = renderRunbook(unset, registry_, RunbookFormat::Markdown, meta);
+  ASSERT_TRUE(doc) << doc.error().message;
+  EXPECT_NE(doc->find("refuses this configuration: playbook contain-access-key, state Notify "
+                      "publishes to $.riposte.notify.snsTopicArn, but "
+                      "notifications.sns\\_topic\\_arn is not set"),
+            std::string::npos);
+}
+
+// Every step lists the calls its action makes for that step: blockIp's WAF fallback only when
+// the step names a WAF IP set.
+TEST_F(DefaultRunbook, StepsListTheCallsOfTheirActionForThatStep) {
+  EXPECT_NE(md_.find("AWS calls (IAM permissions): `ec2:DescribeInstances`, "
+                     "`ec2:DescribeNetworkAcls`, `ec2:CreateNetworkAclEntry`, `ec2:CreateTags`, "
+                     "`ec2:DeleteNetworkAclEntry`\n"),
+            std::string::npos);
+  EXPECT_EQ(md_.find("wafv2:"), std::string::npos);
 }
 
 TEST_F(DefaultRunbook, MermaidHasOneNodePerStateAndOneEdgePerTransition) {
@@ -516,16 +539,25 @@ TEST(RunbookPlaybook, RichPlaybookInBothFormats) {
         "Discards its result (keeps its input).", "Waits 30 s.", "Runs 2 branches at the same time",
         "Branch 1:", "**Keys** (Task)",
         "For each item of `$.users` (at most 2 at a time), runs:", "**Revoke** (Task)",
-        "Ends the execution successfully.", "Not undone: snapshots are evidence",
+        "Ends the execution successfully.", "not undone: snapshots are evidence",
         "`iam:UpdateAccessKey`", "`iam:PutRolePolicy`", "next review by 2026-05-28",
         "GuardDuty events where type matches the wildcard \"\\*IAMUser\\*\""}) {
     EXPECT_NE(md->find(s), std::string::npos) << s;
   }
-  // Undo permissions of disableAccessKey/revokeSessions come from their undo actions.
-  std::vector<std::string> undo;
-  auto need = requiredPermissions(cfg, registry, &undo);
-  EXPECT_NE(std::find(need.begin(), need.end(), "ec2:StopInstances"), need.end());
-  EXPECT_TRUE(undo.empty()) << undo.front();  // enable/restore need nothing more
+  // Undo permissions of disableAccessKey/revokeSessions come from their undo actions:
+  // enableAccessKey needs nothing more; restoreSessions deletes what revokeSessions put.
+  std::set<std::string> need, undo;
+  auto policy = iamPolicyFor(cfg, registry);
+  ASSERT_TRUE(policy) << policy.error().message;
+  for (const auto& t : policy->tasks) {
+    for (const auto& p : t.permissions) need.insert(p.action);
+    for (const auto& p : t.undo_permissions) undo.insert(p.action);
+  }
+  EXPECT_TRUE(need.count("ec2:StopInstances"));
+  std::set<std::string> extra;
+  std::set_difference(undo.begin(), undo.end(), need.begin(), need.end(),
+                      std::inserter(extra, extra.end()));
+  EXPECT_EQ(extra, (std::set<std::string>{"iam:DeleteRolePolicy", "iam:DeleteUserPolicy"}));
 
   // Mermaid: nested states in subgraphs; one edge per transition.
   std::string m = mermaidDiagram(pb.definition);
@@ -668,4 +700,4 @@ TEST(RunbookFile, DocsRunbookMdIsCurrent) {
 }
 
 }  // namespace
-}  // namespace riposte::engine
+}  // namespace riposte::runbook

@@ -1,70 +1,9 @@
-// aws.ec2.stopInstance / aws.ec2.startInstance, aws.iam.suspendUser / aws.iam.unsuspendUser.
+// aws.iam.suspendUser / aws.iam.unsuspendUser.
 #include "actions/registry.h"
 #include "actions/util.h"
 
 namespace riposte::actions {
 namespace {
-
-class StopStartInstance final : public BuiltinAction {
- public:
-  explicit StopStartInstance(bool stop) : stop_(stop) {}
-  std::string_view name() const override {
-    return stop_ ? "aws.ec2.stopInstance" : "aws.ec2.startInstance";
-  }
-  std::string_view description() const override {
-    return stop_ ? "Stops an instance (StopInstances). Optional and never the default: a stop "
-                   "loses the memory evidence, so quarantine (isolateInstance) is preferred. "
-                   "Refuses protected instances. Undone by aws.ec2.startInstance."
-                 : "Starts an instance again (the undo of aws.ec2.stopInstance).";
-  }
-  std::vector<std::string> permissions() const override {
-    return {"ec2:DescribeInstances", stop_ ? "ec2:StopInstances" : "ec2:StartInstances"};
-  }
-  std::string_view undoName() const override { return stop_ ? "aws.ec2.startInstance" : ""; }
-
- protected:
-  Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
-    auto id = requireString(input, "instanceId");
-    if (!id) return fail(id.error());
-    if (auto c = clientOf(ctx); !c) return fail(c.error());
-    auto inst = describeInstance(ctx, *id);
-    if (!inst) return fail(inst.error());
-    if (stop_) {
-      if (auto p = checkNotProtected(ctx, tagsOf(*inst), *id); !p) return fail(p.error());
-    }
-    const std::string state =
-        inst->as_object().contains("instanceState") ? str(inst->at("instanceState"), "name") : "";
-    ActionOutcome out;
-    out.before = json::object{{"instanceId", *id}, {"state", state}};
-    const bool done = stop_ ? (state == "stopped" || state == "stopping")
-                            : (state == "running" || state == "pending");
-    if (done || ctx.dry_run) {
-      out.changed = false;
-      out.after = out.before;
-      out.output = json::object{{"instanceId", *id}, {"state", state}, {"changed", false}};
-      if (!done) out.output.as_object()["dryRun"] = true;
-      out.summary = done ? *id + " is already " + state + ": nothing changed"
-                         : "dry run: would " + std::string(stop_ ? "stop " : "start ") + *id;
-      return out;
-    }
-    auto r = ec2Call(ctx, stop_ ? "StopInstances" : "StartInstances", {{"InstanceId.1", *id}});
-    if (!r) return fail(r.error());
-    std::string now_state;
-    for (const auto& i : arrayAt(*r, "instancesSet")) {
-      if (i.is_object() && i.as_object().contains("currentState")) {
-        now_state = str(i.at("currentState"), "name");
-      }
-    }
-    out.changed = true;
-    out.after = json::object{{"instanceId", *id}, {"state", now_state}};
-    out.output = json::object{{"instanceId", *id}, {"state", now_state}, {"changed", true}};
-    out.summary = std::string(stop_ ? "stopped " : "started ") + *id + " (was " + state + ")";
-    return out;
-  }
-
- private:
-  bool stop_;
-};
 
 constexpr const char* kSuspendPolicy = "riposte-suspend-user";
 
@@ -81,22 +20,30 @@ Result<json::value> iam(const ActionContext& ctx, const std::string& action, aws
 class SuspendUser final : public BuiltinAction {
  public:
   explicit SuspendUser(bool suspend) : suspend_(suspend) {}
-  std::string_view name() const override {
-    return suspend_ ? "aws.iam.suspendUser" : "aws.iam.unsuspendUser";
+  const Descriptor& descriptor() const override {
+    static const Descriptor kSuspend{
+        .name = "aws.iam.suspendUser",
+        .description =
+            "Suspends an IAM user: deletes the console login profile (password) and puts the "
+            "inline policy riposte-suspend-user denying every action. Refuses protected users.",
+        .role = Role::kContain,
+        .permissions = {awsPermission("iam:ListUserTags"), awsPermission("iam:GetUserPolicy"),
+                        awsPermission("iam:GetLoginProfile"),
+                        awsPermission("iam:DeleteLoginProfile"),
+                        awsPermission("iam:PutUserPolicy")},
+        .undo = "aws.iam.unsuspendUser",
+        .undo_note =
+            "removes the deny-all policy; the console password cannot be put back and "
+            "must be set again by an administrator.",
+    };
+    static const Descriptor kUnsuspend{
+        .name = "aws.iam.unsuspendUser",
+        .description = "Deletes the riposte-suspend-user policy of an IAM user.",
+        .role = Role::kRestore,
+        .permissions = {awsPermission("iam:GetUserPolicy"), awsPermission("iam:DeleteUserPolicy")},
+    };
+    return suspend_ ? kSuspend : kUnsuspend;
   }
-  std::string_view description() const override {
-    return suspend_ ? "Suspends an IAM user: deletes the console login profile (password) and "
-                      "puts the inline policy riposte-suspend-user denying every action. "
-                      "Refuses protected users. Undone by aws.iam.unsuspendUser (which removes "
-                      "the policy; the console password must be set again by an administrator)."
-                    : "The undo of aws.iam.suspendUser: deletes the riposte-suspend-user policy.";
-  }
-  std::vector<std::string> permissions() const override {
-    if (!suspend_) return {"iam:GetUserPolicy", "iam:DeleteUserPolicy"};
-    return {"iam:ListUserTags", "iam:GetLoginProfile", "iam:DeleteLoginProfile",
-            "iam:GetUserPolicy", "iam:PutUserPolicy"};
-  }
-  std::string_view undoName() const override { return suspend_ ? "aws.iam.unsuspendUser" : ""; }
 
  protected:
   Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
@@ -179,12 +126,6 @@ class SuspendUser final : public BuiltinAction {
 
 }  // namespace
 
-std::shared_ptr<const Action> makeStopInstance() {
-  return std::make_shared<StopStartInstance>(true);
-}
-std::shared_ptr<const Action> makeStartInstance() {
-  return std::make_shared<StopStartInstance>(false);
-}
 std::shared_ptr<const Action> makeSuspendUser() {
   return std::make_shared<SuspendUser>(true);
 }

@@ -1,4 +1,6 @@
-// aws.securityhub.importFindings: records the automated response as an ASFF finding.
+// Security Hub: aws.securityhub.importFindings records the automated response as an ASFF
+// finding, aws.securityhub.archiveFindings (its undo) archives it again,
+// aws.securityhub.updateFindings sets the workflow status of existing findings.
 #include "actions/finding.h"
 #include "actions/notify.h"
 #include "actions/registry.h"
@@ -139,17 +141,23 @@ namespace {
 
 class SecurityHubImport final : public BuiltinAction {
  public:
-  std::string_view name() const override { return "aws.securityhub.importFindings"; }
-  std::string_view description() const override {
-    return "Records the automated response in AWS Security Hub: BatchImportFindings with one "
-           "ASFF finding per incident (Id arn:…:securityhub:<region>:<account>:riposte/"
-           "incident/<id>, so a repeat updates it) naming the GuardDuty finding, the resource, "
-           "the attacker and the actions taken, with every required ASFF field. A rejected "
-           "finding (FailedCount > 0) fails the action. Undone by archiving the finding "
-           "(RecordState ARCHIVED).";
-  }
-  std::vector<std::string> permissions() const override {
-    return {"securityhub:BatchImportFindings"};
+  const Descriptor& descriptor() const override {
+    static const Descriptor kD{
+        .name = "aws.securityhub.importFindings",
+        .description =
+            "Records the automated response in AWS Security Hub: BatchImportFindings with one "
+            "ASFF finding per incident (Id arn:…:securityhub:<region>:<account>:riposte/"
+            "incident/<id>, so a repeat updates it) naming the GuardDuty finding, the resource, "
+            "the attacker and the actions taken, with every required ASFF field. A rejected "
+            "finding (FailedCount > 0) fails the action.",
+        .role = Role::kSiem,
+        .permissions = {awsPermission("securityhub:BatchImportFindings")},
+        .undo = "aws.securityhub.archiveFindings",
+        .undo_note =
+            "archives the finding (RecordState ARCHIVED): Security Hub keeps archived "
+            "findings and cannot delete them.",
+    };
+    return kD;
   }
 
  protected:
@@ -214,16 +222,21 @@ class SecurityHubImport final : public BuiltinAction {
 
 class SecurityHubUpdate final : public BuiltinAction {
  public:
-  std::string_view name() const override { return "aws.securityhub.updateFindings"; }
-  std::string_view description() const override {
-    return "Sets the workflow status (NEW, NOTIFIED, RESOLVED, SUPPRESSED) and a note on "
-           "existing Security Hub findings with BatchUpdateFindings (PATCH "
-           "/findings/batchupdate): the finding that started the incident when it came from "
-           "Security Hub. Unprocessed findings fail the action. Undone by setting the previous "
-           "status again.";
-  }
-  std::vector<std::string> permissions() const override {
-    return {"securityhub:BatchUpdateFindings"};
+  const Descriptor& descriptor() const override {
+    static const Descriptor kD{
+        .name = "aws.securityhub.updateFindings",
+        .description =
+            "Sets the workflow status (NEW, NOTIFIED, RESOLVED, SUPPRESSED) and a note on "
+            "existing Security Hub findings with BatchUpdateFindings (PATCH "
+            "/findings/batchupdate): the finding that started the incident when it came from "
+            "Security Hub. Unprocessed findings fail the action.",
+        .role = Role::kSiem,
+        .permissions = {awsPermission("securityhub:BatchUpdateFindings")},
+        .undo_note =
+            "not undone: it does not read the status it replaces, so nothing could set "
+            "it back.",
+    };
+    return kD;
   }
 
  protected:
@@ -312,7 +325,160 @@ class SecurityHubUpdate final : public BuiltinAction {
   }
 };
 
+// The ASFF members importFindings writes: what the archive re-imports (never the fields Security
+// Hub adds itself: ProductName, CompanyName, Region, WorkflowState, …).
+constexpr const char* kImportedMembers[] = {
+    "SchemaVersion", "Id",          "ProductArn",    "GeneratorId", "AwsAccountId",    "Types",
+    "CreatedAt",     "UpdatedAt",   "Severity",      "Title",       "Description",     "Resources",
+    "Workflow",      "RecordState", "ProductFields", "Remediation", "RelatedFindings", "Network"};
+
+constexpr int kMaxFindingPages = 100;  // 100 findings a page
+
+Result<json::value> securityHub(const ActionContext& ctx, const std::string& region,
+                                const char* action, const char* method, const char* path,
+                                json::object body) {
+  aws::Call call;
+  call.service = "securityhub";
+  call.region = region;
+  call.action = action;
+  call.method = method;
+  call.path = path;
+  call.body = std::move(body);
+  return ctx.aws->restJson(call);
+}
+
+// GetFindings for one finding (Id and ProductArn). Security Hub applies the filters; a server
+// that ignores them (moto) returns every finding, so the match is checked here and pages are
+// followed. nullopt: no such finding.
+Result<std::optional<json::object>> getFinding(const ActionContext& ctx, const std::string& region,
+                                               const std::string& id, const std::string& product) {
+  json::object filters{
+      {"Id", json::array{json::object{{"Value", id}, {"Comparison", "EQUALS"}}}},
+      {"ProductArn", json::array{json::object{{"Value", product}, {"Comparison", "EQUALS"}}}}};
+  json::value token = nullptr;
+  for (int page = 0; page < kMaxFindingPages; ++page) {
+    json::object body{{"Filters", filters}, {"MaxResults", 100}};
+    if (token.is_string()) body["NextToken"] = token;
+    auto r = securityHub(ctx, region, "GetFindings", "POST", "/findings", std::move(body));
+    if (!r) return fail(r.error());
+    for (const auto& f : arrayAt(*r, "Findings")) {
+      if (f.is_object() && str(f, "Id") == id && str(f, "ProductArn") == product) {
+        return std::optional<json::object>(f.as_object());
+      }
+    }
+    const json::value* next = r->is_object() ? r->as_object().if_contains("NextToken") : nullptr;
+    if (!next || !next->is_string() || next->as_string().empty()) {
+      return std::optional<json::object>();
+    }
+    token = *next;
+  }
+  return fail("SecurityHubFindingNotChecked",
+              "finding " + id + " is not among the first " +
+                  std::to_string(kMaxFindingPages * 100) +
+                  " findings GetFindings returned: cannot check its record state");
+}
+
+// "arn:aws:securityhub:us-east-1:123456789012:product/…" → "us-east-1" ("" when not an ARN).
+std::string regionOfArn(const std::string& arn) {
+  std::size_t p = 0;
+  for (int i = 0; i < 3; ++i) {
+    p = arn.find(':', p);
+    if (p == std::string::npos) return "";
+    ++p;
+  }
+  const auto end = arn.find(':', p);
+  return end == std::string::npos ? "" : arn.substr(p, end - p);
+}
+
+class SecurityHubArchive final : public BuiltinAction {
+ public:
+  const Descriptor& descriptor() const override {
+    static const Descriptor kD{
+        .name = "aws.securityhub.archiveFindings",
+        .description =
+            "Archives the Security Hub finding importFindings recorded for an incident: reads "
+            "it (GetFindings by Id and ProductArn) and, unless it is already archived, imports "
+            "it again with RecordState ARCHIVED (the finding provider's way to archive its own "
+            "finding; BatchImportFindings), then verifies the state with a read.",
+        .role = Role::kRestore,
+        .permissions = {awsPermission("securityhub:GetFindings"),
+                        awsPermission("securityhub:BatchImportFindings")},
+    };
+    return kD;
+  }
+
+ protected:
+  Result<ActionOutcome> execute(const json::value& input, ActionContext& ctx) const override {
+    auto id = requireString(input, "findingId");
+    if (!id) return fail(id.error());
+    auto product = requireString(input, "productArn");
+    if (!product) return fail(product.error());
+    std::string region = regionOfArn(*product);
+    if (region.empty()) region = ctx.region;
+    if (region.empty()) return fail(kInvalidInput, "no region: productArn is not an ARN");
+    if (!ctx.aws) return fail(kNotConfigured, "no AWS client configured for this action");
+
+    auto found = getFinding(ctx, region, *id, *product);
+    if (!found) return fail(found.error());
+    ActionOutcome out;
+    if (!*found) {
+      out.changed = false;
+      out.before = json::object{{"findingId", *id}, {"recordState", nullptr}};
+      out.after = out.before;
+      out.output = json::object{{"findingId", *id}, {"changed", false}};
+      out.summary = "no Security Hub finding " + *id + ": nothing to archive";
+      return out;
+    }
+    const json::object& finding = **found;
+    const std::string state = str(json::value(finding), "RecordState");
+    out.before = json::object{{"findingId", *id}, {"recordState", state}};
+    if (state == "ARCHIVED" || ctx.dry_run) {
+      out.changed = false;
+      out.after = out.before;
+      out.output = json::object{{"findingId", *id}, {"recordState", state}, {"changed", false}};
+      if (state != "ARCHIVED") out.output.as_object()["dryRun"] = true;
+      out.summary = state == "ARCHIVED"
+                        ? "Security Hub finding " + *id + " is already archived: nothing changed"
+                        : "dry run: would archive Security Hub finding " + *id;
+      return out;
+    }
+    json::object again;
+    for (const char* k : kImportedMembers) {
+      if (const json::value* v = finding.if_contains(k)) again[k] = *v;
+    }
+    again["RecordState"] = "ARCHIVED";
+    // Security Hub ignores an update that is not newer than the finding it has.
+    std::string now = formatIso8601(clockOf(ctx).now());
+    const std::string updated = str(json::value(finding), "UpdatedAt");
+    again["UpdatedAt"] = now > updated ? now : updated;
+    auto r = securityHub(ctx, region, "BatchImportFindings", "POST", "/findings/import",
+                         json::object{{"Findings", json::array{again}}});
+    if (!r) return fail(r.error());
+    if (numberAt(*r, "FailedCount").value_or(0) > 0) {
+      return fail("SecurityHubImportFailed",
+                  "BatchImportFindings rejected the archive of " + *id + ": " + toJson(*r));
+    }
+    auto check = getFinding(ctx, region, *id, *product);
+    if (!check) return fail(check.error());
+    const std::string now_state = *check ? str(json::value(**check), "RecordState") : "";
+    if (now_state != "ARCHIVED") {
+      return fail(kVerificationFailed, "Security Hub finding " + *id + " is " +
+                                           (now_state.empty() ? "gone" : now_state) +
+                                           " after the archive, not ARCHIVED");
+    }
+    out.changed = true;
+    out.after = json::object{{"findingId", *id}, {"recordState", "ARCHIVED"}};
+    out.output = json::object{{"findingId", *id}, {"recordState", "ARCHIVED"}, {"changed", true}};
+    out.summary = "archived Security Hub finding " + *id + " (was " + state + ")";
+    return out;
+  }
+};
+
 }  // namespace
+
+std::shared_ptr<const Action> makeSecurityHubArchiveFindings() {
+  return std::make_shared<SecurityHubArchive>();
+}
 
 std::shared_ptr<const Action> makeSecurityHubUpdateFindings() {
   return std::make_shared<SecurityHubUpdate>();
