@@ -38,11 +38,14 @@ bin="$STAGE/usr/local/bin/riposte"
 mapfile -t wanted < <(grep -v '^#' scripts/image/runtime-packages.txt | sed '/^$/d')
 for lib in $(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
   case "$lib" in libc.so.* | libm.so.* | libgcc_s.so.* | ld-linux*) continue ;; esac  # base image
-  path=$(ldconfig -p | awk -v l="$lib" '$1 == l { print $NF; exit }')
+  # No pipeline here ends early: under pipefail a writer cut off by SIGPIPE fails the script.
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !found { print $NF; found = 1 }')
   [ -n "$path" ] || fail "$lib: not found on this machine"
-  pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n 1 | cut -d: -f1)
+  owners=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null || true)
+  pkg=${owners%%$'\n'*}
+  pkg=${pkg%%:*}
   [ -n "$pkg" ] || fail "$lib ($path): no Debian package provides it"
-  printf '%s\n' "${wanted[@]}" | grep -qx "$pkg" ||
+  printf '%s\n' "${wanted[@]}" | grep -x "$pkg" >/dev/null ||
     fail "$lib comes from $pkg, which scripts/image/runtime-packages.txt does not install"
 done
 for pkg in "${wanted[@]}"; do
