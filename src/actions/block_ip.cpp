@@ -235,6 +235,7 @@ class BlockIp final : public BuiltinAction {
         .undo_note =
             "deletes the recorded deny entry (or removes the address from the WAF IP "
             "set it fell back to); an entry evicted meanwhile is not recreated.",
+        .targets = {{TargetKind::kEc2Instance, "instanceId"}, {TargetKind::kEc2Subnet, "subnetId"}},
     };
     return kD;
   }

@@ -77,6 +77,22 @@ struct Permission {
   bool operator==(const Permission&) const = default;
 };
 
+// The kinds of resource a destructive action changes, as the scope check reads them
+// (policy/limits.h: the engine reads the resource's VPC and tags before the action acts).
+enum class TargetKind {
+  kEc2Instance,  // DescribeInstances: VPC and tags
+  kEc2Subnet,    // DescribeSubnets: VPC and tags
+  kIamUser,      // ListUserTags: tags (no VPC)
+  kIamRole,      // ListRoleTags: tags (no VPC)
+  kWafIpSet,     // a WAF IP set: neither VPC nor tags are read
+};
+
+// One way an action's input names the resource it changes: the input member holding its id.
+struct Target {
+  TargetKind kind = TargetKind::kEc2Instance;
+  std::string member{};  // "instanceId"
+};
+
 struct Descriptor {
   std::string name{};         // "aws.ec2.isolateInstance" (Task Resource "riposte:<name>")
   std::string description{};  // what it does, one paragraph (no word on undo: see below)
@@ -89,6 +105,10 @@ struct Descriptor {
   // none. Shown beside the undo in every document.
   std::string undo_note{};
   Replay replay = Replay::kRerun;
+  // What a destructive action changes: the first of these whose member the Task's input has
+  // (blockIp: an instance, else a subnet). Empty: riposte does not know (an aws-sdk call), and
+  // a scope that lists VPCs, tags or resource ids refuses it.
+  std::vector<Target> targets{};
 
   // Changes a customer's resource so that it can do less: blast-radius limits and approvals
   // are about these.

@@ -77,6 +77,7 @@ class SetAccessKeyStatus final : public BuiltinAction {
                         awsPermission("iam:UpdateAccessKey")},
         .undo = "aws.iam.enableAccessKey",
         .undo_note = "re-activates exactly the keys it deactivated.",
+        .targets = {{TargetKind::kIamUser, "userName"}},
     };
     static const Descriptor kEnable{
         .name = "aws.iam.enableAccessKey",
@@ -200,6 +201,7 @@ class RevokeSessions final : public BuiltinAction {
         .undo_note =
             "deletes the riposte-revoke-sessions policy, or puts back the one it "
             "replaced.",
+        .targets = {{TargetKind::kIamUser, "userName"}, {TargetKind::kIamRole, "roleName"}},
     };
     static const Descriptor kRestore{
         .name = "aws.iam.restoreSessions",

@@ -222,6 +222,7 @@ class IsolateInstance final : public BuiltinAction {
             "puts back the recorded security groups of every interface, re-attaches "
             "the instance profile, restores termination protection and removes the "
             "quarantine tags; the quarantine group is kept for reuse.",
+        .targets = {{TargetKind::kEc2Instance, "instanceId"}},
     };
     return kD;
   }

@@ -19,6 +19,7 @@ class StopStartInstance final : public BuiltinAction {
         .permissions = {awsPermission("ec2:DescribeInstances"), awsPermission("ec2:StopInstances")},
         .undo = "aws.ec2.startInstance",
         .undo_note = "starts the instance again; what was in its memory is gone.",
+        .targets = {{TargetKind::kEc2Instance, "instanceId"}},
     };
     static const Descriptor kStart{
         .name = "aws.ec2.startInstance",

@@ -35,6 +35,7 @@ class SuspendUser final : public BuiltinAction {
         .undo_note =
             "removes the deny-all policy; the console password cannot be put back and "
             "must be set again by an administrator.",
+        .targets = {{TargetKind::kIamUser, "userName"}},
     };
     static const Descriptor kUnsuspend{
         .name = "aws.iam.unsuspendUser",

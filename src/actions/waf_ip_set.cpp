@@ -74,6 +74,7 @@ class WafIpSet final : public BuiltinAction {
                         awsPermission("wafv2:UpdateIPSet")},
         .undo = "aws.wafv2.unblockIp",
         .undo_note = "removes the address from the IP set again.",
+        .targets = {{TargetKind::kWafIpSet, "ipSetName"}},
     };
     static const Descriptor kUnblock{
         .name = "aws.wafv2.unblockIp",

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/asl_commands.h"
+#include "cli/breaker_command.h"
 #include "cli/docs_command.h"
 #include "cli/findings_commands.h"
 #include "cli/iam_policy_command.h"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   riposte::cli::addServeCommand(app);
   riposte::cli::addValidateCommand(app);
   riposte::cli::addReleaseCommand(app);
+  riposte::cli::addBreakerCommand(app);
   app.add_subcommand("version", "Print the version")->callback([version] {
     std::cout << version << "\n";
   });

@@ -143,15 +143,59 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   ac.clock = ctx_.clock;
   ac.protection_tag = ctx_.protected_tag;
   ac.action_id = rec.id;
-  Result<actions::ActionOutcome> r = ctx_.aws_error
-                                         ? Result<actions::ActionOutcome>(fail(*ctx_.aws_error))
-                                         : action->run(req.parameters, ac);
+  // The guard rails, before a destructive action acts (guard.h).
+  GuardVerdict verdict;
+  const bool guarded = ctx_.guard && ctx_.config && !ctx_.dry_run && !ctx_.aws_error &&
+                       action->descriptor().isDestructive() && !ctx_.config->guard_rails.empty();
+  if (guarded) {
+    Guard::Request g;
+    g.rails = &ctx_.config->guard_rails;
+    g.rule_on_limit = ctx_.rule_on_limit;
+    g.descriptor = &action->descriptor();
+    g.parameters = &req.parameters;
+    g.ac = &ac;
+    g.sns_topic_arn = ctx_.config->sns_topic_arn;
+    g.alert_client = ctx_.alert_client;
+    verdict = ctx_.guard->check(g);
+  }
+  const bool refuse =
+      !verdict.act && (verdict.out_of_scope || verdict.on_limit == policy::OnLimit::kFail);
+  const bool limited = !verdict.act && !refuse;  // on_limit dry_run or approve: plan only
+  std::string limit_note;
+  if (limited) {
+    ac.dry_run = true;
+    limit_note = verdict.on_limit == policy::OnLimit::kApprove
+                     ? "; on_limit approve: approval wanted, and no approval gate is part of "
+                       "this build, so it is planned only (dry run), nothing changed"
+                     : "; on_limit dry_run: planned only, nothing changed";
+  }
+  Result<actions::ActionOutcome> r =
+      ctx_.aws_error ? Result<actions::ActionOutcome>(fail(*ctx_.aws_error))
+      : refuse       ? Result<actions::ActionOutcome>(
+                     fail(verdict.out_of_scope ? policy::kOutOfScope : policy::kLimitExceeded,
+                          verdict.reason + (verdict.out_of_scope ? "" : "; on_limit fail")))
+               : action->run(req.parameters, ac);
   rec.ended_ms = ctx_.clock->nowMillis();
   if (ctx_.metrics) {
     ctx_.metrics->observe("riposte_action_duration_seconds", {{"action", rec.action}},
                           static_cast<double>(rec.ended_ms - rec.started_ms) / 1000.0);
   }
-  if (r) {
+  if (r && limited) {
+    json::value output = r->output;
+    if (!output.is_object()) output = json::object{{"result", output}};
+    output.as_object()["limited"] =
+        json::object{{"reason", verdict.reason},
+                     {"onLimit", std::string(policy::onLimitName(verdict.on_limit))}};
+    rec.status = "dry_run";
+    rec.before = json::serialize(r->before);
+    rec.after = json::serialize(r->after);
+    rec.output = json::serialize(output);
+    rec.error_code = policy::kLimitExceeded;
+    rec.error_message = verdict.reason + limit_note;
+    rec.summary = "not acted: " + verdict.reason + limit_note + " (plan: " + r->summary + ")";
+    rec.changed = false;
+    out.output = std::move(output);
+  } else if (r) {
     rec.status = ctx_.dry_run ? "dry_run" : (r->changed ? "succeeded" : "unchanged");
     rec.before = json::serialize(r->before);
     rec.after = json::serialize(r->after);
@@ -168,7 +212,9 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
     out.ok = false;
     out.error = r.error().code.empty() ? "States.TaskFailed" : r.error().code;
     out.cause = r.error().message;
-    if (ctx_.metrics) ctx_.metrics->inc("riposte_aws_errors_total", {{"code", out.error}});
+    if (ctx_.metrics && !refuse) {
+      ctx_.metrics->inc("riposte_aws_errors_total", {{"code", out.error}});
+    }
     logWarn("action failed", {{"incident", ctx_.incident_id},
                               {"execution", ctx_.execution_id},
                               {"action", rec.action},
@@ -177,6 +223,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   if (ctx_.metrics) {
     ctx_.metrics->inc("riposte_actions_total", {{"action", rec.action}, {"status", rec.status}});
   }
+  if (guarded) ctx_.guard->settle(rec.id, rec.status, verdict.reserved);
   if (ctx_.store) {
     if (auto u = ctx_.store->updateAction(rec); !u) {
       logError("cannot record action result", {{"action", rec.id}, {"error", u.error().str()}});

@@ -8,6 +8,8 @@
 #include "actions/action.h"
 #include "actions/registry.h"
 #include "asl/asl.h"
+#include "engine/config.h"
+#include "engine/guard.h"
 #include "engine/metrics.h"
 #include "store/store.h"
 
@@ -24,6 +26,12 @@ struct ActionRunnerContext {
   std::string account, region;  // of the finding: where the actions act
   bool dry_run = false;
   std::string protected_tag = "riposte:protected";
+  // Blast-radius guard rails (guard.h): checked before every destructive action when set and
+  // the execution is not a dry run. `config` holds the rails and the alert's topic.
+  Guard* guard = nullptr;
+  std::shared_ptr<const Config> config;
+  std::optional<policy::OnLimit> rule_on_limit;  // the incident's rule's on_limit
+  aws::Client* alert_client = nullptr;           // riposte's own client, for the breaker alert
 };
 
 // The id of the action record of one Task attempt: derived from the execution, the state and
@@ -47,6 +55,14 @@ class ActionRunner final : public asl::TaskRunner {
   // the same ActionContext::action_id as deduplication id, decides), else the Task fails with
   // riposte.ActionInterrupted. A Retry is a new attempt (a new TaskScheduled event): it runs.
   // Without that identity (release, `riposte execute`) every call gets a fresh id.
+  //
+  // Guard rails (ctx.guard): before a destructive action acts, the scope, the limits and the
+  // breaker decide. Out of scope (or what the scope needs cannot be read): the Task fails with
+  // riposte.OutOfScope. Refused by a limit or the breaker, per on_limit: fail → the Task fails
+  // with riposte.LimitExceeded; dry_run → the action runs as a dry run (plans, changes
+  // nothing), recorded "dry_run" with error_code riposte.LimitExceeded and the reason, and its
+  // output carries "limited": {"reason", "onLimit"}; approve → the same as dry_run (the
+  // approval gate is not part of this build), the record saying that approval was wanted.
   asl::TaskResult run(const asl::TaskRequest& req) override;
 
   // The records written so far (also when no store is set), oldest first.

@@ -187,6 +187,104 @@ int lineOf(const std::string& text, const std::string& needle) {
   return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(p), '\n'));
 }
 
+// The 1-based line of the value at a dotted path with [i] indices ("limits[0].on_limit") in a
+// YAML document: the deepest part of the path that exists. 0 when none does.
+int yamlPathLine(const std::string& text, const std::string& path) {
+  try {
+    YAML::Node n = YAML::Load(text);
+    int line = 0;
+    std::size_t i = 0;
+    while (i < path.size()) {
+      if (path[i] == '.') {
+        ++i;
+        continue;
+      }
+      YAML::Node next;
+      if (path[i] == '[') {
+        auto close = path.find(']', i);
+        if (close == std::string::npos || !n.IsSequence()) return line;
+        std::size_t idx = std::stoul(path.substr(i + 1, close - i - 1));
+        if (idx >= n.size()) return line;
+        next = n[idx];
+        i = close + 1;
+      } else {
+        auto end = path.find_first_of(".[", i);
+        std::string key = path.substr(i, end == std::string::npos ? std::string::npos : end - i);
+        i = end == std::string::npos ? path.size() : end;
+        if (!n.IsMap()) return line;
+        bool found = false;
+        for (const auto& kv : n) {
+          if (kv.first.IsScalar() && kv.first.Scalar() == key) {
+            line = kv.first.Mark().line + 1;
+            next = kv.second;
+            found = true;
+            break;
+          }
+        }
+        if (!found) return line;
+      }
+      if (next.Mark().line >= 0) line = next.Mark().line + 1;
+      n = next;
+    }
+    return line;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// policies/*.yaml: each top-level key is one section, parsed by the module that owns it
+// (policy/limits.h for limits, breaker and scope); each section at most once in the directory.
+void readPolicies(const fs::path& root, Config& cfg,
+                  const std::function<void(std::string, int, std::string, std::string)>& add) {
+  std::map<std::string, std::string> seen;  // section → file
+  const std::vector<std::string_view> known = {"limits", "breaker", "scope"};
+  for (const auto& p : listFiles(root / "policies", {".yaml", ".yml", ".json"})) {
+    const std::string rel = "policies/" + p.filename().string();
+    auto text = readFile(p);
+    if (!text) {
+      add(rel, 0, "", "cannot read file");
+      continue;
+    }
+    auto v = p.extension() == ".json" ? parseJson(*text) : yamlToJson(*text, rel);
+    if (!v) {
+      add(rel, 0, "", v.error().message);
+      continue;
+    }
+    if (v->is_null()) continue;
+    if (!v->is_object()) {
+      add(rel, 1, "", "a policy file is a mapping of sections (limits, breaker, scope)");
+      continue;
+    }
+    std::vector<std::string> unset;
+    expandJson(*v, unset);
+    for (const auto& u : unset)
+      add(rel, lineOf(*text, "${" + u), "", "environment variable " + u + " is not set");
+    std::vector<policy::PathProblem> problems;
+    for (const auto& kv : v->get_object()) {
+      const std::string key(kv.key());
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        std::string list;
+        for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+        add(rel, yamlKeyLine(*text, {key}), key,
+            "unknown policy section '" + key + "' (known: " + list + ")");
+        continue;
+      }
+      if (auto it = seen.find(key); it != seen.end()) {
+        add(rel, yamlKeyLine(*text, {key}), key, "'" + key + "' is already set in " + it->second);
+        continue;
+      }
+      seen[key] = rel;
+      if (key == "limits") {
+        cfg.guard_rails.limits = policy::parseLimits(kv.value(), problems);
+      } else if (key == "breaker") {
+        cfg.guard_rails.breaker = policy::parseBreaker(kv.value(), problems);
+      } else if (key == "scope") {
+        cfg.guard_rails.scope = policy::parseScope(kv.value(), problems);
+      }
+    }
+    for (const auto& pr : problems) add(rel, yamlPathLine(*text, pr.path), pr.path, pr.message);
+  }
+}
 }  // namespace
 
 Result<json::value> yamlToJson(const std::string& text, const std::string& file) {
@@ -386,6 +484,10 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
     }
   }
 
+  readPolicies(root, cfg, [&](std::string file, int line, std::string path, std::string msg) {
+    add(std::move(file), line, std::move(path), std::move(msg));
+  });
+
   // rules/
   for (const auto& p : listFiles(root / "rules", {".yaml", ".yml", ".json"})) {
     std::string rel = "rules/" + p.filename().string();
@@ -426,6 +528,15 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
       r.description = getString(o, "description");
       r.enabled = getBool(o, "enabled", true);
       r.dry_run = getBool(o, "dry_run", false);
+      if (auto* ol = o.if_contains("on_limit")) {
+        auto x = ol->is_string() ? policy::onLimitFromName(ol->get_string()) : std::nullopt;
+        if (!x) {
+          add(rel, lineOf(*text, "on_limit"), where + "on_limit",
+              "must be approve, dry_run or fail");
+          continue;
+        }
+        r.on_limit = *x;
+      }
       r.playbook = getString(o, "playbook");
       auto pat = o.find("event_pattern");
       if (pat == o.end()) {

@@ -10,6 +10,7 @@
 
 #include "core/json.h"
 #include "core/result.h"
+#include "policy/limits.h"
 
 namespace riposte::engine {
 
@@ -34,6 +35,9 @@ struct Rule {
   std::string playbook;  // "" = record only
   bool enabled = true;
   bool dry_run = false;
+  // `on_limit`: what a refused destructive action of this rule's executions does instead of
+  // the limit's (or breaker's) own on_limit (policy/limits.h). nullopt: the limit decides.
+  std::optional<policy::OnLimit> on_limit;
 };
 
 struct Playbook {
@@ -80,6 +84,8 @@ struct Config {
   json::object settings;  // riposte.yaml as JSON (after ${VAR} expansion), for playbooks
   std::vector<Rule> rules;
   std::map<std::string, Playbook> playbooks;
+  // policies/*.yaml `limits:`, `breaker:`, `scope:` (policy/limits.h).
+  policy::GuardRails guard_rails;
 };
 
 // Expands ${VAR} and ${VAR:-default} from the environment. An unset ${VAR} without a default

@@ -62,6 +62,8 @@ Engine::Engine(Config config, std::shared_ptr<store::Store> store, std::shared_p
   metrics_.declare("riposte_incidents", "Incidents by status (from the store).", "gauge");
   metrics_.declare("riposte_executions", "Executions by status (from the store).", "gauge");
   metrics_.declare("riposte_inbox_pending", "Accepted events not yet processed.", "gauge");
+  Guard::declareMetrics(metrics_);
+  guard_ = std::make_unique<Guard>(*store_, clock_, metrics_);
   metrics_.declare("riposte_time_to_contain_seconds",
                    "From finding received to the last containment action done.", "histogram",
                    {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
@@ -84,6 +86,19 @@ Result<std::shared_ptr<Engine::Compiled>> Engine::compile(Config config) const {
                       "': Event pattern is not valid. Reason: " + r.error().message);
     }
     c->rule_of.push_back(&rule);
+  }
+  // A limit that names an action counts a destructive action the registry knows.
+  for (const auto& l : c->config.guard_rails.limits) {
+    if (l.action.empty()) continue;
+    const actions::Action* a = registry_.find(l.action);
+    if (!a || !a->descriptor().isDestructive()) {
+      return fail("InvalidConfig",
+                  "limit '" + l.name + "': action '" + l.action + "' " +
+                      (a ? "is not destructive (role " +
+                               std::string(actions::roleName(a->descriptor().role)) +
+                               "): limits count destructive actions"
+                         : "is not a riposte action"));
+    }
   }
   c->rules = builder.build();
   return c;
@@ -366,6 +381,14 @@ ActionRunnerContext Engine::runnerContext(const store::IncidentRecord& incident)
   rctx.region = incident.region;
   auto c = current();
   rctx.protected_tag = c ? c->config.safety.protected_tag_key : "riposte:protected";
+  rctx.guard = guard_.get();
+  rctx.alert_client = aws_.get();
+  if (c) {
+    rctx.config = std::shared_ptr<const Config>(c, &c->config);
+    for (const auto& rule : c->config.rules) {
+      if (rule.name == incident.rule) rctx.rule_on_limit = rule.on_limit;
+    }
+  }
   return rctx;
 }
 
@@ -469,7 +492,7 @@ Result<void> Engine::runExecutions(std::vector<store::ExecutionRecord> recs) {
 void Engine::finishIncident(const store::ExecutionRecord& rec) {
   int64_t now = clock_.nowMillis();
   auto actions = store_->actionsForIncident(rec.incident_id);
-  bool contained = false, notified = false;
+  bool contained = false, notified = false, limited = false;
   int64_t last_containment = 0;
   if (actions) {
     for (const auto& a : *actions) {
@@ -482,6 +505,7 @@ void Engine::finishIncident(const store::ExecutionRecord& rec) {
         last_containment = std::max(last_containment, a.ended_ms);
       }
       if (ok && action && action->descriptor().role == actions::Role::kNotify) notified = true;
+      if (a.status == "dry_run" && a.error_code == policy::kLimitExceeded) limited = true;
     }
   }
   std::string status;
@@ -491,6 +515,8 @@ void Engine::finishIncident(const store::ExecutionRecord& rec) {
     status = "planned";
   } else if (contained) {
     status = "contained";
+  } else if (limited) {
+    status = "limited";  // a limit or the breaker held its containment: planned only
   } else if (notified) {
     status = "notified";
   } else {
@@ -659,7 +685,143 @@ std::string Engine::renderMetrics() {
   if (auto p = store_->pendingEvents(10'000)) {
     metrics_.set("riposte_inbox_pending", {}, static_cast<double>(p->size()));
   }
+  if (auto c = current()) {
+    const auto& rails = c->config.guard_rails;
+    const int64_t now = clock_.nowMillis();
+    std::vector<std::pair<Metrics::Labels, double>> usage, maxes;
+    for (const auto& l : rails.limits) {
+      if (!l.max_percent) maxes.push_back({{{"limit", l.name}}, static_cast<double>(l.max)});
+      if (auto u = store_->limitUsage(l.name, l.window_ms, now)) {
+        for (const auto& [key, n] : *u)
+          usage.push_back({{{"limit", l.name}, {"key", key}}, static_cast<double>(n)});
+      }
+    }
+    metrics_.setAll("riposte_limit_usage", usage);
+    metrics_.setAll("riposte_limit_max", maxes);
+    if (auto b = store_->breakerState()) {
+      metrics_.set("riposte_limit_breaker_open", {}, b->open ? 1 : 0);
+    }
+    if (rails.breaker) {
+      if (auto n = store_->breakerCount(rails.breaker->window_ms, now)) {
+        metrics_.set("riposte_limit_breaker_count", {}, static_cast<double>(*n));
+      }
+    }
+  }
   return metrics_.render();
+}
+
+// ---------------------------------------------------------------- guard rails
+
+namespace {
+
+json::object breakerJson(const store::BreakerState& b) {
+  json::object o;
+  o["state"] = b.open ? "open" : "closed";
+  o["open"] = b.open;
+  if (b.opened_ms) {
+    o["openedAt"] = formatIso8601Millis(b.opened_ms);
+    o["openedReason"] = b.opened_reason;
+  }
+  if (b.closed_ms) {
+    o["closedAt"] = formatIso8601Millis(b.closed_ms);
+    o["closedBy"] = b.closed_by;
+    o["closedReason"] = b.closed_reason;
+  }
+  return o;
+}
+
+json::array strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.push_back(json::value(s));
+  return a;
+}
+
+json::object scopeListJson(const policy::ScopeList& l) {
+  json::object o;
+  o["accounts"] = strings(l.accounts);
+  o["regions"] = strings(l.regions);
+  o["vpcs"] = strings(l.vpcs);
+  o["resourceIds"] = strings(l.resource_ids);
+  json::object tags;
+  for (const auto& [k, v] : l.tags) tags[k] = strings(v);
+  o["tags"] = std::move(tags);
+  return o;
+}
+
+}  // namespace
+
+Result<json::value> Engine::policyView() {
+  auto c = current();
+  if (!c) return fail("NotStarted", "engine not started");
+  const auto& rails = c->config.guard_rails;
+  const int64_t now = clock_.nowMillis();
+  json::object o;
+  json::array limits;
+  for (const auto& l : rails.limits) {
+    json::object j;
+    j["name"] = l.name;
+    if (!l.role.empty()) j["role"] = l.role;
+    if (!l.action.empty()) j["action"] = l.action;
+    json::array per;
+    if (l.per_account) per.push_back("account");
+    if (l.per_region) per.push_back("region");
+    j["per"] = per.empty() ? json::value("global") : json::value(std::move(per));
+    if (l.max_percent) {
+      j["maxPercent"] = *l.max_percent;
+    } else {
+      j["max"] = l.max;
+    }
+    j["window"] = policy::windowName(l.window_ms);
+    j["onLimit"] = policy::onLimitName(l.on_limit);
+    j["description"] = l.describe();
+    auto usage = store_->limitUsage(l.name, l.window_ms, now);
+    if (!usage) return fail(usage.error());
+    json::array levels;
+    for (const auto& [key, n] : *usage) levels.push_back(json::object{{"key", key}, {"count", n}});
+    j["levels"] = std::move(levels);
+    limits.push_back(std::move(j));
+  }
+  o["limits"] = std::move(limits);
+  auto b = store_->breakerState();
+  if (!b) return fail(b.error());
+  json::object breaker = breakerJson(*b);
+  breaker["armed"] = rails.breaker.has_value();
+  if (rails.breaker) {
+    breaker["threshold"] = rails.breaker->threshold;
+    breaker["window"] = policy::windowName(rails.breaker->window_ms);
+    breaker["onLimit"] = policy::onLimitName(rails.breaker->on_limit);
+    breaker["description"] = rails.breaker->describe();
+    auto n = store_->breakerCount(rails.breaker->window_ms, now);
+    if (!n) return fail(n.error());
+    breaker["count"] = *n;
+  }
+  o["breaker"] = std::move(breaker);
+  o["scope"] = json::object{{"allow", scopeListJson(rails.scope.allow)},
+                            {"deny", scopeListJson(rails.scope.deny)}};
+  json::object rules;
+  for (const auto& r : c->config.rules) {
+    if (r.on_limit) rules[r.name] = json::object{{"onLimit", policy::onLimitName(*r.on_limit)}};
+  }
+  o["rules"] = std::move(rules);
+  return o;
+}
+
+Result<json::value> Engine::closeBreaker(const std::string& by, const std::string& reason) {
+  if (by.empty()) return fail("InvalidInput", "who closes the breaker is required (by)");
+  if (reason.empty()) return fail("InvalidInput", "why the breaker is closed is required (reason)");
+  auto closed = store_->closeBreaker(by, reason, clock_.nowMillis());
+  if (!closed) return fail(closed.error());
+  auto b = store_->breakerState();
+  if (!b) return fail(b.error());
+  if (*closed) {
+    logWarn("circuit breaker closed", {{"by", by}, {"reason", reason}});
+    {
+      std::lock_guard lk(wake_mu_);
+      wake_ = true;
+    }
+    wake_cv_.notify_all();
+  }
+  return json::object{{"closed", *closed}, {"breaker", breakerJson(*b)}};
 }
 
 // ---------------------------------------------------------------- read API

@@ -92,6 +92,15 @@ class Engine {
   // (incidents by status, executions by status, events waiting in the inbox).
   std::string renderMetrics();
 
+  // --- blast-radius guard rails (guard.h, policy/limits.h) ---
+  // GET /v1/policy: the breaker's state, every limit with its level now (places held per
+  // counter key), the scope, in data and in words.
+  Result<json::value> policyView();
+  // A person closes the breaker (`riposte breaker close`, POST /v1/breaker/close): who and why
+  // are required and recorded in the audit log. Returns {"closed": bool, "breaker": {…}};
+  // closed false when it was not open.
+  Result<json::value> closeBreaker(const std::string& by, const std::string& reason);
+
   store::Store& store() { return *store_; }
   // The configuration in force now (the one reload() swapped in last; before start(), the
   // constructor's). Safe to hold across a reload: it stays valid and unchanged.
@@ -131,6 +140,7 @@ class Engine {
   EngineOptions options_;
   actions::Registry registry_;
   Metrics metrics_;
+  std::unique_ptr<Guard> guard_;
 
   mutable std::mutex compiled_mu_;
   std::shared_ptr<Compiled> compiled_;

@@ -93,6 +93,12 @@ HttpResponse Api::handle(const HttpRequest& req) {
     bool ok = r->at("failed").as_array().empty();
     return HttpResponse::json(ok ? 200 : 502, json::serialize(*r));
   }
+  if (req.method == "GET" && p == "/v1/policy") {
+    auto r = engine_.policyView();
+    if (!r) return fromError(r.error());
+    return HttpResponse::json(200, json::serialize(*r));
+  }
+  if (req.method == "POST" && p == "/v1/breaker/close") return closeBreaker(req);
   const std::string exec_prefix = "/v1/executions/";
   if (req.method == "GET" && p.starts_with(exec_prefix) && p.size() > exec_prefix.size()) {
     auto r = engine_.execution(p.substr(exec_prefix.size()));
@@ -100,6 +106,32 @@ HttpResponse Api::handle(const HttpRequest& req) {
     return HttpResponse::json(200, json::serialize(*r));
   }
   return HttpResponse::error(404, "NotFound", "no route for " + req.method + " " + p);
+}
+
+// {"by": "who", "reason": "why"}: both required, recorded in the audit log.
+HttpResponse Api::closeBreaker(const HttpRequest& req) {
+  auto body = parseJson(req.body, 8);
+  if (!body || !body->is_object()) {
+    return HttpResponse::error(
+        400, "InvalidInput",
+        "the body must be a JSON object {\"by\": \"who\", \"reason\": \"why\"}");
+  }
+  std::string by, reason;
+  for (const auto& kv : body->as_object()) {
+    if (kv.key() != "by" && kv.key() != "reason") {
+      return HttpResponse::error(
+          400, "InvalidInput",
+          "unknown member '" + std::string(kv.key()) + "' (known: by, reason)");
+    }
+    if (!kv.value().is_string()) {
+      return HttpResponse::error(400, "InvalidInput", std::string(kv.key()) + " must be a string");
+    }
+    (kv.key() == "by" ? by : reason) = std::string(kv.value().as_string());
+  }
+  auto r = engine_.closeBreaker(by, reason);
+  if (!r) return fromError(r.error());
+  logInfo("breaker close requested", {{"remote", req.remote}, {"by", by}, {"reason", reason}});
+  return HttpResponse::json(r->at("closed").as_bool() ? 200 : 409, json::serialize(*r));
 }
 
 HttpResponse Api::postEvents(const HttpRequest& req) {

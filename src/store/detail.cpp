@@ -180,11 +180,10 @@ AuditEntry auditStep(const std::string& execution_id, const std::string& inciden
   auto quoted = [](std::string_view s) { return json::serialize(json::string_view(s)); };
   std::string_view d = h.details;
   while (!d.empty() && (d.back() == ' ' || d.back() == '\n')) d.remove_suffix(1);
-  std::string out = "{\"execution_id\":" + quoted(execution_id) +
-                    ",\"incident_id\":" + quoted(incident_id) +
-                    ",\"seq\":" + std::to_string(h.seq) +
-                    ",\"previous_seq\":" + std::to_string(h.previous_seq) +
-                    ",\"type\":" + quoted(h.type) + ",\"details\":";
+  std::string out =
+      "{\"execution_id\":" + quoted(execution_id) + ",\"incident_id\":" + quoted(incident_id) +
+      ",\"seq\":" + std::to_string(h.seq) + ",\"previous_seq\":" + std::to_string(h.previous_seq) +
+      ",\"type\":" + quoted(h.type) + ",\"details\":";
   if (d.empty()) {
     out += "{}";
   } else if (d.front() == '{' && d.back() == '}') {
@@ -217,6 +216,57 @@ AuditEntry auditActionFinished(const ActionRecord& a) {
   o["started_ms"] = a.started_ms;
   o["ended_ms"] = a.ended_ms;
   return AuditEntry{a.ended_ms != 0 ? a.ended_ms : a.started_ms, "action.finished", toJson(o)};
+}
+
+Result<void> checkLimitRequest(const LimitRequest& req) {
+  RIPOSTE_STORE_TRY(checkId("action", req.action_id));
+  if (req.breaker) {
+    RIPOSTE_STORE_TRY(checkId("execution", req.execution_id));
+    if (req.breaker->threshold < 1 || req.breaker->window_ms < 1)
+      return fail("InvalidArgument", "breaker threshold and window must be >= 1");
+  }
+  for (const auto& c : req.counters) {
+    if (c.limit.empty() || c.key.empty())
+      return fail("InvalidArgument", "limit counter with an empty name or key");
+    if (c.window_ms < 1 || c.max < 0)
+      return fail("InvalidArgument", "limit '" + c.limit + "': window must be >= 1, max >= 0");
+  }
+  return {};
+}
+
+AuditEntry auditLimitRefused(const LimitRequest& req, const LimitGrant& g) {
+  json::object o;
+  o["action_id"] = req.action_id;
+  o["execution_id"] = req.execution_id;
+  o["incident_id"] = req.incident_id;
+  o["action"] = req.action;
+  o["reason"] = g.limit.empty() ? "breaker" : "limit";
+  o["limit"] = g.limit;
+  o["key"] = g.key;
+  o["count"] = g.count;
+  o["max"] = g.max;
+  o["breaker_count"] = g.breaker_count;
+  return AuditEntry{req.now_ms, "limit.refused", toJson(o)};
+}
+
+AuditEntry auditBreakerOpened(const LimitRequest& req, const LimitGrant& g,
+                              const std::string& why) {
+  json::object o;
+  o["execution_id"] = req.execution_id;
+  o["incident_id"] = req.incident_id;
+  o["action"] = req.action;
+  o["count"] = g.breaker_count;
+  o["threshold"] = req.breaker ? req.breaker->threshold : 0;
+  o["window_ms"] = req.breaker ? req.breaker->window_ms : 0;
+  o["reason"] = why;
+  return AuditEntry{req.now_ms, "breaker.opened", toJson(o)};
+}
+
+AuditEntry auditBreakerClosed(const std::string& by, const std::string& reason, int64_t now_ms) {
+  json::object o;
+  o["closed_by"] = by;
+  o["reason"] = reason;
+  return AuditEntry{now_ms, "breaker.closed", toJson(o)};
 }
 
 }  // namespace riposte::store::detail

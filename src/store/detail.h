@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the store backends (not part of the public interface).
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -434,6 +435,94 @@ Result<void> actionUpdated(Tx& tx, const ActionRecord& rec, int64_t changed) {
   RIPOSTE_STORE_TRY_ASSIGN(row, tx.selectAction(rec.id));
   if (!row) return fail(vanished("action", rec.id));
   return tx.appendAudit(auditActionFinished(*row));
+}
+
+// Schema of both backends for blast-radius limits and the breaker (reserveLimits).
+inline constexpr const char* kLimitsSchema = R"sql(
+CREATE TABLE limit_places (
+  limit_name TEXT NOT NULL,
+  counter_key TEXT NOT NULL,
+  action_id TEXT NOT NULL,
+  time_ms BIGINT NOT NULL,
+  PRIMARY KEY (limit_name, counter_key, action_id)
+);
+CREATE INDEX limit_places_action ON limit_places (action_id);
+CREATE INDEX limit_places_time ON limit_places (limit_name, counter_key, time_ms);
+CREATE TABLE breaker_attempts (
+  execution_id TEXT PRIMARY KEY,
+  time_ms BIGINT NOT NULL
+);
+CREATE TABLE breaker_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  is_open INTEGER NOT NULL,
+  opened_ms BIGINT NOT NULL,
+  opened_reason TEXT NOT NULL,
+  closed_ms BIGINT NOT NULL,
+  closed_by TEXT NOT NULL,
+  closed_reason TEXT NOT NULL
+);
+INSERT INTO breaker_state VALUES (1, 0, 0, '', 0, '', '');
+)sql";
+
+Result<void> checkLimitRequest(const LimitRequest& req);
+AuditEntry auditLimitRefused(const LimitRequest& req, const LimitGrant& g);
+AuditEntry auditBreakerOpened(const LimitRequest& req, const LimitGrant& g, const std::string& why);
+AuditEntry auditBreakerClosed(const std::string& by, const std::string& reason, int64_t now_ms);
+
+// reserveLimits inside the backend's write transaction, through `tx`, which has (each returning
+// a Result): lockLimits(), placesHeld(action_id) → int64, addAttempt(execution_id, now),
+// countAttempts(since_ms) → int64, breaker() → BreakerState, openBreaker(now, reason),
+// prune(limit, key, before_ms), countPlaces(limit, key, since_ms) → int64,
+// addPlace(limit, key, action_id, now), appendAudit(entry).
+template <class Tx>
+Result<LimitGrant> limitsReserved(Tx& tx, const LimitRequest& req) {
+  RIPOSTE_STORE_TRY(checkLimitRequest(req));
+  RIPOSTE_STORE_TRY(tx.lockLimits());
+  LimitGrant g;
+  {
+    RIPOSTE_STORE_TRY_ASSIGN(held, tx.placesHeld(req.action_id));
+    if (held > 0) {
+      g.granted = g.already = true;
+      return g;
+    }
+  }
+  if (req.breaker) {
+    RIPOSTE_STORE_TRY_ASSIGN(state, tx.breaker());
+    RIPOSTE_STORE_TRY(tx.addAttempt(req.execution_id, req.now_ms));
+    // closeBreaker deletes the attempts counted so far: the count starts again at a close.
+    RIPOSTE_STORE_TRY_ASSIGN(count, tx.countAttempts(req.now_ms - req.breaker->window_ms));
+    g.breaker_count = count;
+    if (state.open) {
+      g.breaker_open = true;
+    } else if (count > req.breaker->threshold) {
+      std::string why = std::to_string(count) +
+                        " executions attempted a destructive action within " +
+                        std::to_string(req.breaker->window_ms / 1000) + " s (threshold " +
+                        std::to_string(req.breaker->threshold) + ")";
+      RIPOSTE_STORE_TRY(tx.openBreaker(req.now_ms, why));
+      g.breaker_open = g.breaker_opened = true;
+      RIPOSTE_STORE_TRY(tx.appendAudit(auditBreakerOpened(req, g, why)));
+    }
+  }
+  for (const auto& c : req.counters) {
+    RIPOSTE_STORE_TRY(tx.prune(c.limit, c.key, req.now_ms - c.window_ms));
+    RIPOSTE_STORE_TRY_ASSIGN(n, tx.countPlaces(c.limit, c.key, req.now_ms - c.window_ms));
+    if (n >= c.max && g.limit.empty()) {
+      g.limit = c.limit;
+      g.key = c.key;
+      g.count = n;
+      g.max = c.max;
+    }
+  }
+  if (!g.limit.empty() || g.breaker_open) {
+    RIPOSTE_STORE_TRY(tx.appendAudit(auditLimitRefused(req, g)));
+    return g;
+  }
+  for (const auto& c : req.counters) {
+    RIPOSTE_STORE_TRY(tx.addPlace(c.limit, c.key, req.action_id, req.now_ms));
+  }
+  g.granted = true;
+  return g;
 }
 
 }  // namespace riposte::store::detail

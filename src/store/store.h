@@ -136,12 +136,65 @@ struct ActionRecord {
 //   action.finished                   {"action_id","incident_id","execution_id","state_name",
 //                                      "action","status","changed","before","after","summary",
 //                                      "error_code","error_message","started_ms","ended_ms"}
+//   limit.refused                     {"action_id","execution_id","incident_id","action",
+//                                      "reason":"limit"|"breaker","limit","key","count","max",
+//                                      "breaker_count"}
+//   breaker.opened                    {"execution_id","incident_id","action","count",
+//                                      "threshold","window_ms","reason"}
+//   breaker.closed                    {"closed_by","reason"}
 // time_ms is the time of the fact itself (incident update, event timestamp, action end).
 struct AuditRecord {
   int64_t seq = 0;
   int64_t time_ms = 0;
   std::string kind;
   std::string json;
+};
+
+// --- blast-radius limits and the breaker (policy/limits.h decides; the store counts) ---
+
+// One counter a destructive action takes a place in: at most `max` places whose time is within
+// the last `window_ms` (a sliding window).
+struct LimitCounter {
+  std::string limit;  // the limit's name
+  std::string key;    // "account=123456789012", "global", …
+  int64_t window_ms = 0;
+  int64_t max = 0;  // >= 0 (a share cap of a small fleet may allow none)
+};
+
+struct BreakerSettings {
+  int64_t threshold = 0;  // opens when more than this many executions attempted …
+  int64_t window_ms = 0;  // … a destructive action within this window (since it last closed)
+};
+
+// What reserveLimits is asked: the places of one action attempt (its action record's id).
+struct LimitRequest {
+  std::string action_id;  // the attempt's action record id; the places are held under it
+  std::string execution_id, incident_id;
+  std::string action;  // "aws.ec2.isolateInstance" (for the audit log)
+  int64_t now_ms = 0;
+  std::vector<LimitCounter> counters;      // in the order the limits are configured
+  std::optional<BreakerSettings> breaker;  // nullopt: no breaker configured
+};
+
+struct LimitGrant {
+  bool granted = false;
+  // The places were taken before under this action id (an attempt run again after a crash):
+  // granted without counting again.
+  bool already = false;
+  // Refused by a limit: the first (in request order) that is full, with its count and most.
+  std::string limit, key;
+  int64_t count = 0, max = 0;
+  bool breaker_open = false;    // refused because the breaker is open
+  bool breaker_opened = false;  // this request opened it (the one alert is this caller's)
+  int64_t breaker_count = 0;    // executions counted in the breaker's window
+};
+
+struct BreakerState {
+  bool open = false;
+  int64_t opened_ms = 0;
+  std::string opened_reason;
+  int64_t closed_ms = 0;  // the last close by a person (0: never)
+  std::string closed_by, closed_reason;
 };
 
 class Store {
@@ -250,6 +303,34 @@ class Store {
   virtual Result<std::optional<ActionRecord>> getAction(const std::string& id) = 0;
   // Oldest first.
   virtual Result<std::vector<ActionRecord>> actionsForIncident(const std::string& incident_id) = 0;
+
+  // --- limits and the breaker ---
+  // Takes the places of one destructive action attempt, atomically with every other caller
+  // (other threads, processes and, on PostgreSQL, workers): in one transaction (SQLite BEGIN
+  // IMMEDIATE; PostgreSQL a transaction-scoped advisory lock taken first) it
+  //  1. returns granted + already when places are held under req.action_id;
+  //  2. with a breaker: counts req.execution_id as an attempt (once per execution) and, when
+  //     the breaker is closed and more than threshold executions attempted within the window
+  //     (and since the last close), opens it (breaker_opened; audit "breaker.opened");
+  //  3. counts each counter's places within its window (older ones are deleted);
+  //  4. grants when the breaker is closed and every counter holds fewer than its max, taking one
+  //     place in each; otherwise takes none and appends audit "limit.refused" naming why.
+  // A restart does not reset anything: it is all in the store.
+  virtual Result<LimitGrant> reserveLimits(const LimitRequest& req) = 0;
+  // Gives back the places held under `action_id` (an attempt that changed nothing: it failed,
+  // or found the resource already as wanted). Returns how many were given back.
+  virtual Result<int64_t> releaseLimits(const std::string& action_id) = 0;
+  // Places held now per key of one limit within its window: (key, count), by key.
+  virtual Result<std::vector<std::pair<std::string, int64_t>>> limitUsage(const std::string& limit,
+                                                                          int64_t window_ms,
+                                                                          int64_t now_ms) = 0;
+  virtual Result<BreakerState> breakerState() = 0;
+  // Executions counted by the breaker within `window_ms` before now (and since the last close).
+  virtual Result<int64_t> breakerCount(int64_t window_ms, int64_t now_ms) = 0;
+  // A person closes the breaker: records who, when and why (audit "breaker.closed"); the count
+  // starts again from now. Returns false (and changes nothing) when it was not open.
+  virtual Result<bool> closeBreaker(const std::string& by, const std::string& reason,
+                                    int64_t now_ms) = 0;
 
   // --- audit log and sink cursors (see AuditRecord) ---
   // upsertIncident appends incident.opened (created) or incident.event (an event attached);

@@ -182,6 +182,28 @@ class CrashingStore final : public store::Store {
     RIPOSTE_CRASH_CHECK;
     return s_->setSinkCursor(sink, seq);
   }
+  Result<store::LimitGrant> reserveLimits(const store::LimitRequest& req) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->reserveLimits(req);
+  }
+  Result<int64_t> releaseLimits(const std::string& action_id) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->releaseLimits(action_id);
+  }
+  Result<std::vector<std::pair<std::string, int64_t>>> limitUsage(const std::string& limit,
+                                                                  int64_t window_ms,
+                                                                  int64_t now_ms) override {
+    return s_->limitUsage(limit, window_ms, now_ms);
+  }
+  Result<store::BreakerState> breakerState() override { return s_->breakerState(); }
+  Result<int64_t> breakerCount(int64_t window_ms, int64_t now_ms) override {
+    return s_->breakerCount(window_ms, now_ms);
+  }
+  Result<bool> closeBreaker(const std::string& by, const std::string& reason,
+                            int64_t now_ms) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->closeBreaker(by, reason, now_ms);
+  }
 
  private:
   std::unique_ptr<store::Store> s_;

@@ -197,6 +197,9 @@ TEST(SqliteStoreTest, UpgradeFromSchema3KeepsDefinitionsAndInputs) {
   const char* downgrade = R"sql(
     DROP VIEW executions_full;
     DROP TABLE execution_bodies;
+    DROP TABLE limit_places;
+    DROP TABLE breaker_attempts;
+    DROP TABLE breaker_state;
     INSERT INTO executions (id, incident_id, playbook, definition, status, input, output, error,
       cause, snapshot, wake_ms, started_ms, ended_ms, dry_run, lease_owner, lease_until_ms)
     VALUES ('x-old', (SELECT id FROM incidents LIMIT 1), 'pb', '{"StartAt":"A"}', 'RUNNING',

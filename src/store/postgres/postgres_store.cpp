@@ -142,6 +142,8 @@ CREATE TABLE sink_cursors (
 )sql",
     // 3: blobs of incremental snapshots (the same SQL for both backends).
     detail::kSnapshotBlobsSchema,
+    // 4: blast-radius limits and the breaker (the same SQL for both backends).
+    detail::kLimitsSchema,
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 // pg_advisory_xact_lock key serialising migrations of several processes ("ripo").
@@ -151,6 +153,10 @@ constexpr int64_t kMigrationLock = 0x7269706f;
 // a sink reading "seq > cursor" never skips a record committed late. A transaction takes it
 // only after its last row lock (audit rows are the last thing it writes), so it cannot deadlock.
 constexpr int64_t kAuditLock = 0x72697061;
+// pg_advisory_xact_lock key serialising limit reservations and breaker changes ("ripl"): taken
+// first in their transactions, so workers sharing the store count one after the other and two
+// cannot both take the last place of a limit.
+constexpr int64_t kLimitsLock = 0x7269706c;
 
 // "$1, $2, …, $n" (from $first on).
 std::string placeholders(int n, int first = 1) {
@@ -978,6 +984,139 @@ Result<void> PostgresStore::setSinkCursor(const std::string& sink, int64_t seq) 
   return impl_->write([&](Conn& c) -> Result<void> {
     RIPOSTE_STORE_TRY(c.query(sql, {sink, seq}));
     return {};
+  });
+}
+
+// --- limits and the breaker ---
+
+namespace {
+
+Result<BreakerState> selectBreaker(Conn& c) {
+  RIPOSTE_STORE_TRY_ASSIGN(rows, c.query("SELECT is_open, opened_ms, opened_reason, closed_ms, "
+                                         "closed_by, closed_reason FROM breaker_state WHERE id = 1",
+                                         {}));
+  BreakerState b;
+  if (rows.size() == 0) return b;
+  b.open = rows.i64(0, 0) != 0;
+  b.opened_ms = rows.i64(0, 1);
+  b.opened_reason = rows.text(0, 2);
+  b.closed_ms = rows.i64(0, 3);
+  b.closed_by = rows.text(0, 4);
+  b.closed_reason = rows.text(0, 5);
+  return b;
+}
+
+Result<int64_t> count(Conn& c, const std::string& sql, const std::vector<Param>& params) {
+  RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, params));
+  return rows.size() == 0 ? 0 : rows.i64(0, 0);
+}
+
+// The `tx` of detail::limitsReserved.
+struct LimitTx {
+  Conn& c;
+  Result<void> lockLimits() {
+    RIPOSTE_STORE_TRY(c.query("SELECT pg_advisory_xact_lock($1)", {kLimitsLock}));
+    return {};
+  }
+  Result<int64_t> placesHeld(const std::string& action_id) {
+    return count(c, "SELECT count(*) FROM limit_places WHERE action_id = $1", {action_id});
+  }
+  Result<void> addAttempt(const std::string& execution_id, int64_t now) {
+    RIPOSTE_STORE_TRY(
+        c.query("INSERT INTO breaker_attempts (execution_id, time_ms) VALUES ($1, "
+                "$2) ON CONFLICT DO NOTHING",
+                {execution_id, now}));
+    return {};
+  }
+  Result<int64_t> countAttempts(int64_t since) {
+    return count(c, "SELECT count(*) FROM breaker_attempts WHERE time_ms > $1", {since});
+  }
+  Result<BreakerState> breaker() { return selectBreaker(c); }
+  Result<void> openBreaker(int64_t now, const std::string& reason) {
+    RIPOSTE_STORE_TRY(
+        c.query("UPDATE breaker_state SET is_open = 1, opened_ms = $1, "
+                "opened_reason = $2 WHERE id = 1",
+                {now, reason}));
+    return {};
+  }
+  Result<void> prune(const std::string& limit, const std::string& key, int64_t before) {
+    RIPOSTE_STORE_TRY(
+        c.query("DELETE FROM limit_places WHERE limit_name = $1 AND counter_key = "
+                "$2 AND time_ms <= $3",
+                {limit, key, before}));
+    return {};
+  }
+  Result<int64_t> countPlaces(const std::string& limit, const std::string& key, int64_t since) {
+    return count(c,
+                 "SELECT count(*) FROM limit_places WHERE limit_name = $1 AND counter_key = $2 "
+                 "AND time_ms > $3",
+                 {limit, key, since});
+  }
+  Result<void> addPlace(const std::string& limit, const std::string& key,
+                        const std::string& action_id, int64_t now) {
+    RIPOSTE_STORE_TRY(
+        c.query("INSERT INTO limit_places (limit_name, counter_key, action_id, "
+                "time_ms) VALUES ($1, $2, $3, $4)",
+                {limit, key, action_id, now}));
+    return {};
+  }
+  Result<void> appendAudit(const detail::AuditEntry& e) { return store::appendAudit(c, e); }
+};
+
+}  // namespace
+
+Result<LimitGrant> PostgresStore::reserveLimits(const LimitRequest& req) {
+  return impl_->write([&](Conn& c) -> Result<LimitGrant> {
+    LimitTx tx{c};
+    return detail::limitsReserved(tx, req);
+  });
+}
+
+Result<int64_t> PostgresStore::releaseLimits(const std::string& action_id) {
+  RIPOSTE_STORE_TRY(detail::checkId("action", action_id));
+  return impl_->write([&](Conn& c) -> Result<int64_t> {
+    RIPOSTE_STORE_TRY(c.query("SELECT pg_advisory_xact_lock($1)", {kLimitsLock}));
+    RIPOSTE_STORE_TRY_ASSIGN(rows,
+                             c.query("DELETE FROM limit_places WHERE action_id = $1", {action_id}));
+    return rows.affected();
+  });
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> PostgresStore::limitUsage(
+    const std::string& limit, int64_t window_ms, int64_t now_ms) {
+  return impl_->read([&](Conn& c) -> Result<std::vector<std::pair<std::string, int64_t>>> {
+    RIPOSTE_STORE_TRY_ASSIGN(
+        rows, c.query("SELECT counter_key, count(*) FROM limit_places WHERE limit_name = $1 AND "
+                      "time_ms > $2 GROUP BY counter_key ORDER BY counter_key",
+                      {limit, now_ms - window_ms}));
+    return rows.all([](const Rows::Row& r) { return std::make_pair(r.text(0), r.i64(1)); });
+  });
+}
+
+Result<BreakerState> PostgresStore::breakerState() {
+  return impl_->read([](Conn& c) { return selectBreaker(c); });
+}
+
+Result<int64_t> PostgresStore::breakerCount(int64_t window_ms, int64_t now_ms) {
+  return impl_->read([&](Conn& c) {
+    return count(c, "SELECT count(*) FROM breaker_attempts WHERE time_ms > $1",
+                 {now_ms - window_ms});
+  });
+}
+
+Result<bool> PostgresStore::closeBreaker(const std::string& by, const std::string& reason,
+                                         int64_t now_ms) {
+  return impl_->write([&](Conn& c) -> Result<bool> {
+    RIPOSTE_STORE_TRY(c.query("SELECT pg_advisory_xact_lock($1)", {kLimitsLock}));
+    RIPOSTE_STORE_TRY_ASSIGN(state, selectBreaker(c));
+    if (!state.open) return false;
+    RIPOSTE_STORE_TRY(
+        c.query("UPDATE breaker_state SET is_open = 0, closed_ms = $1, closed_by = "
+                "$2, closed_reason = $3 WHERE id = 1",
+                {now_ms, by, reason}));
+    RIPOSTE_STORE_TRY(c.query("DELETE FROM breaker_attempts", {}));
+    RIPOSTE_STORE_TRY(appendAudit(c, detail::auditBreakerClosed(by, reason, now_ms)));
+    return true;
   });
 }
 

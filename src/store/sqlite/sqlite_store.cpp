@@ -159,6 +159,8 @@ CREATE VIEW executions_full AS
          e.lease_owner AS lease_owner, e.lease_until_ms AS lease_until_ms
   FROM executions e JOIN execution_bodies b ON b.execution_id = e.id;
 )sql",
+    // 5: blast-radius limits and the breaker (the same SQL for both backends).
+    detail::kLimitsSchema,
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
@@ -963,6 +965,144 @@ Result<void> SqliteStore::setSinkCursor(const std::string& sink, int64_t seq) {
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, sink).bind(2, seq);
   return impl_->run(st, "set sink cursor");
+}
+
+// --- limits and the breaker ---
+
+namespace {
+
+Result<int64_t> scalar(Impl& im, Stmt& st, std::string_view what) {
+  RIPOSTE_STORE_TRY_ASSIGN(row, im.step(st, what));
+  return row ? st.i64(0) : 0;
+}
+
+Result<BreakerState> selectBreaker(Impl& im) {
+  RIPOSTE_STORE_TRY_ASSIGN(
+      st, im.prepare("SELECT is_open, opened_ms, opened_reason, closed_ms, closed_by, "
+                     "closed_reason FROM breaker_state WHERE id = 1"));
+  RIPOSTE_STORE_TRY_ASSIGN(row, im.step(st, "read breaker state"));
+  BreakerState b;
+  if (!row) return b;
+  b.open = st.flag(0);
+  b.opened_ms = st.i64(1);
+  b.opened_reason = st.text(2);
+  b.closed_ms = st.i64(3);
+  b.closed_by = st.text(4);
+  b.closed_reason = st.text(5);
+  return b;
+}
+
+// The `tx` of detail::limitsReserved. BEGIN IMMEDIATE already serialises every writer.
+struct LimitTx {
+  Impl& im;
+  Result<void> lockLimits() { return {}; }
+  Result<int64_t> placesHeld(const std::string& action_id) {
+    RIPOSTE_STORE_TRY_ASSIGN(st,
+                             im.prepare("SELECT count(*) FROM limit_places WHERE action_id = ?1"));
+    st.bind(1, action_id);
+    return scalar(im, st, "places held");
+  }
+  Result<void> addAttempt(const std::string& execution_id, int64_t now) {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare("INSERT INTO breaker_attempts (execution_id, time_ms) "
+                                            "VALUES (?1, ?2) ON CONFLICT DO NOTHING"));
+    st.bind(1, execution_id).bind(2, now);
+    return im.run(st, "count a breaker attempt");
+  }
+  Result<int64_t> countAttempts(int64_t since) {
+    RIPOSTE_STORE_TRY_ASSIGN(
+        st, im.prepare("SELECT count(*) FROM breaker_attempts WHERE time_ms > ?1"));
+    st.bind(1, since);
+    return scalar(im, st, "count breaker attempts");
+  }
+  Result<BreakerState> breaker() { return selectBreaker(im); }
+  Result<void> openBreaker(int64_t now, const std::string& reason) {
+    RIPOSTE_STORE_TRY_ASSIGN(
+        st, im.prepare("UPDATE breaker_state SET is_open = 1, opened_ms = ?1, opened_reason = ?2 "
+                       "WHERE id = 1"));
+    st.bind(1, now).bind(2, reason);
+    return im.run(st, "open the breaker");
+  }
+  Result<void> prune(const std::string& limit, const std::string& key, int64_t before) {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare("DELETE FROM limit_places WHERE limit_name = ?1 AND "
+                                            "counter_key = ?2 AND time_ms <= ?3"));
+    st.bind(1, limit).bind(2, key).bind(3, before);
+    return im.run(st, "prune limit places");
+  }
+  Result<int64_t> countPlaces(const std::string& limit, const std::string& key, int64_t since) {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare("SELECT count(*) FROM limit_places WHERE limit_name = "
+                                            "?1 AND counter_key = ?2 AND time_ms > ?3"));
+    st.bind(1, limit).bind(2, key).bind(3, since);
+    return scalar(im, st, "count limit places");
+  }
+  Result<void> addPlace(const std::string& limit, const std::string& key,
+                        const std::string& action_id, int64_t now) {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare("INSERT INTO limit_places (limit_name, counter_key, "
+                                            "action_id, time_ms) VALUES (?1, ?2, ?3, ?4)"));
+    st.bind(1, limit).bind(2, key).bind(3, action_id).bind(4, now);
+    return im.run(st, "take a limit place");
+  }
+  Result<void> appendAudit(const detail::AuditEntry& e) { return store::appendAudit(im, e); }
+};
+
+}  // namespace
+
+Result<LimitGrant> SqliteStore::reserveLimits(const LimitRequest& req) {
+  return impl_->write([&](Impl& im) -> Result<LimitGrant> {
+    LimitTx tx{im};
+    return detail::limitsReserved(tx, req);
+  });
+}
+
+Result<int64_t> SqliteStore::releaseLimits(const std::string& action_id) {
+  RIPOSTE_STORE_TRY(detail::checkId("action", action_id));
+  return impl_->write([&](Impl& im) -> Result<int64_t> {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare("DELETE FROM limit_places WHERE action_id = ?1"));
+    st.bind(1, action_id);
+    RIPOSTE_STORE_TRY(im.run(st, "give back limit places"));
+    return static_cast<int64_t>(im.changes());
+  });
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> SqliteStore::limitUsage(
+    const std::string& limit, int64_t window_ms, int64_t now_ms) {
+  std::lock_guard lock(impl_->mu);
+  RIPOSTE_STORE_TRY_ASSIGN(
+      st, impl_->prepare("SELECT counter_key, count(*) FROM limit_places WHERE limit_name = ?1 "
+                         "AND time_ms > ?2 GROUP BY counter_key ORDER BY counter_key"));
+  st.bind(1, limit).bind(2, now_ms - window_ms);
+  return impl_->all(st, "limit usage",
+                    [](const Stmt& row) { return std::make_pair(row.text(0), row.i64(1)); });
+}
+
+Result<BreakerState> SqliteStore::breakerState() {
+  std::lock_guard lock(impl_->mu);
+  return selectBreaker(*impl_);
+}
+
+Result<int64_t> SqliteStore::breakerCount(int64_t window_ms, int64_t now_ms) {
+  std::lock_guard lock(impl_->mu);
+  RIPOSTE_STORE_TRY_ASSIGN(
+      st, impl_->prepare("SELECT count(*) FROM breaker_attempts WHERE time_ms > ?1"));
+  st.bind(1, now_ms - window_ms);
+  return scalar(*impl_, st, "count breaker attempts");
+}
+
+Result<bool> SqliteStore::closeBreaker(const std::string& by, const std::string& reason,
+                                       int64_t now_ms) {
+  return impl_->write([&](Impl& im) -> Result<bool> {
+    RIPOSTE_STORE_TRY_ASSIGN(state, selectBreaker(im));
+    if (!state.open) return false;
+    {
+      RIPOSTE_STORE_TRY_ASSIGN(
+          st, im.prepare("UPDATE breaker_state SET is_open = 0, closed_ms = ?1, closed_by = ?2, "
+                         "closed_reason = ?3 WHERE id = 1"));
+      st.bind(1, now_ms).bind(2, by).bind(3, reason);
+      RIPOSTE_STORE_TRY(im.run(st, "close the breaker"));
+    }
+    RIPOSTE_STORE_TRY(im.exec("DELETE FROM breaker_attempts"));
+    RIPOSTE_STORE_TRY(appendAudit(im, detail::auditBreakerClosed(by, reason, now_ms)));
+    return true;
+  });
 }
 
 }  // namespace riposte::store

@@ -83,6 +83,16 @@ class SqliteStore final : public Store {
   Result<std::optional<ActionRecord>> getAction(const std::string& id) override;
   Result<std::vector<ActionRecord>> actionsForIncident(const std::string& incident_id) override;
 
+  Result<LimitGrant> reserveLimits(const LimitRequest& req) override;
+  Result<int64_t> releaseLimits(const std::string& action_id) override;
+  Result<std::vector<std::pair<std::string, int64_t>>> limitUsage(const std::string& limit,
+                                                                  int64_t window_ms,
+                                                                  int64_t now_ms) override;
+  Result<BreakerState> breakerState() override;
+  Result<int64_t> breakerCount(int64_t window_ms, int64_t now_ms) override;
+  Result<bool> closeBreaker(const std::string& by, const std::string& reason,
+                            int64_t now_ms) override;
+
   Result<std::vector<AuditRecord>> readAudit(int64_t after_seq, int limit) override;
   Result<int64_t> auditHead() override;
   Result<int64_t> sinkCursor(const std::string& sink) override;
