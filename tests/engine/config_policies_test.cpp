@@ -1,0 +1,106 @@
+// policies/*.yaml in the configuration directory: the guard-rail sections (limits, breaker,
+// scope) read through policy/limits.h, every problem with its file, line and path.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/config.h"
+
+namespace riposte::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+class PoliciesDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("riposte-policies-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "rules");
+    fs::create_directories(dir_ / "policies");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void write(const std::string& rel, const std::string& text) { std::ofstream(dir_ / rel) << text; }
+  std::string problems() {
+    std::vector<Problem> ps;
+    (void)loadConfig(dir_.string(), {}, ps);
+    std::string s;
+    for (const auto& p : ps) s += p.str() + "\n";
+    return s;
+  }
+  fs::path dir_;
+};
+
+TEST_F(PoliciesDir, ReadsLimitsBreakerAndScopeAndTheRulesOnLimit) {
+  write("policies/limits.yaml", R"(limits:
+  - name: contain-per-account
+    role: contain
+    per: account
+    max: 10
+    window: 10m
+    on_limit: approve
+breaker:
+  threshold: 20
+  window: 10m
+  on_limit: approve
+)");
+  write("policies/scope.yaml", R"(scope:
+  deny:
+    tags: {"riposte:scope": [exclude]}
+)");
+  write("rules/r.yaml", R"(name: r
+on_limit: fail
+event_pattern: {source: [aws.guardduty]}
+)");
+  std::vector<Problem> ps;
+  auto cfg = loadConfig(dir_.string(), {}, ps);
+  ASSERT_TRUE(cfg) << (ps.empty() ? "" : ps[0].str());
+  ASSERT_EQ(cfg->guard_rails.limits.size(), 1u);
+  EXPECT_EQ(cfg->guard_rails.limits[0].on_limit, policy::OnLimit::kApprove);
+  ASSERT_TRUE(cfg->guard_rails.breaker);
+  EXPECT_EQ(cfg->guard_rails.breaker->threshold, 20);
+  EXPECT_EQ(cfg->guard_rails.scope.deny.tags.at("riposte:scope"),
+            std::vector<std::string>{"exclude"});
+  ASSERT_EQ(cfg->rules.size(), 1u);
+  EXPECT_EQ(cfg->rules[0].on_limit, policy::OnLimit::kFail);
+}
+
+TEST_F(PoliciesDir, ProblemsNameFileLineAndPath) {
+  write("policies/limits.yaml", R"(limits:
+  - name: a
+    role: contain
+    per: account
+    max: 10
+    window: 10 minutes
+    on_limit: approve
+)");
+  std::string text = problems();
+  EXPECT_NE(text.find("policies/limits.yaml:6: error: limits[0].window: must be a duration"),
+            std::string::npos)
+      << text;
+  write("policies/limits.yaml", "limit: []\n");
+  text = problems();
+  EXPECT_NE(text.find("policies/limits.yaml:1: error: limit: unknown policy section 'limit'"),
+            std::string::npos)
+      << text;
+  write("policies/limits.yaml", "breaker: {threshold: 1, window: 1m, on_limit: fail}\n");
+  write("policies/more.yaml", "breaker: {threshold: 2, window: 1m, on_limit: fail}\n");
+  text = problems();
+  EXPECT_NE(text.find("policies/more.yaml:1: error: breaker: 'breaker' is already set in "
+                      "policies/limits.yaml"),
+            std::string::npos)
+      << text;
+  fs::remove(dir_ / "policies/more.yaml");
+  write("rules/r.yaml", "name: r\non_limit: later\nevent_pattern: {source: [x]}\n");
+  text = problems();
+  EXPECT_NE(text.find("rules/r.yaml:2: error: on_limit: must be approve, dry_run or fail"),
+            std::string::npos)
+      << text;
+}
+
+}  // namespace
+}  // namespace riposte::engine
