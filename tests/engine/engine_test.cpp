@@ -90,6 +90,11 @@ class CrashingStore final : public store::Store {
     RIPOSTE_CRASH_CHECK;
     return s_->markEvent(id, status, rules, err, flush);
   }
+  Result<void> markEventSuppressed(const std::string& id, const std::string& suppression,
+                                   const std::vector<std::string>& rules, Flush flush) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->markEventSuppressed(id, suppression, rules, flush);
+  }
   Result<int64_t> countEvents() override { return s_->countEvents(); }
   Result<Upserted> upsertIncident(const store::IncidentRecord& r, const std::string& e,
                                   Flush flush) override {
@@ -173,6 +178,20 @@ class CrashingStore final : public store::Store {
   Result<std::vector<store::ActionRecord>> actionsForIncident(const std::string& id) override {
     return s_->actionsForIncident(id);
   }
+  Result<void> insertSuppression(const store::SuppressionRecord& rec,
+                                 const std::string& reason) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->insertSuppression(rec, reason);
+  }
+  Result<void> deleteSuppression(const std::string& name, const std::string& by,
+                                 const std::string& reason, int64_t now_ms) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->deleteSuppression(name, by, reason, now_ms);
+  }
+  Result<std::vector<store::SuppressionRecord>> listSuppressions() override {
+    return s_->listSuppressions();
+  }
+  Result<int64_t> suppressionsVersion() override { return s_->suppressionsVersion(); }
   Result<std::vector<store::AuditRecord>> readAudit(int64_t after, int limit) override {
     return s_->readAudit(after, limit);
   }
