@@ -9,6 +9,7 @@
 #include <functional>
 #include <regex>
 #include <sstream>
+#include <variant>
 
 namespace riposte::engine {
 
@@ -178,6 +179,59 @@ int yamlKeyLine(const std::string& text, const std::vector<std::string>& path) {
     return line;
   } catch (const YAML::Exception&) {
     return 0;
+  }
+}
+
+// The 1-based line and column of the node at a dotted path with list indexes
+// ("suppressions[2].match.scope"), as deep as the path can be followed; {0, 0} when not even
+// its first step is there.
+std::pair<int, int> yamlPathMark(const std::string& text, const std::string& path) {
+  std::vector<std::variant<std::string, std::size_t>> steps;
+  std::string cur;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    char c = path[i];
+    if (c == '.' || c == '[') {
+      if (!cur.empty()) steps.emplace_back(cur);
+      cur.clear();
+      if (c == '[') {
+        auto close = path.find(']', i);
+        if (close == std::string::npos) break;
+        steps.emplace_back(static_cast<std::size_t>(std::atoll(path.substr(i + 1).c_str())));
+        i = close;
+      }
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) steps.emplace_back(cur);
+  try {
+    YAML::Node n = YAML::Load(text);
+    std::pair<int, int> at{0, 0};
+    for (const auto& step : steps) {
+      YAML::Node next;
+      YAML::Mark mark;
+      if (const auto* key = std::get_if<std::string>(&step)) {
+        if (!n.IsMap()) break;
+        for (const auto& kv : n) {
+          if (kv.first.IsScalar() && kv.first.Scalar() == *key) {
+            next = kv.second;
+            mark = kv.first.Mark();
+            break;
+          }
+        }
+      } else {
+        std::size_t idx = std::get<std::size_t>(step);
+        if (!n.IsSequence() || idx >= n.size()) break;
+        next = n[idx];
+        mark = next.Mark();
+      }
+      if (!next.IsDefined()) break;
+      at = {mark.line + 1, mark.column + 1};
+      n = next;
+    }
+    return at;
+  } catch (const YAML::Exception&) {
+    return {0, 0};
   }
 }
 
@@ -468,10 +522,69 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
       cfg.rules.push_back(std::move(r));
     }
   }
+  loadPolicies(dir, cfg, problems);
   for (const auto& p : problems) {
     if (!p.warning) return fail("InvalidConfig", p.str());
   }
   return cfg;
+}
+
+void loadPolicies(const std::string& dir, Config& cfg, std::vector<Problem>& problems) {
+  // The sections a policies file may hold, each read by its parser in src/policy.
+  static const std::vector<std::string> kSections = {"suppressions"};
+  fs::path root(dir);
+  for (const auto& p : listFiles(root / "policies", {".yaml", ".yml", ".json"})) {
+    std::string rel = "policies/" + p.filename().string();
+    auto text = readFile(p);
+    if (!text) {
+      problems.push_back(Problem{rel, 0, 0, "", "cannot read file", false});
+      continue;
+    }
+    auto v = p.extension() == ".json" ? parseJson(*text) : yamlToJson(*text, rel);
+    if (!v) {
+      problems.push_back(Problem{rel, 0, 0, "", v.error().message, false});
+      continue;
+    }
+    if (v->is_null()) continue;
+    if (!v->is_object()) {
+      problems.push_back(Problem{rel, 1, 0, "", "must be a mapping of policy sections (known: " +
+                                                    std::string("suppressions") + ")",
+                                 false});
+      continue;
+    }
+    std::vector<std::string> unset;
+    expandJson(*v, unset);
+    for (const auto& u : unset)
+      problems.push_back(Problem{rel, lineOf(*text, "${" + u), 0, "",
+                                 "environment variable " + u + " is not set", true});
+    auto add = [&](const policy::Problem& pr) {
+      auto [line, col] = yamlPathMark(*text, pr.path);
+      problems.push_back(Problem{rel, line, col, pr.path, pr.message, false});
+    };
+    for (const auto& [key, value] : v->get_object()) {
+      std::string section(key);
+      if (section == "suppressions") {
+        // Config suppressions are not relative to now: a duration counts from `created`.
+        auto parsed = policy::parseSuppressions(value, section, policy::Origin::kConfig, 0);
+        for (const auto& pr : parsed.problems) add(pr);
+        for (std::size_t k = 0; k < parsed.suppressions.size(); ++k) {
+          auto& s = parsed.suppressions[k];
+          if (auto other = cfg.suppression_files.find(s.name);
+              other != cfg.suppression_files.end()) {
+            add({section + "[" + std::to_string(parsed.indexes[k]) + "].name",
+                 "duplicate suppression name '" + s.name + "' (also in " + other->second + ")"});
+            continue;
+          }
+          cfg.suppression_files[s.name] = rel;
+          cfg.suppressions.push_back(std::move(s));
+        }
+        continue;
+      }
+      std::string known;
+      for (const auto& k : kSections) known += (known.empty() ? "" : ", ") + k;
+      add({section, "unknown policy section '" + section + "' (known: " + known + ")"});
+    }
+  }
 }
 
 }  // namespace riposte::engine

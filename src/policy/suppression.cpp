@@ -502,6 +502,7 @@ ParsedSuppressions parseSuppressions(const json::value& list, const std::string&
       continue;
     }
     out.suppressions.push_back(std::move(*s));
+    out.indexes.push_back(i);
   }
   return out;
 }

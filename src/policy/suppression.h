@@ -112,6 +112,7 @@ Result<void> checkSuppressionName(std::string_view name);
 // --- parsers (over JSON values; YAML already converted; every problem with its path) ---
 struct ParsedSuppressions {
   std::vector<Suppression> suppressions;  // the valid ones, in order
+  std::vector<std::size_t> indexes;       // each one's index in the list
   Problems problems;                      // empty when every entry was valid
 };
 // The `suppressions:` list of a policies file. `path` is the list's path ("suppressions");
