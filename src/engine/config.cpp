@@ -547,9 +547,10 @@ void loadPolicies(const std::string& dir, Config& cfg, std::vector<Problem>& pro
     }
     if (v->is_null()) continue;
     if (!v->is_object()) {
-      problems.push_back(Problem{rel, 1, 0, "", "must be a mapping of policy sections (known: " +
-                                                    std::string("suppressions") + ")",
-                                 false});
+      problems.push_back(Problem{
+          rel, 1, 0, "",
+          "must be a mapping of policy sections (known: " + std::string("suppressions") + ")",
+          false});
       continue;
     }
     std::vector<std::string> unset;

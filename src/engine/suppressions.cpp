@@ -32,8 +32,8 @@ Result<policy::Suppression> createSuppression(store::Store& store, const Config&
     return fail("InvalidSuppression", msg);
   }
   if (auto f = cfg.suppression_files.find(s->name); f != cfg.suppression_files.end()) {
-    return fail("Conflict",
-                "suppression '" + s->name + "' is defined by the configuration (" + f->second + ")");
+    return fail("Conflict", "suppression '" + s->name + "' is defined by the configuration (" +
+                                f->second + ")");
   }
   s->created_by = by;
   json::object stored = policy::suppressionJson(*s, now_ms);

@@ -36,9 +36,9 @@ Result<void> deleteSuppression(store::Store& store, const Config& cfg, const std
 // What applies, in precedence order: the configuration's, then the stored ones (oldest first).
 // A stored one named like one of the configuration is left out (the file wins; created before
 // the file named it) and reported in `shadowed`.
-std::vector<policy::Suppression> effectiveSuppressions(const Config& cfg,
-                                                       std::vector<policy::Suppression> stored,
-                                                       std::vector<std::string>* shadowed = nullptr);
+std::vector<policy::Suppression> effectiveSuppressions(
+    const Config& cfg, std::vector<policy::Suppression> stored,
+    std::vector<std::string>* shadowed = nullptr);
 
 // {"suppressions": [policy::suppressionJson(…) + "file" for the configuration's]}.
 json::object suppressionsJson(const Config& cfg, const std::vector<policy::Suppression>& effective,

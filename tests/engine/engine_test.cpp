@@ -347,7 +347,7 @@ class EngineTest : public ::testing::Test {
   fs::path dir_;
   ManualClock clock_{1'800'000'000'000};
   std::atomic<int> isolate_calls_{0}, notify_calls_{0};
-  bool playbook_dry_run_ = false;  // riposte.yaml playbooks.contain.dry_run
+  bool playbook_dry_run_ = false;                         // riposte.yaml playbooks.contain.dry_run
   std::vector<policy::Suppression> config_suppressions_;  // policies/*.yaml suppressions
   std::unique_ptr<Engine> engine_;
 };
@@ -380,8 +380,13 @@ TEST_F(EngineTest, SuppressedEventsAreStoredMarkedAndStartNothing) {
       "alice");
   ASSERT_TRUE(created) << created.error().str();
   EXPECT_EQ(created->at("owner"), "alice");
-  EXPECT_EQ(engine_->createSuppression(*parseJson(R"({"name":"quiet-i-1","reason":"r",
-      "match":{"scope":{"regions":["us-east-1"]}}})"), "bob").error().code, "Conflict");
+  EXPECT_EQ(engine_
+                ->createSuppression(*parseJson(R"({"name":"quiet-i-1","reason":"r",
+      "match":{"scope":{"regions":["us-east-1"]}}})"),
+                                    "bob")
+                .error()
+                .code,
+            "Conflict");
   EXPECT_EQ(engine_->deleteSuppression("quiet-i-1", "bob", "").error().code, "NotDeletable");
   open(kContain);  // a restart
   send(finding(8, "i-3", "f-maint"));
@@ -406,8 +411,10 @@ TEST_F(EngineTest, EventsNoRuleMatchesAreCountedBySourceAndType) {
   send(finding(5, "i-1", "f-medium"));  // neither high nor low
   ASSERT_TRUE(engine_->drain());
   auto metrics = engine_->renderMetrics();
-  EXPECT_NE(metrics.find(R"(riposte_events_unmatched_total{source="aws.guardduty",type="UnauthorizedAccess:EC2/SSHBruteForce"} 1)"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.find(
+          R"(riposte_events_unmatched_total{source="aws.guardduty",type="UnauthorizedAccess:EC2/SSHBruteForce"} 1)"),
+      std::string::npos)
       << metrics;
 }
 
