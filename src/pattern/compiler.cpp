@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "pattern/pattern.h"
 #include "pattern/pattern_json.h"
 
 namespace riposte::pattern {
@@ -78,53 +79,80 @@ class Compiler {
 
   void compileTop(const PValue& v) {
     if (v.kind != PValue::Kind::kObject) barf("Filter is not an object");
-    compileObject(v, "", true, rules, false);
+    guard("", [&] { compileObject(v, "", true, rules, false, ""); });
   }
 
   bool treat_or_as_field = false;
+  // Set by checkPattern: an error is recorded with its place in the pattern and compiling goes
+  // on with the next member or array item (the partial rules are then not used).
+  std::vector<PatternProblem>* collect = nullptr;
 
  private:
   static std::string join(const std::string& prefix, bool top, const std::string& key) {
     return top ? key : prefix + "." + key;
   }
+  static std::string at(const std::string& where, const std::string& key) {
+    return where.empty() ? key : where + "." + key;
+  }
 
-  void compileObject(const PValue& obj, const std::string& prefix, bool top,
-                     std::vector<Partial>& rs, bool in_or) {
-    if (obj.members.empty()) barf("Empty objects are not allowed");
-    for (const auto& [key, val] : obj.members) {
-      if (key == "$or" && !treat_or_as_field) {
-        compileOr(val, prefix, top, rs);
-        continue;
-      }
-      if (in_or && kReservedInOr.count(key)) {
-        barf(key + " is Ruler reserved fieldName which cannot be used inside $or.");
-      }
-      switch (val.kind) {
-        case PValue::Kind::kObject:
-          compileObject(val, join(prefix, top, key), false, rs, in_or);
-          break;
-        case PValue::Kind::kArray:
-          writeRules(rs, join(prefix, top, key), val);
-          break;
-        default:
-          barf("\"" + key + "\" must be an object or an array");
-      }
+  // Runs f; when collecting, an error is recorded at `where` instead of ending the compile.
+  template <class F>
+  void guard(const std::string& where, F&& f) {
+    if (collect == nullptr) return f();
+    try {
+      f();
+    } catch (const PatternError& e) {
+      collect->push_back(PatternProblem{where, e.message});
     }
   }
 
-  void compileOr(const PValue& val, const std::string& prefix, bool top, std::vector<Partial>& rs) {
+  // `where`: the place of `obj` in the pattern ("detail.$or[1]"), for checkPattern.
+  void compileObject(const PValue& obj, const std::string& prefix, bool top,
+                     std::vector<Partial>& rs, bool in_or, const std::string& where) {
+    if (obj.members.empty()) barf("Empty objects are not allowed");
+    for (const auto& [key, val] : obj.members) {
+      guard(at(where, key), [&] {
+        if (key == "$or" && !treat_or_as_field) {
+          compileOr(val, prefix, top, rs, at(where, key));
+          return;
+        }
+        if (in_or && kReservedInOr.count(key)) {
+          barf(key + " is Ruler reserved fieldName which cannot be used inside $or.");
+        }
+        switch (val.kind) {
+          case PValue::Kind::kObject:
+            compileObject(val, join(prefix, top, key), false, rs, in_or, at(where, key));
+            break;
+          case PValue::Kind::kArray:
+            writeRules(rs, join(prefix, top, key), val, at(where, key));
+            break;
+          default:
+            barf("\"" + key + "\" must be an object or an array");
+        }
+      });
+    }
+  }
+
+  void compileOr(const PValue& val, const std::string& prefix, bool top, std::vector<Partial>& rs,
+                 const std::string& where) {
     std::vector<Partial> current = rs;
     rs.clear();
     if (val.kind != PValue::Kind::kArray) barf("It must be an Array followed with $or.");
     int count = 0;
     for (const PValue& item : val.items) {
+      const std::string item_at = where + "[" + std::to_string(count) + "]";
       ++count;
-      if (item.kind != PValue::Kind::kObject) {
-        barf("Only JSON object is allowed in array of $or relationship.");
-      }
       std::vector<Partial> branch = current;
+      bool object = true;
+      guard(item_at, [&] {
+        if (item.kind != PValue::Kind::kObject) {
+          object = false;
+          barf("Only JSON object is allowed in array of $or relationship.");
+        }
+      });
+      if (!object) continue;
       if (branch.empty()) branch.emplace_back();
-      compileObject(item, prefix, top, branch, true);
+      guard(item_at, [&] { compileObject(item, prefix, top, branch, true, item_at); });
       if (rs.size() + branch.size() > kMaxOrCombinations) {
         barf("Event pattern is too complex: its $or combinations exceed the limit of " +
              std::to_string(kMaxOrCombinations));
@@ -134,9 +162,21 @@ class Compiler {
     if (count < 2) barf("There must have at least 2 Objects in $or relationship.");
   }
 
-  void writeRules(std::vector<Partial>& rs, const std::string& name, const PValue& arr) {
+  void writeRules(std::vector<Partial>& rs, const std::string& name, const PValue& arr,
+                  const std::string& where) {
     auto values = std::make_shared<std::vector<Matcher>>();
+    std::size_t index = 0;
     for (const PValue& item : arr.items) {
+      guard(where + "[" + std::to_string(index++) + "]", [&] { values->push_back(matcher(item)); });
+    }
+    if (arr.items.empty()) barf("Empty arrays are not allowed");
+    if (rs.empty()) rs.emplace_back();
+    MatcherList list = values;
+    for (auto& r : rs) r[name] = list;
+  }
+
+  Matcher matcher(const PValue& item) {
+    {
       Matcher m;
       switch (item.kind) {
         case PValue::Kind::kObject:
@@ -172,12 +212,8 @@ class Compiler {
         case PValue::Kind::kArray:
           barf("Match value must be String, number, true, false, or null");
       }
-      values->push_back(std::move(m));
+      return m;
     }
-    if (values->empty()) barf("Empty arrays are not allowed");
-    if (rs.empty()) rs.emplace_back();
-    MatcherList list = values;
-    for (auto& r : rs) r[name] = list;
   }
 
   static void onlyOneKey(const PValue& obj) {
@@ -529,6 +565,26 @@ Result<CompiledPattern> compilePattern(std::string_view json) {
     for (auto& [path, list] : r) s.push_back(Clause{path, list});
     out.sub_rules.push_back(std::move(s));
   }
+  return out;
+}
+
+std::vector<PatternProblem> checkPattern(std::string_view json) {
+  auto compiled = compilePattern(json);
+  if (compiled) return {};
+  std::vector<PatternProblem> out;
+  if (utf16Length(json) <= kMaxPatternChars) {
+    if (auto doc = parsePatternJson(json, kMaxPatternDepth)) {
+      Compiler c;
+      c.collect = &out;
+      try {
+        c.compileTop(*doc);
+      } catch (const PatternError& e) {
+        out.push_back(PatternProblem{"", e.message});
+      }
+    }
+  }
+  // A problem of the pattern as a whole (its size, its $or combinations, its wildcards).
+  if (out.empty()) out.push_back(PatternProblem{"", compiled.error().message});
   return out;
 }
 

@@ -25,6 +25,18 @@ namespace riposte::pattern {
 // Thread-safe.
 Result<void> validatePattern(std::string_view pattern_json);
 
+// One problem of a pattern: where inside it ("detail.severity[0]", "detail.$or[1].type";
+// "" = the pattern as a whole) and Event Ruler's reason text.
+struct PatternProblem {
+  std::string path;
+  std::string message;
+};
+
+// Every problem of a pattern, each with its path: where validatePattern stops at the first,
+// this goes on with the next member or array item. Empty exactly when validatePattern
+// succeeds. Thread-safe.
+std::vector<PatternProblem> checkPattern(std::string_view pattern_json);
+
 // Immutable compiled set of rules. match() is thread-safe and may run on many threads at
 // once (each thread keeps its own scratch space).
 class RuleSet {
