@@ -9,6 +9,7 @@
 #include <functional>
 #include <regex>
 #include <sstream>
+#include <variant>
 
 namespace riposte::engine {
 
@@ -181,110 +182,65 @@ int yamlKeyLine(const std::string& text, const std::vector<std::string>& path) {
   }
 }
 
+// The 1-based line and column of the node at a dotted path with list indexes
+// ("suppressions[2].match.scope"), as deep as the path can be followed; {0, 0} when not even
+// its first step is there.
+std::pair<int, int> yamlPathMark(const std::string& text, const std::string& path) {
+  std::vector<std::variant<std::string, std::size_t>> steps;
+  std::string cur;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    char c = path[i];
+    if (c == '.' || c == '[') {
+      if (!cur.empty()) steps.emplace_back(cur);
+      cur.clear();
+      if (c == '[') {
+        auto close = path.find(']', i);
+        if (close == std::string::npos) break;
+        steps.emplace_back(static_cast<std::size_t>(std::atoll(path.substr(i + 1).c_str())));
+        i = close;
+      }
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) steps.emplace_back(cur);
+  try {
+    YAML::Node n = YAML::Load(text);
+    std::pair<int, int> at{0, 0};
+    for (const auto& step : steps) {
+      YAML::Node next;
+      YAML::Mark mark;
+      if (const auto* key = std::get_if<std::string>(&step)) {
+        if (!n.IsMap()) break;
+        for (const auto& kv : n) {
+          if (kv.first.IsScalar() && kv.first.Scalar() == *key) {
+            next = kv.second;
+            mark = kv.first.Mark();
+            break;
+          }
+        }
+      } else {
+        std::size_t idx = std::get<std::size_t>(step);
+        if (!n.IsSequence() || idx >= n.size()) break;
+        next = n[idx];
+        mark = next.Mark();
+      }
+      if (!next.IsDefined()) break;
+      at = {mark.line + 1, mark.column + 1};
+      n = next;
+    }
+    return at;
+  } catch (const YAML::Exception&) {
+    return {0, 0};
+  }
+}
+
 int lineOf(const std::string& text, const std::string& needle) {
   auto p = text.find(needle);
   if (p == std::string::npos) return 0;
   return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(p), '\n'));
 }
 
-// The 1-based line of the value at a dotted path with [i] indices ("limits[0].on_limit") in a
-// YAML document: the deepest part of the path that exists. 0 when none does.
-int yamlPathLine(const std::string& text, const std::string& path) {
-  try {
-    YAML::Node n = YAML::Load(text);
-    int line = 0;
-    std::size_t i = 0;
-    while (i < path.size()) {
-      if (path[i] == '.') {
-        ++i;
-        continue;
-      }
-      YAML::Node next;
-      if (path[i] == '[') {
-        auto close = path.find(']', i);
-        if (close == std::string::npos || !n.IsSequence()) return line;
-        std::size_t idx = std::stoul(path.substr(i + 1, close - i - 1));
-        if (idx >= n.size()) return line;
-        next = n[idx];
-        i = close + 1;
-      } else {
-        auto end = path.find_first_of(".[", i);
-        std::string key = path.substr(i, end == std::string::npos ? std::string::npos : end - i);
-        i = end == std::string::npos ? path.size() : end;
-        if (!n.IsMap()) return line;
-        bool found = false;
-        for (const auto& kv : n) {
-          if (kv.first.IsScalar() && kv.first.Scalar() == key) {
-            line = kv.first.Mark().line + 1;
-            next = kv.second;
-            found = true;
-            break;
-          }
-        }
-        if (!found) return line;
-      }
-      if (next.Mark().line >= 0) line = next.Mark().line + 1;
-      n = next;
-    }
-    return line;
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
-// policies/*.yaml: each top-level key is one section, parsed by the module that owns it
-// (policy/limits.h for limits, breaker and scope); each section at most once in the directory.
-void readPolicies(const fs::path& root, Config& cfg,
-                  const std::function<void(std::string, int, std::string, std::string)>& add) {
-  std::map<std::string, std::string> seen;  // section → file
-  const std::vector<std::string_view> known = {"limits", "breaker", "scope"};
-  for (const auto& p : listFiles(root / "policies", {".yaml", ".yml", ".json"})) {
-    const std::string rel = "policies/" + p.filename().string();
-    auto text = readFile(p);
-    if (!text) {
-      add(rel, 0, "", "cannot read file");
-      continue;
-    }
-    auto v = p.extension() == ".json" ? parseJson(*text) : yamlToJson(*text, rel);
-    if (!v) {
-      add(rel, 0, "", v.error().message);
-      continue;
-    }
-    if (v->is_null()) continue;
-    if (!v->is_object()) {
-      add(rel, 1, "", "a policy file is a mapping of sections (limits, breaker, scope)");
-      continue;
-    }
-    std::vector<std::string> unset;
-    expandJson(*v, unset);
-    for (const auto& u : unset)
-      add(rel, lineOf(*text, "${" + u), "", "environment variable " + u + " is not set");
-    std::vector<policy::PathProblem> problems;
-    for (const auto& kv : v->get_object()) {
-      const std::string key(kv.key());
-      if (std::find(known.begin(), known.end(), key) == known.end()) {
-        std::string list;
-        for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-        add(rel, yamlKeyLine(*text, {key}), key,
-            "unknown policy section '" + key + "' (known: " + list + ")");
-        continue;
-      }
-      if (auto it = seen.find(key); it != seen.end()) {
-        add(rel, yamlKeyLine(*text, {key}), key, "'" + key + "' is already set in " + it->second);
-        continue;
-      }
-      seen[key] = rel;
-      if (key == "limits") {
-        cfg.guard_rails.limits = policy::parseLimits(kv.value(), problems);
-      } else if (key == "breaker") {
-        cfg.guard_rails.breaker = policy::parseBreaker(kv.value(), problems);
-      } else if (key == "scope") {
-        cfg.guard_rails.scope = policy::parseScope(kv.value(), problems);
-      }
-    }
-    for (const auto& pr : problems) add(rel, yamlPathLine(*text, pr.path), pr.path, pr.message);
-  }
-}
 }  // namespace
 
 Result<json::value> yamlToJson(const std::string& text, const std::string& file) {
@@ -484,10 +440,6 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
     }
   }
 
-  readPolicies(root, cfg, [&](std::string file, int line, std::string path, std::string msg) {
-    add(std::move(file), line, std::move(path), std::move(msg));
-  });
-
   // rules/
   for (const auto& p : listFiles(root / "rules", {".yaml", ".yml", ".json"})) {
     std::string rel = "rules/" + p.filename().string();
@@ -579,10 +531,89 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
       cfg.rules.push_back(std::move(r));
     }
   }
+  loadPolicies(dir, cfg, problems);
   for (const auto& p : problems) {
     if (!p.warning) return fail("InvalidConfig", p.str());
   }
   return cfg;
+}
+
+void loadPolicies(const std::string& dir, Config& cfg, std::vector<Problem>& problems) {
+  // The sections a policies file may hold, each read by its parser in src/policy.
+  static const std::vector<std::string> kSections = {"suppressions", "limits", "breaker", "scope"};
+  std::map<std::string, std::string> once;  // limits, breaker, scope: section → its file
+  fs::path root(dir);
+  for (const auto& p : listFiles(root / "policies", {".yaml", ".yml", ".json"})) {
+    std::string rel = "policies/" + p.filename().string();
+    auto text = readFile(p);
+    if (!text) {
+      problems.push_back(Problem{rel, 0, 0, "", "cannot read file", false});
+      continue;
+    }
+    auto v = p.extension() == ".json" ? parseJson(*text) : yamlToJson(*text, rel);
+    if (!v) {
+      problems.push_back(Problem{rel, 0, 0, "", v.error().message, false});
+      continue;
+    }
+    if (v->is_null()) continue;
+    if (!v->is_object()) {
+      problems.push_back(Problem{
+          rel, 1, 0, "",
+          "must be a mapping of policy sections (known: suppressions, limits, breaker, scope)",
+          false});
+      continue;
+    }
+    std::vector<std::string> unset;
+    expandJson(*v, unset);
+    for (const auto& u : unset)
+      problems.push_back(Problem{rel, lineOf(*text, "${" + u), 0, "",
+                                 "environment variable " + u + " is not set", true});
+    auto add = [&](const policy::Problem& pr) {
+      auto [line, col] = yamlPathMark(*text, pr.path);
+      problems.push_back(Problem{rel, line, col, pr.path, pr.message, false});
+    };
+    for (const auto& [key, value] : v->get_object()) {
+      std::string section(key);
+      if (section == "suppressions") {
+        // Config suppressions are not relative to now: a duration counts from `created`.
+        auto parsed = policy::parseSuppressions(value, section, policy::Origin::kConfig, 0);
+        for (const auto& pr : parsed.problems) add(pr);
+        for (std::size_t k = 0; k < parsed.suppressions.size(); ++k) {
+          auto& s = parsed.suppressions[k];
+          if (auto other = cfg.suppression_files.find(s.name);
+              other != cfg.suppression_files.end()) {
+            add({section + "[" + std::to_string(parsed.indexes[k]) + "].name",
+                 "duplicate suppression name '" + s.name + "' (also in " + other->second + ")"});
+            continue;
+          }
+          cfg.suppression_files[s.name] = rel;
+          cfg.suppressions.push_back(std::move(s));
+        }
+        continue;
+      }
+      if (section == "limits" || section == "breaker" || section == "scope") {
+        // Blast-radius guard rails (policy/limits.h): each section once in the directory.
+        if (auto it = once.find(section); it != once.end()) {
+          add({section, "'" + section + "' is already set in " + it->second});
+          continue;
+        }
+        once[section] = rel;
+        std::vector<policy::Problem> found;
+        if (section == "limits") {
+          cfg.guard_rails.limits = policy::parseLimits(value, found);
+        } else if (section == "breaker") {
+          cfg.guard_rails.breaker = policy::parseBreaker(value, found);
+        } else {
+          cfg.guard_rails.scope = policy::parseScope(value, found);
+        }
+        for (const auto& pr : found) add(pr);
+        continue;
+      }
+      std::string known;
+      for (const auto& k : kSections) known += (known.empty() ? "" : ", ") + k;
+      add({section, "unknown policy section '" + section + "' (known: " + known + ")"});
+    }
+  }
 }
 
 }  // namespace riposte::engine

@@ -10,6 +10,7 @@
 
 #include "core/json.h"
 #include "core/result.h"
+#include "policy/suppression.h"
 #include "policy/limits.h"
 
 namespace riposte::engine {
@@ -84,9 +85,17 @@ struct Config {
   json::object settings;  // riposte.yaml as JSON (after ${VAR} expansion), for playbooks
   std::vector<Rule> rules;
   std::map<std::string, Playbook> playbooks;
+  // policies/*.yaml `suppressions:` (policy/suppression.h), in file order; the file of each.
+  std::vector<policy::Suppression> suppressions;
+  std::map<std::string, std::string> suppression_files;  // name → "policies/x.yaml"
   // policies/*.yaml `limits:`, `breaker:`, `scope:` (policy/limits.h).
   policy::GuardRails guard_rails;
 };
+
+// policies/*.yaml: each file is a mapping of policy sections, read by the section parsers of
+// src/policy (each over the JSON value, returning its problems with dotted paths, located here
+// in the file). Unknown sections are errors. Appends to `cfg` and `problems`.
+void loadPolicies(const std::string& dir, Config& cfg, std::vector<Problem>& problems);
 
 // Expands ${VAR} and ${VAR:-default} from the environment. An unset ${VAR} without a default
 // expands to "" and is reported in `unset` (when given).

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "engine/action_runner.h"
 #include "engine/incident.h"
+#include "engine/suppressions.h"
 
 namespace riposte::engine {
 
@@ -46,6 +47,14 @@ Engine::Engine(Config config, std::shared_ptr<store::Store> store, std::shared_p
   metrics_.declare("riposte_events_rejected_total", "Events or requests rejected as invalid.",
                    "counter");
   metrics_.declare("riposte_events_matched_total", "Events matched, per rule.", "counter");
+  metrics_.declare("riposte_events_suppressed_total",
+                   "Events stored and silenced by a suppression (no incident, no action), per "
+                   "suppression.",
+                   "counter");
+  metrics_.declare("riposte_events_unmatched_total",
+                   "Events no enabled rule matched (and no suppression silenced), by source and "
+                   "finding type (the detail-type for events that are not findings).",
+                   "counter");
   metrics_.declare("riposte_incidents_total", "Incidents opened.", "counter");
   metrics_.declare("riposte_executions_total", "Playbook executions finished, by status.",
                    "counter");
@@ -196,7 +205,8 @@ Result<std::vector<std::string>> Engine::matchRules(std::string_view event_json)
 // accepted: written without flushes of its own (store::Store::Flush), it is hardened by the
 // next flushed write — at the latest when a playbook's first action records itself, before
 // anything leaves riposte — and a power loss before that only makes the event pending again.
-Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& compiled) {
+Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& compiled,
+                                  const policy::SuppressionSet& suppressions) {
   constexpr auto kDerived = store::Store::Flush::kWithNextFlush;
   // Bodies read from the store carry spare capacity: the matcher parses them in place.
   static_assert(store::kBodySpare >= pattern::RuleSet::kPadding);
@@ -207,12 +217,48 @@ Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& 
   }
   std::vector<std::string> names;
   for (auto i : *matched) names.push_back(compiled.rule_of[i]->name);
-  if (names.empty()) return store_->markEvent(ev.id, "processed", {}, "", kDerived);
 
-  auto parsed = parseJson(ev.body, 512);
-  if (!parsed || !parsed->is_object())
+  // The DOM, read at most once: for a scope's resource facts, the unmatched counter's type and
+  // the incidents.
+  std::optional<Result<json::value>> dom;
+  auto parsedEvent = [&]() -> const json::object* {
+    if (!dom) dom = parseJson(ev.body, 512);
+    return *dom && (*dom)->is_object() ? &(*dom)->get_object() : nullptr;
+  };
+  if (suppressions.size() > 0) {
+    policy::EventFacts facts;
+    facts.account = ev.account;
+    facts.region = ev.region;
+    if (suppressions.needsFacts()) {
+      if (const json::object* event = parsedEvent()) {
+        facts.tags = policy::resourceTagsOf(*event);
+        std::string id = describeIncident(*event).resource_id;
+        if (!id.empty()) facts.resource_ids.push_back(std::move(id));
+      }
+    }
+    auto s = suppressions.match(ev.body, facts, clock_.nowMillis());
+    if (!s) return store_->markEvent(ev.id, "failed", names, s.error().str(), kDerived);
+    if (*s) {
+      metrics_.inc("riposte_events_suppressed_total", {{"suppression", (*s)->name}});
+      logInfo("event suppressed", {{"event", ev.id},
+                                   {"suppression", (*s)->name},
+                                   {"reason", (*s)->reason},
+                                   {"rules", std::to_string(names.size())}});
+      return store_->markEventSuppressed(ev.id, (*s)->name, names, kDerived);
+    }
+  }
+  if (names.empty()) {
+    std::string type;
+    if (const json::object* event = parsedEvent()) type = describeIncident(*event).finding_type;
+    if (type.empty()) type = ev.detail_type;
+    metrics_.inc("riposte_events_unmatched_total", {{"source", ev.source}, {"type", type}});
+    return store_->markEvent(ev.id, "processed", {}, "", kDerived);
+  }
+
+  const json::object* event_ptr = parsedEvent();
+  if (!event_ptr)
     return store_->markEvent(ev.id, "failed", names, "stored event is not a JSON object", kDerived);
-  const auto& event = parsed->get_object();
+  const auto& event = *event_ptr;
   store::IncidentRecord facts = describeIncident(event);
   int64_t now = clock_.nowMillis();
 
@@ -546,9 +592,16 @@ Result<void> Engine::drain() {
     bool did = false;
     auto pending = store_->pendingEvents(options_.batch);
     if (!pending) return fail(pending.error());
+    std::shared_ptr<const policy::SuppressionSet> supp;
+    if (!pending->empty()) {
+      auto s = suppressionsFor(compiled);
+      // Without the suppressions it cannot know what is silenced: the events wait.
+      if (!s) return fail(s.error());
+      supp = *s;
+    }
     for (const auto& ev : *pending) {
       did = true;
-      if (auto r = processEvent(ev, *compiled); !r) {
+      if (auto r = processEvent(ev, *compiled, *supp); !r) {
         logError("event processing failed", {{"event", ev.id}, {"error", r.error().str()}});
         store_->markEvent(ev.id, "failed", {}, r.error().str());
       }
@@ -670,6 +723,61 @@ Result<json::value> Engine::release(const std::string& incident_id) {
   o["skipped"] = std::move(skipped);
   o["failed"] = std::move(failed);
   return o;
+}
+
+Result<std::shared_ptr<const policy::SuppressionSet>> Engine::suppressionsFor(
+    const std::shared_ptr<Compiled>& compiled) {
+  auto version = store_->suppressionsVersion();
+  if (!version) return fail(version.error());
+  std::lock_guard lk(supp_mu_);
+  if (supp_set_ && supp_compiled_ == compiled && supp_version_ == *version) return supp_set_;
+  auto stored = storedSuppressions(*store_);
+  if (!stored) return fail(stored.error());
+  std::vector<std::string> shadowed;
+  auto all = effectiveSuppressions(compiled->config, std::move(*stored), &shadowed);
+  for (const auto& n : shadowed) {
+    logWarn("stored suppression shadowed by the configuration",
+            {{"suppression", n}, {"file", compiled->config.suppression_files.at(n)}});
+  }
+  auto set = policy::SuppressionSet::build(std::move(all));
+  if (!set) return fail(set.error());
+  supp_set_ = *set;
+  supp_compiled_ = compiled;
+  supp_version_ = *version;
+  return supp_set_;
+}
+
+Result<std::shared_ptr<const policy::SuppressionSet>> Engine::suppressions() {
+  auto c = current();
+  if (!c) return fail("NotStarted", "engine not started");
+  return suppressionsFor(c);
+}
+
+Result<json::value> Engine::listSuppressions() {
+  auto set = suppressions();
+  if (!set) return fail(set.error());
+  return suppressionsJson(current()->config, (*set)->suppressions(), clock_.nowMillis());
+}
+
+Result<json::value> Engine::createSuppression(const json::value& body, const std::string& by) {
+  auto c = current();
+  if (!c) return fail("NotStarted", "engine not started");
+  int64_t now = clock_.nowMillis();
+  auto s = engine::createSuppression(*store_, c->config, body, by, now);
+  if (!s) return fail(s.error());
+  logInfo("suppression created", {{"suppression", s->name}, {"by", by}, {"reason", s->reason}});
+  json::object o = policy::suppressionJson(*s, now);
+  return o;
+}
+
+Result<void> Engine::deleteSuppression(const std::string& name, const std::string& by,
+                                       const std::string& reason) {
+  auto c = current();
+  if (!c) return fail("NotStarted", "engine not started");
+  auto r = engine::deleteSuppression(*store_, c->config, name, by, reason, clock_.nowMillis());
+  if (!r) return r;
+  logInfo("suppression deleted", {{"suppression", name}, {"by", by}, {"reason", reason}});
+  return {};
 }
 
 std::string Engine::renderMetrics() {

@@ -23,6 +23,7 @@
 #include "engine/config.h"
 #include "engine/metrics.h"
 #include "pattern/pattern.h"
+#include "policy/suppression.h"
 #include "sources/ingest.h"
 #include "store/store.h"
 
@@ -88,6 +89,17 @@ class Engine {
   // Matches one event against the current rules (no side effects): names of matching rules.
   Result<std::vector<std::string>> matchRules(std::string_view event_json) const;
 
+  // --- suppressions (engine/suppressions.h): the configuration's and the store's ---
+  // {"suppressions": [...]}: every one that applies, expired ones included (marked).
+  Result<json::value> listSuppressions();
+  // POST /v1/suppressions: creates a stored one (audited as `by`); it applies from the next
+  // event on, in every worker sharing the store. The created suppression as JSON.
+  Result<json::value> createSuppression(const json::value& body, const std::string& by);
+  Result<void> deleteSuppression(const std::string& name, const std::string& by,
+                                 const std::string& reason);
+  // The suppressions in force now (the configuration's and the store's as last loaded).
+  Result<std::shared_ptr<const policy::SuppressionSet>> suppressions();
+
   // Prometheus text: the counters and histograms, plus gauges read from the store now
   // (incidents by status, executions by status, events waiting in the inbox).
   std::string renderMetrics();
@@ -116,7 +128,12 @@ class Engine {
   };
 
   Result<std::shared_ptr<Compiled>> compile(Config config) const;
-  Result<void> processEvent(const store::EventRecord& ev, const Compiled& compiled);
+  Result<void> processEvent(const store::EventRecord& ev, const Compiled& compiled,
+                            const policy::SuppressionSet& suppressions);
+  // The suppression set for `compiled`: loaded again when the configuration was swapped or
+  // the store's suppressions changed (any worker's write).
+  Result<std::shared_ptr<const policy::SuppressionSet>> suppressionsFor(
+      const std::shared_ptr<Compiled>& compiled);
   struct Live;
   Result<std::unique_ptr<Live>> startLive(store::ExecutionRecord rec);  // null: failed at once
   void stepLive(Live& live, std::vector<asl::HistoryEvent>& events);
@@ -147,6 +164,11 @@ class Engine {
 
   std::mutex machines_mu_;
   std::map<std::string, std::shared_ptr<const asl::StateMachine>> machines_;
+
+  std::mutex supp_mu_;  // guards the three below
+  std::shared_ptr<const policy::SuppressionSet> supp_set_;
+  std::shared_ptr<Compiled> supp_compiled_;  // the configuration supp_set_ was built with
+  int64_t supp_version_ = -1;                // the store's suppressionsVersion() it read
 
   std::mutex drain_mu_;  // one drain at a time
   std::mutex wake_mu_;

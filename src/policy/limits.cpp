@@ -138,9 +138,9 @@ std::string unknownKey(std::string_view key, const std::vector<std::string_view>
 }
 
 struct Reader {
-  std::vector<PathProblem>& problems;
+  std::vector<Problem>& problems;
   void add(std::string path, std::string message) {
-    problems.push_back(PathProblem{std::move(path), std::move(message)});
+    problems.push_back(Problem{std::move(path), std::move(message)});
   }
   // Checks that `v` is a mapping with only `known` keys. False when not a mapping.
   bool object(const json::value& v, const std::string& path,
@@ -228,7 +228,7 @@ const std::vector<std::string_view> kRoles = {"contain", "restore", "evidence",
 
 }  // namespace
 
-std::vector<Limit> parseLimits(const json::value& v, std::vector<PathProblem>& problems) {
+std::vector<Limit> parseLimits(const json::value& v, std::vector<Problem>& problems) {
   Reader r{problems};
   std::vector<Limit> out;
   if (!v.is_array()) {
@@ -346,7 +346,7 @@ std::vector<Limit> parseLimits(const json::value& v, std::vector<PathProblem>& p
   return out;
 }
 
-std::optional<Breaker> parseBreaker(const json::value& v, std::vector<PathProblem>& problems) {
+std::optional<Breaker> parseBreaker(const json::value& v, std::vector<Problem>& problems) {
   Reader r{problems};
   const std::size_t before = problems.size();
   if (!r.object(v, "breaker", {"threshold", "window", "on_limit"})) return std::nullopt;
@@ -419,7 +419,7 @@ ScopeList parseScopeList(Reader& r, const json::value& v, const std::string& at)
 
 }  // namespace
 
-Scope parseScope(const json::value& v, std::vector<PathProblem>& problems) {
+Scope parseScope(const json::value& v, std::vector<Problem>& problems) {
   Reader r{problems};
   Scope s;
   if (!r.object(v, "scope", {"allow", "deny"})) return s;

@@ -57,15 +57,9 @@
 #include <vector>
 
 #include "core/json.h"
+#include "policy/problem.h"
 
 namespace riposte::policy {
-
-// One problem of a configuration section: the dotted path inside the file
-// ("limits[0].on_limit") and what is wrong there. The config loader adds file and position.
-struct PathProblem {
-  std::string path;
-  std::string message;
-};
 
 enum class OnLimit { kApprove, kDryRun, kFail };
 // "approve", "dry_run", "fail".
@@ -134,9 +128,9 @@ struct GuardRails {
 
 // Section parsers over the parsed value of one key of a policies/*.yaml file. Problems are
 // appended with paths starting at the key ("limits[1].window"); what parses is returned.
-std::vector<Limit> parseLimits(const json::value& v, std::vector<PathProblem>& problems);
-std::optional<Breaker> parseBreaker(const json::value& v, std::vector<PathProblem>& problems);
-Scope parseScope(const json::value& v, std::vector<PathProblem>& problems);
+std::vector<Limit> parseLimits(const json::value& v, std::vector<Problem>& problems);
+std::optional<Breaker> parseBreaker(const json::value& v, std::vector<Problem>& problems);
+Scope parseScope(const json::value& v, std::vector<Problem>& problems);
 
 // ----- decisions
 

@@ -15,6 +15,8 @@ HttpResponse fromError(const Error& e) {
   if (e.code == "NotFound") status = 404;
   if (e.code == "InvalidInput" || e.code == "InvalidJson") status = 400;
   if (e.code == "TooLarge") status = 413;
+  if (e.code == "InvalidSuppression") status = 400;
+  if (e.code == "Conflict" || e.code == "NotDeletable") status = 409;
   return HttpResponse::error(status, e.code, e.message);
 }
 
@@ -93,6 +95,7 @@ HttpResponse Api::handle(const HttpRequest& req) {
     bool ok = r->at("failed").as_array().empty();
     return HttpResponse::json(ok ? 200 : 502, json::serialize(*r));
   }
+  if (p == "/v1/suppressions" || p.starts_with("/v1/suppressions/")) return suppressions(req);
   if (req.method == "GET" && p == "/v1/policy") {
     auto r = engine_.policyView();
     if (!r) return fromError(r.error());
@@ -157,6 +160,50 @@ HttpResponse Api::postEvents(const HttpRequest& req) {
   o["accepted"] = parsed->size();
   o["events"] = std::move(entries);
   return HttpResponse::json(202, json::serialize(o));
+}
+
+// Who asks, for the audit log: the X-Riposte-Actor header the CLI and scripts send, with the
+// client's address (the API authenticates no user of its own yet).
+std::string Api::actorOf(const HttpRequest& req) {
+  std::string actor = req.header("x-riposte-actor");
+  if (actor.size() > 256) actor.resize(256);
+  return (actor.empty() ? std::string("api") : actor) + " via " + req.remote;
+}
+
+HttpResponse Api::suppressions(const HttpRequest& req) {
+  const std::string prefix = "/v1/suppressions/";
+  if (req.path == "/v1/suppressions") {
+    if (req.method == "GET") {
+      auto r = engine_.listSuppressions();
+      if (!r) return fromError(r.error());
+      return HttpResponse::json(200, json::serialize(*r));
+    }
+    if (req.method == "POST") {
+      auto body = parseJson(req.body, 64);
+      if (!body) return HttpResponse::error(400, "InvalidJson", body.error().message);
+      auto r = engine_.createSuppression(*body, actorOf(req));
+      if (!r) return fromError(r.error());
+      return HttpResponse::json(201, json::serialize(*r));
+    }
+    return HttpResponse::error(405, "MethodNotAllowed", "GET or POST /v1/suppressions");
+  }
+  std::string name = req.path.substr(prefix.size());
+  if (req.method != "DELETE" || name.empty() || name.find('/') != std::string::npos)
+    return HttpResponse::error(405, "MethodNotAllowed", "DELETE /v1/suppressions/{name}");
+  std::string reason = req.queryParam("reason");
+  if (reason.empty() && !req.body.empty()) {
+    auto body = parseJson(req.body, 8);
+    if (!body || !body->is_object())
+      return HttpResponse::error(400, "InvalidJson", "the body is {\"reason\": \"…\"} or empty");
+    if (auto it = body->get_object().find("reason"); it != body->get_object().end()) {
+      if (!it->value().is_string())
+        return HttpResponse::error(400, "InvalidInput", "reason must be a string");
+      reason = std::string(it->value().get_string());
+    }
+  }
+  auto r = engine_.deleteSuppression(name, actorOf(req), reason);
+  if (!r) return fromError(r.error());
+  return HttpResponse::json(200, json::serialize(json::object{{"deleted", name}}));
 }
 
 HttpResponse Api::reload() {

@@ -4,6 +4,7 @@
 //   POST /  X-Amz-Target: AWSEvents.PutEvents | AWSEvents.TestEventPattern   (JSON 1.1)
 //   GET  /v1/incidents[?limit=&offset=]  GET /v1/incidents/{id}  GET /v1/executions/{id}
 //   POST /v1/reload                     loads the configuration again (see ReloadReport)
+//   GET|POST /v1/suppressions  DELETE /v1/suppressions/{name}[?reason=]   (engine/suppressions.h)
 //   GET  /v1/policy                     the guard rails now: breaker state, limit levels, scope
 //   POST /v1/breaker/close {by, reason} a person closes the breaker (409 when it was not open)
 //   GET  /metrics  GET /healthz  GET /readyz
@@ -52,6 +53,8 @@ class Api {
   HttpResponse putEvents(const HttpRequest& req);
   HttpResponse testEventPattern(const HttpRequest& req);
   HttpResponse reload();
+  HttpResponse suppressions(const HttpRequest& req);
+  static std::string actorOf(const HttpRequest& req);
   HttpResponse closeBreaker(const HttpRequest& req);
 
   engine::Engine& engine_;

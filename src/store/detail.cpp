@@ -29,9 +29,10 @@ Result<void> checkId(const std::string& what, const std::string& id) {
 }
 
 Result<void> checkEventStatus(const std::string& status) {
-  if (status == "pending" || status == "processed" || status == "failed") return {};
+  if (status == "pending" || status == "processed" || status == "failed" || status == "suppressed")
+    return {};
   return fail("InvalidArgument",
-              "event status '" + status + "' is not one of pending, processed, failed");
+              "event status '" + status + "' is not one of pending, processed, failed, suppressed");
 }
 
 Result<void> checkLimit(int limit, int offset) {
@@ -111,7 +112,7 @@ std::string placeholders(char mark, int n, int first) {
 
 const std::string kEventCols =
     "id, received_ms, source, detail_type, account, region, body, channel, status, error, "
-    "matched_rules";
+    "matched_rules, suppression";
 const std::string kIncidentCols =
     "id, dedup_key, account, region, resource_type, resource_id, finding_id, finding_type, "
     "severity, title, rule, playbook, status, created_ms, updated_ms, event_count, "
@@ -216,6 +217,23 @@ AuditEntry auditActionFinished(const ActionRecord& a) {
   o["started_ms"] = a.started_ms;
   o["ended_ms"] = a.ended_ms;
   return AuditEntry{a.ended_ms != 0 ? a.ended_ms : a.started_ms, "action.finished", toJson(o)};
+}
+
+AuditEntry auditSuppression(const std::string& kind, const std::string& name, const std::string& by,
+                            const std::string& reason, const std::string& suppression_json,
+                            int64_t time_ms) {
+  json::object o;
+  o["name"] = name;
+  o["by"] = by;
+  o["reason"] = reason;
+  o["suppression"] = embed(suppression_json);
+  return AuditEntry{time_ms, kind, toJson(o)};
+}
+
+Result<void> checkSuppression(const SuppressionRecord& rec) {
+  RIPOSTE_STORE_TRY(checkId("suppression", rec.name));
+  if (rec.json.empty()) return fail("InvalidArgument", "suppression '" + rec.name + "' is empty");
+  return {};
 }
 
 Result<void> checkLimitRequest(const LimitRequest& req) {

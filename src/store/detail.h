@@ -48,6 +48,11 @@ AuditEntry auditStep(const std::string& execution_id, const std::string& inciden
 // True when an action with this status has ended (action.finished is due).
 bool actionEnded(const std::string& status);
 AuditEntry auditActionFinished(const ActionRecord& a);
+// suppression.created / suppression.deleted: {"name","by","reason","suppression":<json>}.
+AuditEntry auditSuppression(const std::string& kind, const std::string& name, const std::string& by,
+                            const std::string& reason, const std::string& suppression_json,
+                            int64_t time_ms);
+Result<void> checkSuppression(const SuppressionRecord& rec);
 
 // --- more checks and defaults shared by both backends ---
 Result<void> checkEvents(const std::vector<EventRecord>& events);  // each id and status
@@ -98,6 +103,7 @@ EventRecord readEvent(const Row& r) {
   e.status = r.text(8);
   e.error = r.text(9);
   e.matched_rules = decodeStringList(r.text(10));
+  e.suppression = r.text(11);
   return e;
 }
 
@@ -188,7 +194,8 @@ AuditRecord readAuditRecord(const Row& r) {  // columns: seq, time_ms, kind, jso
 // Value writers: call put(value) once per parameter, in parameter order ($1/?1 first).
 // The values are std::string, int64_t, double, bool or NullIfEmpty.
 
-// INSERT INTO events (kEventCols): 11 values.
+// INSERT INTO events (kEventCols): kEventValues values.
+inline constexpr int kEventValues = 12;
 template <class Put>
 void eventValues(const EventRecord& e, Put&& put) {
   put(e.id);
@@ -202,6 +209,7 @@ void eventValues(const EventRecord& e, Put&& put) {
   put(e.status);
   put(e.error);
   put(encodeStringList(e.matched_rules));
+  put(e.suppression);
 }
 
 // INSERT INTO incidents (kIncidentCols) VALUES (1..15, 0, 16): 16 values, `id` as the id, the
@@ -388,6 +396,23 @@ CREATE TABLE snapshot_blobs (
   json TEXT NOT NULL,
   PRIMARY KEY (execution_id, id)
 );
+)sql";
+
+// Schema of both backends: suppressions created at run time, a version every change bumps,
+// and the name of the suppression that silenced an event.
+inline constexpr const char* kSuppressionsSchema = R"sql(
+CREATE TABLE suppressions (
+  name TEXT PRIMARY KEY,
+  json TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE TABLE suppressions_version (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  version BIGINT NOT NULL
+);
+INSERT INTO suppressions_version (id, version) VALUES (1, 0);
+ALTER TABLE events ADD COLUMN suppression TEXT NOT NULL DEFAULT '';
 )sql";
 
 // recordSteps inside its transaction: `update(rec)` runs the step's UPDATE and returns the

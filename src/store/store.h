@@ -44,9 +44,10 @@ struct EventRecord {
   std::string region;
   std::string body;                        // the full event JSON (kBodySpare spare when read)
   std::string channel;                     // "http", "putevents", "sqs", "file"
-  std::string status = "pending";          // pending | processed | failed
+  std::string status = "pending";          // pending | processed | failed | suppressed
   std::string error;                       // why processing failed (status == failed)
   std::vector<std::string> matched_rules;  // names of the rules it matched (after processing)
+  std::string suppression;                 // the suppression that silenced it (suppressed)
 };
 
 // One incident per (resource, finding): repeats of the same finding attach to it.
@@ -123,6 +124,15 @@ struct ActionRecord {
   int64_t ended_ms = 0;
 };
 
+// A suppression created at run time (API, CLI). The store keeps the policy's JSON opaque
+// (policy::suppressionJson's form); `name` is its key.
+struct SuppressionRecord {
+  std::string name;
+  std::string json;
+  int64_t created_ms = 0;
+  std::string created_by;
+};
+
 // One entry of the audit log: what happened, in the order it was committed. Written in the same
 // transaction as the records it describes, so it never misses or invents one. `seq` grows
 // strictly in commit order (1, 2, 3, …; a reader that has seen seq N never later sees a smaller
@@ -136,6 +146,8 @@ struct ActionRecord {
 //   action.finished                   {"action_id","incident_id","execution_id","state_name",
 //                                      "action","status","changed","before","after","summary",
 //                                      "error_code","error_message","started_ms","ended_ms"}
+//   suppression.created               {"name","by","reason","suppression":{…}} (who, when, why)
+//   suppression.deleted               {"name","by","reason","suppression":{…}}
 //   limit.refused                     {"action_id","execution_id","incident_id","action",
 //                                      "reason":"limit"|"breaker","limit","key","count","max",
 //                                      "breaker_count"}
@@ -223,6 +235,11 @@ class Store {
   virtual Result<void> markEvent(const std::string& id, const std::string& status,
                                  const std::vector<std::string>& matched_rules,
                                  const std::string& error, Flush flush = Flush::kNow) = 0;
+  // Marks an event suppressed by the named suppression (status "suppressed"): stored, matched
+  // against the rules (their names kept), and nothing else done. "NotFound" when no such event.
+  virtual Result<void> markEventSuppressed(const std::string& id, const std::string& suppression,
+                                           const std::vector<std::string>& matched_rules,
+                                           Flush flush = Flush::kNow) = 0;
   virtual Result<int64_t> countEvents() = 0;
 
   // --- incidents ---
@@ -304,6 +321,20 @@ class Store {
   // Oldest first.
   virtual Result<std::vector<ActionRecord>> actionsForIncident(const std::string& incident_id) = 0;
 
+  // --- suppressions created at run time ---
+  // Inserts one and appends suppression.created (time created_ms, by created_by, `reason`) in
+  // the same transaction. "Conflict" when the name is taken; "InvalidArgument" for an empty name.
+  virtual Result<void> insertSuppression(const SuppressionRecord& rec,
+                                         const std::string& reason) = 0;
+  // Deletes one and appends suppression.deleted (time now_ms, by, reason). "NotFound" when
+  // there is none of that name.
+  virtual Result<void> deleteSuppression(const std::string& name, const std::string& by,
+                                         const std::string& reason, int64_t now_ms) = 0;
+  // Every stored suppression, oldest first (created_ms, then name).
+  virtual Result<std::vector<SuppressionRecord>> listSuppressions() = 0;
+  // A number that grows with every insert or delete of a suppression (by any process sharing
+  // the store): a worker compares it to what it last loaded to know when to load them again.
+  virtual Result<int64_t> suppressionsVersion() = 0;
   // --- limits and the breaker ---
   // Takes the places of one destructive action attempt, atomically with every other caller
   // (other threads, processes and, on PostgreSQL, workers): in one transaction (SQLite BEGIN

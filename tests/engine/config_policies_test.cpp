@@ -79,19 +79,17 @@ TEST_F(PoliciesDir, ProblemsNameFileLineAndPath) {
     on_limit: approve
 )");
   std::string text = problems();
-  EXPECT_NE(text.find("policies/limits.yaml:6: error: limits[0].window: must be a duration"),
-            std::string::npos)
-      << text;
+  EXPECT_NE(text.find("policies/limits.yaml:6:"), std::string::npos) << text;
+  EXPECT_NE(text.find("error: limits[0].window: must be a duration"), std::string::npos) << text;
   write("policies/limits.yaml", "limit: []\n");
   text = problems();
-  EXPECT_NE(text.find("policies/limits.yaml:1: error: limit: unknown policy section 'limit'"),
-            std::string::npos)
-      << text;
+  EXPECT_NE(text.find("policies/limits.yaml:1:"), std::string::npos) << text;
+  EXPECT_NE(text.find("error: limit: unknown policy section 'limit'"), std::string::npos) << text;
   write("policies/limits.yaml", "breaker: {threshold: 1, window: 1m, on_limit: fail}\n");
   write("policies/more.yaml", "breaker: {threshold: 2, window: 1m, on_limit: fail}\n");
   text = problems();
-  EXPECT_NE(text.find("policies/more.yaml:1: error: breaker: 'breaker' is already set in "
-                      "policies/limits.yaml"),
+  EXPECT_NE(text.find("policies/more.yaml:1:"), std::string::npos) << text;
+  EXPECT_NE(text.find("error: breaker: 'breaker' is already set in policies/limits.yaml"),
             std::string::npos)
       << text;
   fs::remove(dir_ / "policies/more.yaml");

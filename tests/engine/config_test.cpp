@@ -212,6 +212,74 @@ playbooks:
             "({dry_run: true})");
 }
 
+TEST_F(ConfigDir, ReadsSuppressionsFromPolicies) {
+  fs::create_directories(dir_ / "policies");
+  write("policies/quiet.yaml", R"(suppressions:
+  - name: pentest-q4
+    reason: Scheduled penetration test
+    owner: secops@example.com
+    expires: 2026-12-31T00:00:00Z
+    guardduty: archive
+    match:
+      pattern: {detail: {type: [{prefix: "Recon:EC2/"}]}}
+      scope:
+        accounts: ["111122223333"]
+)");
+  std::vector<Problem> problems;
+  auto cfg = load(problems);
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  ASSERT_EQ(cfg->suppressions.size(), 1u);
+  EXPECT_EQ(cfg->suppressions[0].name, "pentest-q4");
+  EXPECT_TRUE(cfg->suppressions[0].guardduty_archive);
+  EXPECT_EQ(cfg->suppressions[0].scope.accounts, std::vector<std::string>{"111122223333"});
+  EXPECT_EQ(cfg->suppression_files.at("pentest-q4"), "policies/quiet.yaml");
+}
+
+TEST_F(ConfigDir, PolicyProblemsNameFileLineAndPath) {
+  fs::create_directories(dir_ / "policies");
+  write("policies/a.yaml", R"(suppressions:
+  - name: one
+    reason: r
+    owner: o
+    match:
+      scope: {regions: [us-east-1]}
+  - name: two
+    reason: r
+    owner: o
+    expires: next week
+    match:
+      scope: {regions: [us-east-1]}
+limts: {}
+)");
+  write("policies/b.yaml", R"(suppressions:
+  - name: one
+    reason: r
+    owner: o
+    match:
+      scope: {accounts: ["1"]}
+  - name: one
+    reason: r
+    owner: o
+    match:
+      scope: {regions: [us-east-2]}
+)");
+  std::vector<Problem> problems;
+  auto cfg = load(problems);
+  ASSERT_FALSE(cfg);
+  std::vector<std::string> got;
+  for (const auto& p : problems) got.push_back(p.str());
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "policies/a.yaml:10:5: error: suppressions[1].expires: 'next week' is not a "
+                     "duration: write a whole number and a unit, d (days), h (hours) or m "
+                     "(minutes): 7d, 12h, 30m",
+                     "policies/a.yaml:13:1: error: limts: unknown policy section 'limts' (known: "
+                     "suppressions, limits, breaker, scope)",
+                     "policies/b.yaml:6:26: error: suppressions[0].match.scope.accounts[0]: '1' "
+                     "is not an account id (12 digits)",
+                     "policies/b.yaml:7:5: error: suppressions[1].name: duplicate suppression name "
+                     "'one' (also in policies/a.yaml)"}));
+}
+
 TEST(ExpandEnv, DefaultsAndUnset) {
   ::setenv("RIPOSTE_X", "1", 1);
   ::unsetenv("RIPOSTE_UNSET");

@@ -90,6 +90,11 @@ class CrashingStore final : public store::Store {
     RIPOSTE_CRASH_CHECK;
     return s_->markEvent(id, status, rules, err, flush);
   }
+  Result<void> markEventSuppressed(const std::string& id, const std::string& suppression,
+                                   const std::vector<std::string>& rules, Flush flush) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->markEventSuppressed(id, suppression, rules, flush);
+  }
   Result<int64_t> countEvents() override { return s_->countEvents(); }
   Result<Upserted> upsertIncident(const store::IncidentRecord& r, const std::string& e,
                                   Flush flush) override {
@@ -173,6 +178,20 @@ class CrashingStore final : public store::Store {
   Result<std::vector<store::ActionRecord>> actionsForIncident(const std::string& id) override {
     return s_->actionsForIncident(id);
   }
+  Result<void> insertSuppression(const store::SuppressionRecord& rec,
+                                 const std::string& reason) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->insertSuppression(rec, reason);
+  }
+  Result<void> deleteSuppression(const std::string& name, const std::string& by,
+                                 const std::string& reason, int64_t now_ms) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->deleteSuppression(name, by, reason, now_ms);
+  }
+  Result<std::vector<store::SuppressionRecord>> listSuppressions() override {
+    return s_->listSuppressions();
+  }
+  Result<int64_t> suppressionsVersion() override { return s_->suppressionsVersion(); }
   Result<std::vector<store::AuditRecord>> readAudit(int64_t after, int limit) override {
     return s_->readAudit(after, limit);
   }
@@ -267,6 +286,8 @@ class EngineTest : public ::testing::Test {
     low.pattern_json =
         R"({"source":["aws.guardduty"],"detail":{"severity":[{"numeric":["<",4]}]}})";
     c.rules = {high, low};
+    c.suppressions = config_suppressions_;
+    for (const auto& s : c.suppressions) c.suppression_files[s.name] = "policies/test.yaml";
     return c;
   }
 
@@ -348,9 +369,76 @@ class EngineTest : public ::testing::Test {
   fs::path dir_;
   ManualClock clock_{1'800'000'000'000};
   std::atomic<int> isolate_calls_{0}, notify_calls_{0};
-  bool playbook_dry_run_ = false;  // riposte.yaml playbooks.contain.dry_run
+  bool playbook_dry_run_ = false;                         // riposte.yaml playbooks.contain.dry_run
+  std::vector<policy::Suppression> config_suppressions_;  // policies/*.yaml suppressions
   std::unique_ptr<Engine> engine_;
 };
+
+TEST_F(EngineTest, SuppressedEventsAreStoredMarkedAndStartNothing) {
+  policy::Problems problems;
+  auto s = policy::parseSuppression(
+      *parseJson(R"({"name":"quiet-i-1","reason":"known scanner","owner":"secops",
+                     "match":{"scope":{"resource_ids":["i-1"]}}})"),
+      "s", policy::Origin::kConfig, 0, problems);
+  ASSERT_TRUE(s) << s.error().message;
+  config_suppressions_ = {*s};
+  open(kContain);
+  send(finding(8, "i-1", "f-quiet"));
+  send(finding(8, "i-2", "f-loud"));
+  ASSERT_TRUE(engine_->drain());
+  auto incidents = engine_->store().listIncidents(10, 0).value();
+  ASSERT_EQ(incidents.size(), 1u);
+  EXPECT_EQ(incidents[0].resource_id, "i-2");
+  EXPECT_EQ(isolate_calls_, 1);
+  auto metrics = engine_->renderMetrics();
+  EXPECT_NE(metrics.find(R"(riposte_events_suppressed_total{suppression="quiet-i-1"} 1)"),
+            std::string::npos)
+      << metrics;
+
+  // One made at run time applies from the next event on, survives a restart, and expires.
+  auto created = engine_->createSuppression(
+      *parseJson(R"({"name":"for-an-hour","reason":"maintenance","expires":"1h",
+                     "match":{"pattern":{"detail":{"resource":{"instanceDetails":{"instanceId":["i-3"]}}}}}})"),
+      "alice");
+  ASSERT_TRUE(created) << created.error().str();
+  EXPECT_EQ(created->at("owner"), "alice");
+  EXPECT_EQ(engine_
+                ->createSuppression(*parseJson(R"({"name":"quiet-i-1","reason":"r",
+      "match":{"scope":{"regions":["us-east-1"]}}})"),
+                                    "bob")
+                .error()
+                .code,
+            "Conflict");
+  EXPECT_EQ(engine_->deleteSuppression("quiet-i-1", "bob", "").error().code, "NotDeletable");
+  open(kContain);  // a restart
+  send(finding(8, "i-3", "f-maint"));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(engine_->store().listIncidents(10, 0).value().size(), 1u);
+  auto list = engine_->listSuppressions().value();
+  ASSERT_EQ(list.at("suppressions").as_array().size(), 2u);
+  EXPECT_EQ(list.at("suppressions").as_array()[0].at("source"), "config");
+  EXPECT_EQ(list.at("suppressions").as_array()[1].at("source"), "store");
+  clock_.advance(std::chrono::hours(2));  // expired: it stops applying by itself
+  send(finding(8, "i-3", "f-later"));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(engine_->store().listIncidents(10, 0).value().size(), 2u);
+  EXPECT_EQ(engine_->listSuppressions().value().at("suppressions").as_array()[1].at("expired"),
+            true);
+  ASSERT_TRUE(engine_->deleteSuppression("for-an-hour", "alice", "done"));
+  EXPECT_EQ(engine_->listSuppressions().value().at("suppressions").as_array().size(), 1u);
+}
+
+TEST_F(EngineTest, EventsNoRuleMatchesAreCountedBySourceAndType) {
+  open(kContain);
+  send(finding(5, "i-1", "f-medium"));  // neither high nor low
+  ASSERT_TRUE(engine_->drain());
+  auto metrics = engine_->renderMetrics();
+  EXPECT_NE(
+      metrics.find(
+          R"(riposte_events_unmatched_total{source="aws.guardduty",type="UnauthorizedAccess:EC2/SSHBruteForce"} 1)"),
+      std::string::npos)
+      << metrics;
+}
 
 TEST_F(EngineTest, HighSeverityRunsThePlaybookAndRecordsEverything) {
   open(kContain);

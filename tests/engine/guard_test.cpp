@@ -95,7 +95,7 @@ class GuardTest : public ::testing::Test {
     high.on_limit = rule_on_limit;
     c.rules = {high};
     auto v = parseJson(policies).value();
-    std::vector<policy::PathProblem> problems;
+    std::vector<policy::Problem> problems;
     const auto& o = v.as_object();
     if (auto* l = o.if_contains("limits")) c.guard_rails.limits = policy::parseLimits(*l, problems);
     if (auto* b = o.if_contains("breaker"))
@@ -305,7 +305,7 @@ TEST_F(GuardTest, AScopeOfAccountsAndRegionsNeedsNoRead) {
 
 TEST_F(GuardTest, ALimitNamingAnActionThatIsNotDestructiveKeepsTheConfigOut) {
   Config c;
-  std::vector<policy::PathProblem> problems;
+  std::vector<policy::Problem> problems;
   c.guard_rails.limits = policy::parseLimits(
       *parseJson(R"([{"name":"n","action":"aws.sns.publish","per":"global","max":1,
                       "window":"1h","on_limit":"fail"}])"),

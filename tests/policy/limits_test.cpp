@@ -14,14 +14,14 @@ json::value js(const char* text) {
   return v ? *v : json::value();
 }
 
-std::string all(const std::vector<PathProblem>& ps) {
+std::string all(const std::vector<Problem>& ps) {
   std::string s;
   for (const auto& p : ps) s += p.path + ": " + p.message + "\n";
   return s;
 }
 
 TEST(LimitsParseTest, ReadsRateLimitsAndShareCaps) {
-  std::vector<PathProblem> problems;
+  std::vector<Problem> problems;
   auto limits = parseLimits(js(R"([
     {"name":"contain-per-account","role":"contain","per":"account","max":10,"window":"10m",
      "on_limit":"approve"},
@@ -92,7 +92,7 @@ TEST(LimitsParseTest, EveryBadSettingIsAnErrorAtItsPath) {
        "limits[0].on_limit", "is required"},
   };
   for (const auto& c : cases) {
-    std::vector<PathProblem> problems;
+    std::vector<Problem> problems;
     auto limits = parseLimits(js(("[" + std::string(c.json) + "]").c_str()), problems);
     EXPECT_TRUE(limits.empty()) << c.json;
     bool found = false;
@@ -101,7 +101,7 @@ TEST(LimitsParseTest, EveryBadSettingIsAnErrorAtItsPath) {
     }
     EXPECT_TRUE(found) << c.json << "\n" << all(problems);
   }
-  std::vector<PathProblem> problems;
+  std::vector<Problem> problems;
   parseLimits(
       js(R"([{"name":"a","role":"contain","per":"global","max":1,"window":"1m","on_limit":"fail"},
                      {"name":"a","role":"contain","per":"global","max":1,"window":"1m","on_limit":"fail"}])"),
@@ -129,7 +129,7 @@ TEST(LimitsParseTest, WindowsAreExact) {
 }
 
 TEST(LimitsParseTest, BreakerNeedsEverySetting) {
-  std::vector<PathProblem> problems;
+  std::vector<Problem> problems;
   auto b = parseBreaker(js(R"({"threshold":20,"window":"10m","on_limit":"approve"})"), problems);
   ASSERT_TRUE(b) << all(problems);
   EXPECT_EQ(b->threshold, 20);
@@ -148,7 +148,7 @@ TEST(LimitsParseTest, BreakerNeedsEverySetting) {
 }
 
 TEST(ScopeParseTest, ReadsBothListsStrictly) {
-  std::vector<PathProblem> problems;
+  std::vector<Problem> problems;
   auto s = parseScope(js(R"({"allow":{"accounts":["123456789012"],"regions":["us-east-1"],
                                        "vpcs":["vpc-1"],"tags":{"env":["prod","staging"]}},
                              "deny":{"resource_ids":["i-keep"],"tags":{"riposte:scope":["exclude"]}}})"),
@@ -175,7 +175,7 @@ TEST(ScopeParseTest, ReadsBothListsStrictly) {
 
 TEST(LimitsDecideTest, ChecksSelectByRoleOrActionWithTheirKeys) {
   GuardRails rails;
-  std::vector<PathProblem> problems;
+  std::vector<Problem> problems;
   rails.limits = parseLimits(js(R"([
     {"name":"acct","role":"contain","per":"account","max":10,"window":"10m","on_limit":"approve"},
     {"name":"stops","action":"aws.ec2.stopInstance","per":"region","max":1,"window":"1h","on_limit":"fail"},
@@ -223,7 +223,7 @@ ResourceFacts instance(std::map<std::string, std::string> tags, std::string vpc 
 }
 
 TEST(ScopeDecideTest, DenyThenAllowAgainstTheCurrentState) {
-  std::vector<PathProblem> problems;
+  std::vector<Problem> problems;
   auto scope = parseScope(js(R"({"allow":{"accounts":["123456789012"],"vpcs":["vpc-1"],
                                           "tags":{"env":["prod"]}},
                                  "deny":{"tags":{"riposte:scope":["exclude"]},"resource_ids":["i-9"]}})"),

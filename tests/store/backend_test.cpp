@@ -195,6 +195,9 @@ TEST(SqliteStoreTest, UpgradeFromSchema3KeepsDefinitionsAndInputs) {
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   // Back to schema 3's shape, with a row written as schema 3 wrote it.
   const char* downgrade = R"sql(
+    DROP TABLE suppressions;
+    DROP TABLE suppressions_version;
+    ALTER TABLE events DROP COLUMN suppression;
     DROP VIEW executions_full;
     DROP TABLE execution_bodies;
     DROP TABLE limit_places;

@@ -245,6 +245,73 @@ TEST_P(StoreTest, PendingEventsOldestFirstAndMarkEvent) {
   EXPECT_EQ(store_->markEvent("late", "done", {}, "").error().code, "InvalidArgument");
 }
 
+TEST_P(StoreTest, MarkEventSuppressedKeepsTheSuppressionsName) {
+  ASSERT_TRUE(store_->insertEvents({makeEvent("quiet", 100), makeEvent("loud", 200)}));
+  ASSERT_TRUE(store_->markEventSuppressed("quiet", "pentest-q4", {"guardduty-ec2-high"}));
+  auto quiet = store_->getEvent("quiet").value();
+  EXPECT_EQ(quiet->status, "suppressed");
+  EXPECT_EQ(quiet->suppression, "pentest-q4");
+  EXPECT_EQ(quiet->matched_rules, std::vector<std::string>{"guardduty-ec2-high"});
+  EXPECT_EQ(store_->getEvent("loud").value()->suppression, "");
+  auto pending = store_->pendingEvents(10).value();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].id, "loud");
+  EXPECT_EQ(store_->markEventSuppressed("nope", "x", {}).error().code, "NotFound");
+  EXPECT_EQ(store_->markEventSuppressed("loud", "", {}).error().code, "InvalidArgument");
+  reopen();
+  EXPECT_EQ(store_->getEvent("quiet").value()->suppression, "pentest-q4");
+}
+
+// --- suppressions ---
+
+TEST_P(StoreTest, SuppressionsAreKeptAuditedAndVersioned) {
+  EXPECT_TRUE(store_->listSuppressions().value().empty());
+  const int64_t v0 = store_->suppressionsVersion().value();
+  SuppressionRecord a{"scanner", R"({"name":"scanner","reason":"weekly scan"})", 2000, "alice@h"};
+  SuppressionRecord b{"pentest", R"({"name":"pentest"})", 1000, "bob@h"};
+  ASSERT_TRUE(store_->insertSuppression(a, "weekly scan"));
+  ASSERT_TRUE(store_->insertSuppression(b, "pen test"));
+  EXPECT_EQ(store_->insertSuppression(a, "again").error().code, "Conflict");
+  EXPECT_EQ(store_->insertSuppression(SuppressionRecord{"", "{}", 1, "x"}, "").error().code,
+            "InvalidArgument");
+  const int64_t v2 = store_->suppressionsVersion().value();
+  EXPECT_EQ(v2, v0 + 2);
+  reopen();  // they survive a restart
+  auto list = store_->listSuppressions().value();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].name, "pentest");  // oldest first
+  EXPECT_EQ(list[1].name, "scanner");
+  EXPECT_EQ(list[1].json, a.json);
+  EXPECT_EQ(list[1].created_ms, 2000);
+  EXPECT_EQ(list[1].created_by, "alice@h");
+
+  ASSERT_TRUE(store_->deleteSuppression("scanner", "carol@h", "scan moved", 3000));
+  EXPECT_EQ(store_->deleteSuppression("scanner", "carol@h", "again", 3001).error().code,
+            "NotFound");
+  EXPECT_EQ(store_->suppressionsVersion().value(), v2 + 1);
+  ASSERT_EQ(store_->listSuppressions().value().size(), 1u);
+
+  // Who, when and why, in the audit log.
+  std::vector<AuditRecord> sup;
+  const auto audit = store_->readAudit(0, 100).value();
+  for (const auto& r : audit)
+    if (r.kind.starts_with("suppression.")) sup.push_back(r);
+  ASSERT_EQ(sup.size(), 3u);
+  EXPECT_EQ(sup[0].kind, "suppression.created");
+  EXPECT_EQ(sup[0].time_ms, 2000);
+  auto created = parseJson(sup[0].json).value();
+  EXPECT_EQ(created.at("name"), "scanner");
+  EXPECT_EQ(created.at("by"), "alice@h");
+  EXPECT_EQ(created.at("reason"), "weekly scan");
+  EXPECT_EQ(created.at("suppression").at("reason"), "weekly scan");
+  EXPECT_EQ(sup[2].kind, "suppression.deleted");
+  EXPECT_EQ(sup[2].time_ms, 3000);
+  auto deleted = parseJson(sup[2].json).value();
+  EXPECT_EQ(deleted.at("by"), "carol@h");
+  EXPECT_EQ(deleted.at("reason"), "scan moved");
+  EXPECT_EQ(deleted.at("suppression").at("name"), "scanner");
+}
+
 // --- incidents ---
 
 TEST_P(StoreTest, UpsertIncidentCreatesOnceThenAttaches) {

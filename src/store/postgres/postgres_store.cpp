@@ -142,7 +142,9 @@ CREATE TABLE sink_cursors (
 )sql",
     // 3: blobs of incremental snapshots (the same SQL for both backends).
     detail::kSnapshotBlobsSchema,
-    // 4: blast-radius limits and the breaker (the same SQL for both backends).
+    // 4: suppressions created at run time, and the one that silenced an event.
+    detail::kSuppressionsSchema,
+    // 5: blast-radius limits and the breaker (the same SQL for both backends).
     detail::kLimitsSchema,
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -617,11 +619,11 @@ Result<std::vector<bool>> PostgresStore::insertEvents(const std::vector<EventRec
       const size_t end = std::min(events.size(), begin + kChunk);
       std::string sql = "INSERT INTO events (" + kEventCols + ") VALUES ";
       std::vector<Param> params;
-      params.reserve((end - begin) * 11);
+      params.reserve((end - begin) * detail::kEventValues);
       for (size_t i = begin; i < end; ++i) {
         const auto& e = events[i];
         if (i > begin) sql += ", ";
-        sql += "(" + placeholders(11, static_cast<int>(params.size()) + 1) + ")";
+        sql += "(" + placeholders(detail::kEventValues, static_cast<int>(params.size()) + 1) + ")";
         detail::eventValues(e, Append{params});
       }
       sql += " ON CONFLICT (id) DO NOTHING RETURNING id";
@@ -666,6 +668,23 @@ Result<void> PostgresStore::markEvent(const std::string& id, const std::string& 
     RIPOSTE_STORE_TRY(relaxFlush(c, flush));
     RIPOSTE_STORE_TRY_ASSIGN(
         rows, c.query(sql, {id, status, detail::encodeStringList(matched_rules), error}));
+    if (rows.affected() == 0) return fail("NotFound", "no event '" + id + "'");
+    return {};
+  });
+}
+
+Result<void> PostgresStore::markEventSuppressed(const std::string& id,
+                                                const std::string& suppression,
+                                                const std::vector<std::string>& matched_rules,
+                                                Flush flush) {
+  RIPOSTE_STORE_TRY(detail::checkId("suppression", suppression));
+  static const std::string sql =
+      "UPDATE events SET status = 'suppressed', matched_rules = $2, error = '', suppression = $3 "
+      "WHERE id = $1";
+  return impl_->write([&](Conn& c) -> Result<void> {
+    RIPOSTE_STORE_TRY(relaxFlush(c, flush));
+    RIPOSTE_STORE_TRY_ASSIGN(
+        rows, c.query(sql, {id, detail::encodeStringList(matched_rules), suppression}));
     if (rows.affected() == 0) return fail("NotFound", "no event '" + id + "'");
     return {};
   });
@@ -984,6 +1003,57 @@ Result<void> PostgresStore::setSinkCursor(const std::string& sink, int64_t seq) 
   return impl_->write([&](Conn& c) -> Result<void> {
     RIPOSTE_STORE_TRY(c.query(sql, {sink, seq}));
     return {};
+  });
+}
+
+// --- suppressions ---
+
+Result<void> PostgresStore::insertSuppression(const SuppressionRecord& rec,
+                                              const std::string& reason) {
+  RIPOSTE_STORE_TRY(detail::checkSuppression(rec));
+  static const std::string sql =
+      "INSERT INTO suppressions (name, json, created_ms, created_by) VALUES ($1, $2, $3, $4) "
+      "ON CONFLICT (name) DO NOTHING";
+  return impl_->write([&](Conn& c) -> Result<void> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows,
+                             c.query(sql, {rec.name, rec.json, rec.created_ms, rec.created_by}));
+    if (rows.affected() == 0)
+      return fail("Conflict", "a suppression named '" + rec.name + "' exists");
+    RIPOSTE_STORE_TRY(c.query("UPDATE suppressions_version SET version = version + 1", {}));
+    return appendAudit(c, detail::auditSuppression("suppression.created", rec.name, rec.created_by,
+                                                   reason, rec.json, rec.created_ms));
+  });
+}
+
+Result<void> PostgresStore::deleteSuppression(const std::string& name, const std::string& by,
+                                              const std::string& reason, int64_t now_ms) {
+  RIPOSTE_STORE_TRY(detail::checkId("suppression", name));
+  static const std::string sql = "DELETE FROM suppressions WHERE name = $1 RETURNING json";
+  return impl_->write([&](Conn& c) -> Result<void> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {name}));
+    if (rows.size() == 0) return fail("NotFound", "no stored suppression '" + name + "'");
+    std::string json = rows.text(0, 0);
+    RIPOSTE_STORE_TRY(c.query("UPDATE suppressions_version SET version = version + 1", {}));
+    return appendAudit(
+        c, detail::auditSuppression("suppression.deleted", name, by, reason, json, now_ms));
+  });
+}
+
+Result<std::vector<SuppressionRecord>> PostgresStore::listSuppressions() {
+  static const std::string sql =
+      "SELECT name, json, created_ms, created_by FROM suppressions ORDER BY created_ms, name";
+  return impl_->read([&](Conn& c) -> Result<std::vector<SuppressionRecord>> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {}));
+    return rows.all([](const Rows::Row& r) {
+      return SuppressionRecord{r.text(0), r.text(1), r.i64(2), r.text(3)};
+    });
+  });
+}
+
+Result<int64_t> PostgresStore::suppressionsVersion() {
+  return impl_->read([&](Conn& c) -> Result<int64_t> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query("SELECT version FROM suppressions_version", {}));
+    return rows.size() == 0 ? 0 : rows.i64(0, 0);
   });
 }
 

@@ -159,7 +159,9 @@ CREATE VIEW executions_full AS
          e.lease_owner AS lease_owner, e.lease_until_ms AS lease_until_ms
   FROM executions e JOIN execution_bodies b ON b.execution_id = e.id;
 )sql",
-    // 5: blast-radius limits and the breaker (the same SQL for both backends).
+    // 5: suppressions created at run time, and the one that silenced an event.
+    detail::kSuppressionsSchema,
+    // 6: blast-radius limits and the breaker (the same SQL for both backends).
     detail::kLimitsSchema,
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -560,7 +562,7 @@ Result<std::vector<bool>> SqliteStore::insertEvents(const std::vector<EventRecor
   if (events.empty()) return stored;
   RIPOSTE_STORE_TRY(detail::checkEvents(events));
   static const std::string sql = "INSERT INTO events (" + kEventCols + ") VALUES (" +
-                                 placeholders(11) +
+                                 placeholders(detail::kEventValues) +
                                  ") "
                                  "ON CONFLICT (id) DO NOTHING";
   return impl_->write([&](Impl& im) -> Result<std::vector<bool>> {
@@ -607,6 +609,24 @@ Result<void> SqliteStore::markEvent(const std::string& id, const std::string& st
             .bind(3, detail::encodeStringList(matched_rules))
             .bind(4, error);
         RIPOSTE_STORE_TRY(im.run(st, "mark event"));
+        if (im.changes() == 0) return fail("NotFound", "no event '" + id + "'");
+        return {};
+      },
+      impl_->flushes(flush));
+}
+
+Result<void> SqliteStore::markEventSuppressed(const std::string& id, const std::string& suppression,
+                                              const std::vector<std::string>& matched_rules,
+                                              Flush flush) {
+  RIPOSTE_STORE_TRY(detail::checkId("suppression", suppression));
+  static const std::string sql =
+      "UPDATE events SET status = 'suppressed', matched_rules = ?2, error = '', suppression = ?3 "
+      "WHERE id = ?1";
+  return impl_->write(
+      [&](Impl& im) -> Result<void> {
+        RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+        st.bind(1, id).bind(2, detail::encodeStringList(matched_rules)).bind(3, suppression);
+        RIPOSTE_STORE_TRY(im.run(st, "mark event suppressed"));
         if (im.changes() == 0) return fail("NotFound", "no event '" + id + "'");
         return {};
       },
@@ -926,6 +946,76 @@ Result<std::vector<ActionRecord>> SqliteStore::actionsForIncident(const std::str
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, incident_id);
   return impl_->all(st, "actions for incident", detail::readAction<Stmt>);
+}
+
+// --- suppressions ---
+
+namespace {
+Result<void> bumpSuppressionsVersion(Impl& im) {
+  static const std::string sql = "UPDATE suppressions_version SET version = version + 1";
+  RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+  return im.run(st, "bump suppressions version");
+}
+}  // namespace
+
+Result<void> SqliteStore::insertSuppression(const SuppressionRecord& rec,
+                                            const std::string& reason) {
+  RIPOSTE_STORE_TRY(detail::checkSuppression(rec));
+  static const std::string sql =
+      "INSERT INTO suppressions (name, json, created_ms, created_by) VALUES (?1, ?2, ?3, ?4)";
+  return impl_->write([&](Impl& im) -> Result<void> {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    st.bind(1, rec.name).bind(2, rec.json).bind(3, rec.created_ms).bind(4, rec.created_by);
+    if (auto r = im.run(st, "insert suppression " + rec.name); !r) {
+      if (r.error().code == "Conflict")
+        return fail("Conflict", "a suppression named '" + rec.name + "' exists");
+      return r;
+    }
+    RIPOSTE_STORE_TRY(bumpSuppressionsVersion(im));
+    return appendAudit(im, detail::auditSuppression("suppression.created", rec.name, rec.created_by,
+                                                    reason, rec.json, rec.created_ms));
+  });
+}
+
+Result<void> SqliteStore::deleteSuppression(const std::string& name, const std::string& by,
+                                            const std::string& reason, int64_t now_ms) {
+  RIPOSTE_STORE_TRY(detail::checkId("suppression", name));
+  static const std::string get = "SELECT json FROM suppressions WHERE name = ?1";
+  static const std::string del = "DELETE FROM suppressions WHERE name = ?1";
+  return impl_->write([&](Impl& im) -> Result<void> {
+    std::string json;
+    {
+      RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(get));
+      st.bind(1, name);
+      RIPOSTE_STORE_TRY_ASSIGN(
+          row, im.first(st, "get suppression", [](const Stmt& r) { return r.text(0); }));
+      if (!row) return fail("NotFound", "no stored suppression '" + name + "'");
+      json = *row;
+    }
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(del));
+    st.bind(1, name);
+    RIPOSTE_STORE_TRY(im.run(st, "delete suppression " + name));
+    RIPOSTE_STORE_TRY(bumpSuppressionsVersion(im));
+    return appendAudit(
+        im, detail::auditSuppression("suppression.deleted", name, by, reason, json, now_ms));
+  });
+}
+
+Result<std::vector<SuppressionRecord>> SqliteStore::listSuppressions() {
+  static const std::string sql =
+      "SELECT name, json, created_ms, created_by FROM suppressions ORDER BY created_ms, name";
+  std::lock_guard lock(impl_->mu);
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
+  return impl_->all(st, "list suppressions", [](const Stmt& r) {
+    return SuppressionRecord{r.text(0), r.text(1), r.i64(2), r.text(3)};
+  });
+}
+
+Result<int64_t> SqliteStore::suppressionsVersion() {
+  std::lock_guard lock(impl_->mu);
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare("SELECT version FROM suppressions_version"));
+  RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "suppressions version"));
+  return row ? st.i64(0) : int64_t{0};
 }
 
 // --- audit log and sink cursors ---

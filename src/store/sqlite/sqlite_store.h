@@ -49,6 +49,9 @@ class SqliteStore final : public Store {
   Result<void> markEvent(const std::string& id, const std::string& status,
                          const std::vector<std::string>& matched_rules, const std::string& error,
                          Flush flush = Flush::kNow) override;
+  Result<void> markEventSuppressed(const std::string& id, const std::string& suppression,
+                                   const std::vector<std::string>& matched_rules,
+                                   Flush flush = Flush::kNow) override;
   Result<int64_t> countEvents() override;
 
   Result<Upserted> upsertIncident(const IncidentRecord& rec, const std::string& event_id,
@@ -83,6 +86,11 @@ class SqliteStore final : public Store {
   Result<std::optional<ActionRecord>> getAction(const std::string& id) override;
   Result<std::vector<ActionRecord>> actionsForIncident(const std::string& incident_id) override;
 
+  Result<void> insertSuppression(const SuppressionRecord& rec, const std::string& reason) override;
+  Result<void> deleteSuppression(const std::string& name, const std::string& by,
+                                 const std::string& reason, int64_t now_ms) override;
+  Result<std::vector<SuppressionRecord>> listSuppressions() override;
+  Result<int64_t> suppressionsVersion() override;
   Result<LimitGrant> reserveLimits(const LimitRequest& req) override;
   Result<int64_t> releaseLimits(const std::string& action_id) override;
   Result<std::vector<std::pair<std::string, int64_t>>> limitUsage(const std::string& limit,
