@@ -10,6 +10,8 @@
 #include <ctime>
 #include <map>
 
+#include "core/text.h"
+
 namespace riposte::aws {
 namespace {
 
@@ -321,13 +323,6 @@ std::string normalizePath(std::string_view path) {
   return r;
 }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // %XX-decodes (a '+' stays a '+'). False on a '%' not followed by two hex digits.
 bool percentDecode(std::string_view s, std::string& out) {
   out.clear();
@@ -337,7 +332,7 @@ bool percentDecode(std::string_view s, std::string& out) {
       continue;
     }
     if (i + 2 >= s.size()) return false;
-    const int hi = hexValue(s[i + 1]), lo = hexValue(s[i + 2]);
+    const int hi = text::hexDigit(s[i + 1]), lo = text::hexDigit(s[i + 2]);
     if (hi < 0 || lo < 0) return false;
     out += static_cast<char>(hi * 16 + lo);
     i += 2;

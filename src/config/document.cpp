@@ -7,6 +7,7 @@
 #include <set>
 
 #include "config/expand.h"
+#include "core/text.h"
 
 namespace riposte::config {
 
@@ -384,39 +385,13 @@ class JsonReader {
     return true;
   }
 
-  static void utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
   bool hex4(uint32_t& cp) {
     if (i_ + 4 > s_.size()) return error("truncated \\u escape");
     cp = 0;
     for (int k = 0; k < 4; ++k) {
-      char c = s_[i_++];
-      cp <<= 4;
-      if (c >= '0' && c <= '9') {
-        cp |= static_cast<uint32_t>(c - '0');
-      } else if (c >= 'a' && c <= 'f') {
-        cp |= static_cast<uint32_t>(c - 'a' + 10);
-      } else if (c >= 'A' && c <= 'F') {
-        cp |= static_cast<uint32_t>(c - 'A' + 10);
-      } else {
-        return error("bad \\u escape");
-      }
+      const int d = text::hexDigit(s_[i_++]);
+      if (d < 0) return error("bad \\u escape");
+      cp = (cp << 4) | static_cast<uint32_t>(d);
     }
     return true;
   }
@@ -473,7 +448,7 @@ class JsonReader {
           } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             return error("unpaired surrogate in \\u escape");
           }
-          utf8(out, cp);
+          text::appendUtf8(out, cp);
           break;
         }
         default:

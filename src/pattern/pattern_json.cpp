@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text.h"
+
 namespace riposte::pattern {
 namespace {
 
@@ -144,37 +146,15 @@ class Reader {
     return true;
   }
 
-  static void appendUtf8(std::string& s, uint32_t cp) {
-    if (cp < 0x80) {
-      s += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      s += static_cast<char>(0xC0 | (cp >> 6));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      s += static_cast<char>(0xE0 | (cp >> 12));
-      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      s += static_cast<char>(0xF0 | (cp >> 18));
-      s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
   bool hex4(uint32_t& out) {
     if (pos_ + 4 > s_.size())
       return setError("Unexpected end-of-input within/between String entries");
     out = 0;
     for (int i = 0; i < 4; ++i) {
       char c = s_[pos_++];
-      out <<= 4;
-      if (c >= '0' && c <= '9')
-        out |= static_cast<uint32_t>(c - '0');
-      else if (c >= 'a' && c <= 'f')
-        out |= static_cast<uint32_t>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F')
-        out |= static_cast<uint32_t>(c - 'A' + 10);
+      const int d = text::hexDigit(c);
+      if (d >= 0)
+        out = (out << 4) | static_cast<uint32_t>(d);
       else
         return setError(fmt::format(
             "Unexpected character ({}): expected a hex-digit for character escape sequence",
@@ -244,7 +224,7 @@ class Reader {
             uint32_t lo;
             if (!hex4(lo)) return false;
             if (lo >= 0xDC00 && lo <= 0xDFFF) {
-              appendUtf8(out, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+              text::appendUtf8(out, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
               break;
             }
             pos_ = save;
@@ -252,7 +232,7 @@ class Reader {
           if (cp >= 0xD800 && cp <= 0xDFFF) {
             out += '?';  // a lone surrogate: what Java's UTF-8 encoder writes for it
           } else {
-            appendUtf8(out, cp);
+            text::appendUtf8(out, cp);
           }
           break;
         }

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdio>
 
+#include "core/text.h"
+
 namespace riposte::policy {
 namespace {
 
@@ -37,13 +39,6 @@ tl::unexpected<Error> badAddress(std::string_view text, const std::string& why) 
 
 bool isDigit(char c) {
   return c >= '0' && c <= '9';
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // Strict dotted quad; `why` says what is wrong when it returns false.
@@ -131,7 +126,7 @@ bool parseV6(std::string_view s, uint64_t& hi, uint64_t& lo, std::string& why) {
   };
   while (i < s.size()) {
     std::size_t start = i;
-    while (i < s.size() && hexValue(s[i]) >= 0) ++i;
+    while (i < s.size() && text::hexDigit(s[i]) >= 0) ++i;
     if (i < s.size() && s[i] == '.') {
       // An IPv4 dotted quad in the last 32 bits.
       uint32_t v4 = 0;
@@ -159,7 +154,7 @@ bool parseV6(std::string_view s, uint64_t& hi, uint64_t& lo, std::string& why) {
       return false;
     }
     unsigned g = 0;
-    for (char c : group) g = g * 16 + static_cast<unsigned>(hexValue(c));
+    for (char c : group) g = g * 16 + static_cast<unsigned>(text::hexDigit(c));
     if (!push(static_cast<uint16_t>(g))) return false;
     if (i == s.size()) break;
     if (s[i] != ':') {

@@ -4,18 +4,13 @@
 
 #include <string_view>
 
+#include "core/text.h"
+
 namespace riposte::store {
 namespace {
 
 constexpr std::string_view kSqliteMemory = "sqlite::memory:";
 constexpr std::string_view kSqlitePrefix = "sqlite://";
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 Result<std::string> percentDecode(std::string_view s, const std::string& url) {
   std::string out;
@@ -25,8 +20,8 @@ Result<std::string> percentDecode(std::string_view s, const std::string& url) {
       out.push_back(s[i]);
       continue;
     }
-    int hi = i + 2 < s.size() ? hexValue(s[i + 1]) : -1;
-    int lo = i + 2 < s.size() ? hexValue(s[i + 2]) : -1;
+    int hi = i + 2 < s.size() ? text::hexDigit(s[i + 1]) : -1;
+    int lo = i + 2 < s.size() ? text::hexDigit(s[i + 2]) : -1;
     if (hi < 0 || lo < 0) {
       return fail("InvalidStoreUrl", "store URL '" + url + "': bad percent-escape at offset " +
                                          std::to_string(kSqlitePrefix.size() + i));
