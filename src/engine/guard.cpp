@@ -340,8 +340,9 @@ GuardVerdict Guard::check(const Request& req) {
   return v;
 }
 
-void Guard::settle(const std::string& action_id, const std::string& status, bool reserved) {
-  if (!reserved || status == "succeeded") return;
+void Guard::settle(const std::string& action_id, const std::string& status, bool reserved,
+                   bool rerun) {
+  if (!reserved || rerun || status == "succeeded") return;
   if (status != "failed" && status != "unchanged") return;
   if (auto r = store_.releaseLimits(action_id); !r) {
     logError("cannot give back limit places", {{"action", action_id}, {"error", r.error().str()}});
