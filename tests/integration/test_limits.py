@@ -21,6 +21,7 @@ import os
 import re
 import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -240,6 +241,10 @@ class MassFalsePositive(unittest.TestCase):
         self.assertEqual(metric(m, "riposte_limit_usage", f'limit="{LIMIT_NAME}",key="account={localaws.ACCOUNT}"'),
                          len(isolated))
         self.assertEqual(metric(m, "riposte_limit_max", f'limit="{LIMIT_NAME}"'), LIMIT)
+        self.assertGreater(metric(m, "riposte_limit_breaker_attempts"), THRESHOLD)
+        self.assertGreater(metric(m, "riposte_limit_refused_total"), 0)
+        out = subprocess.run(["promtool", "check", "metrics"], input=m, capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
 
         # The alert queue: exactly one message, the breaker's.
         msgs = self.env.messages(wait=2)
