@@ -240,12 +240,8 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   if (ctx_.metrics) {
     ctx_.metrics->inc("riposte_actions_total", {{"action", rec.action}, {"status", rec.status}});
   }
-<<<<<<< HEAD
-  if (guarded) ctx_.guard->settle(rec.id, rec.status, verdict.reserved);
-  hideToken(rec, req.task_token);
-=======
   if (guarded) ctx_.guard->settle(rec.id, rec.status, verdict.reserved, rerun);
->>>>>>> main
+  hideToken(rec, req.task_token);
   if (ctx_.store) {
     if (auto u = ctx_.store->updateAction(rec); !u) {
       logError("cannot record action result", {{"action", rec.id}, {"error", u.error().str()}});
