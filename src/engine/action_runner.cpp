@@ -223,7 +223,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   if (ctx_.metrics) {
     ctx_.metrics->inc("riposte_actions_total", {{"action", rec.action}, {"status", rec.status}});
   }
-  if (guarded) ctx_.guard->settle(rec.id, rec.status, verdict.reserved);
+  if (guarded) ctx_.guard->settle(rec.id, rec.status, verdict.reserved, rerun);
   if (ctx_.store) {
     if (auto u = ctx_.store->updateAction(rec); !u) {
       logError("cannot record action result", {{"action", rec.id}, {"error", u.error().str()}});

@@ -811,7 +811,7 @@ std::string Engine::renderMetrics() {
     }
     if (rails.breaker) {
       if (auto n = store_->breakerCount(rails.breaker->window_ms, now)) {
-        metrics_.set("riposte_limit_breaker_count", {}, static_cast<double>(*n));
+        metrics_.set("riposte_limit_breaker_attempts", {}, static_cast<double>(*n));
       }
     }
   }

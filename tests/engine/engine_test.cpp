@@ -287,6 +287,7 @@ class EngineTest : public ::testing::Test {
         R"({"source":["aws.guardduty"],"detail":{"severity":[{"numeric":["<",4]}]}})";
     c.rules = {high, low};
     c.suppressions = config_suppressions_;
+    c.guard_rails = guard_rails_;
     for (const auto& s : c.suppressions) c.suppression_files[s.name] = "policies/test.yaml";
     return c;
   }
@@ -371,6 +372,7 @@ class EngineTest : public ::testing::Test {
   std::atomic<int> isolate_calls_{0}, notify_calls_{0};
   bool playbook_dry_run_ = false;                         // riposte.yaml playbooks.contain.dry_run
   std::vector<policy::Suppression> config_suppressions_;  // policies/*.yaml suppressions
+  policy::GuardRails guard_rails_;                        // policies/*.yaml limits, breaker
   std::unique_ptr<Engine> engine_;
 };
 
@@ -747,6 +749,43 @@ TEST_F(EngineTest, AnInterruptedStateCheckingActionRunsAgainOnItsOwnRecord) {
   EXPECT_NE(after[0].summary.find("run again after an interrupted attempt"), std::string::npos);
   EXPECT_EQ(onlyExecution().status, "SUCCEEDED");
   EXPECT_EQ(notify_calls_, 1);
+}
+
+// A containment interrupted by a crash, run again, finds the instance already contained
+// ("unchanged"): the interrupted attempt made the change, so its place in the limit is kept
+// (engine/guard.h). Given back, a second containment would pass a limit of one.
+TEST_F(EngineTest, AnInterruptedContainmentKeepsItsLimitPlace) {
+  std::vector<policy::Problem> problems;
+  guard_rails_.limits = policy::parseLimits(*parseJson(R"([{"name":"one","role":"contain",
+      "per":"global","max":1,"window":"1h","on_limit":"dry_run"}])"),
+                                            problems);
+  ASSERT_TRUE(problems.empty());
+  auto knobs = [&](FakeAction& isolate, FakeAction&) {
+    isolate.during_ = [this](int n) {
+      if (n == 1) crash_->dead = true;  // killed during the first call
+    };
+  };
+  openCrashable(kContain, knobs);
+  send(finding(8, "i-1"));
+  (void)engine_->drain();
+  openCrashable(kContain, knobs);
+  ASSERT_TRUE(engine_->drain());
+  auto after = actionRecords();
+  ASSERT_FALSE(after.empty());
+  EXPECT_EQ(after[0].status, "unchanged");
+  auto levels = engine_->policyView().value().at("limits").at(0).at("levels").as_array();
+  ASSERT_EQ(levels.size(), 1u);
+  EXPECT_EQ(levels[0].at("count").to_number<int64_t>(), 1);
+  // So the next containment is refused by the limit.
+  send(finding(8, "i-2", "f-2"));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(isolate_calls_, 3);  // the first, its rerun, and i-2's plan
+  auto incs = engine_->store().listIncidents(10, 0).value();
+  ASSERT_EQ(incs.size(), 2u);
+  std::map<std::string, std::string> status;
+  for (const auto& i : incs) status[i.resource_id] = i.status;
+  EXPECT_EQ(status["i-1"], "contained");
+  EXPECT_EQ(status["i-2"], "limited");
 }
 
 TEST_F(EngineTest, AnInterruptedSendThatCannotBeCheckedFailsInsteadOfRepeating) {

@@ -653,6 +653,78 @@ TEST(Runbook, MalformedInputIsDescribedNotFatal) {
   }
 }
 
+// Every limit, the breaker and the scope of policies/*.yaml, in words (issue 11, "Visible
+// everywhere"): the shipped ones, and a set with a share cap, a scope and a rule's on_limit.
+TEST(Runbook, SaysTheGuardRailsInWords) {
+  auto registry = actions::Registry::builtins();
+  Config cfg = loadDefault(registry);
+  std::string md = render(cfg, registry, RunbookFormat::Markdown);
+  EXPECT_NE(md.find("### Blast-radius limits, circuit breaker and scope"), std::string::npos);
+  EXPECT_NE(md.find("- **Limit** `contain-per-account`: at most 10 containment actions (role "
+                    "`contain`) in any 10 minutes, counted per account."),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("When full: on\\_limit approve: the action waits for a person's approval; "
+                    "until approvals are part of riposte it is planned only"),
+            std::string::npos);
+  EXPECT_NE(md.find("- **Circuit breaker**: opens when more than 20 executions attempt a "
+                    "destructive action within 10 minutes."),
+            std::string::npos);
+  EXPECT_NE(md.find("`riposte breaker close --reason '…'` or `POST /v1/breaker/close`"),
+            std::string::npos);
+  EXPECT_NE(md.find("the playbooks here use `aws.ec2.blockIp`, `aws.ec2.isolateInstance`, "
+                    "`aws.iam.disableAccessKey`, `aws.iam.revokeSessions`"),
+            std::string::npos);
+  EXPECT_NE(md.find("- **Scope**: none."), std::string::npos);
+
+  std::vector<policy::Problem> problems;
+  cfg.guard_rails.limits = policy::parseLimits(
+      parse(R"([{"name":"share","role":"contain","per":["account","region"],"max_percent":5,
+                 "window":"1h","on_limit":"fail"},
+                {"name":"isolations","action":"aws.ec2.isolateInstance","per":"global","max":1,
+                 "window":"1d","on_limit":"dry_run"}])"),
+      problems);
+  cfg.guard_rails.breaker.reset();
+  cfg.guard_rails.scope = policy::parseScope(
+      parse(R"({"allow":{"accounts":["123456789012"],"tags":{"env":["prod","stage"]}},
+                "deny":{"resource_ids":["i-0keep"],"vpcs":["vpc-1"]}})"),
+      problems);
+  ASSERT_TRUE(problems.empty()) << problems[0].path << ": " << problems[0].message;
+  for (auto& r : cfg.rules)
+    if (r.name == "guardduty-ec2-high") r.on_limit = policy::OnLimit::kFail;
+  md = render(cfg, registry, RunbookFormat::Markdown);
+  EXPECT_NE(md.find("- **Limit** `share`: at most 5 % of the running instances (counted with "
+                    "DescribeInstances, kept 5 minutes; when they cannot be counted the action "
+                    "does not act) containment actions (role `contain`) in any 1 hour, counted "
+                    "per account and region."),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("When full: on\\_limit fail: the step fails with riposte.LimitExceeded"),
+            std::string::npos);
+  EXPECT_NE(md.find("- **Limit** `isolations`: at most 1 `aws.ec2.isolateInstance` actions in "
+                    "any 1 day, counted once for all accounts and regions."),
+            std::string::npos);
+  EXPECT_NE(md.find("- **No circuit breaker**: a misfiring detector is not paused."),
+            std::string::npos);
+  EXPECT_NE(md.find("Rules with their own on\\_limit (it replaces the limit's and the breaker's "
+                    "for their executions): `guardduty-ec2-high (fail)`"),
+            std::string::npos);
+  EXPECT_NE(md.find("  - **Only**: accounts `123456789012`; tag `env` = `prod`, `stage` (a "
+                    "resource must be in every list given; of the tags, one is enough)."),
+            std::string::npos);
+  EXPECT_NE(md.find("  - **Never**: VPCs `vpc-1`; resource ids `i-0keep` (a resource matching "
+                    "any of them is refused)."),
+            std::string::npos);
+  EXPECT_NE(md.find("What cannot be read refuses the action (fail closed)"), std::string::npos);
+  cfg.guard_rails = {};
+  md = render(cfg, registry, RunbookFormat::Markdown);
+  EXPECT_NE(md.find("- **No limit**: nothing bounds how many resources a burst of findings "
+                    "contains."),
+            std::string::npos);
+  const std::string html = render(cfg, registry, RunbookFormat::Html);
+  EXPECT_NE(html.find("Blast-radius limits, circuit breaker and scope"), std::string::npos);
+}
+
 // ---------------------------------------------------------------- docs/runbook.md is current
 
 TEST(RunbookFile, DocsRunbookMdIsCurrent) {
