@@ -7,6 +7,7 @@
 //   Result<ActionOutcome> r = a->run(json::parse(R"({"instanceId":"i-0abc"})"), ctx);
 //   // r->before holds what undoing it needs; r->changed is false on an idempotent repeat.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,20 @@
 #include "core/result.h"
 
 namespace riposte::actions {
+
+struct ActionContext;
+
+// The approval gate (the engine's): `riposte:approval` asks it to open the request of one Task
+// attempt. The Task waits for the request's decision on its task token, which the gate keeps
+// as a digest (ActionContext::task_token_digest) and never shows.
+class ApprovalDesk {
+ public:
+  virtual ~ApprovalDesk() = default;
+  // Opens the request (the same attempt run again finds the one it opened) and returns what
+  // the Task submits: {"approvalId", "approvers", "quorum", "deadline"}. "InvalidInput" for
+  // bad Parameters (policy::parseApprovalRequest).
+  virtual Result<json::value> open(const json::value& parameters, const ActionContext& ctx) = 0;
+};
 
 struct ActionContext {
   std::string incident_id, execution_id, state_name;
@@ -31,6 +46,12 @@ struct ActionContext {
   // attempt), so it is the same when the attempt runs again after a crash: actions that send
   // something hand it to the receiver as a deduplication id. "" outside the engine.
   std::string action_id;
+  // The Task attempt's callback token as a digest (a `.waitForTaskToken` attempt or
+  // `riposte:approval`; "" otherwise), its TimeoutSeconds, and the approval gate (null outside
+  // the engine).
+  std::string task_token_digest;
+  std::optional<double> timeout_seconds;
+  ApprovalDesk* approvals = nullptr;
 };
 
 struct ActionOutcome {

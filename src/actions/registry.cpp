@@ -26,6 +26,7 @@ Registry Registry::builtins() {
                    makeSuspendUser(),
                    makeUnsuspendUser(),
                    makeSnsPublish(),
+                   makeApproval(),
                    makeSecurityHubImportFindings(),
                    makeSecurityHubArchiveFindings(),
                    makeSecurityHubUpdateFindings()}) {

@@ -39,6 +39,7 @@ class Registry {
 std::shared_ptr<const Action> makeIsolateInstance();
 std::shared_ptr<const Action> makeBlockIp();
 std::shared_ptr<const Action> makeSnsPublish();
+std::shared_ptr<const Action> makeApproval();
 std::shared_ptr<const Action> makeSecurityHubImportFindings();
 std::shared_ptr<const Action> makeSecurityHubUpdateFindings();
 std::shared_ptr<const Action> makeSecurityHubArchiveFindings();

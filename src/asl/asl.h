@@ -115,6 +115,8 @@ struct TaskRequest {
   // `$$.Task.Token` in `parameters` and `context`) and returns; its output goes to the
   // TaskSubmitted event only. The execution then waits for a callback with the token; the
   // interpreter enforces timeout_seconds / heartbeat_seconds itself, from TaskStarted.
+  // `riposte:approval` waits the same way without the suffix: its runner keeps the token (it is
+  // not in `parameters`) and answers it when the approval is decided.
   bool wait_for_task_token = false;
   std::string task_token;
 };

@@ -186,6 +186,7 @@ bool isNonNegInt(const json::value& v) {
 }
 
 constexpr std::string_view kWaitForTaskToken = ".waitForTaskToken";
+constexpr std::string_view kApprovalResource = "riposte:approval";
 
 // Whether a path yields the task token when evaluated: "$$", "$$.Task", "$$.Task.Token" and
 // their bracketed spellings (evaluated against a probe Context object, so every spelling the
@@ -794,7 +795,11 @@ class Compiler {
           s.run_resource = std::string(base);
           if (base.empty() || (known_ && !known_(base)))
             diag(sp + ".Resource", "unknown resource '" + s.resource + "'");
-          if (s.wait_for_token) taskTokenPassed(o, sp, s);
+          if (s.wait_for_token) {
+            taskTokenPassed(o, sp, s);
+          } else if (base == kApprovalResource) {
+            s.wait_for_token = true;  // waits for its decision; its runner keeps the token
+          }
         }
         timeouts(o, sp, s);
         retriers(o, sp, s);

@@ -160,6 +160,9 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   ac.clock = ctx_.clock;
   ac.protection_tag = ctx_.protected_tag;
   ac.action_id = rec.id;
+  if (!req.task_token.empty()) ac.task_token_digest = asl::taskTokenDigest(req.task_token);
+  ac.timeout_seconds = req.timeout_seconds;
+  ac.approvals = ctx_.approvals;
   // The guard rails, before a destructive action acts (guard.h).
   GuardVerdict verdict;
   const bool guarded = ctx_.guard && ctx_.config && !ctx_.dry_run && !ctx_.aws_error &&

@@ -214,6 +214,21 @@ config::Schema settingsSchema(const config::Registry& registry) {
                                       "SIEM sinks fed from the audit log")
                              .withParser(uniqueNames)),
           Field("playbooks", playbookSettingsSchema()),
+          Field(
+              "approvals",
+              Schema::object(
+                  {
+                      Field("groups", Schema::map(Schema::list(Schema::string("an approver's name")
+                                                                   .withParser(nonEmpty),
+                                                               "the approvers of the group"),
+                                                  "approver groups, by name")),
+                      Field("default_timeout_seconds",
+                            Schema::integer(1, 31'536'000,
+                                            "the deadline of a request that names none"))
+                          .byDefault(3600),
+                  },
+                  "who may decide riposte:approval requests"))
+              .byDefault(json::object()),
       },
       "riposte.yaml");
 }
@@ -393,6 +408,18 @@ void readSettings(const json::object& o, Config& cfg) {
     }
   }
   if (const auto* n = obj(o, "notifications")) cfg.sns_topic_arn = str(*n, "sns_topic_arn");
+  if (const auto* a = obj(o, "approvals")) {
+    if (const auto* g = obj(*a, "groups")) {
+      for (const auto& [name, members] : *g) {
+        auto& list = cfg.approvals.groups[std::string(name)];
+        if (const auto* arr = members.if_array())
+          for (const auto& m : *arr)
+            if (m.is_string()) list.emplace_back(m.get_string());
+      }
+    }
+    if (const json::value* t = a->if_contains("default_timeout_seconds"); t && t->is_int64())
+      cfg.approvals.default_timeout_ms = t->get_int64() * 1000;
+  }
   if (const auto* s = obj(o, "safety")) {
     cfg.safety.dry_run = boolean(*s, "dry_run", false);
     const std::string tag = str(*s, "protected_tag", "riposte:protected=true");

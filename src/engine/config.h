@@ -27,6 +27,7 @@
 #include "config/schema.h"
 #include "core/json.h"
 #include "core/result.h"
+#include "policy/approval.h"
 #include "policy/limits.h"
 #include "policy/suppression.h"
 
@@ -102,6 +103,8 @@ struct Config {
   std::map<std::string, std::string> suppression_files;  // name → "policies/x.yaml"
   // policies/*.yaml `limits:`, `breaker:`, `scope:` (policy/limits.h).
   policy::GuardRails guard_rails;
+  // riposte.yaml `approvals:` (policy/approval.h): who may decide `riposte:approval` requests.
+  policy::ApprovalSettings approvals;
   // The files of every registered directory (config::Registry::addDirectory), checked, by
   // directory ("policies"), in file name order: what their modules build their settings from.
   std::map<std::string, std::vector<config::Document>> directories;

@@ -78,6 +78,9 @@ Engine::Engine(Config config, std::shared_ptr<store::Store> store, std::shared_p
   metrics_.declare("riposte_inbox_pending", "Accepted events not yet processed.", "gauge");
   Guard::declareMetrics(metrics_);
   guard_ = std::make_unique<Guard>(*store_, clock_, metrics_);
+  approvals_ = std::make_unique<ApprovalGate>(
+      *store_, clock_, [this] { return this->config(); },
+      [this](store::TaskCallbackRecord cb) { return acceptCallbackByDigest(std::move(cb)); });
   metrics_.declare("riposte_time_to_contain_seconds",
                    "From finding received to the last containment action done.", "histogram",
                    {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
@@ -436,6 +439,7 @@ ActionRunnerContext Engine::runnerContext(const store::IncidentRecord& incident)
   auto c = current();
   rctx.protected_tag = c ? c->config.safety.protected_tag_key : "riposte:protected";
   rctx.guard = guard_.get();
+  rctx.approvals = approvals_.get();
   rctx.alert_client = aws_.get();
   if (c) {
     rctx.config = std::shared_ptr<const Config>(c, &c->config);
@@ -453,6 +457,9 @@ void Engine::stepLive(Live& live, std::vector<asl::HistoryEvent>& events) {
   events.clear();
   // Callbacks accepted for its tokens come first: each is applied at the time it was accepted
   // (a deadline that passed since does not undo it), and they are this step.
+  // Its approval requests first: a deadline that passed decides by on_timeout, and a decision
+  // not yet handed to its task is (they arrive as callbacks).
+  if (!live.tokens.empty()) approvals_->settle(rec.id);
   if (!applyCallbacks(live, events)) exec.step(*live.runner, clock_, events);
   diffTokens(live);
   live.hist.clear();
@@ -474,6 +481,9 @@ void Engine::stepLive(Live& live, std::vector<asl::HistoryEvent>& events) {
   for (auto& b : snap.blobs) live.blobs.push_back({std::move(b.id), std::move(b.json)});
   rec.status = asl::statusName(exec.status());
   rec.wake_ms = exec.wakeAtMs();
+  // Waiting on an approval: woken at its deadline, to apply on_timeout.
+  if (exec.status() == asl::Status::Running && live.holds_tokens)
+    rec.wake_ms = std::min(rec.wake_ms, approvals_->settle(rec.id));
   int64_t now = clock_.nowMillis();
   rec.lease_until_ms = now + options_.lease_ms;
   live.finished = exec.status() != asl::Status::Running;
@@ -640,6 +650,10 @@ Result<void> Engine::acceptCallback(std::string_view token, store::TaskCallbackR
     return fail("InvalidToken", "Invalid Token: the task token is malformed");
   }
   cb.token_digest = asl::taskTokenDigest(token);
+  return acceptCallbackByDigest(std::move(cb));
+}
+
+Result<void> Engine::acceptCallbackByDigest(store::TaskCallbackRecord cb) {
   cb.received_ms = clock_.nowMillis();
   auto r = store_->acceptTaskCallback(cb);
   if (!r) {
@@ -655,6 +669,19 @@ Result<void> Engine::acceptCallback(std::string_view token, store::TaskCallbackR
                                      {"token", tokenLabel(r->token_digest)}});
   wakeWorker();
   return {};
+}
+
+Result<json::value> Engine::listApprovals(const std::string& status) {
+  return approvals_->list(status);
+}
+
+Result<json::value> Engine::approval(const std::string& id) {
+  return approvals_->get(id);
+}
+
+Result<json::value> Engine::decideApproval(const std::string& id, const std::string& decision,
+                                           const std::string& reason, const std::string& approver) {
+  return approvals_->decide(id, decision, reason, approver);
 }
 
 Result<void> Engine::sendTaskSuccess(std::string_view token, std::string_view output_json) {
@@ -711,7 +738,9 @@ void Engine::finishIncident(const store::ExecutionRecord& rec) {
     }
   }
   std::string status;
-  if (rec.status != "SUCCEEDED") {
+  if (rec.status != "SUCCEEDED" && rec.error == policy::kApprovalDenied) {
+    status = "denied";  // a person said no (or the deadline did): nothing after it ran
+  } else if (rec.status != "SUCCEEDED") {
     status = "failed";
   } else if (rec.dry_run) {
     status = "planned";
@@ -1217,6 +1246,38 @@ Result<json::value> Engine::incident(const std::string& id) {
             c["summary"] = "task token " + tokenLabel(t.digest) + " of state '" + t.state_name +
                            "' closed (answered, timed out or abandoned): it can no longer be used";
             add(t.closed_ms, "task_token_closed", std::move(c));
+          }
+        }
+      }
+      // Approval requests: when each was asked, every vote, and the decision.
+      if (auto approvals = store_->listApprovals(x.id)) {
+        for (const auto& a : *approvals) {
+          auto st = policy::approvalFromJson(parseJson(a.json).value_or(json::value()));
+          if (!st) continue;
+          json::object r = ApprovalGate::view(a, *st);
+          r["summary"] = "approval " + a.id + " requested of " +
+                         std::to_string(st->spec.approvers.size()) + " approver(s), quorum " +
+                         std::to_string(st->spec.quorum) + ", deadline " +
+                         formatIso8601Millis(st->deadline_ms) + ", on_timeout " +
+                         (st->spec.on_timeout == policy::OnTimeout::kApprove ? "approve" : "deny");
+          add(a.created_ms, "approval_requested", std::move(r));
+          for (const auto& v : st->votes) {
+            json::object vo{{"approvalId", a.id},
+                            {"approver", v.approver},
+                            {"decision", v.decision},
+                            {"reason", v.reason}};
+            vo["summary"] = v.approver + " voted " + v.decision + " on approval " + a.id +
+                            (v.reason.empty() ? "" : ": " + v.reason);
+            add(v.at_ms, "approval_vote", std::move(vo));
+          }
+          if (st->status != "pending") {
+            json::object d{{"approvalId", a.id},
+                           {"status", st->status},
+                           {"decidedBy", st->decided_by},
+                           {"reason", st->reason}};
+            d["summary"] = "approval " + a.id + " " + st->status + " (" + st->decided_by + ")" +
+                           (st->reason.empty() ? "" : ": " + st->reason);
+            add(st->decided_ms, "approval_decided", std::move(d));
           }
         }
       }

@@ -22,6 +22,7 @@
 #include "aws/sts.h"
 #include "core/clock.h"
 #include "engine/action_runner.h"
+#include "engine/approvals.h"
 #include "engine/config.h"
 #include "engine/metrics.h"
 #include "pattern/pattern.h"
@@ -132,6 +133,16 @@ class Engine {
                                std::optional<std::string> cause);
   Result<void> sendTaskHeartbeat(std::string_view token);
 
+  // --- the approval gate (approvals.h): `riposte:approval` requests and their decisions ---
+  // GET /v1/approvals[?status=pending|decided]: {"approvals": [...]}.
+  Result<json::value> listApprovals(const std::string& status);
+  Result<json::value> approval(const std::string& id);  // NotFound
+  // POST /v1/approvals/{id}: one approver's decision ("approve" | "deny", a reason to deny);
+  // policy/approval.h's errors (NotAnApprover, AlreadyVoted, ReasonRequired, ApprovalDecided,
+  // InvalidDecision) or NotFound. A decision wakes the waiting execution.
+  Result<json::value> decideApproval(const std::string& id, const std::string& decision,
+                                     const std::string& reason, const std::string& approver);
+
   store::Store& store() { return *store_; }
   // The configuration in force now (the one reload() swapped in last; before start(), the
   // constructor's). Safe to hold across a reload: it stays valid and unchanged.
@@ -165,6 +176,8 @@ class Engine {
   void workerLoop();
   void wakeWorker();
   Result<void> acceptCallback(std::string_view token, store::TaskCallbackRecord cb);
+  // The same for a token known by its digest (cb.token_digest; the approval gate's).
+  Result<void> acceptCallbackByDigest(store::TaskCallbackRecord cb);
   // Applies the callbacks accepted for `live` (true when there were any: they are this step).
   bool applyCallbacks(Live& live, std::vector<asl::HistoryEvent>& events);
   // The token rows this step of `live` writes: opened, started, heartbeat moved, closed.
@@ -183,6 +196,7 @@ class Engine {
   actions::Registry registry_;
   Metrics metrics_;
   std::unique_ptr<Guard> guard_;
+  std::unique_ptr<ApprovalGate> approvals_;
 
   mutable std::mutex compiled_mu_;
   std::shared_ptr<Compiled> compiled_;

@@ -20,6 +20,9 @@ HttpResponse fromError(const Error& e) {
   if (e.code == "TooLarge") status = 413;
   if (e.code == "InvalidSuppression") status = 400;
   if (e.code == "Conflict" || e.code == "NotDeletable") status = 409;
+  if (e.code == "ApprovalDecided" || e.code == "AlreadyVoted") status = 409;
+  if (e.code == "NotAnApprover") status = 403;
+  if (e.code == "ReasonRequired" || e.code == "InvalidDecision") status = 400;
   return HttpResponse::error(status, e.code, e.message);
 }
 
@@ -106,6 +109,7 @@ HttpResponse Api::handle(const HttpRequest& req) {
     return HttpResponse::json(200, json::serialize(*r));
   }
   if (p == "/v1/suppressions" || p.starts_with("/v1/suppressions/")) return suppressions(req);
+  if (p == "/v1/approvals" || p.starts_with("/v1/approvals/")) return approvals(req);
   if (req.method == "GET" && p == "/v1/policy") {
     auto r = engine_.policyView();
     if (!r) return fromError(r.error());
@@ -214,6 +218,62 @@ HttpResponse Api::suppressions(const HttpRequest& req) {
   auto r = engine_.deleteSuppression(name, actorOf(req), reason);
   if (!r) return fromError(r.error());
   return HttpResponse::json(200, json::serialize(json::object{{"deleted", name}}));
+}
+
+// GET /v1/approvals[?status=]; GET /v1/approvals/{id}; POST /v1/approvals/{id} {"decision":
+// "approve"|"deny", "reason", "approver"}: the approver is the X-Riposte-Actor header's, else
+// the body's (one of them is required; both must agree when both are given).
+HttpResponse Api::approvals(const HttpRequest& req) {
+  const std::string prefix = "/v1/approvals/";
+  if (req.path == "/v1/approvals") {
+    if (req.method != "GET")
+      return HttpResponse::error(405, "MethodNotAllowed", "GET /v1/approvals");
+    auto r = engine_.listApprovals(req.queryParam("status"));
+    if (!r) return fromError(r.error());
+    return HttpResponse::json(200, json::serialize(*r));
+  }
+  std::string id = req.path.substr(prefix.size());
+  if (id.empty() || id.find('/') != std::string::npos)
+    return HttpResponse::error(404, "NotFound", "no route for " + req.method + " " + req.path);
+  if (req.method == "GET") {
+    auto r = engine_.approval(id);
+    if (!r) return fromError(r.error());
+    return HttpResponse::json(200, json::serialize(*r));
+  }
+  if (req.method != "POST")
+    return HttpResponse::error(405, "MethodNotAllowed", "GET or POST /v1/approvals/{id}");
+  auto body = parseJson(req.body, 8);
+  if (!body || !body->is_object())
+    return HttpResponse::error(400, "InvalidInput",
+                               "the body must be a JSON object {\"decision\": \"approve\" | "
+                               "\"deny\", \"reason\": \"why\", \"approver\": \"who\"}");
+  auto text = [&](const char* k) -> std::optional<std::string> {
+    const json::value* v = body->get_object().if_contains(k);
+    if (!v) return std::string();
+    if (!v->is_string()) return std::nullopt;
+    return std::string(v->get_string());
+  };
+  auto decision = text("decision"), reason = text("reason"), named = text("approver");
+  if (!decision || !reason || !named)
+    return HttpResponse::error(400, "InvalidInput", "decision, reason and approver are strings");
+  for (const auto& [k, v] : body->get_object()) {
+    (void)v;
+    if (k != "decision" && k != "reason" && k != "approver")
+      return HttpResponse::error(
+          400, "InvalidInput",
+          "unknown member '" + std::string(k) + "' (decision, reason, approver)");
+  }
+  std::string approver = req.header("x-riposte-actor");
+  if (!approver.empty() && !named->empty() && approver != *named)
+    return HttpResponse::error(400, "InvalidInput",
+                               "the approver in the body differs from X-Riposte-Actor");
+  if (approver.empty()) approver = *named;
+  if (approver.empty())
+    return HttpResponse::error(400, "InvalidInput",
+                               "who decides is required: X-Riposte-Actor or \"approver\"");
+  auto r = engine_.decideApproval(id, *decision, *reason, approver);
+  if (!r) return fromError(r.error());
+  return HttpResponse::json(200, json::serialize(*r));
 }
 
 HttpResponse Api::reload() {

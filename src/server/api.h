@@ -6,6 +6,7 @@
 //                                       (JSON 1.0: the callbacks of `.waitForTaskToken` Tasks)
 //   GET  /v1/incidents[?limit=&offset=]  GET /v1/incidents/{id}  GET /v1/executions/{id}
 //   POST /v1/reload                     loads the configuration again (see ReloadReport)
+//   GET /v1/approvals[?status=pending|decided]  GET|POST /v1/approvals/{id}   (engine/approvals.h)
 //   GET|POST /v1/suppressions  DELETE /v1/suppressions/{name}[?reason=]   (engine/suppressions.h)
 //   GET  /v1/policy                     the guard rails now: breaker state, limit levels, scope
 //   POST /v1/breaker/close {by, reason} a person closes the breaker (409 when it was not open)
@@ -57,6 +58,7 @@ class Api {
   HttpResponse stepFunctions(const HttpRequest& req, const std::string& op);
   HttpResponse reload();
   HttpResponse suppressions(const HttpRequest& req);
+  HttpResponse approvals(const HttpRequest& req);
   static std::string actorOf(const HttpRequest& req);
   HttpResponse closeBreaker(const HttpRequest& req);
 

@@ -589,6 +589,43 @@ Result<void> actionUpdated(Tx& tx, const ActionRecord& rec, int64_t changed) {
 }
 
 // Schema of both backends for blast-radius limits and the breaker (reserveLimits).
+// Schema of both backends: approval requests (ApprovalRecord).
+inline constexpr const char* kApprovalsSchema = R"sql(
+CREATE TABLE approvals (
+  id TEXT PRIMARY KEY,
+  incident_id TEXT NOT NULL,
+  execution_id TEXT NOT NULL,
+  state_name TEXT NOT NULL,
+  token_digest TEXT NOT NULL,
+  status TEXT NOT NULL,
+  delivered BIGINT NOT NULL DEFAULT 0,
+  created_ms BIGINT NOT NULL,
+  deadline_ms BIGINT NOT NULL,
+  json TEXT NOT NULL,
+  version BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX approvals_execution ON approvals (execution_id, created_ms);
+)sql";
+inline const std::string kApprovalCols =
+    "id, incident_id, execution_id, state_name, token_digest, status, delivered, created_ms, "
+    "deadline_ms, json, version";
+template <typename Row>
+ApprovalRecord readApproval(const Row& r) {
+  ApprovalRecord a;
+  a.id = r.text(0);
+  a.incident_id = r.text(1);
+  a.execution_id = r.text(2);
+  a.state_name = r.text(3);
+  a.token_digest = r.text(4);
+  a.status = r.text(5);
+  a.delivered = r.i64(6) != 0;
+  a.created_ms = r.i64(7);
+  a.deadline_ms = r.i64(8);
+  a.json = r.text(9);
+  a.version = r.i64(10);
+  return a;
+}
+
 inline constexpr const char* kLimitsSchema = R"sql(
 CREATE TABLE limit_places (
   limit_name TEXT NOT NULL,

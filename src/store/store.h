@@ -154,6 +154,10 @@ struct SuppressionRecord {
 //   breaker.opened                    {"execution_id","incident_id","action","count",
 //                                      "threshold","window_ms","reason"}
 //   breaker.closed                    {"closed_by","reason"}
+//   approval.requested                {"approvalId","incident_id","execution_id","state",
+//                                      "approval":<policy::approvalJson>}
+//   approval.vote / approval.decided  {"approvalId","incident_id","execution_id","approver",
+//                                      "decision","reason","status","decidedBy"}
 //   task.callback                     {"execution_id","incident_id","state","kind",
 //                                      "token":"sha256:<first 12 hex digits of the digest>",
 //                                      "error" (failure, when given)}
@@ -245,6 +249,22 @@ struct TaskCallbackRecord {
   std::string output;                       // success: JSON text
   std::optional<std::string> error, cause;  // failure (absent fields stay absent)
   int64_t received_ms = 0;
+};
+
+// --- approval requests (`riposte:approval`, the approval gate; policy/approval.h decides) ---
+// One per approval Task attempt: which waiting task it answers (the digest of its token, never
+// the token), its status, whether its decision was handed to the task (delivered), and the
+// whole request and its votes as JSON (policy::approvalJson). `version` orders the writes: an
+// update names the version it read.
+struct ApprovalRecord {
+  std::string id;
+  std::string incident_id, execution_id, state_name;
+  std::string token_digest;
+  std::string status = "pending";  // pending | approved | denied
+  bool delivered = false;          // decided and the task's callback accepted
+  int64_t created_ms = 0, deadline_ms = 0;
+  std::string json;
+  int64_t version = 0;
 };
 
 class Store {
@@ -382,6 +402,21 @@ class Store {
       const std::string& execution_id) = 0;
   // Every token an execution opened (closed ones included), by created_ms.
   virtual Result<std::vector<TaskTokenRecord>> taskTokens(const std::string& execution_id) = 0;
+
+  // --- approval requests (see ApprovalRecord) ---
+  // Inserts one with the audit record (kind approval.requested, `audit_json`, at created_ms) in
+  // one transaction. False (nothing written) when its id exists: the same attempt run again.
+  virtual Result<bool> insertApproval(const ApprovalRecord& rec, const std::string& audit_json) = 0;
+  virtual Result<std::optional<ApprovalRecord>> getApproval(const std::string& id) = 0;
+  // Every request (of one execution when `execution_id` is not empty), oldest first.
+  virtual Result<std::vector<ApprovalRecord>> listApprovals(const std::string& execution_id) = 0;
+  // Writes status, delivered and json when the stored version is still `rec.version` (then
+  // version + 1), with the audit record (`audit_kind`, `audit_json`, at `time_ms`) in the same
+  // transaction (none when `audit_kind` is empty). "Conflict" when another write came first;
+  // "NotFound".
+  virtual Result<void> updateApproval(const ApprovalRecord& rec, int64_t time_ms,
+                                      const std::string& audit_kind,
+                                      const std::string& audit_json) = 0;
 
   // --- suppressions created at run time ---
   // Inserts one and appends suppression.created (time created_ms, by created_by, `reason`) in

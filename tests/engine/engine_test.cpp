@@ -188,6 +188,20 @@ class CrashingStore final : public store::Store {
     RIPOSTE_CRASH_CHECK;
     return s_->deleteSuppression(name, by, reason, now_ms);
   }
+  Result<bool> insertApproval(const store::ApprovalRecord& rec,
+                              const std::string& audit_json) override {
+    return s_->insertApproval(rec, audit_json);
+  }
+  Result<std::optional<store::ApprovalRecord>> getApproval(const std::string& id) override {
+    return s_->getApproval(id);
+  }
+  Result<std::vector<store::ApprovalRecord>> listApprovals(const std::string& id) override {
+    return s_->listApprovals(id);
+  }
+  Result<void> updateApproval(const store::ApprovalRecord& rec, int64_t time_ms,
+                              const std::string& kind, const std::string& audit_json) override {
+    return s_->updateApproval(rec, time_ms, kind, audit_json);
+  }
   Result<std::vector<store::SuppressionRecord>> listSuppressions() override {
     return s_->listSuppressions();
   }

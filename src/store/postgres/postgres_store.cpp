@@ -151,6 +151,8 @@ CREATE TABLE sink_cursors (
     detail::kLimitsSchema,
     // 6: task tokens (by digest) and their accepted callbacks (`.waitForTaskToken`).
     kTaskTokensSchema.c_str(),
+    // 7: approval requests (the approval gate).
+    detail::kApprovalsSchema,
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 // pg_advisory_xact_lock key serialising migrations of several processes ("ripo").
@@ -1107,6 +1109,64 @@ Result<void> PostgresStore::setSinkCursor(const std::string& sink, int64_t seq) 
   return impl_->write([&](Conn& c) -> Result<void> {
     RIPOSTE_STORE_TRY(c.query(sql, {sink, seq}));
     return {};
+  });
+}
+
+// --- approval requests ---
+
+Result<bool> PostgresStore::insertApproval(const ApprovalRecord& rec,
+                                           const std::string& audit_json) {
+  RIPOSTE_STORE_TRY(detail::checkId("approval", rec.id));
+  static const std::string sql = "INSERT INTO approvals (" + detail::kApprovalCols + ") VALUES (" +
+                                 placeholders(10) + ", 0) ON CONFLICT (id) DO NOTHING";
+  return impl_->write([&](Conn& c) -> Result<bool> {
+    RIPOSTE_STORE_TRY_ASSIGN(
+        rows, c.query(sql, {rec.id, rec.incident_id, rec.execution_id, rec.state_name,
+                            rec.token_digest, rec.status, int64_t{rec.delivered ? 1 : 0},
+                            rec.created_ms, rec.deadline_ms, rec.json}));
+    if (rows.affected() == 0) return false;
+    RIPOSTE_STORE_TRY(
+        appendAudit(c, detail::AuditEntry{rec.created_ms, "approval.requested", audit_json}));
+    return true;
+  });
+}
+
+Result<std::optional<ApprovalRecord>> PostgresStore::getApproval(const std::string& id) {
+  static const std::string sql =
+      "SELECT " + detail::kApprovalCols + " FROM approvals WHERE id = $1";
+  return impl_->read([&](Conn& c) -> Result<std::optional<ApprovalRecord>> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id}));
+    if (rows.size() == 0) return std::optional<ApprovalRecord>();
+    return std::optional<ApprovalRecord>(detail::readApproval(Rows::Row(rows, 0)));
+  });
+}
+
+Result<std::vector<ApprovalRecord>> PostgresStore::listApprovals(const std::string& execution_id) {
+  static const std::string sql = "SELECT " + detail::kApprovalCols +
+                                 " FROM approvals WHERE $1 = '' OR execution_id = $1 "
+                                 "ORDER BY created_ms, id";
+  return impl_->read([&](Conn& c) -> Result<std::vector<ApprovalRecord>> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {execution_id}));
+    return rows.all(detail::readApproval<Rows::Row>);
+  });
+}
+
+Result<void> PostgresStore::updateApproval(const ApprovalRecord& rec, int64_t time_ms,
+                                           const std::string& audit_kind,
+                                           const std::string& audit_json) {
+  static const std::string sql =
+      "UPDATE approvals SET status = $2, delivered = $3, json = $4, version = version + 1 "
+      "WHERE id = $1 AND version = $5";
+  return impl_->write([&](Conn& c) -> Result<void> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {rec.id, rec.status, int64_t{rec.delivered ? 1 : 0},
+                                                 rec.json, rec.version}));
+    if (rows.affected() == 0) {
+      RIPOSTE_STORE_TRY_ASSIGN(q, c.query("SELECT 1 FROM approvals WHERE id = $1", {rec.id}));
+      if (q.size() == 0) return fail("NotFound", "no approval '" + rec.id + "'");
+      return fail("Conflict", "approval '" + rec.id + "' changed meanwhile");
+    }
+    if (audit_kind.empty()) return {};
+    return appendAudit(c, detail::AuditEntry{time_ms, audit_kind, audit_json});
   });
 }
 

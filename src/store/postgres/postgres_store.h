@@ -84,6 +84,12 @@ class PostgresStore final : public Store {
   Result<void> deleteSuppression(const std::string& name, const std::string& by,
                                  const std::string& reason, int64_t now_ms) override;
   Result<std::vector<SuppressionRecord>> listSuppressions() override;
+  Result<bool> insertApproval(const ApprovalRecord& rec, const std::string& audit_json) override;
+  Result<std::optional<ApprovalRecord>> getApproval(const std::string& id) override;
+  Result<std::vector<ApprovalRecord>> listApprovals(const std::string& execution_id) override;
+  Result<void> updateApproval(const ApprovalRecord& rec, int64_t time_ms,
+                              const std::string& audit_kind,
+                              const std::string& audit_json) override;
   Result<int64_t> suppressionsVersion() override;
   Result<TaskCallbackRecord> acceptTaskCallback(const TaskCallbackRecord& cb) override;
   Result<std::vector<TaskCallbackRecord>> taskCallbacks(const std::string& execution_id) override;

@@ -168,6 +168,8 @@ CREATE VIEW executions_full AS
     detail::kLimitsSchema,
     // 7: task tokens (by digest) and their accepted callbacks (`.waitForTaskToken`).
     kTaskTokensSchema.c_str(),
+    // 8: approval requests (the approval gate).
+    detail::kApprovalsSchema,
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
@@ -1051,6 +1053,78 @@ Result<std::vector<TaskTokenRecord>> SqliteStore::taskTokens(const std::string& 
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, execution_id);
   return impl_->all(st, "task tokens", detail::readTaskToken<Stmt>);
+}
+
+// --- approval requests ---
+
+Result<bool> SqliteStore::insertApproval(const ApprovalRecord& rec, const std::string& audit_json) {
+  RIPOSTE_STORE_TRY(detail::checkId("approval", rec.id));
+  static const std::string sql = "INSERT INTO approvals (" + detail::kApprovalCols +
+                                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0) "
+                                 "ON CONFLICT (id) DO NOTHING";
+  return impl_->write([&](Impl& im) -> Result<bool> {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    st.bind(1, rec.id)
+        .bind(2, rec.incident_id)
+        .bind(3, rec.execution_id)
+        .bind(4, rec.state_name)
+        .bind(5, rec.token_digest)
+        .bind(6, rec.status)
+        .bind(7, int64_t{rec.delivered ? 1 : 0})
+        .bind(8, rec.created_ms)
+        .bind(9, rec.deadline_ms)
+        .bind(10, rec.json);
+    RIPOSTE_STORE_TRY(im.run(st, "insert approval " + rec.id));
+    if (sqlite3_changes(im.db) == 0) return false;
+    RIPOSTE_STORE_TRY(
+        appendAudit(im, detail::AuditEntry{rec.created_ms, "approval.requested", audit_json}));
+    return true;
+  });
+}
+
+Result<std::optional<ApprovalRecord>> SqliteStore::getApproval(const std::string& id) {
+  static const std::string sql =
+      "SELECT " + detail::kApprovalCols + " FROM approvals WHERE id = ?1";
+  std::lock_guard lock(impl_->mu);
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
+  st.bind(1, id);
+  return impl_->first(st, "get approval", detail::readApproval<Stmt>);
+}
+
+Result<std::vector<ApprovalRecord>> SqliteStore::listApprovals(const std::string& execution_id) {
+  static const std::string sql = "SELECT " + detail::kApprovalCols +
+                                 " FROM approvals WHERE ?1 = '' OR execution_id = ?1 "
+                                 "ORDER BY created_ms, id";
+  std::lock_guard lock(impl_->mu);
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
+  st.bind(1, execution_id);
+  return impl_->all(st, "list approvals", detail::readApproval<Stmt>);
+}
+
+Result<void> SqliteStore::updateApproval(const ApprovalRecord& rec, int64_t time_ms,
+                                         const std::string& audit_kind,
+                                         const std::string& audit_json) {
+  static const std::string sql =
+      "UPDATE approvals SET status = ?2, delivered = ?3, json = ?4, version = version + 1 "
+      "WHERE id = ?1 AND version = ?5";
+  return impl_->write([&](Impl& im) -> Result<void> {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    st.bind(1, rec.id)
+        .bind(2, rec.status)
+        .bind(3, int64_t{rec.delivered ? 1 : 0})
+        .bind(4, rec.json)
+        .bind(5, rec.version);
+    RIPOSTE_STORE_TRY(im.run(st, "update approval " + rec.id));
+    if (sqlite3_changes(im.db) == 0) {
+      RIPOSTE_STORE_TRY_ASSIGN(q, im.prepare("SELECT 1 FROM approvals WHERE id = ?1"));
+      q.bind(1, rec.id);
+      RIPOSTE_STORE_TRY_ASSIGN(row, im.step(q, "approval exists"));
+      if (!row) return fail("NotFound", "no approval '" + rec.id + "'");
+      return fail("Conflict", "approval '" + rec.id + "' changed meanwhile");
+    }
+    if (audit_kind.empty()) return {};
+    return appendAudit(im, detail::AuditEntry{time_ms, audit_kind, audit_json});
+  });
 }
 
 // --- suppressions ---

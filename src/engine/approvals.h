@@ -1,0 +1,61 @@
+#pragma once
+// The approval gate (issue 12): `riposte:approval` Tasks open requests here (the store keeps
+// them: store::ApprovalRecord; policy/approval.h decides). The Task waits on its task token,
+// which the gate knows only as a digest; a decision — the quorum's approvals, a deny, or the
+// deadline's on_timeout — becomes that token's callback (SendTaskSuccess with {"approved":
+// true, "approvers": [...]}, or SendTaskFailure riposte.ApprovalDenied with the reason), applied
+// by the engine exactly once like any other. Every request, vote and decision is in the audit
+// log (approval.requested, approval.vote, approval.decided) and the incident's timeline.
+
+#include <functional>
+#include <memory>
+
+#include "actions/action.h"
+#include "core/clock.h"
+#include "engine/config.h"
+#include "policy/approval.h"
+#include "store/store.h"
+
+namespace riposte::engine {
+
+class ApprovalGate final : public actions::ApprovalDesk {
+ public:
+  // `accept` hands a decided request's callback to the engine's callback inbox
+  // (store::Store::acceptTaskCallback with the token's digest) and wakes the worker.
+  using Accept = std::function<Result<void>(store::TaskCallbackRecord)>;
+  ApprovalGate(store::Store& store, const Clock& clock,
+               std::function<std::shared_ptr<const Config>()> config, Accept accept);
+
+  Result<json::value> open(const json::value& parameters,
+                           const actions::ActionContext& ctx) override;
+
+  // GET /v1/approvals: {"approvals": [view...]}, oldest first; `status` "" (all), "pending" or
+  // "decided" (else InvalidInput).
+  Result<json::value> list(const std::string& status);
+  Result<json::value> get(const std::string& id);
+  // POST /v1/approvals/{id}: one approver's vote (policy::castVote's errors; NotFound). Returns
+  // the request as it stands after it.
+  Result<json::value> decide(const std::string& id, const std::string& decision,
+                             const std::string& reason, const std::string& approver);
+  // What an execution's requests need now: those past their deadline decided by on_timeout,
+  // decided ones whose callback was not yet accepted handed to the task. Returns the earliest
+  // deadline still pending (INT64_MAX: none): when the execution must wake next.
+  int64_t settle(const std::string& execution_id);
+
+  // The view of one stored request (no token, no digest).
+  static json::object view(const store::ApprovalRecord& rec, const policy::ApprovalState& st);
+
+ private:
+  // Writes `rec` with state `st` (version check) and the audit record; then, when decided,
+  // hands the callback over and marks it delivered.
+  Result<void> write(store::ApprovalRecord& rec, const policy::ApprovalState& st,
+                     const std::string& kind, const json::object& audit);
+  void deliver(store::ApprovalRecord& rec, const policy::ApprovalState& st);
+
+  store::Store& store_;
+  const Clock& clock_;
+  std::function<std::shared_ptr<const Config>()> config_;
+  Accept accept_;
+};
+
+}  // namespace riposte::engine
