@@ -3,6 +3,7 @@
 #include <iostream>
 #include <string>
 
+#include "cli/approvals_command.h"
 #include "cli/asl_commands.h"
 #include "cli/breaker_command.h"
 #include "cli/coverage_command.h"
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   riposte::cli::addReleaseCommand(app);
   riposte::cli::addBreakerCommand(app);
   riposte::cli::addSuppressCommand(app);
+  riposte::cli::addApprovalsCommand(app);
   riposte::cli::addCoverageCommand(app);
   app.add_subcommand("version", "Print the version")->callback([version] {
     std::cout << version << "\n";
