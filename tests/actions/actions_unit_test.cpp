@@ -272,7 +272,10 @@ TEST(Descriptor, EveryBuiltinIsComplete) {
     const Descriptor& d = r.find(name)->descriptor();
     EXPECT_EQ(d.name, name);
     EXPECT_FALSE(d.description.empty()) << name;
-    EXPECT_FALSE(d.permissions.empty()) << name;
+    // approval asks people, not AWS: it is the one built-in without an AWS call.
+    if (name != "approval") {
+      EXPECT_FALSE(d.permissions.empty()) << name;
+    }
     for (const auto& p : d.permissions) {
       EXPECT_NE(p.action.find(':'), std::string::npos) << name << ": " << p.action;
       EXPECT_TRUE(p.task_topics || !p.resources.empty()) << name << ": " << p.action;

@@ -69,8 +69,12 @@ class Approvals(unittest.TestCase):
         shutil.copytree(os.path.join(ROOT, "config/default"), self.config)
         with open(os.path.join(self.config, "playbooks", "gated.asl.json"), "w") as f:
             json.dump(GATED, f, indent=1)
-        with open(os.path.join(self.config, "riposte.yaml"), "a") as f:
-            f.write("\napprovals:\n  groups:\n    soc: [alice, bob, carol]\n")
+        settings = os.path.join(self.config, "riposte.yaml")
+        with open(settings) as f:
+            text = f.read()
+        self.assertIn("soc: [security-oncall]", text)  # the shipped group
+        with open(settings, "w") as f:
+            f.write(text.replace("soc: [security-oncall]", "soc: [alice, bob, carol]"))
         rule = os.path.join(self.config, "rules", "guardduty-ec2-high.yaml")
         with open(rule) as f:
             text = f.read()

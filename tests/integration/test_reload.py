@@ -129,7 +129,7 @@ class Reload(unittest.TestCase):
         proc = self.riposte.proc
         start = self.wait_log(lambda l: l.get("msg") == "riposte serving")
         # What it runs, at start: the shipped configuration's counts, dry run, store, listen.
-        self.assertEqual((start["rules"], start["playbooks"], start["dry_run"]), ("4", "3", "false"))
+        self.assertEqual((start["rules"], start["playbooks"], start["dry_run"]), ("4", "4", "false"))
         self.assertEqual(start["store"], self.riposte.store)
         self.assertEqual(start["listen"], f"127.0.0.1:{self.riposte.port}")
 
@@ -175,7 +175,7 @@ class Reload(unittest.TestCase):
         proc.send_signal(signal.SIGHUP)
         reloaded = self.wait_log(lambda l: l.get("msg") == "configuration reloaded", after=before)
         self.assertEqual((reloaded["trigger"], reloaded["rules"], reloaded["playbooks"]),
-                         ("SIGHUP", "5", "3"))
+                         ("SIGHUP", "5", "4"))
         self.assertEqual(reloaded["store"], self.riposte.store)
         probe = self.post_probe(2)
         inc = self.riposte.wait_incident("arn:probe:2")

@@ -74,7 +74,7 @@ IamDecision decide(const json::value& doc, const std::string& action, const std:
 
 TEST(IamPolicy, DefaultConfigNeedsExactlyItsActionsAndTheirUndos) {
   auto pbs = loadPlaybooks("config/default/playbooks");
-  ASSERT_EQ(pbs.size(), 3u);
+  ASSERT_EQ(pbs.size(), 4u);
   auto p = iamPolicyFor(pbs, Registry::builtins(), defaults());
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(p->document.at("Version"), "2012-10-17");

@@ -153,7 +153,7 @@ class DefaultRunbook : public ::testing::Test {
 
 TEST_F(DefaultRunbook, NamesEveryRuleStateActionAndPermissionInBothFormats) {
   ASSERT_EQ(cfg_.rules.size(), 4u);
-  ASSERT_EQ(cfg_.playbooks.size(), 3u);
+  ASSERT_EQ(cfg_.playbooks.size(), 4u);
   std::set<std::string> used_actions;
   for (const std::string* doc : {&md_, &html_}) {
     for (const auto& r : cfg_.rules) EXPECT_NE(doc->find(r.name), std::string::npos) << r.name;
@@ -179,7 +179,7 @@ TEST_F(DefaultRunbook, NamesEveryRuleStateActionAndPermissionInBothFormats) {
   }
   EXPECT_EQ(
       used_actions,
-      (std::set<std::string>{"aws.ec2.snapshotVolumes", "aws.ec2.isolateInstance",
+      (std::set<std::string>{"approval", "aws.ec2.snapshotVolumes", "aws.ec2.isolateInstance",
                              "aws.ec2.blockIp", "aws.sns.publish", "aws.securityhub.importFindings",
                              "aws.iam.disableAccessKey", "aws.iam.revokeSessions"}));
 }

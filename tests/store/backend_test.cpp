@@ -203,6 +203,7 @@ TEST(SqliteStoreTest, UpgradeFromSchema3KeepsDefinitionsAndInputs) {
     DROP TABLE limit_places;
     DROP TABLE breaker_attempts;
     DROP TABLE breaker_state;
+    DROP TABLE approvals;
     DROP TABLE task_callbacks;
     DROP TABLE task_tokens;
     INSERT INTO executions (id, incident_id, playbook, definition, status, input, output, error,
