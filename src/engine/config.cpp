@@ -540,7 +540,8 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
 
 void loadPolicies(const std::string& dir, Config& cfg, std::vector<Problem>& problems) {
   // The sections a policies file may hold, each read by its parser in src/policy.
-  static const std::vector<std::string> kSections = {"suppressions", "limits", "breaker", "scope"};
+  static const std::vector<std::string> kSections = {"suppressions", "limits", "breaker", "scope",
+                                                     "threat_intel"};
   std::map<std::string, std::string> once;  // limits, breaker, scope: section → its file
   fs::path root(dir);
   for (const auto& p : listFiles(root / "policies", {".yaml", ".yml", ".json"})) {
@@ -559,7 +560,8 @@ void loadPolicies(const std::string& dir, Config& cfg, std::vector<Problem>& pro
     if (!v->is_object()) {
       problems.push_back(Problem{
           rel, 1, 0, "",
-          "must be a mapping of policy sections (known: suppressions, limits, breaker, scope)",
+          "must be a mapping of policy sections (known: suppressions, limits, breaker, scope, "
+          "threat_intel)",
           false});
       continue;
     }
@@ -607,6 +609,43 @@ void loadPolicies(const std::string& dir, Config& cfg, std::vector<Problem>& pro
           cfg.guard_rails.scope = policy::parseScope(value, found);
         }
         for (const auto& pr : found) add(pr);
+        continue;
+      }
+      if (section == "threat_intel") {
+        // Threat-intelligence lists (policy/threat_config.h): lists add up across files.
+        std::vector<policy::Problem> found;
+        auto ti = policy::parseThreatIntel(value, found);
+        for (const auto& pr : found) add(pr);
+        for (std::size_t k = 0; k < ti.lists.size(); ++k) {
+          auto& l = ti.lists[k];
+          auto& have = cfg.threat_intel.lists;
+          if (std::any_of(have.begin(), have.end(),
+                          [&](const auto& x) { return x.name == l.name; })) {
+            // The entry's index in this file, for its position.
+            std::string at = "threat_intel.lists";
+            const auto& items = value.get_object().at("lists").get_array();
+            for (std::size_t i = 0; i < items.size(); ++i) {
+              const auto* n =
+                  items[i].is_object() ? items[i].get_object().if_contains("name") : nullptr;
+              if (n && n->is_string() && n->get_string() == l.name) {
+                at += "[" + std::to_string(i) + "].name";
+                break;
+              }
+            }
+            add({at, "duplicate list name '" + l.name +
+                         "' (another policies file has a list of that name)"});
+            continue;
+          }
+          have.push_back(std::move(l));
+        }
+        if (ti.publish) {
+          if (auto it = once.find("threat_intel.publish"); it != once.end()) {
+            add({"threat_intel.publish", "'threat_intel.publish' is already set in " + it->second});
+          } else {
+            once["threat_intel.publish"] = rel;
+            cfg.threat_intel.publish = std::move(ti.publish);
+          }
+        }
         continue;
       }
       std::string known;

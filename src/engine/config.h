@@ -10,8 +10,9 @@
 
 #include "core/json.h"
 #include "core/result.h"
-#include "policy/suppression.h"
 #include "policy/limits.h"
+#include "policy/suppression.h"
+#include "policy/threat_config.h"
 
 namespace riposte::engine {
 
@@ -90,6 +91,9 @@ struct Config {
   std::map<std::string, std::string> suppression_files;  // name → "policies/x.yaml"
   // policies/*.yaml `limits:`, `breaker:`, `scope:` (policy/limits.h).
   policy::GuardRails guard_rails;
+  // policies/*.yaml `threat_intel:` (policy/threat_config.h): the lists of every file, in file
+  // order (names unique across files), and `publish` (at most once).
+  policy::ThreatIntelConfig threat_intel;
 };
 
 // policies/*.yaml: each file is a mapping of policy sections, read by the section parsers of

@@ -510,6 +510,7 @@ void safetySection(Doc& doc, const Context& c) {
                          {}});
     doc.list(std::move(items));
   }
+  threatIntelSection(doc, c);
 }
 
 void iamSection(Doc& doc, const Context& c) {

@@ -29,6 +29,7 @@ void actionsSection(Doc& doc, const Context& c);        // 4. the response actio
 void notificationsSection(Doc& doc, const Context& c);  // 5.
 void siemSection(Doc& doc, const Context& c);           // 6.
 void safetySection(Doc& doc, const Context& c);         // 7.
+void threatIntelSection(Doc& doc, const Context& c);    // 7. (its threat-intelligence part)
 void iamSection(Doc& doc, const Context& c);            // 8. the policy iam-policy prints
 void reviewSection(Doc& doc, const Context& c);         // 9.
 
