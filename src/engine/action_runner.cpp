@@ -274,7 +274,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   if (ctx_.metrics) {
     ctx_.metrics->inc("riposte_actions_total", {{"action", rec.action}, {"status", rec.status}});
   }
-  if (guarded) ctx_.guard->settle(rec.id, rec.status, verdict.reserved);
+  if (guarded) ctx_.guard->settle(rec.id, rec.status, verdict.reserved, rerun);
   if (rec.status == "succeeded" && !action->descriptor().blocked_address.empty() &&
       ctx_.on_blocked) {
     ctx_.on_blocked();

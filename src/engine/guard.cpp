@@ -26,7 +26,7 @@ void Guard::declareMetrics(Metrics& m) {
   m.declare("riposte_limit_max", "The most each rate limit allows in its window.", "gauge");
   m.declare("riposte_limit_breaker_open", "1 while the circuit breaker is open (from the store).",
             "gauge");
-  m.declare("riposte_limit_breaker_count",
+  m.declare("riposte_limit_breaker_attempts",
             "Executions that attempted a destructive action within the breaker's window.", "gauge");
   m.declare("riposte_limit_breaker_alerts_total",
             "Alerts sent when the breaker opened, by outcome (sent, failed, no_topic).", "counter");
@@ -340,8 +340,9 @@ GuardVerdict Guard::check(const Request& req) {
   return v;
 }
 
-void Guard::settle(const std::string& action_id, const std::string& status, bool reserved) {
-  if (!reserved || status == "succeeded") return;
+void Guard::settle(const std::string& action_id, const std::string& status, bool reserved,
+                   bool rerun) {
+  if (!reserved || rerun || status == "succeeded") return;
   if (status != "failed" && status != "unchanged") return;
   if (auto r = store_.releaseLimits(action_id); !r) {
     logError("cannot give back limit places", {{"action", action_id}, {"error", r.error().str()}});

@@ -16,6 +16,9 @@
 // Places are kept for an action that changed something (succeeded) or planned under a limit,
 // and given back (settle) for one that failed or found the resource already as wanted
 // (unchanged): the limits count changes made, not attempts. The breaker counts attempts.
+// An attempt run again after a crash keeps its places whatever it finds: "unchanged" may mean
+// the interrupted run made the change, and a failure may follow a change it made, so it
+// counts as a change (over-counting holds the limit; under-counting could pass it).
 //
 // Thread-safe.
 
@@ -60,8 +63,10 @@ class Guard {
   };
   GuardVerdict check(const Request& req);
 
-  // After the action: gives back the places of one that changed nothing.
-  void settle(const std::string& action_id, const std::string& status, bool reserved);
+  // After the action: gives back the places of one that changed nothing (never for `rerun`,
+  // an attempt run again after a crash).
+  void settle(const std::string& action_id, const std::string& status, bool reserved,
+              bool rerun = false);
 
   // What the scope check reads of the resource `d` changes (public for tests and simulate).
   static policy::ResourceFacts readFacts(const policy::Scope& scope, const actions::Descriptor& d,

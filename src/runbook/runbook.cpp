@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "config/document.h"
 #include "runbook/document.h"
 #include "runbook/sections.h"
 #include "runbook/text.h"
@@ -19,7 +20,8 @@ Result<std::string> renderRunbook(const engine::Config& cfg, const actions::Regi
             meta.config_label.empty() ? cfg.dir : meta.config_label,
             meta.config_version,
             meta.date,
-            meta.command};
+            meta.command,
+            meta.catalogue};
   if (c.version.empty()) {
     auto v = configVersion(cfg);
     if (!v) return fail(v.error());
@@ -30,7 +32,8 @@ Result<std::string> renderRunbook(const engine::Config& cfg, const actions::Regi
     fs::path main = fs::path(cfg.dir) / "riposte.yaml";
     std::optional<std::string> text;
     if (!cfg.dir.empty() && fs::is_regular_file(main, ec)) text = readTextFile(main);
-    auto raw = text ? engine::yamlToJson(*text, "riposte.yaml")
+    // As written: ${VAR}s not expanded.
+    auto raw = text ? config::readValue(*text, "riposte.yaml", /*yaml=*/true, /*expand=*/false)
                     : Result<json::value>(json::value(cfg.settings));
     c.raw = raw && raw->is_object() ? raw->get_object() : cfg.settings;
   }
@@ -53,6 +56,8 @@ Result<std::string> renderRunbook(const engine::Config& cfg, const actions::Regi
   notificationsSection(doc, c);
   siemSection(doc, c);
   safetySection(doc, c);
+  suppressionsSection(doc, c);
+  coverageSection(doc, c);
   iamSection(doc, c);
   reviewSection(doc, c);
   if (format == RunbookFormat::Html) return renderHtml(doc, title);

@@ -291,6 +291,7 @@ class EngineTest : public ::testing::Test {
         R"({"source":["aws.guardduty"],"detail":{"severity":[{"numeric":["<",4]}]}})";
     c.rules = {high, low};
     c.suppressions = config_suppressions_;
+    c.guard_rails = guard_rails_;
     for (const auto& s : c.suppressions) c.suppression_files[s.name] = "policies/test.yaml";
     return c;
   }
@@ -311,11 +312,15 @@ class EngineTest : public ::testing::Test {
     ASSERT_TRUE(engine_->start());
   }
 
-  void send(const std::string& finding_json) {
+  void send(const std::string& finding_json) { sendId(finding_json); }
+  // The event's id ("" and a test failure when it was not accepted).
+  std::string sendId(const std::string& finding_json) {
     auto evs = sources::parseEventsBody(finding_json, clock_);
-    ASSERT_TRUE(evs) << evs.error().str();
+    EXPECT_TRUE(evs) << evs.error().str();
+    if (!evs || evs->empty()) return "";
     auto r = engine_->ingest(*evs, "test");
-    ASSERT_TRUE(r) << r.error().str();
+    EXPECT_TRUE(r) << r.error().str();
+    return evs->front().id;
   }
 
   json::value onlyIncident() {
@@ -375,6 +380,7 @@ class EngineTest : public ::testing::Test {
   std::atomic<int> isolate_calls_{0}, notify_calls_{0};
   bool playbook_dry_run_ = false;                         // riposte.yaml playbooks.contain.dry_run
   std::vector<policy::Suppression> config_suppressions_;  // policies/*.yaml suppressions
+  policy::GuardRails guard_rails_;                        // policies/*.yaml limits, breaker
   std::unique_ptr<Engine> engine_;
 };
 
@@ -430,6 +436,54 @@ TEST_F(EngineTest, SuppressedEventsAreStoredMarkedAndStartNothing) {
             true);
   ASSERT_TRUE(engine_->deleteSuppression("for-an-hour", "alice", "done"));
   EXPECT_EQ(engine_->listSuppressions().value().at("suppressions").as_array().size(), 1u);
+}
+
+TEST_F(EngineTest, TheEventViewAndTheIncidentShowTheSuppression) {
+  open(kContain);
+  const std::string first = sendId(finding(8, "i-1", "f-a"));
+  ASSERT_TRUE(engine_->drain());
+  auto inc = onlyIncident();
+  EXPECT_TRUE(inc.at("suppressedNow").is_null());
+  auto ev = engine_->event(first);
+  ASSERT_TRUE(ev) << ev.error().str();
+  EXPECT_EQ(ev->at("status"), "processed");
+  EXPECT_EQ(ev->at("matchedRules").as_array().size(), 1u);
+  EXPECT_FALSE(ev->as_object().contains("suppression"));
+
+  // A suppression made while the incident is open: the incident says its finding is now
+  // silenced, and a later finding about the instance is stored, marked and explained.
+  ASSERT_TRUE(engine_->createSuppression(*parseJson(R"j({"name":"quiet-i-1",
+      "reason":"known scanner (CHG-7)","owner":"secops","expires":"1h",
+      "match":{"scope":{"resource_ids":["i-1"]}}})j"),
+                                         "alice"));
+  const std::string id = std::string(inc.at("id").as_string());
+  auto again = engine_->incident(id);
+  ASSERT_TRUE(again);
+  ASSERT_TRUE(again->at("suppressedNow").is_object());
+  EXPECT_EQ(again->at("suppressedNow").at("name"), "quiet-i-1");
+  EXPECT_EQ(again->at("suppressedNow").at("reason"), "known scanner (CHG-7)");
+  const std::string later = sendId(finding(8, "i-1", "f-b"));
+  ASSERT_TRUE(engine_->drain());
+  ev = engine_->event(later);
+  ASSERT_TRUE(ev) << ev.error().str();
+  EXPECT_EQ(ev->at("status"), "suppressed");
+  EXPECT_EQ(ev->at("suppression").at("name"), "quiet-i-1");
+  EXPECT_EQ(ev->at("suppression").at("owner"), "secops");
+  EXPECT_EQ(ev->at("suppression").at("source"), "store");
+  EXPECT_NE(std::string(ev->at("summary").as_string()).find("suppressed by 'quiet-i-1'"),
+            std::string::npos)
+      << ev->at("summary");
+  EXPECT_EQ(ev->at("event").at("detail").at("id"), "f-b");
+  EXPECT_EQ(engine_->incident(id)->at("eventCount").to_number<int64_t>(), 1);
+
+  // Expired or deleted, the event still names what silenced it.
+  clock_.advance(std::chrono::hours(2));
+  EXPECT_TRUE(engine_->incident(id)->at("suppressedNow").is_null());
+  ASSERT_TRUE(engine_->deleteSuppression("quiet-i-1", "alice", "done"));
+  ev = engine_->event(later);
+  EXPECT_EQ(ev->at("suppression").at("name"), "quiet-i-1");
+  EXPECT_EQ(ev->at("suppression").at("deleted"), true);
+  EXPECT_EQ(engine_->event("no-such-event").error().code, "NotFound");
 }
 
 TEST_F(EngineTest, EventsNoRuleMatchesAreCountedBySourceAndType) {
@@ -751,6 +805,43 @@ TEST_F(EngineTest, AnInterruptedStateCheckingActionRunsAgainOnItsOwnRecord) {
   EXPECT_NE(after[0].summary.find("run again after an interrupted attempt"), std::string::npos);
   EXPECT_EQ(onlyExecution().status, "SUCCEEDED");
   EXPECT_EQ(notify_calls_, 1);
+}
+
+// A containment interrupted by a crash, run again, finds the instance already contained
+// ("unchanged"): the interrupted attempt made the change, so its place in the limit is kept
+// (engine/guard.h). Given back, a second containment would pass a limit of one.
+TEST_F(EngineTest, AnInterruptedContainmentKeepsItsLimitPlace) {
+  std::vector<policy::Problem> problems;
+  guard_rails_.limits = policy::parseLimits(*parseJson(R"([{"name":"one","role":"contain",
+      "per":"global","max":1,"window":"1h","on_limit":"dry_run"}])"),
+                                            problems);
+  ASSERT_TRUE(problems.empty());
+  auto knobs = [&](FakeAction& isolate, FakeAction&) {
+    isolate.during_ = [this](int n) {
+      if (n == 1) crash_->dead = true;  // killed during the first call
+    };
+  };
+  openCrashable(kContain, knobs);
+  send(finding(8, "i-1"));
+  (void)engine_->drain();
+  openCrashable(kContain, knobs);
+  ASSERT_TRUE(engine_->drain());
+  auto after = actionRecords();
+  ASSERT_FALSE(after.empty());
+  EXPECT_EQ(after[0].status, "unchanged");
+  auto levels = engine_->policyView().value().at("limits").at(0).at("levels").as_array();
+  ASSERT_EQ(levels.size(), 1u);
+  EXPECT_EQ(levels[0].at("count").to_number<int64_t>(), 1);
+  // So the next containment is refused by the limit.
+  send(finding(8, "i-2", "f-2"));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(isolate_calls_, 3);  // the first, its rerun, and i-2's plan
+  auto incs = engine_->store().listIncidents(10, 0).value();
+  ASSERT_EQ(incs.size(), 2u);
+  std::map<std::string, std::string> status;
+  for (const auto& i : incs) status[i.resource_id] = i.status;
+  EXPECT_EQ(status["i-1"], "contained");
+  EXPECT_EQ(status["i-2"], "limited");
 }
 
 TEST_F(EngineTest, AnInterruptedSendThatCannotBeCheckedFailsInsteadOfRepeating) {

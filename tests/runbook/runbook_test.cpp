@@ -11,8 +11,10 @@
 #include <sstream>
 
 #include "asl/asl.h"
+#include "cli/coverage_command.h"
 #include "pattern/pattern.h"
 #include "runbook/iam_policy.h"
+#include "sources/samples.h"
 
 namespace riposte::runbook {
 namespace {
@@ -35,25 +37,14 @@ json::value parse(const std::string& text) {
 
 Checkers checkers(const actions::Registry& registry) {
   Checkers c;
-  c.pattern = [](const std::string& p) -> std::string {
-    auto r = pattern::validatePattern(p);
-    return r ? std::string() : r.error().message;
-  };
-  c.playbook = [&registry](const json::value& def) {
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& d : asl::validate(
-             def, [&registry](std::string_view r) { return registry.find(r) != nullptr; })) {
-      out.emplace_back(d.path, d.message);
-    }
-    return out;
-  };
+  c.known_resource = [&registry](std::string_view r) { return registry.find(r) != nullptr; };
   return c;
 }
 
 Config loadDefault(const actions::Registry& registry) {
   std::vector<Problem> problems;
   auto cfg = engine::loadConfig(kSourceDir + "/config/default", checkers(registry), problems);
-  for (const auto& p : problems) EXPECT_TRUE(p.warning) << p.str();
+  for (const auto& p : problems) ADD_FAILURE() << p.str();
   EXPECT_TRUE(cfg) << (cfg ? "" : cfg.error().message);
   return cfg ? *cfg : Config{};
 }
@@ -197,7 +188,8 @@ TEST_F(DefaultRunbook, HasTheSectionsOfTheSeedTemplate) {
   for (const char* h :
        {"## 1. Overview", "## 2. Incident response procedures", "## 3. Playbooks",
         "## 4. Response actions used", "## 5. Notifications", "## 6. Integration with SIEM",
-        "## 7. Safety settings", "## 8. IAM permissions", "## 9. Review and update"}) {
+        "## 7. Safety settings", "## 8. Suppressions", "## 9. Coverage", "## 10. IAM permissions",
+        "## 11. Review and update"}) {
     EXPECT_NE(md_.find(h), std::string::npos) << h;
   }
   for (const char* h :
@@ -703,6 +695,137 @@ TEST(Runbook, MalformedInputIsDescribedNotFatal) {
   }
 }
 
+// ---------------------------------------------------------------- suppressions and coverage
+
+TEST(RunbookPolicy, EverySuppressionInWordsAndTheTypesNoRuleHandles) {
+  auto registry = actions::Registry::builtins();
+  Config cfg = loadDefault(registry);
+  policy::Problems problems;
+  auto s = policy::parseSuppression(*parseJson(R"j({"name":"pentest-q4",
+      "reason":"Scheduled penetration test (CHG-1234)","owner":"secops@example.com",
+      "expires":"2026-12-31T00:00:00Z","guardduty":"archive",
+      "match":{"pattern":{"source":["aws.guardduty"],"detail":{"type":["Backdoor:EC2/Spambot"]}},
+               "scope":{"accounts":["111122223333"]}}})j"),
+                                    "s", policy::Origin::kConfig, 0, problems);
+  ASSERT_TRUE(s) << s.error().str();
+  auto all = policy::parseSuppression(*parseJson(R"j({"name":"no-portscans",
+      "reason":"our own scanner","owner":"netops",
+      "match":{"pattern":{"detail":{"type":["Recon:EC2/Portscan"]}}}})j"),
+                                      "s", policy::Origin::kConfig, 0, problems);
+  ASSERT_TRUE(all) << all.error().str();
+  cfg.suppressions = {*s, *all};
+  cfg.suppression_files = {{"pentest-q4", "policies/pentest.yaml"},
+                           {"no-portscans", "policies/scanners.yaml"}};
+  const auto catalogue = cli::guardDutyCatalogue();
+  RunbookMeta meta = metaFor("2026-11-23");
+  meta.catalogue = &catalogue;
+  auto md = renderRunbook(cfg, registry, RunbookFormat::Markdown, meta);
+  ASSERT_TRUE(md) << md.error().message;
+  for (const char* want : {
+           "**pentest-q4** (`policies/pentest.yaml`): GuardDuty events where type is "
+           "\"Backdoor:EC2/Spambot\", in account 111122223333.",
+           "Reason: Scheduled penetration test (CHG-1234)",
+           "Owner: secops@example.com",
+           "Applies until 2026-12-31T00:00:00.000Z.",
+           "Also a GuardDuty filter with action ARCHIVE",
+           "**no-portscans** (`policies/scanners.yaml`)",
+           "Applies until deleted (no expiry).",
+           "| `Recon:EC2/Portscan` | EC2 | suppressed by no-portscans |",
+           "| `Impact:S3/MaliciousIPCaller` | S3 | no enabled rule matches it |",
+       }) {
+    EXPECT_NE(md->find(want), std::string::npos)
+        << want << "\nin:\n"
+        << md->substr(md->find("## 8."), md->find("## 10.") - md->find("## 8."));
+  }
+  // A scoped suppression silences some resources only: the type stays handled.
+  EXPECT_EQ(md->find("| `Backdoor:EC2/Spambot` |"), std::string::npos);
+  EXPECT_NE(md->find("Of the " + std::to_string(sources::sampleTypes().size()) +
+                     " GuardDuty finding types riposte knows"),
+            std::string::npos);
+  auto html = renderRunbook(cfg, registry, RunbookFormat::Html, meta);
+  ASSERT_TRUE(html);
+  EXPECT_NE(html->find("suppressed by no-portscans"), std::string::npos);
+
+  // Without a catalogue the section says so; without suppressions, that there are none.
+  cfg.suppressions.clear();
+  auto bare = renderRunbook(cfg, registry, RunbookFormat::Markdown, metaFor("2026-11-23"));
+  ASSERT_TRUE(bare);
+  EXPECT_NE(bare->find("The configuration defines no suppression."), std::string::npos);
+  EXPECT_NE(bare->find("was not computed"), std::string::npos);
+}
+
+// Every limit, the breaker and the scope of policies/*.yaml, in words (issue 11, "Visible
+// everywhere"): the shipped ones, and a set with a share cap, a scope and a rule's on_limit.
+TEST(Runbook, SaysTheGuardRailsInWords) {
+  auto registry = actions::Registry::builtins();
+  Config cfg = loadDefault(registry);
+  std::string md = render(cfg, registry, RunbookFormat::Markdown);
+  EXPECT_NE(md.find("### Blast-radius limits, circuit breaker and scope"), std::string::npos);
+  EXPECT_NE(md.find("- **Limit** `contain-per-account`: at most 10 containment actions (role "
+                    "`contain`) in any 10 minutes, counted per account."),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("When full: on\\_limit approve: the action waits for a person's approval; "
+                    "until approvals are part of riposte it is planned only"),
+            std::string::npos);
+  EXPECT_NE(md.find("- **Circuit breaker**: opens when more than 20 executions attempt a "
+                    "destructive action within 10 minutes."),
+            std::string::npos);
+  EXPECT_NE(md.find("`riposte breaker close --reason '…'` or `POST /v1/breaker/close`"),
+            std::string::npos);
+  EXPECT_NE(md.find("the playbooks here use `aws.ec2.blockIp`, `aws.ec2.isolateInstance`, "
+                    "`aws.iam.disableAccessKey`, `aws.iam.revokeSessions`"),
+            std::string::npos);
+  EXPECT_NE(md.find("- **Scope**: none."), std::string::npos);
+
+  std::vector<policy::Problem> problems;
+  cfg.guard_rails.limits = policy::parseLimits(
+      parse(R"([{"name":"share","role":"contain","per":["account","region"],"max_percent":5,
+                 "window":"1h","on_limit":"fail"},
+                {"name":"isolations","action":"aws.ec2.isolateInstance","per":"global","max":1,
+                 "window":"1d","on_limit":"dry_run"}])"),
+      problems);
+  cfg.guard_rails.breaker.reset();
+  cfg.guard_rails.scope = policy::parseScope(
+      parse(R"({"allow":{"accounts":["123456789012"],"tags":{"env":["prod","stage"]}},
+                "deny":{"resource_ids":["i-0keep"],"vpcs":["vpc-1"]}})"),
+      problems);
+  ASSERT_TRUE(problems.empty()) << problems[0].path << ": " << problems[0].message;
+  for (auto& r : cfg.rules)
+    if (r.name == "guardduty-ec2-high") r.on_limit = policy::OnLimit::kFail;
+  md = render(cfg, registry, RunbookFormat::Markdown);
+  EXPECT_NE(md.find("- **Limit** `share`: at most 5 % of the running instances (counted with "
+                    "DescribeInstances, kept 5 minutes; when they cannot be counted the action "
+                    "does not act) containment actions (role `contain`) in any 1 hour, counted "
+                    "per account and region."),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("When full: on\\_limit fail: the step fails with riposte.LimitExceeded"),
+            std::string::npos);
+  EXPECT_NE(md.find("- **Limit** `isolations`: at most 1 `aws.ec2.isolateInstance` actions in "
+                    "any 1 day, counted once for all accounts and regions."),
+            std::string::npos);
+  EXPECT_NE(md.find("- **No circuit breaker**: a misfiring detector is not paused."),
+            std::string::npos);
+  EXPECT_NE(md.find("Rules with their own on\\_limit (it replaces the limit's and the breaker's "
+                    "for their executions): `guardduty-ec2-high (fail)`"),
+            std::string::npos);
+  EXPECT_NE(md.find("  - **Only**: accounts `123456789012`; tag `env` = `prod`, `stage` (a "
+                    "resource must be in every list given; of the tags, one is enough)."),
+            std::string::npos);
+  EXPECT_NE(md.find("  - **Never**: VPCs `vpc-1`; resource ids `i-0keep` (a resource matching "
+                    "any of them is refused)."),
+            std::string::npos);
+  EXPECT_NE(md.find("What cannot be read refuses the action (fail closed)"), std::string::npos);
+  cfg.guard_rails = {};
+  md = render(cfg, registry, RunbookFormat::Markdown);
+  EXPECT_NE(md.find("- **No limit**: nothing bounds how many resources a burst of findings "
+                    "contains."),
+            std::string::npos);
+  const std::string html = render(cfg, registry, RunbookFormat::Html);
+  EXPECT_NE(html.find("Blast-radius limits, circuit breaker and scope"), std::string::npos);
+}
+
 // ---------------------------------------------------------------- docs/runbook.md is current
 
 TEST(RunbookFile, DocsRunbookMdIsCurrent) {
@@ -725,6 +848,8 @@ TEST(RunbookFile, DocsRunbookMdIsCurrent) {
   meta.date = date;
   meta.config_label = "config/default";
   meta.command = "riposte docs --config config/default -o docs/runbook.md --date " + date;
+  const auto catalogue = cli::guardDutyCatalogue();  // what `riposte docs` gives
+  meta.catalogue = &catalogue;
   auto fresh = renderRunbook(cfg, registry, RunbookFormat::Markdown, meta);
   ASSERT_TRUE(fresh) << fresh.error().message;
   if (*fresh != committed) {
