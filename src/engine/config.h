@@ -30,6 +30,7 @@
 #include "policy/approval.h"
 #include "policy/limits.h"
 #include "policy/suppression.h"
+#include "policy/threat_config.h"
 
 namespace riposte::engine {
 
@@ -105,6 +106,9 @@ struct Config {
   policy::GuardRails guard_rails;
   // riposte.yaml `approvals:` (policy/approval.h): who may decide `riposte:approval` requests.
   policy::ApprovalSettings approvals;
+  // policies/*.yaml `threat_intel:` (policy/threat_config.h): the lists of every file, in file
+  // order (names unique across files), and `publish` (at most once).
+  policy::ThreatIntelConfig threat_intel;
   // The files of every registered directory (config::Registry::addDirectory), checked, by
   // directory ("policies"), in file name order: what their modules build their settings from.
   std::map<std::string, std::vector<config::Document>> directories;
