@@ -32,6 +32,7 @@ struct ActionRunnerContext {
   std::shared_ptr<const Config> config;
   std::optional<policy::OnLimit> rule_on_limit;  // the incident's rule's on_limit
   aws::Client* alert_client = nullptr;           // riposte's own client, for the breaker alert
+  bool simulation = false;  // EngineOptions::simulation: the guard rails decide dry runs too
 };
 
 // The id of the action record of one Task attempt: derived from the execution, the state and

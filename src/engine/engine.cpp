@@ -429,6 +429,7 @@ ActionRunnerContext Engine::runnerContext(const store::IncidentRecord& incident)
   rctx.protected_tag = c ? c->config.safety.protected_tag_key : "riposte:protected";
   rctx.guard = guard_.get();
   rctx.alert_client = aws_.get();
+  rctx.simulation = options_.simulation;
   if (c) {
     rctx.config = std::shared_ptr<const Config>(c, &c->config);
     for (const auto& rule : c->config.rules) {
@@ -557,6 +558,8 @@ void Engine::finishIncident(const store::ExecutionRecord& rec) {
   std::string status;
   if (rec.status != "SUCCEEDED") {
     status = "failed";
+  } else if (rec.dry_run && limited) {
+    status = "limited";  // a simulation (riposte simulate): the guard rails decide dry runs too
   } else if (rec.dry_run) {
     status = "planned";
   } else if (contained) {
