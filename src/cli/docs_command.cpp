@@ -10,6 +10,7 @@
 #include "actions/registry.h"
 #include "asl/asl.h"
 #include "cli/config_loader.h"
+#include "cli/coverage_command.h"
 #include "engine/config.h"
 #include "pattern/pattern.h"
 #include "runbook/actions_reference.h"
@@ -144,6 +145,8 @@ int runDocs(const DocsOptions& options, std::ostream& out, std::ostream& err) {
   if (fmt == runbook::RunbookFormat::Html && !isHtmlName(options.output))
     meta.command += " --format html";
   meta.command += " --date " + meta.date;
+  const std::vector<policy::CatalogueType> catalogue = guardDutyCatalogue();
+  meta.catalogue = &catalogue;
   auto doc = runbook::renderRunbook(*cfg, registry, fmt, meta);
   if (!doc) {
     err << "riposte docs: " << doc.error().message << "\n";

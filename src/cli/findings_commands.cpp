@@ -13,6 +13,7 @@
 #include "aws/client.h"
 #include "aws/credential_chain.h"
 #include "cli/config_loader.h"
+#include "cli/event_input.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -20,6 +21,7 @@
 #include "engine/engine.h"
 #include "engine/incident.h"
 #include "pattern/pattern.h"
+#include "runbook/suppression_words.h"
 #include "sources/ingest.h"
 #include "sources/samples.h"
 #include "store/store.h"
@@ -141,72 +143,6 @@ class Simulator {
   ManualClock clock_;
   std::unique_ptr<engine::Engine> engine_;
 };
-
-// ------------------------------------------------------------------ input
-
-// One JSON object (EventBridge event, bare GuardDuty finding or ASFF finding) → event.
-Result<sources::NormalizedEvent> toEvent(const json::object& o, const Clock& clock,
-                                         const std::string& where) {
-  if (sources::isAsffFinding(o)) {
-    json::object ev =
-        sources::wrapAsffFindings(json::array{o}, newUuid(), formatIso8601(clock.now(), false));
-    return sources::normalizeEvent(ev, clock, where);
-  }
-  if (sources::isBareGuardDutyFinding(o)) return sources::wrapGuardDutyFinding(o, clock);
-  return sources::normalizeEvent(o, clock, where);
-}
-
-Result<std::string> readAll(const std::string& path) {
-  if (path == "-") {
-    std::stringstream ss;
-    ss << std::cin.rdbuf();
-    return ss.str();
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail("NotFound", "cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// A file holding one JSON document (an object or an array of them) or JSON lines.
-Result<std::vector<sources::NormalizedEvent>> readEvents(const std::string& path,
-                                                         const Clock& clock) {
-  auto text = readAll(path);
-  if (!text) return fail(text.error());
-  std::vector<sources::NormalizedEvent> out;
-  auto whole = parseJson(*text, 512);
-  std::vector<std::pair<json::value, std::string>> items;
-  if (whole) {
-    if (whole->is_array()) {
-      int i = 0;
-      for (auto& v : whole->get_array())
-        items.emplace_back(v, path + "[" + std::to_string(i++) + "]");
-    } else {
-      items.emplace_back(*whole, path);
-    }
-  } else {
-    std::istringstream lines(*text);
-    std::string line;
-    int n = 0;
-    while (std::getline(lines, line)) {
-      ++n;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      auto v = parseJson(line, 512);
-      std::string where = path + ":" + std::to_string(n);
-      if (!v) return fail("InvalidJson", where + ": " + v.error().message);
-      items.emplace_back(std::move(*v), where);
-    }
-  }
-  for (auto& [v, where] : items) {
-    if (!v.is_object()) return fail("InvalidInput", where + ": not a JSON object");
-    auto ev = toEvent(v.get_object(), clock, where);
-    if (!ev) return fail(ev.error());
-    out.push_back(std::move(*ev));
-  }
-  if (out.empty()) return fail("InvalidInput", path + ": no finding or event in it");
-  return out;
-}
 
 // ------------------------------------------------------------------ report helpers
 
@@ -379,6 +315,27 @@ Result<json::object> simulate(const SimulateArgs& a) {
   }
   auto stored = (*sim)->run(events);
   if (!stored) return fail(stored.error());
+  // Which events a suppression silenced (the engine marked them in the store), and why.
+  auto supp = eng.suppressions();
+  if (!supp) return fail(supp.error());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    json::object& ej = events_json[i].get_object();
+    ej["suppressed"] = nullptr;
+    auto rec = eng.store().getEvent(events[i].id);
+    if (!rec) return fail(rec.error());
+    if (!*rec || (*rec)->status != "suppressed") continue;
+    json::object why{{"suppression", (*rec)->suppression}};
+    if (const policy::Suppression* s = (*supp)->find((*rec)->suppression)) {
+      why["reason"] = s->reason;
+      why["owner"] = s->owner;
+      why["expires"] =
+          s->expires_ms ? json::value(formatIso8601Millis(*s->expires_ms)) : json::value(nullptr);
+      why["matches"] = runbook::describeSuppressionMatch(*s);
+      if (auto f = cfg->suppression_files.find(s->name); f != cfg->suppression_files.end())
+        why["file"] = f->second;
+    }
+    ej["suppressed"] = std::move(why);
+  }
   auto incs = allIncidents(eng.store());
   if (!incs) return fail(incs.error());
   const actions::Registry& registry = eng.registry();
@@ -441,6 +398,25 @@ void printSimulation(const json::object& r, std::ostream& os) {
     os << "\nFinding " << oneLine(ev.at("findingType")) << "  severity "
        << oneLine(ev.at("severity")) << "\n  " << oneLine(ev.at("title"), 200) << "\n";
     const auto& rules = ev.at("rules").get_array();
+    if (const json::value& why = ev.at("suppressed"); why.is_object()) {
+      const auto& w = why.get_object();
+      os << "  Suppressed by " << oneLine(w.at("suppression"));
+      if (w.contains("reason")) os << " (" << oneLine(w.at("reason"), 200) << ")";
+      os << ": stored and marked suppressed; no incident, no action";
+      if (!rules.empty()) {
+        std::string names;
+        for (const auto& rule : rules)
+          names += (names.empty() ? "" : ", ") + oneLine(rule.at("rule"));
+        os << " (it matches " << names << ")";
+      }
+      os << ".\n";
+      if (w.contains("owner"))
+        os << "    owner " << oneLine(w.at("owner")) << ", "
+           << (w.at("expires").is_string() ? "until " + oneLine(w.at("expires"))
+                                           : std::string("no expiry"))
+           << "\n";
+      continue;
+    }
     if (rules.empty()) os << "  No rule fires: riposte would do nothing.\n";
     for (const auto& rule : rules) {
       os << "  Rule " << oneLine(rule.at("rule")) << " fires -> "
@@ -490,7 +466,9 @@ void printSimulation(const json::object& r, std::ostream& os) {
 // ------------------------------------------------------------------ replay
 
 struct RuleStats {
-  int64_t matched = 0, fired = 0;
+  // matched = fired (opened an incident) + repeats (attached to the incident an earlier event
+  // opened) + suppressed (silenced by a suppression: no incident).
+  int64_t matched = 0, fired = 0, suppressed = 0;
   std::map<std::string, int64_t> actions;     // action → times it would run
   std::map<std::string, int64_t> executions;  // status → count
 };
@@ -519,7 +497,8 @@ Result<json::object> replay(const std::string& file, const std::string& config_d
   const bool tty = isatty(STDERR_FILENO);
   const auto& clock = SystemClock::instance();
   std::map<std::string, RuleStats> stats;
-  int64_t events = 0, duplicates = 0, unmatched = 0;
+  int64_t events = 0, duplicates = 0, unmatched = 0, suppressed = 0;
+  std::map<std::string, int64_t> by_suppression;  // name → events it silenced
   json::array invalid;
   std::vector<sources::NormalizedEvent> batch;
   auto flush = [&]() -> Result<void> {
@@ -534,8 +513,19 @@ Result<json::object> replay(const std::string& file, const std::string& config_d
       ++events;
       auto names = eng.matchRules(batch[i].body);
       if (!names) return fail(names.error());
-      if (names->empty()) ++unmatched;
-      for (const auto& n : *names) ++stats[n].matched;
+      auto ev = eng.store().getEvent(batch[i].id);
+      if (!ev) return fail(ev.error());
+      const bool silenced = *ev && (*ev)->status == "suppressed";
+      if (silenced) {
+        ++suppressed;
+        ++by_suppression[(*ev)->suppression];
+      } else if (names->empty()) {
+        ++unmatched;
+      }
+      for (const auto& n : *names) {
+        ++stats[n].matched;
+        if (silenced) ++stats[n].suppressed;
+      }
     }
     batch.clear();
     return {};
@@ -596,21 +586,41 @@ Result<json::object> replay(const std::string& file, const std::string& config_d
         {"playbook", r.playbook.empty() ? json::value(nullptr) : json::value(r.playbook)},
         {"matched", s.matched},
         {"fired", s.fired},
-        {"suppressed", s.matched - s.fired},
+        {"repeats", s.matched - s.fired - s.suppressed},
+        {"suppressed", s.suppressed},
         {"executions", std::move(ex)},
         {"actions", std::move(acts)}});
   }
-  return json::object{{"file", file},           {"lines", static_cast<int64_t>(lines.size())},
-                      {"events", events},       {"duplicateEvents", duplicates},
-                      {"unmatched", unmatched}, {"invalid", std::move(invalid)},
-                      {"dryRun", true},         {"rules", std::move(rules)}};
+  json::array sups;
+  for (const auto& [name, n] : by_suppression) {
+    json::object o{{"suppression", name}, {"events", n}};
+    for (const auto& s : cfg->suppressions) {
+      if (s.name != name) continue;
+      o["reason"] = s.reason;
+      o["owner"] = s.owner;
+      if (auto f = cfg->suppression_files.find(name); f != cfg->suppression_files.end())
+        o["file"] = f->second;
+    }
+    sups.push_back(std::move(o));
+  }
+  return json::object{{"file", file},
+                      {"lines", static_cast<int64_t>(lines.size())},
+                      {"events", events},
+                      {"duplicateEvents", duplicates},
+                      {"unmatched", unmatched},
+                      {"suppressed", suppressed},
+                      {"suppressions", std::move(sups)},
+                      {"invalid", std::move(invalid)},
+                      {"dryRun", true},
+                      {"rules", std::move(rules)}};
 }
 
 void printReplay(const json::object& r, std::ostream& os) {
   os << "Replay of " << oneLine(r.at("file")) << ": " << r.at("events").to_number<int64_t>()
      << " events (" << r.at("duplicateEvents").to_number<int64_t>() << " duplicate, "
-     << r.at("invalid").get_array().size() << " invalid, " << r.at("unmatched").to_number<int64_t>()
-     << " matched no rule); dry run, no AWS calls\n\n";
+     << r.at("invalid").get_array().size() << " invalid, "
+     << r.at("suppressed").to_number<int64_t>() << " suppressed, "
+     << r.at("unmatched").to_number<int64_t>() << " matched no rule); dry run, no AWS calls\n\n";
   size_t w = 4;
   for (const auto& rule : r.at("rules").get_array())
     w = std::max(w, rule.at("rule").get_string().size());
@@ -621,7 +631,7 @@ void printReplay(const json::object& r, std::ostream& os) {
     return s.size() >= n ? s : std::string(n - s.size(), ' ') + s;
   };
   os << pad("RULE", w) << "  " << rpad("MATCHED", 7) << "  " << rpad("FIRED", 7) << "  "
-     << rpad("SUPPRESSED", 10) << "  ACTIONS IT WOULD TAKE\n";
+     << rpad("REPEATS", 7) << "  " << rpad("SUPPRESSED", 10) << "  ACTIONS IT WOULD TAKE\n";
   for (const auto& rule : r.at("rules").get_array()) {
     std::string acts;
     for (const auto& kv : rule.at("actions").get_object()) {
@@ -632,8 +642,18 @@ void printReplay(const json::object& r, std::ostream& os) {
     os << pad(std::string(rule.at("rule").get_string()), w) << "  "
        << rpad(std::to_string(rule.at("matched").to_number<int64_t>()), 7) << "  "
        << rpad(std::to_string(rule.at("fired").to_number<int64_t>()), 7) << "  "
+       << rpad(std::to_string(rule.at("repeats").to_number<int64_t>()), 7) << "  "
        << rpad(std::to_string(rule.at("suppressed").to_number<int64_t>()), 10) << "  " << acts
        << "\n";
+  }
+  os << "\nREPEATS: events attached to the incident an earlier event opened (same resource and "
+        "finding). SUPPRESSED: events a suppression silenced (stored, no incident).\n";
+  for (const auto& s : r.at("suppressions").get_array()) {
+    const auto& so = s.get_object();
+    os << "suppressed by " << oneLine(so.at("suppression")) << ": "
+       << so.at("events").to_number<int64_t>() << " events";
+    if (so.contains("reason")) os << " (" << oneLine(so.at("reason"), 200) << ")";
+    os << "\n";
   }
   for (const auto& bad : r.at("invalid").get_array()) {
     os << "invalid line " << bad.at("line").to_number<int64_t>() << ": "

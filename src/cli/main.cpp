@@ -5,12 +5,14 @@
 
 #include "cli/asl_commands.h"
 #include "cli/breaker_command.h"
+#include "cli/coverage_command.h"
 #include "cli/docs_command.h"
 #include "cli/findings_commands.h"
 #include "cli/iam_policy_command.h"
 #include "cli/pattern_commands.h"
 #include "cli/release_command.h"
 #include "cli/serve_command.h"
+#include "cli/suppress_command.h"
 #include "cli/validate_command.h"
 #include "core/log.h"
 
@@ -39,6 +41,8 @@ int main(int argc, char** argv) {
   riposte::cli::addValidateCommand(app);
   riposte::cli::addReleaseCommand(app);
   riposte::cli::addBreakerCommand(app);
+  riposte::cli::addSuppressCommand(app);
+  riposte::cli::addCoverageCommand(app);
   app.add_subcommand("version", "Print the version")->callback([version] {
     std::cout << version << "\n";
   });

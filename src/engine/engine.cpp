@@ -230,11 +230,7 @@ Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& 
     facts.account = ev.account;
     facts.region = ev.region;
     if (suppressions.needsFacts()) {
-      if (const json::object* event = parsedEvent()) {
-        facts.tags = policy::resourceTagsOf(*event);
-        std::string id = describeIncident(*event).resource_id;
-        if (!id.empty()) facts.resource_ids.push_back(std::move(id));
-      }
+      if (const json::object* event = parsedEvent()) addResourceFacts(*event, facts);
     }
     auto s = suppressions.match(ev.body, facts, clock_.nowMillis());
     if (!s) return store_->markEvent(ev.id, "failed", names, s.error().str(), kDerived);
@@ -1075,6 +1071,55 @@ Result<json::value> Engine::incident(const std::string& id) {
                    });
   o["executions"] = std::move(execs_json);
   o["timeline"] = std::move(timeline);
+  // Whether a suppression now silences this incident's finding (its repeats are then stored
+  // and marked suppressed, not attached here): the first event read against the set in force.
+  o["suppressedNow"] = nullptr;
+  if (auto first = store_->getEvent((*inc)->first_event_id); first && *first) {
+    auto set = suppressions();
+    if (set && (*set)->size() > 0) {
+      policy::EventFacts facts{(*first)->account, (*first)->region, {}, {}};
+      if (auto body = parseJson((*first)->body, 512); body && body->is_object())
+        addResourceFacts(body->get_object(), facts);
+      auto m = (*set)->match((*first)->body, facts, clock_.nowMillis());
+      if (m && *m) o["suppressedNow"] = policy::suppressionJson(**m, clock_.nowMillis());
+    }
+  }
+  return o;
+}
+
+Result<json::value> Engine::event(const std::string& id) {
+  auto ev = store_->getEvent(id);
+  if (!ev) return fail(ev.error());
+  if (!*ev) return fail("NotFound", "no event '" + id + "'");
+  const store::EventRecord& e = **ev;
+  json::object o{{"eventId", e.id},
+                 {"receivedAt", formatIso8601Millis(e.received_ms)},
+                 {"channel", e.channel},
+                 {"source", e.source},
+                 {"detailType", e.detail_type},
+                 {"account", e.account},
+                 {"region", e.region},
+                 {"status", e.status}};
+  json::array rules;
+  for (const auto& r : e.matched_rules) rules.push_back(json::value(r));
+  o["matchedRules"] = std::move(rules);
+  if (!e.error.empty()) o["error"] = e.error;
+  if (e.status == "suppressed") {
+    json::object why{{"name", e.suppression}};
+    auto set = suppressions();
+    const policy::Suppression* s = set ? (*set)->find(e.suppression) : nullptr;
+    if (s) {
+      why = policy::suppressionJson(*s, clock_.nowMillis());
+    } else {
+      why["deleted"] = true;  // deleted (or its file changed) since it silenced the event
+    }
+    o["suppression"] = std::move(why);
+    o["summary"] = "suppressed by '" + e.suppression + "'" +
+                   (s ? " (" + s->reason + ", owner " + s->owner + ")" : std::string()) +
+                   ": stored, no incident, no action";
+  }
+  auto body = parseJson(e.body, 512);
+  o["event"] = body ? *body : json::value(nullptr);
   return o;
 }
 

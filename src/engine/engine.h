@@ -89,7 +89,11 @@ class Engine {
 
   // --- read API (JSON for the HTTP API and the CLI) ---
   Result<json::value> listIncidents(int limit, int offset);
-  Result<json::value> incident(const std::string& id);   // with its timeline; NotFound error
+  Result<json::value> incident(const std::string& id);  // with its timeline; NotFound error
+  // GET /v1/events/{id}: the stored event, what processing decided (status, the rules it
+  // matched, the error) and, for a suppressed one, the suppression that silenced it (its
+  // policy::suppressionJson, or {"name", "deleted": true} once it is gone). NotFound error.
+  Result<json::value> event(const std::string& id);
   Result<json::value> execution(const std::string& id);  // with its history; NotFound error
   // Matches one event against the current rules (no side effects): names of matching rules.
   Result<std::vector<std::string>> matchRules(std::string_view event_json) const;

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "engine/incident.h"
+
 namespace riposte::engine {
 
 Result<std::vector<policy::Suppression>> storedSuppressions(store::Store& store) {
@@ -69,6 +71,12 @@ std::vector<policy::Suppression> effectiveSuppressions(const Config& cfg,
     out.push_back(std::move(s));
   }
   return out;
+}
+
+void addResourceFacts(const json::object& event, policy::EventFacts& facts) {
+  facts.tags = policy::resourceTagsOf(event);
+  std::string id = describeIncident(event).resource_id;
+  if (!id.empty()) facts.resource_ids.push_back(std::move(id));
 }
 
 json::object suppressionsJson(const Config& cfg, const std::vector<policy::Suppression>& effective,

@@ -40,6 +40,10 @@ std::vector<policy::Suppression> effectiveSuppressions(
     const Config& cfg, std::vector<policy::Suppression> stored,
     std::vector<std::string>* shadowed = nullptr);
 
+// The resource facts of an event a scope is checked against, beyond its account and region:
+// the id of the resource the finding is about (as incidents read it) and that resource's tags.
+void addResourceFacts(const json::object& event, policy::EventFacts& facts);
+
 // {"suppressions": [policy::suppressionJson(…) + "file" for the configuration's]}.
 json::object suppressionsJson(const Config& cfg, const std::vector<policy::Suppression>& effective,
                               int64_t now_ms);

@@ -1,5 +1,5 @@
 #pragma once
-// The least-privilege IAM policy a set of playbooks needs (`riposte iam-policy`, section 8 of
+// The least-privilege IAM policy a set of playbooks needs (`riposte iam-policy`, section 10 of
 // the runbook), from the descriptors of the actions their Task states run and, by default, of
 // those actions' undos (so that release works too).
 //

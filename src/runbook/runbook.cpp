@@ -19,7 +19,8 @@ Result<std::string> renderRunbook(const engine::Config& cfg, const actions::Regi
             meta.config_label.empty() ? cfg.dir : meta.config_label,
             meta.config_version,
             meta.date,
-            meta.command};
+            meta.command,
+            meta.catalogue};
   if (c.version.empty()) {
     auto v = configVersion(cfg);
     if (!v) return fail(v.error());
@@ -53,6 +54,8 @@ Result<std::string> renderRunbook(const engine::Config& cfg, const actions::Regi
   notificationsSection(doc, c);
   siemSection(doc, c);
   safetySection(doc, c);
+  suppressionsSection(doc, c);
+  coverageSection(doc, c);
   iamSection(doc, c);
   reviewSection(doc, c);
   if (format == RunbookFormat::Html) return renderHtml(doc, title);

@@ -24,6 +24,7 @@
 #include "actions/registry.h"
 #include "core/result.h"
 #include "engine/config.h"
+#include "policy/coverage.h"
 #include "runbook/choice_words.h"
 #include "runbook/config_version.h"
 #include "runbook/diagrams.h"
@@ -44,6 +45,10 @@ struct RunbookMeta {
   // The command that regenerates the document (shown in the review section); "" = a command
   // built from config_label and date.
   std::string command;
+  // The finding types the coverage section checks the enabled rules against (the CLI gives
+  // cli::guardDutyCatalogue()); nullptr: the section says coverage was not computed. The
+  // suppressions in force are those of the configuration not expired at `date` (00:00 UTC).
+  const std::vector<policy::CatalogueType>* catalogue = nullptr;
 };
 
 // Renders the runbook. Errors: "InvalidArgument" when meta.date is not YYYY-MM-DD.

@@ -514,7 +514,7 @@ void safetySection(Doc& doc, const Context& c) {
 }
 
 void iamSection(Doc& doc, const Context& c) {
-  doc.heading(2, "8. IAM permissions");
+  doc.heading(2, "10. IAM permissions");
   // The settings as written, so that the document does not depend on this process'
   // environment: a ${VAR} topic shows as ${VAR}.
   IamPolicyOptions o = iamPolicyOptionsFor(c.cfg);
@@ -569,7 +569,7 @@ void iamSection(Doc& doc, const Context& c) {
 void reviewSection(Doc& doc, const Context& c) {
   [[maybe_unused]] const Config& cfg = c.cfg;
   [[maybe_unused]] const actions::Registry& registry = c.registry;
-  doc.heading(2, "9. Review and update");
+  doc.heading(2, "11. Review and update");
   {
     std::vector<Item> items;
     items.push_back(Item{Line{text("Configuration version: "), code(c.version),

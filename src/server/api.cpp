@@ -95,6 +95,13 @@ HttpResponse Api::handle(const HttpRequest& req) {
     bool ok = r->at("failed").as_array().empty();
     return HttpResponse::json(ok ? 200 : 502, json::serialize(*r));
   }
+  const std::string ev_prefix = "/v1/events/";
+  if (req.method == "GET" && p.starts_with(ev_prefix) && p.size() > ev_prefix.size() &&
+      p.find('/', ev_prefix.size()) == std::string::npos) {
+    auto r = engine_.event(p.substr(ev_prefix.size()));
+    if (!r) return fromError(r.error());
+    return HttpResponse::json(200, json::serialize(*r));
+  }
   if (p == "/v1/suppressions" || p.starts_with("/v1/suppressions/")) return suppressions(req);
   if (req.method == "GET" && p == "/v1/policy") {
     auto r = engine_.policyView();

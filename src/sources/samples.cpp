@@ -871,6 +871,15 @@ const SampleType* findSampleType(std::string_view type) {
   return nullptr;
 }
 
+Result<json::object> catalogueEvent(std::string_view type) {
+  SampleOptions o;
+  o.seed = 1;
+  o.now_ms = 1767225600000;  // 2026-01-01T00:00:00Z
+  auto f = sampleFinding(type, o);
+  if (!f) return fail(f.error());
+  return sampleEvent(*f);
+}
+
 Result<json::object> sampleFinding(std::string_view type, const SampleOptions& options) {
   const Spec* spec = findSpec(type);
   if (!spec) {

@@ -41,6 +41,11 @@ const std::vector<SampleType>& sampleTypes();
 // The type's entry, or nullptr if unknown.
 const SampleType* findSampleType(std::string_view type);
 
+// The sample event (EventBridge form) of a type, for coverage (`riposte coverage`, the
+// runbook): one world (seed 1) at a fixed time (2026-01-01T00:00:00Z), so the same catalogue
+// gives the same events. Error "UnknownFindingType" as sampleFinding.
+Result<json::object> catalogueEvent(std::string_view type);
+
 struct SampleOptions {
   std::string instance_id;         // "" → derived from the seed (EC2 and Runtime EC2 findings)
   std::optional<double> severity;  // default: the type's

@@ -308,11 +308,15 @@ class EngineTest : public ::testing::Test {
     ASSERT_TRUE(engine_->start());
   }
 
-  void send(const std::string& finding_json) {
+  void send(const std::string& finding_json) { sendId(finding_json); }
+  // The event's id ("" and a test failure when it was not accepted).
+  std::string sendId(const std::string& finding_json) {
     auto evs = sources::parseEventsBody(finding_json, clock_);
-    ASSERT_TRUE(evs) << evs.error().str();
+    EXPECT_TRUE(evs) << evs.error().str();
+    if (!evs || evs->empty()) return "";
     auto r = engine_->ingest(*evs, "test");
-    ASSERT_TRUE(r) << r.error().str();
+    EXPECT_TRUE(r) << r.error().str();
+    return evs->front().id;
   }
 
   json::value onlyIncident() {
@@ -428,6 +432,54 @@ TEST_F(EngineTest, SuppressedEventsAreStoredMarkedAndStartNothing) {
             true);
   ASSERT_TRUE(engine_->deleteSuppression("for-an-hour", "alice", "done"));
   EXPECT_EQ(engine_->listSuppressions().value().at("suppressions").as_array().size(), 1u);
+}
+
+TEST_F(EngineTest, TheEventViewAndTheIncidentShowTheSuppression) {
+  open(kContain);
+  const std::string first = sendId(finding(8, "i-1", "f-a"));
+  ASSERT_TRUE(engine_->drain());
+  auto inc = onlyIncident();
+  EXPECT_TRUE(inc.at("suppressedNow").is_null());
+  auto ev = engine_->event(first);
+  ASSERT_TRUE(ev) << ev.error().str();
+  EXPECT_EQ(ev->at("status"), "processed");
+  EXPECT_EQ(ev->at("matchedRules").as_array().size(), 1u);
+  EXPECT_FALSE(ev->as_object().contains("suppression"));
+
+  // A suppression made while the incident is open: the incident says its finding is now
+  // silenced, and a later finding about the instance is stored, marked and explained.
+  ASSERT_TRUE(engine_->createSuppression(*parseJson(R"j({"name":"quiet-i-1",
+      "reason":"known scanner (CHG-7)","owner":"secops","expires":"1h",
+      "match":{"scope":{"resource_ids":["i-1"]}}})j"),
+                                         "alice"));
+  const std::string id = std::string(inc.at("id").as_string());
+  auto again = engine_->incident(id);
+  ASSERT_TRUE(again);
+  ASSERT_TRUE(again->at("suppressedNow").is_object());
+  EXPECT_EQ(again->at("suppressedNow").at("name"), "quiet-i-1");
+  EXPECT_EQ(again->at("suppressedNow").at("reason"), "known scanner (CHG-7)");
+  const std::string later = sendId(finding(8, "i-1", "f-b"));
+  ASSERT_TRUE(engine_->drain());
+  ev = engine_->event(later);
+  ASSERT_TRUE(ev) << ev.error().str();
+  EXPECT_EQ(ev->at("status"), "suppressed");
+  EXPECT_EQ(ev->at("suppression").at("name"), "quiet-i-1");
+  EXPECT_EQ(ev->at("suppression").at("owner"), "secops");
+  EXPECT_EQ(ev->at("suppression").at("source"), "store");
+  EXPECT_NE(std::string(ev->at("summary").as_string()).find("suppressed by 'quiet-i-1'"),
+            std::string::npos)
+      << ev->at("summary");
+  EXPECT_EQ(ev->at("event").at("detail").at("id"), "f-b");
+  EXPECT_EQ(engine_->incident(id)->at("eventCount").to_number<int64_t>(), 1);
+
+  // Expired or deleted, the event still names what silenced it.
+  clock_.advance(std::chrono::hours(2));
+  EXPECT_TRUE(engine_->incident(id)->at("suppressedNow").is_null());
+  ASSERT_TRUE(engine_->deleteSuppression("quiet-i-1", "alice", "done"));
+  ev = engine_->event(later);
+  EXPECT_EQ(ev->at("suppression").at("name"), "quiet-i-1");
+  EXPECT_EQ(ev->at("suppression").at("deleted"), true);
+  EXPECT_EQ(engine_->event("no-such-event").error().code, "NotFound");
 }
 
 TEST_F(EngineTest, EventsNoRuleMatchesAreCountedBySourceAndType) {

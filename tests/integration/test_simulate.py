@@ -327,28 +327,30 @@ class Replay(unittest.TestCase):
         high = rules["guardduty-ec2-high"]
         self.assertEqual(high["fired"], want["guardduty-ec2-high"])
         self.assertEqual(high["matched"], want["guardduty-ec2-high"] + 5)
-        self.assertEqual(high["suppressed"], 5)
+        self.assertEqual((high["repeats"], high["suppressed"]), (5, 0))
         n = want["guardduty-ec2-high"]
         self.assertEqual(high["actions"], {"aws.ec2.snapshotVolumes": n, "aws.ec2.isolateInstance": n,
                                            "aws.ec2.blockIp": with_ip,
                                            "aws.sns.publish": n, "aws.securityhub.importFindings": n})
         med = rules["guardduty-ec2-medium"]
-        self.assertEqual((med["fired"], med["suppressed"]), (want["guardduty-ec2-medium"], 0))
+        self.assertEqual((med["fired"], med["repeats"]), (want["guardduty-ec2-medium"], 0))
         self.assertEqual(med["actions"], {"aws.sns.publish": want["guardduty-ec2-medium"]})
         low = rules["guardduty-low"]
-        self.assertEqual((low["fired"], low["suppressed"], low["actions"]), (want["guardduty-low"], 0, {}))
+        self.assertEqual((low["fired"], low["repeats"], low["actions"]), (want["guardduty-low"], 0, {}))
         self.assertEqual(s["unmatched"], 100 - sum(want.values()))
 
         # The table.
         r = run("replay", path, "--config", CONFIG)
         self.assertEqual(r.returncode, 0, r.stderr)
         rows = {l.split()[0]: l.split() for l in r.stdout.splitlines() if l.startswith("guardduty-")}
-        self.assertEqual(rows["guardduty-ec2-high"][1:4],
-                         [str(n + 5), str(n), "5"])
+        self.assertEqual(rows["guardduty-ec2-high"][1:5],
+                         [str(n + 5), str(n), "5", "0"])
         self.assertIn("aws.ec2.isolateInstance x%d" % n, r.stdout)
-        self.assertEqual(rows["guardduty-low"][1:4], [str(want["guardduty-low"])] * 2 + ["0"])
+        self.assertEqual(rows["guardduty-low"][1:5], [str(want["guardduty-low"])] * 2 + ["0", "0"])
         self.assertIn("(record only)", r.stdout)
         self.assertIn("MATCHED", r.stdout)
+        self.assertIn("REPEATS", r.stdout)
+        self.assertEqual(s["suppressed"], 0)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,10 @@
 #include <sstream>
 
 #include "asl/asl.h"
+#include "cli/coverage_command.h"
 #include "pattern/pattern.h"
 #include "runbook/iam_policy.h"
+#include "sources/samples.h"
 
 namespace riposte::runbook {
 namespace {
@@ -197,7 +199,8 @@ TEST_F(DefaultRunbook, HasTheSectionsOfTheSeedTemplate) {
   for (const char* h :
        {"## 1. Overview", "## 2. Incident response procedures", "## 3. Playbooks",
         "## 4. Response actions used", "## 5. Notifications", "## 6. Integration with SIEM",
-        "## 7. Safety settings", "## 8. IAM permissions", "## 9. Review and update"}) {
+        "## 7. Safety settings", "## 8. Suppressions", "## 9. Coverage", "## 10. IAM permissions",
+        "## 11. Review and update"}) {
     EXPECT_NE(md_.find(h), std::string::npos) << h;
   }
   for (const char* h :
@@ -664,6 +667,65 @@ TEST(Runbook, MalformedInputIsDescribedNotFatal) {
   }
 }
 
+// ---------------------------------------------------------------- suppressions and coverage
+
+TEST(RunbookPolicy, EverySuppressionInWordsAndTheTypesNoRuleHandles) {
+  auto registry = actions::Registry::builtins();
+  Config cfg = loadDefault(registry);
+  policy::Problems problems;
+  auto s = policy::parseSuppression(*parseJson(R"j({"name":"pentest-q4",
+      "reason":"Scheduled penetration test (CHG-1234)","owner":"secops@example.com",
+      "expires":"2026-12-31T00:00:00Z","guardduty":"archive",
+      "match":{"pattern":{"source":["aws.guardduty"],"detail":{"type":["Backdoor:EC2/Spambot"]}},
+               "scope":{"accounts":["111122223333"]}}})j"),
+                                    "s", policy::Origin::kConfig, 0, problems);
+  ASSERT_TRUE(s) << s.error().str();
+  auto all = policy::parseSuppression(*parseJson(R"j({"name":"no-portscans",
+      "reason":"our own scanner","owner":"netops",
+      "match":{"pattern":{"detail":{"type":["Recon:EC2/Portscan"]}}}})j"),
+                                      "s", policy::Origin::kConfig, 0, problems);
+  ASSERT_TRUE(all) << all.error().str();
+  cfg.suppressions = {*s, *all};
+  cfg.suppression_files = {{"pentest-q4", "policies/pentest.yaml"},
+                           {"no-portscans", "policies/scanners.yaml"}};
+  const auto catalogue = cli::guardDutyCatalogue();
+  RunbookMeta meta = metaFor("2026-11-23");
+  meta.catalogue = &catalogue;
+  auto md = renderRunbook(cfg, registry, RunbookFormat::Markdown, meta);
+  ASSERT_TRUE(md) << md.error().message;
+  for (const char* want : {
+           "**pentest-q4** (`policies/pentest.yaml`): GuardDuty events where type is "
+           "\"Backdoor:EC2/Spambot\", in account 111122223333.",
+           "Reason: Scheduled penetration test (CHG-1234)",
+           "Owner: secops@example.com",
+           "Applies until 2026-12-31T00:00:00.000Z.",
+           "Also a GuardDuty filter with action ARCHIVE",
+           "**no-portscans** (`policies/scanners.yaml`)",
+           "Applies until deleted (no expiry).",
+           "| `Recon:EC2/Portscan` | EC2 | suppressed by no-portscans |",
+           "| `Impact:S3/MaliciousIPCaller` | S3 | no enabled rule matches it |",
+       }) {
+    EXPECT_NE(md->find(want), std::string::npos)
+        << want << "\nin:\n"
+        << md->substr(md->find("## 8."), md->find("## 10.") - md->find("## 8."));
+  }
+  // A scoped suppression silences some resources only: the type stays handled.
+  EXPECT_EQ(md->find("| `Backdoor:EC2/Spambot` |"), std::string::npos);
+  EXPECT_NE(md->find("Of the " + std::to_string(sources::sampleTypes().size()) +
+                     " GuardDuty finding types riposte knows"),
+            std::string::npos);
+  auto html = renderRunbook(cfg, registry, RunbookFormat::Html, meta);
+  ASSERT_TRUE(html);
+  EXPECT_NE(html->find("suppressed by no-portscans"), std::string::npos);
+
+  // Without a catalogue the section says so; without suppressions, that there are none.
+  cfg.suppressions.clear();
+  auto bare = renderRunbook(cfg, registry, RunbookFormat::Markdown, metaFor("2026-11-23"));
+  ASSERT_TRUE(bare);
+  EXPECT_NE(bare->find("The configuration defines no suppression."), std::string::npos);
+  EXPECT_NE(bare->find("was not computed"), std::string::npos);
+}
+
 // Every limit, the breaker and the scope of policies/*.yaml, in words (issue 11, "Visible
 // everywhere"): the shipped ones, and a set with a share cap, a scope and a rule's on_limit.
 TEST(Runbook, SaysTheGuardRailsInWords) {
@@ -758,6 +820,8 @@ TEST(RunbookFile, DocsRunbookMdIsCurrent) {
   meta.date = date;
   meta.config_label = "config/default";
   meta.command = "riposte docs --config config/default -o docs/runbook.md --date " + date;
+  const auto catalogue = cli::guardDutyCatalogue();  // what `riposte docs` gives
+  meta.catalogue = &catalogue;
   auto fresh = renderRunbook(cfg, registry, RunbookFormat::Markdown, meta);
   ASSERT_TRUE(fresh) << fresh.error().message;
   if (*fresh != committed) {
