@@ -9,6 +9,7 @@
 #include "asl/asl.h"
 #include "aws/client.h"
 #include "aws/credential_chain.h"
+#include "config/document.h"
 #include "core/ids.h"
 #include "engine/action_runner.h"
 #include "engine/config.h"
@@ -30,7 +31,8 @@ Result<json::value> jsonArg(const std::string& arg, const std::string& what) {
     is_file = true;
   }
   bool yaml = is_file && (arg.ends_with(".yaml") || arg.ends_with(".yml"));
-  auto v = yaml ? engine::yamlToJson(text, arg) : parseJson(text, 512);
+  auto v =
+      yaml ? config::readValue(text, arg, /*yaml=*/true, /*expand=*/false) : parseJson(text, 512);
   if (!v) return fail("InvalidInput", what + " " + arg + ": " + v.error().message);
   return v;
 }

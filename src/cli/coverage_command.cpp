@@ -168,7 +168,7 @@ void addCoverageCommand(CLI::App& app) {
   c->add_option("--events", events, "Events or findings (JSON lines, a JSON array; - = stdin)");
   c->add_flag("--json", json_out, "Print JSON");
   c->callback([] {
-    auto cfg = loadConfigChecked(config, std::cerr, /*print_warnings=*/false);
+    auto cfg = loadConfigChecked(config, std::cerr);
     if (!cfg) throw CLI::RuntimeError("invalid configuration: " + cfg.error().message, 2);
     auto r = coverageReport(*cfg, events, SystemClock::instance().nowMillis());
     if (!r) throw CLI::RuntimeError(r.error().str(), 2);

@@ -129,8 +129,7 @@ int runDocs(const DocsOptions& options, std::ostream& out, std::ostream& err) {
   }
 
   const actions::Registry registry = actions::Registry::builtins();
-  // Unset ${VAR}s are expected here: the runbook shows the settings as written.
-  auto cfg = loadConfigChecked(options.config_dir, err, /*print_warnings=*/false);
+  auto cfg = loadConfigChecked(options.config_dir, err);
   if (!cfg) {
     err << "riposte docs: invalid configuration: " << cfg.error().message << "\n";
     return 2;

@@ -33,7 +33,7 @@ namespace {
 // ------------------------------------------------------------------ configuration
 
 Result<engine::Config> loadConfigQuiet(const std::string& dir) {
-  return loadConfigChecked(dir, std::cerr, /*print_warnings=*/false);
+  return loadConfigChecked(dir, std::cerr);
 }
 
 // ------------------------------------------------------------------ plan-only actions

@@ -11,7 +11,7 @@
 namespace riposte::cli {
 
 int runIamPolicy(const IamPolicyCommandOptions& options, std::ostream& out, std::ostream& err) {
-  auto cfg = loadConfigChecked(options.config_dir, err, /*print_warnings=*/false);
+  auto cfg = loadConfigChecked(options.config_dir, err);
   if (!cfg) {
     err << "riposte iam-policy: invalid configuration: " << cfg.error().message << "\n";
     return 2;

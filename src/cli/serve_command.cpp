@@ -28,7 +28,6 @@ void addServeCommand(CLI::App& app) {
     opt.listen = listen;
     opt.store_url = store_url;
     LoadResult loaded = opt.loader(config_dir);
-    for (const auto& w : loaded.warnings) std::cerr << w << "\n";
     for (const auto& p : loaded.problems) std::cerr << p << "\n";
     if (!loaded.config) throw CLI::RuntimeError("invalid configuration: " + config_dir, 2);
     setupLogging(loaded.config->log_level, loaded.config->log_format);

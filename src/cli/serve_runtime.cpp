@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/config_loader.h"
+#include "config/document.h"
 #include "core/log.h"
 #include "server/http_server.h"
 #include "sinks/sink.h"
@@ -23,19 +24,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// "riposte.yaml:<line>:1" for a top-level key of riposte.yaml ("riposte.yaml" when the key is
-// not found there, e.g. set by a flag or left to its default).
-std::string keyPosition(const std::string& dir, const std::string& key) {
-  std::ifstream in(fs::path(dir) / "riposte.yaml");
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (line.rfind(key + ":", 0) == 0) return "riposte.yaml:" + std::to_string(n) + ":1";
-  }
-  return "riposte.yaml";
-}
-
+// A problem of riposte.yaml that is about the running process, not about the file (a changed
+// store a running riposte cannot apply): located at the key's value when the file has it.
 std::string problem(const std::string& dir, const std::string& key, const std::string& message) {
-  return dir + "/" + keyPosition(dir, key) + ": error: " + key + ": " + message;
+  std::vector<config::Located> ignored;
+  std::ifstream in(fs::path(dir) / "riposte.yaml", std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  config::Mark at;
+  if (auto doc = config::readYaml(text.str(), "riposte.yaml", ignored, /*expand=*/false);
+      doc && doc->root.member(key) != nullptr) {
+    at = doc->root.member(key)->mark;
+  }
+  return dir + "/" + config::Located{"riposte.yaml", at, key, message}.str();
 }
 
 json::value sinksSetting(const engine::Config& c) {
@@ -65,22 +66,13 @@ std::vector<std::string> strings(const json::value& v) {
 
 LoadResult loadChecked(const std::string& dir) {
   LoadResult out;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    out.problems.push_back(dir + ": error: configuration directory not found");
-    return out;
-  }
   std::ostringstream text;
-  auto cfg = loadConfigChecked(dir, text, true);
-  // One problem per line, "<dir>/<file>:<line>: error|warning: <path>: <message>".
+  auto cfg = loadConfigChecked(dir, text);
+  // One problem per line, "<dir>/<file>:<line>:<column>: <path>: <message>".
   std::istringstream lines(text.str());
-  for (std::string line; std::getline(lines, line);) {
-    bool warning = line.find(": warning: ") != std::string::npos &&
-                   line.find(": error: ") == std::string::npos;
-    (warning ? out.warnings : out.problems).push_back(std::move(line));
-  }
+  for (std::string line; std::getline(lines, line);) out.problems.push_back(std::move(line));
   if (!cfg) {
-    if (out.problems.empty()) out.problems.push_back(dir + ": error: " + cfg.error().message);
+    if (out.problems.empty()) out.problems.push_back(dir + ": " + cfg.error().message);
     return out;
   }
   if (auto s = sinks::makeSinks(sinksSetting(*cfg)); !s) {
@@ -364,9 +356,8 @@ server::ReloadReport ServeRuntime::reload(const std::string& trigger) {
   if (!m.engine) return refuse({"riposte is not running: nothing to reload"});
 
   LoadResult loaded = m.opt.loader(dir);
-  for (const auto& w : loaded.warnings) logWarn("reload warning", {{"problem", w}});
   if (!loaded.config) {
-    if (loaded.problems.empty()) loaded.problems.push_back(dir + ": error: not loaded");
+    if (loaded.problems.empty()) loaded.problems.push_back(dir + ": not loaded");
     return refuse(std::move(loaded.problems));
   }
   engine::Config next = std::move(*loaded.config);
@@ -400,7 +391,7 @@ server::ReloadReport ServeRuntime::reload(const std::string& trigger) {
   if (!problems.empty()) return refuse(std::move(problems));
 
   // The engine's part is the last that can fail: nothing has changed until it succeeded.
-  if (auto r = m.engine->reload(next); !r) return refuse({"error: " + r.error().message});
+  if (auto r = m.engine->reload(next); !r) return refuse({dir + ": " + r.error().message});
 
   // Sinks and SQS queues: restart those whose configuration changed.
   // The new list replaces the old at once (under the lock /metrics reads it with); the old

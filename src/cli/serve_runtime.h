@@ -37,15 +37,14 @@ namespace riposte::cli {
 // A configuration directory, loaded with every check.
 struct LoadResult {
   std::optional<engine::Config> config;  // set only when the directory is entirely valid
-  std::vector<std::string> problems;     // every error: "file:line:column: path: message"
-  std::vector<std::string> warnings;     // the same form; they do not keep the config out
+  std::vector<std::string> problems;     // every problem: "<dir>/file:line:column: path: message"
 };
 using ConfigLoader = std::function<LoadResult(const std::string& dir)>;
 
 // The loader of `serve` and `release`: cli::loadConfigChecked (patterns, playbooks against the
 // built-in actions), and the sinks of riposte.yaml built as serve builds them. Problems name
-// their file under `dir` ("<dir>/rules/x.yaml:3: error: …"); a directory that does not exist
-// is one problem naming it ("<dir>: error: configuration directory not found").
+// their file under `dir` ("<dir>/rules/x.yaml:3:7: playbook: …"); a directory that does not
+// exist is one problem naming it ("<dir>: configuration directory not found").
 LoadResult loadChecked(const std::string& dir);
 
 // "postgresql://user:secret@host/db?password=x" → "postgresql://user:***@host/db?password=***":

@@ -211,6 +211,7 @@ std::optional<json::value> plainNumber(std::string_view s) {
 struct YamlReader {
   std::string file;
   std::vector<Located>& out;
+  bool expand_vars = true;
   int depth = 0;
 
   void problem(Mark at, const std::string& path, const std::string& message) {
@@ -220,7 +221,7 @@ struct YamlReader {
   json::value scalar(const YAML::Node& y, Node& n, const std::string& path) {
     const std::string& s = y.Scalar();
     const bool quoted = y.Tag() == "!";
-    if (s.find("${") != std::string::npos) {
+    if (expand_vars && s.find("${") != std::string::npos) {
       Expansion e = expand(s);
       n.expanded = true;
       n.unset = std::move(e.unset);
@@ -296,8 +297,8 @@ struct YamlReader {
 
 }  // namespace
 
-std::optional<Document> readYaml(std::string_view text, std::string file,
-                                 std::vector<Located>& out) {
+std::optional<Document> readYaml(std::string_view text, std::string file, std::vector<Located>& out,
+                                 bool expand) {
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(text));
@@ -317,7 +318,7 @@ std::optional<Document> readYaml(std::string_view text, std::string file,
     d.root.mark = Mark{1, 1};
     return d;
   }
-  YamlReader r{d.file, out};
+  YamlReader r{d.file, out, expand};
   try {
     d.value = r.convert(docs[0], d.root, "");
   } catch (const YAML::Exception& e) {
@@ -600,6 +601,15 @@ class JsonReader {
 std::optional<Document> readJson(std::string_view text, std::string file, std::vector<Located>& out,
                                  bool expand) {
   return JsonReader(text, std::move(file), out, expand).read();
+}
+
+Result<json::value> readValue(std::string_view text, const std::string& file, bool yaml,
+                              bool expand) {
+  std::vector<Located> problems;
+  auto doc = yaml ? readYaml(text, file, problems, expand) : readJson(text, file, problems, expand);
+  if (doc) doc->unsetProblems(problems);
+  if (!problems.empty()) return fail("InvalidConfig", problems.front().str());
+  return std::move(doc->value);
 }
 
 }  // namespace riposte::config

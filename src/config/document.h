@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "core/result.h"
 
 namespace riposte::config {
 
@@ -83,14 +84,21 @@ struct Document {
 // (and every quoted scalar) are strings. A ${VAR} is expanded in every string, once, and the
 // result stays a string (the schema checker reads "true"/"false"/digits left by expansion as
 // the type its key wants). Member names must be strings and unique. Problems go to `out`;
-// nullopt when the text is not YAML.
-std::optional<Document> readYaml(std::string_view text, std::string file,
-                                 std::vector<Located>& out);
+// nullopt when the text is not YAML. `expand` false leaves ${VAR}s as written (the runbook
+// shows the settings as written).
+std::optional<Document> readYaml(std::string_view text, std::string file, std::vector<Located>& out,
+                                 bool expand = true);
 
 // JSON (RFC 8259, strict: no comments, no trailing commas, unique member names, depth 512).
 // Strings are ${VAR}-expanded as in readYaml unless `expand` is false.
 std::optional<Document> readJson(std::string_view text, std::string file, std::vector<Located>& out,
                                  bool expand = true);
+
+// A whole file's value, read as YAML (`yaml`) or JSON as above, for a caller that wants the
+// value only (a playbook file given to `riposte execute`): the first problem is the error
+// ("InvalidConfig", "file:line:column: message").
+Result<json::value> readValue(std::string_view text, const std::string& file, bool yaml,
+                              bool expand = true);
 
 // Joins path segments: joinPath("sinks[1]", "port") = "sinks[1].port", joinPath("", "x") = "x".
 std::string joinPath(std::string_view base, std::string_view key);

@@ -482,7 +482,15 @@ struct Checker {
       if (f.required) {
         problem(joinPath(path, f.name), "is required");
       } else if (f.default_value) {
-        o[f.name] = *f.default_value;
+        // Written in, then held to its own schema: a mapping's defaults get theirs.
+        json::value& dv = o[f.name];
+        dv = *f.default_value;
+        Node* cn = n.member(f.name);
+        if (cn == nullptr) {
+          n.members.emplace_back(f.name, Node{});
+          cn = &n.members.back().second;
+        }
+        value(f.schema, dv, *cn, joinPath(path, f.name));
       }
     }
   }
@@ -524,6 +532,7 @@ std::string defaultText(const Field& f) {
   if (!f.default_text.empty()) return f.default_text;
   if (f.required) return "required";
   if (!f.default_value) return "—";
+  if (f.default_value->is_object() && f.default_value->get_object().empty()) return "—";
   if (f.default_value->is_string()) return "`" + std::string(f.default_value->get_string()) + "`";
   return "`" + json::serialize(*f.default_value) + "`";
 }

@@ -1,115 +1,293 @@
 #include "engine/config.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <regex>
+#include <set>
 #include <sstream>
-#include <variant>
+
+#include "asl/asl.h"
+#include "pattern/pattern.h"
+#include "store/store_url.h"
 
 namespace riposte::engine {
 
 namespace fs = std::filesystem;
+using config::Field;
+using config::Schema;
 
-std::string Problem::str() const {
-  std::string s = file;
-  if (line > 0) s += ":" + std::to_string(line) + (column > 0 ? ":" + std::to_string(column) : "");
-  s += ": ";
-  s += warning ? "warning: " : "error: ";
-  if (!path.empty()) s += path + ": ";
-  return s + message;
+namespace {
+
+using Problems = std::vector<config::Problem>;
+
+bool isDigits(std::string_view s, std::size_t n) {
+  return s.size() == n &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-std::string expandEnv(const std::string& s, std::vector<std::string>* unset) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '{') {
-      auto close = s.find('}', i + 2);
-      if (close == std::string::npos) {
-        out += s.substr(i);
-        break;
-      }
-      std::string inner = s.substr(i + 2, close - i - 2);
-      std::string name = inner, def;
-      bool has_def = false;
-      if (auto p = inner.find(":-"); p != std::string::npos) {
-        name = inner.substr(0, p);
-        def = inner.substr(p + 2);
-        has_def = true;
-      }
-      const char* v = std::getenv(name.c_str());
-      if (v && *v) {
-        out += v;
-      } else if (has_def) {
-        out += def;
-      } else if (unset) {
-        unset->push_back(name);
-      }
-      i = close;
+// ------------------------------------------------------------------- value parsers
+
+Problems storeUrlProblems(const json::value& v) {
+  if (!v.is_string()) return {};
+  auto r = store::parseStoreUrl(std::string(v.get_string()));
+  if (!r) return {{"", r.error().message}};
+  return {};
+}
+
+// "us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1": letters, '-', ending in digits.
+Problems regionProblems(const json::value& v) {
+  if (!v.is_string()) return {};
+  std::string_view s = v.get_string();
+  auto dash = s.rfind('-');
+  bool ok = dash != std::string_view::npos && dash > 0 && dash + 1 < s.size() &&
+            std::all_of(s.begin(), s.begin() + static_cast<long>(dash),
+                        [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; }) &&
+            s.find('-') < dash &&
+            std::all_of(s.begin() + static_cast<long>(dash) + 1, s.end(),
+                        [](char c) { return c >= '0' && c <= '9'; });
+  if (!ok) return {{"", "'" + std::string(s) + "' is not an AWS region (such as us-east-1)"}};
+  return {};
+}
+
+Problems accountIdProblems(const json::value& v) {
+  if (v.is_string() && isDigits(v.get_string(), 12)) return {};
+  if (v.is_string())
+    return {{"", "'" + std::string(v.get_string()) + "' is not an account id (12 digits)"}};
+  return {{"", "must be an account id, 12 digits as a string (quote it: \"123456789012\")"}};
+}
+
+Problems roleArnProblems(const json::value& v) {
+  if (!v.is_string()) return {};
+  std::string_view s = v.get_string();
+  if (s.starts_with("arn:") && s.find(":iam::") != std::string_view::npos &&
+      s.find(":role/") != std::string_view::npos)
+    return {};
+  return {{"", "'" + std::string(s) + "' is not a role ARN (arn:aws:iam::<account>:role/<name>)"}};
+}
+
+Problems topicArnProblems(const json::value& v) {
+  if (!v.is_string()) return {};
+  std::string_view s = v.get_string();
+  if (s.starts_with("arn:") && s.find(":sns:") != std::string_view::npos) return {};
+  return {{"", "'" + std::string(s) +
+                   "' is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)"}};
+}
+
+Problems protectedTagProblems(const json::value& v) {
+  if (!v.is_string()) return {};
+  std::string_view s = v.get_string();
+  if (s.empty() || s[0] == '=')
+    return {{"", "must be a tag key, optionally with its value (key=value)"}};
+  return {};
+}
+
+Problems nonEmpty(const json::value& v) {
+  if (v.is_string() && v.get_string().empty()) return {{"", "must not be empty"}};
+  return {};
+}
+
+// The names of a list of mappings (sinks) are unique.
+Problems uniqueNames(const json::value& v) {
+  Problems out;
+  if (!v.is_array()) return out;
+  std::map<std::string, std::size_t> seen;
+  const auto& a = v.get_array();
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto* o = a[i].if_object();
+    const json::value* n = o != nullptr ? o->if_contains("name") : nullptr;
+    if (n == nullptr || !n->is_string()) continue;
+    std::string name(n->get_string());
+    if (auto it = seen.find(name); it != seen.end()) {
+      out.push_back({"[" + std::to_string(i) + "].name",
+                     "'" + name + "' is also the name of item " + std::to_string(it->second) +
+                         " (names must be unique)"});
     } else {
-      out += s[i];
+      seen.emplace(name, i);
     }
   }
   return out;
 }
 
+// An event pattern: a mapping in the rule, or its JSON text in a string; every problem with its
+// path inside the pattern (pattern::checkPattern).
+Problems patternProblems(const json::value& v) {
+  Problems out;
+  std::string text;
+  if (v.is_string()) {
+    text = std::string(v.get_string());
+  } else if (v.is_object()) {
+    text = json::serialize(v);
+  } else {
+    return {{"", "must be an EventBridge event pattern (a mapping, or its JSON text)"}};
+  }
+  for (auto& p : pattern::checkPattern(text)) out.push_back({p.path, std::move(p.message)});
+  return out;
+}
+
+// ------------------------------------------------------------------- schemas
+
+const std::vector<std::string> kLogLevels = {"trace", "debug",    "info", "warn",
+                                             "error", "critical", "off"};
+const std::vector<std::string> kPolicySections = {"suppressions", "limits", "breaker", "scope"};
+
+Schema awsSchema() {
+  Schema account = Schema::object(
+      {
+          Field("role_arn", Schema::string("the role riposte assumes to act in this account")
+                                .withParser(roleArnProblems))
+              .needed(),
+          Field("external_id", Schema::string("the external id the role's trust policy asks for")),
+      },
+      "how to act in another account");
+  account.type_name = "account id";
+  return Schema::object(
+      {
+          Field("region",
+                Schema::string("the region of events that name none").withParser(regionProblems))
+              .byDefault("us-east-1"),
+          Field("account", Schema::any("the account of events that name none (12 digits, quoted)",
+                                       accountIdProblems)),
+          Field("accounts", Schema::map(std::move(account),
+                                        "accounts riposte acts in through a role, by account id",
+                                        accountIdProblems)),
+      },
+      "AWS defaults; credentials come from the standard AWS chain");
+}
+
+Schema playbookSettingsSchema() {
+  Schema settings = Schema::object(
+      {Field("dry_run", Schema::boolean("every execution of this playbook plans and records, "
+                                        "changes nothing"))
+           .byDefault(false)},
+      "settings of one playbook (kept out of the ASL document)");
+  settings.type_name = "playbook";
+  return Schema::map(std::move(settings), "per-playbook settings, by playbook name");
+}
+
+}  // namespace
+
+config::Schema settingsSchema(const config::Registry& registry) {
+  return Schema::object(
+      {
+          Field("store", Schema::string("where every event, incident, execution step and action is "
+                                        "recorded: sqlite:///abs/path.db, sqlite://relative.db, "
+                                        "sqlite::memory: or postgresql://user:pass@host:5432/db")
+                             .withParser(storeUrlProblems)
+                             .named("store URL (sqlite://, postgresql://)"))
+              .byDefault("sqlite:///var/lib/riposte/riposte.db"),
+          Field("listen", Schema::listen(0, "the HTTP API and the PutEvents endpoint"))
+              .byDefault("127.0.0.1:8080"),
+          Field("log", Schema::object(
+                           {
+                               Field("level", Schema::oneOf(kLogLevels, "the lowest level logged"))
+                                   .byDefault("info"),
+                               Field("format", Schema::oneOf({"json", "text"},
+                                                             "one JSON object per line, or text"))
+                                   .byDefault("json"),
+                           },
+                           "diagnostic logs (stderr)"))
+              .byDefault(json::object()),
+          Field("aws", awsSchema()).byDefault(json::object()),
+          Field("notifications",
+                Schema::object({Field("sns_topic_arn",
+                                      Schema::string("the SNS topic that receives every alert "
+                                                     "($.riposte.notify.snsTopicArn)")
+                                          .withParser(topicArnProblems))
+                                    .optionalWhenEmpty()},
+                               "where alerts go")),
+          Field("safety",
+                Schema::object(
+                    {
+                        Field("dry_run", Schema::boolean("true: plan and record every action, "
+                                                         "change nothing"))
+                            .byDefault(false),
+                        Field("protected_tag",
+                              Schema::string("resources with this tag (key=value, or key) are "
+                                             "never modified")
+                                  .withParser(protectedTagProblems))
+                            .byDefault("riposte:protected=true"),
+                    },
+                    "safety switches"))
+              .byDefault(json::object()),
+          Field("sources", registry.listsByType("source", "where events are read from, by type")),
+          Field("sinks", Schema::list(registry.tagged("sink", "type", "one SIEM sink"),
+                                      "SIEM sinks fed from the audit log")
+                             .withParser(uniqueNames)),
+          Field("playbooks", playbookSettingsSchema()),
+      },
+      "riposte.yaml");
+}
+
+config::Schema ruleSchema() {
+  return Schema::object(
+      {
+          Field("name", Schema::string("unique among the rules").withParser(nonEmpty)).needed(),
+          Field("description", Schema::string("what the rule is for, in words (the runbook)")),
+          Field("event_pattern",
+                Schema::any("an EventBridge event pattern (a mapping, or its JSON text)",
+                            patternProblems)
+                    .named("event pattern"))
+              .needed(),
+          Field("playbook", Schema::string("the playbook run for each incident (file name "
+                                           "without .asl.json); none: record only")),
+          Field("enabled", Schema::boolean("false: the rule matches nothing")).byDefault(true),
+          Field("dry_run",
+                Schema::boolean("executions of this rule plan and record, change nothing"))
+              .byDefault(false),
+          Field("on_limit", Schema::oneOf({"approve", "dry_run", "fail"},
+                                          "what a refused destructive action does instead of "
+                                          "the limit's own on_limit")),
+      },
+      "one rule");
+}
+
 namespace {
 
-json::value scalarToJson(const YAML::Node& n) {
-  const std::string& s = n.Scalar();
-  if (n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str") return json::value(s);
-  if (s == "null" || s == "Null" || s == "NULL" || s == "~" || s.empty()) return nullptr;
-  if (s == "true" || s == "True" || s == "TRUE") return true;
-  if (s == "false" || s == "False" || s == "FALSE") return false;
-  static const std::regex int_re("^[-+]?[0-9]+$");
-  static const std::regex float_re(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
-  if (std::regex_match(s, int_re)) {
-    // Keep the exact text if it does not fit in 64 bits: parse through JSON.
-    auto v = parseJson(s);
-    if (v) return *v;
+// The per-file check of policies/*.yaml: sections known, each section's parser's problems.
+Problems policyFileProblems(const json::value& v) {
+  Problems out;
+  if (v.is_null()) return out;
+  if (!v.is_object()) {
+    std::string known;
+    for (const auto& k : kPolicySections) known += (known.empty() ? "" : ", ") + k;
+    return {{"", "must be a mapping of policy sections (known: " + known + ")"}};
   }
-  if (std::regex_match(s, float_re)) {
-    auto v = parseJson(s[0] == '.' ? "0" + s : (s[0] == '+' ? s.substr(1) : s));
-    if (v) return *v;
+  auto add = [&](const policy::Problems& ps) {
+    for (const auto& p : ps) out.push_back({p.path, p.message});
+  };
+  for (const auto& [key, value] : v.get_object()) {
+    const std::string section(key);
+    std::vector<policy::Problem> found;
+    if (section == "suppressions") {
+      add(policy::parseSuppressions(value, section, policy::Origin::kConfig, 0).problems);
+    } else if (section == "limits") {
+      (void)policy::parseLimits(value, found);
+    } else if (section == "breaker") {
+      (void)policy::parseBreaker(value, found);
+    } else if (section == "scope") {
+      (void)policy::parseScope(value, found);
+    } else {
+      out.push_back(
+          {section, config::unknownMessage("policy section", section, kPolicySections), true});
+    }
+    add(found);
   }
-  return json::value(s);
+  return out;
 }
 
-json::value nodeToJson(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: {
-      json::object o;
-      for (const auto& kv : n) o[kv.first.as<std::string>()] = nodeToJson(kv.second);
-      return o;
-    }
-    case YAML::NodeType::Sequence: {
-      json::array a;
-      for (const auto& e : n) a.push_back(nodeToJson(e));
-      return a;
-    }
-    case YAML::NodeType::Scalar:
-      return scalarToJson(n);
-    default:
-      return nullptr;
-  }
+}  // namespace
+
+config::DirectoryParser policiesDirectory() {
+  return config::DirectoryParser{"policies",
+                                 {".yaml", ".yml", ".json"},
+                                 "suppressions, blast-radius limits, the breaker and the scope "
+                                 "(policy/suppression.h, policy/limits.h)",
+                                 policyFileProblems};
 }
 
-// Expands ${VAR} inside every string of a JSON value.
-void expandJson(json::value& v, std::vector<std::string>& unset) {
-  if (v.is_string()) {
-    std::string s(v.get_string());
-    if (s.find("${") != std::string::npos) v = expandEnv(s, &unset);
-  } else if (v.is_array()) {
-    for (auto& e : v.get_array()) expandJson(e, unset);
-  } else if (v.is_object()) {
-    for (auto& kv : v.get_object()) expandJson(kv.value(), unset);
-  }
-}
+namespace {
+
+// ------------------------------------------------------------------- reading
 
 std::optional<std::string> readFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -119,15 +297,20 @@ std::optional<std::string> readFile(const fs::path& p) {
   return ss.str();
 }
 
+bool endsWith(const std::string& s, const std::string& suffix) {
+  return s.size() > suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 std::vector<fs::path> listFiles(const fs::path& dir, const std::vector<std::string>& suffixes) {
   std::vector<fs::path> out;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return out;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     if (!e.is_regular_file()) continue;
-    std::string name = e.path().filename().string();
+    const std::string name = e.path().filename().string();
     for (const auto& s : suffixes) {
-      if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
+      if (endsWith(name, s)) {
         out.push_back(e.path());
         break;
       }
@@ -137,483 +320,355 @@ std::vector<fs::path> listFiles(const fs::path& dir, const std::vector<std::stri
   return out;
 }
 
-std::string getString(const json::object& o, std::string_view k, const std::string& def = "") {
-  auto it = o.find(k);
-  if (it == o.end() || !it->value().is_string()) return def;
-  return std::string(it->value().get_string());
+// Reads one file (YAML, or JSON for *.json) with positions and ${VAR}s expanded.
+std::optional<config::Document> readDocument(const fs::path& path, const std::string& rel,
+                                             std::vector<Problem>& problems) {
+  auto text = readFile(path);
+  if (!text) {
+    problems.push_back(Problem{rel, {}, "", "cannot read the file"});
+    return std::nullopt;
+  }
+  return endsWith(rel, ".json") ? config::readJson(*text, rel, problems)
+                                : config::readYaml(*text, rel, problems);
 }
 
-// A boolean setting: true/false, or the string "true"/"false" that ${VAR} expansion leaves
-// (`dry_run: ${RIPOSTE_DRY_RUN:-false}`).
-std::optional<bool> boolOf(const json::value& v) {
-  if (v.is_bool()) return v.get_bool();
-  if (v.is_string() && v.get_string() == "true") return true;
-  if (v.is_string() && v.get_string() == "false") return false;
-  return std::nullopt;
+// Checks `value`/`node` (at `path` of `doc`) against `schema`, locating the problems.
+void checkAt(const Schema& schema, const config::Document& doc, json::value& value,
+             config::Node& node, const std::string& path, std::vector<Problem>& problems) {
+  Problems found;
+  config::check(schema, value, node, path, found);
+  for (const auto& p : found) problems.push_back(doc.locate(p));
 }
 
-bool getBool(const json::object& o, std::string_view k, bool def) {
-  auto it = o.find(k);
-  if (it == o.end()) return def;
-  return boolOf(it->value()).value_or(def);
+std::string str(const json::object& o, std::string_view k, const std::string& def = "") {
+  const json::value* v = o.if_contains(k);
+  return v != nullptr && v->is_string() ? std::string(v->get_string()) : def;
 }
 
-// The 1-based line of the key at `path` (mapping keys from the root) in a YAML document, or 0.
-int yamlKeyLine(const std::string& text, const std::vector<std::string>& path) {
-  try {
-    YAML::Node n = YAML::Load(text);
-    int line = 0;
-    for (const auto& k : path) {
-      if (!n.IsMap()) return 0;
-      YAML::Node next;
-      for (const auto& kv : n) {
-        if (kv.first.IsScalar() && kv.first.Scalar() == k) {
-          line = kv.first.Mark().line + 1;
-          next = kv.second;
-          break;
-        }
+bool boolean(const json::object& o, std::string_view k, bool def) {
+  const json::value* v = o.if_contains(k);
+  return v != nullptr && v->is_bool() ? v->get_bool() : def;
+}
+
+const json::object* obj(const json::object& o, std::string_view k) {
+  const json::value* v = o.if_contains(k);
+  return v != nullptr ? v->if_object() : nullptr;
+}
+
+// The typed settings of riposte.yaml, from its checked value (defaults written in).
+void readSettings(const json::object& o, Config& cfg) {
+  cfg.settings = o;
+  cfg.store_url = str(o, "store", cfg.store_url);
+  cfg.listen = str(o, "listen", cfg.listen);
+  if (const auto* log = obj(o, "log")) {
+    cfg.log_level = str(*log, "level", cfg.log_level);
+    cfg.log_format = str(*log, "format", cfg.log_format);
+  }
+  if (const auto* aws = obj(o, "aws")) {
+    cfg.default_region = str(*aws, "region", cfg.default_region);
+    cfg.default_account = str(*aws, "account", cfg.default_account);
+    if (const auto* accounts = obj(*aws, "accounts")) {
+      for (const auto& [id, v] : *accounts) {
+        if (const auto* a = v.if_object())
+          cfg.accounts[std::string(id)] =
+              AccountSettings{str(*a, "role_arn"), str(*a, "external_id")};
       }
-      if (!next.IsDefined()) return 0;
-      n = next;
     }
-    return line;
-  } catch (const YAML::Exception&) {
-    return 0;
+  }
+  if (const auto* n = obj(o, "notifications")) cfg.sns_topic_arn = str(*n, "sns_topic_arn");
+  if (const auto* s = obj(o, "safety")) {
+    cfg.safety.dry_run = boolean(*s, "dry_run", false);
+    const std::string tag = str(*s, "protected_tag", "riposte:protected=true");
+    const auto eq = tag.find('=');
+    cfg.safety.protected_tag_key = tag.substr(0, eq);
+    cfg.safety.protected_tag_value = eq == std::string::npos ? "" : tag.substr(eq + 1);
+  }
+  if (const auto* sources = obj(o, "sources")) {
+    if (const json::value* sqs = sources->if_contains("sqs"); sqs != nullptr && sqs->is_array()) {
+      for (const auto& e : sqs->get_array()) {
+        const auto* q = e.if_object();
+        if (q == nullptr) continue;
+        SqsSource s;
+        s.queue_url = str(*q, "queue_url");
+        s.region = str(*q, "region");
+        if (const json::value* w = q->if_contains("wait_seconds"); w != nullptr && w->is_int64())
+          s.wait_seconds = static_cast<int>(w->get_int64());
+        cfg.sqs_sources.push_back(std::move(s));
+      }
+    }
   }
 }
 
-// The 1-based line and column of the node at a dotted path with list indexes
-// ("suppressions[2].match.scope"), as deep as the path can be followed; {0, 0} when not even
-// its first step is there.
-std::pair<int, int> yamlPathMark(const std::string& text, const std::string& path) {
-  std::vector<std::variant<std::string, std::size_t>> steps;
-  std::string cur;
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    char c = path[i];
-    if (c == '.' || c == '[') {
-      if (!cur.empty()) steps.emplace_back(cur);
-      cur.clear();
-      if (c == '[') {
-        auto close = path.find(']', i);
-        if (close == std::string::npos) break;
-        steps.emplace_back(static_cast<std::size_t>(std::atoll(path.substr(i + 1).c_str())));
-        i = close;
+// riposte.yaml `playbooks.<name>`: every name is a playbook of the directory.
+void applyPlaybookSettings(const config::Document& doc, Config& cfg,
+                           std::vector<Problem>& problems) {
+  const json::object* settings = obj(cfg.settings, "playbooks");
+  if (settings == nullptr) return;
+  std::vector<std::string> known;
+  for (const auto& [k, _] : cfg.playbooks) known.push_back(k);
+  for (const auto& [key, v] : *settings) {
+    const std::string name(key);
+    auto pb = cfg.playbooks.find(name);
+    if (pb == cfg.playbooks.end()) {
+      problems.push_back(doc.locate(config::Problem{
+          "playbooks." + name, config::unknownMessage("playbook", name, known), true}));
+      continue;
+    }
+    if (const auto* o = v.if_object()) pb->second.dry_run = boolean(*o, "dry_run", false);
+  }
+}
+
+void loadPlaybook(const fs::path& path, const std::string& rel, const Checkers& checkers,
+                  Config& cfg, std::vector<Problem>& problems) {
+  std::string name = path.filename().string();
+  name = name.substr(0, name.find(".asl."));
+  auto text = readFile(path);
+  if (!text) {
+    problems.push_back(Problem{rel, {}, "", "cannot read the file"});
+    return;
+  }
+  auto doc = endsWith(rel, ".json") ? config::readJson(*text, rel, problems)
+                                    : config::readYaml(*text, rel, problems);
+  if (!doc) return;
+  doc->unsetProblems(problems);
+  for (const auto& d : asl::validate(doc->value, checkers.known_resource))
+    problems.push_back(doc->locate(config::Problem{d.path, d.message}));
+  Playbook pb;
+  pb.name = name;
+  pb.file = rel;
+  pb.definition_json = json::serialize(doc->value);
+  pb.definition = std::move(doc->value);
+  cfg.playbooks[name] = std::move(pb);
+}
+
+void loadRules(const fs::path& path, const std::string& rel, Config& cfg,
+               std::vector<Problem>& problems) {
+  auto doc = readDocument(path, rel, problems);
+  if (!doc) return;
+  // One rule, a list of rules, or {rules: [...]}: each with its path in the file.
+  struct Item {
+    std::string path;
+    json::value* value;
+    config::Node* node;
+  };
+  std::vector<Item> items;
+  json::value& v = doc->value;
+  if (v.is_null()) return;  // an empty file
+  auto listItems = [&](json::value& list, config::Node& node, const std::string& base) {
+    auto& a = list.get_array();
+    if (node.items.size() < a.size()) node.items.resize(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+      items.push_back(Item{config::indexPath(base, i), &a[i], &node.items[i]});
+  };
+  if (v.is_array()) {
+    listItems(v, doc->root, "");
+  } else if (v.is_object() && v.get_object().contains("rules") &&
+             !v.get_object().contains("name")) {
+    json::value& list = v.get_object()["rules"];
+    config::Node* node = doc->root.member("rules");
+    const std::size_t other = v.get_object().size() - 1;
+    if (other > 0) {
+      for (const auto& kv : v.get_object()) {
+        if (kv.key() == "rules") continue;
+        problems.push_back(doc->locate(config::Problem{
+            std::string(kv.key()), config::unknownMessage("key", std::string(kv.key()), {"rules"}),
+            true}));
       }
+    }
+    if (!list.is_array() || node == nullptr) {
+      problems.push_back(doc->locate(config::Problem{"rules", "must be a list of rules"}));
+      return;
+    }
+    listItems(list, *node, "rules");
+  } else {
+    items.push_back(Item{"", &v, &doc->root});
+  }
+  const Schema schema = ruleSchema();
+  for (const auto& item : items) {
+    const std::size_t before = problems.size();
+    if (!item.value->is_object()) {
+      problems.push_back(doc->locate(config::Problem{item.path, "a rule must be a mapping"}));
+      continue;
+    }
+    checkAt(schema, *doc, *item.value, *item.node, item.path, problems);
+    if (problems.size() != before) continue;
+    const json::object& o = item.value->get_object();
+    Rule r;
+    r.file = rel;
+    r.name = str(o, "name");
+    r.line = doc->locate(config::joinPath(item.path, "name")).line;
+    r.description = str(o, "description");
+    r.enabled = boolean(o, "enabled", true);
+    r.dry_run = boolean(o, "dry_run", false);
+    if (const json::value* ol = o.if_contains("on_limit"); ol != nullptr && ol->is_string())
+      r.on_limit = policy::onLimitFromName(ol->get_string());
+    r.playbook = str(o, "playbook");
+    const json::value& pat = o.at("event_pattern");
+    if (pat.is_string()) {
+      r.pattern_json = std::string(pat.get_string());
+      r.pattern = parseJson(r.pattern_json).value_or(json::value(nullptr));
     } else {
-      cur += c;
+      r.pattern = pat;
+      r.pattern_json = json::serialize(pat);
     }
-  }
-  if (!cur.empty()) steps.emplace_back(cur);
-  try {
-    YAML::Node n = YAML::Load(text);
-    std::pair<int, int> at{0, 0};
-    for (const auto& step : steps) {
-      YAML::Node next;
-      YAML::Mark mark;
-      if (const auto* key = std::get_if<std::string>(&step)) {
-        if (!n.IsMap()) break;
-        for (const auto& kv : n) {
-          if (kv.first.IsScalar() && kv.first.Scalar() == *key) {
-            next = kv.second;
-            mark = kv.first.Mark();
-            break;
-          }
-        }
-      } else {
-        std::size_t idx = std::get<std::size_t>(step);
-        if (!n.IsSequence() || idx >= n.size()) break;
-        next = n[idx];
-        mark = next.Mark();
-      }
-      if (!next.IsDefined()) break;
-      at = {mark.line + 1, mark.column + 1};
-      n = next;
+    // Across files: the playbook exists, the name is unique.
+    if (!r.playbook.empty() && !cfg.playbooks.count(r.playbook)) {
+      std::vector<std::string> known;
+      for (const auto& [k, _] : cfg.playbooks) known.push_back(k);
+      problems.push_back(
+          doc->locate(config::Problem{config::joinPath(item.path, "playbook"),
+                                      config::unknownMessage("playbook", r.playbook, known)}));
+      continue;
     }
-    return at;
-  } catch (const YAML::Exception&) {
-    return {0, 0};
+    bool duplicate = false;
+    for (const auto& other : cfg.rules) {
+      if (other.name != r.name) continue;
+      problems.push_back(
+          doc->locate(config::Problem{config::joinPath(item.path, "name"),
+                                      "duplicate rule name '" + r.name + "' (also in " +
+                                          other.file + ":" + std::to_string(other.line) + ")"}));
+      duplicate = true;
+    }
+    if (!duplicate) cfg.rules.push_back(std::move(r));
   }
 }
 
-int lineOf(const std::string& text, const std::string& needle) {
-  auto p = text.find(needle);
-  if (p == std::string::npos) return 0;
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(p), '\n'));
+// The typed policies, from the checked policies/*.yaml documents; the problems across files
+// (a suppression name used twice, a section set in two files). Problems within one file were
+// reported by policiesDirectory's parser.
+void buildPolicies(const std::vector<config::Document>& docs, Config& cfg,
+                   std::vector<Problem>& problems) {
+  std::map<std::string, std::string> once;  // limits, breaker, scope: section → its file
+  for (const auto& doc : docs) {
+    const json::object* o = doc.value.if_object();
+    if (o == nullptr) continue;
+    for (const auto& [key, value] : *o) {
+      const std::string section(key);
+      if (section == "suppressions") {
+        auto parsed = policy::parseSuppressions(value, section, policy::Origin::kConfig, 0);
+        for (std::size_t k = 0; k < parsed.suppressions.size(); ++k) {
+          auto& s = parsed.suppressions[k];
+          if (auto other = cfg.suppression_files.find(s.name);
+              other != cfg.suppression_files.end()) {
+            problems.push_back(doc.locate(config::Problem{
+                config::indexPath(section, parsed.indexes[k]) + ".name",
+                "duplicate suppression name '" + s.name + "' (also in " + other->second + ")"}));
+            continue;
+          }
+          cfg.suppression_files[s.name] = doc.file;
+          cfg.suppressions.push_back(std::move(s));
+        }
+        continue;
+      }
+      if (section != "limits" && section != "breaker" && section != "scope") continue;
+      // Blast-radius guard rails (policy/limits.h): each section once in the directory.
+      if (auto it = once.find(section); it != once.end()) {
+        problems.push_back(doc.locate(
+            config::Problem{section, "'" + section + "' is already set in " + it->second, true}));
+        continue;
+      }
+      once[section] = doc.file;
+      std::vector<policy::Problem> found;  // reported by the per-file check
+      if (section == "limits") {
+        cfg.guard_rails.limits = policy::parseLimits(value, found);
+      } else if (section == "breaker") {
+        cfg.guard_rails.breaker = policy::parseBreaker(value, found);
+      } else {
+        cfg.guard_rails.scope = policy::parseScope(value, found);
+      }
+    }
+  }
+}
+
+// Every file of a registered directory: read, ${VAR}s checked, the module's parser's problems
+// located; the documents kept in cfg.directories.
+void loadDirectory(const fs::path& root, const config::DirectoryParser& parser, Config& cfg,
+                   std::vector<Problem>& problems) {
+  auto& docs = cfg.directories[parser.dir];
+  for (const auto& p : listFiles(root / parser.dir, parser.suffixes)) {
+    const std::string rel = parser.dir + "/" + p.filename().string();
+    auto doc = readDocument(p, rel, problems);
+    if (!doc) continue;
+    doc->unsetProblems(problems);
+    if (parser.parse)
+      for (const auto& pr : parser.parse(doc->value)) problems.push_back(doc->locate(pr));
+    docs.push_back(std::move(*doc));
+  }
 }
 
 }  // namespace
-
-Result<json::value> yamlToJson(const std::string& text, const std::string& file) {
-  try {
-    YAML::Node n = YAML::Load(text);
-    return nodeToJson(n);
-  } catch (const YAML::Exception& e) {
-    return fail("InvalidYaml", file + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                   std::to_string(e.mark.column + 1) + ": " + e.msg);
-  }
-}
 
 Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
                           std::vector<Problem>& problems) {
   Config cfg;
   cfg.dir = dir;
-  auto add = [&](std::string file, int line, std::string path, std::string msg,
-                 bool warning = false) {
-    problems.push_back(Problem{std::move(file), line, 0, std::move(path), std::move(msg), warning});
-  };
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    add(dir, 0, "", "configuration directory not found");
-    return fail("InvalidConfig", "configuration directory '" + dir + "' not found");
+    problems.push_back(Problem{dir, {}, "", "configuration directory not found"});
+    return fail("InvalidConfig", problems.back().str());
   }
-  fs::path root(dir);
+  const fs::path root(dir);
+  const std::size_t first = problems.size();
+  static const config::Registry kNone;
+  const config::Registry& registry = checkers.registry ? *checkers.registry : kNone;
 
-  // riposte.yaml
-  fs::path main = root / "riposte.yaml";
-  std::string main_text;
-  std::optional<json::value> playbook_settings;  // riposte.yaml `playbooks`, applied below
-  if (fs::exists(main)) {
-    auto text = readFile(main);
-    auto v = yamlToJson(text.value_or(""), "riposte.yaml");
-    if (!v) {
-      add("riposte.yaml", 0, "", v.error().message);
-    } else if (!v->is_object() && !v->is_null()) {
-      add("riposte.yaml", 1, "", "must be a mapping");
-    } else if (v->is_object()) {
-      std::vector<std::string> unset;
-      expandJson(*v, unset);
-      for (const auto& u : unset)
-        add("riposte.yaml", lineOf(*text, "${" + u), "",
-            "environment variable " + u + " is not set (expanded to \"\")", true);
-      const auto& o = v->get_object();
-      main_text = *text;
-      if (auto it = o.find("playbooks"); it != o.end()) playbook_settings = it->value();
-      cfg.settings = o;
-      cfg.store_url = getString(o, "store", cfg.store_url);
-      cfg.listen = getString(o, "listen", cfg.listen);
-      if (auto it = o.find("log"); it != o.end() && it->value().is_object()) {
-        cfg.log_level = getString(it->value().get_object(), "level", cfg.log_level);
-        cfg.log_format = getString(it->value().get_object(), "format", cfg.log_format);
-      }
-      if (auto it = o.find("aws"); it != o.end() && it->value().is_object()) {
-        cfg.default_region = getString(it->value().get_object(), "region", cfg.default_region);
-        cfg.default_account = getString(it->value().get_object(), "account", cfg.default_account);
-        if (auto acc = it->value().get_object().find("accounts");
-            acc != it->value().get_object().end()) {
-          if (!acc->value().is_object()) {
-            add("riposte.yaml", lineOf(*text, "accounts"), "aws.accounts",
-                "must map account ids to {role_arn, external_id}");
-          } else {
-            for (const auto& [id, v] : acc->value().get_object()) {
-              std::string where = "aws.accounts." + std::string(id);
-              bool digits = id.size() == 12 && std::all_of(id.begin(), id.end(), [](char c) {
-                              return c >= '0' && c <= '9';
-                            });
-              if (!digits) {
-                add("riposte.yaml", lineOf(*text, std::string(id)), where,
-                    "an account id is 12 digits");
-                continue;
-              }
-              if (!v.is_object() || getString(v.get_object(), "role_arn").rfind("arn:", 0) != 0) {
-                add("riposte.yaml", lineOf(*text, std::string(id)), where,
-                    "needs a role_arn (arn:aws:iam::<account>:role/<name>)");
-                continue;
-              }
-              cfg.accounts[std::string(id)] = AccountSettings{
-                  getString(v.get_object(), "role_arn"), getString(v.get_object(), "external_id")};
-            }
-          }
-        }
-      }
-      if (auto it = o.find("notifications"); it != o.end() && it->value().is_object()) {
-        cfg.sns_topic_arn = getString(it->value().get_object(), "sns_topic_arn");
-      }
-      if (auto it = o.find("sources"); it != o.end() && it->value().is_object()) {
-        const auto& src = it->value().get_object();
-        if (auto q = src.find("sqs"); q != src.end()) {
-          if (!q->value().is_array()) {
-            add("riposte.yaml", lineOf(*text, "sqs"), "sources.sqs", "must be a list of queues");
-          } else {
-            for (std::size_t i = 0; i < q->value().get_array().size(); ++i) {
-              const auto& e = q->value().get_array()[i];
-              std::string where = "sources.sqs[" + std::to_string(i) + "]";
-              if (!e.is_object() || getString(e.get_object(), "queue_url").empty()) {
-                add("riposte.yaml", lineOf(*text, "sqs"), where, "needs a queue_url");
-                continue;
-              }
-              SqsSource s;
-              s.queue_url = getString(e.get_object(), "queue_url");
-              s.region = getString(e.get_object(), "region");
-              if (auto w = e.get_object().if_contains("wait_seconds"); w && w->is_int64())
-                s.wait_seconds = static_cast<int>(std::clamp<int64_t>(w->get_int64(), 0, 20));
-              cfg.sqs_sources.push_back(std::move(s));
-            }
-          }
-        }
-      }
-      if (auto it = o.find("safety"); it != o.end() && it->value().is_object()) {
-        const auto& s = it->value().get_object();
-        cfg.safety.dry_run = getBool(s, "dry_run", false);
-        std::string tag = getString(s, "protected_tag", "riposte:protected=true");
-        auto eq = tag.find('=');
-        cfg.safety.protected_tag_key = tag.substr(0, eq);
-        cfg.safety.protected_tag_value = eq == std::string::npos ? "" : tag.substr(eq + 1);
-      }
-    }
-  }
-
-  // playbooks/
-  for (const auto& p : listFiles(root / "playbooks", {".asl.json", ".asl.yaml", ".asl.yml"})) {
-    std::string rel = "playbooks/" + p.filename().string();
-    std::string name = p.filename().string();
-    name = name.substr(0, name.find(".asl."));
-    auto text = readFile(p);
-    if (!text) {
-      add(rel, 0, "", "cannot read file");
-      continue;
-    }
-    Result<json::value> def = p.extension() == ".json" ? parseJson(*text) : yamlToJson(*text, rel);
-    if (!def) {
-      add(rel, 0, "", def.error().message);
-      continue;
-    }
-    std::vector<std::string> unset;
-    expandJson(*def, unset);
-    for (const auto& u : unset)
-      add(rel, lineOf(*text, "${" + u), "", "environment variable " + u + " is not set", true);
-    if (checkers.playbook) {
-      for (const auto& [path, msg] : checkers.playbook(*def)) {
-        // Point at the line of the last path component when we can find it.
-        std::string last =
-            path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
-        add(rel, lineOf(*text, "\"" + last + "\""), path, msg);
-      }
-    }
-    Playbook pb;
-    pb.name = name;
-    pb.file = rel;
-    pb.definition_json = json::serialize(*def);
-    pb.definition = std::move(*def);
-    cfg.playbooks[name] = std::move(pb);
-  }
-
-  // riposte.yaml `playbooks.<name>`: per-playbook settings, outside the ASL document (which
-  // stays a valid States Language definition).
-  if (playbook_settings && !playbook_settings->is_null()) {
-    const std::string f = "riposte.yaml";
-    if (!playbook_settings->is_object()) {
-      add(f, yamlKeyLine(main_text, {"playbooks"}), "playbooks",
-          "must map playbook names to their settings ({dry_run: true})");
-    } else {
-      for (const auto& [key, settings] : playbook_settings->get_object()) {
-        const std::string name(key);
-        const std::string where = "playbooks." + name;
-        const int line = yamlKeyLine(main_text, {"playbooks", name});
-        auto pb = cfg.playbooks.find(name);
-        if (pb == cfg.playbooks.end()) {
-          std::string known;
-          for (const auto& [k, _] : cfg.playbooks) known += (known.empty() ? "" : ", ") + k;
-          add(f, line, where,
-              "unknown playbook '" + name + "' (known: " + (known.empty() ? "none" : known) + ")");
-          continue;
-        }
-        if (settings.is_null()) continue;
-        if (!settings.is_object()) {
-          add(f, line, where, "must be a mapping of settings ({dry_run: true})");
-          continue;
-        }
-        for (const auto& [skey, sval] : settings.get_object()) {
-          const int sline = yamlKeyLine(main_text, {"playbooks", name, std::string(skey)});
-          if (skey == "dry_run") {
-            auto b = boolOf(sval);
-            if (!b) {
-              add(f, sline, where + ".dry_run", "must be true or false");
-              continue;
-            }
-            pb->second.dry_run = *b;
-          } else {
-            add(f, sline, where + "." + std::string(skey),
-                "unknown playbook setting '" + std::string(skey) + "' (known: dry_run)");
-          }
-        }
-      }
-    }
-  }
-
-  // rules/
-  for (const auto& p : listFiles(root / "rules", {".yaml", ".yml", ".json"})) {
-    std::string rel = "rules/" + p.filename().string();
-    auto text = readFile(p);
-    if (!text) {
-      add(rel, 0, "", "cannot read file");
-      continue;
-    }
-    auto v = p.extension() == ".json" ? parseJson(*text) : yamlToJson(*text, rel);
-    if (!v) {
-      add(rel, 0, "", v.error().message);
-      continue;
-    }
-    std::vector<const json::value*> items;
-    if (v->is_array()) {
-      for (const auto& e : v->get_array()) items.push_back(&e);
-    } else if (v->is_object() && v->get_object().contains("rules") &&
-               v->get_object().at("rules").is_array()) {
-      for (const auto& e : v->get_object().at("rules").get_array()) items.push_back(&e);
-    } else {
-      items.push_back(&*v);
-    }
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      std::string where = items.size() > 1 ? "[" + std::to_string(i) + "]" : "";
-      if (!items[i]->is_object()) {
-        add(rel, 0, where, "a rule must be a mapping");
-        continue;
-      }
-      const auto& o = items[i]->get_object();
-      Rule r;
-      r.file = rel;
-      r.name = getString(o, "name");
-      r.line = r.name.empty() ? 0 : lineOf(*text, r.name);
-      if (r.name.empty()) {
-        add(rel, 0, where + "name", "missing rule name");
-        continue;
-      }
-      r.description = getString(o, "description");
-      r.enabled = getBool(o, "enabled", true);
-      r.dry_run = getBool(o, "dry_run", false);
-      if (auto* ol = o.if_contains("on_limit")) {
-        auto x = ol->is_string() ? policy::onLimitFromName(ol->get_string()) : std::nullopt;
-        if (!x) {
-          add(rel, lineOf(*text, "on_limit"), where + "on_limit",
-              "must be approve, dry_run or fail");
-          continue;
-        }
-        r.on_limit = *x;
-      }
-      r.playbook = getString(o, "playbook");
-      auto pat = o.find("event_pattern");
-      if (pat == o.end()) {
-        add(rel, r.line, where + "event_pattern", "rule '" + r.name + "' has no event_pattern");
-        continue;
-      }
-      if (pat->value().is_string()) {
-        auto pj = parseJson(pat->value().get_string());
-        if (!pj) {
-          add(rel, lineOf(*text, "event_pattern"), where + "event_pattern", pj.error().message);
-          continue;
-        }
-        r.pattern = *pj;
-        r.pattern_json = std::string(pat->value().get_string());
+  // riposte.yaml (absent: every default)
+  std::optional<config::Document> settings_doc;
+  if (fs::exists(root / "riposte.yaml", ec)) {
+    settings_doc = readDocument(root / "riposte.yaml", "riposte.yaml", problems);
+    if (settings_doc) {
+      if (settings_doc->value.is_null()) settings_doc->value = json::object();
+      if (!settings_doc->value.is_object()) {
+        problems.push_back(settings_doc->locate(config::Problem{"", "must be a mapping"}));
       } else {
-        r.pattern = pat->value();
-        r.pattern_json = json::serialize(r.pattern);
+        checkAt(settingsSchema(registry), *settings_doc, settings_doc->value, settings_doc->root,
+                "", problems);
+        settings_doc->unsetProblems(problems);
+        readSettings(settings_doc->value.get_object(), cfg);
       }
-      if (checkers.pattern) {
-        std::string err = checkers.pattern(r.pattern_json);
-        if (!err.empty()) {
-          add(rel, lineOf(*text, "event_pattern"), where + "event_pattern",
-              "Event pattern is not valid. Reason: " + err);
-          continue;
-        }
-      }
-      if (!r.playbook.empty() && !cfg.playbooks.count(r.playbook)) {
-        std::string known;
-        for (const auto& [k, _] : cfg.playbooks) known += (known.empty() ? "" : ", ") + k;
-        add(rel, lineOf(*text, "playbook"), where + "playbook",
-            "unknown playbook '" + r.playbook + "' (known: " + known + ")");
-        continue;
-      }
-      for (const auto& other : cfg.rules) {
-        if (other.name == r.name) {
-          add(rel, r.line, where + "name",
-              "duplicate rule name '" + r.name + "' (also in " + other.file + ")");
-        }
-      }
-      cfg.rules.push_back(std::move(r));
     }
   }
-  loadPolicies(dir, cfg, problems);
-  for (const auto& p : problems) {
-    if (!p.warning) return fail("InvalidConfig", p.str());
+  if (cfg.settings.empty()) {
+    // The defaults, as a file with no key would have them.
+    json::value defaults = json::object();
+    config::Node node;
+    Problems none;
+    config::check(settingsSchema(registry), defaults, node, "", none);
+    readSettings(defaults.get_object(), cfg);
   }
+
+  for (const auto& p : listFiles(root / "playbooks", {".asl.json", ".asl.yaml", ".asl.yml"}))
+    loadPlaybook(p, "playbooks/" + p.filename().string(), checkers, cfg, problems);
+  if (settings_doc && settings_doc->value.is_object())
+    applyPlaybookSettings(*settings_doc, cfg, problems);
+
+  for (const auto& p : listFiles(root / "rules", {".yaml", ".yml", ".json"}))
+    loadRules(p, "rules/" + p.filename().string(), cfg, problems);
+
+  loadDirectory(root, policiesDirectory(), cfg, problems);
+  buildPolicies(cfg.directories["policies"], cfg, problems);
+  for (const auto& d : registry.directories()) {
+    if (d.dir == "policies") continue;
+    loadDirectory(root, d, cfg, problems);
+  }
+
+  // In file order and, within a file, by position.
+  std::stable_sort(problems.begin() + static_cast<long>(first), problems.end(),
+                   [](const Problem& a, const Problem& b) {
+                     if (a.file != b.file) return a.file < b.file;
+                     if (a.at.line != b.at.line) return a.at.line < b.at.line;
+                     return a.at.column < b.at.column;
+                   });
+  if (problems.size() > first) return fail("InvalidConfig", problems[first].str());
   return cfg;
 }
 
-void loadPolicies(const std::string& dir, Config& cfg, std::vector<Problem>& problems) {
-  // The sections a policies file may hold, each read by its parser in src/policy.
-  static const std::vector<std::string> kSections = {"suppressions", "limits", "breaker", "scope"};
-  std::map<std::string, std::string> once;  // limits, breaker, scope: section → its file
-  fs::path root(dir);
-  for (const auto& p : listFiles(root / "policies", {".yaml", ".yml", ".json"})) {
-    std::string rel = "policies/" + p.filename().string();
-    auto text = readFile(p);
-    if (!text) {
-      problems.push_back(Problem{rel, 0, 0, "", "cannot read file", false});
-      continue;
-    }
-    auto v = p.extension() == ".json" ? parseJson(*text) : yamlToJson(*text, rel);
-    if (!v) {
-      problems.push_back(Problem{rel, 0, 0, "", v.error().message, false});
-      continue;
-    }
-    if (v->is_null()) continue;
-    if (!v->is_object()) {
-      problems.push_back(Problem{
-          rel, 1, 0, "",
-          "must be a mapping of policy sections (known: suppressions, limits, breaker, scope)",
-          false});
-      continue;
-    }
-    std::vector<std::string> unset;
-    expandJson(*v, unset);
-    for (const auto& u : unset)
-      problems.push_back(Problem{rel, lineOf(*text, "${" + u), 0, "",
-                                 "environment variable " + u + " is not set", true});
-    auto add = [&](const policy::Problem& pr) {
-      auto [line, col] = yamlPathMark(*text, pr.path);
-      problems.push_back(Problem{rel, line, col, pr.path, pr.message, false});
-    };
-    for (const auto& [key, value] : v->get_object()) {
-      std::string section(key);
-      if (section == "suppressions") {
-        // Config suppressions are not relative to now: a duration counts from `created`.
-        auto parsed = policy::parseSuppressions(value, section, policy::Origin::kConfig, 0);
-        for (const auto& pr : parsed.problems) add(pr);
-        for (std::size_t k = 0; k < parsed.suppressions.size(); ++k) {
-          auto& s = parsed.suppressions[k];
-          if (auto other = cfg.suppression_files.find(s.name);
-              other != cfg.suppression_files.end()) {
-            add({section + "[" + std::to_string(parsed.indexes[k]) + "].name",
-                 "duplicate suppression name '" + s.name + "' (also in " + other->second + ")"});
-            continue;
-          }
-          cfg.suppression_files[s.name] = rel;
-          cfg.suppressions.push_back(std::move(s));
-        }
-        continue;
-      }
-      if (section == "limits" || section == "breaker" || section == "scope") {
-        // Blast-radius guard rails (policy/limits.h): each section once in the directory.
-        if (auto it = once.find(section); it != once.end()) {
-          add({section, "'" + section + "' is already set in " + it->second});
-          continue;
-        }
-        once[section] = rel;
-        std::vector<policy::Problem> found;
-        if (section == "limits") {
-          cfg.guard_rails.limits = policy::parseLimits(value, found);
-        } else if (section == "breaker") {
-          cfg.guard_rails.breaker = policy::parseBreaker(value, found);
-        } else {
-          cfg.guard_rails.scope = policy::parseScope(value, found);
-        }
-        for (const auto& pr : found) add(pr);
-        continue;
-      }
-      std::string known;
-      for (const auto& k : kSections) known += (known.empty() ? "" : ", ") + k;
-      add({section, "unknown policy section '" + section + "' (known: " + known + ")"});
-    }
-  }
+std::string referenceMarkdown(const config::Registry& registry) {
+  std::vector<config::ReferenceRow> settings, rule;
+  config::referenceRows(settingsSchema(registry), "", settings);
+  config::referenceRows(ruleSchema(), "", rule);
+  return "### riposte.yaml\n\n" + config::referenceTable(settings) +
+         "\n### rules/*.yaml (each rule)\n\n" + config::referenceTable(rule);
 }
 
 }  // namespace riposte::engine

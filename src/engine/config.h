@@ -1,36 +1,46 @@
 #pragma once
 // The configuration directory (ARCHITECTURE.md "Configuration"): riposte.yaml, rules/*.yaml,
-// playbooks/*.asl.json|*.asl.yaml. Loaded in stages: read (YAML/JSON with positions) →
-// expand ${VAR} → check each item → report every problem with file, line and path.
+// playbooks/*.asl.json|*.asl.yaml, policies/*.yaml and the directories other modules register.
+// Loaded in stages, on src/config: every file read with the position of every value
+// (config::readYaml / readJson) and its ${VAR}s expanded once → each file checked against its
+// schema (riposte.yaml: settingsSchema, with the sink and source types their modules register;
+// rules: ruleSchema; patterns: pattern::checkPattern; playbooks: asl::validate; policies: the
+// parsers of src/policy) → the checks across files (a rule's playbook exists, names are
+// unique) → the typed Config. Every problem of every file is reported, located at the
+// offending value: "rules/ec2.yaml:7:15: event_pattern.detail.severity[0]: …".
+//
+//   config::Registry registry;            // sinks::registerConfig(registry), sources::…
+//   engine::Checkers checkers{&registry, [](std::string_view r) { return known(r); }};
+//   std::vector<engine::Problem> problems;
+//   auto cfg = engine::loadConfig("config/default", checkers, problems);
+//   if (!cfg) for (const auto& p : problems) std::cerr << p.str() << "\n";
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "config/document.h"
+#include "config/registry.h"
+#include "config/schema.h"
 #include "core/json.h"
 #include "core/result.h"
-#include "policy/suppression.h"
 #include "policy/limits.h"
+#include "policy/suppression.h"
 
 namespace riposte::engine {
 
-struct Problem {
-  std::string file;  // path relative to the config dir ("rules/ec2-high.yaml")
-  int line = 0;      // 1-based; 0 when unknown
-  int column = 0;
-  std::string path;  // where inside the item ("event_pattern.detail.severity", "$.States.X.Next")
-  std::string message;
-  bool warning = false;
-
-  std::string str() const;
-};
+// A problem of the configuration: file (relative to the directory), line and column of the
+// offending value, path inside the file, message. str(): "file:line:column: path: message".
+using Problem = config::Located;
 
 struct Rule {
   std::string name;
   std::string description;
   std::string file;
-  int line = 0;
+  int line = 0;              // of the rule's name
   std::string pattern_json;  // the EventBridge pattern, verbatim, as JSON text
   json::value pattern;
   std::string playbook;  // "" = record only
@@ -82,7 +92,9 @@ struct Config {
   std::string sns_topic_arn;                        // notifications.sns_topic_arn
   Safety safety;
   std::vector<SqsSource> sqs_sources;
-  json::object settings;  // riposte.yaml as JSON (after ${VAR} expansion), for playbooks
+  // riposte.yaml as JSON, ${VAR}s expanded and checked against settingsSchema (its defaults
+  // written in, "true"/"false" left by expansion made booleans): `sinks` is read from here.
+  json::object settings;
   std::vector<Rule> rules;
   std::map<std::string, Playbook> playbooks;
   // policies/*.yaml `suppressions:` (policy/suppression.h), in file order; the file of each.
@@ -90,31 +102,38 @@ struct Config {
   std::map<std::string, std::string> suppression_files;  // name → "policies/x.yaml"
   // policies/*.yaml `limits:`, `breaker:`, `scope:` (policy/limits.h).
   policy::GuardRails guard_rails;
+  // The files of every registered directory (config::Registry::addDirectory), checked, by
+  // directory ("policies"), in file name order: what their modules build their settings from.
+  std::map<std::string, std::vector<config::Document>> directories;
 };
 
-// policies/*.yaml: each file is a mapping of policy sections, read by the section parsers of
-// src/policy (each over the JSON value, returning its problems with dotted paths, located here
-// in the file). Unknown sections are errors. Appends to `cfg` and `problems`.
-void loadPolicies(const std::string& dir, Config& cfg, std::vector<Problem>& problems);
-
-// Expands ${VAR} and ${VAR:-default} from the environment. An unset ${VAR} without a default
-// expands to "" and is reported in `unset` (when given).
-std::string expandEnv(const std::string& s, std::vector<std::string>* unset = nullptr);
-
-// Loads and checks a configuration directory. Every problem found is appended to `problems`
-// (errors and warnings); the result is an error if any problem is an error. Pattern and
-// playbook checks are done by the callers given here (so this file stays free of them):
-//  - check_pattern(json) returns "" or the pattern error;
-//  - check_playbook(definition) returns the playbook's problems (path + message).
+// What the loader needs from the modules above it.
 struct Checkers {
-  std::function<std::string(const std::string& pattern_json)> pattern;
-  std::function<std::vector<std::pair<std::string, std::string>>(const json::value& definition)>
-      playbook;
+  // The sink and source types (riposte.yaml `sinks:`, `sources:`) and the directories other
+  // modules register. Null: none (a `sinks:` item is then of an unknown type).
+  const config::Registry* registry = nullptr;
+  // Whether a Task state's Resource names something riposte can run (the built-in actions).
+  // Unset: every resource is accepted.
+  std::function<bool(std::string_view resource)> known_resource;
 };
+
+// Loads and checks a configuration directory. Every problem found is appended to `problems`,
+// in file order and, within a file, by position; the result is an error ("InvalidConfig", the
+// first problem) when there is any.
 Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
                           std::vector<Problem>& problems);
 
-// YAML text → JSON (typed scalars: quoted → string; plain → bool/null/number when they look so).
-Result<json::value> yamlToJson(const std::string& text, const std::string& file);
+// The schema of riposte.yaml, with the sink and source types of `registry`.
+config::Schema settingsSchema(const config::Registry& registry);
+// The schema of one rule of rules/*.yaml (a file holds one rule, a list of rules, or
+// {rules: [...]}).
+config::Schema ruleSchema();
+// policies/*.yaml: the sections of a policies file, each read by its parser in src/policy
+// (every problem with its path in the file). The loader reads the directory through it.
+config::DirectoryParser policiesDirectory();
+
+// The configuration reference (README.md "Configuration reference"): one row per key of
+// riposte.yaml (with `registry`'s sink and source types) and of a rule.
+std::string referenceMarkdown(const config::Registry& registry);
 
 }  // namespace riposte::engine

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "config/document.h"
 #include "runbook/document.h"
 #include "runbook/sections.h"
 #include "runbook/text.h"
@@ -31,7 +32,8 @@ Result<std::string> renderRunbook(const engine::Config& cfg, const actions::Regi
     fs::path main = fs::path(cfg.dir) / "riposte.yaml";
     std::optional<std::string> text;
     if (!cfg.dir.empty() && fs::is_regular_file(main, ec)) text = readTextFile(main);
-    auto raw = text ? engine::yamlToJson(*text, "riposte.yaml")
+    // As written: ${VAR}s not expanded.
+    auto raw = text ? config::readValue(*text, "riposte.yaml", /*yaml=*/true, /*expand=*/false)
                     : Result<json::value>(json::value(cfg.settings));
     c.raw = raw && raw->is_object() ? raw->get_object() : cfg.settings;
   }

@@ -12,16 +12,12 @@
 
 namespace riposte::sinks {
 
-// --- config fields of one item; errors name `where` and the field ("InvalidSinkConfig") ---
-Result<std::string> configString(const json::object& item, const std::string& where,
-                                 const std::string& field, std::optional<std::string> fallback);
-Result<int64_t> configInt(const json::object& item, const std::string& where,
-                          const std::string& field, int64_t fallback, int64_t min, int64_t max);
-Result<bool> configBool(const json::object& item, const std::string& where,
-                        const std::string& field, bool fallback);
-// Fails when the item has a field not in `known` (a typo must not silently disable a setting).
-Result<void> configOnly(const json::object& item, const std::string& where,
-                        std::initializer_list<const char*> known);
+// --- fields of one item, already held to its type's schema (SinkRegistry::schema): present
+// with the right type, or absent with no default (then `fallback`) ---
+std::string itemString(const json::object& item, std::string_view field,
+                       const std::string& fallback = "");
+int64_t itemInt(const json::object& item, std::string_view field, int64_t fallback);
+bool itemBool(const json::object& item, std::string_view field, bool fallback);
 // This machine's host name ("-" if unknown).
 std::string localHostname();
 

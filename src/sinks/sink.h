@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "config/registry.h"
+#include "config/schema.h"
 #include "core/json.h"
 #include "core/result.h"
 #include "store/store.h"
@@ -36,30 +38,43 @@ class Sink {
   virtual Result<void> send(const std::vector<AuditRecord>& batch) = 0;
 };
 
-// Builds one sink from its config item (a JSON object: `type`, `name` and the type's fields).
-// `where` names the item in errors ("sinks[1] (splunk)").
+// Builds one sink from its config item: a JSON object held to the type's schema already (its
+// defaults written in, so every field the schema defaults is there). `where` names the item in
+// errors ("sinks[1] (splunk)").
 using SinkFactory = std::function<Result<std::unique_ptr<Sink>>(const json::object& item,
                                                                 const std::string& where)>;
 
-// Name-keyed sink factories (STYLE.md item 3). Not thread-safe; fill it at startup.
+// Name-keyed sink types (STYLE.md item 3): each with the schema of its items (config/schema.h:
+// the keys, their types, ranges and defaults; the one place they are written) and its factory.
+// Not thread-safe; fill it at startup.
 class SinkRegistry {
  public:
   // Fails with "DuplicateSinkType" if `type` is already registered.
-  Result<void> add(const std::string& type, SinkFactory factory);
+  Result<void> add(const std::string& type, config::Schema schema, SinkFactory factory);
   // The factory for `type`, or an "UnknownSinkType" error listing the known ones.
   Result<const SinkFactory*> find(const std::string& type) const;
   std::vector<std::string> types() const;
+  // Registers every type's schema as a "sink" type of `registry` (riposte.yaml `sinks:`).
+  Result<void> registerConfig(config::Registry& registry) const;
+  // The schema of riposte.yaml's `sinks:`: a list of items picked by `type`, names unique.
+  config::Schema schema() const;
 
  private:
-  std::map<std::string, SinkFactory> factories_;
+  struct Type {
+    config::Schema schema;
+    SinkFactory factory;
+  };
+  std::map<std::string, Type> types_;
 };
 
 // Registers the built-in sinks: "file", "splunk_hec", "syslog".
 Result<void> registerBuiltinSinks(SinkRegistry& registry);
+// The built-in sinks' schemas as "sink" types of `registry` (what the loader checks with).
+Result<void> registerConfig(config::Registry& registry);
 
 // Builds the sinks of `sinks_config` (the JSON form of riposte.yaml's `sinks:`: a list of
-// objects; null means none). Errors (code "InvalidSinkConfig" / "UnknownSinkType") name the
-// item and field: "sinks[1] (splunk): field 'token' is required".
+// objects; null means none), after holding it to the registry's schema: every problem is in
+// the error (code "InvalidSinkConfig"), one per line, "sinks[1].token: is required".
 Result<std::vector<std::unique_ptr<Sink>>> makeSinks(const json::value& sinks_config,
                                                      const SinkRegistry& registry);
 // The same with a registry of the built-in sinks.

@@ -1,6 +1,9 @@
+// The configuration loader (engine/config.h) on src/config: every file read with positions,
+// each section held to its schema, every problem of every file located at the offending value.
 #include "engine/config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +13,8 @@ namespace riposte::engine {
 namespace {
 
 namespace fs = std::filesystem;
+using config::Field;
+using config::Schema;
 
 class ConfigDir : public ::testing::Test {
  protected:
@@ -20,19 +25,42 @@ class ConfigDir : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "rules");
     fs::create_directories(dir_ / "playbooks");
+    // A sink type and a source type, as their modules register them.
+    ASSERT_TRUE(registry_.addType("sink", "file",
+                                  Schema::object({Field("name", Schema::string("n")).needed(),
+                                                  Field("path", Schema::string("p")).needed()},
+                                                 "a file")));
+    ASSERT_TRUE(registry_.addType(
+        "source", "sqs",
+        Schema::object({Field("queue_url", Schema::url({"https", "http"}, "q")).needed(),
+                        Field("region", Schema::string("r")),
+                        Field("wait_seconds", Schema::integer(0, 20, "w")).byDefault(20)},
+                       "queues")));
   }
   void TearDown() override { fs::remove_all(dir_); }
   void write(const std::string& rel, const std::string& text) { std::ofstream(dir_ / rel) << text; }
-  Result<Config> load(std::vector<Problem>& problems, Checkers c = {}) {
+  Result<Config> load(std::vector<Problem>& problems) {
+    Checkers c;
+    c.registry = &registry_;
+    c.known_resource = [](std::string_view r) { return r.starts_with("riposte:"); };
     return loadConfig(dir_.string(), c, problems);
   }
+  // Every problem, one a line.
+  std::string problems() {
+    std::vector<Problem> ps;
+    (void)load(ps);
+    std::string s;
+    for (const auto& p : ps) s += p.str() + "\n";
+    return s;
+  }
   fs::path dir_;
+  config::Registry registry_;
 };
 
 const char* kPlaybook = R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})";
 
 TEST_F(ConfigDir, LoadsRulesPlaybooksAndSettings) {
-  ::setenv("RIPOSTE_TEST_TOPIC", "arn:aws:sns:us-east-1:1:t", 1);
+  ::setenv("RIPOSTE_TEST_TOPIC", "arn:aws:sns:us-east-1:111122223333:t", 1);
   write("riposte.yaml", R"(
 store: ${RIPOSTE_TEST_STORE:-sqlite:///tmp/x.db}
 listen: 127.0.0.1:9999
@@ -41,6 +69,11 @@ notifications:
 safety:
   dry_run: true
   protected_tag: keep=yes
+sources:
+  sqs:
+    - queue_url: https://sqs.us-east-1.amazonaws.com/111122223333/q
+sinks:
+  - {type: file, name: audit, path: /tmp/audit.jsonl}
 )");
   write("playbooks/contain.asl.json", kPlaybook);
   write("rules/high.yaml", R"(
@@ -59,14 +92,23 @@ event_pattern:
   EXPECT_TRUE(problems.empty());
   EXPECT_EQ(cfg->store_url, "sqlite:///tmp/x.db");
   EXPECT_EQ(cfg->listen, "127.0.0.1:9999");
-  EXPECT_EQ(cfg->sns_topic_arn, "arn:aws:sns:us-east-1:1:t");
+  EXPECT_EQ(cfg->sns_topic_arn, "arn:aws:sns:us-east-1:111122223333:t");
   EXPECT_TRUE(cfg->safety.dry_run);
   EXPECT_EQ(cfg->safety.protected_tag_key, "keep");
   EXPECT_EQ(cfg->safety.protected_tag_value, "yes");
+  // The schema's defaults are read from the value they were written into.
+  EXPECT_EQ(cfg->log_level, "info");
+  EXPECT_EQ(cfg->log_format, "json");
+  EXPECT_EQ(cfg->default_region, "us-east-1");
+  ASSERT_EQ(cfg->sqs_sources.size(), 1u);
+  EXPECT_EQ(cfg->sqs_sources[0].wait_seconds, 20);
+  EXPECT_TRUE(cfg->settings.at("sinks").is_array());
   ASSERT_EQ(cfg->rules.size(), 1u);
   const auto& r = cfg->rules[0];
   EXPECT_EQ(r.name, "high");
+  EXPECT_EQ(r.line, 2);
   EXPECT_EQ(r.playbook, "contain");
+  EXPECT_TRUE(r.enabled);
   // YAML scalars keep their JSON types: quoted "7" is a string, 7 a number, true a boolean.
   auto flag = r.pattern.at("detail").at("flag").as_array();
   EXPECT_TRUE(flag[0].is_string());
@@ -78,46 +120,128 @@ event_pattern:
   ASSERT_EQ(cfg->playbooks.count("contain"), 1u);
 }
 
-TEST_F(ConfigDir, ReportsEveryProblemWithFileLineAndPath) {
+TEST_F(ConfigDir, NoRiposteYamlIsEveryDefault) {
+  std::vector<Problem> problems;
+  auto cfg = load(problems);
+  ASSERT_TRUE(cfg) << cfg.error().str();
+  EXPECT_EQ(cfg->store_url, "sqlite:///var/lib/riposte/riposte.db");
+  EXPECT_EQ(cfg->listen, "127.0.0.1:8080");
+  EXPECT_FALSE(cfg->safety.dry_run);
+  EXPECT_EQ(cfg->safety.protected_tag_key, "riposte:protected");
+}
+
+// The examples of issue 10, each a problem at its value, all in one run.
+TEST_F(ConfigDir, WhatASecurityTeamMistypesIsAnErrorAtItsValue) {
+  write("riposte.yaml", R"(store: mysql://x
+listen: 127.0.0.1:99999
+saftey:
+  dry_run: true
+safety:
+  dry_run: yes
+)");
+  write("playbooks/contain.asl.json", kPlaybook);
+  write("rules/a.yaml", R"(name: a
+descripton: typo
+playbok: contain
+enabled: maybe
+event_pattern: {source: [aws.guardduty]}
+)");
+  EXPECT_EQ(problems(),
+            "riposte.yaml:1:8: store: store URL: unknown scheme 'mysql' (known: "
+            "sqlite:///abs/path.db, sqlite://relative/path.db, sqlite::memory:, "
+            "postgresql://user:pass@host:port/db)\n"
+            "riposte.yaml:2:9: listen: port 99999 is out of range 0–65535\n"
+            "riposte.yaml:3:1: saftey: unknown key 'saftey' (did you mean 'safety'?)\n"
+            "riposte.yaml:6:12: safety.dry_run: must be true or false, not 'yes'\n"
+            "rules/a.yaml:2:1: descripton: unknown key 'descripton' (did you mean "
+            "'description'?)\n"
+            "rules/a.yaml:3:1: playbok: unknown key 'playbok' (did you mean 'playbook'?)\n"
+            "rules/a.yaml:4:10: enabled: must be true or false, not 'maybe'\n");
+}
+
+TEST_F(ConfigDir, BooleansAreYamlBooleansOrWhatExpansionLeaves) {
+  for (const char* bad : {"True", "1", "on", "tru", "\"true\""}) {
+    write("riposte.yaml", std::string("safety:\n  dry_run: ") + bad + "\n");
+    EXPECT_NE(problems().find("riposte.yaml:2:12: safety.dry_run: must be true or false"),
+              std::string::npos)
+        << bad;
+  }
+  ::setenv("RIPOSTE_TEST_DRY", "true", 1);
+  write("riposte.yaml", "safety:\n  dry_run: ${RIPOSTE_TEST_DRY}\n");
+  std::vector<Problem> ps;
+  auto cfg = load(ps);
+  ASSERT_TRUE(cfg) << cfg.error().str();
+  EXPECT_TRUE(cfg->safety.dry_run);
+  ::setenv("RIPOSTE_TEST_DRY", "yes", 1);
+  EXPECT_NE(problems().find("safety.dry_run: must be true or false, not 'yes'"), std::string::npos);
+  ::unsetenv("RIPOSTE_TEST_DRY");
+}
+
+TEST_F(ConfigDir, ReportsEveryProblemWithFileLineColumnAndPath) {
   write("playbooks/ok.asl.json", kPlaybook);
   write("playbooks/broken.asl.json", "{\"StartAt\": ");
+  write("playbooks/next.asl.json", R"({
+  "StartAt": "A",
+  "States": {
+    "A": {
+      "Type": "Task",
+      "Resource": "riposte:aws.ec2.isolateInstance",
+      "InputPath": "$$$",
+      "Next": "Nowhere"
+    }
+  }
+})");
   write("rules/a.yaml", "name: a\nplaybook: nope\nevent_pattern:\n  source: [\"x\"]\n");
-  write("rules/b.yaml", "name: b\nevent_pattern:\n  source: []\n");
+  write("rules/b.yaml",
+        "name: b\nevent_pattern:\n  source: []\n  detail:\n    severity: [{\"numeric\": "
+        "[\">\", 0, \">\", 0]}]\n");
   write("rules/c.yaml", "description: no name\nevent_pattern: {}\n");
   write("rules/d.yaml", "name: d\nevent_pattern: [\n");
-  Checkers c;
-  c.pattern = [](const std::string& p) -> std::string {
-    return p.find("[]") != std::string::npos ? "Empty arrays are not allowed" : "";
-  };
-  std::vector<Problem> problems;
-  auto cfg = load(problems, c);
-  ASSERT_FALSE(cfg);
-  std::string all;
-  for (const auto& p : problems) all += p.str() + "\n";
-  EXPECT_NE(all.find("playbooks/broken.asl.json"), std::string::npos) << all;
-  EXPECT_NE(all.find("rules/a.yaml:2: error: playbook: unknown playbook 'nope' (known: ok)"),
+  const std::string all = problems();
+  EXPECT_NE(all.find("playbooks/broken.asl.json:1:13: not valid JSON: unexpected end of text"),
             std::string::npos)
       << all;
-  EXPECT_NE(all.find("rules/b.yaml:2: error: event_pattern: Event pattern is not valid. Reason: "
-                     "Empty arrays are not allowed"),
+  EXPECT_NE(all.find("playbooks/next.asl.json:7:20: $.States.A.InputPath: "), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("playbooks/next.asl.json:8:15: $.States.A.Next: refers to a state that does "
+                     "not exist: 'Nowhere'"),
             std::string::npos)
       << all;
-  EXPECT_NE(all.find("rules/c.yaml: error: name: missing rule name"), std::string::npos) << all;
-  EXPECT_NE(all.find("rules/d.yaml"), std::string::npos) << all;
-  EXPECT_GE(problems.size(), 5u);
+  EXPECT_NE(all.find("rules/a.yaml:2:11: playbook: unknown playbook 'nope'"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("rules/b.yaml:3:11: event_pattern.source: Empty arrays are not allowed"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("rules/b.yaml:5:16: event_pattern.detail.severity[0]"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("rules/c.yaml:1:1: name: is required"), std::string::npos) << all;
+  EXPECT_NE(all.find("rules/d.yaml:"), std::string::npos) << all;
+}
+
+TEST_F(ConfigDir, RuleFilesHoldOneRuleAListOrRules) {
+  write("rules/a.yaml",
+        "- name: x\n  event_pattern: {source: [a]}\n- name: y\n  event_pattern: {source: [b]}\n");
+  write("rules/b.yaml", "rules:\n  - name: z\n    event_pattern: {source: [c]}\n");
+  std::vector<Problem> ps;
+  auto cfg = load(ps);
+  ASSERT_TRUE(cfg) << cfg.error().str();
+  ASSERT_EQ(cfg->rules.size(), 3u);
+  EXPECT_EQ(cfg->rules[2].name, "z");
+  EXPECT_EQ(cfg->rules[2].line, 2);
+  write("rules/b.yaml",
+        "rules:\n  - name: x\n    enabled: nope\n    event_pattern: {source: [c]}\n");
+  EXPECT_EQ(problems(), "rules/b.yaml:3:14: rules[0].enabled: must be true or false, not 'nope'\n");
 }
 
 TEST_F(ConfigDir, DuplicateRuleNamesAndMissingDirectory) {
   write("rules/a.yaml",
         "- name: x\n  event_pattern: {source: [a]}\n- name: x\n  event_pattern: {source: [b]}\n");
-  std::vector<Problem> problems;
-  EXPECT_FALSE(load(problems));
-  ASSERT_EQ(problems.size(), 1u);
-  EXPECT_NE(problems[0].message.find("duplicate rule name 'x'"), std::string::npos);
-
+  EXPECT_EQ(problems(),
+            "rules/a.yaml:3:9: [1].name: duplicate rule name 'x' (also in rules/a.yaml:1)\n");
   std::vector<Problem> p2;
   EXPECT_FALSE(loadConfig("/nonexistent/riposte", {}, p2));
-  EXPECT_EQ(p2.size(), 1u);
+  ASSERT_EQ(p2.size(), 1u);
+  EXPECT_EQ(p2[0].str(), "/nonexistent/riposte: configuration directory not found");
 }
 
 TEST_F(ConfigDir, AccountsMapAccountIdsToRoles) {
@@ -127,18 +251,19 @@ aws:
     "222222222222": {role_arn: "arn:aws:iam::222222222222:role/r", external_id: x}
     "12": {role_arn: "arn:aws:iam::12:role/r"}
     "333333333333": {}
+    "444444444444": {role_arn: "arn:aws:iam::444444444444:user/u"}
 )");
-  std::vector<Problem> problems;
-  EXPECT_FALSE(load(problems));
-  std::string all;
-  for (const auto& p : problems) all += p.str() + "\n";
-  EXPECT_NE(all.find("aws.accounts.12: an account id is 12 digits"), std::string::npos) << all;
-  EXPECT_NE(all.find("aws.accounts.333333333333: needs a role_arn"), std::string::npos) << all;
+  EXPECT_EQ(problems(),
+            "riposte.yaml:5:5: aws.accounts.12: '12' is not an account id (12 digits)\n"
+            "riposte.yaml:6:21: aws.accounts.333333333333.role_arn: is required\n"
+            "riposte.yaml:7:32: aws.accounts.444444444444.role_arn: "
+            "'arn:aws:iam::444444444444:user/u' is not a role ARN "
+            "(arn:aws:iam::<account>:role/<name>)\n");
   write("riposte.yaml",
         "aws:\n  accounts:\n    \"222222222222\": {role_arn: "
         "\"arn:aws:iam::222222222222:role/r\"}\n");
-  problems.clear();
-  auto cfg = load(problems);
+  std::vector<Problem> ps;
+  auto cfg = load(ps);
   ASSERT_TRUE(cfg) << cfg.error().str();
   EXPECT_EQ(cfg->accounts.at("222222222222").role_arn, "arn:aws:iam::222222222222:role/r");
 }
@@ -186,30 +311,75 @@ playbooks:
     approve: true
   contian: {dry_run: true}
 )");
-  std::vector<Problem> problems;
-  EXPECT_FALSE(load(problems));
-  std::string all;
-  for (const auto& p : problems) all += p.str() + "\n";
-  EXPECT_NE(all.find("riposte.yaml:4: error: playbooks.contain.dry_run: must be true or false"),
-            std::string::npos)
-      << all;
-  EXPECT_NE(all.find("riposte.yaml:5: error: playbooks.contain.approve: unknown playbook setting "
-                     "'approve' (known: dry_run)"),
-            std::string::npos)
-      << all;
-  EXPECT_NE(all.find("riposte.yaml:6: error: playbooks.contian: unknown playbook 'contian' "
-                     "(known: contain)"),
-            std::string::npos)
-      << all;
-  EXPECT_EQ(problems.size(), 3u) << all;
-
+  EXPECT_EQ(problems(),
+            "riposte.yaml:4:14: playbooks.contain.dry_run: must be true or false, not 'yes'\n"
+            "riposte.yaml:5:5: playbooks.contain.approve: unknown key 'approve' (known: "
+            "dry_run)\n"
+            "riposte.yaml:6:3: playbooks.contian: unknown playbook 'contian' (did you mean "
+            "'contain'?)\n");
   write("riposte.yaml", "playbooks: [contain]\n");
-  problems.clear();
-  EXPECT_FALSE(load(problems));
-  ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].str(),
-            "riposte.yaml:1: error: playbooks: must map playbook names to their settings "
-            "({dry_run: true})");
+  EXPECT_EQ(problems(), "riposte.yaml:1:12: playbooks: must be a mapping, not a list\n");
+}
+
+TEST_F(ConfigDir, SinksAndSourcesAreHeldToTheirTypesSchemas) {
+  write("riposte.yaml", R"(sinks:
+  - {type: file, name: a, path: /x, pth: /y}
+  - {type: kafka, name: k}
+  - {type: file, name: a, path: /z}
+sources:
+  sqs:
+    - {queue_url: ftp://q, wait_seconds: 30}
+  kinesis: []
+)");
+  EXPECT_EQ(problems(),
+            "riposte.yaml:2:37: sinks[0].pth: unknown key 'pth' (did you mean 'path'?)\n"
+            "riposte.yaml:3:12: sinks[1].type: unknown type 'kafka' (known: file)\n"
+            "riposte.yaml:4:24: sinks[2].name: 'a' is also the name of item 0 (names must be "
+            "unique)\n"
+            "riposte.yaml:7:19: sources.sqs[0].queue_url: must be a URL starting with https:// or "
+            "http://, not 'ftp://q'\n"
+            "riposte.yaml:7:42: sources.sqs[0].wait_seconds: must be an integer between 0 and 20, "
+            "not 30\n"
+            "riposte.yaml:8:3: sources.kinesis: unknown key 'kinesis' (known: sqs)\n");
+}
+
+TEST_F(ConfigDir, AnUnsetVariableIsAnErrorUnlessTheKeyIsOptionalWhenEmpty) {
+  ::unsetenv("RIPOSTE_TEST_NOPE");
+  write("riposte.yaml",
+        "notifications:\n  sns_topic_arn: ${RIPOSTE_TEST_NOPE}\nstore: ${RIPOSTE_TEST_NOPE}\n");
+  EXPECT_EQ(problems(),
+            "riposte.yaml:3:8: store: store URL: no scheme (known: sqlite:///abs/path.db, "
+            "sqlite://relative/path.db, sqlite::memory:, postgresql://user:pass@host:port/db)\n"
+            "riposte.yaml:3:8: store: environment variable RIPOSTE_TEST_NOPE is not set (set it, "
+            "or give a default: ${RIPOSTE_TEST_NOPE:-value})\n");
+  write("riposte.yaml", "notifications:\n  sns_topic_arn: ${RIPOSTE_TEST_NOPE}\n");
+  std::vector<Problem> ps;
+  auto cfg = load(ps);
+  ASSERT_TRUE(cfg) << cfg.error().str();
+  EXPECT_EQ(cfg->sns_topic_arn, "");
+}
+
+TEST_F(ConfigDir, PlaybooksInYamlAreLocatedToo) {
+  write("playbooks/y.asl.yaml", R"(StartAt: A
+States:
+  A:
+    Type: Pass
+    Next: B
+)");
+  EXPECT_EQ(problems(),
+            "playbooks/y.asl.yaml:5:11: $.States.A.Next: refers to a state that does not exist: "
+            "'B'\n");
+}
+
+TEST_F(ConfigDir, TheReferenceHasEveryKey) {
+  const std::string md = referenceMarkdown(registry_);
+  for (const char* key :
+       {"`store`", "`listen`", "`log.level`", "`aws.accounts.<account id>.role_arn`",
+        "`notifications.sns_topic_arn`", "`safety.dry_run`", "`sources.sqs[].queue_url`",
+        "`sinks[].path (type: file)`", "`playbooks.<playbook>.dry_run`", "`event_pattern`",
+        "`on_limit`"}) {
+    EXPECT_NE(md.find(key), std::string::npos) << key << "\n" << md;
+  }
 }
 
 TEST_F(ConfigDir, ReadsSuppressionsFromPolicies) {
@@ -233,6 +403,7 @@ TEST_F(ConfigDir, ReadsSuppressionsFromPolicies) {
   EXPECT_TRUE(cfg->suppressions[0].guardduty_archive);
   EXPECT_EQ(cfg->suppressions[0].scope.accounts, std::vector<std::string>{"111122223333"});
   EXPECT_EQ(cfg->suppression_files.at("pentest-q4"), "policies/quiet.yaml");
+  EXPECT_EQ(cfg->directories.at("policies").size(), 1u);
 }
 
 TEST_F(ConfigDir, PolicyProblemsNameFileLineAndPath) {
@@ -263,37 +434,15 @@ limts: {}
     match:
       scope: {regions: [us-east-2]}
 )");
-  std::vector<Problem> problems;
-  auto cfg = load(problems);
-  ASSERT_FALSE(cfg);
-  std::vector<std::string> got;
-  for (const auto& p : problems) got.push_back(p.str());
-  EXPECT_EQ(got, (std::vector<std::string>{
-                     "policies/a.yaml:10:5: error: suppressions[1].expires: 'next week' is not a "
-                     "duration: write a whole number and a unit, d (days), h (hours) or m "
-                     "(minutes): 7d, 12h, 30m",
-                     "policies/a.yaml:13:1: error: limts: unknown policy section 'limts' (known: "
-                     "suppressions, limits, breaker, scope)",
-                     "policies/b.yaml:6:26: error: suppressions[0].match.scope.accounts[0]: '1' "
-                     "is not an account id (12 digits)",
-                     "policies/b.yaml:7:5: error: suppressions[1].name: duplicate suppression name "
-                     "'one' (also in policies/a.yaml)"}));
-}
-
-TEST(ExpandEnv, DefaultsAndUnset) {
-  ::setenv("RIPOSTE_X", "1", 1);
-  ::unsetenv("RIPOSTE_UNSET");
-  std::vector<std::string> unset;
-  EXPECT_EQ(expandEnv("a${RIPOSTE_X}b${RIPOSTE_UNSET:-d}c${RIPOSTE_UNSET}", &unset), "a1bdc");
-  ASSERT_EQ(unset.size(), 1u);
-  EXPECT_EQ(unset[0], "RIPOSTE_UNSET");
-  EXPECT_EQ(expandEnv("no vars $ here"), "no vars $ here");
-}
-
-TEST(YamlToJson, ReportsPosition) {
-  auto r = yamlToJson("a: [1, 2\nb: 3\n", "f.yaml");
-  ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("f.yaml:"), std::string::npos);
+  EXPECT_EQ(problems(),
+            "policies/a.yaml:10:14: suppressions[1].expires: 'next week' is not a duration: "
+            "write a whole number and a unit, d (days), h (hours) or m (minutes): 7d, 12h, 30m\n"
+            "policies/a.yaml:13:1: limts: unknown policy section 'limts' (did you mean "
+            "'limits'?)\n"
+            "policies/b.yaml:6:26: suppressions[0].match.scope.accounts[0]: '1' is not an "
+            "account id (12 digits)\n"
+            "policies/b.yaml:7:11: suppressions[1].name: duplicate suppression name 'one' (also "
+            "in policies/a.yaml)\n");
 }
 
 }  // namespace

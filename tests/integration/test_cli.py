@@ -36,10 +36,10 @@ class Cli(unittest.TestCase):
                 json.dump({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "riposte:nope.action", "Next": "Missing"}}}, f)
             r = run("validate", c)
             self.assertEqual(r.returncode, 1)
-            self.assertIn("rules/bad.yaml:3: error: event_pattern: Event pattern is not valid. Reason: Bad numeric range operator: >", r.stderr)
-            self.assertIn("playbooks/broken.asl.json", r.stderr)
-            self.assertIn("$.States.A", r.stderr)
-            self.assertIn("Missing", r.stderr)
+            # file:line:column of the offending value itself, the path inside the file
+            self.assertIn(c + "/rules/bad.yaml:5:16: event_pattern.detail.severity[0]: Bad numeric range operator: >", r.stderr)
+            self.assertIn(c + "/playbooks/broken.asl.json:1:63: $.States.A.Resource: unknown resource 'riposte:nope.action'", r.stderr)
+            self.assertIn(c + "/playbooks/broken.asl.json:1:94: $.States.A.Next: refers to a state that does not exist: 'Missing'", r.stderr)
         finally:
             shutil.rmtree(d)
 
@@ -56,8 +56,9 @@ class Cli(unittest.TestCase):
                 f.write("\n".join(bad) + "\n")
             r = run("validate", c)
             self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
-            self.assertIn("riposte.yaml:%d: error: playbooks.contain-ec2-instanse: unknown playbook "
-                          "'contain-ec2-instanse'" % (len(lines) + 3), r.stderr)
+            self.assertIn("riposte.yaml:%d:3: playbooks.contain-ec2-instanse: unknown playbook "
+                          "'contain-ec2-instanse' (did you mean 'contain-ec2-instance'?)"
+                          % (len(lines) + 3), r.stderr)
             with open(os.path.join(c, "riposte.yaml"), "w") as f:
                 f.write("\n".join(bad[:-1]) + "\n")
             r = run("validate", c)
@@ -140,7 +141,7 @@ class Cli(unittest.TestCase):
         try:
             r = run("release", "inc-x", cwd=d)  # the default config/default is not here
             self.assertEqual(r.returncode, 2)
-            self.assertIn("config/default: error: configuration directory not found", r.stderr)
+            self.assertIn("config/default: configuration directory not found", r.stderr)
             self.assertNotIn("config/default/config/default", r.stderr)
             # Given the directory, it finds it from anywhere (and says the incident is unknown).
             r = run("release", "inc-x", "--config", os.path.join(ROOT, "config/default"),

@@ -149,9 +149,9 @@ class Reload(unittest.TestCase):
                                 after=before)
         self.assertEqual(refused["trigger"], "SIGHUP")
         problem = self.wait_log(lambda l: l.get("msg") == "reload problem", after=before)
-        # file:line[:column]: error: path: message (the loader's positions, whatever their depth)
+        # file:line:column: path: message, at the offending value, with the path in the pattern
         self.assertRegex(problem["problem"],
-                         r"rules/broken\.yaml:\d+(:\d+)?: error: event_pattern[.\w]*: .*"
+                         r"rules/broken\.yaml:4:16: event_pattern\.detail\.severity\[0\]: "
                          r"Bad numeric range operator")
         self.assertIsNone(proc.poll(), "riposte must keep running")
         r = self.riposte.post("/v1/reload", "")

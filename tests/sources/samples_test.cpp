@@ -333,14 +333,7 @@ TEST(Samples, AsffFormHasEveryRequiredField) {
 // The shipped severity strategy (config/default) on EC2 samples: high → contain, medium →
 // notify, low → record; non-EC2 findings of medium/high severity fire nothing.
 TEST(Samples, DefaultRulesFireAsExpected) {
-  engine::Checkers checkers;
-  checkers.pattern = [](const std::string& p) {
-    auto r = pattern::validatePattern(p);
-    return r ? std::string() : r.error().message;
-  };
-  checkers.playbook = [](const json::value&) {
-    return std::vector<std::pair<std::string, std::string>>{};
-  };
+  engine::Checkers checkers;  // patterns and playbooks are checked by the loader itself
   std::vector<engine::Problem> problems;
   auto cfg =
       engine::loadConfig(std::string(RIPOSTE_SOURCE_DIR) + "/config/default", checkers, problems);
