@@ -332,6 +332,23 @@ std::optional<config::Document> readDocument(const fs::path& path, const std::st
                                 : config::readYaml(*text, rel, problems);
 }
 
+// The document's unset ${VAR}s as problems. A value that lost a variable is reported for that
+// alone: the schema's complaint about what was left of it (problems from `first` on, at the
+// same path) is dropped.
+void unsetProblems(const config::Document& doc, std::vector<Problem>& problems, std::size_t first) {
+  std::vector<Problem> unset;
+  doc.unsetProblems(unset);
+  if (unset.empty()) return;
+  std::set<std::string> paths;
+  for (const auto& u : unset) paths.insert(u.path);
+  problems.erase(std::remove_if(problems.begin() + static_cast<long>(first), problems.end(),
+                                [&](const Problem& p) {
+                                  return p.file == doc.file && paths.count(p.path) > 0;
+                                }),
+                 problems.end());
+  problems.insert(problems.end(), unset.begin(), unset.end());
+}
+
 // Checks `value`/`node` (at `path` of `doc`) against `schema`, locating the problems.
 void checkAt(const Schema& schema, const config::Document& doc, json::value& value,
              config::Node& node, const std::string& path, std::vector<Problem>& problems) {
@@ -430,9 +447,10 @@ void loadPlaybook(const fs::path& path, const std::string& rel, const Checkers& 
   auto doc = endsWith(rel, ".json") ? config::readJson(*text, rel, problems)
                                     : config::readYaml(*text, rel, problems);
   if (!doc) return;
-  doc->unsetProblems(problems);
+  const std::size_t at = problems.size();
   for (const auto& d : asl::validate(doc->value, checkers.known_resource))
     problems.push_back(doc->locate(config::Problem{d.path, d.message}));
+  unsetProblems(*doc, problems, at);
   Playbook pb;
   pb.name = name;
   pb.file = rel;
@@ -441,10 +459,24 @@ void loadPlaybook(const fs::path& path, const std::string& rel, const Checkers& 
   cfg.playbooks[name] = std::move(pb);
 }
 
-void loadRules(const fs::path& path, const std::string& rel, Config& cfg,
+// A rule's name → where it is ("rules/a.yaml:3"), for the names of every rule file.
+using RuleNames = std::map<std::string, std::string>;
+
+void loadRuleItems(config::Document& document, const std::string& rel, Config& cfg,
+                   RuleNames& names, std::vector<Problem>& problems);
+
+void loadRules(const fs::path& path, const std::string& rel, Config& cfg, RuleNames& names,
                std::vector<Problem>& problems) {
   auto doc = readDocument(path, rel, problems);
   if (!doc) return;
+  const std::size_t at = problems.size();
+  loadRuleItems(*doc, rel, cfg, names, problems);
+  unsetProblems(*doc, problems, at);
+}
+
+void loadRuleItems(config::Document& document, const std::string& rel, Config& cfg,
+                   RuleNames& names, std::vector<Problem>& problems) {
+  config::Document* doc = &document;
   // One rule, a list of rules, or {rules: [...]}: each with its path in the file.
   struct Item {
     std::string path;
@@ -511,25 +543,25 @@ void loadRules(const fs::path& path, const std::string& rel, Config& cfg,
       r.pattern = pat;
       r.pattern_json = json::serialize(pat);
     }
-    // Across files: the playbook exists, the name is unique.
+    // Across files: the name is unique, the playbook exists.
+    bool ok = true;
+    if (auto other = names.find(r.name); other != names.end()) {
+      problems.push_back(doc->locate(
+          config::Problem{config::joinPath(item.path, "name"),
+                          "duplicate rule name '" + r.name + "' (also in " + other->second + ")"}));
+      ok = false;
+    } else {
+      names.emplace(r.name, rel + ":" + std::to_string(r.line));
+    }
     if (!r.playbook.empty() && !cfg.playbooks.count(r.playbook)) {
       std::vector<std::string> known;
       for (const auto& [k, _] : cfg.playbooks) known.push_back(k);
       problems.push_back(
           doc->locate(config::Problem{config::joinPath(item.path, "playbook"),
                                       config::unknownMessage("playbook", r.playbook, known)}));
-      continue;
+      ok = false;
     }
-    bool duplicate = false;
-    for (const auto& other : cfg.rules) {
-      if (other.name != r.name) continue;
-      problems.push_back(
-          doc->locate(config::Problem{config::joinPath(item.path, "name"),
-                                      "duplicate rule name '" + r.name + "' (also in " +
-                                          other.file + ":" + std::to_string(other.line) + ")"}));
-      duplicate = true;
-    }
-    if (!duplicate) cfg.rules.push_back(std::move(r));
+    if (ok) cfg.rules.push_back(std::move(r));
   }
 }
 
@@ -589,9 +621,10 @@ void loadDirectory(const fs::path& root, const config::DirectoryParser& parser, 
     const std::string rel = parser.dir + "/" + p.filename().string();
     auto doc = readDocument(p, rel, problems);
     if (!doc) continue;
-    doc->unsetProblems(problems);
+    const std::size_t at = problems.size();
     if (parser.parse)
       for (const auto& pr : parser.parse(doc->value)) problems.push_back(doc->locate(pr));
+    unsetProblems(*doc, problems, at);
     docs.push_back(std::move(*doc));
   }
 }
@@ -617,13 +650,14 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
   if (fs::exists(root / "riposte.yaml", ec)) {
     settings_doc = readDocument(root / "riposte.yaml", "riposte.yaml", problems);
     if (settings_doc) {
+      const std::size_t at = problems.size();
       if (settings_doc->value.is_null()) settings_doc->value = json::object();
       if (!settings_doc->value.is_object()) {
         problems.push_back(settings_doc->locate(config::Problem{"", "must be a mapping"}));
       } else {
         checkAt(settingsSchema(registry), *settings_doc, settings_doc->value, settings_doc->root,
                 "", problems);
-        settings_doc->unsetProblems(problems);
+        unsetProblems(*settings_doc, problems, at);
         readSettings(settings_doc->value.get_object(), cfg);
       }
     }
@@ -642,8 +676,9 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
   if (settings_doc && settings_doc->value.is_object())
     applyPlaybookSettings(*settings_doc, cfg, problems);
 
+  RuleNames rule_names;
   for (const auto& p : listFiles(root / "rules", {".yaml", ".yml", ".json"}))
-    loadRules(p, "rules/" + p.filename().string(), cfg, problems);
+    loadRules(p, "rules/" + p.filename().string(), cfg, rule_names, problems);
 
   loadDirectory(root, policiesDirectory(), cfg, problems);
   buildPolicies(cfg.directories["policies"], cfg, problems);

@@ -348,8 +348,7 @@ TEST_F(ConfigDir, AnUnsetVariableIsAnErrorUnlessTheKeyIsOptionalWhenEmpty) {
   write("riposte.yaml",
         "notifications:\n  sns_topic_arn: ${RIPOSTE_TEST_NOPE}\nstore: ${RIPOSTE_TEST_NOPE}\n");
   EXPECT_EQ(problems(),
-            "riposte.yaml:3:8: store: store URL: no scheme (known: sqlite:///abs/path.db, "
-            "sqlite://relative/path.db, sqlite::memory:, postgresql://user:pass@host:port/db)\n"
+            // (only the variable: not what the schema says of the "" it left)
             "riposte.yaml:3:8: store: environment variable RIPOSTE_TEST_NOPE is not set (set it, "
             "or give a default: ${RIPOSTE_TEST_NOPE:-value})\n");
   write("riposte.yaml", "notifications:\n  sns_topic_arn: ${RIPOSTE_TEST_NOPE}\n");
