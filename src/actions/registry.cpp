@@ -47,6 +47,9 @@ Result<void> Registry::add(std::shared_ptr<const Action> action) {
 
 const Action* Registry::find(std::string_view resource) const {
   constexpr std::string_view kPrefix = "riposte:";
+  // A Task's Resource as written: the callback pattern's suffix names the same action.
+  constexpr std::string_view kWaitForTaskToken = ".waitForTaskToken";
+  if (resource.ends_with(kWaitForTaskToken)) resource.remove_suffix(kWaitForTaskToken.size());
   if (resource.substr(0, kPrefix.size()) == kPrefix) resource.remove_prefix(kPrefix.size());
   auto it = actions_.find(resource);
   if (it != actions_.end()) return it->second.get();

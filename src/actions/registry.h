@@ -23,7 +23,8 @@ class Registry {
   // Accepts "riposte:aws.ec2.isolateInstance" or "aws.ec2.isolateInstance"; also Step
   // Functions' "arn:aws:states:::aws-sdk:<ec2|iam|sns|sts>:<apiAction>" and
   // "arn:aws:states:::sns:publish" (see sdk_call.h; made on first use and kept for the whole
-  // process). nullptr if unknown. Thread-safe.
+  // process). A ".waitForTaskToken" suffix (the callback pattern, run by the interpreter)
+  // names the same action. nullptr if unknown. Thread-safe.
   const Action* find(std::string_view resource) const;
   // Sorted names.
   std::vector<std::string> names() const;

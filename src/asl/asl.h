@@ -159,6 +159,8 @@ struct PendingTask {
   bool started = false;
   int64_t timeout_at_ms = 0;    // started: when States.Timeout is raised
   int64_t heartbeat_at_ms = 0;  // started with HeartbeatSeconds: unless a heartbeat comes first
+  int64_t heartbeat_ms = 0;     // started: HeartbeatSeconds in ms (0: none); a heartbeat at t
+                                // moves heartbeat_at_ms to t + heartbeat_ms
 };
 
 // One history event, shaped like Step Functions' GetExecutionHistory events.
@@ -266,6 +268,16 @@ class Execution {
   // SendTaskHeartbeat: restarts the HeartbeatSeconds clock (no history event, as in Step
   // Functions; wakeAtMs() moves). Errors as sendTaskSuccess but InvalidOutput.
   Result<void> sendTaskHeartbeat(std::string_view token, const Clock& clock);
+  // The same three, naming the task by its token's digest (taskTokenDigest) instead of the
+  // token, for a caller that keeps callbacks durably and no token in clear: it checked
+  // wellFormedTaskToken when it received the token. A digest that is not 64 characters is
+  // InvalidToken; the other errors are the token versions'.
+  Result<void> taskSucceeded(const std::string& digest, std::string_view output_json,
+                             const Clock& clock, std::vector<HistoryEvent>& out);
+  Result<void> taskFailed(const std::string& digest, std::optional<std::string_view> error,
+                          std::optional<std::string_view> cause, const Clock& clock,
+                          std::vector<HistoryEvent>& out);
+  Result<void> taskHeartbeat(const std::string& digest, const Clock& clock);
 
  private:
   Execution() = default;

@@ -1492,9 +1492,8 @@ struct Interp {
   }
 
   // The open task a callback names, or the Step Functions error for it.
-  static Result<Run*> openTask(Execution& x, std::string_view token, int64_t now) {
-    if (!wellFormedTaskToken(token)) return fail("InvalidToken", "Invalid token");
-    const std::string digest = taskTokenDigest(token);
+  static Result<Run*> openTaskByDigest(Execution& x, const std::string& digest, int64_t now) {
+    if (digest.size() != 64) return fail("InvalidToken", "Invalid token digest");
     Run* r = x.status_ == Status::Running && x.root_ ? findToken(*x.root_, digest) : nullptr;
     if (!r) {
       const auto& c = x.closed_tokens_;
@@ -1538,6 +1537,7 @@ struct Interp {
       p.started = r.phase == Run::Callback;
       p.timeout_at_ms = r.timeout_at;
       p.heartbeat_at_ms = r.heartbeat_at;
+      p.heartbeat_ms = r.heartbeat_ms;
       out.push_back(std::move(p));
     }
     std::vector<const Run::Kid*> kids;
@@ -1620,10 +1620,40 @@ bool Execution::awaitingCallback() const {
   return in.wakeOf(*root_, false) == std::numeric_limits<int64_t>::max();
 }
 
+namespace {
+// A token as received, checked, then named by its digest.
+Result<std::string> digestOf(std::string_view token) {
+  if (!wellFormedTaskToken(token)) return fail("InvalidToken", "Invalid token");
+  return taskTokenDigest(token);
+}
+}  // namespace
+
 Result<void> Execution::sendTaskSuccess(std::string_view token, std::string_view output_json,
                                         const Clock& clock, std::vector<HistoryEvent>& out) {
+  auto d = digestOf(token);
+  if (!d) return fail(d.error());
+  return taskSucceeded(*d, output_json, clock, out);
+}
+
+Result<void> Execution::sendTaskFailure(std::string_view token,
+                                        std::optional<std::string_view> error,
+                                        std::optional<std::string_view> cause, const Clock& clock,
+                                        std::vector<HistoryEvent>& out) {
+  auto d = digestOf(token);
+  if (!d) return fail(d.error());
+  return taskFailed(*d, error, cause, clock, out);
+}
+
+Result<void> Execution::sendTaskHeartbeat(std::string_view token, const Clock& clock) {
+  auto d = digestOf(token);
+  if (!d) return fail(d.error());
+  return taskHeartbeat(*d, clock);
+}
+
+Result<void> Execution::taskSucceeded(const std::string& digest, std::string_view output_json,
+                                      const Clock& clock, std::vector<HistoryEvent>& out) {
   const int64_t now = clock.nowMillis();
-  auto r = Interp::openTask(*this, token, now);
+  auto r = Interp::openTaskByDigest(*this, digest, now);
   if (!r) return fail(r.error());
   auto v = parseJson(output_json, 512);
   if (!v) return fail("InvalidOutput", "The output is not valid JSON: " + v.error().message);
@@ -1634,12 +1664,11 @@ Result<void> Execution::sendTaskSuccess(std::string_view token, std::string_view
   return {};
 }
 
-Result<void> Execution::sendTaskFailure(std::string_view token,
-                                        std::optional<std::string_view> error,
-                                        std::optional<std::string_view> cause, const Clock& clock,
-                                        std::vector<HistoryEvent>& out) {
+Result<void> Execution::taskFailed(const std::string& digest, std::optional<std::string_view> error,
+                                   std::optional<std::string_view> cause, const Clock& clock,
+                                   std::vector<HistoryEvent>& out) {
   const int64_t now = clock.nowMillis();
-  auto r = Interp::openTask(*this, token, now);
+  auto r = Interp::openTaskByDigest(*this, digest, now);
   if (!r) return fail(r.error());
   Interp in{*this, nullptr, now, &out};
   Run::Early e;
@@ -1652,9 +1681,9 @@ Result<void> Execution::sendTaskFailure(std::string_view token,
   return {};
 }
 
-Result<void> Execution::sendTaskHeartbeat(std::string_view token, const Clock& clock) {
+Result<void> Execution::taskHeartbeat(const std::string& digest, const Clock& clock) {
   const int64_t now = clock.nowMillis();
-  auto r = Interp::openTask(*this, token, now);
+  auto r = Interp::openTaskByDigest(*this, digest, now);
   if (!r) return fail(r.error());
   Run& run = **r;
   if (run.phase == Run::Callback && run.heartbeat_ms > 0) {

@@ -38,6 +38,21 @@ bool interrupted(const store::ActionRecord& rec) {
   return rec.status == "running" || rec.status == "planned";
 }
 
+// A `.waitForTaskToken` attempt's record never holds its token (a bearer credential until the
+// task closes): it shows as the history shows it, "<task token sha256:…>".
+void hideToken(std::string& text, const std::string& token, const std::string& mask) {
+  for (std::size_t at = text.find(token); at != std::string::npos;
+       at = text.find(token, at + mask.size()))
+    text.replace(at, token.size(), mask);
+}
+void hideToken(store::ActionRecord& rec, const std::string& token) {
+  if (token.empty()) return;
+  const std::string mask = "<task token sha256:" + asl::taskTokenDigest(token).substr(0, 12) + ">";
+  for (std::string* f :
+       {&rec.input, &rec.before, &rec.after, &rec.output, &rec.summary, &rec.error_message})
+    hideToken(*f, token, mask);
+}
+
 }  // namespace
 
 asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
@@ -61,6 +76,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   rec.action = std::string(action->name());
   rec.status = "running";
   rec.input = json::serialize(req.parameters);
+  hideToken(rec, req.task_token);
   rec.started_ms = ctx_.clock->nowMillis();
   auto replayed = [&](const char* how) {
     if (ctx_.metrics) {
@@ -101,6 +117,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
                             "); its effect cannot be checked and running it again may repeat "
                             "it, so it is not run again";
         rec.summary = "failed: " + rec.error_code + ": " + rec.error_message;
+        hideToken(rec, req.task_token);
         if (auto u = ctx_.store->updateAction(rec); !u) {
           logError("cannot record action result", {{"action", rec.id}, {"error", u.error().str()}});
         }
@@ -227,6 +244,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
     ctx_.metrics->inc("riposte_actions_total", {{"action", rec.action}, {"status", rec.status}});
   }
   if (guarded) ctx_.guard->settle(rec.id, rec.status, verdict.reserved, rerun);
+  hideToken(rec, req.task_token);
   if (ctx_.store) {
     if (auto u = ctx_.store->updateAction(rec); !u) {
       logError("cannot record action result", {{"action", rec.id}, {"error", u.error().str()}});

@@ -66,6 +66,11 @@ Engine::Engine(Config config, std::shared_ptr<store::Store> store, std::shared_p
                    "the recorded result was used, AWS not called; rerun: an interrupted attempt "
                    "ran again; interrupted: it could not safely run again and failed).",
                    "counter");
+  metrics_.declare("riposte_task_callbacks_total",
+                   "Task token callbacks (SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat) by "
+                   "kind and outcome (accepted, then applied or discarded; or the error that "
+                   "refused it).",
+                   "counter");
   metrics_.declare("riposte_action_duration_seconds", "Response action latency.", "histogram",
                    {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
   metrics_.declare("riposte_incidents", "Incidents by status (from the store).", "gauge");
@@ -352,6 +357,12 @@ struct Engine::Live {
   std::vector<store::SnapshotBlobRecord> blobs;  // this step's new snapshot blobs
   bool finished = false;
   bool parked = false;  // on a durable timer: its lease given back with this step
+  // Task tokens: the open ones as last persisted (digest → task), what this step writes of
+  // them, whether the execution held any before or after it, and the callbacks it applied.
+  std::map<std::string, asl::PendingTask> tokens;
+  std::vector<store::TaskTokenRecord> token_writes;
+  bool holds_tokens = false;
+  std::vector<int64_t> callbacks_applied;
 };
 
 Result<std::unique_ptr<Engine::Live>> Engine::startLive(store::ExecutionRecord rec) {
@@ -398,6 +409,7 @@ Result<std::unique_ptr<Engine::Live>> Engine::startLive(store::ExecutionRecord r
     if (lookup_error) return fail(*lookup_error);
     if (!restored) return fail_execution(restored.error());
     live->exec.emplace(std::move(*restored));
+    for (auto& p : live->exec->pendingTasks()) live->tokens.emplace(p.token_digest, p);
   }
   ActionRunnerContext rctx = runnerContext(incident);
   rctx.incident_id = r.incident_id;
@@ -440,7 +452,10 @@ void Engine::stepLive(Live& live, std::vector<asl::HistoryEvent>& events) {
   store::ExecutionRecord& rec = live.rec;
   asl::Execution& exec = *live.exec;
   events.clear();
-  exec.step(*live.runner, clock_, events);
+  // Callbacks accepted for its tokens come first: each is applied at the time it was accepted
+  // (a deadline that passed since does not undo it), and they are this step.
+  if (!applyCallbacks(live, events)) exec.step(*live.runner, clock_, events);
+  diffTokens(live);
   live.hist.clear();
   for (auto& e : events) {
     store::HistoryRecord h;
@@ -502,7 +517,8 @@ Result<void> Engine::runExecutions(std::vector<store::ExecutionRecord> recs) {
     steps.clear();
     for (auto& l : live) {
       stepLive(*l, events);
-      steps.push_back({&l->rec, &l->hist, &l->blobs});
+      steps.push_back({&l->rec, &l->hist, &l->blobs, l->holds_tokens ? &l->token_writes : nullptr,
+                       l->callbacks_applied.empty() ? nullptr : &l->callbacks_applied});
     }
     auto written = store_->recordSteps(steps);
     if (!written) return fail(written.error());  // nothing written: resumed from the store
@@ -530,6 +546,150 @@ Result<void> Engine::runExecutions(std::vector<store::ExecutionRecord> recs) {
     live.resize(keep);
   }
   return {};
+}
+
+namespace {
+// How logs, the audit log and the timeline name a token: never the token itself.
+std::string tokenLabel(const std::string& digest) {
+  return "sha256:" + digest.substr(0, 12);
+}
+}  // namespace
+
+bool Engine::applyCallbacks(Live& live, std::vector<asl::HistoryEvent>& events) {
+  live.callbacks_applied.clear();
+  if (live.tokens.empty()) return false;
+  auto cbs = store_->taskCallbacks(live.rec.id);
+  if (!cbs) {
+    logError("cannot read the task callbacks of an execution",
+             {{"execution", live.rec.id}, {"error", cbs.error().str()}});
+    return false;
+  }
+  asl::Execution& exec = *live.exec;
+  for (const auto& cb : *cbs) {
+    ManualClock at(cb.received_ms);
+    Result<void> r;
+    if (cb.kind == "success") {
+      r = exec.taskSucceeded(cb.token_digest, cb.output, at, events);
+    } else if (cb.kind == "failure") {
+      auto view = [](const std::optional<std::string>& v) {
+        return v ? std::optional<std::string_view>(*v) : std::nullopt;
+      };
+      r = exec.taskFailed(cb.token_digest, view(cb.error), view(cb.cause), at, events);
+    } else {
+      r = exec.taskHeartbeat(cb.token_digest, at);
+    }
+    const std::string outcome = r ? "applied" : "discarded";
+    metrics_.inc("riposte_task_callbacks_total", {{"kind", cb.kind}, {"outcome", outcome}});
+    if (r) {
+      logInfo("task callback applied", {{"execution", live.rec.id},
+                                        {"state", cb.state_name},
+                                        {"kind", cb.kind},
+                                        {"token", tokenLabel(cb.token_digest)}});
+    } else {
+      // Accepted while the task was open, but the execution closed it before applying it (a
+      // sibling branch failed, the execution timed out): Step Functions' TaskTimedOut, late.
+      logWarn("task callback discarded: its task was closed before it could be applied",
+              {{"execution", live.rec.id},
+               {"state", cb.state_name},
+               {"kind", cb.kind},
+               {"token", tokenLabel(cb.token_digest)},
+               {"error", r.error().str()}});
+    }
+    live.callbacks_applied.push_back(cb.seq);
+  }
+  return !live.callbacks_applied.empty();
+}
+
+void Engine::diffTokens(Live& live) {
+  live.token_writes.clear();
+  std::map<std::string, asl::PendingTask> next;
+  for (auto& p : live.exec->pendingTasks()) next.emplace(p.token_digest, std::move(p));
+  live.holds_tokens = !live.tokens.empty() || !next.empty();
+  if (!live.holds_tokens) return;
+  const int64_t now = clock_.nowMillis();
+  auto record = [&](const asl::PendingTask& p, bool closed) {
+    store::TaskTokenRecord t;
+    t.digest = p.token_digest;
+    t.execution_id = live.rec.id;
+    t.state_name = p.state_name;
+    t.status = closed ? "closed" : "open";
+    t.started = p.started;
+    t.created_ms = now;
+    t.timeout_at_ms = p.timeout_at_ms;
+    t.heartbeat_at_ms = p.heartbeat_at_ms;
+    t.heartbeat_ms = p.heartbeat_ms;
+    t.closed_ms = closed ? now : 0;
+    live.token_writes.push_back(std::move(t));
+  };
+  for (const auto& [digest, p] : next) {
+    auto old = live.tokens.find(digest);
+    if (old == live.tokens.end() || old->second.started != p.started ||
+        old->second.timeout_at_ms != p.timeout_at_ms ||
+        old->second.heartbeat_at_ms != p.heartbeat_at_ms) {
+      record(p, false);
+    }
+  }
+  for (const auto& [digest, p] : live.tokens) {
+    if (!next.count(digest)) record(p, true);
+  }
+  live.tokens = std::move(next);
+}
+
+Result<void> Engine::acceptCallback(std::string_view token, store::TaskCallbackRecord cb) {
+  if (!asl::wellFormedTaskToken(token)) {
+    metrics_.inc("riposte_task_callbacks_total", {{"kind", cb.kind}, {"outcome", "InvalidToken"}});
+    return fail("InvalidToken", "Invalid Token: the task token is malformed");
+  }
+  cb.token_digest = asl::taskTokenDigest(token);
+  cb.received_ms = clock_.nowMillis();
+  auto r = store_->acceptTaskCallback(cb);
+  if (!r) {
+    metrics_.inc("riposte_task_callbacks_total", {{"kind", cb.kind}, {"outcome", r.error().code}});
+    logInfo("task callback refused",
+            {{"kind", cb.kind}, {"token", tokenLabel(cb.token_digest)}, {"error", r.error().code}});
+    return fail(r.error());
+  }
+  metrics_.inc("riposte_task_callbacks_total", {{"kind", cb.kind}, {"outcome", "accepted"}});
+  logInfo("task callback accepted", {{"execution", r->execution_id},
+                                     {"state", r->state_name},
+                                     {"kind", r->kind},
+                                     {"token", tokenLabel(r->token_digest)}});
+  wakeWorker();
+  return {};
+}
+
+Result<void> Engine::sendTaskSuccess(std::string_view token, std::string_view output_json) {
+  if (auto v = parseJson(output_json, 512); !v) {
+    return fail("InvalidOutput",
+                "Invalid Output: the task output is not valid JSON: " + v.error().message);
+  }
+  store::TaskCallbackRecord cb;
+  cb.kind = "success";
+  cb.output = std::string(output_json);
+  return acceptCallback(token, std::move(cb));
+}
+
+Result<void> Engine::sendTaskFailure(std::string_view token, std::optional<std::string> error,
+                                     std::optional<std::string> cause) {
+  store::TaskCallbackRecord cb;
+  cb.kind = "failure";
+  cb.error = std::move(error);
+  cb.cause = std::move(cause);
+  return acceptCallback(token, std::move(cb));
+}
+
+Result<void> Engine::sendTaskHeartbeat(std::string_view token) {
+  store::TaskCallbackRecord cb;
+  cb.kind = "heartbeat";
+  return acceptCallback(token, std::move(cb));
+}
+
+void Engine::wakeWorker() {
+  {
+    std::lock_guard lk(wake_mu_);
+    wake_ = true;
+  }
+  wake_cv_.notify_all();
 }
 
 void Engine::finishIncident(const store::ExecutionRecord& rec) {
@@ -1040,6 +1200,28 @@ Result<json::value> Engine::incident(const std::string& id) {
         end["summary"] = "playbook '" + x.playbook + "' " + x.status +
                          (x.error.empty() ? "" : " (" + x.error + ")");
         add(x.ended_ms, "execution_finished", std::move(end));
+      }
+      // `.waitForTaskToken` Tasks: when each began to wait and when its token closed.
+      if (auto tokens = store_->taskTokens(x.id)) {
+        for (const auto& t : *tokens) {
+          json::object w;
+          w["executionId"] = x.id;
+          w["state"] = t.state_name;
+          w["token"] = tokenLabel(t.digest);
+          w["status"] = t.status;
+          w["summary"] = "state '" + t.state_name + "' waits for a task token callback (token " +
+                         tokenLabel(t.digest) + ")";
+          add(t.created_ms, "task_token", std::move(w));
+          if (t.status == "closed") {
+            json::object c;
+            c["executionId"] = x.id;
+            c["state"] = t.state_name;
+            c["token"] = tokenLabel(t.digest);
+            c["summary"] = "task token " + tokenLabel(t.digest) + " of state '" + t.state_name +
+                           "' closed (answered, timed out or abandoned): it can no longer be used";
+            add(t.closed_ms, "task_token_closed", std::move(c));
+          }
+        }
       }
       execs_json.push_back(std::move(e));
     }

@@ -9,7 +9,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -122,6 +124,19 @@ class Engine {
   // closed false when it was not open.
   Result<json::value> closeBreaker(const std::string& by, const std::string& reason);
 
+  // --- Step Functions' callback API (`.waitForTaskToken`; server/api.h serves it) ---
+  // Each accepts one callback for a task token into the store's durable inbox
+  // (store::Store::acceptTaskCallback) and wakes the worker, which applies it to the waiting
+  // execution exactly once (also after a crash: an accepted callback is in the store). Errors,
+  // Step Functions' names: "InvalidToken" (malformed), "InvalidOutput" (success output not
+  // JSON), "TaskDoesNotExist" (no task has this token), "TaskTimedOut" (closed, answered already,
+  // or past its deadline); else the store's. The token itself is neither stored nor logged: its
+  // digest is, and logs and the timeline show "sha256:" and its first 12 hex digits.
+  Result<void> sendTaskSuccess(std::string_view token, std::string_view output_json);
+  Result<void> sendTaskFailure(std::string_view token, std::optional<std::string> error,
+                               std::optional<std::string> cause);
+  Result<void> sendTaskHeartbeat(std::string_view token);
+
   store::Store& store() { return *store_; }
   // The configuration in force now (the one reload() swapped in last; before start(), the
   // constructor's). Safe to hold across a reload: it stays valid and unchanged.
@@ -153,6 +168,12 @@ class Engine {
   Result<std::shared_ptr<const asl::StateMachine>> machineFor(const std::string& definition);
   void finishIncident(const store::ExecutionRecord& rec);
   void workerLoop();
+  void wakeWorker();
+  Result<void> acceptCallback(std::string_view token, store::TaskCallbackRecord cb);
+  // Applies the callbacks accepted for `live` (true when there were any: they are this step).
+  bool applyCallbacks(Live& live, std::vector<asl::HistoryEvent>& events);
+  // The token rows this step of `live` writes: opened, started, heartbeat moved, closed.
+  void diffTokens(Live& live);
   // The AWS client that acts in `account`: the configured role's (aws.accounts), assumed and
   // cached, or the base client. Error "AssumeRoleFailed" when the role cannot be assumed.
   Result<aws::Client*> clientForAccount(const std::string& account);

@@ -1,5 +1,8 @@
 #include "server/api.h"
 
+#include <algorithm>
+#include <map>
+
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -241,9 +244,133 @@ HttpResponse Api::awsJson(const HttpRequest& req) {
   std::string target = req.header("x-amz-target");
   if (target == "AWSEvents.PutEvents") return putEvents(req);
   if (target == "AWSEvents.TestEventPattern") return testEventPattern(req);
+  if (target.starts_with("AWSStepFunctions.")) return stepFunctions(req, target.substr(17));
   return awsError(400, "UnknownOperationException",
                   "riposte does not implement " + target +
-                      " (it serves AWSEvents.PutEvents and AWSEvents.TestEventPattern)");
+                      " (it serves AWSEvents.PutEvents, AWSEvents.TestEventPattern and "
+                      "AWSStepFunctions.SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat)");
+}
+
+namespace {
+
+// An error of the Step Functions API (AWS JSON 1.0): HTTP 400, {"__type", "message"}, the
+// service's own error type prefix (the SDKs keep what follows '#').
+HttpResponse sfnError(const std::string& type, const std::string& message) {
+  HttpResponse r = awsError(400, "com.amazonaws.swf.service.v2.model#" + type, message);
+  r.content_type = "application/x-amz-json-1.0";
+  r.headers.clear();
+  r.headers.emplace_back("x-amzn-ErrorType", type);
+  r.headers.emplace_back("x-amzn-RequestId", newUuid());
+  return r;
+}
+
+// The members of one SendTask* request: each a string, within the API reference's length
+// constraints (characters; output in UTF-8 bytes), required ones present, no other member.
+struct SfnMember {
+  const char* name;
+  bool required;
+  std::size_t min_len, max_len;
+};
+
+}  // namespace
+
+// AWSStepFunctions.SendTaskSuccess {taskToken, output} | SendTaskFailure {taskToken, error?,
+// cause?} | SendTaskHeartbeat {taskToken}: 200 {} when the callback is accepted (it is stored:
+// it applies exactly once, also after a crash). The request's SigV4 signature is not verified
+// yet (riposte's own API authentication is issue 13): the task token, 256 random bits, is the
+// bearer credential, as it is for any Step Functions caller holding it.
+HttpResponse Api::stepFunctions(const HttpRequest& req, const std::string& op) {
+  std::vector<SfnMember> members;
+  if (op == "SendTaskSuccess") {
+    members = {{"taskToken", true, 1, 2048}, {"output", true, 0, 262144}};
+  } else if (op == "SendTaskFailure") {
+    members = {{"taskToken", true, 1, 2048}, {"error", false, 0, 256}, {"cause", false, 0, 32768}};
+  } else if (op == "SendTaskHeartbeat") {
+    members = {{"taskToken", true, 1, 2048}};
+  } else {
+    return sfnError("UnknownOperationException",
+                    "riposte serves AWSStepFunctions.SendTaskSuccess, SendTaskFailure and "
+                    "SendTaskHeartbeat, not " +
+                        op);
+  }
+  auto body = parseJson(req.body, 8);
+  if (!body || !body->is_object())
+    return sfnError("SerializationException", "the request body is not a JSON object");
+  std::map<std::string, std::string> got;
+  for (const auto& kv : body->get_object()) {
+    const std::string key(kv.key());
+    auto m = std::find_if(members.begin(), members.end(),
+                          [&](const SfnMember& x) { return key == x.name; });
+    if (m == members.end()) {
+      return sfnError(
+          "SerializationException",
+          "unknown member '" + key + "' in " + op + " (the API reference names: " +
+              [&] {
+                std::string names;
+                for (const auto& x : members)
+                  names += (names.empty() ? "" : ", ") + std::string(x.name);
+                return names;
+              }() +
+              ")");
+    }
+    if (kv.value().is_null()) continue;  // an SDK's absent member
+    if (!kv.value().is_string())
+      return sfnError("SerializationException", "member '" + key + "' must be a string");
+    got[key] = std::string(kv.value().get_string());
+  }
+  for (const auto& m : members) {
+    auto it = got.find(m.name);
+    if (it == got.end()) {
+      if (m.required) {
+        return sfnError("ValidationException",
+                        std::string("1 validation error detected: Value null at '") + m.name +
+                            "' failed to satisfy constraint: Member must not be null");
+      }
+      continue;
+    }
+    // Characters for the strings; the output's limit is in UTF-8 bytes.
+    std::size_t n = it->second.size();
+    if (std::string_view(m.name) != "output") {
+      n = 0;
+      for (unsigned char c : it->second) n += (c & 0xC0) != 0x80;
+    }
+    if (n < m.min_len || n > m.max_len) {
+      return sfnError("ValidationException",
+                      std::string("1 validation error detected: Value at '") + m.name +
+                          "' failed to satisfy constraint: Member must have length " +
+                          (n < m.min_len ? "greater than or equal to " + std::to_string(m.min_len)
+                                         : "less than or equal to " + std::to_string(m.max_len)));
+    }
+  }
+  const std::string& token = got["taskToken"];
+  Result<void> r;
+  if (op == "SendTaskSuccess") {
+    r = engine_.sendTaskSuccess(token, got["output"]);
+  } else if (op == "SendTaskFailure") {
+    auto opt = [&](const char* k) {
+      auto it = got.find(k);
+      return it == got.end() ? std::nullopt : std::optional<std::string>(it->second);
+    };
+    r = engine_.sendTaskFailure(token, opt("error"), opt("cause"));
+  } else {
+    r = engine_.sendTaskHeartbeat(token);
+  }
+  if (!r) {
+    const std::string& code = r.error().code;
+    if (code == "InvalidToken" || code == "InvalidOutput" || code == "TaskDoesNotExist" ||
+        code == "TaskTimedOut") {
+      return sfnError(code, r.error().message);
+    }
+    logError("task callback not stored", {{"operation", op}, {"error", r.error().str()}});
+    HttpResponse e =
+        sfnError("ServiceUnavailable", "the callback could not be stored: " + r.error().message);
+    e.status = 503;
+    return e;
+  }
+  HttpResponse ok = HttpResponse::json(200, "{}");
+  ok.content_type = "application/x-amz-json-1.0";
+  ok.headers.emplace_back("x-amzn-RequestId", newUuid());
+  return ok;
 }
 
 HttpResponse Api::putEvents(const HttpRequest& req) {

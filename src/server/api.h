@@ -2,6 +2,8 @@
 // riposte's HTTP API (README "API"), on top of the engine:
 //   POST /v1/events                     one event, an array, or a bare GuardDuty or ASFF finding
 //   POST /  X-Amz-Target: AWSEvents.PutEvents | AWSEvents.TestEventPattern   (JSON 1.1)
+//   POST /  X-Amz-Target: AWSStepFunctions.SendTaskSuccess | SendTaskFailure | SendTaskHeartbeat
+//                                       (JSON 1.0: the callbacks of `.waitForTaskToken` Tasks)
 //   GET  /v1/incidents[?limit=&offset=]  GET /v1/incidents/{id}  GET /v1/executions/{id}
 //   POST /v1/reload                     loads the configuration again (see ReloadReport)
 //   GET|POST /v1/suppressions  DELETE /v1/suppressions/{name}[?reason=]   (engine/suppressions.h)
@@ -52,6 +54,7 @@ class Api {
   HttpResponse awsJson(const HttpRequest& req);
   HttpResponse putEvents(const HttpRequest& req);
   HttpResponse testEventPattern(const HttpRequest& req);
+  HttpResponse stepFunctions(const HttpRequest& req, const std::string& op);
   HttpResponse reload();
   HttpResponse suppressions(const HttpRequest& req);
   static std::string actorOf(const HttpRequest& req);

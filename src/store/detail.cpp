@@ -287,4 +287,83 @@ AuditEntry auditBreakerClosed(const std::string& by, const std::string& reason, 
   return AuditEntry{now_ms, "breaker.closed", toJson(o)};
 }
 
+std::string taskTokensSchema(const std::string& seq_column) {
+  return R"sql(
+CREATE TABLE task_tokens (
+  digest TEXT PRIMARY KEY,
+  execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+  state_name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started INTEGER NOT NULL,
+  created_ms BIGINT NOT NULL,
+  timeout_at_ms BIGINT NOT NULL,
+  heartbeat_at_ms BIGINT NOT NULL,
+  heartbeat_ms BIGINT NOT NULL,
+  closed_ms BIGINT NOT NULL
+);
+CREATE INDEX task_tokens_execution ON task_tokens (execution_id, created_ms);
+CREATE TABLE task_callbacks (
+  )sql" + seq_column +
+         R"sql(,
+  execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+  token_digest TEXT NOT NULL,
+  state_name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  output TEXT NOT NULL,
+  error TEXT,
+  cause TEXT,
+  received_ms BIGINT NOT NULL
+);
+CREATE INDEX task_callbacks_execution ON task_callbacks (execution_id, seq);
+)sql";
+}
+
+const std::string kTaskTokenCols =
+    "digest, execution_id, state_name, status, started, created_ms, timeout_at_ms, "
+    "heartbeat_at_ms, heartbeat_ms, closed_ms";
+const std::string kTaskCallbackCols =
+    "seq, execution_id, token_digest, state_name, kind, output, error, cause, received_ms";
+
+namespace {
+bool isDigest(const std::string& d) {
+  return d.size() == 64 && std::all_of(d.begin(), d.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+}  // namespace
+
+Result<void> checkTaskToken(const TaskTokenRecord& t) {
+  if (!isDigest(t.digest))
+    return fail("InvalidArgument", "a task token is stored by its SHA-256 digest (64 hex digits)");
+  RIPOSTE_STORE_TRY(checkId("execution", t.execution_id));
+  if (t.status != "open" && t.status != "answered" && t.status != "closed")
+    return fail("InvalidArgument", "unknown task token status '" + t.status + "'");
+  return {};
+}
+
+Result<void> checkTaskCallback(const TaskCallbackRecord& cb) {
+  if (!isDigest(cb.token_digest))
+    return fail("InvalidArgument", "a callback names its token by its SHA-256 digest");
+  if (cb.kind != "success" && cb.kind != "failure" && cb.kind != "heartbeat")
+    return fail("InvalidArgument", "unknown callback kind '" + cb.kind + "'");
+  return {};
+}
+
+int64_t taskTokenDeadline(const TaskTokenRecord& t) {
+  if (!t.started) return 0;
+  if (t.heartbeat_at_ms > 0) return std::min(t.timeout_at_ms, t.heartbeat_at_ms);
+  return t.timeout_at_ms;
+}
+
+AuditEntry auditTaskCallback(const TaskCallbackRecord& cb, const std::string& incident_id) {
+  json::object o;
+  o["execution_id"] = cb.execution_id;
+  o["incident_id"] = incident_id;
+  o["state"] = cb.state_name;
+  o["kind"] = cb.kind;
+  o["token"] = "sha256:" + cb.token_digest.substr(0, 12);
+  if (cb.error) o["error"] = *cb.error;
+  return AuditEntry{cb.received_ms, "task.callback", toJson(o)};
+}
+
 }  // namespace riposte::store::detail

@@ -415,6 +415,131 @@ INSERT INTO suppressions_version (id, version) VALUES (1, 0);
 ALTER TABLE events ADD COLUMN suppression TEXT NOT NULL DEFAULT '';
 )sql";
 
+// --- task tokens (TaskTokenRecord, TaskCallbackRecord) ---
+// The SQL of both backends but the callbacks' key (`seq_column`: "seq INTEGER PRIMARY KEY"
+// for SQLite, "seq BIGSERIAL PRIMARY KEY" for PostgreSQL).
+std::string taskTokensSchema(const std::string& seq_column);
+Result<void> checkTaskToken(const TaskTokenRecord& t);
+Result<void> checkTaskCallback(const TaskCallbackRecord& cb);
+AuditEntry auditTaskCallback(const TaskCallbackRecord& cb, const std::string& incident_id);
+// A token's deadline now: 0 while not started (none), else the earlier of its timeout and its
+// heartbeat deadline.
+int64_t taskTokenDeadline(const TaskTokenRecord& t);
+
+// The token rows a step writes and the callbacks it applied, inside recordSteps, through `tx`:
+// upsertToken(rec), deleteCallback(seq), firstCallbackMs(execution_id) → optional<int64>,
+// lowerWake(execution_id, ms).
+template <class Tx>
+Result<void> tokensStepped(Tx& tx, const Store::StepRef& s) {
+  if (s.tokens) {
+    for (const auto& t : *s.tokens) {
+      RIPOSTE_STORE_TRY(checkTaskToken(t));
+      if (t.execution_id != s.rec->id)
+        return fail("InvalidArgument",
+                    "token of execution '" + t.execution_id + "' in a step of '" + s.rec->id + "'");
+      RIPOSTE_STORE_TRY(tx.upsertToken(t));
+    }
+  }
+  if (s.callbacks_applied) {
+    for (int64_t seq : *s.callbacks_applied) RIPOSTE_STORE_TRY(tx.deleteCallback(seq));
+  }
+  if (s.rec->status != "RUNNING") return {};
+  RIPOSTE_STORE_TRY_ASSIGN(first, tx.firstCallbackMs(s.rec->id));
+  if (first) RIPOSTE_STORE_TRY(tx.lowerWake(s.rec->id, *first));
+  return {};
+}
+
+// acceptTaskCallback inside the backend's write transaction, through `tx`: selectToken(digest)
+// → optional<TaskTokenRecord>, lockExecution(id) → optional<ExecutionRecord> (the execution's
+// row locked before the token's is read again: the order recordSteps writes them in),
+// updateToken(rec), insertCallback(cb) → seq, lowerWake(execution_id, ms), appendAudit(entry).
+template <class Tx>
+Result<TaskCallbackRecord> callbackAccepted(Tx& tx, TaskCallbackRecord cb) {
+  RIPOSTE_STORE_TRY(checkTaskCallback(cb));
+  auto gone = [] {
+    return fail("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'");
+  };
+  std::string execution_id;
+  {
+    RIPOSTE_STORE_TRY_ASSIGN(first, tx.selectToken(cb.token_digest));
+    if (!first) return fail("TaskDoesNotExist", "Task does not exist: no open task has this token");
+    execution_id = first->execution_id;
+  }
+  RIPOSTE_STORE_TRY_ASSIGN(exec, tx.lockExecution(execution_id));
+  RIPOSTE_STORE_TRY_ASSIGN(row, tx.selectToken(cb.token_digest));
+  if (!row || !exec)
+    return fail("TaskDoesNotExist", "Task does not exist: no open task has this token");
+  TaskTokenRecord t = *row;
+  if (t.status != "open" || exec->status != "RUNNING") return gone();
+  if (int64_t d = taskTokenDeadline(t); d > 0 && cb.received_ms >= d) {
+    return fail("TaskTimedOut",
+                std::string("Task Timed Out: the task has exceeded its ") +
+                    (t.heartbeat_at_ms && t.heartbeat_at_ms < t.timeout_at_ms ? "HeartbeatSeconds"
+                                                                              : "TimeoutSeconds"));
+  }
+  if (cb.kind == "heartbeat") {
+    if (t.started && t.heartbeat_ms > 0) t.heartbeat_at_ms = cb.received_ms + t.heartbeat_ms;
+  } else {
+    t.status = "answered";
+  }
+  RIPOSTE_STORE_TRY(tx.updateToken(t));
+  cb.execution_id = t.execution_id;
+  cb.state_name = t.state_name;
+  RIPOSTE_STORE_TRY_ASSIGN(seq, tx.insertCallback(cb));
+  cb.seq = seq;
+  RIPOSTE_STORE_TRY(tx.lowerWake(t.execution_id, cb.received_ms));
+  RIPOSTE_STORE_TRY(tx.appendAudit(auditTaskCallback(cb, exec->incident_id)));
+  return cb;
+}
+
+// Row readers of the token tables (columns as kTaskTokenCols / kTaskCallbackCols).
+extern const std::string kTaskTokenCols;
+extern const std::string kTaskCallbackCols;
+template <class Row>
+TaskTokenRecord readTaskToken(const Row& r) {
+  TaskTokenRecord t;
+  t.digest = r.text(0);
+  t.execution_id = r.text(1);
+  t.state_name = r.text(2);
+  t.status = r.text(3);
+  t.started = r.i64(4) != 0;
+  t.created_ms = r.i64(5);
+  t.timeout_at_ms = r.i64(6);
+  t.heartbeat_at_ms = r.i64(7);
+  t.heartbeat_ms = r.i64(8);
+  t.closed_ms = r.i64(9);
+  return t;
+}
+// INSERT INTO task_tokens (kTaskTokenCols): 10 values.
+template <class Put>
+void taskTokenValues(const TaskTokenRecord& t, Put&& put) {
+  put(t.digest);
+  put(t.execution_id);
+  put(t.state_name);
+  put(t.status);
+  put(static_cast<int64_t>(t.started ? 1 : 0));
+  put(t.created_ms);
+  put(t.timeout_at_ms);
+  put(t.heartbeat_at_ms);
+  put(t.heartbeat_ms);
+  put(t.closed_ms);
+}
+// `isNull(col)` tells absent error / cause apart from empty ones.
+template <class Row, class IsNull>
+TaskCallbackRecord readTaskCallback(const Row& r, IsNull&& isNull) {
+  TaskCallbackRecord cb;
+  cb.seq = r.i64(0);
+  cb.execution_id = r.text(1);
+  cb.token_digest = r.text(2);
+  cb.state_name = r.text(3);
+  cb.kind = r.text(4);
+  cb.output = r.text(5);
+  if (!isNull(6)) cb.error = r.text(6);
+  if (!isNull(7)) cb.cause = r.text(7);
+  cb.received_ms = r.i64(8);
+  return cb;
+}
+
 // recordSteps inside its transaction: `update(rec)` runs the step's UPDATE and returns the
 // rows it changed. A step whose lease is lost is reported in its slot and writes nothing; a
 // failing statement fails the whole batch (the caller rolls it back).
@@ -440,6 +565,7 @@ Result<std::vector<Result<void>>> stepsRecorded(Tx& tx, const std::vector<Store:
     } else if (s.blobs && !s.blobs->empty()) {
       RIPOSTE_STORE_TRY(tx.insertBlobs(s.rec->id, *s.blobs));
     }
+    if (s.tokens || s.callbacks_applied) RIPOSTE_STORE_TRY(tokensStepped(tx, s));
     out.push_back({});
   }
   return out;

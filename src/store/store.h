@@ -154,6 +154,9 @@ struct SuppressionRecord {
 //   breaker.opened                    {"execution_id","incident_id","action","count",
 //                                      "threshold","window_ms","reason"}
 //   breaker.closed                    {"closed_by","reason"}
+//   task.callback                     {"execution_id","incident_id","state","kind",
+//                                      "token":"sha256:<first 12 hex digits of the digest>",
+//                                      "error" (failure, when given)}
 // time_ms is the time of the fact itself (incident update, event timestamp, action end).
 struct AuditRecord {
   int64_t seq = 0;
@@ -207,6 +210,41 @@ struct BreakerState {
   std::string opened_reason;
   int64_t closed_ms = 0;  // the last close by a person (0: never)
   std::string closed_by, closed_reason;
+};
+
+// --- task tokens (`.waitForTaskToken`, the Step Functions callback pattern) ---
+//
+// A token is a bearer credential: the store never holds one, only its digest
+// (asl::taskTokenDigest, 64 lowercase hex digits). The engine writes each execution's open
+// tokens with the step that opens, starts or closes them (StepRef::tokens); a callback
+// (SendTaskSuccess / Failure / Heartbeat) is accepted into a durable inbox against that table
+// (acceptTaskCallback) and applied to the execution, exactly once, by the step that deletes it
+// (StepRef::callbacks_applied).
+struct TaskTokenRecord {
+  std::string digest;
+  std::string execution_id;
+  std::string state_name;
+  // open: takes callbacks | answered: a SendTaskSuccess/Failure was accepted, not yet applied |
+  // closed: answered and applied, timed out or abandoned (a late callback gets TaskTimedOut).
+  std::string status = "open";
+  bool started = false;         // false: scheduled, its work not yet started
+  int64_t created_ms = 0;       // when it was first written
+  int64_t timeout_at_ms = 0;    // started: when States.Timeout is raised
+  int64_t heartbeat_at_ms = 0;  // started with HeartbeatSeconds: unless a heartbeat comes first
+  int64_t heartbeat_ms = 0;     // HeartbeatSeconds in ms (0: none)
+  int64_t closed_ms = 0;
+};
+
+// One callback accepted for an open token, waiting to be applied.
+struct TaskCallbackRecord {
+  int64_t seq = 0;           // order of acceptance (set by acceptTaskCallback)
+  std::string execution_id;  // set by acceptTaskCallback from the token's row
+  std::string token_digest;
+  std::string state_name;                   // set by acceptTaskCallback from the token's row
+  std::string kind;                         // success | failure | heartbeat
+  std::string output;                       // success: JSON text
+  std::optional<std::string> error, cause;  // failure (absent fields stay absent)
+  int64_t received_ms = 0;
 };
 
 class Store {
@@ -286,6 +324,15 @@ class Store {
     const ExecutionRecord* rec;
     const std::vector<HistoryRecord>* events;
     const std::vector<SnapshotBlobRecord>* blobs = nullptr;
+    // Task tokens the step opened, started or closed (may be null): each is inserted, or its
+    // row updated — started, deadlines (never earlier than stored: an accepted heartbeat may
+    // have moved them), and status "closed" when the record says so (an "answered" row stays
+    // answered until closed).
+    const std::vector<TaskTokenRecord>* tokens = nullptr;
+    // The seqs of the accepted callbacks this step applied: deleted with it. After the step,
+    // an execution that still has callbacks waiting gets wake_ms no later than the first one's
+    // received_ms (a callback accepted while its step was being taken is not left to wait).
+    const std::vector<int64_t>* callbacks_applied = nullptr;
   };
   // Persists the steps of several executions in ONE transaction (one disk flush): each as
   // recordStep would. The outer error means nothing was written (the transaction failed);
@@ -320,6 +367,21 @@ class Store {
   virtual Result<std::optional<ActionRecord>> getAction(const std::string& id) = 0;
   // Oldest first.
   virtual Result<std::vector<ActionRecord>> actionsForIncident(const std::string& incident_id) = 0;
+
+  // --- task tokens and their callbacks (see TaskTokenRecord) ---
+  // Accepts one callback for the token `cb.token_digest` into the inbox, in one transaction
+  // with the checks Step Functions makes, and returns it as stored (seq, execution_id,
+  // state_name set). Errors (nothing written): "TaskDoesNotExist" (no such token),
+  // "TaskTimedOut" (closed or answered already, its execution ended, or it is started and
+  // `cb.received_ms` is at or past its deadline). success/failure mark the token "answered";
+  // a heartbeat moves heartbeat_at_ms to received_ms + heartbeat_ms. The execution's wake_ms
+  // becomes at most received_ms (a worker claims it), and the audit log gets task.callback.
+  virtual Result<TaskCallbackRecord> acceptTaskCallback(const TaskCallbackRecord& cb) = 0;
+  // The accepted callbacks of an execution not yet applied, in seq order.
+  virtual Result<std::vector<TaskCallbackRecord>> taskCallbacks(
+      const std::string& execution_id) = 0;
+  // Every token an execution opened (closed ones included), by created_ms.
+  virtual Result<std::vector<TaskTokenRecord>> taskTokens(const std::string& execution_id) = 0;
 
   // --- suppressions created at run time ---
   // Inserts one and appends suppression.created (time created_ms, by created_by, `reason`) in

@@ -223,6 +223,17 @@ class CrashingStore final : public store::Store {
     RIPOSTE_CRASH_CHECK;
     return s_->closeBreaker(by, reason, now_ms);
   }
+  Result<store::TaskCallbackRecord> acceptTaskCallback(
+      const store::TaskCallbackRecord& cb) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->acceptTaskCallback(cb);
+  }
+  Result<std::vector<store::TaskCallbackRecord>> taskCallbacks(const std::string& id) override {
+    return s_->taskCallbacks(id);
+  }
+  Result<std::vector<store::TaskTokenRecord>> taskTokens(const std::string& id) override {
+    return s_->taskTokens(id);
+  }
 
  private:
   std::unique_ptr<store::Store> s_;

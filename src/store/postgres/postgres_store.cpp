@@ -22,6 +22,9 @@ using detail::kExecutionCols;
 using detail::kHistoryCols;
 using detail::kIncidentCols;
 
+// Schema 6: task tokens by digest and the callbacks accepted for them.
+const std::string kTaskTokensSchema = detail::taskTokensSchema("seq BIGSERIAL PRIMARY KEY");
+
 // Each entry upgrades the schema by one version (recorded in schema_migrations).
 // Never edit a shipped entry: append a new one.
 const char* const kMigrations[] = {
@@ -146,6 +149,8 @@ CREATE TABLE sink_cursors (
     detail::kSuppressionsSchema,
     // 5: blast-radius limits and the breaker (the same SQL for both backends).
     detail::kLimitsSchema,
+    // 6: task tokens (by digest) and their accepted callbacks (`.waitForTaskToken`).
+    kTaskTokensSchema.c_str(),
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 // pg_advisory_xact_lock key serialising migrations of several processes ("ripo").
@@ -168,6 +173,7 @@ std::string placeholders(int n, int first = 1) {
 // One text-format query parameter; nullopt is SQL NULL.
 struct Param {
   std::optional<std::string> v;
+  Param() = default;                           // SQL NULL
   Param(const std::string& s) : v(s) {}        // NOLINT(google-explicit-constructor)
   Param(const char* s) : v(std::string(s)) {}  // NOLINT(google-explicit-constructor)
   Param(int64_t i) : v(std::to_string(i)) {}   // NOLINT(google-explicit-constructor)
@@ -534,6 +540,72 @@ struct Tx {
   Result<std::optional<ActionRecord>> selectAction(const std::string& id) {
     return store::selectAction(c, id);
   }
+
+  // --- task tokens (detail::tokensStepped, detail::callbackAccepted) ---
+  Result<void> upsertToken(const TaskTokenRecord& t) {
+    static const std::string sql =
+        "INSERT INTO task_tokens AS t (" + detail::kTaskTokenCols + ") VALUES (" +
+        placeholders(10) +
+        ") ON CONFLICT (digest) DO UPDATE SET started = GREATEST(t.started, excluded.started), "
+        "timeout_at_ms = GREATEST(t.timeout_at_ms, excluded.timeout_at_ms), "
+        "heartbeat_at_ms = GREATEST(t.heartbeat_at_ms, excluded.heartbeat_at_ms), "
+        "heartbeat_ms = excluded.heartbeat_ms, "
+        "closed_ms = CASE WHEN excluded.status = 'closed' AND t.status <> 'closed' "
+        "THEN excluded.closed_ms ELSE t.closed_ms END, "
+        "status = CASE WHEN excluded.status = 'closed' THEN 'closed' ELSE t.status END";
+    RIPOSTE_STORE_TRY(c.query(sql, paramsOf(detail::taskTokenValues<Append>, t)));
+    return {};
+  }
+  Result<void> updateToken(const TaskTokenRecord& t) {
+    RIPOSTE_STORE_TRY(
+        c.query("UPDATE task_tokens SET status = $2, heartbeat_at_ms = $3 WHERE digest = $1",
+                {t.digest, t.status, t.heartbeat_at_ms}));
+    return {};
+  }
+  Result<std::optional<TaskTokenRecord>> selectToken(const std::string& digest) {
+    static const std::string sql =
+        "SELECT " + detail::kTaskTokenCols + " FROM task_tokens WHERE digest = $1";
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {digest}));
+    return rows.first(detail::readTaskToken<Rows::Row>);
+  }
+  // The execution's row locked first, as recordSteps locks it before the token rows.
+  Result<std::optional<ExecutionRecord>> lockExecution(const std::string& id) {
+    static const std::string sql =
+        "SELECT " + kExecutionCols + " FROM executions WHERE id = $1 FOR UPDATE";
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id}));
+    return rows.first(detail::readExecution<Rows::Row>);
+  }
+  Result<int64_t> insertCallback(const TaskCallbackRecord& cb) {
+    static const std::string sql =
+        "INSERT INTO task_callbacks (execution_id, token_digest, state_name, kind, output, "
+        "error, cause, received_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq";
+    std::vector<Param> params{cb.execution_id,
+                              cb.token_digest,
+                              cb.state_name,
+                              cb.kind,
+                              cb.output,
+                              cb.error ? Param(*cb.error) : Param(),
+                              cb.cause ? Param(*cb.cause) : Param(),
+                              cb.received_ms};
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, params));
+    return rows.i64(0, 0);
+  }
+  Result<void> deleteCallback(int64_t seq) {
+    RIPOSTE_STORE_TRY(c.query("DELETE FROM task_callbacks WHERE seq = $1", {seq}));
+    return {};
+  }
+  Result<std::optional<int64_t>> firstCallbackMs(const std::string& execution_id) {
+    RIPOSTE_STORE_TRY_ASSIGN(
+        rows, c.query("SELECT min(received_ms) FROM task_callbacks WHERE execution_id = $1",
+                      {execution_id}));
+    if (rows.size() == 0 || rows.isNull(0, 0)) return std::optional<int64_t>();
+    return std::optional<int64_t>(rows.i64(0, 0));
+  }
+  Result<void> lowerWake(const std::string& execution_id, int64_t ms) {
+    RIPOSTE_STORE_TRY(c.query("UPDATE executions SET wake_ms = LEAST(wake_ms, $2) WHERE id = $1",
+                              {execution_id, ms}));
+    return {};
+  }
 };
 
 // Inside a write transaction: Flush::kWithNextFlush commits without waiting for the WAL
@@ -839,6 +911,38 @@ Result<std::vector<Result<void>>> PostgresStore::recordSteps(const std::vector<S
       RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, paramsOf(detail::stepValues<Append>, rec)));
       return static_cast<int64_t>(rows.affected());
     });
+  });
+}
+
+Result<TaskCallbackRecord> PostgresStore::acceptTaskCallback(const TaskCallbackRecord& cb) {
+  return impl_->write([&](Conn& c) -> Result<TaskCallbackRecord> {
+    Tx tx{c};
+    return detail::callbackAccepted(tx, cb);
+  });
+}
+
+Result<std::vector<TaskCallbackRecord>> PostgresStore::taskCallbacks(
+    const std::string& execution_id) {
+  static const std::string sql = "SELECT " + detail::kTaskCallbackCols +
+                                 " FROM task_callbacks WHERE execution_id = $1 ORDER BY seq";
+  return impl_->read([&](Conn& c) -> Result<std::vector<TaskCallbackRecord>> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {execution_id}));
+    std::vector<TaskCallbackRecord> out;
+    for (int i = 0; i < rows.size(); ++i) {
+      out.push_back(detail::readTaskCallback(Rows::Row(rows, i),
+                                             [&](int col) { return rows.isNull(i, col); }));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<TaskTokenRecord>> PostgresStore::taskTokens(const std::string& execution_id) {
+  static const std::string sql = "SELECT " + detail::kTaskTokenCols +
+                                 " FROM task_tokens WHERE execution_id = $1 "
+                                 "ORDER BY created_ms, digest";
+  return impl_->read([&](Conn& c) -> Result<std::vector<TaskTokenRecord>> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {execution_id}));
+    return rows.all(detail::readTaskToken<Rows::Row>);
   });
 }
 

@@ -85,6 +85,9 @@ class PostgresStore final : public Store {
                                  const std::string& reason, int64_t now_ms) override;
   Result<std::vector<SuppressionRecord>> listSuppressions() override;
   Result<int64_t> suppressionsVersion() override;
+  Result<TaskCallbackRecord> acceptTaskCallback(const TaskCallbackRecord& cb) override;
+  Result<std::vector<TaskCallbackRecord>> taskCallbacks(const std::string& execution_id) override;
+  Result<std::vector<TaskTokenRecord>> taskTokens(const std::string& execution_id) override;
   Result<LimitGrant> reserveLimits(const LimitRequest& req) override;
   Result<int64_t> releaseLimits(const std::string& action_id) override;
   Result<std::vector<std::pair<std::string, int64_t>>> limitUsage(const std::string& limit,

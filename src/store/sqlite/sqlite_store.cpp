@@ -19,6 +19,9 @@ using detail::kExecutionCols;
 using detail::kHistoryCols;
 using detail::kIncidentCols;
 
+// Schema 7: task tokens by digest and the callbacks accepted for them.
+const std::string kTaskTokensSchema = detail::taskTokensSchema("seq INTEGER PRIMARY KEY");
+
 // Each entry upgrades the schema by one version; entry i takes user_version i to i + 1.
 // Never edit a shipped entry: append a new one.
 const char* const kMigrations[] = {
@@ -163,6 +166,8 @@ CREATE VIEW executions_full AS
     detail::kSuppressionsSchema,
     // 6: blast-radius limits and the breaker (the same SQL for both backends).
     detail::kLimitsSchema,
+    // 7: task tokens (by digest) and their accepted callbacks (`.waitForTaskToken`).
+    kTaskTokensSchema.c_str(),
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
@@ -447,6 +452,75 @@ struct Tx {
   }
   Result<std::optional<ActionRecord>> selectAction(const std::string& id) {
     return store::selectAction(im, id);
+  }
+
+  // --- task tokens (detail::tokensStepped, detail::callbackAccepted) ---
+  Result<void> upsertToken(const TaskTokenRecord& t) {
+    static const std::string sql =
+        "INSERT INTO task_tokens (" + detail::kTaskTokenCols + ") VALUES (" + placeholders(10) +
+        ") ON CONFLICT (digest) DO UPDATE SET started = max(started, excluded.started), "
+        "timeout_at_ms = max(timeout_at_ms, excluded.timeout_at_ms), "
+        "heartbeat_at_ms = max(heartbeat_at_ms, excluded.heartbeat_at_ms), "
+        "heartbeat_ms = excluded.heartbeat_ms, "
+        "closed_ms = CASE WHEN excluded.status = 'closed' AND status <> 'closed' "
+        "THEN excluded.closed_ms ELSE closed_ms END, "
+        "status = CASE WHEN excluded.status = 'closed' THEN 'closed' ELSE status END";
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    detail::taskTokenValues(t, st.binder());
+    return im.run(st, "write task token of " + t.execution_id);
+  }
+  Result<void> updateToken(const TaskTokenRecord& t) {
+    static const std::string sql =
+        "UPDATE task_tokens SET status = ?2, heartbeat_at_ms = ?3 WHERE digest = ?1";
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    st.bind(1, t.digest).bind(2, t.status).bind(3, t.heartbeat_at_ms);
+    return im.run(st, "update task token of " + t.execution_id);
+  }
+  Result<std::optional<TaskTokenRecord>> selectToken(const std::string& digest) {
+    static const std::string sql =
+        "SELECT " + detail::kTaskTokenCols + " FROM task_tokens WHERE digest = ?1";
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    st.bind(1, digest);
+    return im.first(st, "get task token", detail::readTaskToken<Stmt>);
+  }
+  // BEGIN IMMEDIATE already serialises every writer.
+  Result<std::optional<ExecutionRecord>> lockExecution(const std::string& id) {
+    return store::selectExecution(im, id);
+  }
+  Result<int64_t> insertCallback(const TaskCallbackRecord& cb) {
+    static const std::string sql =
+        "INSERT INTO task_callbacks (execution_id, token_digest, state_name, kind, output, "
+        "error, cause, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    st.bind(1, cb.execution_id)
+        .bind(2, cb.token_digest)
+        .bind(3, cb.state_name)
+        .bind(4, cb.kind)
+        .bind(5, cb.output)
+        .bind(8, cb.received_ms);
+    if (cb.error) st.bind(6, *cb.error);
+    if (cb.cause) st.bind(7, *cb.cause);
+    RIPOSTE_STORE_TRY(im.run(st, "insert task callback of " + cb.execution_id));
+    return static_cast<int64_t>(sqlite3_last_insert_rowid(im.db));
+  }
+  Result<void> deleteCallback(int64_t seq) {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare("DELETE FROM task_callbacks WHERE seq = ?1"));
+    st.bind(1, seq);
+    return im.run(st, "delete applied task callback");
+  }
+  Result<std::optional<int64_t>> firstCallbackMs(const std::string& execution_id) {
+    RIPOSTE_STORE_TRY_ASSIGN(
+        st, im.prepare("SELECT min(received_ms) FROM task_callbacks WHERE execution_id = ?1"));
+    st.bind(1, execution_id);
+    RIPOSTE_STORE_TRY_ASSIGN(row, im.step(st, "first task callback"));
+    if (!row || st.isNull(0)) return std::optional<int64_t>();
+    return std::optional<int64_t>(st.i64(0));
+  }
+  Result<void> lowerWake(const std::string& execution_id, int64_t ms) {
+    RIPOSTE_STORE_TRY_ASSIGN(
+        st, im.prepare("UPDATE executions SET wake_ms = min(wake_ms, ?2) WHERE id = ?1"));
+    st.bind(1, execution_id).bind(2, ms);
+    return im.run(st, "wake execution " + execution_id);
   }
 };
 
@@ -946,6 +1020,37 @@ Result<std::vector<ActionRecord>> SqliteStore::actionsForIncident(const std::str
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, incident_id);
   return impl_->all(st, "actions for incident", detail::readAction<Stmt>);
+}
+
+// --- task tokens ---
+
+Result<TaskCallbackRecord> SqliteStore::acceptTaskCallback(const TaskCallbackRecord& cb) {
+  return impl_->write([&](Impl& im) -> Result<TaskCallbackRecord> {
+    Tx tx{im};
+    return detail::callbackAccepted(tx, cb);
+  });
+}
+
+Result<std::vector<TaskCallbackRecord>> SqliteStore::taskCallbacks(
+    const std::string& execution_id) {
+  static const std::string sql = "SELECT " + detail::kTaskCallbackCols +
+                                 " FROM task_callbacks WHERE execution_id = ?1 ORDER BY seq";
+  std::lock_guard lock(impl_->mu);
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
+  st.bind(1, execution_id);
+  return impl_->all(st, "task callbacks", [](const Stmt& r) {
+    return detail::readTaskCallback(r, [&](int col) { return r.isNull(col); });
+  });
+}
+
+Result<std::vector<TaskTokenRecord>> SqliteStore::taskTokens(const std::string& execution_id) {
+  static const std::string sql = "SELECT " + detail::kTaskTokenCols +
+                                 " FROM task_tokens WHERE execution_id = ?1 "
+                                 "ORDER BY created_ms, rowid";
+  std::lock_guard lock(impl_->mu);
+  RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
+  st.bind(1, execution_id);
+  return impl_->all(st, "task tokens", detail::readTaskToken<Stmt>);
 }
 
 // --- suppressions ---
