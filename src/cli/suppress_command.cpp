@@ -64,7 +64,6 @@ std::string inFlags(std::string msg) {
       {"body.reason", "--reason"},
       {"body.owner", "--owner"},
       {"body.name", "--name"},
-      {"body.guardduty", "--guardduty-archive"},
       {"body.match", "--type/--pattern"},
   };
   for (const auto& [from, to] : kMap) {
@@ -88,7 +87,6 @@ void printSuppression(const policy::Suppression& s, const engine::Config& cfg, i
   if (!s.created_by.empty())
     os << " (created by " << s.created_by << " at " << formatIso8601Millis(s.created_ms) << ")";
   os << "\n";
-  if (s.guardduty_archive) os << "  GuardDuty: archived by a filter (guardduty: archive)\n";
 }
 
 }  // namespace
@@ -178,7 +176,6 @@ Result<json::object> suppressionBody(const SuppressArgs& a) {
   if (!a.for_duration.empty()) body["expires"] = a.for_duration;
   if (!a.until.empty()) body["expires"] = a.until;
   body["match"] = std::move(match);
-  if (a.guardduty_archive) body["guardduty"] = "archive";
   return body;
 }
 
@@ -219,8 +216,6 @@ void addSuppressCommand(CLI::App& app) {
   sup->add_option("--reason", add.reason, "Why (recorded, shown in the runbook and the events)");
   sup->add_option("--owner", add.owner, "Who answers for it (default: who creates it)");
   sup->add_option("--name", add.name, "Its name (default: derived from the --type)");
-  sup->add_flag("--guardduty-archive", add.guardduty_archive,
-                "Also archive the findings in GuardDuty (a filter with action ARCHIVE)");
   sup->add_option("--by", add.by, "Who creates it (default: $USER)");
   sup->add_flag("--json", common.json, "Print JSON");
 

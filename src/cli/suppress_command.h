@@ -18,7 +18,7 @@ namespace riposte::cli {
 //
 //   riposte suppress --type T [--type T2…] | --pattern P  [--resource ID]… [--account A]…
 //                    [--region R]… [--tag K=V]…  --for 7d | --until TIME | --no-expiry
-//                    --reason WHY [--owner O] [--name N] [--guardduty-archive] [--by WHO]
+//                    --reason WHY [--owner O] [--name N] [--by WHO]
 //   riposte suppress list [--json]
 //   riposte suppress delete NAME --reason WHY [--by WHO]
 // each with [--config DIR] [--store URL]. A type ending in '*' is a prefix
@@ -36,7 +36,6 @@ struct SuppressArgs {
   std::string for_duration, until;
   bool no_expiry = false;
   std::string reason, owner, name, by;
-  bool guardduty_archive = false;
 };
 
 // The POST /v1/suppressions body the arguments describe. Error "InvalidArgument" naming the

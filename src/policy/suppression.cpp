@@ -432,6 +432,13 @@ Result<Suppression> parseSuppression(const json::value& entry, const std::string
         problems.push_back({path + ".name",
                             "a suppression synced to GuardDuty needs a name of "
                             "3 characters at least (GuardDuty's filter names)"});
+      // Accepting it without acting on it would leave GuardDuty showing findings the operator
+      // believes archived: refused until riposte syncs filters.
+      problems.push_back(
+          {path + ".guardduty",
+           "riposte does not create GuardDuty filters yet, so 'archive' cannot be honoured: "
+           "remove it (riposte still suppresses the findings), or archive them with a "
+           "GuardDuty filter of your own"});
     }
   }
   const auto* m = member(o, "match");

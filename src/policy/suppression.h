@@ -17,7 +17,8 @@
 //           regions: [eu-west-1]
 //           resource_ids: [i-0123456789abcdef0]
 //           tags: {Environment: pentest}
-//       guardduty: archive                    # also a GuardDuty filter (action ARCHIVE)
+//       # guardduty: archive  (a GuardDuty filter with action ARCHIVE: refused until riposte syncs
+//       filters)
 //
 //   policy::ParsedSuppressions p = policy::parseSuppressions(section, "suppressions",
 //                                                            policy::Origin::kConfig, now_ms);
@@ -32,10 +33,11 @@
 // carries any one of the key=value pairs). An expired suppression stops applying by itself;
 // it stays listed (as expired) until it is deleted.
 //
-// Cost (bench/policy/suppression_bench.cpp): every pattern is compiled into ONE
-// pattern::RuleSet, read once per event; scope-only suppressions are found by hash look-ups
-// of the event's resource ids, account, region and tags. 10,000 suppressions cost about what
-// matching the event against the rules costs, a few percent of processing it.
+// Cost (bench/policy/suppression_bench.cpp, docs/performance.md): every pattern is compiled
+// into ONE pattern::RuleSet, read once per event; scope-only suppressions are found by hash
+// look-ups of the event's resource ids, account, region and tags. 10,000 suppressions cost
+// ~6 µs on a 4 KB GuardDuty finding (1.7× matching it against 100 rules); the resource facts
+// a scope of ids or tags needs cost a DOM parse of the event (~16 µs), the larger part.
 //
 // Thread-safety: SuppressionSet is immutable once built; match() may run on many threads.
 // The parsers are pure (no I/O, no clock: `now_ms` is given).

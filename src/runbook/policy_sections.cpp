@@ -55,11 +55,6 @@ void suppressionsSection(Doc& doc, const Context& c) {
     if (!s.pattern_json.empty()) {
       kids.push_back(Item{Line{text("Pattern: "), code(s.pattern_json)}, {}});
     }
-    if (s.guardduty_archive) {
-      kids.push_back(Item{line("Also a GuardDuty filter with action ARCHIVE (guardduty: archive): "
-                               "GuardDuty archives the findings it matches."),
-                          {}});
-    }
     items.push_back(Item{std::move(head), std::move(kids)});
   }
   doc.list(std::move(items));

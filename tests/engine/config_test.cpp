@@ -388,7 +388,6 @@ TEST_F(ConfigDir, ReadsSuppressionsFromPolicies) {
     reason: Scheduled penetration test
     owner: secops@example.com
     expires: 2026-12-31T00:00:00Z
-    guardduty: archive
     match:
       pattern: {detail: {type: [{prefix: "Recon:EC2/"}]}}
       scope:
@@ -399,7 +398,7 @@ TEST_F(ConfigDir, ReadsSuppressionsFromPolicies) {
   ASSERT_TRUE(cfg) << cfg.error().message;
   ASSERT_EQ(cfg->suppressions.size(), 1u);
   EXPECT_EQ(cfg->suppressions[0].name, "pentest-q4");
-  EXPECT_TRUE(cfg->suppressions[0].guardduty_archive);
+  EXPECT_FALSE(cfg->suppressions[0].guardduty_archive);
   EXPECT_EQ(cfg->suppressions[0].scope.accounts, std::vector<std::string>{"111122223333"});
   EXPECT_EQ(cfg->suppression_files.at("pentest-q4"), "policies/quiet.yaml");
   EXPECT_EQ(cfg->directories.at("policies").size(), 1u);

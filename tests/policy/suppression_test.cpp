@@ -38,7 +38,7 @@ std::string oneProblem(std::string_view list, Origin origin = Origin::kConfig) {
 
 TEST(SuppressionParse, ReadsAFullEntry) {
   auto p = parse(R"([{"name":"pentest-q4","reason":"pen test","owner":"secops@example.com",
-    "expires":"2026-12-31T00:00:00Z","guardduty":"archive",
+    "expires":"2026-12-31T00:00:00Z",
     "match":{"pattern":{"detail":{"type":[{"prefix":"Recon:EC2/"}]}},
              "scope":{"accounts":["111122223333"],"regions":["eu-west-1"],
                       "resource_ids":["i-0123456789abcdef0"],"tags":{"Environment":"pentest"}}}}])");
@@ -52,7 +52,7 @@ TEST(SuppressionParse, ReadsAFullEntry) {
   int64_t want = 0;
   ASSERT_TRUE(parseIso8601("2026-12-31T00:00:00Z", want));
   EXPECT_EQ(*s.expires_ms, want);
-  EXPECT_TRUE(s.guardduty_archive);
+  EXPECT_FALSE(s.guardduty_archive);
   EXPECT_EQ(s.pattern_json, R"({"detail":{"type":[{"prefix":"Recon:EC2/"}]}})");
   EXPECT_EQ(s.scope.accounts, std::vector<std::string>{"111122223333"});
   EXPECT_EQ(s.scope.regions, std::vector<std::string>{"eu-west-1"});
@@ -138,11 +138,13 @@ TEST(SuppressionParse, ValuesAreStrict) {
           R"([{"name":"bad name","reason":"r","owner":"o","match":{"scope":{"regions":["us-east-1"]}}}])"),
       "suppressions[0].name: 'bad name' is not a suppression name: letters, digits, '.', "
       "'_' and '-' only");
+  // GuardDuty filters are not created yet: `archive` is refused rather than ignored.
   EXPECT_EQ(
       oneProblem(
-          R"([{"name":"ab","reason":"r","owner":"o","guardduty":"archive","match":{"scope":{"regions":["us-east-1"]}}}])"),
-      "suppressions[0].name: a suppression synced to GuardDuty needs a name of 3 "
-      "characters at least (GuardDuty's filter names)");
+          R"([{"name":"abc","reason":"r","owner":"o","guardduty":"archive","match":{"scope":{"regions":["us-east-1"]}}}])"),
+      "suppressions[0].guardduty: riposte does not create GuardDuty filters yet, so 'archive' "
+      "cannot be honoured: remove it (riposte still suppresses the findings), or archive them "
+      "with a GuardDuty filter of your own");
   EXPECT_EQ(oneProblem(R"({"name":"a"})"),
             "suppressions: must be a list of suppressions, not a mapping");
 }
@@ -210,7 +212,7 @@ TEST(SuppressionValues, DurationsAndTimes) {
 TEST(SuppressionJson, RoundTripsThroughTheStoredForm) {
   Problems problems;
   auto s = parseSuppression(j(R"({"name":"scanner","reason":"the weekly scan","owner":"ops",
-      "expires":"7d","guardduty":"archive",
+      "expires":"7d",
       "match":{"pattern":{"detail":{"type":["Recon:EC2/Portscan"]}},
                "scope":{"tags":{"Role":"scanner"}}}})"),
                             "body", Origin::kStore, kNow, problems, "");
@@ -228,7 +230,7 @@ TEST(SuppressionJson, RoundTripsThroughTheStoredForm) {
   EXPECT_EQ(back->created_by, "alice@host");
   EXPECT_EQ(back->pattern_json, s->pattern_json);
   EXPECT_EQ(back->scope.tags, s->scope.tags);
-  EXPECT_TRUE(back->guardduty_archive);
+  EXPECT_FALSE(back->guardduty_archive);
   EXPECT_EQ(suppressionJson(*s, *s->expires_ms).at("expired"), true);
 }
 

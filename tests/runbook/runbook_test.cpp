@@ -664,7 +664,7 @@ TEST(RunbookPolicy, EverySuppressionInWordsAndTheTypesNoRuleHandles) {
   policy::Problems problems;
   auto s = policy::parseSuppression(*parseJson(R"j({"name":"pentest-q4",
       "reason":"Scheduled penetration test (CHG-1234)","owner":"secops@example.com",
-      "expires":"2026-12-31T00:00:00Z","guardduty":"archive",
+      "expires":"2026-12-31T00:00:00Z",
       "match":{"pattern":{"source":["aws.guardduty"],"detail":{"type":["Backdoor:EC2/Spambot"]}},
                "scope":{"accounts":["111122223333"]}}})j"),
                                     "s", policy::Origin::kConfig, 0, problems);
@@ -688,7 +688,6 @@ TEST(RunbookPolicy, EverySuppressionInWordsAndTheTypesNoRuleHandles) {
            "Reason: Scheduled penetration test (CHG-1234)",
            "Owner: secops@example.com",
            "Applies until 2026-12-31T00:00:00.000Z.",
-           "Also a GuardDuty filter with action ARCHIVE",
            "**no-portscans** (`policies/scanners.yaml`)",
            "Applies until deleted (no expiry).",
            "| `Recon:EC2/Portscan` | EC2 | suppressed by no-portscans |",
