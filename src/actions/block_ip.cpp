@@ -236,6 +236,7 @@ class BlockIp final : public BuiltinAction {
             "deletes the recorded deny entry (or removes the address from the WAF IP "
             "set it fell back to); an entry evicted meanwhile is not recreated.",
         .targets = {{TargetKind::kEc2Instance, "instanceId"}, {TargetKind::kEc2Subnet, "subnetId"}},
+        .blocked_address = "ip",
     };
     return kD;
   }

@@ -109,6 +109,11 @@ struct Descriptor {
   // (blockIp: an instance, else a subnet). Empty: riposte does not know (an aws-sdk call), and
   // a scope that lists VPCs, tags or resource ids refuses it.
   std::vector<Target> targets{};
+  // The input member holding the IP address this action blocks ("ip" for aws.ec2.blockIp and
+  // aws.wafv2.blockIp; "" for the others). The engine refuses to block an address that a
+  // trusted threat-intelligence list holds (ResourceProtected), whatever the playbook says,
+  // and publishes the addresses these actions block (policy/threat_config.h `publish`).
+  std::string blocked_address{};
 
   // Changes a customer's resource so that it can do less: blast-radius limits and approvals
   // are about these.

@@ -75,6 +75,7 @@ class WafIpSet final : public BuiltinAction {
         .undo = "aws.wafv2.unblockIp",
         .undo_note = "removes the address from the IP set again.",
         .targets = {{TargetKind::kWafIpSet, "ipSetName"}},
+        .blocked_address = "ip",
     };
     static const Descriptor kUnblock{
         .name = "aws.wafv2.unblockIp",

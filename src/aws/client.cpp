@@ -143,6 +143,7 @@ Result<HttpResponse> Client::send(const Call& call, const std::string& method,
     if (resp) {
       status = resp->status;
       if (status >= 200 && status < 300) return resp;
+      if (status == 304 && call.accept_not_modified) return resp;
       last = parseAwsError(*resp);
     } else {
       last = resp.error();

@@ -52,6 +52,9 @@ struct Call {
   // false: sent unsigned, for the operations whose API model says `authtype: none` (STS
   // AssumeRoleWithWebIdentity, SSO GetRoleCredentials): no credentials are asked for.
   bool sign = true;
+  // true: a 304 Not Modified answer is a response, not an error (a conditional GET with
+  // If-None-Match / If-Modified-Since: S3 GetObject).
+  bool accept_not_modified = false;
 };
 
 // The Query API version riposte speaks for a service ("ec2" → "2016-11-15"); "" if unknown.

@@ -179,8 +179,10 @@ SigV4Result computeSigV4(const SigningRequest& req, const Credentials& creds,
   auto declared = hs.find("x-amz-content-sha256");
   const std::string payload_hash = declared != hs.end() ? declared->second : sha256Hex(req.body);
   std::string path = req.path.empty() ? "/" : req.path;
-  r.canonical_request = canonicalRequest(req.method, uriEncode(path, true), cquery, cheaders,
-                                         r.signed_headers, payload_hash);
+  // The canonical URI is the path URI-encoded twice (the wire path, encoded once, encoded
+  // again), except for Amazon S3, whose canonical URI is the wire path as it is.
+  r.canonical_request = canonicalRequest(req.method, service == "s3" ? path : uriEncode(path, true),
+                                         cquery, cheaders, r.signed_headers, payload_hash);
   const std::string scope = credentialScope(date, region, service);
   r.string_to_sign = stringToSign(datetime, scope, r.canonical_request);
   r.signature = toHex(

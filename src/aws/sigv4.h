@@ -51,7 +51,9 @@ std::string signingKey(std::string_view secret, std::string_view date, std::stri
 // Computes the signature of `req` at `time`. Signs every header in `req.headers`; the
 // request must already carry the x-amz-date header that matches `time` (signRequest adds it).
 // The payload hash is the body's SHA-256, or the value of an x-amz-content-sha256 header when
-// the request has one (e.g. UNSIGNED-PAYLOAD), as the AWS SDKs sign.
+// the request has one (e.g. UNSIGNED-PAYLOAD), as the AWS SDKs sign. The canonical URI is
+// `req.path` URI-encoded (a second time), except for service "s3", which signs the wire path
+// as it is (S3 does not double-encode).
 // Pure function; thread-safe.
 SigV4Result computeSigV4(const SigningRequest& req, const Credentials& creds,
                          std::string_view region, std::string_view service, SystemTime time);

@@ -55,6 +55,43 @@ void hideToken(store::ActionRecord& rec, const std::string& token) {
 
 }  // namespace
 
+std::optional<TrustedRefusal> checkTrusted(const actions::Descriptor& d, const json::value& input,
+                                           const policy::ThreatIntel* intel,
+                                           const std::vector<std::string>& trusted_unavailable) {
+  if (d.blocked_address.empty() || (!intel && trusted_unavailable.empty())) return std::nullopt;
+  const json::value* v =
+      input.is_object() ? input.as_object().if_contains(d.blocked_address) : nullptr;
+  if (!v || !v->is_string()) return std::nullopt;  // the action reports its missing input
+  const std::string text(v->as_string());
+  auto cidr = policy::Cidr::make(text);
+  if (!cidr) {
+    return TrustedRefusal{
+        actions::kInvalidInput,
+        "cannot read \"" + text.substr(0, 100) +
+            "\" as an address to check it against the trusted lists: " + cidr.error().message,
+        {}};
+  }
+  if (!trusted_unavailable.empty()) {
+    std::string names;
+    for (const auto& n : trusted_unavailable) names += (names.empty() ? "" : ", ") + n;
+    return TrustedRefusal{kTrustedListUnavailable,
+                          "the trusted list(s) " + names +
+                              " could not be read yet: riposte cannot check that " + cidr->str() +
+                              " is not trusted, so it does not block it",
+                          {}};
+  }
+  // The actions block one address (a host CIDR); a wider block is refused by the action.
+  if (cidr->prefix() != cidr->network().bits()) return std::nullopt;
+  const policy::ListMatch& m = intel->lookup(cidr->network());
+  if (m.trusted.empty()) return std::nullopt;
+  std::string names;
+  for (const auto& n : m.trusted) names += (names.empty() ? "" : ", ") + n;
+  return TrustedRefusal{actions::kResourceProtected,
+                        cidr->network().str() + " is in the trusted list " + names +
+                            ": riposte never blocks a trusted address",
+                        m.trusted};
+}
+
 asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   asl::TaskResult out;
   const actions::Action* action = ctx_.registry->find(req.resource);
@@ -160,11 +197,24 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   ac.clock = ctx_.clock;
   ac.protection_tag = ctx_.protected_tag;
   ac.action_id = rec.id;
+  // A trusted address is never blocked, whatever the playbook says (and in a dry run too).
+  const std::optional<TrustedRefusal> trusted = checkTrusted(
+      action->descriptor(), req.parameters, ctx_.intel.get(), ctx_.trusted_unavailable);
+  if (trusted) {
+    if (ctx_.metrics) {
+      ctx_.metrics->inc("riposte_threat_trusted_refusals_total",
+                        {{"action", rec.action}, {"code", trusted->code}});
+    }
+    logWarn("action refused: trusted address", {{"incident", ctx_.incident_id},
+                                                {"execution", ctx_.execution_id},
+                                                {"action", rec.action},
+                                                {"reason", trusted->reason}});
+  }
   // The guard rails, before a destructive action acts (guard.h).
   GuardVerdict verdict;
-  const bool guarded = ctx_.guard && ctx_.config && (!ctx_.dry_run || ctx_.simulation) &&
-                       !ctx_.aws_error && action->descriptor().isDestructive() &&
-                       !ctx_.config->guard_rails.empty();
+  const bool guarded = !trusted && ctx_.guard && ctx_.config &&
+                       (!ctx_.dry_run || ctx_.simulation) && !ctx_.aws_error &&
+                       action->descriptor().isDestructive() && !ctx_.config->guard_rails.empty();
   if (guarded) {
     Guard::Request g;
     g.rails = &ctx_.config->guard_rails;
@@ -189,8 +239,9 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
                      : "; on_limit dry_run: planned only, nothing changed";
   }
   Result<actions::ActionOutcome> r =
-      ctx_.aws_error ? Result<actions::ActionOutcome>(fail(*ctx_.aws_error))
-      : refuse       ? Result<actions::ActionOutcome>(
+      trusted          ? Result<actions::ActionOutcome>(fail(trusted->code, trusted->reason))
+      : ctx_.aws_error ? Result<actions::ActionOutcome>(fail(*ctx_.aws_error))
+      : refuse         ? Result<actions::ActionOutcome>(
                      fail(verdict.out_of_scope ? policy::kOutOfScope : policy::kLimitExceeded,
                           verdict.reason + (verdict.out_of_scope ? "" : "; on_limit fail")))
                : action->run(req.parameters, ac);
@@ -232,7 +283,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
     out.ok = false;
     out.error = r.error().code.empty() ? "States.TaskFailed" : r.error().code;
     out.cause = r.error().message;
-    if (ctx_.metrics && !refuse) {
+    if (ctx_.metrics && !refuse && !trusted) {
       ctx_.metrics->inc("riposte_aws_errors_total", {{"code", out.error}});
     }
     logWarn("action failed", {{"incident", ctx_.incident_id},
@@ -244,6 +295,10 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
     ctx_.metrics->inc("riposte_actions_total", {{"action", rec.action}, {"status", rec.status}});
   }
   if (guarded) ctx_.guard->settle(rec.id, rec.status, verdict.reserved, rerun);
+  if (rec.status == "succeeded" && !action->descriptor().blocked_address.empty() &&
+      ctx_.on_blocked) {
+    ctx_.on_blocked();
+  }
   hideToken(rec, req.task_token);
   if (ctx_.store) {
     if (auto u = ctx_.store->updateAction(rec); !u) {

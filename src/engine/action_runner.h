@@ -2,6 +2,7 @@
 // Runs the Task states of a playbook by calling riposte's built-in actions. When given a store,
 // each call is recorded before it acts and after (status, before/after, error, duration).
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -11,6 +12,7 @@
 #include "engine/config.h"
 #include "engine/guard.h"
 #include "engine/metrics.h"
+#include "policy/threat_intel.h"
 #include "store/store.h"
 
 namespace riposte::engine {
@@ -33,7 +35,27 @@ struct ActionRunnerContext {
   std::optional<policy::OnLimit> rule_on_limit;  // the incident's rule's on_limit
   aws::Client* alert_client = nullptr;           // riposte's own client, for the breaker alert
   bool simulation = false;  // EngineOptions::simulation: the guard rails decide dry runs too
+  // Threat intelligence (threat_feeds.h): an action that blocks an address
+  // (Descriptor::blocked_address) refuses one a trusted list holds, and refuses to act while a
+  // trusted list has never been read (`trusted_unavailable` names them). Null: no lists.
+  std::shared_ptr<const policy::ThreatIntel> intel;
+  std::vector<std::string> trusted_unavailable;
+  // Called after an action that blocks an address changed something (the publisher's cue).
+  std::function<void()> on_blocked;
 };
+
+// The trusted-list check of an action that blocks an address, before it acts: "" when it may
+// act, else why not. Fails closed: an address it cannot read, or a trusted list not read yet,
+// refuses. Public for simulate and tests.
+struct TrustedRefusal {
+  std::string code;  // actions::kResourceProtected, kTrustedListUnavailable, kInvalidInput
+  std::string reason;
+  std::vector<std::string> lists;  // the trusted lists holding the address
+};
+inline constexpr const char* kTrustedListUnavailable = "riposte.TrustedListUnavailable";
+std::optional<TrustedRefusal> checkTrusted(const actions::Descriptor& d, const json::value& input,
+                                           const policy::ThreatIntel* intel,
+                                           const std::vector<std::string>& trusted_unavailable);
 
 // The id of the action record of one Task attempt: derived from the execution, the state and
 // the attempt's TaskScheduled event id (asl::TaskRequest::scheduled_event_id), so the same

@@ -128,7 +128,8 @@ Problems patternProblems(const json::value& v) {
 
 const std::vector<std::string> kLogLevels = {"trace", "debug",    "info", "warn",
                                              "error", "critical", "off"};
-const std::vector<std::string> kPolicySections = {"suppressions", "limits", "breaker", "scope"};
+const std::vector<std::string> kPolicySections = {"suppressions", "limits", "breaker", "scope",
+                                                  "threat_intel"};
 
 Schema awsSchema() {
   Schema account = Schema::object(
@@ -266,6 +267,8 @@ Problems policyFileProblems(const json::value& v) {
       (void)policy::parseBreaker(value, found);
     } else if (section == "scope") {
       (void)policy::parseScope(value, found);
+    } else if (section == "threat_intel") {
+      (void)policy::parseThreatIntel(value, found);
     } else {
       out.push_back(
           {section, config::unknownMessage("policy section", section, kPolicySections), true});
@@ -280,8 +283,9 @@ Problems policyFileProblems(const json::value& v) {
 config::DirectoryParser policiesDirectory() {
   return config::DirectoryParser{"policies",
                                  {".yaml", ".yml", ".json"},
-                                 "suppressions, blast-radius limits, the breaker and the scope "
-                                 "(policy/suppression.h, policy/limits.h)",
+                                 "suppressions, blast-radius limits, the breaker, the scope and "
+                                 "threat-intelligence lists (policy/suppression.h, "
+                                 "policy/limits.h, policy/threat_config.h)",
                                  policyFileProblems};
 }
 
@@ -589,6 +593,45 @@ void buildPolicies(const std::vector<config::Document>& docs, Config& cfg,
           }
           cfg.suppression_files[s.name] = doc.file;
           cfg.suppressions.push_back(std::move(s));
+        }
+        continue;
+      }
+      if (section == "threat_intel") {
+        // Threat-intelligence lists (policy/threat_config.h): the lists of every file add up
+        // (names unique across files); `publish` is set once.
+        std::vector<policy::Problem> found;  // reported by the per-file check
+        auto ti = policy::parseThreatIntel(value, found);
+        for (auto& l : ti.lists) {
+          auto& have = cfg.threat_intel.lists;
+          if (std::any_of(have.begin(), have.end(),
+                          [&](const auto& x) { return x.name == l.name; })) {
+            // The entry's index in this file, for its position.
+            std::string at = "threat_intel.lists";
+            const auto& items = value.get_object().at("lists").get_array();
+            for (std::size_t i = 0; i < items.size(); ++i) {
+              const auto* n =
+                  items[i].is_object() ? items[i].get_object().if_contains("name") : nullptr;
+              if (n && n->is_string() && n->get_string() == l.name) {
+                at = config::indexPath(at, i) + ".name";
+                break;
+              }
+            }
+            problems.push_back(doc.locate(
+                config::Problem{at, "duplicate list name '" + l.name +
+                                        "' (another policies file has a list of that name)"}));
+            continue;
+          }
+          have.push_back(std::move(l));
+        }
+        if (ti.publish) {
+          if (auto it = once.find("threat_intel.publish"); it != once.end()) {
+            problems.push_back(doc.locate(
+                config::Problem{"threat_intel.publish",
+                                "'threat_intel.publish' is already set in " + it->second, true}));
+          } else {
+            once["threat_intel.publish"] = doc.file;
+            cfg.threat_intel.publish = std::move(ti.publish);
+          }
         }
         continue;
       }

@@ -29,6 +29,7 @@
 #include "core/result.h"
 #include "policy/limits.h"
 #include "policy/suppression.h"
+#include "policy/threat_config.h"
 
 namespace riposte::engine {
 
@@ -102,6 +103,9 @@ struct Config {
   std::map<std::string, std::string> suppression_files;  // name → "policies/x.yaml"
   // policies/*.yaml `limits:`, `breaker:`, `scope:` (policy/limits.h).
   policy::GuardRails guard_rails;
+  // policies/*.yaml `threat_intel:` (policy/threat_config.h): the lists of every file, in file
+  // order (names unique across files), and `publish` (at most once).
+  policy::ThreatIntelConfig threat_intel;
   // The files of every registered directory (config::Registry::addDirectory), checked, by
   // directory ("policies"), in file name order: what their modules build their settings from.
   std::map<std::string, std::vector<config::Document>> directories;

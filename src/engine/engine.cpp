@@ -31,6 +31,21 @@ json::value parsedOr(const std::string& text, json::value def = nullptr) {
   return v ? *v : json::value(text);
 }
 
+// {"malicious": [names], "trusted": [names]}: the lists holding any remote address of the
+// event (policy::remoteAddressesOf), sorted and each once, as enrich() sets it for matching.
+json::object threatIntelOf(const policy::ThreatIntel& intel, const json::object& event) {
+  std::set<std::string> mal, tr;
+  for (const auto& a : policy::remoteAddressesOf(json::value(event)).remote.addresses) {
+    const auto& m = intel.lookup(a);
+    mal.insert(m.malicious.begin(), m.malicious.end());
+    tr.insert(m.trusted.begin(), m.trusted.end());
+  }
+  json::array jm, jt;
+  for (const auto& n : mal) jm.emplace_back(n);
+  for (const auto& n : tr) jt.emplace_back(n);
+  return json::object{{"malicious", std::move(jm)}, {"trusted", std::move(jt)}};
+}
+
 }  // namespace
 
 Engine::Engine(Config config, std::shared_ptr<store::Store> store, std::shared_ptr<aws::Client> aws,
@@ -78,6 +93,10 @@ Engine::Engine(Config config, std::shared_ptr<store::Store> store, std::shared_p
   metrics_.declare("riposte_inbox_pending", "Accepted events not yet processed.", "gauge");
   Guard::declareMetrics(metrics_);
   guard_ = std::make_unique<Guard>(*store_, clock_, metrics_);
+  ThreatFeeds::declareMetrics(metrics_);
+  feeds_ = std::make_unique<ThreatFeeds>(clock_, metrics_);
+  BlockPublisher::declareMetrics(metrics_);
+  publisher_ = std::make_unique<BlockPublisher>(*store_, clock_, metrics_);
   metrics_.declare("riposte_time_to_contain_seconds",
                    "From finding received to the last containment action done.", "histogram",
                    {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
@@ -136,6 +155,9 @@ Result<void> Engine::start() {
     std::lock_guard lk(compiled_mu_);
     compiled_ = *c;
   }
+  // The threat lists, read before the first event is matched.
+  configureThreatIntel(config_);
+  if (options_.background) feeds_->start();
   // Executions a killed predecessor with the same worker id held are ours to resume now.
   if (auto r = store_->releaseLeases(options_.worker_id); r && *r > 0) {
     logInfo("resuming executions of a previous run",
@@ -148,6 +170,7 @@ Result<void> Engine::start() {
 }
 
 void Engine::stop() {
+  feeds_->stop();
   if (running_.exchange(false)) {
     {
       std::lock_guard lk(wake_mu_);
@@ -161,9 +184,23 @@ void Engine::stop() {
 Result<void> Engine::reload(Config config) {
   auto c = compile(std::move(config));
   if (!c) return fail(c.error());
+  // New or changed threat lists are read before the new rules match (unchanged ones keep
+  // their copies).
+  configureThreatIntel((*c)->config);
   std::lock_guard lk(compiled_mu_);
   compiled_ = *c;
   return {};
+}
+
+void Engine::configureThreatIntel(const Config& c) {
+  feeds_->configure(c.dir, c.threat_intel, c.default_region, aws_);
+  feeds_->refresh();
+  std::vector<std::string> blockers;  // the actions that block an address
+  for (const auto& name : registry_.names()) {
+    const actions::Action* a = registry_.find(name);
+    if (a && !a->descriptor().blocked_address.empty()) blockers.push_back(name);
+  }
+  publisher_->configure(c.threat_intel.publish, c.default_region, aws_, std::move(blockers));
 }
 
 Result<std::vector<bool>> Engine::ingest(const std::vector<sources::NormalizedEvent>& events,
@@ -215,7 +252,16 @@ Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& 
   constexpr auto kDerived = store::Store::Flush::kWithNextFlush;
   // Bodies read from the store carry spare capacity: the matcher parses them in place.
   static_assert(store::kBodySpare >= pattern::RuleSet::kPadding);
-  auto matched = compiled.rules->matchString(ev.body);
+  // Matched (by rules and suppressions) with riposte.threatIntel set (policy/threat_intel.h):
+  // the lists holding the event's remote addresses; a root "riposte" member the event itself
+  // carried is dropped. The stored body is not changed.
+  const auto intel = feeds_->intel();
+  thread_local std::string to_match;
+  if (auto en = intel->enrich(ev.body, to_match); !en) {
+    metrics_.inc("riposte_events_rejected_total", {{"reason", "unmatchable"}});
+    return store_->markEvent(ev.id, "failed", {}, en.error().str(), kDerived);
+  }
+  auto matched = compiled.rules->matchString(to_match);
   if (!matched) {
     metrics_.inc("riposte_events_rejected_total", {{"reason", "unmatchable"}});
     return store_->markEvent(ev.id, "failed", {}, matched.error().str(), kDerived);
@@ -237,7 +283,7 @@ Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& 
     if (suppressions.needsFacts()) {
       if (const json::object* event = parsedEvent()) addResourceFacts(*event, facts);
     }
-    auto s = suppressions.match(ev.body, facts, clock_.nowMillis());
+    auto s = suppressions.match(to_match, facts, clock_.nowMillis());
     if (!s) return store_->markEvent(ev.id, "failed", names, s.error().str(), kDerived);
     if (*s) {
       metrics_.inc("riposte_events_suppressed_total", {{"suppression", (*s)->name}});
@@ -308,6 +354,8 @@ Result<void> Engine::processEvent(const store::EventRecord& ev, const Compiled& 
       auto ip = remoteIpOf(d->value().get_object());
       return ip.empty() ? json::value(nullptr) : json::value(ip);
     }();
+    // What the rules matched on, for a Choice: the lists holding the remote addresses.
+    meta["threatIntel"] = threatIntelOf(*intel, event);
     input["riposte"] = std::move(meta);
 
     store::ExecutionRecord x;
@@ -438,6 +486,11 @@ ActionRunnerContext Engine::runnerContext(const store::IncidentRecord& incident)
   rctx.guard = guard_.get();
   rctx.alert_client = aws_.get();
   rctx.simulation = options_.simulation;
+  if (feeds_->configured()) {
+    rctx.intel = feeds_->intel();
+    rctx.trusted_unavailable = feeds_->trustedUnavailable();
+  }
+  rctx.on_blocked = [p = publisher_.get()] { p->markDirty(); };
   if (c) {
     rctx.config = std::shared_ptr<const Config>(c, &c->config);
     for (const auto& rule : c->config.rules) {
@@ -774,7 +827,11 @@ Result<void> Engine::drain() {
         logError("execution steps failed", {{"error", r.error().str()}});
       }
     }
-    if (!did) return {};
+    if (!did) {
+      // What riposte blocks changed in this drain (a block or a release): GuardDuty's list.
+      if (publisher_->due()) (void)publisher_->sync();
+      return {};
+    }
   }
 }
 
@@ -872,6 +929,16 @@ Result<json::value> Engine::release(const std::string& incident_id) {
                                     {"summary", runner.records().back().summary}});
   }
   if (failed.empty()) store_->setIncidentStatus(incident_id, "released", clock_.nowMillis());
+  // An address unblocked leaves the list GuardDuty reads (threat_publish.h).
+  bool unblocked = false;
+  for (const auto& r : released) {
+    const actions::Action* a = registry_.find(std::string(r.at("action").as_string()));
+    if (a && !a->descriptor().blocked_address.empty()) unblocked = true;
+  }
+  if (unblocked) {
+    publisher_->markDirty();
+    if (publisher_->due()) (void)publisher_->sync();
+  }
   logInfo("incident released", {{"incident", incident_id},
                                 {"released", std::to_string(released.size())},
                                 {"failed", std::to_string(failed.size())}});
@@ -940,6 +1007,7 @@ Result<void> Engine::deleteSuppression(const std::string& name, const std::strin
 }
 
 std::string Engine::renderMetrics() {
+  feeds_->updateGauges();  // the lists' ages, now
   // Counts by status replace the whole family: a status no longer counted reads 0.
   auto byStatus = [](const std::vector<std::pair<std::string, int64_t>>& counts) {
     std::vector<std::pair<Metrics::Labels, double>> out;
@@ -1070,6 +1138,10 @@ Result<json::value> Engine::policyView() {
     if (r.on_limit) rules[r.name] = json::object{{"onLimit", policy::onLimitName(*r.on_limit)}};
   }
   o["rules"] = std::move(rules);
+  // Threat intelligence: every list's size, age and last fetch, and what is published.
+  json::object intel = feeds_->statusJson().as_object();
+  intel["publish"] = publisher_->statusJson();
+  o["threatIntel"] = std::move(intel);
   return o;
 }
 

@@ -24,6 +24,8 @@
 #include "engine/action_runner.h"
 #include "engine/config.h"
 #include "engine/metrics.h"
+#include "engine/threat_feeds.h"
+#include "engine/threat_publish.h"
 #include "pattern/pattern.h"
 #include "policy/suppression.h"
 #include "sources/ingest.h"
@@ -124,6 +126,14 @@ class Engine {
   // closed false when it was not open.
   Result<json::value> closeBreaker(const std::string& by, const std::string& reason);
 
+  // --- threat intelligence (threat_feeds.h) ---
+  // The lists in use, their state, and a refresh of those due now (tests, `riposte process`;
+  // the engine's own thread refreshes them when it runs in the background).
+  ThreatFeeds& threatFeeds() { return *feeds_; }
+  // The addresses riposte blocks, published for GuardDuty (threat_publish.h): synced after
+  // each pass of the loop that blocked or released one.
+  BlockPublisher& publisher() { return *publisher_; }
+
   // --- Step Functions' callback API (`.waitForTaskToken`; server/api.h serves it) ---
   // Each accepts one callback for a task token into the store's durable inbox
   // (store::Store::acceptTaskCallback) and wakes the worker, which applies it to the waiting
@@ -188,6 +198,9 @@ class Engine {
   actions::Registry registry_;
   Metrics metrics_;
   std::unique_ptr<Guard> guard_;
+  std::unique_ptr<ThreatFeeds> feeds_;
+  std::unique_ptr<BlockPublisher> publisher_;
+  void configureThreatIntel(const Config& c);
 
   mutable std::mutex compiled_mu_;
   std::shared_ptr<Compiled> compiled_;

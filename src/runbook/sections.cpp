@@ -511,6 +511,7 @@ void safetySection(Doc& doc, const Context& c) {
     doc.list(std::move(items));
   }
   guardRailsSection(doc, c);
+  threatIntelSection(doc, c);
 }
 
 void iamSection(Doc& doc, const Context& c) {

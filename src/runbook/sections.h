@@ -33,6 +33,7 @@ void notificationsSection(Doc& doc, const Context& c);  // 5.
 void siemSection(Doc& doc, const Context& c);           // 6.
 void safetySection(Doc& doc, const Context& c);         // 7.
 void guardRailsSection(Doc& doc, const Context& c);     // 7., its limits, breaker and scope
+void threatIntelSection(Doc& doc, const Context& c);    // 7., its threat-intelligence lists
 void suppressionsSection(Doc& doc, const Context& c);   // 8. every suppression in words
 void coverageSection(Doc& doc, const Context& c);       // 9. finding types no rule handles
 void iamSection(Doc& doc, const Context& c);            // 10. the policy iam-policy prints

@@ -367,6 +367,11 @@ class Store {
   virtual Result<std::optional<ActionRecord>> getAction(const std::string& id) = 0;
   // Oldest first.
   virtual Result<std::vector<ActionRecord>> actionsForIncident(const std::string& incident_id) = 0;
+  // Every record of one of `actions` ("aws.ec2.blockIp") with this status ("succeeded"), of
+  // any incident, oldest first (started_ms, then the order they were inserted). What riposte
+  // has blocked and not released: the addresses it publishes for GuardDuty.
+  virtual Result<std::vector<ActionRecord>> actionsWithStatus(
+      const std::vector<std::string>& actions, const std::string& status) = 0;
 
   // --- task tokens and their callbacks (see TaskTokenRecord) ---
   // Accepts one callback for the token `cb.token_digest` into the inbox, in one transaction

@@ -74,6 +74,31 @@ TEST(SigV4, IamListUsersDocumentationExample) {
             "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7");
 }
 
+// The worked example of the S3 SigV4 documentation ("Example: GET Object", Authenticating
+// Requests: Using the Authorization Header), and S3's canonical URI: the wire path as sent,
+// not encoded a second time as for other services.
+TEST(SigV4, S3GetObjectDocumentationExampleAndSingleEncodedPath) {
+  const Credentials creds{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
+  const SystemTime t = SystemTime(std::chrono::seconds(1369353600));  // 20130524T000000Z
+  SigningRequest req;
+  req.method = "GET";
+  req.path = "/test.txt";
+  req.headers = {
+      {"Host", "examplebucket.s3.amazonaws.com"},
+      {"Range", "bytes=0-9"},
+      {"x-amz-content-sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+      {"x-amz-date", "20130524T000000Z"}};
+  SigV4Result r = computeSigV4(req, creds, "us-east-1", "s3", t);
+  EXPECT_EQ(r.signature, "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+  req.path = "/bucket/a%20b/c.txt";
+  r = computeSigV4(req, creds, "us-east-1", "s3", t);
+  EXPECT_EQ(r.canonical_request.substr(0, r.canonical_request.find('\n', 4)),
+            "GET\n/bucket/a%20b/c.txt");
+  r = computeSigV4(req, creds, "us-east-1", "ec2", t);  // others: encoded again
+  EXPECT_EQ(r.canonical_request.substr(0, r.canonical_request.find('\n', 4)),
+            "GET\n/bucket/a%2520b/c.txt");
+}
+
 TEST(SigV4, SignRequestAddsDateTokenAndAuthorization) {
   SigningRequest req;
   req.method = "POST";

@@ -100,5 +100,73 @@ TEST_F(PoliciesDir, ProblemsNameFileLineAndPath) {
             "'later'\n");
 }
 
+TEST_F(PoliciesDir, ThreatIntelListsAddUpAcrossFilesAndPublishIsSetOnce) {
+  write("policies/intel.yaml", R"(threat_intel:
+  lists:
+    - name: tor-exits
+      verdict: malicious
+      source: https://feeds.example.com/tor.txt
+      refresh: 30m
+  publish:
+    location: s3://secops/riposte/blocked.txt
+    detector_id: 12abc34d567e8fa901bc2d34e56789f0
+)");
+  write("policies/trusted.yaml", R"(threat_intel:
+  lists:
+    - name: corp-egress
+      verdict: trusted
+      source: lists/corp.txt
+)");
+  std::vector<Problem> ps;
+  auto cfg = loadConfig(dir_.string(), {}, ps);
+  ASSERT_TRUE(cfg) << (ps.empty() ? "" : ps[0].str());
+  ASSERT_EQ(cfg->threat_intel.lists.size(), 2u);
+  EXPECT_EQ(cfg->threat_intel.lists[0].name, "tor-exits");
+  EXPECT_EQ(cfg->threat_intel.lists[1].name, "corp-egress");
+  EXPECT_EQ(cfg->threat_intel.lists[1].verdict, policy::Verdict::kTrusted);
+  ASSERT_TRUE(cfg->threat_intel.publish);
+  EXPECT_EQ(cfg->threat_intel.publish->detector_id, "12abc34d567e8fa901bc2d34e56789f0");
+
+  write("policies/trusted.yaml", R"(threat_intel:
+  lists:
+    - name: other
+      verdict: trusted
+      source: lists/other.txt
+    - name: tor-exits
+      verdict: trusted
+      source: lists/corp.txt
+      refresh: 5 minutes
+  publish:
+    location: s3://secops/other.txt
+    detector_id: abc
+)");
+  std::string text = problems();
+  EXPECT_NE(text.find("policies/trusted.yaml:9:16:"), std::string::npos) << text;
+  EXPECT_NE(text.find("threat_intel.lists[1].refresh: must be a duration"),
+            std::string::npos)
+      << text;
+  write("policies/trusted.yaml", R"(threat_intel:
+  lists:
+    - name: other
+      verdict: trusted
+      source: lists/other.txt
+    - name: tor-exits
+      verdict: trusted
+      source: lists/corp.txt
+  publish:
+    location: s3://secops/other.txt
+    detector_id: abc
+)");
+  text = problems();
+  EXPECT_NE(text.find("policies/trusted.yaml:6:13:"), std::string::npos) << text;
+  EXPECT_NE(text.find("threat_intel.lists[1].name: duplicate list name 'tor-exits'"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("threat_intel.publish: 'threat_intel.publish' is already set in "
+                      "policies/intel.yaml"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace riposte::engine

@@ -178,6 +178,10 @@ class CrashingStore final : public store::Store {
   Result<std::vector<store::ActionRecord>> actionsForIncident(const std::string& id) override {
     return s_->actionsForIncident(id);
   }
+  Result<std::vector<store::ActionRecord>> actionsWithStatus(const std::vector<std::string>& a,
+                                                             const std::string& st) override {
+    return s_->actionsWithStatus(a, st);
+  }
   Result<void> insertSuppression(const store::SuppressionRecord& rec,
                                  const std::string& reason) override {
     RIPOSTE_CRASH_CHECK;

@@ -1,7 +1,7 @@
 // Replays the fuzz seed corpora through the libFuzzer entry points in the normal build:
 //   policy_fuzz_replay <fuzz/policy/corpus>
-// Every file of corpus/fuzz_threat_list and corpus/fuzz_threat_enrich is run; the entry
-// points abort on a broken invariant.
+// Every file of corpus/fuzz_threat_list, fuzz_threat_enrich and fuzz_threat_config is run; the
+// entry points abort on a broken invariant.
 
 #include <cstdint>
 #include <filesystem>
@@ -12,6 +12,7 @@
 
 extern "C" int ThreatListFuzz(const uint8_t* data, size_t size);
 extern "C" int ThreatEnrichFuzz(const uint8_t* data, size_t size);
+extern "C" int ThreatConfigFuzz(const uint8_t* data, size_t size);
 
 int main(int argc, char** argv) {
   namespace fs = std::filesystem;
@@ -20,7 +21,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   int n = 0;
-  for (const char* target : {"fuzz_threat_list", "fuzz_threat_enrich"}) {
+  for (const char* target : {"fuzz_threat_list", "fuzz_threat_enrich", "fuzz_threat_config"}) {
     fs::path dir = fs::path(argv[1]) / target;
     if (!fs::is_directory(dir)) {
       std::cerr << "missing corpus " << dir << "\n";
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
       auto* p = reinterpret_cast<const uint8_t*>(data.data());
       if (std::string(target) == "fuzz_threat_list") {
         ThreatListFuzz(p, data.size());
+      } else if (std::string(target) == "fuzz_threat_config") {
+        ThreatConfigFuzz(p, data.size());
       } else {
         ThreatEnrichFuzz(p, data.size());
       }

@@ -631,6 +631,45 @@ TEST(Runbook, SaysWhichPlaybooksAlwaysRunDry) {
   EXPECT_NE(html.find("always runs dry"), std::string::npos);
 }
 
+TEST(Runbook, SaysEveryThreatListAndWhatIsPublishedInWords) {
+  auto registry = actions::Registry::builtins();
+  Config cfg = loadDefault(registry);
+  EXPECT_EQ(render(cfg, registry, RunbookFormat::Markdown).find("Threat intelligence"),
+            std::string::npos);  // nothing configured, nothing said
+  policy::Problems problems;
+  cfg.threat_intel = policy::parseThreatIntel(parse(R"({
+    "lists": [
+      {"name": "tor-exits", "verdict": "malicious", "source": "https://feeds.example.com/tor.txt",
+       "refresh": "30m"},
+      {"name": "corp-egress", "verdict": "trusted", "source": "s3://secops/egress.csv",
+       "format": "csv", "csv": {"column": "ip"}, "description": "Our NAT gateways."}],
+    "publish": {"location": "s3://secops/riposte/blocked.txt",
+                "detector_id": "12abc34d567e8fa901bc2d34e56789f0"}})"),
+                                              problems);
+  ASSERT_TRUE(problems.empty());
+  const std::string md = render(cfg, registry, RunbookFormat::Markdown);
+  EXPECT_NE(md.find("### Threat intelligence"), std::string::npos);
+  EXPECT_NE(md.find("**tor-exits**: malicious list tor-exits: https://feeds.example.com/tor.txt "
+                    "(GuardDuty TXT, at most 250000 entries), read again every 30m with a "
+                    "conditional request."),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("**corp-egress**: trusted list corp-egress: the S3 object "
+                    "s3://secops/egress.csv (CSV, column \"ip\", at most 250000 entries), read "
+                    "again every 1h with a conditional request. Our NAT gateways."),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("Trusted addresses (`corp-egress`) are never blocked"), std::string::npos);
+  EXPECT_NE(md.find("Publishing: the addresses riposte blocks are kept in "
+                    "s3://secops/riposte/blocked.txt (GuardDuty TXT) and GuardDuty detector "
+                    "12abc34d567e8fa901bc2d34e56789f0 reads them as the threat intel set "
+                    "\"riposte-blocked\", active"),
+            std::string::npos)
+      << md;
+  const std::string html = render(cfg, registry, RunbookFormat::Html);
+  EXPECT_NE(html.find("Threat intelligence"), std::string::npos);
+}
+
 TEST(Runbook, MalformedInputIsDescribedNotFatal) {
   // renderRunbook is public: a config that skipped validation must not crash it.
   auto registry = actions::Registry::builtins();

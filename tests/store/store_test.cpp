@@ -735,6 +735,30 @@ TEST_P(StoreTest, ActionsInsertUpdateAndListOldestFirst) {
   EXPECT_TRUE(store_->actionsForIncident("inc-none").value().empty());
 }
 
+TEST_P(StoreTest, ActionsWithStatusAcrossIncidentsOldestFirst) {
+  std::string a = incident();
+  std::string b = incident("acct/region/i-other/SSH");
+  auto act = [&](const char* id, const std::string& inc, const char* name, const char* status,
+                 int64_t t) {
+    ActionRecord r = makeAction(id, inc, "", t);
+    r.action = name;
+    r.status = status;
+    ASSERT_TRUE(store_->insertAction(r));
+  };
+  act("b1", b, "aws.ec2.blockIp", "succeeded", 300);
+  act("a1", a, "aws.ec2.blockIp", "succeeded", 100);
+  act("a2", a, "aws.wafv2.blockIp", "succeeded", 200);
+  act("a3", a, "aws.ec2.blockIp", "released", 150);
+  act("a4", a, "aws.ec2.isolateInstance", "succeeded", 50);
+  auto got = store_->actionsWithStatus({"aws.ec2.blockIp", "aws.wafv2.blockIp"}, "succeeded");
+  ASSERT_TRUE(got) << got.error().str();
+  std::vector<std::string> ids;
+  for (const auto& r : *got) ids.push_back(r.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"a1", "a2", "b1"}));
+  EXPECT_TRUE(store_->actionsWithStatus({}, "succeeded").value().empty());
+  EXPECT_EQ(store_->actionsWithStatus({"aws.ec2.blockIp"}, "released").value().size(), 1u);
+}
+
 TEST_P(StoreTest, GetActionByIdReadsBackEveryField) {
   std::string inc = incident();
   ASSERT_TRUE(store_->createExecution(makeExecution("x", inc, 0), {}));

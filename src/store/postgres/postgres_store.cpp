@@ -1072,6 +1072,23 @@ Result<std::vector<ActionRecord>> PostgresStore::actionsForIncident(
   });
 }
 
+Result<std::vector<ActionRecord>> PostgresStore::actionsWithStatus(
+    const std::vector<std::string>& actions, const std::string& status) {
+  static const std::string sql = "SELECT " + kActionCols +
+                                 " FROM actions WHERE action = $1 AND status = $2 "
+                                 "ORDER BY started_ms, seq";
+  return impl_->read([&](Conn& c) -> Result<std::vector<ActionRecord>> {
+    std::vector<ActionRecord> out;
+    for (const auto& a : actions) {
+      RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {a, status}));
+      for (auto& r : rows.all(detail::readAction<Rows::Row>)) out.push_back(std::move(r));
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& x, const auto& y) { return x.started_ms < y.started_ms; });
+    return out;
+  });
+}
+
 // --- audit log and sink cursors ---
 
 Result<std::vector<AuditRecord>> PostgresStore::readAudit(int64_t after_seq, int limit) {

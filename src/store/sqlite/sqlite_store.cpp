@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 #include <string_view>
@@ -1020,6 +1021,28 @@ Result<std::vector<ActionRecord>> SqliteStore::actionsForIncident(const std::str
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, incident_id);
   return impl_->all(st, "actions for incident", detail::readAction<Stmt>);
+}
+
+Result<std::vector<ActionRecord>> SqliteStore::actionsWithStatus(
+    const std::vector<std::string>& actions, const std::string& status) {
+  static const std::string sql = "SELECT " + kActionCols +
+                                 " FROM actions WHERE action = ?1 AND status = ?2 "
+                                 "ORDER BY started_ms, seq";
+  std::vector<std::pair<int64_t, ActionRecord>> all;  // (order of insertion, record)
+  std::lock_guard lock(impl_->mu);
+  for (const auto& a : actions) {
+    RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
+    st.bind(1, a);
+    st.bind(2, status);
+    RIPOSTE_STORE_TRY_ASSIGN(rows, impl_->all(st, "actions with status", detail::readAction<Stmt>));
+    for (auto& r : rows) all.emplace_back(static_cast<int64_t>(all.size()), std::move(r));
+  }
+  std::stable_sort(all.begin(), all.end(), [](const auto& x, const auto& y) {
+    return x.second.started_ms < y.second.started_ms;
+  });
+  std::vector<ActionRecord> out;
+  for (auto& [_, r] : all) out.push_back(std::move(r));
+  return out;
 }
 
 // --- task tokens ---

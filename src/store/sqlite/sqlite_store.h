@@ -85,6 +85,8 @@ class SqliteStore final : public Store {
   Result<void> updateAction(const ActionRecord& rec) override;
   Result<std::optional<ActionRecord>> getAction(const std::string& id) override;
   Result<std::vector<ActionRecord>> actionsForIncident(const std::string& incident_id) override;
+  Result<std::vector<ActionRecord>> actionsWithStatus(const std::vector<std::string>& actions,
+                                                      const std::string& status) override;
 
   Result<void> insertSuppression(const SuppressionRecord& rec, const std::string& reason) override;
   Result<void> deleteSuppression(const std::string& name, const std::string& by,
