@@ -103,6 +103,15 @@ def main() -> int:
         checks.append(("security team alerted (SNS → SQS)", len(msgs) == 1, msgs[0]["Subject"] if msgs else None))
         findings = [f for f in env.securityhub_findings() if inc["id"] in json.dumps(f)]
         checks.append(("response recorded in Security Hub", len(findings) == 1, findings[0]["Title"] if findings else None))
+        # The shipped guard rails (config/default/policies): the containment took its places
+        # in the per-account limit, and the breaker is armed and closed.
+        pol = riposte.get("/v1/policy").json()
+        lim = {l["name"]: l for l in pol["limits"]}.get("contain-per-account", {})
+        used = {x["key"]: x["count"] for x in lim.get("levels", [])}.get(f"account={localaws.ACCOUNT}", 0)
+        checks.append(("guard rails: the containment counted in the shipped per-account limit, breaker armed and closed",
+                       lim.get("max") == 10 and used == 2 and pol["breaker"]["armed"] and pol["breaker"]["state"] == "closed",
+                       f"{lim.get('description')}: {used} of {lim.get('max')} used; breaker {pol['breaker']['state']} "
+                       f"({pol['breaker'].get('count')} of {pol['breaker'].get('threshold')})"))
         ok = inc["status"] == "contained"
         for name, passed, detail in checks:
             ok = ok and passed

@@ -112,6 +112,7 @@ class Simulator {
     engine::EngineOptions opt;
     opt.background = false;
     opt.worker_id = "simulate";
+    opt.simulation = true;  // the guard rails decide the dry runs too
     opt.lease_ms = 1;
     opt.batch = 256;
     sim->engine_ =

@@ -215,7 +215,8 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   }
   // The guard rails, before a destructive action acts (guard.h).
   GuardVerdict verdict;
-  const bool guarded = !trusted && ctx_.guard && ctx_.config && !ctx_.dry_run && !ctx_.aws_error &&
+  const bool guarded = !trusted && ctx_.guard && ctx_.config &&
+                       (!ctx_.dry_run || ctx_.simulation) && !ctx_.aws_error &&
                        action->descriptor().isDestructive() && !ctx_.config->guard_rails.empty();
   if (guarded) {
     Guard::Request g;
@@ -226,6 +227,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
     g.ac = &ac;
     g.sns_topic_arn = ctx_.config->sns_topic_arn;
     g.alert_client = ctx_.alert_client;
+    g.simulation = ctx_.simulation;
     verdict = ctx_.guard->check(g);
   }
   const bool refuse =
@@ -273,6 +275,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
     rec.output = json::serialize(r->output);
     rec.summary = r->summary;
     if (rerun) rec.summary += " (run again after an interrupted attempt)";
+    if (!verdict.note.empty()) rec.summary += " (" + verdict.note + ")";
     rec.changed = r->changed;
     out.output = r->output;
   } else {

@@ -489,6 +489,7 @@ ActionRunnerContext Engine::runnerContext(const store::IncidentRecord& incident)
   rctx.guard = guard_.get();
   rctx.approvals = approvals_.get();
   rctx.alert_client = aws_.get();
+  rctx.simulation = options_.simulation;
   if (feeds_->configured()) {
     rctx.intel = feeds_->intel();
     rctx.trusted_unavailable = feeds_->trustedUnavailable();
@@ -795,6 +796,8 @@ void Engine::finishIncident(const store::ExecutionRecord& rec) {
     status = "denied";  // a person said no (or the deadline did): nothing after it ran
   } else if (rec.status != "SUCCEEDED") {
     status = "failed";
+  } else if (rec.dry_run && limited) {
+    status = "limited";  // a simulation (riposte simulate): the guard rails decide dry runs too
   } else if (rec.dry_run) {
     status = "planned";
   } else if (contained) {

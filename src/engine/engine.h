@@ -39,6 +39,11 @@ struct EngineOptions {
   int64_t lease_ms = 60'000;  // an execution claimed by a dead worker is taken over after this
   bool background = true;     // run the worker thread (false: call drain() yourself)
   int batch = 64;             // events / executions taken per pass
+  // A simulation (riposte simulate, replay: an in-memory store, every execution a dry run):
+  // the guard rails decide the dry runs too, so a simulated burst shows what the limits and
+  // the breaker would hold, and why; the breaker's alert is not sent; without AWS, what the
+  // scope would read of a resource (its VPC, tags) is not checked, and the record says so.
+  bool simulation = false;
 };
 
 class Engine {

@@ -29,7 +29,9 @@ void Guard::declareMetrics(Metrics& m) {
   m.declare("riposte_limit_breaker_attempts",
             "Executions that attempted a destructive action within the breaker's window.", "gauge");
   m.declare("riposte_limit_breaker_alerts_total",
-            "Alerts sent when the breaker opened, by outcome (sent, failed, no_topic).", "counter");
+            "Alerts sent when the breaker opened, by outcome (sent, failed, no_topic; simulated "
+            "in riposte simulate and replay, which send none).",
+            "counter");
 }
 
 namespace {
@@ -184,6 +186,11 @@ Result<int64_t> Guard::runningInstances(const actions::ActionContext& ac) {
 }
 
 void Guard::alert(const Request& req, const std::string& reason) {
+  if (req.simulation) {
+    metrics_.inc("riposte_limit_breaker_alerts_total", {{"outcome", "simulated"}});
+    logInfo("circuit breaker would open (simulation: no alert sent)", {{"reason", reason}});
+    return;
+  }
   if (req.sns_topic_arn.empty() || !req.alert_client) {
     metrics_.inc("riposte_limit_breaker_alerts_total", {{"outcome", "no_topic"}});
     logError("circuit breaker opened; no alert sent (no notifications.sns_topic_arn or AWS client)",
@@ -246,9 +253,22 @@ GuardVerdict Guard::check(const Request& req) {
   // 1. scope, against the resource as it is now.
   if (!rails.scope.empty()) {
     static const json::value kNone;
-    auto facts =
-        readFacts(rails.scope, *req.descriptor, req.parameters ? *req.parameters : kNone, ac);
-    auto d = policy::checkScope(rails.scope, facts);
+    const policy::Scope* scope = &rails.scope;
+    policy::Scope without_reads;
+    if (req.simulation && !ac.aws && (scope->needsVpc() || scope->needsTags())) {
+      // Nothing to read the resource with: hold it to the lists that need no read.
+      without_reads = rails.scope;
+      without_reads.allow.vpcs.clear();
+      without_reads.deny.vpcs.clear();
+      without_reads.allow.tags.clear();
+      without_reads.deny.tags.clear();
+      scope = &without_reads;
+      v.note =
+          "simulation without AWS: the scope's VPC and tag lists were not checked; riposte "
+          "reads them from AWS at action time (simulate --against ENDPOINT reads them too)";
+    }
+    auto facts = readFacts(*scope, *req.descriptor, req.parameters ? *req.parameters : kNone, ac);
+    auto d = policy::checkScope(*scope, facts);
     if (!d.allowed) return refuse_scope("out of scope: " + d.reason);
   }
   // 2. limits (with the running instances for share caps), 3. the breaker: one store request.
@@ -265,6 +285,12 @@ GuardVerdict Guard::check(const Request& req) {
   std::optional<int64_t> running;
   for (const auto& c : checks) {
     store::LimitCounter counter{c.limit->name, c.key, c.limit->window_ms, c.limit->max};
+    if (c.share_cap() && req.simulation && !ac.aws) {
+      // The running instances are counted in AWS: without it, the share cap is not held.
+      v.note += std::string(v.note.empty() ? "" : "; ") + "simulation without AWS: limit '" +
+                c.limit->name + "' (a share of the running instances) was not checked";
+      continue;
+    }
     if (c.share_cap()) {
       if (!running) {
         auto n = runningInstances(ac);

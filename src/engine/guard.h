@@ -41,6 +41,7 @@ struct GuardVerdict {
   bool reserved = false;      // places were taken (give them back with settle() if unused)
   policy::OnLimit on_limit = policy::OnLimit::kDryRun;  // refused by a limit or the breaker
   std::string reason;                                   // why it is refused, in words
+  std::string note;  // what was not checked, and why (a simulation without AWS)
 };
 
 class Guard {
@@ -60,6 +61,10 @@ class Guard {
     actions::ActionContext* ac = nullptr;             // the AWS client, account, region, ids
     std::string sns_topic_arn;                        // where the breaker alert goes
     aws::Client* alert_client = nullptr;              // riposte's own client (may be null)
+    // EngineOptions::simulation: no alert is sent; without an AWS client (ac->aws null) the
+    // scope's VPC and tag lists are not checked (GuardVerdict::note says so) instead of
+    // refusing the action.
+    bool simulation = false;
   };
   GuardVerdict check(const Request& req);
 

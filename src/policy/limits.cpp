@@ -84,10 +84,12 @@ std::string percentText(double p) {
 }  // namespace
 
 std::string Limit::describe() const {
-  std::string what = !action.empty() ? action : "role " + role;
-  std::string amount =
-      max_percent ? percentText(*max_percent) + "% of the running instances" : std::to_string(max);
-  return amount + " " + what + " actions per " + windowName(window_ms) + " " +
+  std::string what = !action.empty() ? action + " actions" : "actions of role " + role;
+  if (max_percent) {
+    return what + " on " + percentText(*max_percent) + "% of the running instances per " +
+           windowName(window_ms) + " " + perWords(per_account, per_region);
+  }
+  return std::to_string(max) + " " + what + " per " + windowName(window_ms) + " " +
          perWords(per_account, per_region);
 }
 

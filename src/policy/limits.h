@@ -88,7 +88,8 @@ struct Limit {
   int64_t window_ms = 0;
   OnLimit on_limit = OnLimit::kDryRun;
 
-  // "10 per 10m per account", "5% of running instances per 1h per account and region".
+  // "10 actions of role contain per 10m per account", "actions of role contain on 5% of the
+  // running instances per 1h per account and region".
   std::string describe() const;
 };
 

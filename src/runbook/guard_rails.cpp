@@ -109,22 +109,25 @@ void guardRailsSection(Doc& doc, const Context& c) {
         {}});
   }
   for (const auto& l : rails.limits) {
-    Line head{strong("Limit"), text(" "), code(l.name), text(": at most ")};
-    if (l.max_percent) {
-      head << text(numberText(json::value(*l.max_percent)) +
-                   " % of the running instances (counted with DescribeInstances, kept 5 "
-                   "minutes; when they cannot be counted the action does not act)");
-    } else {
-      head << text(std::to_string(l.max));
-    }
-    head << text(" ");
+    Line what;
     if (!l.action.empty()) {
-      head << code(l.action) << text(" actions");
+      what << code(l.action) << text(" actions");
     } else {
-      head << text(l.role == "contain" ? "containment actions (role " : "actions of role ")
+      what << text(l.role == "contain" ? "containment actions (role " : "actions of role ")
            << code(l.role) << text(l.role == "contain" ? ")" : "");
     }
-    head << text(" in any " + windowWords(l.window_ms) + ", " + perWords(l) + ".");
+    Line head{strong("Limit"), text(" "), code(l.name), text(": ")};
+    if (l.max_percent) {
+      head << what
+           << text(" on at most " + numberText(json::value(*l.max_percent)) +
+                   " % of the running instances in any " + windowWords(l.window_ms) + ", " +
+                   perWords(l) +
+                   " (the running instances are counted with DescribeInstances and kept 5 "
+                   "minutes; when they cannot be counted the action does not act).");
+    } else {
+      head << text("at most " + std::to_string(l.max) + " ") << what
+           << text(" in any " + windowWords(l.window_ms) + ", " + perWords(l) + ".");
+    }
     std::vector<Item> kids;
     kids.push_back(
         Item{Line{text("When full: on_limit "), text(onLimitWords(l.on_limit) + ".")}, {}});

@@ -7,6 +7,10 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
 
 #include "engine/engine.h"
 
@@ -318,6 +322,42 @@ TEST_F(GuardTest, ALimitNamingAnActionThatIsNotDestructiveKeepsTheConfigOut) {
   auto r = e.start();
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("is not destructive"), std::string::npos) << r.error().message;
+}
+
+// One source of truth for the guard-rail metrics: every riposte_limit_* metric the Guard
+// declares is in README's table, and every one README or the runbook names is declared.
+TEST(GuardMetrics, TheReadmeNamesEveryLimitMetricAndNoOther) {
+  Metrics m;
+  Guard::declareMetrics(m);
+  std::set<std::string> declared;
+  const std::string text = m.render();
+  const std::regex type_line(R"(# TYPE (riposte_limit_[a-z_]+) )");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), type_line);
+       it != std::sregex_iterator(); ++it)
+    declared.insert((*it)[1]);
+  ASSERT_GE(declared.size(), 8u) << text;
+  auto read = [](const std::string& rel) {
+    std::ifstream in(std::string(RIPOSTE_SOURCE_DIR) + "/" + rel);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  const std::regex named(R"(riposte_limit_[a-z_]*[a-z])");
+  for (const char* doc : {"README.md", "docs/runbook.md"}) {
+    // The runbook's Markdown escapes underscores.
+    const std::string body = std::regex_replace(read(doc), std::regex(R"(\\_)"), "_");
+    ASSERT_FALSE(body.empty()) << doc;
+    std::set<std::string> mentioned;
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), named);
+         it != std::sregex_iterator(); ++it) {
+      mentioned.insert((*it)[0]);
+    }
+    for (const auto& n : mentioned) EXPECT_TRUE(declared.count(n)) << doc << " names " << n;
+    if (std::string(doc) == "README.md") {
+      for (const auto& n : declared)
+        EXPECT_NE(body.find("| `" + n), std::string::npos) << "README's table lacks " << n;
+    }
+  }
 }
 
 }  // namespace

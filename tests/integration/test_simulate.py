@@ -6,6 +6,7 @@ calls, as a security team would check it.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -216,6 +217,76 @@ class Simulate(unittest.TestCase):
         r = run("simulate", "--config", CONFIG, "--type", "Impact:S3/MaliciousIPCaller")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("No rule fires", r.stdout)
+
+
+GUARD_RAILS = """limits:
+  - name: isolations
+    action: aws.ec2.isolateInstance
+    per: account
+    max: 2
+    window: 1h
+    on_limit: dry_run
+scope:
+  allow: {regions: [us-east-1]}
+  deny: {tags: {"riposte:scope": [exclude]}}
+"""
+
+
+class SimulateGuardRails(unittest.TestCase):
+    """simulate holds a burst to the limits as serve would, and says why (issue 11)."""
+
+    def test_a_burst_is_held_at_the_limit_and_out_of_scope_is_named(self):
+        tmp = tempfile.mkdtemp(prefix="riposte-sim-guard-")
+        cfg = os.path.join(tmp, "config")
+        shutil.copytree(CONFIG, cfg)
+        with open(os.path.join(cfg, "policies", "guard-rails.yaml"), "w") as f:
+            f.write(GUARD_RAILS)
+        findings = []
+        for i, region in enumerate(["us-east-1"] * 4 + ["eu-west-1"]):
+            r = run("findings", "sample", "--type", "UnauthorizedAccess:EC2/SSHBruteForce", "--severity", "8",
+                    "--instance-id", "i-0%016d" % i, "--region", region, "--seed", str(100 + i))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            findings.append(r.stdout.strip())
+        path = os.path.join(tmp, "burst.jsonl")
+        with open(path, "w") as f:
+            f.write("\n".join(findings) + "\n")
+        r = run("simulate", "--config", cfg, "--finding", path, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        plan = json.loads(r.stdout)
+        by_status = {}
+        isolates = {}
+        for inc in plan["incidents"]:
+            by_status.setdefault(inc["status"], []).append(inc["resource"]["id"])
+            steps = {s["state"]: s for s in inc["executions"][0]["steps"]}
+            isolates[inc["resource"]["id"]] = steps["IsolateInstance"]
+        self.assertEqual(len(by_status.get("planned", [])), 2, by_status)
+        self.assertEqual(len(by_status.get("limited", [])), 2, by_status)
+        self.assertEqual(by_status.get("failed"), ["i-0%016d" % 4], by_status)
+        for inst in by_status["planned"]:
+            a = isolates[inst]["actions"][0]
+            self.assertEqual(a["status"], "dry_run")
+            self.assertNotIn("error", a)
+            # Without AWS the tag list of the scope cannot be held: said, not silently passed.
+            self.assertIn("simulation without AWS: the scope's VPC and tag lists were not checked", a["summary"])
+        for inst in by_status["limited"]:
+            a = isolates[inst]["actions"][0]
+            self.assertEqual(a["status"], "dry_run")
+            self.assertEqual(a["error"], "riposte.LimitExceeded")
+            self.assertIn("limit 'isolations' (2 aws.ec2.isolateInstance actions per 1h per account) is full for "
+                          "account=123456789012: 2 of 2 taken", a["message"])
+            self.assertIn("on_limit dry_run: planned only, nothing changed", a["message"])
+        out = isolates["i-0%016d" % 4]
+        self.assertEqual(out["actions"][0]["status"], "failed")
+        self.assertEqual(out["actions"][0]["error"], "riposte.OutOfScope")
+        self.assertEqual(out["error"], "riposte.OutOfScope")
+        self.assertIn("out of scope: region eu-west-1 is not in scope.allow.regions", out["cause"])
+
+        # The human-readable form says the same.
+        r = run("simulate", "--config", cfg, "--finding", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.count("[dry_run] not acted: limit 'isolations'"), 2, r.stdout)
+        self.assertIn("riposte.OutOfScope: out of scope: region eu-west-1 is not in scope.allow.regions", r.stdout)
+        self.assertIn("): limited", r.stdout)
 
 
 class Replay(unittest.TestCase):

@@ -38,14 +38,14 @@ TEST(LimitsParseTest, ReadsRateLimitsAndShareCaps) {
   EXPECT_EQ(limits[0].max, 10);
   EXPECT_EQ(limits[0].window_ms, 600'000);
   EXPECT_EQ(limits[0].on_limit, OnLimit::kApprove);
-  EXPECT_EQ(limits[0].describe(), "10 role contain actions per 10m per account");
+  EXPECT_EQ(limits[0].describe(), "10 actions of role contain per 10m per account");
   EXPECT_EQ(limits[1].action, "aws.ec2.isolateInstance");
   EXPECT_FALSE(limits[1].per_account || limits[1].per_region);
   EXPECT_EQ(limits[1].on_limit, OnLimit::kFail);
   ASSERT_TRUE(limits[2].max_percent);
   EXPECT_DOUBLE_EQ(*limits[2].max_percent, 5);
   EXPECT_EQ(limits[2].describe(),
-            "5% of the running instances role contain actions per 1h per account and region");
+            "actions of role contain on 5% of the running instances per 1h per account and region");
 }
 
 struct BadLimit {

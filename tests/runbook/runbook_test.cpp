@@ -793,10 +793,10 @@ TEST(Runbook, SaysTheGuardRailsInWords) {
   for (auto& r : cfg.rules)
     if (r.name == "guardduty-ec2-high") r.on_limit = policy::OnLimit::kFail;
   md = render(cfg, registry, RunbookFormat::Markdown);
-  EXPECT_NE(md.find("- **Limit** `share`: at most 5 % of the running instances (counted with "
-                    "DescribeInstances, kept 5 minutes; when they cannot be counted the action "
-                    "does not act) containment actions (role `contain`) in any 1 hour, counted "
-                    "per account and region."),
+  EXPECT_NE(md.find("- **Limit** `share`: containment actions (role `contain`) on at most 5 % "
+                    "of the running instances in any 1 hour, counted per account and region (the "
+                    "running instances are counted with DescribeInstances and kept 5 minutes; "
+                    "when they cannot be counted the action does not act)."),
             std::string::npos)
       << md;
   EXPECT_NE(md.find("When full: on\\_limit fail: the step fails with riposte.LimitExceeded"),
