@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actions/connection.h"
 #include "actions/descriptor.h"
 #include "aws/client.h"
 #include "core/clock.h"
@@ -52,6 +53,10 @@ struct ActionContext {
   std::string task_token_digest;
   std::optional<double> timeout_seconds;
   ApprovalDesk* approvals = nullptr;
+  // http:invoke: riposte.yaml's connections and the HTTP client (null outside the engine and
+  // `riposte execute`: the action then fails with NotConfigured).
+  const Connections* connections = nullptr;
+  aws::HttpTransport* http = nullptr;
 };
 
 struct ActionOutcome {

@@ -26,6 +26,7 @@ Registry Registry::builtins() {
                    makeSuspendUser(),
                    makeUnsuspendUser(),
                    makeSnsPublish(),
+                   makeHttpInvoke(),
                    makeApproval(),
                    makeSecurityHubImportFindings(),
                    makeSecurityHubArchiveFindings(),
@@ -52,6 +53,8 @@ const Action* Registry::find(std::string_view resource) const {
   constexpr std::string_view kWaitForTaskToken = ".waitForTaskToken";
   if (resource.ends_with(kWaitForTaskToken)) resource.remove_suffix(kWaitForTaskToken.size());
   if (resource.substr(0, kPrefix.size()) == kPrefix) resource.remove_prefix(kPrefix.size());
+  // Step Functions' HTTP Task is the built-in http.invoke.
+  if (resource == "arn:aws:states:::http:invoke") resource = "http.invoke";
   auto it = actions_.find(resource);
   if (it != actions_.end()) return it->second.get();
   if (resource.rfind("arn:aws:states:::", 0) != 0) return nullptr;

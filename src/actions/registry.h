@@ -22,7 +22,8 @@ class Registry {
   Result<void> add(std::shared_ptr<const Action> action);
   // Accepts "riposte:aws.ec2.isolateInstance" or "aws.ec2.isolateInstance"; also Step
   // Functions' "arn:aws:states:::aws-sdk:<ec2|iam|sns|sts>:<apiAction>" and
-  // "arn:aws:states:::sns:publish" (see sdk_call.h; made on first use and kept for the whole
+  // "arn:aws:states:::sns:publish" (see sdk_call.h; "arn:aws:states:::http:invoke" is the
+  // built-in http.invoke; made on first use and kept for the whole
   // process). A ".waitForTaskToken" suffix (the callback pattern, run by the interpreter)
   // names the same action. nullptr if unknown. Thread-safe.
   const Action* find(std::string_view resource) const;
@@ -39,6 +40,7 @@ class Registry {
 std::shared_ptr<const Action> makeIsolateInstance();
 std::shared_ptr<const Action> makeBlockIp();
 std::shared_ptr<const Action> makeSnsPublish();
+std::shared_ptr<const Action> makeHttpInvoke();  // arn:aws:states:::http:invoke
 std::shared_ptr<const Action> makeApproval();
 std::shared_ptr<const Action> makeSecurityHubImportFindings();
 std::shared_ptr<const Action> makeSecurityHubUpdateFindings();

@@ -224,6 +224,7 @@ struct YamlReader {
     if (expand_vars && s.find("${") != std::string::npos) {
       Expansion e = expand(s);
       n.expanded = true;
+      n.has_default = e.has_default;
       n.unset = std::move(e.unset);
       if (!e.error.empty()) problem(n.mark, path, e.error);
       return json::value(e.text);
@@ -571,6 +572,7 @@ class JsonReader {
       if (expand_ && text.find("${") != std::string::npos) {
         Expansion e = expand(text);
         n.expanded = true;
+        n.has_default = e.has_default;
         n.unset = std::move(e.unset);
         if (!e.error.empty()) out_.push_back(Located{file_, n.mark, path, e.error});
         v = json::value(e.text);

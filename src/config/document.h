@@ -58,6 +58,7 @@ struct Node {
   std::vector<std::pair<std::string, Node>> members;  // objects, in file order
   std::vector<Node> items;                            // arrays
   bool expanded = false;                              // a string that held a ${VAR} (expand.h)
+  bool has_default = false;                           // … a ${VAR:-default}
   std::vector<std::string> unset;  // the ${VAR}s it named that are unset and have no default
 
   const Node* member(std::string_view key) const;

@@ -43,6 +43,7 @@ Expansion expand(std::string_view s, const Environment& env) {
     if (auto d = inner.find(":-"); d != std::string_view::npos) {
       name = inner.substr(0, d);
       fallback = inner.substr(d + 2);
+      out.has_default = true;
     }
     bool good = !name.empty() && nameStart(name[0]);
     for (char c : name) good = good && nameChar(c);

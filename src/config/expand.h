@@ -21,6 +21,7 @@ namespace riposte::config {
 struct Expansion {
   std::string text;
   bool expanded = false;           // the input held at least one ${…}
+  bool has_default = false;        // one of them was ${NAME:-default} (a value in the file)
   std::vector<std::string> unset;  // ${NAME}s without default whose variable is unset/empty
   std::string error;               // syntax error ("" when none)
 };

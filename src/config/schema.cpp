@@ -22,6 +22,12 @@ Schema Schema::string(std::string doc) {
   s.doc = std::move(doc);
   return s;
 }
+Schema Schema::secret(std::string doc) {
+  Schema s = string(std::move(doc));
+  s.is_secret = true;
+  s.type_name = "secret (${VAR})";
+  return s;
+}
 Schema Schema::boolean(std::string doc) {
   Schema s;
   s.kind = Kind::kBool;
@@ -314,6 +320,18 @@ struct Checker {
       case K::kAny:
         break;
       case K::kString:
+        if (s.is_secret) {
+          if (!v.is_string()) return problem(path, "must be a string (a secret from ${VAR})");
+          if (!n.expanded)
+            return problem(path,
+                           "a secret may not be written in the file: write ${NAME} and set NAME "
+                           "in riposte's environment");
+          if (n.has_default)
+            return problem(path,
+                           "a secret may not have a default in the file (${NAME:-…}): write "
+                           "${NAME} and set NAME in riposte's environment");
+          break;
+        }
         if (!v.is_string()) return problem(path, "must be a string, not " + quoted(v));
         break;
       case K::kBool:

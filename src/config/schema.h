@@ -71,9 +71,14 @@ struct Schema {
   std::string type_name;   // for the reference ("account id → account")
   ValueParser parser;      // extra checks after the type's (any kind)
   ValueParser key_parser;  // kMap: each key, as a JSON string
+  bool is_secret = false;  // kString: only from the environment (Schema::secret)
 
   static Schema any(std::string doc, ValueParser parser = {});
   static Schema string(std::string doc);
+  // A string that is a secret: it must come from the environment, ${NAME} (text around it is
+  // allowed: "Bearer ${TOKEN}"); a literal, or a ${NAME:-default}, is an error. Problems never
+  // quote the value.
+  static Schema secret(std::string doc);
   static Schema boolean(std::string doc);
   static Schema integer(int64_t min, int64_t max, std::string doc);
   static Schema oneOf(std::vector<std::string> values, std::string doc);

@@ -200,6 +200,8 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   if (!req.task_token.empty()) ac.task_token_digest = asl::taskTokenDigest(req.task_token);
   ac.timeout_seconds = req.timeout_seconds;
   ac.approvals = ctx_.approvals;
+  ac.http = ctx_.http;
+  if (ctx_.config) ac.connections = ctx_.config->connections.get();
   // A trusted address is never blocked, whatever the playbook says (and in a dry run too).
   const std::optional<TrustedRefusal> trusted = checkTrusted(
       action->descriptor(), req.parameters, ctx_.intel.get(), ctx_.trusted_unavailable);

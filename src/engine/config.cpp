@@ -1,6 +1,7 @@
 #include "engine/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -14,6 +15,7 @@ namespace riposte::engine {
 
 namespace fs = std::filesystem;
 using config::Field;
+using config::joinPath;
 using config::Schema;
 
 namespace {
@@ -78,6 +80,29 @@ Problems protectedTagProblems(const json::value& v) {
   std::string_view s = v.get_string();
   if (s.empty() || s[0] == '=')
     return {{"", "must be a tag key, optionally with its value (key=value)"}};
+  return {};
+}
+
+// A connection's name: what an EventBridge connection name may be ([.\-_A-Za-z0-9]{1,64}).
+Problems connectionNameProblems(const json::value& v) {
+  if (!v.is_string()) return {};
+  std::string_view s = v.get_string();
+  bool ok = !s.empty() && s.size() <= 64;
+  for (char c : s)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_');
+  if (!ok) return {{"", "a connection name is 1 to 64 letters, digits, '.', '-' or '_'"}};
+  return {};
+}
+
+// An HTTP header name (RFC 9110 token characters).
+Problems headerNameProblems(const json::value& v) {
+  if (!v.is_string()) return {};
+  std::string_view s = v.get_string();
+  bool ok = !s.empty();
+  for (char c : s)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) ||
+                std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos);
+  if (!ok) return {{"", "must be an HTTP header name (letters, digits, '-', …)"}};
   return {};
 }
 
@@ -165,6 +190,47 @@ Schema playbookSettingsSchema() {
   return Schema::map(std::move(settings), "per-playbook settings, by playbook name");
 }
 
+
+
+// riposte.yaml `connections.<name>`: how http:invoke authenticates (actions/connection.h), as
+// EventBridge connections do. Secrets only from the environment (Schema::secret).
+Schema connectionsSchema() {
+  auto tagField = [] {
+    return Field("auth", Schema::oneOf({"api_key", "basic", "oauth_client_credentials"},
+                                       "how requests are authenticated"))
+        .needed();
+  };
+  auto apiKey = std::make_shared<const Schema>(Schema::object(
+      {tagField(),
+       Field("header", Schema::string("the header that carries the key (\"Authorization\", "
+                                      "\"X-Api-Key\")")
+                           .withParser(headerNameProblems))
+           .needed(),
+       Field("value", Schema::secret("the header's value")).needed()},
+      "an API key header"));
+  auto basic = std::make_shared<const Schema>(Schema::object(
+      {tagField(), Field("username", Schema::string("the user name").withParser(nonEmpty)).needed(),
+       Field("password", Schema::secret("the password (or API token)")).needed()},
+      "HTTP basic authentication"));
+  auto oauth = std::make_shared<const Schema>(Schema::object(
+      {tagField(),
+       Field("token_url", Schema::url({"https", "http"}, "the OAuth 2.0 token endpoint")).needed(),
+       Field("client_id", Schema::string("the client id").withParser(nonEmpty)).needed(),
+       Field("client_secret", Schema::secret("the client secret")).needed(),
+       Field("scope", Schema::string("the scope asked for (space-separated)"))},
+      "OAuth 2.0 client credentials (RFC 6749 4.4): a bearer token fetched and cached"));
+  Schema one = Schema::tagged("auth",
+                              {{"api_key", apiKey},
+                               {"basic", basic},
+                               {"oauth_client_credentials", oauth}},
+                              "one connection");
+  one.type_name = "connection";
+  return Schema::map(std::move(one),
+                     "connections http:invoke Tasks name in Authentication.ConnectionArn "
+                     "(arn:aws:events:REGION:ACCOUNT:connection/NAME or riposte:connection/NAME)",
+                     connectionNameProblems);
+}
+
 }  // namespace
 
 config::Schema settingsSchema(const config::Registry& registry) {
@@ -230,6 +296,7 @@ config::Schema settingsSchema(const config::Registry& registry) {
                   },
                   "who may decide riposte:approval requests"))
               .byDefault(json::object()),
+          Field("connections", connectionsSchema()),
       },
       "riposte.yaml");
 }
@@ -424,6 +491,30 @@ void readSettings(const json::object& o, Config& cfg) {
     if (const json::value* t = a->if_contains("default_timeout_seconds"); t && t->is_int64())
       cfg.approvals.default_timeout_ms = t->get_int64() * 1000;
   }
+  if (const auto* cs = obj(o, "connections")) {
+    auto all = std::make_shared<actions::Connections>();
+    for (const auto& [name, v] : *cs) {
+      const auto* c = v.if_object();
+      if (c == nullptr) continue;
+      actions::Connection conn;
+      conn.name = std::string(name);
+      const std::string auth = str(*c, "auth");
+      conn.auth = auth == "basic" ? actions::Connection::Auth::kBasic
+                  : auth == "oauth_client_credentials"
+                      ? actions::Connection::Auth::kOAuthClientCredentials
+                      : actions::Connection::Auth::kApiKey;
+      conn.header = str(*c, "header");
+      conn.value = str(*c, "value");
+      conn.username = str(*c, "username");
+      conn.password = str(*c, "password");
+      conn.token_url = str(*c, "token_url");
+      conn.client_id = str(*c, "client_id");
+      conn.client_secret = str(*c, "client_secret");
+      conn.scope = str(*c, "scope");
+      all->add(std::move(conn));
+    }
+    cfg.connections = std::move(all);
+  }
   if (const auto* s = obj(o, "safety")) {
     cfg.safety.dry_run = boolean(*s, "dry_run", false);
     const std::string tag = str(*s, "protected_tag", "riposte:protected=true");
@@ -466,6 +557,96 @@ void applyPlaybookSettings(const config::Document& doc, Config& cfg,
   }
 }
 
+// The http:invoke Tasks of a playbook (also inside Parallel branches and Map processors): the
+// connection named is configured, and the URL's scheme and host are the playbook's own. An
+// ApiEndpoint from the input (finding data) could send the request, and the connection's
+// credentials, anywhere: it must be a literal URL, or States.Format('https://host/…{}…', …)
+// whose literal text fixes the scheme, the host and the start of the path.
+void httpTaskProblems(const json::value& states_owner, const std::string& path,
+                      const Config& cfg, Problems& out) {
+  const json::object* owner = states_owner.if_object();
+  const json::object* states = owner ? obj(*owner, "States") : nullptr;
+  if (states == nullptr) return;
+  for (const auto& [key, sv] : *states) {
+    const json::object* st = sv.if_object();
+    if (st == nullptr) continue;
+    const std::string at = joinPath(joinPath(path, "States"), std::string(key));
+    if (const json::value* b = st->if_contains("Branches"); b && b->is_array()) {
+      for (std::size_t i = 0; i < b->get_array().size(); ++i)
+        httpTaskProblems(b->get_array()[i], config::indexPath(joinPath(at, "Branches"), i), cfg,
+                         out);
+    }
+    for (const char* inner : {"ItemProcessor", "Iterator"}) {
+      if (const json::value* p = st->if_contains(inner))
+        httpTaskProblems(*p, joinPath(at, inner), cfg, out);
+    }
+    const std::string resource = str(*st, "Resource");
+    if (!resource.starts_with("arn:aws:states:::http:invoke") &&
+        !resource.starts_with("riposte:http.invoke"))
+      continue;
+    const char* args_key = st->contains("Arguments") ? "Arguments" : "Parameters";
+    const json::object* params = obj(*st, args_key);
+    const std::string ppath = joinPath(at, args_key);
+    if (params == nullptr) {
+      out.push_back({at, "an http:invoke Task needs " + std::string(args_key) +
+                             " with ApiEndpoint, Method and Authentication.ConnectionArn"});
+      continue;
+    }
+    // The connection.
+    if (const json::object* auth = obj(*params, "Authentication")) {
+      if (const json::value* a = auth->if_contains("ConnectionArn"); a && a->is_string()) {
+        const std::string arn(a->get_string());
+        const std::string apath = joinPath(joinPath(ppath, "Authentication"), "ConnectionArn");
+        auto name = actions::connectionName(arn);
+        if (!arn.starts_with("{%") && !name) {
+          out.push_back({apath, "must be arn:aws:events:REGION:ACCOUNT:connection/NAME or "
+                                "riposte:connection/NAME"});
+        } else if (name && cfg.connections->find(*name) == nullptr) {
+          std::vector<std::string> known;
+          for (const auto& [k, _] : cfg.connections->all()) known.push_back(k);
+          out.push_back({apath, config::unknownMessage("connection", *name, known) +
+                                    " (riposte.yaml connections:)"});
+        }
+      }
+    } else if (!params->contains("Authentication.$")) {
+      out.push_back({ppath, "Authentication.ConnectionArn is required (a connection of "
+                            "riposte.yaml connections:)"});
+    }
+    // The URL.
+    auto fixedOrigin = [](std::string_view url) {
+      std::size_t scheme = url.starts_with("https://") ? 8 : url.starts_with("http://") ? 7 : 0;
+      if (scheme == 0) return false;
+      const std::size_t slash = url.find('/', scheme);
+      const std::size_t brace = url.find_first_of("{?#@", scheme);
+      return slash != std::string_view::npos && slash > scheme &&
+             (brace == std::string_view::npos || brace > slash);
+    };
+    if (const json::value* e = params->if_contains("ApiEndpoint"); e && e->is_string()) {
+      std::string_view url = e->get_string();
+      if (url.starts_with("{%")) {
+        out.push_back({joinPath(ppath, "ApiEndpoint"),
+                       "must be a literal URL: a JSONata expression could take the host from "
+                       "finding data"});
+      } else if (!url.starts_with("https://") && !url.starts_with("http://")) {
+        out.push_back({joinPath(ppath, "ApiEndpoint"), "must be an http:// or https:// URL"});
+      }
+    } else if (const json::value* d = params->if_contains("ApiEndpoint.$")) {
+      std::string_view x = d->is_string() ? d->get_string() : std::string_view();
+      constexpr std::string_view kFormat = "States.Format('";
+      bool ok = x.starts_with(kFormat) && fixedOrigin(x.substr(kFormat.size()));
+      if (!ok) {
+        out.push_back({joinPath(ppath, "ApiEndpoint.$"),
+                       "the URL may not come from the input (finding data could choose the host "
+                       "the connection's credentials go to): write the URL, or "
+                       "States.Format('https://host/path/{}', …) so that only the path and "
+                       "query follow the input"});
+      }
+    } else {
+      out.push_back({ppath, "ApiEndpoint is required"});
+    }
+  }
+}
+
 void loadPlaybook(const fs::path& path, const std::string& rel, const Checkers& checkers,
                   Config& cfg, std::vector<Problem>& problems) {
   std::string name = path.filename().string();
@@ -481,6 +662,11 @@ void loadPlaybook(const fs::path& path, const std::string& rel, const Checkers& 
   const std::size_t at = problems.size();
   for (const auto& d : asl::validate(doc->value, checkers.known_resource))
     problems.push_back(doc->locate(config::Problem{d.path, d.message}));
+  {
+    Problems http;
+    httpTaskProblems(doc->value, "", cfg, http);
+    for (const auto& p : http) problems.push_back(doc->locate(p));
+  }
   unsetProblems(*doc, problems, at);
   Playbook pb;
   pb.name = name;

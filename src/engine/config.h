@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actions/connection.h"
 #include "config/document.h"
 #include "config/registry.h"
 #include "config/schema.h"
@@ -106,6 +107,10 @@ struct Config {
   policy::GuardRails guard_rails;
   // riposte.yaml `approvals:` (policy/approval.h): who may decide `riposte:approval` requests.
   policy::ApprovalSettings approvals;
+  // riposte.yaml `connections:` (actions/connection.h): how http:invoke Tasks authenticate,
+  // secrets from the environment. Never null.
+  std::shared_ptr<const actions::Connections> connections =
+      std::make_shared<const actions::Connections>();
   // policies/*.yaml `threat_intel:` (policy/threat_config.h): the lists of every file, in file
   // order (names unique across files), and `publish` (at most once).
   policy::ThreatIntelConfig threat_intel;

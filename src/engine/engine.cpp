@@ -488,6 +488,7 @@ ActionRunnerContext Engine::runnerContext(const store::IncidentRecord& incident)
   rctx.protected_tag = c ? c->config.safety.protected_tag_key : "riposte:protected";
   rctx.guard = guard_.get();
   rctx.approvals = approvals_.get();
+  rctx.http = http_.get();
   rctx.alert_client = aws_.get();
   rctx.simulation = options_.simulation;
   if (feeds_->configured()) {

@@ -19,6 +19,7 @@
 #include "actions/registry.h"
 #include "asl/asl.h"
 #include "aws/client.h"
+#include "aws/http.h"
 #include "aws/sts.h"
 #include "core/clock.h"
 #include "engine/action_runner.h"
@@ -62,6 +63,8 @@ class Engine {
 
   // Replaces the built-in actions (tests use fakes). Call before start().
   void setRegistry(actions::Registry registry) { registry_ = std::move(registry); }
+  // The HTTP client of http:invoke Tasks (default: libcurl). Call before start().
+  void setHttpTransport(std::shared_ptr<aws::HttpTransport> http) { http_ = std::move(http); }
 
   // Stores events durably (one transaction) and wakes the worker. Per event: true if stored,
   // false if an event with the same id was already accepted (nothing changes).
@@ -212,6 +215,7 @@ class Engine {
   Metrics metrics_;
   std::unique_ptr<Guard> guard_;
   std::unique_ptr<ApprovalGate> approvals_;
+  std::shared_ptr<aws::HttpTransport> http_ = aws::makeCurlTransport();
   std::unique_ptr<ThreatFeeds> feeds_;
   std::unique_ptr<BlockPublisher> publisher_;
   void configureThreatIntel(const Config& c);

@@ -104,8 +104,7 @@ std::optional<actions::Role> roleOf(const std::string& resource,
   return a->descriptor().role;
 }
 
-// A step that alerts people: a notify action, or a webhook (http:invoke, which riposte does not
-// run; described for a configuration being written).
+// A step that alerts people: a notify action (aws.sns.publish, http:invoke).
 bool isNotify(const std::string& resource, const actions::Registry& registry) {
   return roleOf(resource, registry) == actions::Role::kNotify ||
          startsWith(resource, "arn:aws:states:::http:invoke");
@@ -136,7 +135,21 @@ std::vector<Item> notificationItems(const Context& c, const Playbook* pb) {
     if (startsWith(r, "arn:aws:states:::http:invoke")) {
       it.line << text("Step ") << strong(name) << text(" calls the HTTP endpoint ");
       std::string url = paramText(*t, "ApiEndpoint");
-      it.line << code(url.empty() ? "(from the input)" : url) << text(".");
+      it.line << code(url.empty() ? "(from the input)" : url);
+      std::string conn_arn;
+      for (const char* pkey : {"Parameters", "Arguments"}) {
+        const auto* p = asObject(member(*t, pkey));
+        const auto* a = p ? asObject(member(*p, "Authentication")) : nullptr;
+        const auto* v = a ? member(*a, "ConnectionArn") : nullptr;
+        if (v && v->is_string()) conn_arn = std::string(v->get_string());
+      }
+      if (auto name = actions::connectionName(conn_arn)) {
+        it.line << text(" through the connection ") << code(*name);
+        if (const auto* conn = c.cfg.connections->find(*name))
+          it.line << text(" (" + std::string(actions::authName(conn->auth)) +
+                          ", its secret from the environment)");
+      }
+      it.line << text("; in a dry run nothing is sent.");
     } else {
       std::string topic = paramText(*t, "topicArn");
       if (topic.empty()) topic = paramText(*t, "TopicArn");

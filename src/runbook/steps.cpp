@@ -165,12 +165,6 @@ TaskInfo taskInfo(const std::string& resource_in, const json::object* parameters
         "hand if it changed anything.";
     return t;
   }
-  if (resource == "arn:aws:states:::http:invoke") {
-    t.kind = "http";
-    t.what = "Calls an HTTP endpoint (a webhook); needs no AWS permission.";
-    t.undo = "nothing to undo on the AWS side.";
-    return t;
-  }
   if (startsWith(resource, kStates)) {
     std::string rest = resource.substr(kStates.size());
     auto colon = rest.find(':');

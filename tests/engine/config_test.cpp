@@ -445,3 +445,115 @@ limts: {}
 
 }  // namespace
 }  // namespace riposte::engine
+
+namespace riposte::engine {
+namespace {
+
+TEST_F(ConfigDir, ConnectionsTakeSecretsOnlyFromTheEnvironment) {
+  ::setenv("RIPOSTE_TEST_PD_KEY", "pd-Zq9-distinctive", 1);
+  ::setenv("RIPOSTE_TEST_JIRA_TOKEN", "jira-Zq9-distinctive", 1);
+  write("riposte.yaml", R"(
+connections:
+  pagerduty:
+    auth: api_key
+    header: Authorization
+    value: "Token token=${RIPOSTE_TEST_PD_KEY}"
+  jira:
+    auth: basic
+    username: bot@example.com
+    password: ${RIPOSTE_TEST_JIRA_TOKEN}
+  idp:
+    auth: oauth_client_credentials
+    token_url: https://idp.example.com/oauth2/token
+    client_id: riposte
+    client_secret: ${RIPOSTE_TEST_JIRA_TOKEN}
+    scope: alerts
+)");
+  std::vector<Problem> ps;
+  auto cfg = load(ps);
+  ASSERT_TRUE(cfg) << cfg.error().str();
+  const actions::Connection* pd = cfg->connections->find("pagerduty");
+  ASSERT_NE(pd, nullptr);
+  EXPECT_EQ(pd->auth, actions::Connection::Auth::kApiKey);
+  EXPECT_EQ(pd->value, "Token token=pd-Zq9-distinctive");
+  EXPECT_EQ(cfg->connections->find("jira")->password, "jira-Zq9-distinctive");
+  EXPECT_EQ(cfg->connections->find("idp")->auth,
+            actions::Connection::Auth::kOAuthClientCredentials);
+  EXPECT_EQ(cfg->connections->find("idp")->scope, "alerts");
+
+  // A literal secret, a default in the file, a missing field, a bad name, an unknown kind.
+  write("riposte.yaml", R"(
+connections:
+  a:
+    auth: api_key
+    header: X-Api-Key
+    value: literal-Zq9-distinctive
+  b:
+    auth: basic
+    username: u
+    password: ${RIPOSTE_TEST_UNSET_X:-default-Zq9-distinctive}
+  c:
+    auth: oauth_client_credentials
+    client_id: x
+    client_secret: ${RIPOSTE_TEST_JIRA_TOKEN}
+  "bad name":
+    auth: api_key
+    header: X
+    value: ${RIPOSTE_TEST_PD_KEY}
+  d:
+    auth: digest
+)");
+  const std::string p = problems();
+  EXPECT_NE(p.find("riposte.yaml:6:12: connections.a.value: a secret may not be written in the "
+                   "file"),
+            std::string::npos)
+      << p;
+  EXPECT_NE(p.find("connections.b.password: a secret may not have a default"), std::string::npos)
+      << p;
+  EXPECT_NE(p.find("connections.c.token_url: is required"), std::string::npos) << p;
+  EXPECT_NE(p.find("a connection name is 1 to 64"), std::string::npos) << p;
+  EXPECT_NE(p.find("connections.d.auth:"), std::string::npos) << p;
+  // Problems never quote a secret.
+  EXPECT_EQ(p.find("Zq9-distinctive"), std::string::npos) << p;
+}
+
+TEST_F(ConfigDir, HttpInvokeTasksNameAConnectionAndFixTheHost) {
+  ::setenv("RIPOSTE_TEST_PD_KEY", "pd-Zq9-distinctive", 1);
+  write("riposte.yaml", R"(
+connections:
+  pd: {auth: api_key, header: Authorization, value: "${RIPOSTE_TEST_PD_KEY}"}
+)");
+  auto task = [](const std::string& params) {
+    return R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+      {"StartAt":"H","States":{"H":{"Type":"Task","Resource":"arn:aws:states:::http:invoke",
+       "End":true,"Parameters":)" +
+           params + "}}}]}}}";
+  };
+  write("playbooks/ok.asl.json",
+        task(R"J({"ApiEndpoint":"https://events.example.com/v2/enqueue","Method":"POST",
+                 "Authentication":{"ConnectionArn":"riposte:connection/pd"}})J"));
+  write("playbooks/fmt.asl.json",
+        task(R"J({"ApiEndpoint.$":"States.Format('https://x.example.com/issue/{}', $.id)",
+                 "Method":"GET","Authentication":{"ConnectionArn":
+                 "arn:aws:events:us-east-1:111122223333:connection/pd/0a"}})J"));
+  EXPECT_EQ(problems(), "");
+  write("playbooks/bad.asl.json",
+        task(R"J({"ApiEndpoint.$":"$.detail.url","Method":"POST",
+                 "Authentication":{"ConnectionArn":"riposte:connection/pdd"}})J"));
+  write("playbooks/host.asl.json",
+        task(R"J({"ApiEndpoint.$":"States.Format('https://{}/x', $.host)","Method":"POST",
+                 "Authentication":{"ConnectionArn":"riposte:connection/pd"}})J"));
+  const std::string p = problems();
+  EXPECT_NE(p.find("playbooks/bad.asl.json:4:"), std::string::npos) << p;
+  EXPECT_NE(p.find("States.P.Branches[0].States.H.Parameters.ApiEndpoint.$: the URL may not "
+                   "come from the input"),
+            std::string::npos)
+      << p;
+  EXPECT_NE(p.find("Authentication.ConnectionArn: unknown connection 'pdd' (did you mean 'pd'?)"),
+            std::string::npos)
+      << p;
+  EXPECT_NE(p.find("playbooks/host.asl.json"), std::string::npos) << p;
+}
+
+}  // namespace
+}  // namespace riposte::engine
