@@ -81,8 +81,7 @@ std::string formEncode(std::string_view s) {
 }
 
 std::string base64(std::string_view s) {
-  static const char* kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   std::size_t i = 0;
   for (; i + 2 < s.size(); i += 3) {
@@ -169,8 +168,8 @@ Result<void> Connections::authorize(const Connection& c, aws::HttpRequest& req,
                                               std::to_string(r->status));
   }
   auto body = parseJson(r->body);
-  const json::value* tok = body && body->is_object() ? body->as_object().if_contains("access_token")
-                                                     : nullptr;
+  const json::value* tok =
+      body && body->is_object() ? body->as_object().if_contains("access_token") : nullptr;
   if (tok == nullptr || !tok->is_string() || tok->as_string().empty()) {
     return fail("riposte.ConnectionAuth", "connection " + c.name +
                                               ": the OAuth token endpoint's answer holds no "

@@ -8,9 +8,10 @@
 //   Connections cs;
 //   cs.add(Connection{.name = "pagerduty", .auth = Auth::kApiKey, .header = "Authorization",
 //                     .value = token});
-//   const Connection* c = cs.resolve("arn:aws:events:us-east-1:123456789012:connection/pagerduty/1f2e");
-//   aws::HttpRequest req{...};
-//   auto ok = cs.authorize(*c, req, transport, clock);   // adds the header (or fetches a token)
+//   const Connection* c =
+//   cs.resolve("arn:aws:events:us-east-1:123456789012:connection/pagerduty/1f2e"); aws::HttpRequest
+//   req{...}; auto ok = cs.authorize(*c, req, transport, clock);   // adds the header (or fetches a
+//   token)
 
 #include <map>
 #include <memory>
@@ -28,8 +29,8 @@ struct Connection {
   enum class Auth { kApiKey, kBasic, kOAuthClientCredentials };
   std::string name{};
   Auth auth = Auth::kApiKey;
-  std::string header{}, value{};        // api_key
-  std::string username{}, password{};   // basic
+  std::string header{}, value{};                                   // api_key
+  std::string username{}, password{};                              // basic
   std::string token_url{}, client_id{}, client_secret{}, scope{};  // oauth_client_credentials
 };
 

@@ -32,28 +32,50 @@ std::string scalarText(const json::value& v) {
 // "OK", "Not Found", … (RFC 9110 reason phrases; "" for others).
 std::string statusText(long code) {
   switch (code) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
   }
 }
 
@@ -61,9 +83,12 @@ std::string statusText(long code) {
 // the connection), no whitespace or control characters.
 Result<void> checkEndpoint(const std::string& url) {
   std::string scheme;
-  if (url.starts_with("https://")) scheme = "https";
-  else if (url.starts_with("http://")) scheme = "http";
-  else return fail(kInvalidInput, "ApiEndpoint must be an http:// or https:// URL");
+  if (url.starts_with("https://"))
+    scheme = "https";
+  else if (url.starts_with("http://"))
+    scheme = "http";
+  else
+    return fail(kInvalidInput, "ApiEndpoint must be an http:// or https:// URL");
   for (unsigned char c : url) {
     if (c <= 0x20 || c == 0x7f)
       return fail(kInvalidInput, "ApiEndpoint holds whitespace or a control character");
@@ -90,7 +115,8 @@ Result<std::string> formOf(const json::object& o, const std::string& array_forma
   for (const auto& kv : o) {
     const std::string key(kv.key());
     const json::value& v = kv.value();
-    if (v.is_object()) return fail(kInvalidInput, "\"" + key + "\": a nested object cannot be URL-encoded");
+    if (v.is_object())
+      return fail(kInvalidInput, "\"" + key + "\": a nested object cannot be URL-encoded");
     if (!v.is_array()) {
       add(key, scalarText(v));
       continue;
@@ -105,9 +131,12 @@ Result<std::string> formOf(const json::object& o, const std::string& array_forma
     for (std::size_t i = 0; i < a.size(); ++i) {
       if (a[i].is_object() || a[i].is_array())
         return fail(kInvalidInput, "\"" + key + "\": nested values cannot be URL-encoded");
-      if (array_format == "REPEAT") add(key, scalarText(a[i]));
-      else if (array_format == "BRACKETS") add(key + "[]", scalarText(a[i]));
-      else add(key + "[" + std::to_string(i) + "]", scalarText(a[i]));
+      if (array_format == "REPEAT")
+        add(key, scalarText(a[i]));
+      else if (array_format == "BRACKETS")
+        add(key + "[]", scalarText(a[i]));
+      else
+        add(key + "[" + std::to_string(i) + "]", scalarText(a[i]));
     }
   }
   return out;
@@ -138,7 +167,7 @@ class HttpInvoke final : public Action {
     return kD;
   }
 
- // Not a BuiltinAction: the result is exactly Step Functions' (no "summary" member).
+  // Not a BuiltinAction: the result is exactly Step Functions' (no "summary" member).
   Result<ActionOutcome> run(const json::value& input, ActionContext& ctx) const override {
     if (!input.is_object()) return fail(kInvalidInput, "Parameters must be an object");
     const json::object& in = input.as_object();
@@ -149,15 +178,17 @@ class HttpInvoke final : public Action {
     static const std::vector<std::string> kMethods = {"GET",   "POST",    "PUT", "DELETE",
                                                       "PATCH", "OPTIONS", "HEAD"};
     if (std::find(kMethods.begin(), kMethods.end(), *method) == kMethods.end())
-      return fail(kInvalidInput, "Method must be one of GET, POST, PUT, DELETE, PATCH, OPTIONS, "
-                                 "HEAD");
+      return fail(kInvalidInput,
+                  "Method must be one of GET, POST, PUT, DELETE, PATCH, OPTIONS, "
+                  "HEAD");
     if (auto ok = checkEndpoint(*endpoint); !ok) return fail(ok.error());
     const json::value* auth = in.if_contains("Authentication");
     const json::value* arn =
         auth && auth->is_object() ? auth->as_object().if_contains("ConnectionArn") : nullptr;
     if (arn == nullptr || !arn->is_string())
-      return fail(kInvalidInput, "Authentication.ConnectionArn (a connection of riposte.yaml "
-                                 "connections:) is required");
+      return fail(kInvalidInput,
+                  "Authentication.ConnectionArn (a connection of riposte.yaml "
+                  "connections:) is required");
     const std::string arn_text(arn->as_string());
     if (!connectionName(arn_text))
       return fail(kInvalidInput, "Authentication.ConnectionArn \"" + arn_text +
@@ -181,8 +212,9 @@ class HttpInvoke final : public Action {
         return fail(kInvalidInput, "Transform.RequestBodyEncoding must be NONE or URL_ENCODED");
       if (array_format != "INDICES" && array_format != "REPEAT" && array_format != "COMMAS" &&
           array_format != "BRACKETS")
-        return fail(kInvalidInput, "Transform.RequestEncodingOptions.ArrayFormat must be "
-                                   "INDICES, REPEAT, COMMAS or BRACKETS");
+        return fail(kInvalidInput,
+                    "Transform.RequestEncodingOptions.ArrayFormat must be "
+                    "INDICES, REPEAT, COMMAS or BRACKETS");
     }
     if (const json::value* q = in.if_contains("QueryParameters")) {
       if (!q->is_object()) return fail(kInvalidInput, "QueryParameters must be an object");
@@ -200,8 +232,8 @@ class HttpInvoke final : public Action {
       for (const auto& kv : h->as_object()) {
         const std::string name(kv.key());
         const std::string l = lower(name);
-        if (l == "host" || l == "content-length" || l == "transfer-encoding" ||
-            l == "connection" || l == "authorization" || l == "idempotency-key")
+        if (l == "host" || l == "content-length" || l == "transfer-encoding" || l == "connection" ||
+            l == "authorization" || l == "idempotency-key")
           return fail(kInvalidInput, "Headers may not set " + name +
                                          " (riposte sets it; credentials come from the "
                                          "connection)");
@@ -242,8 +274,8 @@ class HttpInvoke final : public Action {
                                 {"ApiEndpoint", req.url},
                                 {"Connection", conn->name}};
       out.after = nullptr;
-      out.summary = "dry run: would send " + req.method + " " + req.url + " (connection " +
-                    conn->name + ")";
+      out.summary =
+          "dry run: would send " + req.method + " " + req.url + " (connection " + conn->name + ")";
       return out;
     }
     if (ctx.http == nullptr) return fail(kNotConfigured, "no HTTP transport for http:invoke");
@@ -264,8 +296,8 @@ class HttpInvoke final : public Action {
         attempts.push_back(json::object{{"error", resp.error().message}});
       }
       // An OAuth token the API no longer accepts: fetch a new one, once.
-      if (resp && resp->status == 401 &&
-          conn->auth == Connection::Auth::kOAuthClientCredentials && !refreshed) {
+      if (resp && resp->status == 401 && conn->auth == Connection::Auth::kOAuthClientCredentials &&
+          !refreshed) {
         refreshed = true;
         ctx.connections->forgetToken(conn->name);
         continue;
@@ -291,9 +323,9 @@ class HttpInvoke final : public Action {
                                             std::to_string(attempts.size()) + " attempt(s))");
     }
     if (resp->body.size() > kMaxResponseBytes) {
-      return fail("States.DataLimitExceeded",
-                  where + ": the response body (" + std::to_string(resp->body.size()) +
-                      " bytes) exceeds 256 KiB");
+      return fail("States.DataLimitExceeded", where + ": the response body (" +
+                                                  std::to_string(resp->body.size()) +
+                                                  " bytes) exceeds 256 KiB");
     }
     json::object headers;
     for (const auto& [k, v] : resp->headers) {
@@ -317,10 +349,9 @@ class HttpInvoke final : public Action {
     }
     out.changed = req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS";
     out.output = std::move(result);
-    out.summary = "sent " + where + " (connection " + conn->name + "): HTTP " +
-                  std::to_string(resp->status) +
-                  (attempts.size() > 1 ? " after " + std::to_string(attempts.size()) + " attempts"
-                                       : "");
+    out.summary =
+        "sent " + where + " (connection " + conn->name + "): HTTP " + std::to_string(resp->status) +
+        (attempts.size() > 1 ? " after " + std::to_string(attempts.size()) + " attempts" : "");
     return out;
   }
 };

@@ -89,6 +89,18 @@ const std::set<std::string, std::less<>> kKnownErrors = {"States.ALL",
                                                          "States.DataLimitExceeded",
                                                          "States.QueryEvaluationError"};
 
+// The HTTP Task's errors (arn:aws:states:::http:invoke): "States.Http.Socket" and
+// "States.Http.StatusCode.NNN" for a status code 100 to 599.
+bool httpErrorName(std::string_view e) {
+  if (e == "States.Http.Socket") return true;
+  constexpr std::string_view kStatus = "States.Http.StatusCode.";
+  if (!e.starts_with(kStatus)) return false;
+  std::string_view n = e.substr(kStatus.size());
+  return n.size() == 3 && n[0] >= '1' && n[0] <= '5' &&
+         std::isdigit(static_cast<unsigned char>(n[1])) &&
+         std::isdigit(static_cast<unsigned char>(n[2]));
+}
+
 std::set<std::string, std::less<>> allowedFields(StateType t) {
   std::set<std::string, std::less<>> f = {"Type", "Comment", "QueryLanguage"};
   auto add = [&](std::initializer_list<const char*> l) {
@@ -484,7 +496,7 @@ class Compiler {
         continue;
       }
       std::string e(a[i].get_string());
-      if (e.starts_with("States.") && !kKnownErrors.count(e))
+      if (e.starts_with("States.") && !kKnownErrors.count(e) && !httpErrorName(e))
         diag(where + "[" + std::to_string(i) + "]", "unknown States error name '" + e + "'");
       if (e == "States.ALL") {
         if (a.size() != 1)

@@ -35,7 +35,7 @@ struct ActionRunnerContext {
   std::optional<policy::OnLimit> rule_on_limit;  // the incident's rule's on_limit
   aws::Client* alert_client = nullptr;           // riposte's own client, for the breaker alert
   actions::ApprovalDesk* approvals = nullptr;    // the approval gate (riposte:approval)
-  aws::HttpTransport* http = nullptr;  // http:invoke's client (its connections: config)
+  aws::HttpTransport* http = nullptr;            // http:invoke's client (its connections: config)
   bool simulation = false;  // EngineOptions::simulation: the guard rails decide dry runs too
   // Threat intelligence (threat_feeds.h): an action that blocks an address
   // (Descriptor::blocked_address) refuses one a trusted list holds, and refuses to act while a

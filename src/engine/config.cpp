@@ -190,8 +190,6 @@ Schema playbookSettingsSchema() {
   return Schema::map(std::move(settings), "per-playbook settings, by playbook name");
 }
 
-
-
 // riposte.yaml `connections.<name>`: how http:invoke authenticates (actions/connection.h), as
 // EventBridge connections do. Secrets only from the environment (Schema::secret).
 Schema connectionsSchema() {
@@ -219,11 +217,9 @@ Schema connectionsSchema() {
        Field("client_secret", Schema::secret("the client secret")).needed(),
        Field("scope", Schema::string("the scope asked for (space-separated)"))},
       "OAuth 2.0 client credentials (RFC 6749 4.4): a bearer token fetched and cached"));
-  Schema one = Schema::tagged("auth",
-                              {{"api_key", apiKey},
-                               {"basic", basic},
-                               {"oauth_client_credentials", oauth}},
-                              "one connection");
+  Schema one = Schema::tagged(
+      "auth", {{"api_key", apiKey}, {"basic", basic}, {"oauth_client_credentials", oauth}},
+      "one connection");
   one.type_name = "connection";
   return Schema::map(std::move(one),
                      "connections http:invoke Tasks name in Authentication.ConnectionArn "
@@ -562,8 +558,8 @@ void applyPlaybookSettings(const config::Document& doc, Config& cfg,
 // ApiEndpoint from the input (finding data) could send the request, and the connection's
 // credentials, anywhere: it must be a literal URL, or States.Format('https://host/…{}…', …)
 // whose literal text fixes the scheme, the host and the start of the path.
-void httpTaskProblems(const json::value& states_owner, const std::string& path,
-                      const Config& cfg, Problems& out) {
+void httpTaskProblems(const json::value& states_owner, const std::string& path, const Config& cfg,
+                      Problems& out) {
   const json::object* owner = states_owner.if_object();
   const json::object* states = owner ? obj(*owner, "States") : nullptr;
   if (states == nullptr) return;
@@ -592,25 +588,29 @@ void httpTaskProblems(const json::value& states_owner, const std::string& path,
                              " with ApiEndpoint, Method and Authentication.ConnectionArn"});
       continue;
     }
-    // The connection.
-    if (const json::object* auth = obj(*params, "Authentication")) {
-      if (const json::value* a = auth->if_contains("ConnectionArn"); a && a->is_string()) {
-        const std::string arn(a->get_string());
-        const std::string apath = joinPath(joinPath(ppath, "Authentication"), "ConnectionArn");
-        auto name = actions::connectionName(arn);
-        if (!arn.starts_with("{%") && !name) {
-          out.push_back({apath, "must be arn:aws:events:REGION:ACCOUNT:connection/NAME or "
-                                "riposte:connection/NAME"});
-        } else if (name && cfg.connections->find(*name) == nullptr) {
-          std::vector<std::string> known;
-          for (const auto& [k, _] : cfg.connections->all()) known.push_back(k);
-          out.push_back({apath, config::unknownMessage("connection", *name, known) +
-                                    " (riposte.yaml connections:)"});
-        }
-      }
-    } else if (!params->contains("Authentication.$")) {
-      out.push_back({ppath, "Authentication.ConnectionArn is required (a connection of "
-                            "riposte.yaml connections:)"});
+    // The connection: written in the playbook. One the input chose could send a connection's
+    // credentials to the host of a Task written for another.
+    const std::string apath = joinPath(joinPath(ppath, "Authentication"), "ConnectionArn");
+    const json::object* auth = obj(*params, "Authentication");
+    const json::value* a = auth ? auth->if_contains("ConnectionArn") : nullptr;
+    if (params->contains("Authentication.$") || (auth && auth->contains("ConnectionArn.$")) ||
+        (a && a->is_string() && a->get_string().starts_with("{%"))) {
+      out.push_back({apath,
+                     "must be written in the playbook, not taken from the input: a connection "
+                     "the input chose could send its credentials to another Task's host"});
+    } else if (a == nullptr || !a->is_string()) {
+      out.push_back({apath,
+                     "is required: a connection of riposte.yaml connections: "
+                     "(riposte:connection/NAME or arn:aws:events:REGION:ACCOUNT:connection/NAME)"});
+    } else if (auto name = actions::connectionName(std::string(a->get_string())); !name) {
+      out.push_back({apath,
+                     "must be arn:aws:events:REGION:ACCOUNT:connection/NAME or "
+                     "riposte:connection/NAME"});
+    } else if (cfg.connections->find(*name) == nullptr) {
+      std::vector<std::string> known;
+      for (const auto& [k, _] : cfg.connections->all()) known.push_back(k);
+      out.push_back({apath, config::unknownMessage("connection", *name, known) +
+                                " (riposte.yaml connections:)"});
     }
     // The URL.
     auto fixedOrigin = [](std::string_view url) {

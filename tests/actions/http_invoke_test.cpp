@@ -20,7 +20,8 @@ class Recorder : public aws::HttpTransport {
   Result<aws::HttpResponse> send(const aws::HttpRequest& req) override {
     std::lock_guard lock(mu);
     sent.push_back(req);
-    if (replies.empty()) return aws::HttpResponse{200, {{"content-type", "application/json"}}, "{}"};
+    if (replies.empty())
+      return aws::HttpResponse{200, {{"content-type", "application/json"}}, "{}"};
     auto r = replies.front();
     replies.pop_front();
     return r;
@@ -81,9 +82,10 @@ TEST_F(HttpInvokeTest, IsTheBuiltinHttpInvokeANotifyActionWithoutPermissions) {
 }
 
 TEST_F(HttpInvokeTest, PostsJsonWithTheApiKeyAndReturnsStepFunctionsShape) {
-  http.replies.push_back(aws::HttpResponse{
-      202, {{"content-type", "application/json"}, {"x-a", "1"}, {"x-a", "2"}},
-      R"({"status":"success","dedup_key":"inc-1"})"});
+  http.replies.push_back(
+      aws::HttpResponse{202,
+                        {{"content-type", "application/json"}, {"x-a", "1"}, {"x-a", "2"}},
+                        R"({"status":"success","dedup_key":"inc-1"})"});
   auto r = run(R"({"ApiEndpoint":"https://events.example.com/v2/enqueue","Method":"POST",
       "Authentication":{"ConnectionArn":"arn:aws:events:us-east-1:111122223333:connection/pd/0a1b"},
       "Headers":{"X-Trace":"t1"},"QueryParameters":{"a":"x y","ids":[1,2]},
@@ -163,8 +165,8 @@ TEST_F(HttpInvokeTest, OAuthTokenIsFetchedCachedAndRefreshedAfter401) {
 }
 
 TEST_F(HttpInvokeTest, StatusErrorsAreStepFunctionsNamesAndOnly5xx429AndTransportRetry) {
-  http.replies.push_back(aws::HttpResponse{404, {{"content-type", "application/json"}},
-                                           R"({"message":"no"})"});
+  http.replies.push_back(
+      aws::HttpResponse{404, {{"content-type", "application/json"}}, R"({"message":"no"})"});
   const std::string p = R"({"ApiEndpoint":"https://api.example.com/x","Method":"POST",
       "Authentication":{"ConnectionArn":"riposte:connection/pd"},"RequestBody":"hi"})";
   auto r = run(p);
@@ -205,10 +207,8 @@ TEST_F(HttpInvokeTest, RefusesWhatWouldLeakOrMisdirect) {
   EXPECT_EQ(code(R"({"ApiEndpoint":"ftp://x/y","Method":"GET",)" + auth + "}"), "InvalidInput");
   EXPECT_EQ(code(R"({"ApiEndpoint":"https://u:p@x/y","Method":"GET",)" + auth + "}"),
             "InvalidInput");
-  EXPECT_EQ(code(R"({"ApiEndpoint":"https://x/a b","Method":"GET",)" + auth + "}"),
-            "InvalidInput");
-  EXPECT_EQ(code(R"({"ApiEndpoint":"https://x/y","Method":"TRACE",)" + auth + "}"),
-            "InvalidInput");
+  EXPECT_EQ(code(R"({"ApiEndpoint":"https://x/a b","Method":"GET",)" + auth + "}"), "InvalidInput");
+  EXPECT_EQ(code(R"({"ApiEndpoint":"https://x/y","Method":"TRACE",)" + auth + "}"), "InvalidInput");
   EXPECT_EQ(code(R"({"ApiEndpoint":"https://x/y","Method":"GET"})"), "InvalidInput");
   EXPECT_EQ(code(R"({"ApiEndpoint":"https://x/y","Method":"GET",
       "Authentication":{"ConnectionArn":"riposte:connection/nope"}})"),

@@ -106,6 +106,26 @@ TEST(Validate, ParametersAndIntrinsicsAreCheckedAtLoad) {
   EXPECT_EQ(d.size(), 3u) << dump(d);
 }
 
+TEST(Validate, ErrorNamesAreTheSpecsOrTheHttpTasks) {
+  auto d = diags(R"({"StartAt": "A", "States": {
+      "A": {"Type": "Task", "Resource": "riposte:x", "End": true,
+            "Retry": [{"ErrorEquals": ["States.Http.Socket", "States.Http.StatusCode.503"]}],
+            "Catch": [{"ErrorEquals": ["States.Http.StatusCode.404", "States.Http.StatusCode.42",
+                                       "States.Http.StatusCode.604", "States.Http.Other",
+                                       "States.Nope"], "Next": "F"}]},
+      "F": {"Type": "Fail"}}})",
+                 [](std::string_view r) { return r == "riposte:x"; });
+  EXPECT_FALSE(has(d, "$.States.A.Retry[0].ErrorEquals[0]", "unknown")) << dump(d);
+  EXPECT_FALSE(has(d, "$.States.A.Retry[0].ErrorEquals[1]", "unknown")) << dump(d);
+  EXPECT_FALSE(has(d, "$.States.A.Catch[0].ErrorEquals[0]", "unknown")) << dump(d);
+  for (int i : {1, 2, 3, 4})
+    EXPECT_TRUE(has(d, "$.States.A.Catch[0].ErrorEquals[" + std::to_string(i) + "]",
+                    "unknown States error name"))
+        << i << "\n"
+        << dump(d);
+  EXPECT_EQ(d.size(), 4u) << dump(d);
+}
+
 TEST(Validate, NestedBranchesAndMapsUseNestedPaths) {
   auto d = diags(R"({"StartAt": "P", "States": {
       "P": {"Type": "Parallel", "Next": "M", "Branches": [

@@ -42,7 +42,9 @@ class ConfigDir : public ::testing::Test {
   Result<Config> load(std::vector<Problem>& problems) {
     Checkers c;
     c.registry = &registry_;
-    c.known_resource = [](std::string_view r) { return r.starts_with("riposte:"); };
+    c.known_resource = [](std::string_view r) {
+      return r.starts_with("riposte:") || r.starts_with("arn:aws:states:::http:invoke");
+    };
     return loadConfig(dir_.string(), c, problems);
   }
   // Every problem, one a line.
@@ -537,13 +539,19 @@ connections:
                  "Method":"GET","Authentication":{"ConnectionArn":
                  "arn:aws:events:us-east-1:111122223333:connection/pd/0a"}})J"));
   EXPECT_EQ(problems(), "");
-  write("playbooks/bad.asl.json",
-        task(R"J({"ApiEndpoint.$":"$.detail.url","Method":"POST",
+  write("playbooks/bad.asl.json", task(R"J({"ApiEndpoint.$":"$.detail.url","Method":"POST",
                  "Authentication":{"ConnectionArn":"riposte:connection/pdd"}})J"));
   write("playbooks/host.asl.json",
         task(R"J({"ApiEndpoint.$":"States.Format('https://{}/x', $.host)","Method":"POST",
                  "Authentication":{"ConnectionArn":"riposte:connection/pd"}})J"));
+  write("playbooks/conn.asl.json",
+        task(R"J({"ApiEndpoint":"https://events.example.com/v2/enqueue","Method":"POST",
+                 "Authentication":{"ConnectionArn.$":"$.detail.connection"}})J"));
   const std::string p = problems();
+  EXPECT_NE(p.find("playbooks/conn.asl.json"), std::string::npos) << p;
+  EXPECT_NE(p.find("Authentication.ConnectionArn: must be written in the playbook"),
+            std::string::npos)
+      << p;
   EXPECT_NE(p.find("playbooks/bad.asl.json:4:"), std::string::npos) << p;
   EXPECT_NE(p.find("States.P.Branches[0].States.H.Parameters.ApiEndpoint.$: the URL may not "
                    "come from the input"),
