@@ -11,6 +11,7 @@
 #include "asl/asl.h"
 #include "cli/config_loader.h"
 #include "cli/coverage_command.h"
+#include "config/reference.h"
 #include "engine/config.h"
 #include "pattern/pattern.h"
 #include "runbook/actions_reference.h"
@@ -112,10 +113,39 @@ int runActionsReference(const DocsOptions& options, std::ostream& out, std::ostr
   return writeAtomically(options.output, *spliced, err);
 }
 
+// The configuration reference (every key of riposte.yaml and of a rule): printed, or written
+// into FILE between its markers.
+int runConfigReference(const DocsOptions& options, std::ostream& out, std::ostream& err) {
+  const std::string generated = engine::referenceMarkdown(configRegistry());
+  if (options.output.empty() || options.output == "-") {
+    out << generated;
+    return 0;
+  }
+  std::ifstream in(options.output, std::ios::binary);
+  if (!in) {
+    err << "riposte docs: cannot read " << options.output << "\n";
+    return 1;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto spliced = config::spliceConfigReference(ss.str(), generated);
+  if (!spliced) {
+    err << "riposte docs: " << options.output << ": " << spliced.error().message << "\n";
+    return 2;
+  }
+  return writeAtomically(options.output, *spliced, err);
+}
+
 }  // namespace
 
 int runDocs(const DocsOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.actions && options.config_reference) {
+    err << "riposte docs: --actions and --config-reference are separate documents: one at a "
+           "time\n";
+    return 2;
+  }
   if (options.actions) return runActionsReference(options, out, err);
+  if (options.config_reference) return runConfigReference(options, out, err);
   std::string format = options.format;
   if (format.empty()) format = isHtmlName(options.output) ? "html" : "md";
   runbook::RunbookFormat fmt;
@@ -168,6 +198,9 @@ void addDocsCommands(CLI::App& app) {
       ->check(CLI::IsMember({"md", "markdown", "html"}));
   docs->add_flag("--actions", opts->actions,
                  "The actions reference tables (into FILE between its markers) instead");
+  docs->add_flag("--config-reference", opts->config_reference,
+                 "The configuration reference, every key (into FILE between its markers) "
+                 "instead");
   docs->add_option("--date", opts->date,
                    "Review date YYYY-MM-DD (default: the config's last git commit, else today)");
   docs->callback([opts] {
