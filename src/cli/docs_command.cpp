@@ -92,8 +92,11 @@ int writeAtomically(const std::string& file, const std::string& text, std::ostre
   return 0;
 }
 
-int runActionsReference(const DocsOptions& options, std::ostream& out, std::ostream& err) {
-  const std::string generated = runbook::actionsReference(actions::Registry::builtins());
+// A generated reference: printed, or written into FILE between its markers (`splice` puts it
+// there; its error when FILE has none).
+int printOrSplice(const DocsOptions& options, const std::string& generated,
+                  Result<std::string> (*splice)(const std::string&, const std::string&),
+                  std::ostream& out, std::ostream& err) {
   if (options.output.empty() || options.output == "-") {
     out << generated;
     return 0;
@@ -105,30 +108,7 @@ int runActionsReference(const DocsOptions& options, std::ostream& out, std::ostr
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  auto spliced = runbook::spliceActionsReference(ss.str(), generated);
-  if (!spliced) {
-    err << "riposte docs: " << options.output << ": " << spliced.error().message << "\n";
-    return 2;
-  }
-  return writeAtomically(options.output, *spliced, err);
-}
-
-// The configuration reference (every key of riposte.yaml and of a rule): printed, or written
-// into FILE between its markers.
-int runConfigReference(const DocsOptions& options, std::ostream& out, std::ostream& err) {
-  const std::string generated = engine::referenceMarkdown(configRegistry());
-  if (options.output.empty() || options.output == "-") {
-    out << generated;
-    return 0;
-  }
-  std::ifstream in(options.output, std::ios::binary);
-  if (!in) {
-    err << "riposte docs: cannot read " << options.output << "\n";
-    return 1;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto spliced = config::spliceConfigReference(ss.str(), generated);
+  auto spliced = splice(ss.str(), generated);
   if (!spliced) {
     err << "riposte docs: " << options.output << ": " << spliced.error().message << "\n";
     return 2;
@@ -144,8 +124,15 @@ int runDocs(const DocsOptions& options, std::ostream& out, std::ostream& err) {
            "time\n";
     return 2;
   }
-  if (options.actions) return runActionsReference(options, out, err);
-  if (options.config_reference) return runConfigReference(options, out, err);
+  if (options.actions) {
+    return printOrSplice(options, runbook::actionsReference(actions::Registry::builtins()),
+                         runbook::spliceActionsReference, out, err);
+  }
+  if (options.config_reference) {
+    // Every key of riposte.yaml (with the built-in sink and source types) and of a rule.
+    return printOrSplice(options, engine::referenceMarkdown(configRegistry()),
+                         config::spliceConfigReference, out, err);
+  }
   std::string format = options.format;
   if (format.empty()) format = isHtmlName(options.output) ? "html" : "md";
   runbook::RunbookFormat fmt;
