@@ -11,6 +11,7 @@
 #include "asl/asl.h"
 #include "cli/config_loader.h"
 #include "cli/coverage_command.h"
+#include "config/reference.h"
 #include "engine/config.h"
 #include "pattern/pattern.h"
 #include "runbook/actions_reference.h"
@@ -91,8 +92,11 @@ int writeAtomically(const std::string& file, const std::string& text, std::ostre
   return 0;
 }
 
-int runActionsReference(const DocsOptions& options, std::ostream& out, std::ostream& err) {
-  const std::string generated = runbook::actionsReference(actions::Registry::builtins());
+// A generated reference: printed, or written into FILE between its markers (`splice` puts it
+// there; its error when FILE has none).
+int printOrSplice(const DocsOptions& options, const std::string& generated,
+                  Result<std::string> (*splice)(const std::string&, const std::string&),
+                  std::ostream& out, std::ostream& err) {
   if (options.output.empty() || options.output == "-") {
     out << generated;
     return 0;
@@ -104,7 +108,7 @@ int runActionsReference(const DocsOptions& options, std::ostream& out, std::ostr
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  auto spliced = runbook::spliceActionsReference(ss.str(), generated);
+  auto spliced = splice(ss.str(), generated);
   if (!spliced) {
     err << "riposte docs: " << options.output << ": " << spliced.error().message << "\n";
     return 2;
@@ -115,7 +119,20 @@ int runActionsReference(const DocsOptions& options, std::ostream& out, std::ostr
 }  // namespace
 
 int runDocs(const DocsOptions& options, std::ostream& out, std::ostream& err) {
-  if (options.actions) return runActionsReference(options, out, err);
+  if (options.actions && options.config_reference) {
+    err << "riposte docs: --actions and --config-reference are separate documents: one at a "
+           "time\n";
+    return 2;
+  }
+  if (options.actions) {
+    return printOrSplice(options, runbook::actionsReference(actions::Registry::builtins()),
+                         runbook::spliceActionsReference, out, err);
+  }
+  if (options.config_reference) {
+    // Every key of riposte.yaml (with the built-in sink and source types) and of a rule.
+    return printOrSplice(options, engine::referenceMarkdown(configRegistry()),
+                         config::spliceConfigReference, out, err);
+  }
   std::string format = options.format;
   if (format.empty()) format = isHtmlName(options.output) ? "html" : "md";
   runbook::RunbookFormat fmt;
@@ -168,6 +185,9 @@ void addDocsCommands(CLI::App& app) {
       ->check(CLI::IsMember({"md", "markdown", "html"}));
   docs->add_flag("--actions", opts->actions,
                  "The actions reference tables (into FILE between its markers) instead");
+  docs->add_flag("--config-reference", opts->config_reference,
+                 "The configuration reference, every key (into FILE between its markers) "
+                 "instead");
   docs->add_option("--date", opts->date,
                    "Review date YYYY-MM-DD (default: the config's last git commit, else today)");
   docs->callback([opts] {

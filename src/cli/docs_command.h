@@ -17,6 +17,10 @@ namespace riposte::cli {
 //       the reference tables of the actions (runbook/actions_reference.h), from their
 //       descriptors: printed, or written into FILE between its generated-section markers (the
 //       rest of FILE is kept). Exit 0; 2 when FILE has no markers; 1 when it cannot be written.
+//   docs --config-reference [-o FILE]
+//       the configuration reference (config/reference.h): every key of riposte.yaml (with the
+//       built-in sink and source types) and of a rule, its type, default, whether required,
+//       and its doc; printed, or written into FILE (README.md) between its markers, as above.
 // Failures throw CLI::RuntimeError(exit_code) (messages already printed), as the other
 // subcommands do.
 void addDocsCommands(CLI::App& app);
@@ -25,10 +29,11 @@ void addDocsCommands(CLI::App& app);
 
 struct DocsOptions {
   std::string config_dir = "config/default";
-  std::string output;    // "" = `out`
-  std::string format;    // "md" | "markdown" | "html"; "" = from the output's extension
-  std::string date;      // "" = defaultDocsDate(config_dir)
-  bool actions = false;  // the actions reference instead of the runbook
+  std::string output;             // "" = `out`
+  std::string format;             // "md" | "markdown" | "html"; "" = from the output's extension
+  std::string date;               // "" = defaultDocsDate(config_dir)
+  bool actions = false;           // the actions reference instead of the runbook
+  bool config_reference = false;  // the configuration reference instead of the runbook
 };
 
 // Loads and validates the configuration (problems go to `err`), renders, writes. Returns the

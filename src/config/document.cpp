@@ -33,6 +33,8 @@ std::string indexPath(std::string_view base, std::size_t index) {
   return std::string(base) + "[" + std::to_string(index) + "]";
 }
 
+Node::Node() = default;
+
 const Node* Node::member(std::string_view key) const {
   for (const auto& [k, n] : members)
     if (k == key) return &n;

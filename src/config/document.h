@@ -53,6 +53,11 @@ struct Located {
 // The positions of one value and, for objects and arrays, of what it holds (parallel to the
 // json::value of the document).
 struct Node {
+  // Defined in document.cpp, where Node is complete: clang-14 (make fuzz) with libstdc++ 12
+  // cannot work out the implicit default constructor of a class holding
+  // std::pair<std::string, Node> inside its own definition.
+  Node();
+
   Mark mark;      // the value
   Mark key_mark;  // the member name, when this value is an object member
   std::vector<std::pair<std::string, Node>> members;  // objects, in file order

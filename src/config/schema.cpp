@@ -113,6 +113,11 @@ Schema&& Schema::named(std::string type) && {
   return std::move(*this);
 }
 
+Schema&& Schema::keyed(std::string key) && {
+  key_name = std::move(key);
+  return std::move(*this);
+}
+
 const Field* Schema::field(std::string_view name) const {
   for (const auto& f : fields)
     if (f.name == name) return &f;
@@ -127,47 +132,7 @@ std::string joinWords(const std::vector<std::string>& v, const char* sep = ", ")
   return out;
 }
 
-std::string schemesText(const std::vector<std::string>& schemes) {
-  std::vector<std::string> v;
-  for (const auto& s : schemes) v.push_back(s + "://");
-  return joinWords(v);
-}
-
 }  // namespace
-
-std::string Schema::typeText() const {
-  if (!type_name.empty()) return type_name;
-  switch (kind) {
-    case Kind::kAny:
-      return "any";
-    case Kind::kString:
-      return "string";
-    case Kind::kBool:
-      return "boolean";
-    case Kind::kInt:
-      return "integer " + std::to_string(min) + "–" + std::to_string(max);
-    case Kind::kEnum:
-      return "one of " + joinWords(values, " | ");
-    case Kind::kDuration:
-      return "duration (250ms, 30s, 5m, 1h30m, 2d)";
-    case Kind::kUrl:
-      return "URL (" + schemesText(values) + ")";
-    case Kind::kListen:
-      return "host:port (port " + std::to_string(min) + "–65535)";
-    case Kind::kList:
-      return "list of " + item->typeText();
-    case Kind::kMap:
-      return "map of " + item->typeText();
-    case Kind::kObject:
-      return "mapping";
-    case Kind::kTagged: {
-      std::vector<std::string> names;
-      for (const auto& [n, _] : variants) names.push_back(n);
-      return "mapping by " + tag + " (" + joinWords(names, " | ") + ")";
-    }
-  }
-  return "any";
-}
 
 // ------------------------------------------------------------------- helpers
 
@@ -540,78 +505,6 @@ void check(const Schema& schema, Document& doc, const std::string& path,
     rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
   }
   check(schema, *v, *n, path, out);
-}
-
-// ------------------------------------------------------------------- the reference
-
-namespace {
-
-std::string defaultText(const Field& f) {
-  if (!f.default_text.empty()) return f.default_text;
-  if (f.required) return "required";
-  if (!f.default_value) return "—";
-  if (f.default_value->is_object() && f.default_value->get_object().empty()) return "—";
-  if (f.default_value->is_string()) return "`" + std::string(f.default_value->get_string()) + "`";
-  return "`" + json::serialize(*f.default_value) + "`";
-}
-
-void rowsOf(const Schema& s, const std::string& key, std::vector<ReferenceRow>& out) {
-  using K = Schema::Kind;
-  if (s.kind == K::kObject) {
-    for (const auto& f : s.fields) {
-      const std::string k = key.empty() ? f.name : key + "." + f.name;
-      std::string doc = f.schema.doc;
-      if (f.optional_when_empty) doc += " (an unset ${VAR} here leaves it unset)";
-      out.push_back(ReferenceRow{k, f.schema.typeText(), defaultText(f), doc});
-      rowsOf(f.schema, k, out);
-    }
-  } else if (s.kind == K::kList || s.kind == K::kMap) {
-    const std::string k =
-        key +
-        (s.kind == K::kList
-             ? "[]"
-             : ".<" + (s.item->type_name.empty() ? std::string("name") : s.item->type_name) + ">");
-    rowsOf(*s.item, k, out);
-  } else if (s.kind == K::kTagged) {
-    for (const auto& [name, vs] : s.variants) {
-      for (const auto& f : vs->fields) {
-        if (f.name == s.tag) continue;
-        const std::string k = key + "." + f.name;
-        out.push_back(ReferenceRow{k + " (" + s.tag + ": " + name + ")", f.schema.typeText(),
-                                   defaultText(f), f.schema.doc});
-        rowsOf(f.schema, k, out);
-      }
-    }
-  }
-}
-
-std::string cell(std::string s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '|')
-      out += "\\|";
-    else if (c == '\n')
-      out += ' ';
-    else
-      out += c;
-  }
-  return out;
-}
-
-}  // namespace
-
-void referenceRows(const Schema& schema, const std::string& prefix,
-                   std::vector<ReferenceRow>& out) {
-  rowsOf(schema, prefix, out);
-}
-
-std::string referenceTable(const std::vector<ReferenceRow>& rows) {
-  std::string out = "| key | type | default | description |\n|---|---|---|---|\n";
-  for (const auto& r : rows) {
-    out += "| `" + cell(r.key) + "` | " + cell(r.type) + " | " + cell(r.default_text) + " | " +
-           cell(r.doc) + " |\n";
-  }
-  return out;
 }
 
 }  // namespace riposte::config

@@ -23,7 +23,8 @@
 //  - a key marked optional_when_empty whose value is only unset ${VAR}s is removed from the
 //    value, as if absent (notifications.sns_topic_arn: ${RIPOSTE_SNS_TOPIC_ARN}); elsewhere an
 //    unset ${VAR} without default is an error (Document::unsetProblems).
-// Every problem of the document is reported, not only the first.
+// Every problem of the document is reported, not only the first. The reference of a schema
+// (every key, its type and default) is config/reference.h.
 
 #include <chrono>
 #include <functional>
@@ -68,7 +69,8 @@ struct Schema {
   std::vector<Field> fields;
   std::string tag;
   std::vector<std::pair<std::string, std::shared_ptr<const Schema>>> variants;
-  std::string type_name;   // for the reference ("account id → account")
+  std::string type_name;   // the reference's word for the type ("store URL"); not for mappings
+  std::string key_name;    // kMap: the reference's word for a key ("account id")
   ValueParser parser;      // extra checks after the type's (any kind)
   ValueParser key_parser;  // kMap: each key, as a JSON string
   bool is_secret = false;  // kString: only from the environment (Schema::secret)
@@ -94,9 +96,8 @@ struct Schema {
 
   Schema&& withParser(ValueParser p) &&;
   Schema&& named(std::string type) &&;
+  Schema&& keyed(std::string key) &&;
   const Field* field(std::string_view name) const;
-  // "string", "boolean", "integer 0–20", "one of: json, text", …
-  std::string typeText() const;
 };
 
 struct Field {
@@ -147,16 +148,5 @@ std::optional<std::pair<std::string, int>> parseListen(std::string_view text);
 // A JSON boolean, or the string "true"/"false" (what a module parser over json::value accepts
 // from ${VAR} expansion).
 std::optional<bool> boolOf(const json::value& v);
-
-// The reference of a schema: one row per key ("safety.dry_run", "sinks[].port"), as a
-// Markdown table (key, type, default, description).
-struct ReferenceRow {
-  std::string key;
-  std::string type;
-  std::string default_text;
-  std::string doc;
-};
-void referenceRows(const Schema& schema, const std::string& prefix, std::vector<ReferenceRow>& out);
-std::string referenceTable(const std::vector<ReferenceRow>& rows);
 
 }  // namespace riposte::config

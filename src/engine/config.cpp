@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "asl/asl.h"
+#include "config/reference.h"
 #include "pattern/pattern.h"
 #include "store/store_url.h"
 
@@ -165,17 +166,18 @@ Schema awsSchema() {
           Field("external_id", Schema::string("the external id the role's trust policy asks for")),
       },
       "how to act in another account");
-  account.type_name = "account id";
   return Schema::object(
       {
           Field("region",
                 Schema::string("the region of events that name none").withParser(regionProblems))
               .byDefault("us-east-1"),
           Field("account", Schema::any("the account of events that name none (12 digits, quoted)",
-                                       accountIdProblems)),
+                                       accountIdProblems)
+                               .named("account id")),
           Field("accounts", Schema::map(std::move(account),
                                         "accounts riposte acts in through a role, by account id",
-                                        accountIdProblems)),
+                                        accountIdProblems)
+                                .keyed("account id")),
       },
       "AWS defaults; credentials come from the standard AWS chain");
 }
@@ -186,8 +188,8 @@ Schema playbookSettingsSchema() {
                                         "changes nothing"))
            .byDefault(false)},
       "settings of one playbook (kept out of the ASL document)");
-  settings.type_name = "playbook";
-  return Schema::map(std::move(settings), "per-playbook settings, by playbook name");
+  return Schema::map(std::move(settings), "per-playbook settings, by playbook name")
+      .keyed("playbook");
 }
 
 // riposte.yaml `connections.<name>`: how http:invoke authenticates (actions/connection.h), as
@@ -284,7 +286,8 @@ config::Schema settingsSchema(const config::Registry& registry) {
                       Field("groups", Schema::map(Schema::list(Schema::string("an approver's name")
                                                                    .withParser(nonEmpty),
                                                                "the approvers of the group"),
-                                                  "approver groups, by name")),
+                                                  "approver groups, by name")
+                                          .keyed("group")),
                       Field("default_timeout_seconds",
                             Schema::integer(1, 31'536'000,
                                             "the deadline of a request that names none"))
@@ -955,11 +958,31 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
 }
 
 std::string referenceMarkdown(const config::Registry& registry) {
-  std::vector<config::ReferenceRow> settings, rule;
-  config::referenceRows(settingsSchema(registry), "", settings);
-  config::referenceRows(ruleSchema(), "", rule);
-  return "### riposte.yaml\n\n" + config::referenceTable(settings) +
-         "\n### rules/*.yaml (each rule)\n\n" + config::referenceTable(rule);
+  const config::Schema settings = settingsSchema(registry);
+  const config::Schema rule = ruleSchema();
+  std::vector<config::DirectoryParser> dirs{policiesDirectory()};
+  for (const auto& d : registry.directories())
+    if (d.dir != "policies") dirs.push_back(d);
+  std::string others;
+  for (const auto& d : dirs) {
+    others += "`" + d.dir + "/*" + (d.suffixes.empty() ? std::string() : d.suffixes.front()) +
+              "`: " + d.doc + ". ";
+  }
+  std::string md =
+      "Generated from the schemas `riposte validate` and `serve` check (src/config/reference.h); "
+      "a key not listed here is an error. Types: a duration is digits and a unit, repeated "
+      "(`250ms`, `30s`, `5m`, `1h30m`, `2d`); a bool is `true` or `false` (or exactly that "
+      "text from a `${VAR}`); an integer or bool may come from a `${VAR}`; `<name>` stands for "
+      "any key of a map.\n\n";
+  md += config::renderReference({
+      {"riposte.yaml", "", &settings},
+      {"rules/*.yaml (each rule)", "A file holds one rule, a list of rules, or `{rules: [...]}`.",
+       &rule},
+  });
+  md += "\n#### Other files\n\n" + others +
+        "Their sections are parsed by the modules that own them, each problem with its file, line "
+        "and column; they are described in their own sections of this README.\n";
+  return md;
 }
 
 }  // namespace riposte::engine

@@ -110,7 +110,10 @@ class Compiler {
   void compileObject(const PValue& obj, const std::string& prefix, bool top,
                      std::vector<Partial>& rs, bool in_or, const std::string& where) {
     if (obj.members.empty()) barf("Empty objects are not allowed");
-    for (const auto& [key, val] : obj.members) {
+    for (const auto& member : obj.members) {
+      // Named, not a structured binding: clang-14 (make fuzz) cannot capture those.
+      const auto& key = member.first;
+      const auto& val = member.second;
       guard(at(where, key), [&] {
         if (key == "$or" && !treat_or_as_field) {
           compileOr(val, prefix, top, rs, at(where, key));

@@ -200,15 +200,6 @@ TEST(Schema, ModuleParsersReportPathsInsideTheirValue) {
             "t.yaml:3:15: limits[0].on_limit: must be stop or queue\n");
 }
 
-TEST(Schema, Reference) {
-  std::vector<ReferenceRow> rows;
-  referenceRows(top(), "", rows);
-  std::string t = referenceTable(rows);
-  EXPECT_NE(t.find("| `safety.dry_run` | boolean | `false` | plan only |"), std::string::npos) << t;
-  EXPECT_NE(t.find("| `listen` | host:port (port 1–65535) | — | address |"), std::string::npos)
-      << t;
-}
-
 TEST(Suggest, ClosestKeys) {
   EXPECT_EQ(closest("playbok", {"name", "playbook", "description"}), "playbook");
   EXPECT_EQ(closest("descripton", {"name", "playbook", "description"}), "description");

@@ -377,8 +377,8 @@ TEST_F(ConfigDir, TheReferenceHasEveryKey) {
   for (const char* key :
        {"`store`", "`listen`", "`log.level`", "`aws.accounts.<account id>.role_arn`",
         "`notifications.sns_topic_arn`", "`safety.dry_run`", "`sources.sqs[].queue_url`",
-        "`sinks[].path (type: file)`", "`playbooks.<playbook>.dry_run`", "`event_pattern`",
-        "`on_limit`"}) {
+        "`sinks[].type=file.path`", "`approvals.groups.<group>`", "`playbooks.<playbook>.dry_run`",
+        "`event_pattern`", "`on_limit`"}) {
     EXPECT_NE(md.find(key), std::string::npos) << key << "\n" << md;
   }
 }

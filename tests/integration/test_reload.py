@@ -125,6 +125,14 @@ class Reload(unittest.TestCase):
         self.assertEqual(r.status_code, 202, r.text)
         return probe
 
+    def post_low_finding(self, instance_id):
+        """A low-severity GuardDuty finding (the shipped rule guardduty-low records it): its
+        settled incident."""
+        ev = localaws.guardduty_event(localaws.guardduty_finding(instance_id, severity=2.0))
+        r = self.riposte.post("/v1/events", ev)
+        self.assertEqual(r.status_code, 202, r.text)
+        return self.riposte.wait_incident(instance_id)
+
     def test_broken_then_good_config_through_sighup_without_dropping_a_request(self):
         proc = self.riposte.proc
         start = self.wait_log(lambda l: l.get("msg") == "riposte serving")
@@ -164,6 +172,9 @@ class Reload(unittest.TestCase):
         self.assertEqual(body["problems"][0], problem["problem"])  # the log says the same
         self.assertEqual(body["running"]["rules"], 4)  # the old configuration, whole
         self.post_probe(1)
+        # The old configuration still runs: one of its rules fires on the next event.
+        old = self.post_low_finding("i-0aaaaaaaaaaaaaa01")
+        self.assertEqual((old["rule"], old["status"]), ("guardduty-low", "recorded"))
         time.sleep(1.0)
         self.assertFalse([i for i in self.riposte.incidents() if i["rule"] == "reload-probe"])
         time.sleep(0.3)
@@ -184,6 +195,9 @@ class Reload(unittest.TestCase):
         msgs = self.env.messages()
         self.assertEqual(len(msgs), 1, msgs)
         self.assertIn(probe["detail"]["type"], msgs[0]["Message"])
+        # The rules it kept run beside the new one.
+        old = self.post_low_finding("i-0aaaaaaaaaaaaaa02")
+        self.assertEqual((old["rule"], old["status"]), ("guardduty-low", "recorded"))
         # POST /v1/reload of the same directory: swapped in again, nothing to restart.
         r = self.riposte.post("/v1/reload", "")
         self.assertEqual(r.status_code, 200, r.text)

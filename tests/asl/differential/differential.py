@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 # Disagreements documented in docs/playbooks.md: (predicate on the case, reason).
 def _fractional_timestamp(case):
     d = json.dumps(case["definition"])
@@ -56,6 +57,11 @@ class Gen:
     def __init__(self, rnd):
         self.r = rnd
         self.n = 0
+        # Set while the branches of a Parallel that has a failing branch of its own are made:
+        # no Fail state then. When two branches fail with different errors, the Parallel's error
+        # is the one that fails first, a race in Step Functions too (moto loses it to the other
+        # branch under load): such a machine has no single right outcome to compare.
+        self.one_failure = False
 
     def name(self):
         self.n += 1
@@ -223,7 +229,7 @@ class Gen:
                 st["Default"] = no
             states[nm] = st
             states[yes] = self.link({"Type": "Pass", "Result": "yes", "ResultPath": "$.took"}, nxt)
-            if r.random() < 0.15:
+            if r.random() < 0.15 and not self.one_failure:
                 states[no] = {"Type": "Fail", "Error": "Custom.No", "Cause": "took the no branch"}
             else:
                 states[no] = self.link({"Type": "Pass", "Result": "no", "ResultPath": "$.took"}, nxt)
@@ -243,7 +249,9 @@ class Gen:
                                 "ResultPath": "$.caught", "Next": nxt or self.end(states)}]
             states[nm] = self.link(st, nxt)
         elif kind in ("parallel", "parallel_catch"):
+            self.one_failure = kind == "parallel_catch"
             branches = [self.sub(depth) for _ in range(2)]
+            self.one_failure = False
             if kind == "parallel_catch":
                 branches.append({"StartAt": "Boom", "States": {"Boom": {
                     "Type": "Fail", "Error": r.choice(["Branch.Err", "Other.Err"]),
@@ -526,7 +534,10 @@ def main():
     t0 = time.time()
     ours = subprocess.run([a.runner, path], capture_output=True, text=True, check=True).stdout
     t1 = time.time()
-    oracle = subprocess.run([sys.executable, a.oracle, "--batch", path, "--timeout", "20"],
+    # Through oracle_batch.py: moto publishes an execution's status before its output (see
+    # there), which a loaded machine turns into an oracle that read no output.
+    oracle = subprocess.run([sys.executable, os.path.join(HERE, "oracle_batch.py"), a.oracle,
+                             "--batch", path, "--timeout", "20"],
                             capture_output=True, text=True)
     t2 = time.time()
     if oracle.returncode != 0 and not oracle.stdout:
