@@ -44,10 +44,11 @@ TEST(Registry, ReplayPolicyOfEveryAction) {
   for (const auto& n : r.names()) {
     const Action* a = r.find(n);
     ASSERT_NE(a, nullptr) << n;
-    // Every built-in checks the state first, except the notification, which cannot be checked
-    // and is sent again with the same deduplication id.
-    EXPECT_EQ(a->descriptor().replay,
-              n == "aws.sns.publish" ? Replay::kRerunDeduplicated : Replay::kRerun)
+    // Every built-in checks the state first, except the notifications (SNS, an HTTP request),
+    // which cannot be checked and are sent again with the same deduplication id.
+    EXPECT_EQ(a->descriptor().replay, n == "aws.sns.publish" || n == "http.invoke"
+                                          ? Replay::kRerunDeduplicated
+                                          : Replay::kRerun)
         << n;
   }
   EXPECT_EQ(r.find("arn:aws:states:::aws-sdk:ec2:describeInstances")->descriptor().replay,
@@ -272,8 +273,9 @@ TEST(Descriptor, EveryBuiltinIsComplete) {
     const Descriptor& d = r.find(name)->descriptor();
     EXPECT_EQ(d.name, name);
     EXPECT_FALSE(d.description.empty()) << name;
-    // approval asks people, not AWS: it is the one built-in without an AWS call.
-    if (name != "approval") {
+    // approval asks people and http.invoke calls an HTTP API, not AWS: the built-ins without
+    // an AWS call.
+    if (name != "approval" && name != "http.invoke") {
       EXPECT_FALSE(d.permissions.empty()) << name;
     }
     for (const auto& p : d.permissions) {
