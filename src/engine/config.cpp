@@ -10,6 +10,7 @@
 #include "asl/asl.h"
 #include "config/reference.h"
 #include "pattern/pattern.h"
+#include "policy/schema.h"
 #include "store/store_url.h"
 
 namespace riposte::engine {
@@ -154,8 +155,6 @@ Problems patternProblems(const json::value& v) {
 
 const std::vector<std::string> kLogLevels = {"trace", "debug",    "info", "warn",
                                              "error", "critical", "off"};
-const std::vector<std::string> kPolicySections = {"suppressions", "limits", "breaker", "scope",
-                                                  "threat_intel"};
 
 Schema awsSchema() {
   Schema account = Schema::object(
@@ -331,7 +330,7 @@ Problems policyFileProblems(const json::value& v) {
   if (v.is_null()) return out;
   if (!v.is_object()) {
     std::string known;
-    for (const auto& k : kPolicySections) known += (known.empty() ? "" : ", ") + k;
+    for (const auto& k : policy::policySectionNames()) known += (known.empty() ? "" : ", ") + k;
     return {{"", "must be a mapping of policy sections (known: " + known + ")"}};
   }
   auto add = [&](const policy::Problems& ps) {
@@ -352,7 +351,8 @@ Problems policyFileProblems(const json::value& v) {
       (void)policy::parseThreatIntel(value, found);
     } else {
       out.push_back(
-          {section, config::unknownMessage("policy section", section, kPolicySections), true});
+          {section, config::unknownMessage("policy section", section, policy::policySectionNames()),
+           true});
     }
     add(found);
   }
@@ -960,11 +960,9 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
 std::string referenceMarkdown(const config::Registry& registry) {
   const config::Schema settings = settingsSchema(registry);
   const config::Schema rule = ruleSchema();
-  std::vector<config::DirectoryParser> dirs{policiesDirectory()};
-  for (const auto& d : registry.directories())
-    if (d.dir != "policies") dirs.push_back(d);
   std::string others;
-  for (const auto& d : dirs) {
+  for (const auto& d : registry.directories()) {
+    if (d.dir == "policies") continue;
     others += "`" + d.dir + "/*" + (d.suffixes.empty() ? std::string() : d.suffixes.front()) +
               "`: " + d.doc + ". ";
   }
@@ -978,10 +976,17 @@ std::string referenceMarkdown(const config::Registry& registry) {
       {"riposte.yaml", "", &settings},
       {"rules/*.yaml (each rule)", "A file holds one rule, a list of rules, or `{rules: [...]}`.",
        &rule},
+      {"policies/*.yaml",
+       "Suppressions, blast-radius limits, the breaker, the scope and threat-intelligence lists "
+       "(src/policy/schema.h). Each section is optional and given once across the files, but "
+       "`threat_intel`'s lists, which add up.",
+       &policy::policiesSchema()},
   });
-  md += "\n#### Other files\n\n" + others +
-        "Their sections are parsed by the modules that own them, each problem with its file, line "
-        "and column; they are described in their own sections of this README.\n";
+  if (!others.empty()) {
+    md += "\n#### Other files\n\n" + others +
+          "Their sections are parsed by the modules that own them, each problem with its file, "
+          "line and column; they are described in their own sections of this README.\n";
+  }
   return md;
 }
 

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <set>
 
+#include "config/schema.h"
+#include "policy/schema.h"
+
 namespace riposte::policy {
 
 std::string_view onLimitName(OnLimit o) {
@@ -102,43 +105,6 @@ std::string Breaker::describe() const {
 
 namespace {
 
-// Levenshtein distance, for "did you mean".
-std::size_t distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t prev = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t cur = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      prev = cur;
-    }
-  }
-  return row[b.size()];
-}
-
-std::string unknownKey(std::string_view key, const std::vector<std::string_view>& known) {
-  std::string_view best;
-  std::size_t best_d = SIZE_MAX;
-  for (auto k : known) {
-    auto d = distance(key, k);
-    if (d < best_d) {
-      best_d = d;
-      best = k;
-    }
-  }
-  std::string msg = "unknown key '" + std::string(key) + "'";
-  if (best_d <= std::max<std::size_t>(2, key.size() / 3)) {
-    msg += " (did you mean '" + std::string(best) + "'?)";
-  } else {
-    std::string list;
-    for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-    msg += " (known: " + list + ")";
-  }
-  return msg;
-}
-
 struct Reader {
   std::vector<Problem>& problems;
   void add(std::string path, std::string message) {
@@ -146,14 +112,14 @@ struct Reader {
   }
   // Checks that `v` is a mapping with only `known` keys. False when not a mapping.
   bool object(const json::value& v, const std::string& path,
-              const std::vector<std::string_view>& known) {
+              const std::vector<std::string>& known) {
     if (!v.is_object()) {
       add(path, "must be a mapping");
       return false;
     }
     for (const auto& kv : v.get_object()) {
       if (std::find(known.begin(), known.end(), kv.key()) == known.end()) {
-        add(path + "." + std::string(kv.key()), unknownKey(kv.key(), known));
+        add(path + "." + std::string(kv.key()), config::unknownMessage("key", kv.key(), known));
       }
     }
     return true;
@@ -244,9 +210,7 @@ std::vector<Limit> parseLimits(const json::value& v, std::vector<Problem>& probl
   for (std::size_t i = 0; i < items.size(); ++i) {
     const std::string at = "limits[" + std::to_string(i) + "]";
     const std::size_t before = problems.size();
-    if (!r.object(items[i], at,
-                  {"name", "role", "action", "per", "max", "max_percent", "window", "on_limit"}))
-      continue;
+    if (!r.object(items[i], at, keysAt("limits[]"))) continue;
     const auto& o = items[i].get_object();
     Limit l;
     auto need = [&](std::string_view key) -> const json::value* {
@@ -351,11 +315,11 @@ std::vector<Limit> parseLimits(const json::value& v, std::vector<Problem>& probl
 std::optional<Breaker> parseBreaker(const json::value& v, std::vector<Problem>& problems) {
   Reader r{problems};
   const std::size_t before = problems.size();
-  if (!r.object(v, "breaker", {"threshold", "window", "on_limit"})) return std::nullopt;
+  if (!r.object(v, "breaker", keysAt("breaker"))) return std::nullopt;
   const auto& o = v.get_object();
   Breaker b;
-  for (std::string_view key : {"threshold", "window", "on_limit"}) {
-    if (!o.contains(key)) r.add("breaker." + std::string(key), "is required");
+  for (const std::string& key : keysAt("breaker")) {
+    if (!o.contains(key)) r.add("breaker." + key, "is required");
   }
   if (auto* t = o.if_contains("threshold")) {
     if (auto n = r.integer(*t, "breaker.threshold", 1, 1'000'000)) b.threshold = *n;
@@ -374,7 +338,7 @@ namespace {
 
 ScopeList parseScopeList(Reader& r, const json::value& v, const std::string& at) {
   ScopeList s;
-  if (!r.object(v, at, {"accounts", "regions", "vpcs", "tags", "resource_ids"})) return s;
+  if (!r.object(v, at, keysAt(at))) return s;
   const auto& o = v.get_object();
   if (auto* a = o.if_contains("accounts")) {
     s.accounts = r.strings(*a, at + ".accounts");
@@ -424,7 +388,7 @@ ScopeList parseScopeList(Reader& r, const json::value& v, const std::string& at)
 Scope parseScope(const json::value& v, std::vector<Problem>& problems) {
   Reader r{problems};
   Scope s;
-  if (!r.object(v, "scope", {"allow", "deny"})) return s;
+  if (!r.object(v, "scope", keysAt("scope"))) return s;
   const auto& o = v.get_object();
   if (auto* a = o.if_contains("allow")) s.allow = parseScopeList(r, *a, "scope.allow");
   if (auto* d = o.if_contains("deny")) s.deny = parseScopeList(r, *d, "scope.deny");

@@ -5,7 +5,9 @@
 #include <set>
 #include <unordered_map>
 
+#include "config/schema.h"
 #include "core/clock.h"
+#include "policy/schema.h"
 
 namespace riposte::policy {
 
@@ -14,38 +16,9 @@ namespace {
 constexpr int64_t kMinuteMs = 60'000;
 constexpr int64_t kMaxDurationMs = 3650LL * 24 * 60 * kMinuteMs;
 
-std::size_t editDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-// "unknown key 'expire' (did you mean 'expires'? known: name, reason, …)"
-std::string unknownKey(std::string_view key, const std::vector<std::string_view>& known) {
-  std::string_view best;
-  std::size_t best_d = 3;  // suggest only a near miss
-  for (auto k : known) {
-    std::size_t d = editDistance(key, k);
-    if (d < best_d) {
-      best_d = d;
-      best = k;
-    }
-  }
-  std::string list;
-  for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-  std::string msg = "unknown key '" + std::string(key) + "'";
-  if (!best.empty())
-    return msg + " (did you mean '" + std::string(best) + "'? known: " + list + ")";
-  return msg + " (known: " + list + ")";
+// "unknown key 'expire' (did you mean 'expires'?)"
+std::string unknownKey(std::string_view key, const std::vector<std::string>& known) {
+  return config::unknownMessage("key", key, known);
 }
 
 std::string typeName(const json::value& v) {
@@ -105,8 +78,7 @@ bool validRegion(std::string_view r) {
 
 std::optional<ResourceScope> parseScope(const json::value& v, const std::string& path,
                                         Problems& problems) {
-  static const std::vector<std::string_view> kKeys = {"accounts", "regions", "resource_ids",
-                                                      "tags"};
+  const std::vector<std::string>& kKeys = keysAt("suppressions[].match.scope");
   if (!v.is_object()) {
     problems.push_back(
         {path, "must be a mapping (accounts, regions, resource_ids, tags), not " + typeName(v)});
@@ -333,10 +305,13 @@ Result<void> checkSuppressionName(std::string_view name) {
 Result<Suppression> parseSuppression(const json::value& entry, const std::string& path,
                                      Origin origin, int64_t now_ms, Problems& problems,
                                      const std::string& default_owner) {
-  static const std::vector<std::string_view> kConfigKeys = {
-      "name", "reason", "owner", "expires", "created", "match", "guardduty"};
-  static const std::vector<std::string_view> kStoreKeys = {"name",    "reason", "owner",
-                                                           "expires", "match",  "guardduty"};
+  // A stored suppression is given as the configuration's, but for `created` (riposte sets it).
+  static const std::vector<std::string> kConfigKeys = keysAt("suppressions[]");
+  static const std::vector<std::string> kStoreKeys = [] {
+    std::vector<std::string> k = kConfigKeys;
+    std::erase(k, "created");
+    return k;
+  }();
   const auto& keys = origin == Origin::kConfig ? kConfigKeys : kStoreKeys;
   auto invalid = [&] {
     return fail("InvalidSuppression", problems.empty()
@@ -448,7 +423,7 @@ Result<Suppression> parseSuppression(const json::value& entry, const std::string
     problems.push_back(
         {path + ".match", "must be a mapping with pattern and/or scope, not " + typeName(*m)});
   } else {
-    static const std::vector<std::string_view> kMatchKeys = {"pattern", "scope"};
+    const std::vector<std::string>& kMatchKeys = keysAt("suppressions[].match");
     for (const auto& kv : m->get_object()) {
       std::string key(kv.key());
       std::string where = path + ".match." + key;

@@ -5,6 +5,7 @@
 
 #include "config/schema.h"
 #include "policy/limits.h"
+#include "policy/schema.h"
 
 namespace riposte::policy {
 
@@ -211,11 +212,9 @@ bool validListName(std::string_view n) {
 }
 
 std::optional<ThreatListConfig> parseList(Reader& r, const json::value& v, const std::string& at) {
-  static const std::vector<std::string> kKeys = {"name",    "verdict",     "source",
-                                                 "region",  "format",      "csv",
-                                                 "refresh", "max_entries", "description"};
   const std::size_t before = r.problems.size();
-  if (!r.object(v, at, kKeys, "name, verdict, source, format, refresh, …")) return std::nullopt;
+  if (!r.object(v, at, keysAt("threat_intel.lists[]"), "name, verdict, source, format, refresh, …"))
+    return std::nullopt;
   const auto& o = v.get_object();
   ThreatListConfig l;
   auto need = [&](std::string_view key) -> const json::value* {
@@ -271,7 +270,7 @@ std::optional<ThreatListConfig> parseList(Reader& r, const json::value& v, const
   if (const auto* n = o.if_contains("csv")) {
     if (l.format != ListFormat::kCsv) {
       r.add(at + ".csv", "is only for format: csv");
-    } else if (r.object(*n, at + ".csv", {"column", "column_index", "header"},
+    } else if (r.object(*n, at + ".csv", keysAt("threat_intel.lists[].csv"),
                         "column or column_index, header")) {
       const auto& c = n->get_object();
       const auto* col = c.if_contains("column");
@@ -327,7 +326,7 @@ std::optional<ThreatListConfig> parseList(Reader& r, const json::value& v, const
 
 std::optional<PublishConfig> parsePublish(Reader& r, const json::value& v, const std::string& at) {
   const std::size_t before = r.problems.size();
-  if (!r.object(v, at, {"location", "detector_id", "name", "activate", "region"},
+  if (!r.object(v, at, keysAt("threat_intel.publish"),
                 "location, detector_id, name, activate, region"))
     return std::nullopt;
   const auto& o = v.get_object();
@@ -388,7 +387,7 @@ ThreatIntelConfig parseThreatIntel(const json::value& v, Problems& problems) {
   Reader r{problems};
   ThreatIntelConfig out;
   const std::string at = "threat_intel";
-  if (!r.object(v, at, {"lists", "publish"}, "lists, publish")) return out;
+  if (!r.object(v, at, keysAt("threat_intel"), "lists, publish")) return out;
   const auto& o = v.get_object();
   if (const auto* lists = o.if_contains("lists")) {
     if (!lists->is_array()) {

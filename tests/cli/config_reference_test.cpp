@@ -14,6 +14,7 @@
 #include "config/document.h"
 #include "config/reference.h"
 #include "engine/config.h"
+#include "policy/schema.h"
 
 namespace riposte::cli {
 namespace {
@@ -197,6 +198,36 @@ TEST(ConfigReference, AnUnknownKeyInAnExampleIsUnlisted) {
       "saftey: {dry_run: true}\nsinks:\n  - {type: syslog, name: s, prot: 1}\n", "typo");
   EXPECT_EQ(unlisted(settings, v),
             (std::vector<std::string>{"saftey", "sinks[].type=syslog.prot"}));
+}
+
+// policies/*.yaml: the shipped files and README's policy examples hold only listed keys, and
+// the reference lists every policy section.
+TEST(ConfigReference, ShippedPoliciesAndReadmePolicyExamplesHaveOnlyListedKeys) {
+  const config::Schema& schema = policy::policiesSchema();
+  int files = 0;
+  for (const auto& e :
+       fs::directory_iterator(fs::path(RIPOSTE_SOURCE_DIR) / "config/default/policies")) {
+    const std::string rel = "config/default/policies/" + e.path().filename().string();
+    const json::value v = readYamlValue(readSource(rel), rel);
+    EXPECT_FALSE(config::referenceKeysOf(schema, v).empty()) << rel;
+    EXPECT_EQ(unlisted(schema, v), std::vector<std::string>{}) << rel;
+    ++files;
+  }
+  EXPECT_GT(files, 0);
+  const auto examples = readmeExamples(readSource("README.md"), "policies");
+  // Threat intelligence, limits with the breaker and scope, suppressions.
+  EXPECT_GE(examples.size(), 3u);
+  for (const auto& text : examples) {
+    const json::value v = readYamlValue(text, "README.md policies example");
+    EXPECT_FALSE(config::referenceKeysOf(schema, v).empty()) << text;
+    EXPECT_EQ(unlisted(schema, v), std::vector<std::string>{}) << text;
+  }
+  const std::string md = generated();
+  EXPECT_NE(md.find("#### policies/*.yaml"), std::string::npos);
+  for (const auto& section : policy::policySectionNames())
+    EXPECT_NE(md.find("| `" + section + "`"), std::string::npos) << section;
+  EXPECT_NE(md.find("| `limits[].on_limit`"), std::string::npos);
+  EXPECT_NE(md.find("| `threat_intel.lists[].csv.column_index`"), std::string::npos);
 }
 
 }  // namespace
