@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "actions/action.h"
 #include "asl/asl.h"
 #include "aws/client.h"
 #include "aws/credential_chain.h"
@@ -21,6 +22,7 @@
 #include "engine/engine.h"
 #include "engine/incident.h"
 #include "pattern/pattern.h"
+#include "policy/limits.h"
 #include "runbook/suppression_words.h"
 #include "sources/ingest.h"
 #include "sources/samples.h"
@@ -469,6 +471,10 @@ struct RuleStats {
   // matched = fired (opened an incident) + repeats (attached to the incident an earlier event
   // opened) + suppressed (silenced by a suppression: no incident).
   int64_t matched = 0, fired = 0, suppressed = 0;
+  // What the guard rails did to its actions: refused by a limit or the breaker (planned only
+  // under on_limit dry_run or approve, failed under fail), refused by the scope, refused
+  // because the address to block is trusted.
+  int64_t limited = 0, out_of_scope = 0, protected_refusals = 0;
   std::map<std::string, int64_t> actions;     // action → times it would run
   std::map<std::string, int64_t> executions;  // status → count
 };
@@ -563,7 +569,17 @@ Result<json::object> replay(const std::string& file, const std::string& config_d
     auto acts = eng.store().actionsForIncident(inc.id);
     if (!acts) return fail(acts.error());
     for (const auto& a : *acts) {
-      if (a.status == "failed") {
+      if (a.error_code == policy::kLimitExceeded) {
+        ++s.limited;
+        ++s.actions[a.action +
+                    (a.status == "failed" ? " (limited: failed)" : " (limited: planned only)")];
+      } else if (a.error_code == policy::kOutOfScope) {
+        ++s.out_of_scope;
+        ++s.actions[a.action + " (out of scope)"];
+      } else if (a.error_code == actions::kResourceProtected) {
+        ++s.protected_refusals;
+        ++s.actions[a.action + " (refused: protected)"];
+      } else if (a.status == "failed") {
         ++s.actions[a.action + " (failed)"];
       } else {
         ++s.actions[a.action];
@@ -588,6 +604,9 @@ Result<json::object> replay(const std::string& file, const std::string& config_d
         {"fired", s.fired},
         {"repeats", s.matched - s.fired - s.suppressed},
         {"suppressed", s.suppressed},
+        {"limited", s.limited},
+        {"outOfScope", s.out_of_scope},
+        {"protected", s.protected_refusals},
         {"executions", std::move(ex)},
         {"actions", std::move(acts)}});
   }
@@ -631,7 +650,8 @@ void printReplay(const json::object& r, std::ostream& os) {
     return s.size() >= n ? s : std::string(n - s.size(), ' ') + s;
   };
   os << pad("RULE", w) << "  " << rpad("MATCHED", 7) << "  " << rpad("FIRED", 7) << "  "
-     << rpad("REPEATS", 7) << "  " << rpad("SUPPRESSED", 10) << "  ACTIONS IT WOULD TAKE\n";
+     << rpad("REPEATS", 7) << "  " << rpad("SUPPRESSED", 10) << "  " << rpad("LIMITED", 7) << "  "
+     << rpad("OUT OF SCOPE", 12) << "  ACTIONS IT WOULD TAKE\n";
   for (const auto& rule : r.at("rules").get_array()) {
     std::string acts;
     for (const auto& kv : rule.at("actions").get_object()) {
@@ -643,11 +663,15 @@ void printReplay(const json::object& r, std::ostream& os) {
        << rpad(std::to_string(rule.at("matched").to_number<int64_t>()), 7) << "  "
        << rpad(std::to_string(rule.at("fired").to_number<int64_t>()), 7) << "  "
        << rpad(std::to_string(rule.at("repeats").to_number<int64_t>()), 7) << "  "
-       << rpad(std::to_string(rule.at("suppressed").to_number<int64_t>()), 10) << "  " << acts
+       << rpad(std::to_string(rule.at("suppressed").to_number<int64_t>()), 10) << "  "
+       << rpad(std::to_string(rule.at("limited").to_number<int64_t>()), 7) << "  "
+       << rpad(std::to_string(rule.at("outOfScope").to_number<int64_t>()), 12) << "  " << acts
        << "\n";
   }
   os << "\nREPEATS: events attached to the incident an earlier event opened (same resource and "
-        "finding). SUPPRESSED: events a suppression silenced (stored, no incident).\n";
+        "finding). SUPPRESSED: events a suppression silenced (stored, no incident). LIMITED: "
+        "actions a blast-radius limit or the breaker refused (then on_limit: planned only, or "
+        "failed). OUT OF SCOPE: destructive actions the scope refused.\n";
   for (const auto& s : r.at("suppressions").get_array()) {
     const auto& so = s.get_object();
     os << "suppressed by " << oneLine(so.at("suppression")) << ": "
