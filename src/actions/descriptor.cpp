@@ -1,6 +1,7 @@
 #include "actions/descriptor.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -61,6 +62,92 @@ std::vector<std::string> actionsOf(const std::vector<Permission>& permissions) {
   for (const auto& p : permissions)
     if (seen.insert(p.action).second) out.push_back(p.action);
   return out;
+}
+
+namespace {
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The members of `o` named `name`, the exact spelling first, then any other case (a Task
+// that wrote "cidrBlock" must not slip past the check).
+std::vector<const json::value*> membersNamed(const json::object& o, std::string_view name) {
+  std::vector<const json::value*> out;
+  if (const json::value* v = o.if_contains(name)) out.push_back(v);
+  for (const auto& kv : o) {
+    if (kv.key() != name && equalsIgnoreCase(kv.key(), name)) out.push_back(&kv.value());
+  }
+  return out;
+}
+
+}  // namespace
+
+Descriptor::Blocks blocksOf(const Descriptor& d) {
+  if (!d.blocks.empty() || d.blocked_address.empty()) return d.blocks;
+  Descriptor::Blocks b;
+  b.members = {d.blocked_address};
+  return b;
+}
+
+Result<std::vector<std::string>> blockedAddresses(const Descriptor& d, const json::value& input) {
+  const Descriptor::Blocks b = blocksOf(d);
+  std::vector<std::string> out;
+  if (b.empty() || !input.is_object()) return out;
+  const json::object& o = input.as_object();
+  if (!b.allow_member.empty()) {
+    const auto allow = membersNamed(o, b.allow_member);
+    bool allows = !allow.empty();
+    for (const json::value* v : allow) {
+      if (!v->is_string() || !equalsIgnoreCase(v->as_string(), b.allow_value)) allows = false;
+    }
+    if (allows) return out;
+  }
+  for (const auto& m : b.members) {
+    for (const json::value* v : membersNamed(o, m)) {
+      if (v->is_null()) continue;
+      if (v->is_string()) {
+        out.emplace_back(v->as_string());
+        continue;
+      }
+      if (!v->is_array()) {
+        return fail("InvalidInput",
+                    "input member \"" + m + "\" must be an address or CIDR (a string)");
+      }
+      for (const auto& e : v->as_array()) {
+        if (!e.is_string()) {
+          return fail("InvalidInput",
+                      "input member \"" + m + "\" must be a list of addresses or CIDRs (strings)");
+        }
+        out.emplace_back(e.as_string());
+      }
+    }
+  }
+  return out;
+}
+
+const std::vector<std::pair<std::string, Descriptor::Blocks>>& blockingSdkCalls() {
+  // A network ACL entry denies CidrBlock / Ipv6CidrBlock unless its RuleAction is "allow"
+  // (EC2 API Reference, CreateNetworkAclEntry / ReplaceNetworkAclEntry: RuleAction "allow |
+  // deny"); a WAF IP set's Addresses are what the rules that reference it block (UpdateIPSet
+  // replaces the whole list: every address in it counts, the ones already there too). Security
+  // group calls only allow traffic: they block nothing.
+  static const std::vector<std::pair<std::string, Descriptor::Blocks>> kCalls = {
+      {"ec2:CreateNetworkAclEntry", {{"CidrBlock", "Ipv6CidrBlock"}, "RuleAction", "allow"}},
+      {"ec2:ReplaceNetworkAclEntry", {{"CidrBlock", "Ipv6CidrBlock"}, "RuleAction", "allow"}},
+      {"wafv2:UpdateIPSet", {{"Addresses"}, "", ""}},
+  };
+  return kCalls;
+}
+
+const Descriptor::Blocks* sdkBlocks(std::string_view iam_action) {
+  for (const auto& [name, b] : blockingSdkCalls()) {
+    if (equalsIgnoreCase(name, iam_action)) return &b;
+  }
+  return nullptr;
 }
 
 namespace {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "core/result.h"
 
 namespace riposte::actions {
 
@@ -114,6 +115,21 @@ struct Descriptor {
   // trusted threat-intelligence list holds (ResourceProtected), whatever the playbook says,
   // and publishes the addresses these actions block (policy/threat_config.h `publish`).
   std::string blocked_address{};
+  // What a Task of this action blocks, for that check, when it is not `blocked_address`: the
+  // direct AWS calls that deny addresses (sdkBlocks(): a network ACL deny entry's CidrBlock,
+  // a WAF IP set's Addresses). blocksOf() gives the one in force; blockedAddresses() reads it.
+  struct Blocks {
+    // Input members holding an address or CIDR (a string) or a list of them (an array of
+    // strings); a member's name matches ASCII-case-insensitively.
+    std::vector<std::string> members{};
+    // The Task blocks nothing when this member equals allow_value (ASCII-case-insensitively):
+    // a network ACL entry's RuleAction "allow". Absent, or anything else: it blocks.
+    std::string allow_member{};
+    std::string allow_value{};
+    bool empty() const { return members.empty(); }
+    bool operator==(const Blocks&) const = default;
+  };
+  Blocks blocks{};
 
   // Changes a customer's resource so that it can do less: blast-radius limits and approvals
   // are about these.
@@ -121,6 +137,21 @@ struct Descriptor {
   // The IAM actions, sorted and unique ("ec2:CreateTags", …).
   std::vector<std::string> permissionNames() const;
 };
+
+// The addresses a Task of `d` blocks: `d.blocks`, or else {members: [d.blocked_address]}
+// (empty when it blocks none).
+Descriptor::Blocks blocksOf(const Descriptor& d);
+// The addresses and CIDRs a Task of `d` with these Parameters blocks, as written, in the order
+// of the members (the engine checks each against the trusted lists: engine/action_runner.h
+// checkTrusted). Empty when it blocks none: no such member (the action reports its missing
+// input), null, or the allow member says allow. Error "InvalidInput" when a member holds
+// anything but a string or an array of strings (riposte cannot tell what it would block).
+Result<std::vector<std::string>> blockedAddresses(const Descriptor& d, const json::value& input);
+// The direct AWS calls (Step Functions' aws-sdk integrations) that block addresses, by IAM
+// action name ("ec2:CreateNetworkAclEntry"): the one table of them, read by sdk_call.cpp and
+// docs. nullptr for any other call.
+const Descriptor::Blocks* sdkBlocks(std::string_view iam_action);
+const std::vector<std::pair<std::string, Descriptor::Blocks>>& blockingSdkCalls();
 
 // The permissions a Task with these Parameters (an object; null for none) needs from `d`: all
 // but the ones it does not opt into (Permission::when_parameter), in order.

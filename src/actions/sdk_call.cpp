@@ -159,6 +159,9 @@ class SdkCall final : public Action {
                                         "state to restore; undo it by hand if it changed "
                                         "anything.";
     desc_.replay = sdkReplay(service_, api_);
+    // A call that denies addresses (a network ACL deny entry): the engine checks them against
+    // the trusted lists before it runs (descriptor.h blockingSdkCalls()).
+    if (const Descriptor::Blocks* b = sdkBlocks(service_ + ":" + api_)) desc_.blocks = *b;
   }
 
   const Descriptor& descriptor() const override { return desc_; }

@@ -76,6 +76,8 @@ class WafIpSet final : public BuiltinAction {
         .undo_note = "removes the address from the IP set again.",
         .targets = {{TargetKind::kWafIpSet, "ipSetName"}},
         .blocked_address = "ip",
+        // "cidr" is read when "ip" is empty: both are checked against the trusted lists.
+        .blocks = {.members = {"ip", "cidr"}},
     };
     static const Descriptor kUnblock{
         .name = "aws.wafv2.unblockIp",

@@ -58,38 +58,60 @@ void hideToken(store::ActionRecord& rec, const std::string& token) {
 std::optional<TrustedRefusal> checkTrusted(const actions::Descriptor& d, const json::value& input,
                                            const policy::ThreatIntel* intel,
                                            const std::vector<std::string>& trusted_unavailable) {
-  if (d.blocked_address.empty() || (!intel && trusted_unavailable.empty())) return std::nullopt;
-  const json::value* v =
-      input.is_object() ? input.as_object().if_contains(d.blocked_address) : nullptr;
-  if (!v || !v->is_string()) return std::nullopt;  // the action reports its missing input
-  const std::string text(v->as_string());
-  auto cidr = policy::Cidr::make(text);
-  if (!cidr) {
-    return TrustedRefusal{
-        actions::kInvalidInput,
-        "cannot read \"" + text.substr(0, 100) +
-            "\" as an address to check it against the trusted lists: " + cidr.error().message,
-        {}};
+  if (actions::blocksOf(d).empty() || (!intel && trusted_unavailable.empty())) {
+    return std::nullopt;
   }
-  if (!trusted_unavailable.empty()) {
-    std::string names;
-    for (const auto& n : trusted_unavailable) names += (names.empty() ? "" : ", ") + n;
-    return TrustedRefusal{kTrustedListUnavailable,
-                          "the trusted list(s) " + names +
-                              " could not be read yet: riposte cannot check that " + cidr->str() +
-                              " is not trusted, so it does not block it",
+  auto texts = actions::blockedAddresses(d, input);
+  if (!texts) {
+    return TrustedRefusal{actions::kInvalidInput,
+                          "cannot tell which addresses this Task blocks to check them against "
+                          "the trusted lists: " +
+                              texts.error().message,
                           {}};
   }
-  // The actions block one address (a host CIDR); a wider block is refused by the action.
-  if (cidr->prefix() != cidr->network().bits()) return std::nullopt;
-  const policy::ListMatch& m = intel->lookup(cidr->network());
-  if (m.trusted.empty()) return std::nullopt;
-  std::string names;
-  for (const auto& n : m.trusted) names += (names.empty() ? "" : ", ") + n;
-  return TrustedRefusal{actions::kResourceProtected,
-                        cidr->network().str() + " is in the trusted list " + names +
-                            ": riposte never blocks a trusted address",
-                        m.trusted};
+  if (texts->empty()) return std::nullopt;  // blocks nothing (or the action reports the input)
+  std::vector<policy::Cidr> cidrs;
+  for (const auto& text : *texts) {
+    auto cidr = policy::Cidr::make(text);
+    if (!cidr) {
+      return TrustedRefusal{
+          actions::kInvalidInput,
+          "cannot read \"" + text.substr(0, 100) +
+              "\" as an address to check it against the trusted lists: " + cidr.error().message,
+          {}};
+    }
+    cidrs.push_back(*cidr);
+  }
+  auto shown = [](const policy::Cidr& c) {
+    return c.prefix() == c.network().bits() ? c.network().str() : c.str();
+  };
+  auto joined = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  };
+  if (!trusted_unavailable.empty()) {
+    std::string blocked;
+    for (const auto& c : cidrs) blocked += (blocked.empty() ? "" : ", ") + shown(c);
+    return TrustedRefusal{kTrustedListUnavailable,
+                          "the trusted list(s) " + joined(trusted_unavailable) +
+                              " could not be read yet: riposte cannot check that " + blocked +
+                              (cidrs.size() == 1 ? " is" : " are") +
+                              " not trusted, so it does not block it",
+                          {}};
+  }
+  // Overlap either way: a block wider than a trusted address blocks it too.
+  for (const auto& c : cidrs) {
+    std::vector<std::string> lists = intel->trustedOverlapping(c);
+    if (lists.empty()) continue;
+    const bool host = c.prefix() == c.network().bits();
+    return TrustedRefusal{actions::kResourceProtected,
+                          shown(c) +
+                              (host ? " is in the trusted list " : " overlaps the trusted list ") +
+                              joined(lists) + ": riposte never blocks a trusted address",
+                          std::move(lists)};
+  }
+  return std::nullopt;
 }
 
 asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {

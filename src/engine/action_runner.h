@@ -37,18 +37,22 @@ struct ActionRunnerContext {
   actions::ApprovalDesk* approvals = nullptr;    // the approval gate (riposte:approval)
   aws::HttpTransport* http = nullptr;            // http:invoke's client (its connections: config)
   bool simulation = false;  // EngineOptions::simulation: the guard rails decide dry runs too
-  // Threat intelligence (threat_feeds.h): an action that blocks an address
-  // (Descriptor::blocked_address) refuses one a trusted list holds, and refuses to act while a
-  // trusted list has never been read (`trusted_unavailable` names them). Null: no lists.
+  // Threat intelligence (threat_feeds.h): a Task that blocks addresses (actions::blocksOf: the
+  // built-ins' blocked_address, the direct network ACL deny entries) refuses one that overlaps
+  // a trusted list, and refuses to act while a trusted list has never been read
+  // (`trusted_unavailable` names them). Null: no lists.
   std::shared_ptr<const policy::ThreatIntel> intel;
   std::vector<std::string> trusted_unavailable;
   // Called after an action that blocks an address changed something (the publisher's cue).
   std::function<void()> on_blocked;
 };
 
-// The trusted-list check of an action that blocks an address, before it acts: "" when it may
-// act, else why not. Fails closed: an address it cannot read, or a trusted list not read yet,
-// refuses. Public for simulate and tests.
+// The trusted-list check of a Task that blocks addresses (actions::blockedAddresses reads
+// which), before it acts: nullopt when it may act, else why not. Refused when any address or
+// CIDR it blocks overlaps a trusted list (contains a trusted address or lies within a trusted
+// range: ResourceProtected). Fails closed: an address it cannot read (InvalidInput), or a
+// trusted list not read yet (riposte.TrustedListUnavailable), refuses. Public for simulate and
+// tests.
 struct TrustedRefusal {
   std::string code;  // actions::kResourceProtected, kTrustedListUnavailable, kInvalidInput
   std::string reason;

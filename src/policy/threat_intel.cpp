@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -460,6 +461,12 @@ struct ThreatIntel::Impl {
   RangeIndex<uint32_t> v4;
   RangeIndex<U128> v6;
   std::size_t cidrs = 0;
+  // The trusted lists alone, as disjoint ranges: keys strictly increasing from 0, values[i]
+  // the set id of [keys[i], keys[i+1]) (trustedOverlapping reads every range of a CIDR).
+  std::vector<uint32_t> trusted_keys4, trusted_values4;
+  std::vector<U128> trusted_keys6;
+  std::vector<uint32_t> trusted_values6;
+  std::vector<std::vector<uint16_t>> trusted_sets;  // by the values' set id: list ids
 
   uint32_t setOf(const IpAddress& a) const {
     return a.isV4() ? v4.find(a.v4Bits()) : v6.find(key6(a));
@@ -512,10 +519,11 @@ class SetTable {
   std::vector<std::vector<uint16_t>> sets_;
 };
 
-// Cuts the CIDRs of one family into disjoint ranges labelled by the lists covering them.
+// Cuts the CIDRs of one family into disjoint ranges labelled by the lists covering them:
+// `keys` strictly increasing from 0, values[i] the set of [keys[i], keys[i+1]).
 template <class Key>
 void sweep(const std::vector<std::pair<uint16_t, const Cidr*>>& cidrs, std::size_t nlists,
-           SetTable& table, RangeIndex<Key>& index) {
+           SetTable& table, std::vector<Key>& keys, std::vector<uint32_t>& values) {
   struct Ev {
     Key at;
     uint16_t list;
@@ -539,8 +547,8 @@ void sweep(const std::vector<std::pair<uint16_t, const Cidr*>>& cidrs, std::size
   std::sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) { return a.at < b.at; });
   std::vector<uint32_t> count(nlists, 0);
   std::vector<uint16_t> active;
-  std::vector<Key> keys;
-  std::vector<uint32_t> values;
+  keys.clear();
+  values.clear();
   if (evs.empty() || evs[0].at != 0) {
     keys.push_back(0);
     values.push_back(0);
@@ -561,7 +569,25 @@ void sweep(const std::vector<std::pair<uint16_t, const Cidr*>>& cidrs, std::size
       values.push_back(id);
     }
   }
-  index.build(std::move(keys), std::move(values));
+}
+
+template <class Key>
+void sweep(const std::vector<std::pair<uint16_t, const Cidr*>>& cidrs, std::size_t nlists,
+           SetTable& table, RangeIndex<Key>& index) {
+  std::vector<Key> keys;
+  std::vector<uint32_t> values;
+  sweep(cidrs, nlists, table, keys, values);
+  index.build(keys, std::move(values));
+}
+
+// The set ids of every range of `keys`/`values` that [first, last] meets.
+template <class Key>
+void setsMeeting(const std::vector<Key>& keys, const std::vector<uint32_t>& values, Key first,
+                 Key last, std::set<uint32_t>& out) {
+  if (keys.empty()) return;
+  auto lo = std::upper_bound(keys.begin(), keys.end(), first) - keys.begin() - 1;
+  auto hi = std::upper_bound(keys.begin(), keys.end(), last) - keys.begin();
+  for (auto i = lo; i < hi; ++i) out.insert(values[static_cast<std::size_t>(i)]);
 }
 
 }  // namespace
@@ -607,6 +633,15 @@ std::shared_ptr<const ThreatIntel> ThreatIntelBuilder::build() const {
   SetTable table;
   sweep<uint32_t>(v4, order.size(), table, impl->v4);
   sweep<U128>(v6, order.size(), table, impl->v6);
+  std::vector<std::pair<uint16_t, const Cidr*>> t4, t6;
+  for (const auto& e : v4)
+    if (order[e.first]->verdict == Verdict::kTrusted) t4.push_back(e);
+  for (const auto& e : v6)
+    if (order[e.first]->verdict == Verdict::kTrusted) t6.push_back(e);
+  SetTable trusted_table;  // its own ids: the index's sets are what stats() counts
+  sweep<uint32_t>(t4, order.size(), trusted_table, impl->trusted_keys4, impl->trusted_values4);
+  sweep<U128>(t6, order.size(), trusted_table, impl->trusted_keys6, impl->trusted_values6);
+  impl->trusted_sets = trusted_table.take();
   impl->sets = table.take();
   for (const auto& s : impl->sets) {
     impl->matches.push_back(impl->matchOf(s));
@@ -625,6 +660,24 @@ std::shared_ptr<const ThreatIntel> ThreatIntel::empty() {
 
 const ListMatch& ThreatIntel::lookup(const IpAddress& a) const {
   return impl_->matches[impl_->setOf(a)];
+}
+
+std::vector<std::string> ThreatIntel::trustedOverlapping(const Cidr& c) const {
+  std::set<uint32_t> sets;
+  if (c.family() == IpFamily::kV4) {
+    setsMeeting(impl_->trusted_keys4, impl_->trusted_values4, c.first().v4Bits(), c.last().v4Bits(),
+                sets);
+  } else {
+    setsMeeting(impl_->trusted_keys6, impl_->trusted_values6, key6(c.first()), key6(c.last()),
+                sets);
+  }
+  std::set<uint16_t> ids;  // list ids are in name order
+  for (uint32_t s : sets) {
+    ids.insert(impl_->trusted_sets[s].begin(), impl_->trusted_sets[s].end());
+  }
+  std::vector<std::string> out;
+  for (uint16_t id : ids) out.push_back(impl_->lists[id].name);
+  return out;
 }
 
 const std::vector<ThreatIntel::ListInfo>& ThreatIntel::lists() const {

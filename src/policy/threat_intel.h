@@ -183,6 +183,12 @@ class ThreatIntel {
   Result<EnrichStats> appendThreatIntel(std::string& event_json,
                                         const EventAddresses& addresses) const;
 
+  // The trusted lists holding any address of `c` (sorted, each once): a list with a range
+  // that contains `c`, lies within it, or crosses it. Blocking 10.0.0.0/8 when 10.1.2.3 is
+  // trusted overlaps; so does blocking 10.1.2.3 when 10.0.0.0/8 is. The trusted lists' ranges
+  // are kept a second time, whole, for this (a binary search; trusted lists are small).
+  std::vector<std::string> trustedOverlapping(const Cidr& c) const;
+
   const std::vector<ListInfo>& lists() const;
   Stats stats() const;
 

@@ -29,11 +29,14 @@ void threatIntelSection(Doc& doc, const Context& c) {
   if (!trusted.empty()) {
     how.push_back(Item{Line{text("Trusted addresses (")}
                            << codeList(trusted)
-                           << text(") are never blocked: aws.ec2.blockIp and aws.wafv2.blockIp "
-                                   "refuse them with ResourceProtected whatever the playbook "
-                                   "says, and refuse to block anything "
-                                   "(riposte.TrustedListUnavailable) while a trusted list has "
-                                   "not been read since riposte started."),
+                           << text(") are never blocked: aws.ec2.blockIp, aws.wafv2.blockIp "
+                                   "and the direct calls that deny addresses (aws-sdk "
+                                   "ec2:createNetworkAclEntry / replaceNetworkAclEntry with "
+                                   "RuleAction deny) refuse an address or CIDR that overlaps "
+                                   "one with ResourceProtected whatever the playbook says, and "
+                                   "refuse to block anything (riposte.TrustedListUnavailable) "
+                                   "while a trusted list has not been read since riposte "
+                                   "started."),
                        {}});
   }
   how.push_back(Item{

@@ -181,6 +181,67 @@ TEST(Asff, HasEveryRequiredField) {
             "arn:aws:securityhub:eu-west-1::product/aws/guardduty");
 }
 
+// The one table of what a Task blocks (descriptor.h blocksOf / blockedAddresses), which the
+// engine's trusted-list check reads.
+TEST(Blocks, WhatEachTaskBlocks) {
+  Registry r = Registry::builtins();
+  using V = std::vector<std::string>;
+  auto blocked = [&](const char* resource, const char* params) {
+    const Action* a = r.find(resource);
+    EXPECT_NE(a, nullptr) << resource;
+    auto got = blockedAddresses(a->descriptor(), parseJson(params).value());
+    EXPECT_TRUE(got) << resource << " " << params << " " << got.error().str();
+    return got ? *got : V{"<error>"};
+  };
+  EXPECT_EQ(blocked("riposte:aws.ec2.blockIp", R"({"ip":"203.0.113.7","subnetId":"subnet-1"})"),
+            V{"203.0.113.7"});
+  EXPECT_EQ(blocked("riposte:aws.wafv2.blockIp", R"({"ipSetName":"s","cidr":"203.0.113.7/32"})"),
+            V{"203.0.113.7/32"});
+  EXPECT_EQ(blocked("riposte:aws.ec2.isolateInstance", R"({"instanceId":"i-1","ip":"1.2.3.4"})"),
+            V{});
+  // A network ACL deny entry, in either family, whatever the case of its members.
+  const char* create = "arn:aws:states:::aws-sdk:ec2:createNetworkAclEntry";
+  EXPECT_EQ(blocked(create, R"({"NetworkAclId":"acl-1","RuleNumber":90,"Protocol":"-1",
+      "RuleAction":"deny","Egress":false,"CidrBlock":"10.0.0.0/8"})"),
+            V{"10.0.0.0/8"});
+  EXPECT_EQ(blocked(create, R"({"RuleAction":"DENY","Ipv6CidrBlock":"2001:db8::/32"})"),
+            V{"2001:db8::/32"});
+  EXPECT_EQ(blocked(create, R"({"ruleAction":"deny","cidrBlock":"10.1.2.3/32"})"),
+            V{"10.1.2.3/32"});
+  EXPECT_EQ(blocked("arn:aws:states:::aws-sdk:ec2:replaceNetworkAclEntry",
+                    R"({"RuleAction":"deny","CidrBlock":"192.0.2.0/24"})"),
+            V{"192.0.2.0/24"});
+  // An allow entry blocks nothing; a missing or unreadable RuleAction counts as a deny.
+  EXPECT_EQ(blocked(create, R"({"RuleAction":"allow","CidrBlock":"10.0.0.0/8"})"), V{});
+  EXPECT_EQ(blocked(create, R"({"RuleAction":"Allow","CidrBlock":"10.0.0.0/8"})"), V{});
+  EXPECT_EQ(blocked(create, R"({"CidrBlock":"10.0.0.0/8"})"), V{"10.0.0.0/8"});
+  EXPECT_EQ(blocked(create, R"({"RuleAction":1,"CidrBlock":"10.0.0.0/8"})"), V{"10.0.0.0/8"});
+  EXPECT_EQ(
+      blocked(create, R"({"RuleAction":"allow","ruleAction":"deny","CidrBlock":"10.0.0.0/8"})"),
+      V{"10.0.0.0/8"});
+  // Security groups allow: nothing is blocked; reads block nothing.
+  EXPECT_EQ(blocked("arn:aws:states:::aws-sdk:ec2:authorizeSecurityGroupIngress",
+                    R"({"CidrIp":"10.0.0.0/8"})"),
+            V{});
+  EXPECT_EQ(blocked("arn:aws:states:::aws-sdk:ec2:describeNetworkAcls", R"({})"), V{});
+  // What cannot be read is an error (the engine refuses the Task).
+  const Action* a = r.find(create);
+  auto bad = blockedAddresses(a->descriptor(), parseJson(R"({"CidrBlock":{"a":1}})").value());
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "InvalidInput");
+  // WAF's UpdateIPSet (a REST/JSON integration not wired yet): every address of the list.
+  const Descriptor::Blocks* waf = sdkBlocks("wafv2:UpdateIPSet");
+  ASSERT_NE(waf, nullptr);
+  Descriptor d;
+  d.blocks = *waf;
+  EXPECT_EQ(blockedAddresses(d, parseJson(R"({"Addresses":["192.0.2.1/32","10.0.0.0/8"]})").value())
+                .value(),
+            (V{"192.0.2.1/32", "10.0.0.0/8"}));
+  auto mixed = blockedAddresses(d, parseJson(R"({"Addresses":["192.0.2.1/32",7]})").value());
+  EXPECT_FALSE(mixed);
+  EXPECT_EQ(sdkBlocks("ec2:AuthorizeSecurityGroupIngress"), nullptr);
+}
+
 TEST(Util, NormalizeCidr) {
   bool v6 = false;
   EXPECT_EQ(*normalizeCidr("198.51.100.7", v6), "198.51.100.7/32");

@@ -255,6 +255,102 @@ TEST_F(ThreatIntelEngineTest, NothingIsBlockedWhileATrustedListCannotBeRead) {
   EXPECT_EQ(executionOf("i-readable").status, "SUCCEEDED");
 }
 
+// Direct AWS calls that deny addresses (actions::blockingSdkCalls()), and a block wider than
+// a trusted address, each caught and recorded in the output.
+constexpr const char* kDirectPlaybook = R"({"StartAt":"Wide","States":{
+  "Wide":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ec2:createNetworkAclEntry",
+    "Parameters":{"NetworkAclId":"acl-1","RuleNumber":90,"Protocol":"-1","RuleAction":"deny",
+      "Egress":false,"CidrBlock":"203.0.0.0/16"},
+    "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.wide","Next":"Narrow"}],"Next":"Narrow"},
+  "Narrow":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ec2:replaceNetworkAclEntry",
+    "Parameters":{"NetworkAclId":"acl-1","RuleNumber":91,"Protocol":"-1","RuleAction":"deny",
+      "Egress":true,"CidrBlock":"203.0.113.7/32"},
+    "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.narrow","Next":"Allow"}],"Next":"Allow"},
+  "Allow":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ec2:createNetworkAclEntry",
+    "Parameters":{"NetworkAclId":"acl-1","RuleNumber":92,"Protocol":"-1","RuleAction":"allow",
+      "Egress":false,"CidrBlock":"203.0.0.0/16"},
+    "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.allow","Next":"Other"}],"Next":"Other"},
+  "Other":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ec2:createNetworkAclEntry",
+    "Parameters":{"NetworkAclId":"acl-1","RuleNumber":93,"Protocol":"-1","RuleAction":"deny",
+      "Egress":false,"CidrBlock":"192.0.2.0/24"},
+    "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.other","Next":"BuiltinWide"}],
+    "Next":"BuiltinWide"},
+  "BuiltinWide":{"Type":"Task","Resource":"riposte:aws.ec2.blockIp",
+    "Parameters":{"ip":"203.0.113.0/24"},"ResultPath":"$.builtinResult",
+    "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.builtin","Next":"Done"}],"Next":"Done"},
+  "Done":{"Type":"Succeed"}}})";
+
+TEST_F(ThreatIntelEngineTest, DirectCallsAndWideBlocksThatOverlapATrustedAddressAreRefused) {
+  open(config(R"({"source":["aws.guardduty"]})", kDirectPlaybook));
+  send(finding("192.0.2.99", "direct"));
+  ASSERT_TRUE(engine_->drain());
+  auto x = executionOf("i-direct");
+  ASSERT_EQ(x.status, "SUCCEEDED") << x.error << " " << x.cause;
+  auto out = parseJson(x.output).value();
+  auto error = [&](const char* state) {
+    const json::object& o = out.as_object();
+    return o.contains(state) ? std::string(o.at(state).at("Error").as_string()) : std::string();
+  };
+  auto cause = [&](const char* state) {
+    return std::string(out.at(state).at("Cause").as_string());
+  };
+  // Blocking 203.0.0.0/16 would block 203.0.113.7, which corp-egress trusts.
+  EXPECT_EQ(error("wide"), "ResourceProtected");
+  EXPECT_NE(cause("wide").find("203.0.0.0/16 overlaps the trusted list corp-egress"),
+            std::string::npos)
+      << cause("wide");
+  EXPECT_EQ(error("narrow"), "ResourceProtected");
+  EXPECT_NE(cause("narrow").find("203.0.113.7 is in the trusted list corp-egress"),
+            std::string::npos)
+      << cause("narrow");
+  // An allow entry and a deny of an untrusted range are not refused (they reach the call,
+  // which fails here for want of an AWS client).
+  EXPECT_NE(error("allow"), "ResourceProtected");
+  EXPECT_FALSE(error("allow").empty());
+  EXPECT_NE(error("other"), "ResourceProtected");
+  EXPECT_FALSE(error("other").empty());
+  // A built-in asked to block a range around a trusted address is refused too.
+  EXPECT_EQ(error("builtin"), "ResourceProtected");
+  EXPECT_NE(cause("builtin").find("203.0.113.0/24 overlaps the trusted list corp-egress"),
+            std::string::npos)
+      << cause("builtin");
+  EXPECT_EQ(block_calls_, 0);
+
+  // Recorded and counted like the built-ins' refusals.
+  auto acts = engine_->store().actionsForIncident(x.incident_id).value();
+  ASSERT_EQ(acts.size(), 5u);
+  EXPECT_EQ(acts[0].action, "arn:aws:states:::aws-sdk:ec2:createNetworkAclEntry");
+  EXPECT_EQ(acts[0].status, "failed");
+  EXPECT_EQ(acts[0].error_code, "ResourceProtected");
+  const auto metrics = engine_->renderMetrics();
+  EXPECT_NE(
+      metrics.find(
+          R"(riposte_threat_trusted_refusals_total{action="arn:aws:states:::aws-sdk:ec2:createNetworkAclEntry",code="ResourceProtected"} 1)"),
+      std::string::npos)
+      << metrics;
+  EXPECT_NE(
+      metrics.find(
+          R"(riposte_threat_trusted_refusals_total{action="arn:aws:states:::aws-sdk:ec2:replaceNetworkAclEntry",code="ResourceProtected"} 1)"),
+      std::string::npos);
+}
+
+TEST_F(ThreatIntelEngineTest, DirectDenyEntriesWaitForAnUnreadTrustedList) {
+  fs::remove(dir_ / "lists/corp.txt");
+  open(config(R"({"source":["aws.guardduty"]})", kDirectPlaybook));
+  send(finding("192.0.2.98", "unread-direct"));
+  ASSERT_TRUE(engine_->drain());
+  auto x = executionOf("i-unread-direct");
+  ASSERT_EQ(x.status, "SUCCEEDED") << x.error << " " << x.cause;
+  auto out = parseJson(x.output).value();
+  for (const char* state : {"wide", "narrow", "other", "builtin"}) {
+    EXPECT_EQ(out.at(state).at("Error").as_string(), "riposte.TrustedListUnavailable") << state;
+  }
+  EXPECT_NE(std::string(out.at("other").at("Cause").as_string()).find("192.0.2.0/24"),
+            std::string::npos);
+  // An allow entry blocks nothing: it is not held back.
+  EXPECT_NE(out.at("allow").at("Error").as_string(), "riposte.TrustedListUnavailable");
+}
+
 TEST_F(ThreatIntelEngineTest, AReloadReadsNewListsBeforeTheNewRulesMatch) {
   Config c =
       config(R"({"source":["aws.guardduty"],"riposte":{"threatIntel":{"malicious":["c2"]}}})",

@@ -76,6 +76,64 @@ TEST(ThreatIntel, ListsByVerdictSortedAndUnique) {
   EXPECT_EQ(t->lookup(ip("::ffff:198.51.100.7")).malicious, (V{"botnet-c2", "tor-exits"}));
 }
 
+TEST(ThreatIntel, TrustedOverlappingReadsBothWaysOfNesting) {
+  auto t = sample();
+  // Wider than a trusted range: 203.0.0.0/16 holds corp-egress's 203.0.113.128/25.
+  EXPECT_EQ(t->trustedOverlapping(cidr("203.0.0.0/16")), V{"corp-egress"});
+  EXPECT_EQ(t->trustedOverlapping(cidr("0.0.0.0/0")), (V{"corp-egress", "everything"}));
+  // Within one: a host and a /28 inside the /25.
+  EXPECT_EQ(t->trustedOverlapping(cidr("203.0.113.200")), V{"corp-egress"});
+  EXPECT_EQ(t->trustedOverlapping(cidr("203.0.113.192/28")), V{"corp-egress"});
+  // Beside it: the /25 below, only malicious lists hold it.
+  EXPECT_EQ(t->trustedOverlapping(cidr("203.0.113.0/25")), V{});
+  EXPECT_EQ(t->trustedOverlapping(cidr("203.0.113.127")), V{});
+  EXPECT_EQ(t->trustedOverlapping(cidr("198.51.100.0/24")), V{});
+  // The edges of the address space, and IPv6.
+  EXPECT_EQ(t->trustedOverlapping(cidr("255.255.255.255")), V{"everything"});
+  EXPECT_EQ(t->trustedOverlapping(cidr("255.255.255.254/31")), V{"everything"});
+  EXPECT_EQ(t->trustedOverlapping(cidr("0.0.0.0/32")), V{"corp-egress"});
+  EXPECT_EQ(t->trustedOverlapping(cidr("0.0.0.1/32")), V{});
+  EXPECT_EQ(t->trustedOverlapping(cidr("2001::/16")), V{"corp-egress"});
+  EXPECT_EQ(t->trustedOverlapping(cidr("2001:db8:1::/48")), V{"corp-egress"});
+  EXPECT_EQ(t->trustedOverlapping(cidr("::/0")), V{"corp-egress"});
+  EXPECT_EQ(t->trustedOverlapping(cidr("2001:db9::/32")), V{});
+  EXPECT_EQ(ThreatIntel::empty()->trustedOverlapping(cidr("0.0.0.0/0")), V{});
+}
+
+TEST(ThreatIntel, TrustedOverlappingAgreesWithBruteForce) {
+  std::mt19937 rng(7);
+  std::vector<std::vector<Cidr>> lists(4);
+  auto random4 = [&](int min_prefix) {
+    const int prefix =
+        min_prefix + static_cast<int>(rng() % static_cast<unsigned>(33 - min_prefix));
+    const uint32_t bits = (0x0a000000u | (rng() & 0x00ffffffu));
+    const uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
+    return *Cidr::make(IpAddress::v4(bits & mask), prefix);
+  };
+  for (auto& l : lists)
+    for (int i = 0; i < 40; ++i) l.push_back(random4(12));
+  ThreatIntelBuilder b;
+  const char* names[] = {"a-trusted", "b-malicious", "c-trusted", "d-trusted"};
+  const Verdict verdicts[] = {Verdict::kTrusted, Verdict::kMalicious, Verdict::kTrusted,
+                              Verdict::kTrusted};
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(b.add(names[i], verdicts[i], lists[i]));
+  auto t = b.build();
+  for (int q = 0; q < 3000; ++q) {
+    const Cidr c = random4(8);
+    V want;
+    for (int i = 0; i < 4; ++i) {
+      if (verdicts[i] != Verdict::kTrusted) continue;
+      for (const auto& e : lists[i]) {
+        if (e.overlaps(c)) {
+          want.push_back(names[i]);
+          break;
+        }
+      }
+    }
+    ASSERT_EQ(t->trustedOverlapping(c), want) << c.str();
+  }
+}
+
 TEST(ThreatIntel, FamiliesDoNotLeak) {
   ThreatIntelBuilder b;
   ASSERT_TRUE(b.add("all-v6", Verdict::kMalicious, cidrs({"::/0"})));
