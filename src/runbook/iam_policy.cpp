@@ -174,8 +174,52 @@ std::vector<std::string> TaskPermissions::names() const {
   return {s.begin(), s.end()};
 }
 
-IamPolicyOptions iamPolicyOptionsFor(const engine::Config& cfg) {
+Result<std::vector<IamPolicyOptions::EngineCall>> engineCalls(const engine::Config& cfg,
+                                                              const std::string& topic) {
+  std::vector<IamPolicyOptions::EngineCall> out;
+  auto grant = [](std::string action, std::vector<std::string> resources) {
+    Permission p;
+    p.action = std::move(action);
+    p.resources = std::move(resources);
+    return p;
+  };
+  for (const auto& l : cfg.threat_intel.lists) {
+    if (l.source.kind != policy::ListSource::Kind::kS3) continue;
+    out.push_back(
+        {"threat list " + l.name,
+         {grant("s3:GetObject", {"arn:aws:s3:::" + l.source.bucket + "/" + l.source.key})}});
+  }
+  if (const auto& pub = cfg.threat_intel.publish) {
+    const std::string region = pub->region.empty() ? cfg.default_region : pub->region;
+    const std::string detector = "arn:aws:guardduty:" + region + ":*:detector/" + pub->detector_id;
+    out.push_back(
+        {"threat intel publication",
+         {grant("s3:PutObject", {"arn:aws:s3:::" + pub->location.bucket + "/" + pub->location.key}),
+          grant("guardduty:ListThreatIntelSets", {detector}),
+          grant("guardduty:CreateThreatIntelSet", {detector}),
+          grant("guardduty:GetThreatIntelSet", {detector + "/threatintelset/*"}),
+          grant("guardduty:UpdateThreatIntelSet", {detector + "/threatintelset/*"}),
+          // GuardDuty's user guide: uploading a threat list needs these on its
+          // service-linked role (it attaches the policy that lets GuardDuty read the list).
+          grant("iam:PutRolePolicy", {"arn:aws:iam::*:role/aws-service-role/"
+                                      "guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty"}),
+          grant("iam:DeleteRolePolicy",
+                {"arn:aws:iam::*:role/aws-service-role/guardduty.amazonaws.com/"
+                 "AWSServiceRoleForAmazonGuardDuty"})}});
+  }
+  // Without a topic the breaker sends nothing (riposte_limit_breaker_alerts_total{outcome=
+  // "no_topic"} and an error in the log say so): nothing to grant.
+  if (cfg.guard_rails.breaker && !topic.empty()) {
+    out.push_back({"breaker alert", {grant("sns:Publish", {topic})}});
+  }
+  return out;
+}
+
+Result<IamPolicyOptions> iamPolicyOptionsFor(const engine::Config& cfg) {
   IamPolicyOptions o;
+  auto calls = engineCalls(cfg, cfg.sns_topic_arn);
+  if (!calls) return fail(calls.error());
+  o.engine_calls = std::move(*calls);
   o.notify_topic_arn = cfg.sns_topic_arn;
   o.protected_tag_key = cfg.safety.protected_tag_key;
   o.protected_tag_value = cfg.safety.protected_tag_value;
@@ -235,6 +279,15 @@ Result<IamPolicy> iamPolicyFor(const std::map<std::string, json::value>& playboo
       if (!error) out.tasks.push_back(std::move(t));
     });
     if (error) return fail(*error);
+  }
+
+  for (const auto& c : options.engine_calls) {
+    TaskPermissions t;
+    t.playbook = "(riposte)";
+    t.state = c.what;
+    t.action = c.what;
+    t.permissions = c.permissions;
+    out.tasks.push_back(std::move(t));
   }
 
   // Each IAM action on the union of the resources its grants name (per distinct conditions),
@@ -318,7 +371,9 @@ Result<IamPolicy> iamPolicyFor(const engine::Config& cfg, const actions::Registr
                                bool include_undo) {
   std::map<std::string, json::value> playbooks;
   for (const auto& [name, pb] : cfg.playbooks) playbooks[name] = pb.definition;
-  IamPolicyOptions o = iamPolicyOptionsFor(cfg);
+  auto opts = iamPolicyOptionsFor(cfg);
+  if (!opts) return fail(opts.error());
+  IamPolicyOptions o = std::move(*opts);
   o.include_undo = include_undo;
   return iamPolicyFor(playbooks, registry, o);
 }

@@ -37,10 +37,29 @@ struct IamPolicyOptions {
   std::string protected_tag_key, protected_tag_value;
   // The roles riposte acts as (aws.accounts.<id>.role_arn): denied every IAM change.
   std::vector<std::string> own_roles;
+  // What riposte calls itself, outside the playbooks, with the resources resolved (filled by
+  // iamPolicyOptionsFor from the configuration: engineCalls). Granted like the Tasks'.
+  struct EngineCall {
+    std::string what;  // "threat list tor-exits", "threat intel publication", "breaker alert"
+    std::vector<actions::Permission> permissions;
+  };
+  std::vector<EngineCall> engine_calls;
 };
 
-// The options a configuration sets: its topic, protection tag and account roles.
-IamPolicyOptions iamPolicyOptionsFor(const engine::Config& cfg);
+// What riposte calls itself for a configuration, each with its permissions on exactly the
+// resources it names: an s3:// threat list → s3:GetObject on that object; `threat_intel.publish`
+// → s3:PutObject on its object, guardduty:ListThreatIntelSets and CreateThreatIntelSet on the
+// detector, GetThreatIntelSet and UpdateThreatIntelSet on its threat intel sets, and the
+// iam:PutRolePolicy / iam:DeleteRolePolicy on GuardDuty's service-linked role that GuardDuty
+// asks of whoever uploads a threat list; the breaker's alert → sns:Publish on
+// notifications.sns_topic_arn (nothing without a topic: the breaker then sends no alert, and
+// its metric and log say so). No error today; Result for the calls that will need one.
+// `topic` is the breaker alert's topic (cfg.sns_topic_arn; the runbook passes it as written).
+Result<std::vector<IamPolicyOptions::EngineCall>> engineCalls(const engine::Config& cfg,
+                                                              const std::string& topic);
+
+// The options a configuration sets: its topic, protection tag, account roles and engineCalls.
+Result<IamPolicyOptions> iamPolicyOptionsFor(const engine::Config& cfg);
 
 // One Task state, what it runs and the permissions it needs (its action's, and its undo's when
 // asked), with the resources resolved (the topics it publishes to).

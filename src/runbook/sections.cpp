@@ -531,12 +531,14 @@ void iamSection(Doc& doc, const Context& c) {
   doc.heading(2, "10. IAM permissions");
   // The settings as written, so that the document does not depend on this process'
   // environment: a ${VAR} topic shows as ${VAR}.
-  IamPolicyOptions o = iamPolicyOptionsFor(c.cfg);
+  auto opts = iamPolicyOptionsFor(c.cfg);
+  IamPolicyOptions o = opts ? std::move(*opts) : IamPolicyOptions{};
   std::string topic_as_written;
   if (const auto* n = asObject(member(c.raw, "notifications"))) {
     if (const auto* v = member(*n, "sns_topic_arn"); v && v->is_string()) {
       topic_as_written = std::string(v->get_string());
       o.notify_topic_arn = topic_as_written;
+      if (auto calls = engineCalls(c.cfg, topic_as_written)) o.engine_calls = std::move(*calls);
     }
   }
   if (const auto* aws = asObject(member(c.raw, "aws"))) {
@@ -565,6 +567,14 @@ void iamSection(Doc& doc, const Context& c) {
     << text(" (tag riposte's own user or role with it), ") << code("iam:PassRole")
     << text(" only to EC2, ") << code("sns:Publish")
     << text(" only on the topics the playbooks publish to.");
+  if (!o.engine_calls.empty()) {
+    std::string what;
+    for (const auto& e : o.engine_calls) what += (what.empty() ? "" : ", ") + e.what;
+    l << text(
+        " It also grants what riposte calls itself, outside the playbooks, on exactly the "
+        "resources the configuration names: " +
+        what + ".");
+  }
   if (!o.own_roles.empty()) {
     l << text(" The roles riposte assumes (aws.accounts) are denied every IAM change (")
       << code("RiposteNeverOnItself") << text(").");

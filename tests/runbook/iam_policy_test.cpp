@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "engine/config.h"
+#include "policy/threat_config.h"
 #include "support/iam_evaluator.h"
 
 namespace riposte::runbook {
@@ -263,6 +265,83 @@ TEST(IamPolicy, BlockIpsWafFallbackIsGrantedOnlyWhenATaskNamesAnIpSet) {
   for (const char* a : {"wafv2:ListIPSets", "wafv2:GetIPSet", "wafv2:UpdateIPSet"})
     EXPECT_TRUE(g.count(a)) << a;
   EXPECT_EQ(g["wafv2:UpdateIPSet"][0].at("Resource"), actions::kWafIpSet);
+}
+
+// What riposte calls itself (runbook::engineCalls): the threat lists it reads from S3, the
+// threat intel set it publishes, the breaker's alert; each on exactly the resource configured.
+TEST(IamPolicy, RiposteOwnCallsAreGrantedOnTheConfiguredResourcesOnly) {
+  engine::Config cfg;
+  cfg.default_region = "eu-west-1";
+  cfg.sns_topic_arn = kTopic;
+  policy::ThreatListConfig list;
+  list.name = "corp-egress";
+  list.verdict = policy::Verdict::kTrusted;
+  list.source = *policy::parseListSource("s3://corp-secops/lists/egress.txt");
+  cfg.threat_intel.lists.push_back(list);
+  policy::ThreatListConfig file = list;
+  file.name = "local";
+  file.source = *policy::parseListSource("lists/local.txt");
+  cfg.threat_intel.lists.push_back(file);
+  policy::PublishConfig pub;
+  pub.location = *policy::parseListSource("s3://corp-secops/riposte/blocked.txt");
+  pub.detector_id = "12abc34d567e8fa901bc2d34e56789f0";
+  cfg.threat_intel.publish = pub;
+  cfg.guard_rails.breaker = policy::Breaker{};
+  auto calls = engineCalls(cfg, kTopic);
+  ASSERT_TRUE(calls) << calls.error().message;
+  std::vector<std::string> what;
+  for (const auto& c : *calls) what.push_back(c.what);
+  EXPECT_EQ(what, (std::vector<std::string>{"threat list corp-egress", "threat intel publication",
+                                            "breaker alert"}));
+  IamPolicyOptions o = defaults();
+  o.engine_calls = *calls;
+  // No playbooks: only riposte's own calls (the shipped ones change unprotected roles too).
+  auto p = iamPolicyFor({}, Registry::builtins(), o);
+  ASSERT_TRUE(p) << p.error().message;
+  const auto& doc = p->document;
+  const std::string detector =
+      "arn:aws:guardduty:eu-west-1:123456789012:detector/" + pub.detector_id;
+  const std::string slr =
+      "arn:aws:iam::123456789012:role/aws-service-role/guardduty.amazonaws.com/"
+      "AWSServiceRoleForAmazonGuardDuty";
+  EXPECT_EQ(decide(doc, "s3:GetObject", "arn:aws:s3:::corp-secops/lists/egress.txt"),
+            IamDecision::kAllow);
+  EXPECT_NE(decide(doc, "s3:GetObject", "arn:aws:s3:::corp-secops/lists/other.txt"),
+            IamDecision::kAllow);
+  EXPECT_EQ(decide(doc, "s3:PutObject", "arn:aws:s3:::corp-secops/riposte/blocked.txt"),
+            IamDecision::kAllow);
+  EXPECT_NE(decide(doc, "s3:PutObject", "arn:aws:s3:::corp-secops/lists/egress.txt"),
+            IamDecision::kAllow);
+  for (const char* a : {"guardduty:ListThreatIntelSets", "guardduty:CreateThreatIntelSet"})
+    EXPECT_EQ(decide(doc, a, detector), IamDecision::kAllow) << a;
+  for (const char* a : {"guardduty:GetThreatIntelSet", "guardduty:UpdateThreatIntelSet"}) {
+    EXPECT_EQ(decide(doc, a, detector + "/threatintelset/abc"), IamDecision::kAllow) << a;
+    EXPECT_NE(decide(doc, a,
+                     "arn:aws:guardduty:eu-west-1:123456789012:detector/other/threatintelset/abc"),
+              IamDecision::kAllow)
+        << a;
+  }
+  EXPECT_NE(decide(doc, "guardduty:DeleteThreatIntelSet", detector + "/threatintelset/abc"),
+            IamDecision::kAllow);
+  for (const char* a : {"iam:PutRolePolicy", "iam:DeleteRolePolicy"}) {
+    EXPECT_EQ(decide(doc, a, slr), IamDecision::kAllow) << a;
+    EXPECT_NE(decide(doc, a, "arn:aws:iam::123456789012:role/admin"), IamDecision::kAllow) << a;
+  }
+  EXPECT_EQ(decide(doc, "sns:Publish", kTopic), IamDecision::kAllow);
+  const auto explained =
+      std::find_if(p->tasks.begin(), p->tasks.end(), [](const TaskPermissions& t) {
+        return t.playbook == "(riposte)" && t.state == "threat intel publication";
+      });
+  ASSERT_NE(explained, p->tasks.end());
+
+  // Without them, nothing of it.
+  auto none = engineCalls(engine::Config{}, kTopic);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  engine::Config no_topic = cfg;
+  auto quiet = engineCalls(no_topic, "");
+  ASSERT_TRUE(quiet);
+  EXPECT_EQ(quiet->size(), 2u);  // no topic: the breaker sends no alert, so no grant
 }
 
 TEST(IamPolicy, UnknownResourceIsAnErrorNamingTheState) {

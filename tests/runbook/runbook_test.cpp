@@ -265,8 +265,13 @@ TEST_F(DefaultRunbook, StepsAreInExecutionOrderWithCatchRetryAndChoiceInWords) {
 // Section 8 is the policy `riposte iam-policy` prints, with the topic as written (the document
 // does not depend on this process' environment).
 TEST_F(DefaultRunbook, IamSectionIsThePolicyIamPolicyPrints) {
-  IamPolicyOptions o = iamPolicyOptionsFor(cfg_);
+  auto opts = iamPolicyOptionsFor(cfg_);
+  ASSERT_TRUE(opts) << opts.error().message;
+  IamPolicyOptions o = std::move(*opts);
   o.notify_topic_arn = "${RIPOSTE_SNS_TOPIC_ARN}";
+  auto calls = engineCalls(cfg_, o.notify_topic_arn);
+  ASSERT_TRUE(calls) << calls.error().message;
+  o.engine_calls = std::move(*calls);
   std::map<std::string, json::value> playbooks;
   for (const auto& [name, pb] : cfg_.playbooks) playbooks[name] = pb.definition;
   auto want = iamPolicyFor(playbooks, registry_, o);
