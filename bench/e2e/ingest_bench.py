@@ -22,6 +22,35 @@ sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
 import localaws  # noqa: E402
 
 
+def batches(events, size, prefix, remote_ip="198.51.100.7"):
+    """`events` low-severity GuardDuty findings as JSON arrays of `size` (ids prefix-N)."""
+    out = []
+    for i in range(0, events, size):
+        out.append(json.dumps([localaws.guardduty_finding(f"i-{j:017x}", severity=2.0, finding_id=f"{prefix}{j}",
+                                                          remote_ip=remote_ip)
+                               for j in range(i, min(i + size, events))]))
+    return out
+
+
+def post_all(url, bodies, clients):
+    """POSTs every body to /v1/events over `clients` keep-alive connections; the refusals."""
+    errors = []
+
+    def client(items):
+        s = requests.Session()
+        for b in items:
+            resp = s.post(url + "/v1/events", data=b, timeout=120)
+            if resp.status_code != 202:
+                errors.append(resp.text)
+
+    threads = [threading.Thread(target=client, args=(bodies[k::clients],)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=5000)
@@ -33,27 +62,9 @@ def main():
     r = localaws.Riposte(a.binary, os.path.join(ROOT, "config/default"), None,
                          env={"RIPOSTE_LOG_LEVEL": "warn"}, workdir=work)
     try:
-        bodies = []
-        for i in range(0, a.events, a.batch):
-            batch = [localaws.guardduty_finding(f"i-{j:017x}", severity=2.0, finding_id=f"f{j}")
-                     for j in range(i, min(i + a.batch, a.events))]
-            bodies.append(json.dumps(batch))
-        chunks = [bodies[k::a.clients] for k in range(a.clients)]
-        errors = []
-
-        def client(items):
-            s = requests.Session()
-            for b in items:
-                resp = s.post(r.url + "/v1/events", data=b, timeout=60)
-                if resp.status_code != 202:
-                    errors.append(resp.text)
-
+        bodies = batches(a.events, a.batch, "f")
         t0 = time.time()
-        threads = [threading.Thread(target=client, args=(c,)) for c in chunks]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        errors = post_all(r.url, bodies, a.clients)
         t_accept = time.time() - t0
         while True:
             text = r.get("/metrics").text

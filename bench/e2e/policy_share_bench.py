@@ -27,7 +27,6 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 
 import requests
@@ -35,6 +34,9 @@ import requests
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
 import localaws  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ingest_bench  # noqa: E402
 
 SUPPRESSIONS = 10_000
 LISTS, PER_LIST = 4, 250_000
@@ -126,22 +128,7 @@ def run_once(binary, cfg, a, remote_ip, tag):
     work = tempfile.mkdtemp(prefix=f"riposte-bench-{tag}-")
     r = localaws.Riposte(binary, cfg, None, env={"RIPOSTE_LOG_LEVEL": "warn"}, workdir=work)
     try:
-        bodies = []
-        for i in range(0, a.events, a.batch):
-            batch = [localaws.guardduty_finding(f"i-{j:017x}", severity=2.0, finding_id=f"{tag}-{j}",
-                                                remote_ip=remote_ip)
-                     for j in range(i, min(i + a.batch, a.events))]
-            bodies.append(json.dumps(batch))
-        chunks = [bodies[k::a.clients] for k in range(a.clients)]
-        errors = []
-
-        def client(items):
-            s = requests.Session()
-            for b in items:
-                resp = s.post(r.url + "/v1/events", data=b, timeout=120)
-                if resp.status_code != 202:
-                    errors.append(resp.text)
-
+        bodies = ingest_bench.batches(a.events, a.batch, f"{tag}-", remote_ip)
         # Warm up, outside the measure: the lists read and indexed, the suppressions compiled
         # (once, at the first event), the connections and caches made.
         warm = [localaws.guardduty_finding(f"i-{j:017x}", severity=2.0, finding_id=f"{tag}-warm-{j}",
@@ -149,11 +136,7 @@ def run_once(binary, cfg, a, remote_ip, tag):
         assert requests.post(r.url + "/v1/events", data=json.dumps(warm), timeout=120).status_code == 202
         wait_idle(r, LISTS if "pol" in tag else 0)
         cpu0, t0 = cpu_seconds(r.proc.pid), time.time()
-        threads = [threading.Thread(target=client, args=(c,)) for c in chunks]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        errors = ingest_bench.post_all(r.url, bodies, a.clients)
         text = wait_idle(r, 0)
         wall, cpu = time.time() - t0, cpu_seconds(r.proc.pid) - cpu0
         if errors:

@@ -505,6 +505,12 @@ Result<json::object> replay(const std::string& file, const std::string& config_d
   std::map<std::string, RuleStats> stats;
   int64_t events = 0, duplicates = 0, unmatched = 0, suppressed = 0;
   std::map<std::string, int64_t> by_suppression;  // name → events it silenced
+  // Threat intelligence as the engine matched it (riposte.threatIntel): list → events holding
+  // an address it lists; and the events with any malicious list.
+  std::map<std::string, int64_t> by_list;
+  int64_t with_malicious = 0;
+  const auto intel = eng.threatFeeds().intel();
+  std::string enriched;
   json::array invalid;
   std::vector<sources::NormalizedEvent> batch;
   auto flush = [&]() -> Result<void> {
@@ -517,6 +523,24 @@ Result<json::object> replay(const std::string& file, const std::string& config_d
         continue;
       }
       ++events;
+      if (auto en = intel->enrich(batch[i].body, enriched); en && en->addresses > 0) {
+        auto v = parseJson(enriched, 512);
+        const json::value* ti = nullptr;
+        if (v && v->is_object()) {
+          if (const auto* r = v->get_object().if_contains("riposte"); r && r->is_object())
+            ti = r->get_object().if_contains("threatIntel");
+        }
+        if (ti && ti->is_object()) {
+          for (const char* verdict : {"malicious", "trusted"}) {
+            const auto* names = ti->get_object().if_contains(verdict);
+            if (!names || !names->is_array()) continue;
+            if (std::string_view(verdict) == "malicious" && !names->get_array().empty())
+              ++with_malicious;
+            for (const auto& n : names->get_array())
+              if (n.is_string()) ++by_list[std::string(n.get_string())];
+          }
+        }
+      }
       auto names = eng.matchRules(batch[i].body);
       if (!names) return fail(names.error());
       auto ev = eng.store().getEvent(batch[i].id);
@@ -622,8 +646,17 @@ Result<json::object> replay(const std::string& file, const std::string& config_d
     }
     sups.push_back(std::move(o));
   }
+  json::array lists;
+  for (const auto& l : cfg->threat_intel.lists) {
+    auto it = by_list.find(l.name);
+    lists.push_back(json::object{{"list", l.name},
+                                 {"verdict", std::string(policy::verdictName(l.verdict))},
+                                 {"events", it == by_list.end() ? int64_t{0} : it->second}});
+  }
   return json::object{{"file", file},
                       {"lines", static_cast<int64_t>(lines.size())},
+                      {"threatIntel", json::object{{"eventsWithMalicious", with_malicious},
+                                                   {"lists", std::move(lists)}}},
                       {"events", events},
                       {"duplicateEvents", duplicates},
                       {"unmatched", unmatched},
@@ -678,6 +711,11 @@ void printReplay(const json::object& r, std::ostream& os) {
        << so.at("events").to_number<int64_t>() << " events";
     if (so.contains("reason")) os << " (" << oneLine(so.at("reason"), 200) << ")";
     os << "\n";
+  }
+  for (const auto& l : r.at("threatIntel").at("lists").get_array()) {
+    const auto& lo = l.get_object();
+    os << "threat list " << oneLine(lo.at("list")) << " (" << oneLine(lo.at("verdict"))
+       << "): " << lo.at("events").to_number<int64_t>() << " events hold an address it lists\n";
   }
   for (const auto& bad : r.at("invalid").get_array()) {
     os << "invalid line " << bad.at("line").to_number<int64_t>() << ": "

@@ -383,5 +383,36 @@ class Replay(unittest.TestCase):
         self.assertEqual(s["suppressed"], 0)
 
 
+    def test_threat_lists_are_counted_as_the_engine_matches_them(self):
+        r = run("findings", "sample", "--all", "--count", "60", "--seed", "77", "--format", "event")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        events = lines(r.stdout)
+        ips = sorted({remote_ip(e["detail"]) for e in events if remote_ip(e["detail"])})
+        self.assertGreaterEqual(len(ips), 3)
+        listed = ips[:2]
+        tmp = tempfile.mkdtemp(prefix="riposte-replay-intel-")
+        cfg = os.path.join(tmp, "config")
+        shutil.copytree(CONFIG, cfg)
+        with open(os.path.join(cfg, "bad-ips.txt"), "w") as f:
+            f.write("# two of the archive's addresses\n" + "\n".join(listed) + "\n")
+        with open(os.path.join(cfg, "policies", "intel.yaml"), "w") as f:
+            f.write("threat_intel:\n  lists:\n"
+                    "    - {name: bad-ips, verdict: malicious, source: bad-ips.txt}\n"
+                    "    - {name: partners, verdict: trusted, source: bad-ips.txt}\n")
+        path = os.path.join(tmp, "archive.jsonl")
+        with open(path, "w") as f:
+            for e in events:
+                f.write(json.dumps(e) + "\n")
+        want = sum(1 for e in events if remote_ip(e["detail"]) in listed)
+        r = run("replay", path, "--config", cfg, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ti = json.loads(r.stdout)["threatIntel"]
+        self.assertEqual(ti["lists"], [{"list": "bad-ips", "verdict": "malicious", "events": want},
+                                       {"list": "partners", "verdict": "trusted", "events": want}])
+        self.assertEqual(ti["eventsWithMalicious"], want)
+        r = run("replay", path, "--config", cfg)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("threat list bad-ips (malicious): %d events hold an address it lists" % want, r.stdout)
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
