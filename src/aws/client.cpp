@@ -137,7 +137,7 @@ Result<HttpResponse> Client::send(const Call& call, const std::string& method,
       signRequest(sreq, *creds, region, call.service, clock_->now());
     }
 
-    HttpRequest req{method, url_str, std::move(sreq.headers), body};
+    HttpRequest req{method, url_str, std::move(sreq.headers), body, ""};
     Result<HttpResponse> resp = transport_->send(req);
     long status = 0;
     if (resp) {

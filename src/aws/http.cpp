@@ -82,6 +82,7 @@ class CurlTransport final : public HttpTransport {
     }
 
     curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
+    if (!req.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, req.ca_file.c_str());
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     if (req.method == "GET") {
       curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);

@@ -18,6 +18,8 @@ struct HttpRequest {
   std::string url;  // absolute: scheme://host[:port]/path[?query]
   Pairs headers;    // sent as given (a Host header here replaces curl's)
   std::string body;
+  // A CA bundle (PEM file) that verifies an https:// server instead of the system's store.
+  std::string ca_file;
 };
 
 struct HttpResponse {

@@ -187,6 +187,11 @@ ThreatFeeds::Fetched ThreatFeeds::fetch(const List& l) const {
       req.method = "GET";
       req.url = c.source.url;
       req.headers = {{"Accept", "text/plain, text/csv, */*"}};
+      if (!c.ca_file.empty()) {
+        fs::path ca(c.ca_file);
+        if (ca.is_relative()) ca = fs::path(dir) / ca;
+        req.ca_file = ca.string();
+      }
       if (l.st.loaded && !l.st.etag.empty()) req.headers.emplace_back("If-None-Match", l.st.etag);
       if (l.st.loaded && l.st.etag.empty() && !l.st.last_modified.empty())
         req.headers.emplace_back("If-Modified-Since", l.st.last_modified);

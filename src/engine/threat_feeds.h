@@ -3,7 +3,8 @@
 // policy module parses and indexes them, this file fetches): every configured list is read
 // from its source — a local file, an S3 object (SigV4 GET through aws::Client, path-style
 // https://s3.<region>.amazonaws.com/<bucket>/<key>, or AWS_ENDPOINT_URL(_S3)), an HTTPS URL
-// (aws::HttpTransport, libcurl: TLS verified, HTTPS_PROXY honoured) — parsed, and the lists
+// (aws::HttpTransport, libcurl: TLS verified against the system's store, or the list's
+// `ca_file`; HTTPS_PROXY honoured) — parsed, and the lists
 // are indexed together into one policy::ThreatIntel swapped in atomically.
 //
 //   ThreatFeeds feeds(clock, metrics);

@@ -177,6 +177,9 @@ Schema threatIntelSchema() {
                                 "the most entries it may hold"))
               .byDefault(static_cast<int64_t>(ListLimits::kGuardDutyMaxEntries)),
           Field("description", Schema::string("what it is, for the runbook")),
+          Field("ca_file", Schema::string("an https:// source's CA bundle (PEM; relative to the "
+                                          "configuration directory)"))
+              .defaultText("the system's"),
       },
       "one list");
   Schema publish = Schema::object(

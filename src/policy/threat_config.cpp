@@ -320,6 +320,15 @@ std::optional<ThreatListConfig> parseList(Reader& r, const json::value& v, const
   if (const auto* n = o.if_contains("description")) {
     if (auto s = r.string(*n, at + ".description")) l.description = *s;
   }
+  if (const auto* n = o.if_contains("ca_file")) {
+    if (auto s = r.string(*n, at + ".ca_file")) {
+      if (l.source.kind != ListSource::Kind::kHttps && r.problems.size() == before) {
+        r.add(at + ".ca_file", "is only for an https:// source (the CA bundle that verifies it)");
+      } else {
+        l.ca_file = *s;
+      }
+    }
+  }
   if (r.problems.size() != before) return std::nullopt;
   return l;
 }

@@ -10,6 +10,8 @@
 //       - name: tor-exits                     # 1-128 of A-Z a-z 0-9 . _ -, unique
 //         verdict: malicious                  # malicious | trusted
 //         source: https://feeds.example.com/tor-exits.txt
+//         ca_file: certs/feeds-ca.pem         # https only: the CA bundle that verifies the
+//                                             #   server (default: the system's store)
 //         format: txt                         # txt (GuardDuty's plaintext, the default) | csv
 //         refresh: 1h                         # 30s … 7d; default 1h (at least 1m when remote)
 //       - name: corp-egress
@@ -83,6 +85,9 @@ struct ThreatListConfig {
   int64_t refresh_ms = kDefaultRefreshMs;
   std::size_t max_entries = ListLimits::kGuardDutyMaxEntries;
   std::string description;
+  // kHttps: a CA bundle (PEM) that verifies the server instead of the system's store; a
+  // relative path is relative to the configuration directory. "" = the system's.
+  std::string ca_file;
 
   static constexpr int64_t kDefaultRefreshMs = 3'600'000;
   static constexpr int64_t kMinRemoteRefreshMs = 60'000;
@@ -94,7 +99,7 @@ struct ThreatListConfig {
   bool sameFetch(const ThreatListConfig& o) const {
     return source == o.source && region == o.region && format == o.format &&
            csv.column == o.csv.column && csv.column_index == o.csv.column_index &&
-           csv.header == o.csv.header && max_entries == o.max_entries;
+           csv.header == o.csv.header && max_entries == o.max_entries && ca_file == o.ca_file;
   }
   // In words, for the runbook: "malicious list tor-exits: https://… (GuardDuty TXT), read
   // again every 1h".

@@ -195,6 +195,8 @@ Result<std::vector<IamPolicyOptions::EngineCall>> engineCalls(const engine::Conf
     out.push_back(
         {"threat intel publication",
          {grant("s3:PutObject", {"arn:aws:s3:::" + pub->location.bucket + "/" + pub->location.key}),
+          // GuardDuty asks whoever uploads a threat list for read access to its object.
+          grant("s3:GetObject", {"arn:aws:s3:::" + pub->location.bucket + "/" + pub->location.key}),
           grant("guardduty:ListThreatIntelSets", {detector}),
           grant("guardduty:CreateThreatIntelSet", {detector}),
           grant("guardduty:GetThreatIntelSet", {detector + "/threatintelset/*"}),

@@ -79,6 +79,7 @@ threat_intel:
       source: https://feeds.example.com/scanners.csv
       format: csv
       csv: {column_index: 0, header: absent}
+      ca_file: certs/feeds-ca.pem
   publish:
     location: s3://corp-secops/riposte/blocked.txt
     detector_id: 12abc34d567e8fa901bc2d34e56789f0

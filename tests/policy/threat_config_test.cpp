@@ -150,6 +150,29 @@ TEST(ThreatConfigTest, NotAMapping) {
   EXPECT_EQ(problems[0].path, "threat_intel.lists");
 }
 
+// ca_file: the CA bundle an https:// source is verified with; only for https.
+TEST(ThreatConfigTest, CaFileIsForAnHttpsSourceOnly) {
+  Problems problems;
+  auto c = parseThreatIntel(js(R"({"lists": [
+      {"name": "feed", "verdict": "malicious", "source": "https://feeds.example.com/x.txt",
+       "ca_file": "certs/ca.pem"},
+      {"name": "plain", "verdict": "malicious", "source": "https://feeds.example.com/y.txt"}]})"),
+                            problems);
+  EXPECT_TRUE(problems.empty());
+  ASSERT_EQ(c.lists.size(), 2u);
+  EXPECT_EQ(c.lists[0].ca_file, "certs/ca.pem");
+  EXPECT_EQ(c.lists[1].ca_file, "");
+  auto other = c.lists[0];
+  other.ca_file = "";
+  EXPECT_FALSE(c.lists[0].sameFetch(other));
+  parseThreatIntel(js(R"({"lists": [{"name": "f", "verdict": "trusted", "source": "lists/a.txt",
+                                     "ca_file": "ca.pem"}]})"),
+                   problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].path, "threat_intel.lists[0].ca_file");
+  EXPECT_EQ(problems[0].message, "is only for an https:// source (the CA bundle that verifies it)");
+}
+
 TEST(ThreatConfigTest, Sources) {
   auto f = parseListSource("/etc/riposte/lists/x.txt");
   ASSERT_TRUE(f);

@@ -310,6 +310,8 @@ TEST(IamPolicy, RiposteOwnCallsAreGrantedOnTheConfiguredResourcesOnly) {
             IamDecision::kAllow);
   EXPECT_EQ(decide(doc, "s3:PutObject", "arn:aws:s3:::corp-secops/riposte/blocked.txt"),
             IamDecision::kAllow);
+  EXPECT_EQ(decide(doc, "s3:GetObject", "arn:aws:s3:::corp-secops/riposte/blocked.txt"),
+            IamDecision::kAllow);
   EXPECT_NE(decide(doc, "s3:PutObject", "arn:aws:s3:::corp-secops/lists/egress.txt"),
             IamDecision::kAllow);
   for (const char* a : {"guardduty:ListThreatIntelSets", "guardduty:CreateThreatIntelSet"})

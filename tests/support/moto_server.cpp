@@ -103,7 +103,7 @@ Result<std::unique_ptr<MotoServer>> MotoServer::start() {
         s->pid_ = -1;
         break;  // it died (port taken?): try another port
       }
-      auto r = transport()->send(aws::HttpRequest{"GET", s->endpoint_ + "/moto-api/", {}, ""});
+      auto r = transport()->send(aws::HttpRequest{"GET", s->endpoint_ + "/moto-api/", {}, "", ""});
       if (r && r->status == 200) return s;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -152,7 +152,7 @@ MotoServer::~MotoServer() {
 
 Result<std::string> MotoServer::api(const std::string& method, const std::string& path,
                                     const std::string& body) const {
-  aws::HttpRequest req{method, endpoint_ + path, {{"Content-Type", "text/plain"}}, body};
+  aws::HttpRequest req{method, endpoint_ + path, {{"Content-Type", "text/plain"}}, body, ""};
   auto r = transport()->send(req);
   if (!r) return fail(r.error());
   if (r->status != 200) {
