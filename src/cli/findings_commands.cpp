@@ -23,6 +23,7 @@
 #include "engine/incident.h"
 #include "pattern/pattern.h"
 #include "policy/limits.h"
+#include "policy/threat_intel.h"
 #include "runbook/suppression_words.h"
 #include "sources/ingest.h"
 #include "sources/samples.h"
@@ -510,7 +511,6 @@ Result<json::object> replay(const std::string& file, const std::string& config_d
   std::map<std::string, int64_t> by_list;
   int64_t with_malicious = 0;
   const auto intel = eng.threatFeeds().intel();
-  std::string enriched;
   json::array invalid;
   std::vector<sources::NormalizedEvent> batch;
   auto flush = [&]() -> Result<void> {
@@ -523,23 +523,18 @@ Result<json::object> replay(const std::string& file, const std::string& config_d
         continue;
       }
       ++events;
-      if (auto en = intel->enrich(batch[i].body, enriched); en && en->addresses > 0) {
-        auto v = parseJson(enriched, 512);
-        const json::value* ti = nullptr;
-        if (v && v->is_object()) {
-          if (const auto* r = v->get_object().if_contains("riposte"); r && r->is_object())
-            ti = r->get_object().if_contains("threatIntel");
+      // The lists holding any of the event's remote addresses, each list once an event: what
+      // enrichment sets as riposte.threatIntel (policy/threat_intel.h), without writing it.
+      if (auto addrs = policy::extractRemoteAddresses(batch[i].body)) {
+        std::set<std::string> mal, tr;
+        for (const auto& a : addrs->addresses) {
+          const policy::ListMatch& m = intel->lookup(a);
+          mal.insert(m.malicious.begin(), m.malicious.end());
+          tr.insert(m.trusted.begin(), m.trusted.end());
         }
-        if (ti && ti->is_object()) {
-          for (const char* verdict : {"malicious", "trusted"}) {
-            const auto* names = ti->get_object().if_contains(verdict);
-            if (!names || !names->is_array()) continue;
-            if (std::string_view(verdict) == "malicious" && !names->get_array().empty())
-              ++with_malicious;
-            for (const auto& n : names->get_array())
-              if (n.is_string()) ++by_list[std::string(n.get_string())];
-          }
-        }
+        if (!mal.empty()) ++with_malicious;
+        for (const auto* names : {&mal, &tr})
+          for (const auto& n : *names) ++by_list[n];
       }
       auto names = eng.matchRules(batch[i].body);
       if (!names) return fail(names.error());
