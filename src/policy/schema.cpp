@@ -2,7 +2,6 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 
 #include "policy/limits.h"
 #include "policy/threat_config.h"
@@ -247,17 +246,34 @@ const config::Schema* policySchemaAt(std::string_view path) {
   return s;
 }
 
-const std::vector<std::string>& keysAt(std::string_view path) {
-  static std::mutex mu;
-  static std::map<std::string, std::vector<std::string>, std::less<>> cache;
-  std::lock_guard lock(mu);
-  if (auto it = cache.find(path); it != cache.end()) return it->second;
-  std::vector<std::string> keys;
-  if (const config::Schema* s = policySchemaAt(path);
-      s && s->kind == config::Schema::Kind::kObject) {
-    for (const auto& f : s->fields) keys.push_back(f.name);
+namespace {
+
+// The member names of every mapping of the schema, by path, read once.
+void collectKeys(const config::Schema& s, const std::string& path,
+                 std::map<std::string, std::vector<std::string>, std::less<>>& out) {
+  if (s.kind == config::Schema::Kind::kList && s.item) {
+    collectKeys(*s.item, path + "[]", out);
+    return;
   }
-  return cache.emplace(std::string(path), std::move(keys)).first->second;
+  if (s.kind != config::Schema::Kind::kObject) return;
+  auto& keys = out[path];
+  for (const auto& f : s.fields) {
+    keys.push_back(f.name);
+    collectKeys(f.schema, path.empty() ? f.name : path + "." + f.name, out);
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& keysAt(std::string_view path) {
+  static const auto kKeys = [] {
+    std::map<std::string, std::vector<std::string>, std::less<>> m;
+    collectKeys(policiesSchema(), "", m);
+    return m;
+  }();
+  static const std::vector<std::string> kNone;
+  const auto it = kKeys.find(path);
+  return it == kKeys.end() ? kNone : it->second;
 }
 
 const std::vector<std::string>& policySectionNames() {
