@@ -349,6 +349,8 @@ Problems policyFileProblems(const json::value& v) {
       (void)policy::parseScope(value, found);
     } else if (section == "threat_intel") {
       (void)policy::parseThreatIntel(value, found);
+    } else if (section == "guardduty") {
+      (void)policy::parseGuardDutySettings(value, found);
     } else {
       out.push_back(
           {section, config::unknownMessage("policy section", section, policy::policySectionNames()),
@@ -791,6 +793,8 @@ void loadRuleItems(config::Document& document, const std::string& rel, Config& c
 void buildPolicies(const std::vector<config::Document>& docs, Config& cfg,
                    std::vector<Problem>& problems) {
   std::map<std::string, std::string> once;  // limits, breaker, scope: section → its file
+  // Suppressions synced to GuardDuty need the `guardduty` section's detector.
+  std::vector<std::pair<const config::Document*, std::string>> archived;
   for (const auto& doc : docs) {
     const json::object* o = doc.value.if_object();
     if (o == nullptr) continue;
@@ -808,6 +812,9 @@ void buildPolicies(const std::vector<config::Document>& docs, Config& cfg,
             continue;
           }
           cfg.suppression_files[s.name] = doc.file;
+          if (s.guardduty_archive)
+            archived.emplace_back(&doc,
+                                  config::indexPath(section, parsed.indexes[k]) + ".guardduty");
           cfg.suppressions.push_back(std::move(s));
         }
         continue;
@@ -851,6 +858,17 @@ void buildPolicies(const std::vector<config::Document>& docs, Config& cfg,
         }
         continue;
       }
+      if (section == "guardduty") {
+        if (auto it = once.find(section); it != once.end()) {
+          problems.push_back(doc.locate(
+              config::Problem{section, "'" + section + "' is already set in " + it->second, true}));
+          continue;
+        }
+        once[section] = doc.file;
+        std::vector<policy::Problem> found;  // reported by the per-file check
+        cfg.guardduty = policy::parseGuardDutySettings(value, found);
+        continue;
+      }
       if (section != "limits" && section != "breaker" && section != "scope") continue;
       // Blast-radius guard rails (policy/limits.h): each section once in the directory.
       if (auto it = once.find(section); it != once.end()) {
@@ -867,6 +885,14 @@ void buildPolicies(const std::vector<config::Document>& docs, Config& cfg,
       } else {
         cfg.guard_rails.scope = policy::parseScope(value, found);
       }
+    }
+  }
+  if (!once.count("guardduty")) {
+    for (const auto& [doc, at] : archived) {
+      problems.push_back(doc->locate(config::Problem{
+          at,
+          "archive needs the GuardDuty detector its filter is made on: a policies file's "
+          "`guardduty: {detector_id: …}` section"}));
     }
   }
 }

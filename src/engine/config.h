@@ -29,6 +29,7 @@
 #include "core/json.h"
 #include "core/result.h"
 #include "policy/approval.h"
+#include "policy/guardduty_filter.h"
 #include "policy/limits.h"
 #include "policy/suppression.h"
 #include "policy/threat_config.h"
@@ -114,6 +115,9 @@ struct Config {
   // policies/*.yaml `threat_intel:` (policy/threat_config.h): the lists of every file, in file
   // order (names unique across files), and `publish` (at most once).
   policy::ThreatIntelConfig threat_intel;
+  // policies/*.yaml `guardduty:` (policy/guardduty_filter.h): the detector suppressions marked
+  // `guardduty: archive` become filters on; nullopt when no file sets it.
+  std::optional<policy::GuardDutySettings> guardduty;
   // The files of every registered directory (config::Registry::addDirectory), checked, by
   // directory ("policies"), in file name order: what their modules build their settings from.
   std::map<std::string, std::vector<config::Document>> directories;

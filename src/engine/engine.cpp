@@ -100,6 +100,8 @@ Engine::Engine(Config config, std::shared_ptr<store::Store> store, std::shared_p
   feeds_ = std::make_unique<ThreatFeeds>(clock_, metrics_);
   BlockPublisher::declareMetrics(metrics_);
   publisher_ = std::make_unique<BlockPublisher>(*store_, clock_, metrics_);
+  FilterSync::declareMetrics(metrics_);
+  filters_ = std::make_unique<FilterSync>(*store_, clock_, metrics_);
   metrics_.declare("riposte_time_to_contain_seconds",
                    "From finding received to the last containment action done.", "histogram",
                    {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
@@ -204,6 +206,20 @@ void Engine::configureThreatIntel(const Config& c) {
     if (a && !a->descriptor().blocked_address.empty()) blockers.push_back(name);
   }
   publisher_->configure(c.threat_intel.publish, c.default_region, aws_, std::move(blockers));
+  // Suppressions marked `guardduty: archive`: their filters (guardduty_filters.h).
+  filters_->configure(c.guardduty, c.default_region, aws_);
+}
+
+void Engine::syncFilters(const std::shared_ptr<Compiled>& compiled) {
+  auto version = store_->suppressionsVersion();
+  if (!version || !filters_->due(*version)) return;
+  auto stored = storedSuppressions(*store_);
+  if (!stored) {
+    logError("GuardDuty filter sync: the stored suppressions", {{"error", stored.error().str()}});
+    return;
+  }
+  auto r = filters_->sync(effectiveSuppressions(compiled->config, std::move(*stored)), *version);
+  if (!r) logError("GuardDuty filter sync failed", {{"error", r.error().str()}});
 }
 
 Result<std::vector<bool>> Engine::ingest(const std::vector<sources::NormalizedEvent>& events,
@@ -860,6 +876,8 @@ Result<void> Engine::drain() {
     if (!did) {
       // What riposte blocks changed in this drain (a block or a release): GuardDuty's list.
       if (publisher_->due()) (void)publisher_->sync();
+      // What GuardDuty archives follows what riposte suppresses.
+      syncFilters(compiled);
       return {};
     }
   }
@@ -1172,6 +1190,7 @@ Result<json::value> Engine::policyView() {
   json::object intel = feeds_->statusJson().as_object();
   intel["publish"] = publisher_->statusJson();
   o["threatIntel"] = std::move(intel);
+  o["guardDutyFilters"] = filters_->statusJson();
   return o;
 }
 

@@ -25,6 +25,7 @@
 #include "engine/action_runner.h"
 #include "engine/approvals.h"
 #include "engine/config.h"
+#include "engine/guardduty_filters.h"
 #include "engine/metrics.h"
 #include "engine/threat_feeds.h"
 #include "engine/threat_publish.h"
@@ -137,6 +138,7 @@ class Engine {
   // The addresses riposte blocks, published for GuardDuty (threat_publish.h): synced after
   // each pass of the loop that blocked or released one.
   BlockPublisher& publisher() { return *publisher_; }
+  FilterSync& filterSync() { return *filters_; }
 
   // --- Step Functions' callback API (`.waitForTaskToken`; server/api.h serves it) ---
   // Each accepts one callback for a task token into the store's durable inbox
@@ -218,7 +220,10 @@ class Engine {
   std::shared_ptr<aws::HttpTransport> http_ = aws::makeCurlTransport();
   std::unique_ptr<ThreatFeeds> feeds_;
   std::unique_ptr<BlockPublisher> publisher_;
+  std::unique_ptr<FilterSync> filters_;
   void configureThreatIntel(const Config& c);
+  // Brings the GuardDuty filters of `guardduty: archive` suppressions up to date when due.
+  void syncFilters(const std::shared_ptr<Compiled>& compiled);
 
   mutable std::mutex compiled_mu_;
   std::shared_ptr<Compiled> compiled_;

@@ -37,6 +37,11 @@ Result<policy::Suppression> createSuppression(store::Store& store, const Config&
     return fail("Conflict", "suppression '" + s->name + "' is defined by the configuration (" +
                                 f->second + ")");
   }
+  if (s->guardduty_archive && !cfg.guardduty) {
+    return fail("InvalidSuppression",
+                "body.guardduty: archive needs the GuardDuty detector its filter is made on, and "
+                "no policies file has a `guardduty: {detector_id: …}` section");
+  }
   s->created_by = by;
   json::object stored = policy::suppressionJson(*s, now_ms);
   stored.erase("expired");

@@ -6,6 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include "config/schema.h"
+#include "policy/schema.h"
+
 namespace riposte::policy {
 
 namespace {
@@ -219,6 +222,38 @@ std::string description(const Suppression& s) {
 }
 
 }  // namespace
+
+std::optional<GuardDutySettings> parseGuardDutySettings(const json::value& v, Problems& problems) {
+  const std::size_t before = problems.size();
+  if (!v.is_object()) {
+    problems.push_back({"guardduty", "must be a mapping with detector_id and region"});
+    return std::nullopt;
+  }
+  const std::vector<std::string>& keys = keysAt("guardduty");
+  GuardDutySettings g;
+  for (const auto& kv : v.get_object()) {
+    const std::string key(kv.key());
+    const std::string where = "guardduty." + key;
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      problems.push_back({where, config::unknownMessage("key", key, keys)});
+    } else if (!kv.value().is_string() || kv.value().get_string().empty()) {
+      problems.push_back({where, "must be a non-empty string"});
+    } else if (key == "detector_id") {
+      g.detector_id = std::string(kv.value().get_string());
+      const bool ok = g.detector_id.size() <= 300 &&
+                      std::all_of(g.detector_id.begin(), g.detector_id.end(), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c));
+                      });
+      if (!ok) problems.push_back({where, "is not a GuardDuty detector id (letters and digits)"});
+    } else {
+      g.region = std::string(kv.value().get_string());
+    }
+  }
+  if (g.detector_id.empty() && !v.get_object().contains("detector_id"))
+    problems.push_back({"guardduty.detector_id", "is required (aws guardduty list-detectors)"});
+  if (problems.size() != before) return std::nullopt;
+  return g;
+}
 
 char guardDutyFieldType(std::string_view field) {
   auto it = std::lower_bound(std::begin(kFields), std::end(kFields), field,

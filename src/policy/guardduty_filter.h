@@ -27,6 +27,7 @@
 // resource kinds, which one criterion cannot say), and a suppression that would leave no
 // criterion (it would archive every finding).
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,17 @@ struct GuardDutyFilter {
 };
 
 inline constexpr std::string_view kGuardDutyFilterPrefix = "riposte-";
+
+// policies/*.yaml `guardduty:` — the detector the filters are made on.
+//   guardduty:
+//     detector_id: 12abc34d567e8fa901bc2d34e56789f0
+//     region: eu-west-1            # default: riposte.yaml aws.region
+struct GuardDutySettings {
+  std::string detector_id;
+  std::string region;  // "" = the default region
+};
+// nullopt with problems ("guardduty.detector_id: is required") when it does not read.
+std::optional<GuardDutySettings> parseGuardDutySettings(const json::value& v, Problems& problems);
 
 // Error "UnmappableSuppression": "match.pattern.detail.type: prefix cannot be a GuardDuty
 // criterion (GuardDuty matches whole values)".

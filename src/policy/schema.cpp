@@ -65,8 +65,8 @@ Schema suppressionsSchema() {
           Field("match", std::move(match)).needed(),
           Field("guardduty",
                 Schema::oneOf({"archive"},
-                              "archive: also a GuardDuty filter with action ARCHIVE (refused "
-                              "until riposte syncs GuardDuty filters)")),
+                              "archive: also a GuardDuty filter with action ARCHIVE on the "
+                              "`guardduty` section's detector (its pattern must map exactly)")),
       },
       "one suppression");
   return Schema::list(std::move(one), "events that open no incident and run no action");
@@ -212,6 +212,16 @@ Schema buildPolicies() {
           Field("breaker", breakerSchema()),
           Field("scope", scopeSchema()),
           Field("threat_intel", threatIntelSchema()),
+          Field("guardduty",
+                Schema::object(
+                    {
+                        Field("detector_id", Schema::string("the GuardDuty detector "
+                                                            "(aws guardduty list-detectors)"))
+                            .needed(),
+                        Field("region", Schema::string("the detector's region"))
+                            .defaultText("aws.region"),
+                    },
+                    "where suppressions marked `guardduty: archive` become GuardDuty filters")),
       },
       "a policies file (each section at most once across the files, but threat_intel's lists)");
 }

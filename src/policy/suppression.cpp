@@ -7,6 +7,7 @@
 
 #include "config/schema.h"
 #include "core/clock.h"
+#include "policy/guardduty_filter.h"
 #include "policy/schema.h"
 
 namespace riposte::policy {
@@ -407,13 +408,6 @@ Result<Suppression> parseSuppression(const json::value& entry, const std::string
         problems.push_back({path + ".name",
                             "a suppression synced to GuardDuty needs a name of "
                             "3 characters at least (GuardDuty's filter names)"});
-      // Accepting it without acting on it would leave GuardDuty showing findings the operator
-      // believes archived: refused until riposte syncs filters.
-      problems.push_back(
-          {path + ".guardduty",
-           "riposte does not create GuardDuty filters yet, so 'archive' cannot be honoured: "
-           "remove it (riposte still suppresses the findings), or archive them with a "
-           "GuardDuty filter of your own"});
     }
   }
   const auto* m = member(o, "match");
@@ -461,6 +455,17 @@ Result<Suppression> parseSuppression(const json::value& entry, const std::string
     }
   }
   if (problems.size() != before) return invalid();
+  // Synced to GuardDuty only when its filter says exactly what the suppression matches.
+  if (s.guardduty_archive) {
+    if (auto f = guardDutyFilterOf(s); !f) {
+      const std::string& m = f.error().message;
+      const std::size_t colon = m.find(": ");
+      problems.push_back({path + "." + m.substr(0, colon),
+                          "guardduty: archive cannot be honoured: " + m.substr(colon + 2) +
+                              " (remove `guardduty: archive` to suppress in riposte only)"});
+      return invalid();
+    }
+  }
   return s;
 }
 

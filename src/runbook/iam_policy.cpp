@@ -209,6 +209,19 @@ Result<std::vector<IamPolicyOptions::EngineCall>> engineCalls(const engine::Conf
                 {"arn:aws:iam::*:role/aws-service-role/guardduty.amazonaws.com/"
                  "AWSServiceRoleForAmazonGuardDuty"})}});
   }
+  // Suppressions marked `guardduty: archive` (from a file or made at run time) become filters
+  // on this detector, all named riposte-… (engine/guardduty_filters.h).
+  if (const auto& gd = cfg.guardduty) {
+    const std::string region = gd->region.empty() ? cfg.default_region : gd->region;
+    const std::string detector = "arn:aws:guardduty:" + region + ":*:detector/" + gd->detector_id;
+    const std::string filters =
+        detector + "/filter/" + std::string(policy::kGuardDutyFilterPrefix) + "*";
+    out.push_back(
+        {"GuardDuty filters of suppressions",
+         {grant("guardduty:CreateFilter", {detector, filters}),
+          grant("guardduty:GetFilter", {filters}), grant("guardduty:UpdateFilter", {filters}),
+          grant("guardduty:DeleteFilter", {filters})}});
+  }
   // Without a topic the breaker sends nothing (riposte_limit_breaker_alerts_total{outcome=
   // "no_topic"} and an error in the log say so): nothing to grant.
   if (cfg.guard_rails.breaker && !topic.empty()) {

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/clock.h"
+#include "policy/guardduty_filter.h"
 #include "runbook/sections.h"
 #include "runbook/suppression_words.h"
 #include "runbook/text.h"
@@ -54,6 +55,14 @@ void suppressionsSection(Doc& doc, const Context& c) {
     kids.push_back(Item{line("Applies " + describeSuppressionExpiry(s) + "."), {}});
     if (!s.pattern_json.empty()) {
       kids.push_back(Item{Line{text("Pattern: "), code(s.pattern_json)}, {}});
+    }
+    if (s.guardduty_archive) {
+      Line g{text("GuardDuty archives its findings too: riposte keeps the filter "),
+             code(std::string(policy::kGuardDutyFilterPrefix) + s.name),
+             text(" (action ARCHIVE) on detector ")};
+      g << code(c.cfg.guardduty ? c.cfg.guardduty->detector_id : std::string("(none)"))
+        << text(", and deletes it when the suppression expires or is removed.");
+      kids.push_back(Item{std::move(g), {}});
     }
     items.push_back(Item{std::move(head), std::move(kids)});
   }

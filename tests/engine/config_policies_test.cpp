@@ -100,6 +100,46 @@ TEST_F(PoliciesDir, ProblemsNameFileLineAndPath) {
             "'later'\n");
 }
 
+// `guardduty: archive`: its detector from the `guardduty` section; a pattern GuardDuty cannot say
+// exactly refused with its position.
+TEST_F(PoliciesDir, AGuardDutyArchiveNeedsTheDetectorAndAPatternThatMaps) {
+  write("policies/s.yaml", R"(suppressions:
+  - name: scanner
+    reason: weekly scan
+    owner: secops
+    guardduty: archive
+    match:
+      pattern: {source: [aws.guardduty], detail: {type: [Recon:EC2/Portscan]}}
+)");
+  EXPECT_EQ(problems(),
+            "policies/s.yaml:5:16: suppressions[0].guardduty: archive needs the GuardDuty "
+            "detector its filter is made on: a policies file's `guardduty: {detector_id: …}` "
+            "section\n");
+  write("policies/gd.yaml", "guardduty: {detector_id: 12abc34d567e8fa901bc2d34e56789f0}\n");
+  std::vector<Problem> ps;
+  auto cfg = loadConfig(dir_.string(), {}, ps);
+  ASSERT_TRUE(ps.empty()) << ps[0].str();
+  ASSERT_TRUE(cfg->guardduty);
+  EXPECT_EQ(cfg->guardduty->detector_id, "12abc34d567e8fa901bc2d34e56789f0");
+  EXPECT_TRUE(cfg->suppressions.at(0).guardduty_archive);
+  write("policies/s.yaml", R"(suppressions:
+  - name: scanner
+    reason: weekly scan
+    owner: secops
+    guardduty: archive
+    match:
+      pattern: {source: [aws.guardduty], detail: {type: [{prefix: "Recon:"}]}}
+)");
+  const std::string text = problems();
+  EXPECT_NE(text.find("policies/s.yaml:"), std::string::npos) << text;
+  EXPECT_NE(text.find("suppressions[0].match.pattern.detail.type: guardduty: archive cannot be "
+                      "honoured: 'prefix' cannot be a GuardDuty criterion"),
+            std::string::npos)
+      << text;
+  write("policies/gd.yaml", "guardduty: {detector: x}\n");
+  EXPECT_NE(problems().find("guardduty.detector: unknown"), std::string::npos) << problems();
+}
+
 TEST_F(PoliciesDir, ThreatIntelListsAddUpAcrossFilesAndPublishIsSetOnce) {
   write("policies/intel.yaml", R"(threat_intel:
   lists:
@@ -142,8 +182,7 @@ TEST_F(PoliciesDir, ThreatIntelListsAddUpAcrossFilesAndPublishIsSetOnce) {
 )");
   std::string text = problems();
   EXPECT_NE(text.find("policies/trusted.yaml:9:16:"), std::string::npos) << text;
-  EXPECT_NE(text.find("threat_intel.lists[1].refresh: must be a duration"),
-            std::string::npos)
+  EXPECT_NE(text.find("threat_intel.lists[1].refresh: must be a duration"), std::string::npos)
       << text;
   write("policies/trusted.yaml", R"(threat_intel:
   lists:

@@ -14,6 +14,7 @@
 #include "config/document.h"
 #include "config/reference.h"
 #include "config/schema.h"
+#include "policy/guardduty_filter.h"
 #include "policy/limits.h"
 #include "policy/suppression.h"
 #include "policy/threat_config.h"
@@ -40,6 +41,15 @@ suppressions:
         regions: [eu-west-1]
         resource_ids: [i-0123456789abcdef0]
         tags: {Environment: pentest}
+  - name: scanner
+    reason: The weekly scanner
+    owner: secops@example.com
+    guardduty: archive
+    match:
+      pattern: {source: [aws.guardduty], detail: {type: [Recon:EC2/Portscan]}}
+guardduty:
+  detector_id: 12abc34d567e8fa901bc2d34e56789f0
+  region: us-east-1
 limits:
   - name: contain-per-account
     role: contain
@@ -90,10 +100,7 @@ threat_intel:
 
 // Keys the schema lists that the parsers refuse for now, each with why (none may stay
 // unexplained; remove an entry with the refusal).
-const std::set<std::string> kRefusedForNow = {
-    // `guardduty: archive` is refused until riposte syncs GuardDuty filters.
-    "suppressions[].guardduty",
-};
+const std::set<std::string> kRefusedForNow = {};
 
 json::value readYaml(const std::string& text) {
   std::vector<config::Located> problems;
@@ -119,6 +126,8 @@ Problems parserProblems(const json::value& file) {
       (void)parseScope(kv.value(), out);
     } else if (section == "threat_intel") {
       (void)parseThreatIntel(kv.value(), out);
+    } else if (section == "guardduty") {
+      (void)parseGuardDutySettings(kv.value(), out);
     } else {
       ADD_FAILURE() << "a section the schema test does not know: " << section;
     }
@@ -225,10 +234,10 @@ TEST(PolicySchema, AFileWithEveryKeyPassesTheParsersAndTheSchema) {
   for (const auto& p : schemaProblems(file)) ADD_FAILURE() << p.path << ": " << p.message;
 }
 
-TEST(PolicySchema, TheKeysRefusedForNowAreRefusedByTheParsers) {
+TEST(PolicySchema, AnArchiveWhosePatternCannotBeAFilterIsRefusedByTheParsers) {
   json::value file = readYaml(kEveryKey);
   at(file, "suppressions[0]")->get_object()["guardduty"] = "archive";
-  EXPECT_TRUE(reportsAt(parserProblems(file), "suppressions[0].guardduty"));
+  EXPECT_TRUE(reportsAt(parserProblems(file), "suppressions[0].match.scope.accounts"));
   EXPECT_TRUE(schemaProblems(file).empty());
 }
 
@@ -255,8 +264,8 @@ TEST(PolicySchema, EveryMappingRefusesAKeyItDoesNotList) {
     ++mappings;
   }
   // suppressions[0], .match, .match.scope, limits[0..1], breaker, scope, .allow, .deny,
-  // threat_intel, lists[0..2], lists[1..2].csv, publish.
-  EXPECT_EQ(mappings, 16);
+  // threat_intel, lists[0..2], lists[1..2].csv, publish, suppressions[1], .match, guardduty.
+  EXPECT_EQ(mappings, 19);
 }
 
 // A value of another type than the key's.
@@ -310,7 +319,7 @@ TEST(PolicySchema, EveryTypedKeyRefusesAValueOfAnotherType) {
 
 TEST(PolicySchema, KeysAtNamesTheMembersOfAMapping) {
   EXPECT_EQ(policySectionNames(), (std::vector<std::string>{"suppressions", "limits", "breaker",
-                                                            "scope", "threat_intel"}));
+                                                            "scope", "threat_intel", "guardduty"}));
   EXPECT_EQ(keysAt("breaker"), (std::vector<std::string>{"threshold", "window", "on_limit"}));
   EXPECT_EQ(keysAt("threat_intel.lists[].csv"),
             (std::vector<std::string>{"column", "column_index", "header"}));

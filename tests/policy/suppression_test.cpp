@@ -141,13 +141,18 @@ TEST(SuppressionParse, ValuesAreStrict) {
           R"([{"name":"bad name","reason":"r","owner":"o","match":{"scope":{"regions":["us-east-1"]}}}])"),
       "suppressions[0].name: 'bad name' is not a suppression name: letters, digits, '.', "
       "'_' and '-' only");
-  // GuardDuty filters are not created yet: `archive` is refused rather than ignored.
+  // `archive` is refused when GuardDuty's filter could not say exactly what it matches.
   EXPECT_EQ(
       oneProblem(
-          R"([{"name":"abc","reason":"r","owner":"o","guardduty":"archive","match":{"scope":{"regions":["us-east-1"]}}}])"),
-      "suppressions[0].guardduty: riposte does not create GuardDuty filters yet, so 'archive' "
-      "cannot be honoured: remove it (riposte still suppresses the findings), or archive them "
-      "with a GuardDuty filter of your own");
+          R"([{"name":"abc","reason":"r","owner":"o","guardduty":"archive","match":{"scope":{"tags":{"Env":"pentest"}}}}])"),
+      "suppressions[0].match.scope.tags: guardduty: archive cannot be honoured: riposte reads "
+      "tags across several resource kinds, and GuardDuty matches a tag's key and value "
+      "separately: name the fields in the pattern (remove `guardduty: archive` to suppress in "
+      "riposte only)");
+  EXPECT_TRUE(
+      parse(
+          R"([{"name":"abc","reason":"r","owner":"o","guardduty":"archive","match":{"scope":{"regions":["us-east-1"]}}}])")
+          .problems.empty());
   EXPECT_EQ(oneProblem(R"({"name":"a"})"),
             "suppressions: must be a list of suppressions, not a mapping");
 }

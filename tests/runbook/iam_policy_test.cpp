@@ -287,12 +287,13 @@ TEST(IamPolicy, RiposteOwnCallsAreGrantedOnTheConfiguredResourcesOnly) {
   pub.detector_id = "12abc34d567e8fa901bc2d34e56789f0";
   cfg.threat_intel.publish = pub;
   cfg.guard_rails.breaker = policy::Breaker{};
+  cfg.guardduty = policy::GuardDutySettings{"99abc34d567e8fa901bc2d34e56789f0", "us-east-1"};
   auto calls = engineCalls(cfg, kTopic);
   ASSERT_TRUE(calls) << calls.error().message;
   std::vector<std::string> what;
   for (const auto& c : *calls) what.push_back(c.what);
   EXPECT_EQ(what, (std::vector<std::string>{"threat list corp-egress", "threat intel publication",
-                                            "breaker alert"}));
+                                            "GuardDuty filters of suppressions", "breaker alert"}));
   IamPolicyOptions o = defaults();
   o.engine_calls = *calls;
   // No playbooks: only riposte's own calls (the shipped ones change unprotected roles too).
@@ -330,6 +331,14 @@ TEST(IamPolicy, RiposteOwnCallsAreGrantedOnTheConfiguredResourcesOnly) {
     EXPECT_NE(decide(doc, a, "arn:aws:iam::123456789012:role/admin"), IamDecision::kAllow) << a;
   }
   EXPECT_EQ(decide(doc, "sns:Publish", kTopic), IamDecision::kAllow);
+  // The filters of `guardduty: archive` suppressions: riposte's own names, on its detector.
+  const std::string filters =
+      "arn:aws:guardduty:us-east-1:123456789012:detector/99abc34d567e8fa901bc2d34e56789f0/filter/";
+  for (const char* a : {"guardduty:CreateFilter", "guardduty:GetFilter", "guardduty:UpdateFilter",
+                        "guardduty:DeleteFilter"}) {
+    EXPECT_EQ(decide(doc, a, filters + "riposte-pentest"), IamDecision::kAllow) << a;
+    EXPECT_NE(decide(doc, a, filters + "their-filter"), IamDecision::kAllow) << a;
+  }
   const auto explained =
       std::find_if(p->tasks.begin(), p->tasks.end(), [](const TaskPermissions& t) {
         return t.playbook == "(riposte)" && t.state == "threat intel publication";
@@ -343,7 +352,7 @@ TEST(IamPolicy, RiposteOwnCallsAreGrantedOnTheConfiguredResourcesOnly) {
   engine::Config no_topic = cfg;
   auto quiet = engineCalls(no_topic, "");
   ASSERT_TRUE(quiet);
-  EXPECT_EQ(quiet->size(), 2u);  // no topic: the breaker sends no alert, so no grant
+  EXPECT_EQ(quiet->size(), 3u);  // no topic: the breaker sends no alert, so no grant
 }
 
 TEST(IamPolicy, UnknownResourceIsAnErrorNamingTheState) {
