@@ -858,19 +858,11 @@ void buildPolicies(const std::vector<config::Document>& docs, Config& cfg,
         }
         continue;
       }
-      if (section == "guardduty") {
-        if (auto it = once.find(section); it != once.end()) {
-          problems.push_back(doc.locate(
-              config::Problem{section, "'" + section + "' is already set in " + it->second, true}));
-          continue;
-        }
-        once[section] = doc.file;
-        std::vector<policy::Problem> found;  // reported by the per-file check
-        cfg.guardduty = policy::parseGuardDutySettings(value, found);
+      if (section != "limits" && section != "breaker" && section != "scope" &&
+          section != "guardduty")
         continue;
-      }
-      if (section != "limits" && section != "breaker" && section != "scope") continue;
-      // Blast-radius guard rails (policy/limits.h): each section once in the directory.
+      // Blast-radius guard rails (policy/limits.h) and the GuardDuty detector
+      // (policy/guardduty_filter.h): each section once in the directory.
       if (auto it = once.find(section); it != once.end()) {
         problems.push_back(doc.locate(
             config::Problem{section, "'" + section + "' is already set in " + it->second, true}));
@@ -882,6 +874,8 @@ void buildPolicies(const std::vector<config::Document>& docs, Config& cfg,
         cfg.guard_rails.limits = policy::parseLimits(value, found);
       } else if (section == "breaker") {
         cfg.guard_rails.breaker = policy::parseBreaker(value, found);
+      } else if (section == "guardduty") {
+        cfg.guardduty = policy::parseGuardDutySettings(value, found);
       } else {
         cfg.guard_rails.scope = policy::parseScope(value, found);
       }
