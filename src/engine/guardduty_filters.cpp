@@ -145,16 +145,21 @@ Result<json::value> FilterSync::sync(const std::vector<policy::Suppression>& eff
       o.records.push_back(std::move(r));
     }
   }
-  if (want.empty() && owned.empty()) {
-    std::lock_guard lock(mu_);
-    filters_.clear();
-    last_errors_ = errors;
-    return json::value(json::object{{"created", 0},
-                                    {"updated", 0},
-                                    {"deleted", 0},
-                                    {"unchanged", 0},
-                                    {"errors", json::value_from(errors)}});
-  }
+  std::vector<std::string> names;  // the filters riposte keeps now
+  // What this sync leaves: kept for statusJson(), and returned.
+  auto finish = [&]() -> json::value {
+    {
+      std::lock_guard lock(mu_);
+      filters_ = names;
+      last_errors_ = errors;
+    }
+    return json::object{{"created", created},
+                        {"updated", updated},
+                        {"deleted", deleted},
+                        {"unchanged", unchanged},
+                        {"errors", json::value_from(errors)}};
+  };
+  if (want.empty() && owned.empty()) return finish();
   if (!aws) return fail("NotConfigured", "GuardDuty filter sync needs the AWS client");
 
   // One change: recorded (running) before the call, finished after it.
@@ -203,7 +208,6 @@ Result<json::value> FilterSync::sync(const std::vector<policy::Suppression>& eff
     return "/detector/" + aws::uriEncode(detector) + "/filter";
   };
 
-  std::vector<std::string> names;
   for (const auto& [key, wanted] : want) {
     const auto& [f, suppression] = wanted;
     const std::string& detector = settings->detector_id;
@@ -282,16 +286,7 @@ Result<json::value> FilterSync::sync(const std::vector<policy::Suppression>& eff
       if (auto u = store_.updateAction(rec); !u) return fail(u.error());
     }
   }
-  {
-    std::lock_guard lock(mu_);
-    filters_ = names;
-    last_errors_ = errors;
-  }
-  return json::value(json::object{{"created", created},
-                                  {"updated", updated},
-                                  {"deleted", deleted},
-                                  {"unchanged", unchanged},
-                                  {"errors", json::value_from(errors)}});
+  return finish();
 }
 
 json::value FilterSync::statusJson() const {
