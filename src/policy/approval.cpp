@@ -109,7 +109,7 @@ bool expire(ApprovalState& st, int64_t now_ms) {
 }
 
 Result<bool> castVote(ApprovalState& st, const std::string& approver, const std::string& decision,
-                      const std::string& reason, int64_t now_ms) {
+                      const std::string& reason, int64_t now_ms, const std::string& via) {
   if (decision != "approve" && decision != "deny")
     return fail(kInvalidDecision,
                 "decision must be \"approve\" or \"deny\", not '" + decision + "'");
@@ -128,7 +128,7 @@ Result<bool> castVote(ApprovalState& st, const std::string& approver, const std:
     if (v.approver == approver)
       return fail(kAlreadyVoted, "'" + approver + "' already voted " + v.decision);
   if (decision == "deny" && blank(reason)) return fail(kReasonRequired, "a deny needs a reason");
-  st.votes.push_back(Vote{approver, decision, reason, now_ms});
+  st.votes.push_back(Vote{approver, decision, reason, now_ms, via});
   if (decision == "deny") {
     decide(st, "denied", approver, reason, now_ms);
     return true;
@@ -156,7 +156,8 @@ json::object approvalJson(const ApprovalState& st) {
     votes.push_back(json::object{{"approver", v.approver},
                                  {"decision", v.decision},
                                  {"reason", v.reason},
-                                 {"atMs", v.at_ms}});
+                                 {"atMs", v.at_ms},
+                                 {"via", v.via}});
   o["groups"] = std::move(groups);
   o["approvers"] = std::move(approvers);
   o["quorum"] = st.spec.quorum;
@@ -190,9 +191,12 @@ Result<ApprovalState> approvalFromJson(const json::value& v) {
     st.status = std::string(o.at("status").as_string());
     for (const auto& e : o.at("votes").as_array()) {
       const auto& vo = e.as_object();
+      // "via" is absent from the votes stored before links existed.
+      const json::value* via = vo.if_contains("via");
       st.votes.push_back(Vote{
           std::string(vo.at("approver").as_string()), std::string(vo.at("decision").as_string()),
-          std::string(vo.at("reason").as_string()), vo.at("atMs").to_number<int64_t>()});
+          std::string(vo.at("reason").as_string()), vo.at("atMs").to_number<int64_t>(),
+          via ? std::string(via->as_string()) : std::string()});
     }
     st.decided_by = std::string(o.at("decidedBy").as_string());
     st.reason = std::string(o.at("reason").as_string());

@@ -21,10 +21,21 @@
 
 namespace riposte::policy {
 
+// riposte.yaml `approvals.links` (policy/approval_link.h): signed one-time links in what the
+// approvers are notified with. Off while `key` is empty.
+struct ApprovalLinkSettings {
+  std::string secret_env;  // the variable the key was read from (for messages; never the key)
+  std::string key;         // the HMAC-SHA256 key (that variable's value, at least 32 bytes)
+  std::string base_url;    // what links start with: "https://riposte.example.com"
+  int64_t ttl_ms = 0;      // how long a link lasts; 0: until the approval's deadline
+  bool enabled() const { return !key.empty(); }
+};
+
 // riposte.yaml `approvals:`.
 struct ApprovalSettings {
   std::map<std::string, std::vector<std::string>> groups;  // group name → approver names
   int64_t default_timeout_ms = 3'600'000;                  // `default_timeout_seconds`
+  ApprovalLinkSettings links;                              // `links`
 };
 
 enum class OnTimeout { kDeny, kApprove };
@@ -57,6 +68,7 @@ struct Vote {
   std::string decision;  // approve | deny
   std::string reason;
   int64_t at_ms = 0;
+  std::string via;  // "link": cast with a signed link (approval_link.h); "" otherwise
 };
 
 struct ApprovalState {
@@ -82,7 +94,7 @@ inline constexpr const char* kApprovalDenied = "riposte.ApprovalDenied";  // the
 // approver; the request is approved when `quorum` distinct approvers approved. Deny: needs a
 // non-blank reason and denies at once. Returns true when this call decided the request.
 Result<bool> castVote(ApprovalState& st, const std::string& approver, const std::string& decision,
-                      const std::string& reason, int64_t now_ms);
+                      const std::string& reason, int64_t now_ms, const std::string& via = "");
 
 // Applies on_timeout when `now_ms` is at or past the deadline of a pending request. True when
 // it decided it.
