@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "policy/approval_link.h"
 
 namespace riposte::engine {
 
@@ -49,6 +50,7 @@ Result<json::value> ApprovalGate::open(const json::value& parameters,
                      {"execution_id", rec.execution_id},
                      {"state", rec.state_name},
                      {"approval", policy::approvalJson(st)}};
+  if (settings.links.enabled()) audit["links"] = policy::approvalLinks(settings.links, rec.id, st);
   auto inserted = store_.insertApproval(rec, toJson(audit));
   if (!inserted) return fail(inserted.error());
   if (!*inserted) {
@@ -142,7 +144,8 @@ void ApprovalGate::deliver(store::ApprovalRecord& rec, const policy::ApprovalSta
 }
 
 Result<json::value> ApprovalGate::decide(const std::string& id, const std::string& decision,
-                                         const std::string& reason, const std::string& approver) {
+                                         const std::string& reason, const std::string& approver,
+                                         const std::string& via) {
   for (int attempt = 0; attempt < 8; ++attempt) {
     auto got = store_.getApproval(id);
     if (!got) return fail(got.error());
@@ -150,8 +153,14 @@ Result<json::value> ApprovalGate::decide(const std::string& id, const std::strin
     store::ApprovalRecord rec = **got;
     auto st = policy::approvalFromJson(*parseJson(rec.json));
     if (!st) return fail(st.error());
+    if (via == "link")
+      for (const auto& prior : st->votes)
+        if (prior.approver == approver && prior.via == "link" && prior.decision == decision)
+          return fail(policy::kLinkUsed, "this link was used already: " + approver + " voted " +
+                                             decision + " with it at " +
+                                             formatIso8601Millis(prior.at_ms));
     const std::string before = st->status;
-    auto v = policy::castVote(*st, approver, decision, reason, clock_.nowMillis());
+    auto v = policy::castVote(*st, approver, decision, reason, clock_.nowMillis(), via);
     if (!v) {
       // A vote after the deadline: the deadline's decision is written (and handed over) now.
       if (before == "pending" && st->status != "pending") settle(rec.execution_id);
@@ -165,6 +174,7 @@ Result<json::value> ApprovalGate::decide(const std::string& id, const std::strin
                        {"reason", reason},
                        {"status", st->status},
                        {"decidedBy", st->decided_by}};
+    if (!via.empty()) audit["via"] = via;
     auto w = write(rec, *st, *v ? "approval.decided" : "approval.vote", audit);
     if (!w && w.error().code == "Conflict") continue;  // another vote came first: read again
     if (!w) return fail(w.error());
@@ -176,6 +186,38 @@ Result<json::value> ApprovalGate::decide(const std::string& id, const std::strin
     return json::value(view(rec, *st));
   }
   return fail("Conflict", "approval '" + id + "' is changing too fast; try again");
+}
+
+Result<json::value> ApprovalGate::link(const std::string& id, const std::string& token) {
+  auto cfg = config_();
+  if (!cfg || !cfg->approvals.links.enabled())
+    return fail("LinksNotConfigured", "approval links are off (riposte.yaml approvals.links)");
+  auto claims = policy::verifyApprovalLink(cfg->approvals.links.key, token, id, clock_.nowMillis());
+  if (!claims) return fail(claims.error());
+  auto rec = store_.getApproval(id);
+  if (!rec) return fail(rec.error());
+  if (!*rec) return fail("NotFound", "no approval '" + id + "'");
+  auto st = policy::approvalFromJson(*parseJson((*rec)->json));
+  if (!st) return fail(st.error());
+  bool used = false;
+  for (const auto& v : st->votes)
+    used = used ||
+           (v.approver == claims->approver && v.via == "link" && v.decision == claims->decision);
+  return json::value(json::object{{"approval", view(**rec, *st)},
+                                  {"approver", claims->approver},
+                                  {"decision", claims->decision},
+                                  {"expires", formatIso8601Millis(claims->expires_ms)},
+                                  {"used", used}});
+}
+
+Result<json::value> ApprovalGate::decideByLink(const std::string& id, const std::string& token,
+                                               const std::string& reason) {
+  auto cfg = config_();
+  if (!cfg || !cfg->approvals.links.enabled())
+    return fail("LinksNotConfigured", "approval links are off (riposte.yaml approvals.links)");
+  auto claims = policy::verifyApprovalLink(cfg->approvals.links.key, token, id, clock_.nowMillis());
+  if (!claims) return fail(claims.error());
+  return decide(id, claims->decision, reason, claims->approver, "link");
 }
 
 int64_t ApprovalGate::settle(const std::string& execution_id) {

@@ -6,6 +6,10 @@
 // true, "approvers": [...]}, or SendTaskFailure riposte.ApprovalDenied with the reason), applied
 // by the engine exactly once like any other. Every request, vote and decision is in the audit
 // log (approval.requested, approval.vote, approval.decided) and the incident's timeline.
+// With riposte.yaml approvals.links, the approval.requested record carries every approver's
+// signed one-time links ({"links": {"alice": {"approve": URL, "deny": URL}}}: what a
+// notification of the request is built from); the views (GET /v1/approvals, the timeline) and
+// the Task's output never do.
 
 #include <functional>
 #include <memory>
@@ -35,8 +39,20 @@ class ApprovalGate final : public actions::ApprovalDesk {
   Result<json::value> get(const std::string& id);
   // POST /v1/approvals/{id}: one approver's vote (policy::castVote's errors; NotFound). Returns
   // the request as it stands after it.
+  // `via` "link": the vote of a signed link (decideByLink), refused as kLinkUsed when that
+  // approver's link vote with this decision is recorded already.
   Result<json::value> decide(const std::string& id, const std::string& decision,
-                             const std::string& reason, const std::string& approver);
+                             const std::string& reason, const std::string& approver,
+                             const std::string& via = "");
+  // A signed link (policy/approval_link.h; riposte.yaml approvals.links), for its confirmation
+  // page: {"approval": view, "approver", "decision", "expires", "used": true when its vote is
+  // recorded}. Decides nothing. Errors: "LinksNotConfigured", policy::kLinkForged /
+  // kLinkMismatch / kLinkExpired (checked before the request is looked up), NotFound.
+  Result<json::value> link(const std::string& id, const std::string& token);
+  // The vote a signed link casts, as its approver (decide with via "link"): link()'s errors,
+  // policy::kLinkUsed, and decide()'s.
+  Result<json::value> decideByLink(const std::string& id, const std::string& token,
+                                   const std::string& reason);
   // What an execution's requests need now: those past their deadline decided by on_timeout,
   // decided ones whose callback was not yet accepted handed to the task. Returns the earliest
   // deadline still pending (INT64_MAX: none): when the execution must wake next.

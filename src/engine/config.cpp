@@ -8,8 +8,10 @@
 #include <sstream>
 
 #include "asl/asl.h"
+#include "config/expand.h"
 #include "config/reference.h"
 #include "pattern/pattern.h"
+#include "policy/approval_link.h"
 #include "policy/schema.h"
 #include "store/store_url.h"
 
@@ -191,6 +193,66 @@ Schema playbookSettingsSchema() {
       .keyed("playbook");
 }
 
+// riposte.yaml `approvals.links`: signed one-time links to decide a request
+// (policy/approval_link.h). The key comes from the environment variable secret_env names.
+Problems linkSecretEnvProblems(const json::value& v) {
+  if (!v.is_string()) return {};
+  const std::string name(v.get_string());
+  bool ok = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
+  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+  if (!ok) return {{"", "must name an environment variable ([A-Za-z_][A-Za-z0-9_]*)"}};
+  auto value = config::processEnvironment()(name);
+  if (!value || value->empty())
+    return {{"", "the environment variable " + name +
+                     " (the links' HMAC key) is not set; links need a key of at least " +
+                     std::to_string(policy::kMinLinkKeyBytes) + " bytes"}};
+  if (value->size() < policy::kMinLinkKeyBytes)
+    return {{"", "the environment variable " + name + " holds " + std::to_string(value->size()) +
+                     " bytes; the links' HMAC key must be at least " +
+                     std::to_string(policy::kMinLinkKeyBytes) + " bytes"}};
+  return {};
+}
+
+// https://, or http:// to this machine only (a link is a credential: not in clear on a network);
+// no query or fragment (the link's path and token follow).
+Problems linkBaseUrlProblems(const json::value& v) {
+  if (!v.is_string()) return {};
+  std::string_view s = v.get_string();
+  if (s.find_first_of("?#") != std::string_view::npos)
+    return {{"", "must have no query or fragment: the link's path and token follow it"}};
+  if (s.starts_with("http://")) {
+    std::string_view host = s.substr(
+        7, s.find('/', 7) == std::string_view::npos ? std::string_view::npos : s.find('/', 7) - 7);
+    if (host.starts_with("[::1]")) return {};
+    host =
+        host.substr(0, host.rfind(':') == std::string_view::npos ? host.size() : host.rfind(':'));
+    if (host == "localhost" || host == "127.0.0.1") return {};
+    return {{"",
+             "must be https:// (http:// only to localhost, 127.0.0.1 or [::1]): a link is "
+             "a credential"}};
+  }
+  return {};
+}
+
+Schema approvalLinksSchema() {
+  return Schema::object(
+      {
+          Field("secret_env",
+                Schema::string("the environment variable holding the HMAC-SHA256 key (at "
+                               "least 32 bytes; never in the file)")
+                    .withParser(linkSecretEnvProblems))
+              .needed(),
+          Field("base_url", Schema::url({"https", "http"},
+                                        "what links start with (the address "
+                                        "approvers reach riposte at)")
+                                .withParser(linkBaseUrlProblems))
+              .needed(),
+          Field("ttl_seconds", Schema::integer(1, 31'536'000, "how long a link lasts"))
+              .defaultText("the approval's deadline"),
+      },
+      "signed one-time links to approve or deny, in the approval.requested audit record");
+}
+
 // riposte.yaml `connections.<name>`: how http:invoke authenticates (actions/connection.h), as
 // EventBridge connections do. Secrets only from the environment (Schema::secret).
 Schema connectionsSchema() {
@@ -291,6 +353,7 @@ config::Schema settingsSchema(const config::Registry& registry) {
                             Schema::integer(1, 31'536'000,
                                             "the deadline of a request that names none"))
                           .byDefault(3600),
+                      Field("links", approvalLinksSchema()),
                   },
                   "who may decide riposte:approval requests"))
               .byDefault(json::object()),
@@ -491,6 +554,14 @@ void readSettings(const json::object& o, Config& cfg) {
     }
     if (const json::value* t = a->if_contains("default_timeout_seconds"); t && t->is_int64())
       cfg.approvals.default_timeout_ms = t->get_int64() * 1000;
+    if (const auto* l = obj(*a, "links")) {
+      auto& links = cfg.approvals.links;
+      links.secret_env = str(*l, "secret_env");
+      links.key = config::processEnvironment()(links.secret_env).value_or("");
+      links.base_url = str(*l, "base_url");
+      if (const json::value* t = l->if_contains("ttl_seconds"); t && t->is_int64())
+        links.ttl_ms = t->get_int64() * 1000;
+    }
   }
   if (const auto* cs = obj(o, "connections")) {
     auto all = std::make_shared<actions::Connections>();

@@ -755,6 +755,15 @@ Result<json::value> Engine::decideApproval(const std::string& id, const std::str
   return approvals_->decide(id, decision, reason, approver);
 }
 
+Result<json::value> Engine::approvalLink(const std::string& id, const std::string& token) {
+  return approvals_->link(id, token);
+}
+
+Result<json::value> Engine::decideApprovalByLink(const std::string& id, const std::string& token,
+                                                 const std::string& reason) {
+  return approvals_->decideByLink(id, token, reason);
+}
+
 Result<void> Engine::sendTaskSuccess(std::string_view token, std::string_view output_json) {
   if (auto v = parseJson(output_json, 512); !v) {
     return fail("InvalidOutput",

@@ -162,6 +162,11 @@ class Engine {
   // InvalidDecision) or NotFound. A decision wakes the waiting execution.
   Result<json::value> decideApproval(const std::string& id, const std::string& decision,
                                      const std::string& reason, const std::string& approver);
+  // GET /v1/approvals/{id}/link?t=: what a signed link's confirmation page shows (decides
+  // nothing); POST: the link's vote as its approver (ApprovalGate::link / decideByLink).
+  Result<json::value> approvalLink(const std::string& id, const std::string& token);
+  Result<json::value> decideApprovalByLink(const std::string& id, const std::string& token,
+                                           const std::string& reason);
 
   store::Store& store() { return *store_; }
   // The configuration in force now (the one reload() swapped in last; before start(), the

@@ -6,12 +6,194 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "pattern/pattern.h"
+#include "policy/approval_link.h"
 #include "sources/ingest.h"
 
 namespace riposte::server {
 
 namespace {
+
+// --- the pages of signed approval links (GET/POST /v1/approvals/{id}/link) ---
+
+// Text made inert in HTML (element content and quoted attribute values).
+std::string html(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// A page: every value in `body` escaped by its builder; no script, nothing loaded from
+// elsewhere, never framed, never cached, no Referer (it holds the token) sent on.
+HttpResponse page(int status, const std::string& title, const std::string& body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<meta name=\"robots\" content=\"noindex, nofollow\"><title>" +
+      html(title) +
+      " · riposte</title><style>body{font-family:system-ui,sans-serif;max-width:44em;"
+      "margin:2em auto;padding:0 1em;color:#222}th{text-align:left;vertical-align:top;"
+      "padding-right:1em;white-space:nowrap}td{white-space:pre-wrap;word-break:break-word}"
+      "textarea{width:100%;min-height:4em}button{font-size:1.1em;padding:.4em 1.2em;"
+      "margin-top:1em}.error{color:#a00}</style></head><body><h1>" +
+      html(title) + "</h1>\n" + body + "</body></html>\n";
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+  r.headers.emplace_back("X-Frame-Options", "DENY");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+int linkStatus(const std::string& code) {
+  if (code == policy::kLinkForged || code == policy::kLinkMismatch || code == "NotAnApprover")
+    return 403;
+  if (code == policy::kLinkExpired) return 410;
+  if (code == policy::kLinkUsed || code == "AlreadyVoted" || code == "ApprovalDecided") return 409;
+  if (code == "ReasonRequired" || code == "InvalidInput") return 400;
+  if (code == "NotFound" || code == "LinksNotConfigured") return 404;
+  return 500;
+}
+
+HttpResponse linkError(const Error& e) {
+  const int status = linkStatus(e.code);
+  std::string title = "This link cannot be used";
+  if (e.code == policy::kLinkExpired) title = "This link has expired";
+  if (e.code == policy::kLinkUsed) title = "This link was used already";
+  if (e.code == "ApprovalDecided") title = "This approval is decided already";
+  if (e.code == "AlreadyVoted") title = "You voted on this approval already";
+  if (status == 500) title = "Something went wrong";
+  return page(status, title,
+              "<p class=\"error\">" + html(e.message) +
+                  "</p>\n<p>Nothing was decided with this request.</p>\n");
+}
+
+std::string member(const json::value& v, std::string_view key) {
+  const json::value* m = v.is_object() ? v.get_object().if_contains(key) : nullptr;
+  if (!m) return "";
+  if (m->is_string()) return std::string(m->get_string());
+  return json::serialize(*m);
+}
+
+std::string names(const json::value& v, std::string_view key) {
+  std::string out;
+  const json::value* m = v.is_object() ? v.get_object().if_contains(key) : nullptr;
+  if (m && m->is_array())
+    for (const auto& e : m->get_array())
+      out += (out.empty() ? "" : ", ") + (e.is_string() ? std::string(e.get_string()) : "");
+  return out.empty() ? "none yet" : out;
+}
+
+// The request a link is for, as a table (every value escaped).
+std::string approvalTable(const json::value& a) {
+  std::string rows;
+  auto row = [&](const char* name, const std::string& value) {
+    rows += "<tr><th>" + html(name) + "</th><td>" + html(value) + "</td></tr>\n";
+  };
+  row("What is asked", member(a, "summary").empty() ? "(no summary)" : member(a, "summary"));
+  row("Approval", member(a, "approvalId"));
+  row("Asked by", "incident " + member(a, "incidentId") + ", execution " +
+                      member(a, "executionId") + ", state " + member(a, "state"));
+  row("Status", member(a, "status"));
+  row("Deadline", member(a, "deadline") + " (then: " + member(a, "onTimeout") + ")");
+  row("Quorum", member(a, "quorum") + " of " + names(a, "approvers"));
+  row("Approved by", names(a, "approvedBy"));
+  return "<table>\n" + rows + "</table>\n";
+}
+
+// The confirmation page of a link (GET, or a POST refused for want of a reason).
+HttpResponse confirmation(int status, const json::value& link, const std::string& token,
+                          const std::string& note) {
+  const json::value& a = link.at("approval");
+  const std::string approver = member(link, "approver"), decision = member(link, "decision");
+  const bool deny = decision == "deny";
+  std::string body = approvalTable(a);
+  body += "<p>This link lets <strong>" + html(approver) + "</strong> " +
+          (deny ? "deny" : "approve") + " it once; it expires " + html(member(link, "expires")) +
+          ". Opening it decided nothing.</p>\n";
+  if (!note.empty()) body += "<p class=\"error\">" + html(note) + "</p>\n";
+  if (link.at("used").as_bool()) {
+    status = status == 200 ? 409 : status;
+    body += "<p class=\"error\">This link was used already.</p>\n";
+  } else if (member(a, "status") != "pending") {
+    status = status == 200 ? 409 : status;
+    body += "<p class=\"error\">The approval is " + html(member(a, "status")) +
+            " already: there is nothing left to decide.</p>\n";
+  } else {
+    body += "<form method=\"post\" action=\"link\">\n<input type=\"hidden\" name=\"t\" value=\"" +
+            html(token) + "\">\n<label for=\"reason\">Reason" +
+            std::string(deny ? " (required to deny)" : " (optional)") +
+            "</label>\n<textarea id=\"reason\" name=\"reason\" maxlength=\"4096\"" +
+            (deny ? " required" : "") + "></textarea>\n<button type=\"submit\">" +
+            (deny ? "Deny" : "Approve") + " as " + html(approver) + "</button>\n</form>\n";
+  }
+  return page(status,
+              std::string(deny ? "Deny" : "Approve") + " approval " + member(a, "approvalId") + "?",
+              body);
+}
+
+// application/x-www-form-urlencoded (the WHATWG URL standard): '&'-separated name=value, '+' a
+// space, %XX a byte. nullopt when malformed (a bad escape) or a name is repeated.
+std::optional<std::map<std::string, std::string>> formFields(std::string_view body) {
+  auto decode = [](std::string_view s) -> std::optional<std::string> {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+') {
+        out += ' ';
+      } else if (s[i] == '%') {
+        if (i + 2 >= s.size()) return std::nullopt;
+        const int hi = text::hexDigit(s[i + 1]), lo = text::hexDigit(s[i + 2]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    }
+    return out;
+  };
+  std::map<std::string, std::string> out;
+  std::size_t start = 0;
+  while (start <= body.size()) {
+    std::size_t end = body.find('&', start);
+    if (end == std::string_view::npos) end = body.size();
+    std::string_view pair = body.substr(start, end - start);
+    if (!pair.empty()) {
+      const auto eq = pair.find('=');
+      auto name = decode(pair.substr(0, eq));
+      auto value = decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+      if (!name || !value || !out.emplace(*name, *value).second) return std::nullopt;
+    }
+    start = end + 1;
+  }
+  return out;
+}
 
 HttpResponse fromError(const Error& e) {
   int status = 500;
@@ -233,6 +415,8 @@ HttpResponse Api::approvals(const HttpRequest& req) {
     return HttpResponse::json(200, json::serialize(*r));
   }
   std::string id = req.path.substr(prefix.size());
+  if (id.ends_with("/link") && id.size() > 5 && id.find('/') == id.size() - 5)
+    return approvalLink(req, id.substr(0, id.size() - 5));
   if (id.empty() || id.find('/') != std::string::npos)
     return HttpResponse::error(404, "NotFound", "no route for " + req.method + " " + req.path);
   if (req.method == "GET") {
@@ -274,6 +458,72 @@ HttpResponse Api::approvals(const HttpRequest& req) {
   auto r = engine_.decideApproval(id, *decision, *reason, approver);
   if (!r) return fromError(r.error());
   return HttpResponse::json(200, json::serialize(*r));
+}
+
+// GET /v1/approvals/{id}/link?t=TOKEN: the confirmation page (decides nothing: mail and chat
+// link scanners fetch it). POST /v1/approvals/{id}/link, form t=TOKEN&reason=…: the link's vote
+// as its approver, and the result page. The token is the credential (policy/approval_link.h).
+HttpResponse Api::approvalLink(const HttpRequest& req, const std::string& id) {
+  if (req.method == "GET") {
+    const std::string token = req.queryParam("t");
+    auto r = engine_.approvalLink(id, token);
+    if (!r) return linkError(r.error());
+    return confirmation(200, *r, token, "");
+  }
+  if (req.method != "POST") {
+    HttpResponse r =
+        page(405, "Method not allowed",
+             "<p>Open the link (GET) to see the approval; its form decides (POST).</p>\n");
+    r.headers.emplace_back("Allow", "GET, POST");
+    return r;
+  }
+  std::string type = req.header("content-type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (type != "application/x-www-form-urlencoded")
+    return page(415, "Unsupported form",
+                "<p class=\"error\">The form is sent as application/x-www-form-urlencoded.</p>\n");
+  auto form = formFields(req.body);
+  if (!form)
+    return page(400, "Malformed form",
+                "<p class=\"error\">The form could not be read (a bad escape or a field named "
+                "twice). Nothing was decided.</p>\n");
+  for (const auto& [k, v] : *form) {
+    (void)v;
+    if (k != "t" && k != "reason")
+      return page(400, "Malformed form",
+                  "<p class=\"error\">Unknown field '" + html(k) +
+                      "' (the form has t and reason). Nothing was decided.</p>\n");
+  }
+  const std::string token = (*form)["t"];
+  const std::string reason = (*form)["reason"];
+  auto r = engine_.decideApprovalByLink(id, token, reason);
+  if (!r) {
+    if (r.error().code == "ReasonRequired") {
+      // The form again, saying what it lacks.
+      if (auto l = engine_.approvalLink(id, token))
+        return confirmation(400, *l, token, "A deny needs a reason: nothing was decided.");
+    }
+    return linkError(r.error());
+  }
+  std::string approver, decision;
+  if (auto l = engine_.approvalLink(id, token)) {
+    approver = member(*l, "approver");
+    decision = member(*l, "decision");
+  }
+  logInfo(
+      "approval link used",
+      {{"approval", id}, {"approver", approver}, {"decision", decision}, {"remote", req.remote}});
+  const std::string status = member(*r, "status");
+  std::string body = "<p>" + html(approver) + " " + (decision == "deny" ? "denied" : "approved") +
+                     " approval " + html(id) + ". It is now <strong>" + html(status) + "</strong>" +
+                     (status == "pending" ? " (" + html(names(*r, "approvedBy")) + " of quorum " +
+                                                html(member(*r, "quorum")) + ")"
+                                          : std::string()) +
+                     ".</p>\n" + approvalTable(*r);
+  return page(200, "Recorded", body);
 }
 
 HttpResponse Api::reload() {

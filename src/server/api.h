@@ -7,6 +7,9 @@
 //   GET  /v1/incidents[?limit=&offset=]  GET /v1/incidents/{id}  GET /v1/executions/{id}
 //   POST /v1/reload                     loads the configuration again (see ReloadReport)
 //   GET /v1/approvals[?status=pending|decided]  GET|POST /v1/approvals/{id}   (engine/approvals.h)
+//   GET|POST /v1/approvals/{id}/link    a signed one-time link's confirmation page (GET) and
+//                                       vote (POST, form t=&reason=): text/html
+//                                       (policy/approval_link.h)
 //   GET|POST /v1/suppressions  DELETE /v1/suppressions/{name}[?reason=]   (engine/suppressions.h)
 //   GET  /v1/policy                     the guard rails now: breaker state, limit levels, scope
 //   POST /v1/breaker/close {by, reason} a person closes the breaker (409 when it was not open)
@@ -59,6 +62,7 @@ class Api {
   HttpResponse reload();
   HttpResponse suppressions(const HttpRequest& req);
   HttpResponse approvals(const HttpRequest& req);
+  HttpResponse approvalLink(const HttpRequest& req, const std::string& id);
   static std::string actorOf(const HttpRequest& req);
   HttpResponse closeBreaker(const HttpRequest& req);
 

@@ -155,9 +155,12 @@ struct SuppressionRecord {
 //                                      "threshold","window_ms","reason"}
 //   breaker.closed                    {"closed_by","reason"}
 //   approval.requested                {"approvalId","incident_id","execution_id","state",
-//                                      "approval":<policy::approvalJson>}
+//                                      "approval":<policy::approvalJson>, "links" (with
+//                                      approvals.links: {approver: {"approve": URL, "deny": URL}},
+//                                      signed one-time links, policy/approval_link.h)}
 //   approval.vote / approval.decided  {"approvalId","incident_id","execution_id","approver",
-//                                      "decision","reason","status","decidedBy"}
+//                                      "decision","reason","status","decidedBy", "via" ("link"
+//                                      when a signed link cast it)}
 //   task.callback                     {"execution_id","incident_id","state","kind",
 //                                      "token":"sha256:<first 12 hex digits of the digest>",
 //                                      "error" (failure, when given)}
