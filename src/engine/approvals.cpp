@@ -50,7 +50,6 @@ Result<json::value> ApprovalGate::open(const json::value& parameters,
                      {"execution_id", rec.execution_id},
                      {"state", rec.state_name},
                      {"approval", policy::approvalJson(st)}};
-  if (settings.links.enabled()) audit["links"] = policy::approvalLinks(settings.links, rec.id, st);
   auto inserted = store_.insertApproval(rec, toJson(audit));
   if (!inserted) return fail(inserted.error());
   if (!*inserted) {
@@ -208,6 +207,17 @@ Result<json::value> ApprovalGate::link(const std::string& id, const std::string&
                                   {"decision", claims->decision},
                                   {"expires", formatIso8601Millis(claims->expires_ms)},
                                   {"used", used}});
+}
+
+json::object ApprovalGate::linksOf(const json::object& requested) const {
+  auto cfg = config_();
+  if (!cfg || !cfg->approvals.links.enabled()) return {};
+  const json::value* id = requested.if_contains("approvalId");
+  const json::value* a = requested.if_contains("approval");
+  if (!id || !id->is_string() || !a) return {};
+  auto st = policy::approvalFromJson(*a);
+  if (!st) return {};
+  return policy::approvalLinks(cfg->approvals.links, std::string(id->as_string()), *st);
 }
 
 Result<json::value> ApprovalGate::decideByLink(const std::string& id, const std::string& token,

@@ -6,10 +6,10 @@
 // true, "approvers": [...]}, or SendTaskFailure riposte.ApprovalDenied with the reason), applied
 // by the engine exactly once like any other. Every request, vote and decision is in the audit
 // log (approval.requested, approval.vote, approval.decided) and the incident's timeline.
-// With riposte.yaml approvals.links, the approval.requested record carries every approver's
-// signed one-time links ({"links": {"alice": {"approve": URL, "deny": URL}}}: what a
-// notification of the request is built from); the views (GET /v1/approvals, the timeline) and
-// the Task's output never do.
+// With riposte.yaml approvals.links, every approver gets signed one-time links to decide
+// (linksOf). They are bearer credentials: they are made again from the approval.requested
+// record when a notification is rendered (sinks/notify.h) and written nowhere — not the audit
+// log, the SIEM sinks, the views (GET /v1/approvals, the timeline) or the Task's output.
 
 #include <functional>
 #include <memory>
@@ -51,6 +51,10 @@ class ApprovalGate final : public actions::ApprovalDesk {
   Result<json::value> link(const std::string& id, const std::string& token);
   // The vote a signed link casts, as its approver (decide with via "link"): link()'s errors,
   // policy::kLinkUsed, and decide()'s.
+  // Every approver's links ({"alice": {"approve": URL, "deny": URL}}) of the request an
+  // approval.requested audit record (its JSON object) describes; empty when links are off or the
+  // record is not one. The same links each time (the expiry comes from the request).
+  json::object linksOf(const json::object& requested) const;
   Result<json::value> decideByLink(const std::string& id, const std::string& token,
                                    const std::string& reason);
   // What an execution's requests need now: those past their deadline decided by on_timeout,

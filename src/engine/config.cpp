@@ -250,7 +250,7 @@ Schema approvalLinksSchema() {
           Field("ttl_seconds", Schema::integer(1, 31'536'000, "how long a link lasts"))
               .defaultText("the approval's deadline"),
       },
-      "signed one-time links to approve or deny, in the approval.requested audit record");
+      "signed one-time links to approve or deny, in approval notifications (webhook sinks)");
 }
 
 // riposte.yaml `connections.<name>`: how http:invoke authenticates (actions/connection.h), as

@@ -764,6 +764,10 @@ Result<json::value> Engine::decideApprovalByLink(const std::string& id, const st
   return approvals_->decideByLink(id, token, reason);
 }
 
+json::object Engine::approvalLinks(const json::object& requested) const {
+  return approvals_->linksOf(requested);
+}
+
 Result<void> Engine::sendTaskSuccess(std::string_view token, std::string_view output_json) {
   if (auto v = parseJson(output_json, 512); !v) {
     return fail("InvalidOutput",

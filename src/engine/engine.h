@@ -167,6 +167,9 @@ class Engine {
   Result<json::value> approvalLink(const std::string& id, const std::string& token);
   Result<json::value> decideApprovalByLink(const std::string& id, const std::string& token,
                                            const std::string& reason);
+  // The signed links of the request an approval.requested audit record describes
+  // (ApprovalGate::linksOf): what approval notifications carry. Thread-safe.
+  json::object approvalLinks(const json::object& requested) const;
 
   store::Store& store() { return *store_; }
   // The configuration in force now (the one reload() swapped in last; before start(), the

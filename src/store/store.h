@@ -155,9 +155,8 @@ struct SuppressionRecord {
 //                                      "threshold","window_ms","reason"}
 //   breaker.closed                    {"closed_by","reason"}
 //   approval.requested                {"approvalId","incident_id","execution_id","state",
-//                                      "approval":<policy::approvalJson>, "links" (with
-//                                      approvals.links: {approver: {"approve": URL, "deny": URL}},
-//                                      signed one-time links, policy/approval_link.h)}
+//                                      "approval":<policy::approvalJson>} (never its signed
+//                                      links: engine::ApprovalGate::linksOf makes them again)
 //   approval.vote / approval.decided  {"approvalId","incident_id","execution_id","approver",
 //                                      "decision","reason","status","decidedBy", "via" ("link"
 //                                      when a signed link cast it)}
