@@ -314,13 +314,30 @@ config::Schema settingsSchema(const config::Registry& registry) {
                            "diagnostic logs (stderr)"))
               .byDefault(json::object()),
           Field("aws", awsSchema()).byDefault(json::object()),
-          Field("notifications",
-                Schema::object({Field("sns_topic_arn",
-                                      Schema::string("the SNS topic that receives every alert "
-                                                     "($.riposte.notify.snsTopicArn)")
-                                          .withParser(topicArnProblems))
-                                    .optionalWhenEmpty()},
-                               "where alerts go")),
+          Field(
+              "notifications",
+              Schema::object(
+                  {Field("sns_topic_arn", Schema::string("the SNS topic that receives every alert "
+                                                         "($.riposte.notify.snsTopicArn)")
+                                              .withParser(topicArnProblems))
+                       .optionalWhenEmpty(),
+                   Field("on_failure",
+                         Schema::object(
+                             {
+                                 Field("enabled",
+                                       Schema::boolean("true: an execution that fails without a "
+                                                       "Catch, or an approval that times out, "
+                                                       "publishes one failure notification"))
+                                     .byDefault(true),
+                                 Field("sns_topic_arn",
+                                       Schema::string("the SNS topic failures go to (default: "
+                                                      "notifications.sns_topic_arn)")
+                                           .withParser(topicArnProblems))
+                                     .optionalWhenEmpty(),
+                             },
+                             "where failures go (issue: failure is never silent)"))
+                       .byDefault(json::object())},
+                  "where alerts go")),
           Field("safety",
                 Schema::object(
                     {
@@ -542,7 +559,14 @@ void readSettings(const json::object& o, Config& cfg) {
       }
     }
   }
-  if (const auto* n = obj(o, "notifications")) cfg.sns_topic_arn = str(*n, "sns_topic_arn");
+  if (const auto* n = obj(o, "notifications")) {
+    cfg.sns_topic_arn = str(*n, "sns_topic_arn");
+    if (const auto* f = obj(*n, "on_failure")) {
+      cfg.on_failure.enabled = boolean(*f, "enabled", true);
+      cfg.on_failure.sns_topic_arn = str(*f, "sns_topic_arn");
+    }
+  }
+  if (cfg.on_failure.sns_topic_arn.empty()) cfg.on_failure.sns_topic_arn = cfg.sns_topic_arn;
   if (const auto* a = obj(o, "approvals")) {
     if (const auto* g = obj(*a, "groups")) {
       for (const auto& [name, members] : *g) {

@@ -84,6 +84,12 @@ struct AccountSettings {
   std::string external_id;
 };
 
+// notifications.on_failure: where an uncaught execution failure or an approval timeout goes.
+struct OnFailureSettings {
+  bool enabled = true;        // on by default
+  std::string sns_topic_arn;  // on_failure.sns_topic_arn, else notifications.sns_topic_arn
+};
+
 struct Config {
   std::string dir;
   std::string store_url = "sqlite:///var/lib/riposte/riposte.db";
@@ -94,6 +100,7 @@ struct Config {
   std::string default_account;
   std::map<std::string, AccountSettings> accounts;  // aws.accounts
   std::string sns_topic_arn;                        // notifications.sns_topic_arn
+  OnFailureSettings on_failure;                     // notifications.on_failure
   Safety safety;
   std::vector<SqsSource> sqs_sources;
   // riposte.yaml as JSON, ${VAR}s expanded and checked against settingsSchema (its defaults

@@ -445,9 +445,6 @@ limts: {}
             "in policies/a.yaml)\n");
 }
 
-}  // namespace
-}  // namespace riposte::engine
-
 namespace riposte::engine {
 namespace {
 
@@ -561,6 +558,34 @@ connections:
             std::string::npos)
       << p;
   EXPECT_NE(p.find("playbooks/host.asl.json"), std::string::npos) << p;
+}
+
+}  // namespace
+}  // namespace riposte::engine
+
+TEST_F(ConfigDir, OnFailureIsOnByDefaultAndGoesToTheAlertTopic) {
+  write("riposte.yaml", "notifications:\n  sns_topic_arn: arn:aws:sns:us-east-1:111122223333:t\n");
+  std::vector<Problem> ps;
+  auto cfg = load(ps);
+  ASSERT_TRUE(cfg) << cfg.error().str();
+  EXPECT_TRUE(ps.empty());
+  EXPECT_TRUE(cfg->on_failure.enabled);
+  EXPECT_EQ(cfg->on_failure.sns_topic_arn, "arn:aws:sns:us-east-1:111122223333:t");
+  write("riposte.yaml",
+        "notifications:\n  sns_topic_arn: arn:aws:sns:us-east-1:111122223333:t\n  on_failure:\n"
+        "    enabled: false\n    sns_topic_arn: arn:aws:sns:us-east-1:111122223333:f\n");
+  ps.clear();
+  cfg = load(ps);
+  ASSERT_TRUE(cfg) << cfg.error().str();
+  EXPECT_FALSE(cfg->on_failure.enabled);
+  EXPECT_EQ(cfg->on_failure.sns_topic_arn, "arn:aws:sns:us-east-1:111122223333:f");
+}
+
+TEST_F(ConfigDir, OnFailureUnknownKeysAndWrongTypesAreErrors) {
+  write("riposte.yaml", "notifications:\n  on_failure:\n    enabled: maybe\n");
+  EXPECT_NE(problems().find("notifications.on_failure.enabled"), std::string::npos) << problems();
+  write("riposte.yaml", "notifications:\n  on_failure:\n    topic: x\n");
+  EXPECT_NE(problems().find("notifications.on_failure"), std::string::npos) << problems();
 }
 
 }  // namespace
