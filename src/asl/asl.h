@@ -119,6 +119,9 @@ struct TaskRequest {
   // not in `parameters`) and answers it when the approval is decided.
   bool wait_for_task_token = false;
   std::string task_token;
+  // This attempt was approved through the approval gate (TaskResult::gate_token): a person
+  // decided that it may act. The runner must not ask again.
+  bool approved = false;
 };
 
 // ok → output is the task result; else error/cause (States.* or the action's error code).
@@ -127,6 +130,15 @@ struct TaskResult {
   json::value output;
   std::string error;
   std::string cause;
+  // ok, and the work was not done: the runner asked a person first (the approval gate) and the
+  // attempt waits, durably and without a thread, on this token (a fresh one from
+  // newTaskToken; `output` goes to the TaskSubmitted event). SendTaskSuccess on it runs the
+  // same attempt again (same scheduled_event_id) with TaskRequest::approved; SendTaskFailure
+  // fails the Task with its error and stops the execution like `final` below.
+  std::string gate_token;
+  // !ok: a person's decision (a deny): no Retrier or Catcher applies, in this state or any
+  // Parallel or Map around it; the execution fails with the error.
+  bool final = false;
 };
 
 // Runs Task states. Called from the thread that drives the Execution.

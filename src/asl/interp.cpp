@@ -35,6 +35,8 @@ struct ErrorOrigin {
   // No error name / no cause (a SendTaskFailure without them, a callback timeout's cause):
   // null in the error output, absent from the events, as Step Functions gives them.
   bool no_error = false, no_cause = false;
+  // A person's decision (a deny through the approval gate): nothing catches or retries it.
+  bool denied = false;
 };
 
 // One execution of a state list: the top-level machine, a Parallel branch or a Map iteration.
@@ -72,6 +74,9 @@ struct Run {
     bool no_error = false, no_cause = false;
   };
   std::optional<Early> early;
+  // The approval gate (TaskResult::gate_token). gated: Callback waits for a person's decision
+  // before the attempt runs; approved: Scheduled, the attempt runs as approved.
+  bool gated = false, approved = false;
   int64_t entered_ms = 0;
   json::object vars;  // variables in scope (Assign)
 
@@ -488,6 +493,26 @@ struct Interp {
   // A callback's outcome on a waiting run: the Task succeeds or fails with it.
   void applyCallback(Run& r, const State& s, Run::Early e) {
     closeRunToken(r);
+    if (r.gated) {
+      r.gated = false;
+      if (e.ok) {
+        // Approved: the same attempt runs now (its parameters evaluated again from its input).
+        auto eff = effectiveInput(r, s, true);
+        if (!eff) return handleError(r, s, eff.error().code, eff.error().message);
+        r.effective = std::move(*eff);
+        r.approved = true;
+        r.phase = Run::Scheduled;
+        return;
+      }
+      json::object d;
+      d["resource"] = s.resource;
+      if (!e.no_error) d["error"] = e.error;
+      if (!e.no_cause) d["cause"] = e.cause;
+      emit("TaskFailed", std::move(d));
+      return handleError(
+          r, s, std::move(e.error), std::move(e.cause),
+          {.task = true, .no_error = e.no_error, .no_cause = e.no_cause, .denied = true});
+    }
     if (e.ok) {
       json::object d;
       d["resource"] = s.resource;
@@ -523,7 +548,7 @@ struct Interp {
     abandonKids(r);
     r.items = json::array();
     r.results = json::array();
-    if (!uncatchable(error)) {
+    if (!uncatchable(error) && !origin.denied) {
       for (std::size_t i = 0; i < s.retry.size(); ++i) {
         const Retrier& rt = s.retry[i];
         if (!errorMatches(rt.errors, error, origin)) continue;
@@ -769,6 +794,7 @@ struct Interp {
     req.scheduled_event_id = r.scheduled_event;
     req.wait_for_task_token = s.wait_for_token;
     req.task_token = r.token;
+    req.approved = r.approved;
     Failure f;
     json::value pin;
     if (s.timeout_path || s.heartbeat_path) {
@@ -789,6 +815,26 @@ struct Interp {
       res.ok = false;
       res.error = "States.TaskFailed";
       res.cause = e.what();
+    }
+    const bool approved = r.approved;
+    r.approved = false;  // one run
+    if (res.ok && !res.gate_token.empty()) {
+      if (s.wait_for_token || approved || !wellFormedTaskToken(res.gate_token)) {
+        res.ok = false;
+        res.error = "States.Runtime";
+        res.cause = s.wait_for_token ? "a .waitForTaskToken Task cannot ask for approval"
+                    : approved       ? "the Task asked for approval again after it was approved"
+                                     : "the approval gate's task token is malformed";
+      } else {
+        // The work waits for a person: the gate's request holds this token's digest.
+        json::object sd;
+        sd["resource"] = s.resource;
+        sd["output"] = str(res.output);
+        emit("TaskSubmitted", std::move(sd));
+        r.token = std::move(res.gate_token);
+        r.gated = true;
+        return startCallback(r, s, std::nullopt, std::nullopt);
+      }
     }
     if (res.ok && s.wait_for_token) {
       json::object sd;
@@ -813,7 +859,8 @@ struct Interp {
     emit(res.error == "States.Timeout" || res.error == "States.HeartbeatTimeout" ? "TaskTimedOut"
                                                                                  : "TaskFailed",
          std::move(fd));
-    handleError(r, s, std::move(res.error), std::move(res.cause), {.task = true});
+    handleError(r, s, std::move(res.error), std::move(res.cause),
+                {.task = true, .denied = res.final});
   }
 
   // Choice rules. Returns nullopt on a runtime error (f set).
@@ -1361,7 +1408,7 @@ struct Interp {
         d["cause"] = cause;
         emit("MapIterationFailed", std::move(d));
         ++r.failed;
-        if (tolerated(r)) {
+        if (tolerated(r) && !origin.denied) {
           r.results[static_cast<std::size_t>(idx)] = errorOutput(error, cause, origin);
         } else {
           json::object fd;
@@ -1897,7 +1944,10 @@ struct SnapWriter {
       if (r.failure.heartbeat) o["hb"] = true;
       if (r.failure.no_error) o["ne"] = true;
       if (r.failure.no_cause) o["nc"] = true;
+      if (r.failure.denied) o["dn"] = true;
     }
+    if (r.gated) o["gt"] = true;
+    if (r.approved) o["ap"] = true;
     return o;
   }
 
@@ -2003,7 +2053,17 @@ struct SnapReader {
 
   // A `.waitForTaskToken` Task's token fields (SnapWriter::run).
   static Result<void> token(const json::object& o, const State& s, Run& r) {
-    const bool callback_task = s.type == StateType::Task && s.wait_for_token;
+    auto set = [&](const char* k) {
+      auto* x = o.if_contains(k);
+      return x && x->is_bool() && x->get_bool();
+    };
+    r.gated = set("gt");
+    r.approved = set("ap");
+    if (r.gated && (s.type != StateType::Task || s.wait_for_token || r.phase != Run::Callback))
+      return bad("state '" + s.name + "' cannot be waiting for an approval");
+    if (r.approved && (s.type != StateType::Task || r.phase != Run::Scheduled))
+      return bad("state '" + s.name + "' cannot be an approved attempt");
+    const bool callback_task = s.type == StateType::Task && (s.wait_for_token || r.gated);
     if (const auto* t = o.if_contains("tok")) {
       if (!callback_task || r.phase != Run::Scheduled || !t->is_string() ||
           !wellFormedTaskToken(t->get_string()))
@@ -2130,7 +2190,8 @@ struct SnapReader {
       r->failure = {.task = flag("tf"),
                     .heartbeat = flag("hb"),
                     .no_error = flag("ne"),
-                    .no_cause = flag("nc")};
+                    .no_cause = flag("nc"),
+                    .denied = flag("dn")};
     }
     if (auto ok = token(o, s, *r); !ok) return tl::unexpected(ok.error());
     return r;

@@ -39,9 +39,19 @@ std::string problem(const std::string& dir, const std::string& key, const std::s
   return dir + "/" + config::Located{"riposte.yaml", at, key, message}.str();
 }
 
+// The configured sinks, and notifications.on_failure's SNS topic as one more (named
+// "on_failure", events [failure]) when it is on and has a topic.
 json::value sinksSetting(const engine::Config& c) {
   auto it = c.settings.find("sinks");
-  return it == c.settings.end() ? json::value(nullptr) : it->value();
+  json::value out = it == c.settings.end() ? json::value(nullptr) : it->value();
+  if (c.on_failure.enabled && !c.on_failure.sns_topic_arn.empty()) {
+    if (!out.is_array()) out = json::array();
+    out.as_array().push_back(json::object{{"type", "sns"},
+                                          {"name", "on_failure"},
+                                          {"topic_arn", c.on_failure.sns_topic_arn},
+                                          {"events", json::array{"failure"}}});
+  }
+  return out;
 }
 
 std::string pollerKey(const engine::SqsSource& q) {
@@ -126,6 +136,16 @@ struct ServeRuntime::Impl {
     std::unique_ptr<sinks::SinkRunner> runner;
   };
   std::vector<SinkSlot> sinks;
+  // What sinks get from the running riposte: approval links (from the engine, so made with the
+  // configuration in force when the message is rendered) and the AWS client.
+  sinks::SinkContext sinkContext() {
+    sinks::SinkContext ctx;
+    ctx.aws = opt.aws;
+    ctx.approval_links = [this](const json::object& requested) {
+      return engine ? engine->approvalLinks(requested) : json::object();
+    };
+    return ctx;
+  }
 
   struct Poller {
     std::string key;
@@ -274,7 +294,7 @@ void ServeRuntime::addServices(Supervisor& sup) {
   sup.add(makeService(
       "sinks",
       [&m]() -> Result<void> {
-        auto built = sinks::makeSinks(sinksSetting(m.current));
+        auto built = sinks::makeSinks(sinksSetting(m.current), m.sinkContext());
         if (!built) return fail(built.error());
         std::vector<Impl::SinkSlot> none;
         std::vector<std::string> started;
@@ -383,7 +403,7 @@ server::ReloadReport ServeRuntime::reload(const std::string& trigger) {
                                    "': a running riposte keeps its listen address; restart it "
                                    "to change the address"));
   }
-  auto built = sinks::makeSinks(sinksSetting(next));
+  auto built = sinks::makeSinks(sinksSetting(next), m.sinkContext());
   if (!built) problems.push_back(problem(dir, "sinks", built.error().message));
   if (!next.sqs_sources.empty() && !m.opt.aws) {
     problems.push_back(problem(dir, "sources", "sources.sqs needs AWS credentials"));

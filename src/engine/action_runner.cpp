@@ -34,6 +34,24 @@ asl::TaskResult resultOf(const store::ActionRecord& rec) {
   return out;
 }
 
+// What an approval request names of the action's target: " (instanceId=i-0abc, ip=…)", from
+// the Task's string parameters (at most three, each cut short).
+std::string summaryOfParameters(const json::value& p) {
+  std::string out;
+  int n = 0;
+  if (const auto* o = p.if_object())
+    for (const auto& [k, v] : *o) {
+      if (!v.is_string() || n == 3) continue;
+      std::string val(v.get_string());
+      if (val.size() > 64) val = val.substr(0, 61) + "...";
+      out += std::string(n++ ? ", " : " (") + std::string(k) + "=" + val;
+    }
+  return n ? out + ")" : out;
+}
+
+// An attempt that waits for a person (the approval gate): not an end status.
+constexpr const char* kAwaitingApproval = "awaiting_approval";
+
 bool interrupted(const store::ActionRecord& rec) {
   return rec.status == "running" || rec.status == "planned";
 }
@@ -144,6 +162,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
     }
   };
   bool rerun = false;
+  bool resumed = false;  // its record says it waited for approval: the gate decides again
   if (durable) {
     auto prior = ctx_.store->getAction(rec.id);
     if (!prior) {
@@ -152,7 +171,10 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
       out.cause = "cannot read the action's record before running it: " + prior.error().str();
       return out;
     }
-    if (*prior && !interrupted(**prior)) {
+    if (*prior && (*prior)->status == kAwaitingApproval) {
+      resumed = true;
+      rec.started_ms = (*prior)->started_ms;
+    } else if (*prior && !interrupted(**prior)) {
       // Already done (succeeded, unchanged, dry_run, failed, or since released): the attempt's
       // outcome is the recorded one. AWS is not called again.
       logInfo("action already recorded for this attempt: not run again",
@@ -200,7 +222,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
       replayed("rerun");
     }
   }
-  if (ctx_.store && !rerun) {
+  if (ctx_.store && !rerun && !resumed) {
     if (auto r = ctx_.store->insertAction(rec); !r) {
       out.ok = false;
       out.error = "States.TaskFailed";
@@ -256,13 +278,32 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
   }
   const bool refuse =
       !verdict.act && (verdict.out_of_scope || verdict.on_limit == policy::OnLimit::kFail);
-  const bool limited = !verdict.act && !refuse;  // on_limit dry_run or approve: plan only
+  bool limited = !verdict.act && !refuse;  // on_limit dry_run or approve: plan only
+  // The approval gate: require_approval, or a limit's on_limit approve (see the header).
+  const bool over_limit = limited && verdict.on_limit == policy::OnLimit::kApprove;
+  const bool gateable = !trusted && !ctx_.aws_error && !refuse && !ctx_.dry_run &&
+                        !ctx_.simulation && durable && ctx_.approvals &&
+                        action->descriptor().isDestructive();
+  std::string approved_note;
+  if (gateable && (over_limit || ctx_.require_approval)) {
+    if (req.approved) {
+      approved_note = over_limit ? "approved by a person over the limit: " + verdict.reason
+                                 : "approved by a person (require_approval)";
+    } else if (auto waiting = gate(req, rec, ac, over_limit, verdict.reason)) {
+      if (guarded) ctx_.guard->settle(rec.id, "unchanged", verdict.reserved, rerun);
+      return *waiting;
+    } else {
+      approved_note = "approved for this execution (require_approval)";
+    }
+    if (over_limit) limited = false;  // a person decided it may go over
+  }
   std::string limit_note;
   if (limited) {
     ac.dry_run = true;
     limit_note = verdict.on_limit == policy::OnLimit::kApprove
-                     ? "; on_limit approve: approval wanted, and no approval gate is part of "
-                       "this build, so it is planned only (dry run), nothing changed"
+                     ? "; on_limit approve: approval wanted, and this attempt cannot wait for "
+                       "one (a dry run, a simulation, or no approval gate), so it is planned "
+                       "only, nothing changed"
                      : "; on_limit dry_run: planned only, nothing changed";
   }
   Result<actions::ActionOutcome> r =
@@ -300,6 +341,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
     rec.summary = r->summary;
     if (rerun) rec.summary += " (run again after an interrupted attempt)";
     if (!verdict.note.empty()) rec.summary += " (" + verdict.note + ")";
+    if (!approved_note.empty()) rec.summary += " (" + approved_note + ")";
     rec.changed = r->changed;
     out.output = r->output;
   } else {
@@ -333,6 +375,119 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
     }
   }
   records_.push_back(std::move(rec));
+  return out;
+}
+
+std::optional<asl::TaskResult> ActionRunner::gate(const asl::TaskRequest& req,
+                                                  store::ActionRecord& rec,
+                                                  const actions::ActionContext& ac, bool over_limit,
+                                                  const std::string& limit_reason) {
+  auto failed = [&](std::string code, std::string message, bool final) {
+    rec.status = "failed";
+    rec.ended_ms = ctx_.clock->nowMillis();
+    rec.error_code = code;
+    rec.error_message = message;
+    rec.summary = "failed: " + code + ": " + message;
+    if (auto u = ctx_.store->updateAction(rec); !u)
+      logError("cannot record action result", {{"action", rec.id}, {"error", u.error().str()}});
+    records_.push_back(rec);
+    asl::TaskResult out;
+    out.ok = false;
+    out.error = std::move(code);
+    out.cause = std::move(message);
+    out.final = final;
+    return out;
+  };
+  auto deniedBy = [](const json::object& a) {
+    std::string who;
+    for (const auto& v : a.at("votes").as_array())
+      if (v.at("decision").as_string() == "deny") who = std::string(v.at("approver").as_string());
+    const std::string by(a.at("decidedBy").as_string());
+    return (by == "timeout" ? std::string("its deadline")
+            : who.empty()   ? by
+                            : who) +
+           ": " + std::string(a.at("reason").as_string());
+  };
+  // require_approval asks once per execution: an earlier request of it decides.
+  if (!over_limit) {
+    auto all = ctx_.store->listApprovals(ctx_.execution_id);
+    if (!all)
+      return failed("States.TaskFailed",
+                    "cannot read the execution's approvals: " + all.error().str(), false);
+    for (const auto& a : *all) {
+      if (a.id == "apr-" + rec.id || a.status == "pending") continue;
+      auto v = parseJson(a.json);
+      if (!v || !v->is_object()) continue;
+      const json::value* plan = v->as_object().if_contains("plan");
+      const json::value* origin =
+          plan && plan->is_object() ? plan->as_object().if_contains("origin") : nullptr;
+      if (!origin || !origin->is_string() || origin->get_string() != "require_approval") continue;
+      if (a.status == "approved") return std::nullopt;
+      return failed(policy::kApprovalDenied,
+                    "the response was denied (approval " + a.id + " by " +
+                        deniedBy(v->as_object()) + "); nothing more of it acts",
+                    true);
+    }
+  }
+  json::object params;
+  if (ctx_.require_approval) params = *ctx_.require_approval;
+  if (over_limit && !ctx_.require_approval) {
+    json::array groups;
+    for (const auto& g : ctx_.approver_groups) groups.emplace_back(g);
+    params["groups"] = std::move(groups);
+  }
+  if (over_limit) {
+    params["quorum"] = 1;
+    params.erase("timeout_seconds");
+    params["on_timeout"] = "deny";
+  }
+  std::string resource = summaryOfParameters(req.parameters);
+  params["summary"] =
+      over_limit ? rec.action + resource + " over a blast-radius limit (" + limit_reason + ")"
+                 : rec.action + resource + " (the rule requires approval)";
+  params["plan"] = json::object{{"origin", over_limit ? "on_limit" : "require_approval"},
+                                {"state", req.state_name},
+                                {"action", rec.action},
+                                {"parameters", req.parameters},
+                                {"reason", over_limit ? limit_reason : "require_approval"}};
+  auto token = newTaskToken(req);
+  if (!token)
+    return failed("States.Runtime", "no task token for the approval gate: " + token.error().str(),
+                  false);
+  actions::ActionContext gac = ac;
+  gac.task_token_digest = asl::taskTokenDigest(*token);
+  auto opened = ctx_.approvals->open(params, gac);
+  if (!opened)
+    return failed(opened.error().code.empty() ? "States.TaskFailed" : opened.error().code,
+                  "cannot ask for approval, so it does not act: " + opened.error().message, false);
+  const std::string id(opened->at("approvalId").as_string());
+  const json::value* status = opened->as_object().if_contains("status");
+  const std::string decided =
+      status && status->is_string() ? std::string(status->get_string()) : "";
+  if (decided == "approved") return std::nullopt;  // decided while riposte was down
+  if (decided == "denied") {
+    auto a = ctx_.store->getApproval(id);
+    std::string why = "approval " + id + " was denied";
+    if (a && *a)
+      if (auto v = parseJson((*a)->json); v && v->is_object())
+        why = "approval " + id + " was denied by " + deniedBy(v->as_object());
+    return failed(policy::kApprovalDenied, why, true);
+  }
+  rec.status = kAwaitingApproval;
+  rec.summary = "waiting for approval " + id +
+                " before it acts: " + std::string(params.at("summary").as_string());
+  if (auto u = ctx_.store->updateAction(rec); !u)
+    logError("cannot record action result", {{"action", rec.id}, {"error", u.error().str()}});
+  logInfo("destructive action waits for approval", {{"incident", ctx_.incident_id},
+                                                    {"execution", ctx_.execution_id},
+                                                    {"action", rec.action},
+                                                    {"approval", id}});
+  if (ctx_.metrics)
+    ctx_.metrics->inc("riposte_actions_total", {{"action", rec.action}, {"status", rec.status}});
+  records_.push_back(rec);
+  asl::TaskResult out;
+  out.output = *opened;
+  out.gate_token = std::move(*token);
   return out;
 }
 

@@ -35,7 +35,13 @@ struct ActionRunnerContext {
   std::optional<policy::OnLimit> rule_on_limit;  // the incident's rule's on_limit
   aws::Client* alert_client = nullptr;           // riposte's own client, for the breaker alert
   actions::ApprovalDesk* approvals = nullptr;    // the approval gate (riposte:approval)
-  aws::HttpTransport* http = nullptr;            // http:invoke's client (its connections: config)
+  // The rule's (else the playbook's) require_approval: the gate's request Parameters (groups,
+  // quorum, timeout_seconds, on_timeout). nullopt: destructive actions need no approval.
+  std::optional<json::object> require_approval;
+  // Who decides an on_limit approve: riposte.yaml approvals.groups, all of them (quorum 1,
+  // the default deadline, on_timeout deny), unless require_approval names groups.
+  std::vector<std::string> approver_groups;
+  aws::HttpTransport* http = nullptr;  // http:invoke's client (its connections: config)
   bool simulation = false;  // EngineOptions::simulation: the guard rails decide dry runs too
   // Threat intelligence (threat_feeds.h): a Task that blocks addresses (actions::blocksOf: the
   // built-ins' blocked_address, the direct network ACL deny entries) refuses one that overlaps
@@ -90,14 +96,31 @@ class ActionRunner final : public asl::TaskRunner {
   // riposte.OutOfScope. Refused by a limit or the breaker, per on_limit: fail → the Task fails
   // with riposte.LimitExceeded; dry_run → the action runs as a dry run (plans, changes
   // nothing), recorded "dry_run" with error_code riposte.LimitExceeded and the reason, and its
-  // output carries "limited": {"reason", "onLimit"}; approve → the same as dry_run (the
-  // approval gate is not part of this build), the record saying that approval was wanted.
+  // output carries "limited": {"reason", "onLimit"}; approve → the approval gate, below.
+  //
+  // The approval gate (require_approval, on_limit approve), for a destructive action of an
+  // execution that is not a dry run: the attempt does not act; it opens an approval request
+  // (store::ApprovalRecord, "apr-<action id>") whose plan is this action, its parameters and
+  // why, records the action "awaiting_approval", and waits on the request's task token
+  // (asl::TaskResult::gate_token). Approved, the same attempt runs again
+  // (TaskRequest::approved) and acts — over the limit for on_limit approve. Denied (or the
+  // deadline's deny): the Task fails with riposte.ApprovalDenied, which nothing catches: the
+  // execution stops and the incident ends denied. require_approval asks once per execution:
+  // once its request is approved, the execution's later destructive actions act; once denied,
+  // they fail the same way without asking. Scope, protected tags and trusted lists are checked
+  // before and again after the approval (a person cannot approve what they forbid).
   asl::TaskResult run(const asl::TaskRequest& req) override;
 
   // The records written so far (also when no store is set), oldest first.
   const std::vector<store::ActionRecord>& records() const { return records_; }
 
  private:
+  // The gate of one attempt: act (nullopt: approved already for this execution), or the
+  // Task's result (waiting on a token, or failed).
+  std::optional<asl::TaskResult> gate(const asl::TaskRequest& req, store::ActionRecord& rec,
+                                      const actions::ActionContext& ac, bool over_limit,
+                                      const std::string& limit_reason);
+
   ActionRunnerContext ctx_;
   std::vector<store::ActionRecord> records_;
 };

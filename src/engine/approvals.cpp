@@ -50,6 +50,15 @@ Result<json::value> ApprovalGate::open(const json::value& parameters,
                      {"execution_id", rec.execution_id},
                      {"state", rec.state_name},
                      {"approval", policy::approvalJson(st)}};
+  // What the approvers are shown of the incident (its notification is made from this record).
+  if (auto inc = store_.getIncident(rec.incident_id); inc && *inc)
+    audit["incident"] = json::object{{"title", (*inc)->title},
+                                     {"severity", (*inc)->severity},
+                                     {"finding_type", (*inc)->finding_type},
+                                     {"resource_type", (*inc)->resource_type},
+                                     {"resource_id", (*inc)->resource_id},
+                                     {"account", (*inc)->account},
+                                     {"region", (*inc)->region}};
   auto inserted = store_.insertApproval(rec, toJson(audit));
   if (!inserted) return fail(inserted.error());
   if (!*inserted) {
@@ -62,6 +71,13 @@ Result<json::value> ApprovalGate::open(const json::value& parameters,
     auto pst = policy::approvalFromJson(*parseJson(rec.json));
     if (!pst) return fail(pst.error());
     st = *pst;
+    // The gate of a destructive action made a new token for the attempt run again: a pending
+    // request is decided on that one now (the old one was never answered: nothing held it).
+    if (st.status == "pending" && !ctx.task_token_digest.empty() &&
+        rec.token_digest != ctx.task_token_digest) {
+      rec.token_digest = ctx.task_token_digest;
+      if (auto w = write(rec, st, "", {}); !w) return fail(w.error());
+    }
   } else {
     logInfo("approval requested", {{"approval", rec.id},
                                    {"incident", rec.incident_id},
@@ -71,6 +87,7 @@ Result<json::value> ApprovalGate::open(const json::value& parameters,
   json::array approvers;
   for (const auto& a : st.spec.approvers) approvers.emplace_back(a);
   return json::value(json::object{{"approvalId", rec.id},
+                                  {"status", st.status},
                                   {"approvers", std::move(approvers)},
                                   {"quorum", st.spec.quorum},
                                   {"deadline", formatIso8601Millis(st.deadline_ms)}});

@@ -183,11 +183,33 @@ Schema awsSchema() {
       "AWS defaults; credentials come from the standard AWS chain");
 }
 
+// `require_approval` of a rule or a playbook: every destructive action of its executions waits
+// for a person first (the approval gate; engine/action_runner.h).
+Schema requireApprovalSchema() {
+  return Schema::object(
+      {
+          Field("groups", Schema::list(Schema::string("an approvals.groups name"),
+                                       "who may decide: approver groups of riposte.yaml"))
+              .needed(),
+          Field("quorum", Schema::integer(1, 1000, "approvals needed (N of the groups' M)"))
+              .byDefault(1),
+          Field("timeout_seconds",
+                Schema::integer(1, 31'536'000, "the request's deadline after it opens"))
+              .defaultText("approvals.default_timeout_seconds"),
+          Field("on_timeout",
+                Schema::oneOf({"deny", "approve"}, "what the deadline decides when nobody did"))
+              .byDefault("deny"),
+      },
+      "a person approves before the first destructive action of each execution acts; the "
+      "approval covers the execution, a deny stops it");
+}
+
 Schema playbookSettingsSchema() {
   Schema settings = Schema::object(
       {Field("dry_run", Schema::boolean("every execution of this playbook plans and records, "
                                         "changes nothing"))
-           .byDefault(false)},
+           .byDefault(false),
+       Field("require_approval", requireApprovalSchema())},
       "settings of one playbook (kept out of the ASL document)");
   return Schema::map(std::move(settings), "per-playbook settings, by playbook name")
       .keyed("playbook");
@@ -398,6 +420,7 @@ config::Schema ruleSchema() {
           Field("on_limit", Schema::oneOf({"approve", "dry_run", "fail"},
                                           "what a refused destructive action does instead of "
                                           "the limit's own on_limit")),
+          Field("require_approval", requireApprovalSchema()),
       },
       "one rule");
 }
@@ -634,6 +657,16 @@ void readSettings(const json::object& o, Config& cfg) {
   }
 }
 
+// A require_approval that the approval gate could not open (a group not in approvals.groups, a
+// quorum larger than its approvers): why, or nullopt.
+std::optional<std::string> requireApprovalProblem(const json::object& ra, const Config& cfg) {
+  auto spec = policy::parseApprovalRequest(ra, cfg.approvals, std::nullopt);
+  if (spec) return std::nullopt;
+  std::string m = spec.error().message;
+  if (m.starts_with("riposte:approval: ")) m = m.substr(18);
+  return m;
+}
+
 // riposte.yaml `playbooks.<name>`: every name is a playbook of the directory.
 void applyPlaybookSettings(const config::Document& doc, Config& cfg,
                            std::vector<Problem>& problems) {
@@ -649,7 +682,16 @@ void applyPlaybookSettings(const config::Document& doc, Config& cfg,
           "playbooks." + name, config::unknownMessage("playbook", name, known), true}));
       continue;
     }
-    if (const auto* o = v.if_object()) pb->second.dry_run = boolean(*o, "dry_run", false);
+    if (const auto* o = v.if_object()) {
+      pb->second.dry_run = boolean(*o, "dry_run", false);
+      if (const auto* ra = obj(*o, "require_approval")) {
+        const std::string at = "playbooks." + name + ".require_approval";
+        if (auto bad = requireApprovalProblem(*ra, cfg))
+          problems.push_back(doc.locate(config::Problem{at, *bad}));
+        else
+          pb->second.require_approval = *ra;
+      }
+    }
   }
 }
 
@@ -877,6 +919,15 @@ void loadRuleItems(config::Document& document, const std::string& rel, Config& c
           doc->locate(config::Problem{config::joinPath(item.path, "playbook"),
                                       config::unknownMessage("playbook", r.playbook, known)}));
       ok = false;
+    }
+    if (const auto* ra = obj(o, "require_approval")) {
+      if (auto bad = requireApprovalProblem(*ra, cfg)) {
+        problems.push_back(
+            doc->locate(config::Problem{config::joinPath(item.path, "require_approval"), *bad}));
+        ok = false;
+      } else {
+        r.require_approval = *ra;
+      }
     }
     if (ok) cfg.rules.push_back(std::move(r));
   }

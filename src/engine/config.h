@@ -53,6 +53,10 @@ struct Rule {
   // `on_limit`: what a refused destructive action of this rule's executions does instead of
   // the limit's (or breaker's) own on_limit (policy/limits.h). nullopt: the limit decides.
   std::optional<policy::OnLimit> on_limit;
+  // `require_approval`: the approval gate's request (groups, quorum, timeout_seconds,
+  // on_timeout) every destructive action of this rule's executions waits on first, once per
+  // execution (engine/action_runner.h). nullopt: none (the playbook's own setting may ask).
+  std::optional<json::object> require_approval;
 };
 
 struct Playbook {
@@ -63,6 +67,9 @@ struct Playbook {
   // riposte.yaml `playbooks: {<name>: {dry_run: true}}`: every execution of this playbook plans
   // and records, changes nothing (kept out of the ASL document, which stays valid ASL).
   bool dry_run = false;
+  // riposte.yaml `playbooks.<name>.require_approval` (as Rule::require_approval; a rule's own
+  // setting wins).
+  std::optional<json::object> require_approval;
 };
 
 struct Safety {

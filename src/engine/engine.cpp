@@ -515,8 +515,14 @@ ActionRunnerContext Engine::runnerContext(const store::IncidentRecord& incident)
   if (c) {
     rctx.config = std::shared_ptr<const Config>(c, &c->config);
     for (const auto& rule : c->config.rules) {
-      if (rule.name == incident.rule) rctx.rule_on_limit = rule.on_limit;
+      if (rule.name != incident.rule) continue;
+      rctx.rule_on_limit = rule.on_limit;
+      rctx.require_approval = rule.require_approval;
     }
+    if (!rctx.require_approval)
+      if (auto pb = c->config.playbooks.find(incident.playbook); pb != c->config.playbooks.end())
+        rctx.require_approval = pb->second.require_approval;
+    for (const auto& [group, _] : c->config.approvals.groups) rctx.approver_groups.push_back(group);
   }
   return rctx;
 }

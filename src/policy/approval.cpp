@@ -40,15 +40,16 @@ Result<ApprovalSpec> parseApprovalRequest(const json::value& parameters,
                                           std::optional<double> state_timeout_s) {
   const json::object* o = parameters.if_object();
   if (!o) return fail(bad("Parameters must be an object"));
-  static const std::set<std::string, std::less<>> kKeys = {"groups", "quorum", "timeout_seconds",
-                                                           "on_timeout", "summary"};
+  static const std::set<std::string, std::less<>> kKeys = {
+      "groups", "quorum", "timeout_seconds", "on_timeout", "summary", "plan"};
   for (const auto& [k, v] : *o) {
     (void)v;
     if (!kKeys.count(k))
       return fail(bad("unknown parameter '" + std::string(k) +
-                      "' (known: groups, quorum, timeout_seconds, on_timeout, summary)"));
+                      "' (known: groups, quorum, timeout_seconds, on_timeout, summary, plan)"));
   }
   ApprovalSpec spec;
+  if (const json::value* p = o->if_contains("plan")) spec.plan = *p;
   const json::value* g = o->if_contains("groups");
   if (!g || !g->is_array() || g->get_array().empty())
     return fail(bad("'groups' is required: a non-empty list of approver groups"));
@@ -164,6 +165,7 @@ json::object approvalJson(const ApprovalState& st) {
   o["timeoutMs"] = st.spec.timeout_ms;
   o["onTimeout"] = st.spec.on_timeout == OnTimeout::kApprove ? "approve" : "deny";
   o["summary"] = st.spec.summary;
+  if (!st.spec.plan.is_null()) o["plan"] = st.spec.plan;
   o["createdMs"] = st.created_ms;
   o["deadlineMs"] = st.deadline_ms;
   o["status"] = st.status;
@@ -186,6 +188,7 @@ Result<ApprovalState> approvalFromJson(const json::value& v) {
     st.spec.on_timeout =
         o.at("onTimeout").as_string() == "approve" ? OnTimeout::kApprove : OnTimeout::kDeny;
     st.spec.summary = std::string(o.at("summary").as_string());
+    if (const json::value* p = o.if_contains("plan")) st.spec.plan = *p;
     st.created_ms = o.at("createdMs").to_number<int64_t>();
     st.deadline_ms = o.at("deadlineMs").to_number<int64_t>();
     st.status = std::string(o.at("status").as_string());

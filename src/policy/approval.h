@@ -46,6 +46,9 @@ enum class OnTimeout { kDeny, kApprove };
 //   timeout_seconds  integer   the deadline after the request opens, default the settings'
 //   on_timeout       "deny" | "approve", default "deny"
 //   summary          string    what is asked, in words (shown to the approvers)
+//   plan             any       what will be done once approved (the gate of require_approval
+//                              and on_limit: approve writes {"origin", "state", "action",
+//                              "parameters", "reason"}), shown to the approvers
 // Any other key is an error.
 struct ApprovalSpec {
   std::vector<std::string> groups;
@@ -54,6 +57,7 @@ struct ApprovalSpec {
   int64_t timeout_ms = 0;
   OnTimeout on_timeout = OnTimeout::kDeny;
   std::string summary;
+  json::value plan = nullptr;
 };
 
 // Errors "InvalidInput" naming the parameter. `state_timeout_s` is the Task's TimeoutSeconds

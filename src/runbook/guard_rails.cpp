@@ -14,9 +14,10 @@ namespace {
 std::string onLimitWords(policy::OnLimit o) {
   switch (o) {
     case policy::OnLimit::kApprove:
-      return "approve: the action waits for a person's approval; until approvals are part of "
-             "riposte it is planned only (as dry_run: nothing is changed) and its record says "
-             "that approval was wanted";
+      return "approve: the action waits for a person's approval (any approver of "
+             "approvals.groups, or the rule's require_approval groups; one approval, the "
+             "default deadline, no decision denies) and acts over the limit once approved; a "
+             "deny ends the incident denied";
     case policy::OnLimit::kDryRun:
       return "dry_run: the action is planned and recorded, nothing is changed";
     case policy::OnLimit::kFail:

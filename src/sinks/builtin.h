@@ -4,10 +4,12 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "aws/http.h"
 #include "sinks/format.h"
+#include "sinks/notify.h"
 #include "sinks/sink.h"
 
 namespace riposte::sinks {
@@ -54,5 +56,25 @@ struct HecSinkConfig {
   std::chrono::milliseconds ack_timeout{30000};
 };
 std::unique_ptr<Sink> makeHecSink(HecSinkConfig cfg, std::shared_ptr<aws::HttpTransport> http);
+
+// --- notifications to people (notify.h): one message per record of the subscribed events ---
+struct WebhookSinkConfig {
+  std::string name;
+  std::string url;
+  WebhookFormat format;
+  std::set<std::string> events;  // approval | failure | incident
+  aws::Pairs headers;            // e.g. Authorization (jira: Basic, generic: as configured)
+};
+std::unique_ptr<Sink> makeWebhookSink(WebhookSinkConfig cfg,
+                                      std::shared_ptr<aws::HttpTransport> http, LinkMaker links);
+
+struct SnsSinkConfig {
+  std::string name;
+  std::string topic_arn;
+  std::string region;  // the topic's
+  std::set<std::string> events;
+};
+std::unique_ptr<Sink> makeSnsSink(SnsSinkConfig cfg, std::shared_ptr<aws::Client> aws,
+                                  LinkMaker links);
 
 }  // namespace riposte::sinks

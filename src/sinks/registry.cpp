@@ -1,3 +1,4 @@
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -84,14 +85,150 @@ Schema hecSchema() {
       "Splunk HTTP Event Collector");
 }
 
-Result<std::unique_ptr<Sink>> fileFactory(const json::object& item, const std::string&) {
+Schema eventsField() {
+  return Schema::list(Schema::oneOf({"approval", "failure", "incident"},
+                                    "approval: requests and decisions; failure: executions that "
+                                    "failed uncaught and approvals their deadline decided; "
+                                    "incident: opened and its end status"),
+                      "what this sink tells people of");
+}
+
+Schema webhookSchema() {
+  std::vector<std::string> formats(std::begin(kNotifyFormats), std::end(kNotifyFormats));
+  return Schema::object(
+      {
+          Field("name", nameField()).needed(),
+          Field("format", Schema::oneOf(formats,
+                                        "the service's message format: Slack incoming webhook "
+                                        "(Block Kit), Microsoft Teams (Adaptive Card), PagerDuty "
+                                        "Events API v2, Jira (create issue), generic JSON"))
+              .needed(),
+          Field("url", Schema::url({"https", "http"},
+                                   "where messages are POSTed (a Slack or Teams webhook URL is "
+                                   "a secret: use ${VAR}); jira: the site, the API path is "
+                                   "appended"))
+              .defaultText("pagerduty: https://events.pagerduty.com/v2/enqueue; else required"),
+          Field("events", eventsField()).byDefault(json::array{"approval", "failure"}),
+          Field("routing_key", Schema::string("pagerduty: the integration's routing key (use "
+                                              "${VAR})"))
+              .defaultText("required for pagerduty"),
+          Field("source", Schema::string("pagerduty: payload.source")).byDefault("riposte"),
+          Field("project", Schema::string("jira: the project key issues are created in"))
+              .defaultText("required for jira"),
+          Field("issue_type", Schema::string("jira: the issue type")).byDefault("Task"),
+          Field("user", Schema::string("jira: the account (e-mail) of the API token"))
+              .defaultText("required for jira"),
+          Field("api_token", Schema::string("jira: the API token (use ${VAR})"))
+              .defaultText("required for jira"),
+          Field("authorization",
+                Schema::string("generic: the Authorization header's value (use ${VAR})"))
+              .defaultText("none"),
+          Field("timeout_ms", timeoutMs(600000, "request timeout, milliseconds")).byDefault(10000),
+      },
+      "notifications to people over a webhook");
+}
+
+Schema snsSchema() {
+  return Schema::object(
+      {
+          Field("name", nameField()).needed(),
+          Field("topic_arn", Schema::string("the SNS topic (arn:aws:sns:REGION:ACCOUNT:NAME)"))
+              .needed(),
+          Field("events", eventsField()).byDefault(json::array{"approval", "failure"}),
+      },
+      "notifications to people through an SNS topic");
+}
+
+std::set<std::string> itemEvents(const json::object& item) {
+  std::set<std::string> out;
+  if (const json::value* e = item.if_contains("events"); e && e->is_array())
+    for (const auto& v : e->get_array())
+      if (v.is_string()) out.emplace(v.get_string());
+  return out;
+}
+
+Error itemProblem(const std::string& where, const std::string& field, const std::string& what) {
+  return Error{"InvalidSinkConfig", where + "." + field + ": " + what};
+}
+
+Result<std::unique_ptr<Sink>> webhookFactory(const json::object& item, const std::string& where,
+                                             const SinkContext& ctx) {
+  WebhookSinkConfig c;
+  c.name = itemString(item, "name");
+  c.format.format = itemString(item, "format");
+  c.url = itemString(item, "url");
+  c.events = itemEvents(item);
+  const std::string& f = c.format.format;
+  if (c.url.empty() && f == "pagerduty") c.url = "https://events.pagerduty.com/v2/enqueue";
+  if (c.url.empty()) return fail(itemProblem(where, "url", "is required for format " + f));
+  auto needed = [&](const char* field) -> Result<std::string> {
+    std::string v = itemString(item, field);
+    if (v.empty()) return fail(itemProblem(where, field, "is required for format " + f));
+    return v;
+  };
+  if (f == "pagerduty") {
+    auto k = needed("routing_key");
+    if (!k) return fail(k.error());
+    c.format.routing_key = *k;
+    c.format.source = itemString(item, "source", "riposte");
+  } else if (f == "jira") {
+    auto p = needed("project");
+    if (!p) return fail(p.error());
+    auto u = needed("user");
+    if (!u) return fail(u.error());
+    auto t = needed("api_token");
+    if (!t) return fail(t.error());
+    c.format.project = *p;
+    c.format.issue_type = itemString(item, "issue_type", "Task");
+    while (!c.url.empty() && c.url.back() == '/') c.url.pop_back();
+    c.url += "/rest/api/2/issue";
+    const std::string cred = *u + ":" + *t;
+    std::string b64(4 * ((cred.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                                  reinterpret_cast<const unsigned char*>(cred.data()),
+                                  static_cast<int>(cred.size()));
+    b64.resize(static_cast<std::size_t>(n));
+    c.headers.emplace_back("Authorization", "Basic " + b64);
+  }
+  if (auto a = itemString(item, "authorization"); !a.empty())
+    c.headers.emplace_back("Authorization", a);
+  aws::CurlOptions opts;
+  opts.total_timeout = std::chrono::milliseconds(itemInt(item, "timeout_ms", 10000));
+  return makeWebhookSink(std::move(c), aws::makeCurlTransport(opts), ctx.approval_links);
+}
+
+Result<std::unique_ptr<Sink>> snsFactory(const json::object& item, const std::string& where,
+                                         const SinkContext& ctx) {
+  SnsSinkConfig c;
+  c.name = itemString(item, "name");
+  c.topic_arn = itemString(item, "topic_arn");
+  c.events = itemEvents(item);
+  // arn:aws:sns:<region>:<account>:<name>
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (std::size_t at; (at = c.topic_arn.find(':', start)) != std::string::npos; start = at + 1)
+    parts.push_back(c.topic_arn.substr(start, at - start));
+  parts.push_back(c.topic_arn.substr(start));
+  if (parts.size() != 6 || parts[0] != "arn" || parts[2] != "sns" || parts[3].empty() ||
+      parts[5].empty())
+    return fail(itemProblem(where, "topic_arn",
+                            "'" + c.topic_arn +
+                                "' is not an SNS topic ARN "
+                                "(arn:aws:sns:REGION:ACCOUNT:NAME)"));
+  c.region = parts[3];
+  return makeSnsSink(std::move(c), ctx.aws, ctx.approval_links);
+}
+
+Result<std::unique_ptr<Sink>> fileFactory(const json::object& item, const std::string&,
+                                          const SinkContext&) {
   FileSinkConfig c;
   c.name = itemString(item, "name");
   c.path = itemString(item, "path");
   return makeFileSink(std::move(c));
 }
 
-Result<std::unique_ptr<Sink>> syslogFactory(const json::object& item, const std::string&) {
+Result<std::unique_ptr<Sink>> syslogFactory(const json::object& item, const std::string&,
+                                            const SinkContext&) {
   SyslogSinkConfig c;
   c.name = itemString(item, "name");
   c.transport = itemString(item, "transport", "udp");
@@ -108,7 +245,8 @@ Result<std::unique_ptr<Sink>> syslogFactory(const json::object& item, const std:
   return makeSyslogSink(std::move(c));
 }
 
-Result<std::unique_ptr<Sink>> hecFactory(const json::object& item, const std::string&) {
+Result<std::unique_ptr<Sink>> hecFactory(const json::object& item, const std::string&,
+                                         const SinkContext&) {
   HecSinkConfig c;
   c.name = itemString(item, "name");
   c.url = itemString(item, "url");
@@ -211,6 +349,8 @@ config::Schema SinkRegistry::schema() const {
 Result<void> registerBuiltinSinks(SinkRegistry& registry) {
   if (auto r = registry.add("file", fileSchema(), fileFactory); !r) return r;
   if (auto r = registry.add("splunk_hec", hecSchema(), hecFactory); !r) return r;
+  if (auto r = registry.add("webhook", webhookSchema(), webhookFactory); !r) return r;
+  if (auto r = registry.add("sns", snsSchema(), snsFactory); !r) return r;
   return registry.add("syslog", syslogSchema(), syslogFactory);
 }
 
@@ -221,7 +361,8 @@ Result<void> registerConfig(config::Registry& registry) {
 }
 
 Result<std::vector<std::unique_ptr<Sink>>> makeSinks(const json::value& cfg,
-                                                     const SinkRegistry& registry) {
+                                                     const SinkRegistry& registry,
+                                                     const SinkContext& ctx) {
   std::vector<std::unique_ptr<Sink>> out;
   if (cfg.is_null()) return out;
   // Held to the schema first (a copy: the defaults are written into it).
@@ -241,17 +382,18 @@ Result<std::vector<std::unique_ptr<Sink>>> makeSinks(const json::value& cfg,
     const std::string where = "sinks[" + std::to_string(i) + "] (" + name + ")";
     auto factory = registry.find(itemString(item, "type"));
     if (!factory) return fail(Error{factory.error().code, where + ": " + factory.error().message});
-    auto sink = (**factory)(item, where);
+    auto sink = (**factory)(item, where, ctx);
     if (!sink) return fail(sink.error());
     out.push_back(std::move(*sink));
   }
   return out;
 }
 
-Result<std::vector<std::unique_ptr<Sink>>> makeSinks(const json::value& sinks_config) {
+Result<std::vector<std::unique_ptr<Sink>>> makeSinks(const json::value& sinks_config,
+                                                     const SinkContext& ctx) {
   SinkRegistry registry;
   if (auto r = registerBuiltinSinks(registry); !r) return fail(r.error());
-  return makeSinks(sinks_config, registry);
+  return makeSinks(sinks_config, registry, ctx);
 }
 
 Result<json::value> loadSinksConfig(const std::string& config_dir) {

@@ -65,6 +65,12 @@ Result<int> SinkRunner::runOnce() {
     noteFailure(cursor.error());
     return fail(cursor.error());
   }
+  if (*cursor == 0 && sink_->startsAtHead() && !positioned_) {
+    auto placed = position();
+    if (!placed) return fail(placed.error());
+    cursor = *placed;
+  }
+  positioned_ = true;
   auto batch = store_->readAudit(*cursor, opts_.batch_size);
   if (!batch) {
     noteFailure(batch.error());
@@ -88,7 +94,35 @@ Result<int> SinkRunner::runOnce() {
   return static_cast<int>(batch->size());
 }
 
+Result<int64_t> SinkRunner::position() {
+  auto cursor = store_->sinkCursor(sink_->name());
+  if (!cursor) {
+    noteFailure(cursor.error());
+    return fail(cursor.error());
+  }
+  if (*cursor != 0 || !sink_->startsAtHead() || positioned_) return *cursor;
+  // Its first run: from the end of the log (what is written from now on is delivered).
+  auto head = store_->auditHead();
+  if (!head) {
+    noteFailure(head.error());
+    return fail(head.error());
+  }
+  if (*head > 0) {
+    if (auto c = store_->setSinkCursor(sink_->name(), *head); !c) {
+      noteFailure(c.error());
+      return fail(c.error());
+    }
+    logInfo("sink starts at the end of the audit log",
+            {{"sink", sink_->name()}, {"seq", std::to_string(*head)}});
+  }
+  positioned_ = true;
+  return *head;
+}
+
 void SinkRunner::start() {
+  // Before the thread: what is written once start() returns is delivered (serve starts the
+  // sinks before it accepts events). A store error here is retried by the thread's runOnce.
+  if (!thread_.joinable()) (void)position();
   std::lock_guard lock(mu_);
   if (thread_.joinable()) return;
   stop_ = false;

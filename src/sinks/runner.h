@@ -77,6 +77,8 @@ class SinkRunner {
 
  private:
   Result<void> sendOrIsolate(const std::vector<AuditRecord>& batch);
+  // A startsAtHead() sink without a cursor: placed at the log's end (once). The cursor.
+  Result<int64_t> position();
   void noteFailure(const Error& e);
   void loop();
 
@@ -88,6 +90,7 @@ class SinkRunner {
   SinkCounters counters_;
   bool stop_ = false;
   std::thread thread_;
+  bool positioned_ = false;  // a startsAtHead() sink's cursor was placed (runOnce's thread)
 };
 
 // Owns one SinkRunner per sink: the service `riposte serve` starts after the engine and stops

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/client.h"
 #include "config/registry.h"
 #include "config/schema.h"
 #include "core/json.h"
@@ -36,13 +37,24 @@ class Sink {
   // The configured name (unique among sinks; keys the durable cursor).
   virtual const std::string& name() const = 0;
   virtual Result<void> send(const std::vector<AuditRecord>& batch) = 0;
+  // true: the first time it runs (no cursor yet), the sink starts at the end of the audit log
+  // instead of its beginning (notifications tell people what happens from then on).
+  virtual bool startsAtHead() const { return false; }
+};
+
+// What sinks get from the running riposte besides their item: the signed approval links of an
+// approval.requested record (engine::Engine::approvalLinks; empty object when links are off)
+// and the AWS client the sns sink publishes with (null: none configured).
+struct SinkContext {
+  std::function<json::object(const json::object& requested)> approval_links;
+  std::shared_ptr<aws::Client> aws;
 };
 
 // Builds one sink from its config item: a JSON object held to the type's schema already (its
 // defaults written in, so every field the schema defaults is there). `where` names the item in
 // errors ("sinks[1] (splunk)").
-using SinkFactory = std::function<Result<std::unique_ptr<Sink>>(const json::object& item,
-                                                                const std::string& where)>;
+using SinkFactory = std::function<Result<std::unique_ptr<Sink>>(
+    const json::object& item, const std::string& where, const SinkContext& ctx)>;
 
 // Name-keyed sink types (STYLE.md item 3): each with the schema of its items (config/schema.h:
 // the keys, their types, ranges and defaults; the one place they are written) and its factory.
@@ -67,7 +79,7 @@ class SinkRegistry {
   std::map<std::string, Type> types_;
 };
 
-// Registers the built-in sinks: "file", "splunk_hec", "syslog".
+// Registers the built-in sinks: "file", "splunk_hec", "syslog", "webhook", "sns".
 Result<void> registerBuiltinSinks(SinkRegistry& registry);
 // The built-in sinks' schemas as "sink" types of `registry` (what the loader checks with).
 Result<void> registerConfig(config::Registry& registry);
@@ -76,9 +88,11 @@ Result<void> registerConfig(config::Registry& registry);
 // objects; null means none), after holding it to the registry's schema: every problem is in
 // the error (code "InvalidSinkConfig"), one per line, "sinks[1].token: is required".
 Result<std::vector<std::unique_ptr<Sink>>> makeSinks(const json::value& sinks_config,
-                                                     const SinkRegistry& registry);
+                                                     const SinkRegistry& registry,
+                                                     const SinkContext& ctx = {});
 // The same with a registry of the built-in sinks.
-Result<std::vector<std::unique_ptr<Sink>>> makeSinks(const json::value& sinks_config);
+Result<std::vector<std::unique_ptr<Sink>>> makeSinks(const json::value& sinks_config,
+                                                     const SinkContext& ctx = {});
 
 // Reads `sinks:` from <config_dir>/riposte.yaml (null when absent), expanding ${VAR} and
 // ${VAR:-default} from the environment in string values (so tokens need not be in the file).

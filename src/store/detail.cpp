@@ -197,7 +197,7 @@ AuditEntry auditStep(const std::string& execution_id, const std::string& inciden
 }
 
 bool actionEnded(const std::string& status) {
-  return status != "running" && status != "planned";
+  return status != "running" && status != "planned" && status != "awaiting_approval";
 }
 
 AuditEntry auditActionFinished(const ActionRecord& a) {

@@ -155,7 +155,9 @@ struct SuppressionRecord {
 //                                      "threshold","window_ms","reason"}
 //   breaker.closed                    {"closed_by","reason"}
 //   approval.requested                {"approvalId","incident_id","execution_id","state",
-//                                      "approval":<policy::approvalJson>} (never its signed
+//                                      "approval":<policy::approvalJson>, "incident":
+//                                      {title, severity, finding_type, resource_type,
+//                                      resource_id, account, region}} (never its signed
 //                                      links: engine::ApprovalGate::linksOf makes them again)
 //   approval.vote / approval.decided  {"approvalId","incident_id","execution_id","approver",
 //                                      "decision","reason","status","decidedBy", "via" ("link"
@@ -417,7 +419,8 @@ class Store {
   virtual Result<std::optional<ApprovalRecord>> getApproval(const std::string& id) = 0;
   // Every request (of one execution when `execution_id` is not empty), oldest first.
   virtual Result<std::vector<ApprovalRecord>> listApprovals(const std::string& execution_id) = 0;
-  // Writes status, delivered and json when the stored version is still `rec.version` (then
+  // Writes status, delivered, json and token_digest when the stored version is still
+  // `rec.version` (then
   // version + 1), with the audit record (`audit_kind`, `audit_json`, at `time_ms`) in the same
   // transaction (none when `audit_kind` is empty). "Conflict" when another write came first;
   // "NotFound".
@@ -472,7 +475,7 @@ class Store {
   // setIncidentStatus appends incident.status; createExecution appends execution.started then
   // one execution.step per first event; recordStep one execution.step per event;
   // insertAction/updateAction append action.finished when the stored status is an end status
-  // (anything but "running" and "planned").
+  // (anything but "running", "planned" and "awaiting_approval").
   //
   // Up to `limit` records with seq > after_seq, oldest first.
   virtual Result<std::vector<AuditRecord>> readAudit(int64_t after_seq, int limit) = 0;

@@ -1025,5 +1025,173 @@ TEST(TaskToken, ASourceThatFailsFailsTheTask) {
   EXPECT_EQ(malformed.runs, 0);
 }
 
+// --- the approval gate (TaskResult::gate_token): a Task's runner asks a person first ---------
+
+// "guarded" asks for approval until the attempt runs approved; other resources echo.
+class GateRunner final : public TaskRunner {
+ public:
+  std::vector<TaskRequest> calls;
+  int tokens = 0;
+  bool ask_again = false;  // a runner that asks even when approved (refused)
+  TaskResult run(const TaskRequest& req) override {
+    calls.push_back(req);
+    if (req.resource == "guarded" && (!req.approved || ask_again)) {
+      TaskResult r;
+      r.output = json::object{{"approvalId", "apr-" + std::to_string(calls.size())}};
+      r.gate_token = "gate-" + std::to_string(++tokens);
+      return r;
+    }
+    return ScriptedRunner::ok(json::object{{"acted", req.parameters}, {"approved", req.approved}});
+  }
+};
+
+std::shared_ptr<const StateMachine> loadGated(std::string_view def) {
+  auto m =
+      StateMachine::load(js(def), [](std::string_view r) { return r == "guarded" || r == "echo"; });
+  EXPECT_TRUE(m) << m.error().message;
+  return m ? *m : nullptr;
+}
+
+struct GateHarness {
+  std::shared_ptr<const StateMachine> machine;
+  GateRunner runner;
+  ManualClock clock{1'000'000};
+  Execution x;
+  std::vector<HistoryEvent> h;
+  GateHarness(std::string_view def, std::string_view input)
+      : machine(loadGated(def)), x(machine, js(input), {"exec-1", "exec-1", "pb", 0}) {}
+  void settle() {
+    for (int i = 0; i < 1000 && x.status() == Status::Running; ++i) {
+      if (x.wakeAtMs() <= clock.nowMillis()) {
+        x.step(runner, clock, h);
+      } else if (x.awaitingCallback()) {
+        return;
+      } else {
+        clock.set(x.wakeAtMs());
+      }
+    }
+  }
+};
+
+const char* kGated = R"({"StartAt": "Isolate", "States": {
+  "Isolate": {"Type": "Task", "Resource": "guarded", "Parameters": {"id.$": "$.id"},
+              "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2}],
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+              "ResultPath": "$.r", "End": true},
+  "Caught": {"Type": "Pass", "Result": "caught", "End": true}}})";
+
+TEST(ApprovalGate, ApprovedRunsTheSameAttemptAgainAsApproved) {
+  GateHarness t(kGated, R"({"id": "i-1"})");
+  t.settle();
+  ASSERT_TRUE(t.x.awaitingCallback());
+  ASSERT_EQ(t.runner.calls.size(), 1u);
+  EXPECT_FALSE(t.runner.calls[0].approved);
+  auto p = t.x.pendingTasks();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].token_digest, taskTokenDigest("gate-1"));
+  EXPECT_EQ(p[0].state_name, "Isolate");
+  EXPECT_EQ(types(t.h).back(), "TaskSubmitted");
+  ASSERT_EQ(errorCode(t.x.sendTaskSuccess("gate-1", R"({"approved": true})", t.clock, t.h)), "ok");
+  t.settle();
+  ASSERT_EQ(t.x.status(), Status::Succeeded);
+  ASSERT_EQ(t.runner.calls.size(), 2u);
+  EXPECT_TRUE(t.runner.calls[1].approved);
+  EXPECT_EQ(t.runner.calls[1].scheduled_event_id, t.runner.calls[0].scheduled_event_id);
+  EXPECT_EQ(t.runner.calls[1].parameters, js(R"({"id": "i-1"})"));
+  EXPECT_EQ(t.x.output().at("r").at("approved"), json::value(true));
+  // The gate token is closed: a second callback is refused as Step Functions does.
+  EXPECT_EQ(errorCode(t.x.sendTaskSuccess("gate-1", "{}", t.clock, t.h)), "TaskTimedOut");
+}
+
+TEST(ApprovalGate, ADenyIsNeitherRetriedNorCaught) {
+  GateHarness t(kGated, R"({"id": "i-1"})");
+  t.settle();
+  ASSERT_EQ(errorCode(t.x.sendTaskFailure("gate-1", "riposte.ApprovalDenied", "no: build server",
+                                          t.clock, t.h)),
+            "ok");
+  t.settle();
+  EXPECT_EQ(t.x.status(), Status::Failed);
+  EXPECT_EQ(t.x.error(), "riposte.ApprovalDenied");
+  EXPECT_EQ(t.x.cause(), "no: build server");
+  EXPECT_EQ(t.runner.calls.size(), 1u);  // no retry
+}
+
+TEST(ApprovalGate, ADenyInABranchIsNotCaughtByTheParallel) {
+  GateHarness t(R"({"StartAt": "P", "States": {
+    "P": {"Type": "Parallel", "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+          "Branches": [{"StartAt": "Isolate", "States": {"Isolate": {"Type": "Task",
+                          "Resource": "guarded", "End": true}}}], "End": true},
+    "Caught": {"Type": "Pass", "End": true}}})",
+                "{}");
+  t.settle();
+  ASSERT_EQ(errorCode(t.x.sendTaskFailure("gate-1", "riposte.ApprovalDenied", "no", t.clock, t.h)),
+            "ok");
+  t.settle();
+  EXPECT_EQ(t.x.status(), Status::Failed);
+  EXPECT_EQ(t.x.error(), "riposte.ApprovalDenied");
+}
+
+TEST(ApprovalGate, AFinalTaskFailureIsNotCaught) {
+  class Denier final : public TaskRunner {
+   public:
+    TaskResult run(const TaskRequest&) override {
+      TaskResult r = ScriptedRunner::err("riposte.ApprovalDenied", "denied earlier");
+      r.final = true;
+      return r;
+    }
+  } denier;
+  auto m = loadGated(kGated);
+  Execution x(m, js(R"({"id": "i-1"})"), {"exec-1", "exec-1", "pb", 0});
+  ManualClock clock{1};
+  std::vector<HistoryEvent> h;
+  while (x.status() == Status::Running) x.step(denier, clock, h);
+  EXPECT_EQ(x.status(), Status::Failed);
+  EXPECT_EQ(x.error(), "riposte.ApprovalDenied");
+}
+
+TEST(ApprovalGate, AskingAgainWhenApprovedIsARuntimeError) {
+  GateHarness t(kGated, R"({"id": "i-1"})");
+  t.runner.ask_again = true;
+  t.settle();
+  ASSERT_EQ(errorCode(t.x.sendTaskSuccess("gate-1", "{}", t.clock, t.h)), "ok");
+  t.settle();
+  EXPECT_EQ(t.x.status(), Status::Failed);
+  EXPECT_EQ(t.x.error(), "States.Runtime");
+}
+
+TEST(ApprovalGate, SnapshotsWhileWaitingAndOnceApprovedRestore) {
+  GateHarness t(kGated, R"({"id": "i-1"})");
+  t.settle();
+  auto restore = [&](const json::value& snap) {
+    auto y = Execution::restore(t.machine, snap);
+    EXPECT_TRUE(y) << y.error().str();
+    return y;
+  };
+  // Waiting: only the digest, and still waiting for a person after a restart.
+  const std::string text = toJson(t.x.snapshot());
+  EXPECT_EQ(text.find("gate-1"), std::string::npos) << text;
+  auto y = restore(t.x.snapshot());
+  ASSERT_TRUE(y);
+  EXPECT_TRUE(y->awaitingCallback());
+  ASSERT_EQ(y->pendingTasks().size(), 1u);
+  // Approved, not yet run: a restart runs it as approved.
+  ASSERT_EQ(errorCode(y->sendTaskSuccess("gate-1", "{}", t.clock, t.h)), "ok");
+  auto z = restore(y->snapshot());
+  ASSERT_TRUE(z);
+  GateRunner r2;
+  while (z->status() == Status::Running) z->step(r2, t.clock, t.h);
+  EXPECT_EQ(z->status(), Status::Succeeded);
+  ASSERT_EQ(r2.calls.size(), 1u);
+  EXPECT_TRUE(r2.calls[0].approved);
+  // The waiting snapshot marks the gate; without the mark it could not be waiting.
+  std::string waiting = toJson(t.x.snapshot());
+  auto at = waiting.find("\"gt\":true");
+  ASSERT_NE(at, std::string::npos) << waiting;
+  waiting.replace(at, 9, "\"gt\":false");
+  auto broken = Execution::restore(t.machine, *parseJson(waiting));
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().code, "InvalidSnapshot");
+}
+
 }  // namespace
 }  // namespace riposte::asl

@@ -188,9 +188,10 @@ TEST_F(ServeRuntimeTest, SinksRestartOnlyWhenTheirConfigurationChanged) {
   auto bad = runtime_->reload("test");
   EXPECT_FALSE(bad.ok);
   ASSERT_EQ(bad.problems.size(), 1u);
-  EXPECT_EQ(bad.problems[0], config().string() +
-                                 "/riposte.yaml:4:12: sinks[0].type: unknown type "
-                                 "'carrier-pigeon' (known: file, splunk_hec, syslog)");
+  EXPECT_EQ(bad.problems[0],
+            config().string() +
+                "/riposte.yaml:4:12: sinks[0].type: unknown type "
+                "'carrier-pigeon' (known: file, sns, splunk_hec, syslog, webhook)");
   EXPECT_EQ(names(runtime_->running().at("sinks")), Names{"a"});
   EXPECT_EQ(matching("new.app"), Names{});
 }

@@ -316,11 +316,66 @@ playbooks:
   EXPECT_EQ(problems(),
             "riposte.yaml:4:14: playbooks.contain.dry_run: must be true or false, not 'yes'\n"
             "riposte.yaml:5:5: playbooks.contain.approve: unknown key 'approve' (known: "
-            "dry_run)\n"
+            "dry_run, require_approval)\n"
             "riposte.yaml:6:3: playbooks.contian: unknown playbook 'contian' (did you mean "
             "'contain'?)\n");
   write("riposte.yaml", "playbooks: [contain]\n");
   EXPECT_EQ(problems(), "riposte.yaml:1:12: playbooks: must be a mapping, not a list\n");
+}
+
+TEST_F(ConfigDir, RequireApprovalIsReadAndHeldToTheApproverGroups) {
+  write("playbooks/contain.asl.json", kPlaybook);
+  write("riposte.yaml", R"(listen: 127.0.0.1:1
+approvals:
+  groups: {soc: [alice, bob]}
+playbooks:
+  contain: {require_approval: {groups: [soc], quorum: 2}}
+)");
+  write("rules/a.yaml", R"(name: a
+playbook: contain
+event_pattern: {source: ["aws.guardduty"]}
+require_approval: {groups: [soc], timeout_seconds: 600, on_timeout: approve}
+)");
+  std::vector<Problem> ps;
+  auto cfg = load(ps);
+  ASSERT_TRUE(cfg) << (ps.empty() ? cfg.error().message : ps[0].str());
+  ASSERT_EQ(cfg->rules.size(), 1u);
+  ASSERT_TRUE(cfg->rules[0].require_approval);
+  EXPECT_EQ(cfg->rules[0].require_approval->at("timeout_seconds").as_int64(), 600);
+  EXPECT_EQ(cfg->rules[0].require_approval->at("on_timeout").as_string(), "approve");
+  ASSERT_TRUE(cfg->playbooks.at("contain").require_approval);
+  EXPECT_EQ(cfg->playbooks.at("contain").require_approval->at("quorum").as_int64(), 2);
+
+  // A group that is not configured, a quorum above the approvers, a misspelt decision.
+  write("riposte.yaml", R"(listen: 127.0.0.1:1
+approvals:
+  groups: {soc: [alice, bob]}
+playbooks:
+  contain: {require_approval: {groups: [soc], quorum: 3}}
+)");
+  write("rules/a.yaml", R"(name: a
+playbook: contain
+event_pattern: {source: ["aws.guardduty"]}
+require_approval: {groups: [secops], on_timeout: allow}
+)");
+  const std::string all = problems();
+  EXPECT_NE(all.find("riposte.yaml:5:31: playbooks.contain.require_approval: 'quorum' must be a "
+                     "whole number from 1 to 2"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("rules/a.yaml:4:50: require_approval.on_timeout: must be one of deny, "
+                     "approve"),
+            std::string::npos)
+      << all;
+  write("rules/a.yaml", R"(name: a
+playbook: contain
+event_pattern: {source: ["aws.guardduty"]}
+require_approval: {groups: [secops]}
+)");
+  EXPECT_NE(problems().find("rules/a.yaml:4:19: require_approval: groups[0]: no approver group "
+                            "'secops' in riposte.yaml approvals.groups"),
+            std::string::npos)
+      << problems();
 }
 
 TEST_F(ConfigDir, SinksAndSourcesAreHeldToTheirTypesSchemas) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -85,8 +86,10 @@ class GuardTest : public ::testing::Test {
   }
 
   // `policies`: the JSON of one policies/*.yaml file.
-  void open(const char* policies, std::optional<policy::OnLimit> rule_on_limit = std::nullopt) {
+  void open(const char* policies, std::optional<policy::OnLimit> rule_on_limit = std::nullopt,
+            std::function<void(Config&)> tweak = nullptr) {
     Config c;
+    c.approvals.groups["soc"] = {"alice", "bob"};
     Playbook pb;
     pb.name = "contain";
     pb.definition = *parseJson(kContain);
@@ -106,6 +109,7 @@ class GuardTest : public ::testing::Test {
       c.guard_rails.breaker = policy::parseBreaker(*b, problems);
     if (auto* s = o.if_contains("scope")) c.guard_rails.scope = policy::parseScope(*s, problems);
     ASSERT_TRUE(problems.empty()) << problems[0].path << ": " << problems[0].message;
+    if (tweak) tweak(c);
     engine_.reset();
     auto store = store::openStore("sqlite://" + (dir_ / "r.db").string());
     ASSERT_TRUE(store) << store.error().str();
@@ -230,24 +234,144 @@ TEST_F(GuardTest, TheRulesOnLimitFailsTheTaskWithLimitExceeded) {
   }
 }
 
-TEST_F(GuardTest, ApproveIsPlannedOnlyAndSaysApprovalWasWanted) {
+// The pending approval requests, oldest first.
+json::array pendingOf(Engine& e) {
+  return e.listApprovals("pending").value().at("approvals").as_array();
+}
+
+TEST_F(GuardTest, ApproveParksForAPersonThenActsOverTheLimit) {
   open(R"({"limits":[{"name":"none","role":"contain","per":"global","max":1,"window":"1h",
                       "on_limit":"approve"}]})");
   burst(2);
   EXPECT_EQ(acted_.load(), 1);
-  EXPECT_EQ(planned_.load(), 1);
-  bool seen = false;
-  auto incs = engine_->store().listIncidents(10, 0).value();
-  for (const auto& i : incs) {
-    auto acts = engine_->store().actionsForIncident(i.id).value();
-    for (const auto& a : acts) {
-      if (a.status == "dry_run" && a.error_code == "riposte.LimitExceeded") {
-        EXPECT_NE(a.error_message.find("approval wanted"), std::string::npos) << a.error_message;
-        seen = true;
-      }
-    }
-  }
-  EXPECT_TRUE(seen);
+  EXPECT_EQ(planned_.load(), 0);  // not a dry run: it waits
+  auto pending = pendingOf(*engine_);
+  ASSERT_EQ(pending.size(), 1u);
+  const auto& req = pending[0].as_object();
+  EXPECT_EQ(req.at("approvers").as_array().size(), 2u);  // every group of approvals.groups
+  EXPECT_EQ(req.at("plan").at("origin").as_string(), "on_limit");
+  EXPECT_EQ(req.at("plan").at("action").as_string(), "aws.ec2.isolateInstance");
+  EXPECT_NE(std::string(req.at("summary").as_string()).find("limit 'none'"), std::string::npos);
+  const std::string id(req.at("approvalId").as_string());
+  const std::string incident(req.at("incidentId").as_string());
+  auto acts = engine_->store().actionsForIncident(incident).value();
+  ASSERT_EQ(acts.size(), 1u);
+  EXPECT_EQ(acts[0].status, "awaiting_approval");
+  for (const auto& a : audit("action.finished"))  // a waiting attempt has not ended
+    EXPECT_EQ(a.json.find(acts[0].id), std::string::npos) << a.json;
+  // Nothing moves while nobody decides (another pass, an hour later but before the deadline).
+  clock_.advance(std::chrono::minutes(30));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(acted_.load(), 1);
+  ASSERT_TRUE(engine_->decideApproval(id, "approve", "", "alice"));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(acted_.load(), 2);  // over the limit, as the person decided
+  acts = engine_->store().actionsForIncident(incident).value();
+  ASSERT_EQ(acts.size(), 2u);  // the same attempt's record (now acted), and the notification
+  EXPECT_EQ(acts[0].status, "succeeded");
+  EXPECT_NE(acts[0].summary.find("approved by a person over the limit"), std::string::npos)
+      << acts[0].summary;
+  EXPECT_EQ(engine_->store().getIncident(incident).value()->status, "contained");
+}
+
+TEST_F(GuardTest, ADeniedOverLimitActionEndsTheIncidentDenied) {
+  open(R"({"limits":[{"name":"none","role":"contain","per":"global","max":1,"window":"1h",
+                      "on_limit":"approve"}]})");
+  burst(2);
+  auto pending = pendingOf(*engine_);
+  ASSERT_EQ(pending.size(), 1u);
+  const std::string id(pending[0].at("approvalId").as_string());
+  const std::string incident(pending[0].at("incidentId").as_string());
+  ASSERT_TRUE(engine_->decideApproval(id, "deny", "a batch of forged findings", "bob"));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(acted_.load(), 1);
+  EXPECT_EQ(engine_->store().getIncident(incident).value()->status, "denied");
+  auto x = engine_->store().executionsForIncident(incident).value();
+  ASSERT_EQ(x.size(), 1u);
+  EXPECT_EQ(x[0].error, "riposte.ApprovalDenied");
+  EXPECT_NE(x[0].cause.find("a batch of forged findings"), std::string::npos) << x[0].cause;
+}
+
+// Two destructive steps, each with a Catch of everything: require_approval asks once, and a
+// deny is caught by neither.
+const char* kContainTwice = R"({"StartAt":"Isolate","States":{
+  "Isolate":{"Type":"Task","Resource":"riposte:aws.ec2.isolateInstance",
+    "Parameters":{"instanceId.$":"$.detail.resource.instanceDetails.instanceId"},
+    "ResultPath":"$.results.isolate","Next":"Again",
+    "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"Notify"}]},
+  "Again":{"Type":"Task","Resource":"riposte:aws.ec2.isolateInstance",
+    "Parameters":{"instanceId.$":"$.detail.resource.instanceDetails.instanceId"},
+    "Retry":[{"ErrorEquals":["States.ALL"],"MaxAttempts":3}],
+    "ResultPath":"$.results.again","Next":"Notify",
+    "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"Notify"}]},
+  "Notify":{"Type":"Task","Resource":"riposte:aws.sns.publish","Parameters":{},
+    "ResultPath":"$.results.notify","End":true}}})";
+
+void requireApproval(Config& c) {
+  c.playbooks["contain"].definition = *parseJson(kContainTwice);
+  c.playbooks["contain"].definition_json = kContainTwice;
+  c.rules[0].require_approval = json::object{{"groups", json::array{"soc"}}, {"quorum", 2}};
+}
+
+TEST_F(GuardTest, RequireApprovalAsksOnceAnExecutionThenItsActionsAct) {
+  open(R"({})", std::nullopt, requireApproval);
+  burst(1);
+  EXPECT_EQ(acted_.load(), 0);
+  EXPECT_EQ(notified_.load(), 0);  // nothing after the gate ran
+  auto pending = pendingOf(*engine_);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].at("plan").at("origin").as_string(), "require_approval");
+  EXPECT_EQ(pending[0].at("plan").at("parameters").at("instanceId").as_string(), "i-0");
+  EXPECT_EQ(pending[0].at("quorum").as_int64(), 2);
+  const std::string id(pending[0].at("approvalId").as_string());
+  ASSERT_TRUE(engine_->decideApproval(id, "approve", "", "alice"));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(acted_.load(), 0);  // one of two
+  ASSERT_TRUE(engine_->decideApproval(id, "approve", "", "bob"));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(acted_.load(), 2);  // both steps: the second was approved by the first request
+  EXPECT_EQ(notified_.load(), 1);
+  EXPECT_TRUE(pendingOf(*engine_).empty());
+  EXPECT_EQ(engine_->listApprovals("").value().at("approvals").as_array().size(), 1u);
+  EXPECT_EQ(incidentStatuses()["contained"], 1);
+}
+
+TEST_F(GuardTest, RequireApprovalDenyIsCaughtByNothingAndStopsTheExecution) {
+  open(R"({})", std::nullopt, requireApproval);
+  burst(1);
+  auto pending = pendingOf(*engine_);
+  ASSERT_EQ(pending.size(), 1u);
+  const std::string id(pending[0].at("approvalId").as_string());
+  ASSERT_TRUE(engine_->decideApproval(id, "deny", "the build server", "bob"));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(acted_.load(), 0);
+  EXPECT_EQ(notified_.load(), 0);  // the Catch did not lead on to Notify
+  EXPECT_EQ(incidentStatuses()["denied"], 1);
+}
+
+TEST_F(GuardTest, RequireApprovalTimeoutAppliesOnTimeout) {
+  open(R"({})", std::nullopt, [](Config& c) {
+    requireApproval(c);
+    c.rules[0].require_approval = json::object{
+        {"groups", json::array{"soc"}}, {"timeout_seconds", 60}, {"on_timeout", "approve"}};
+  });
+  burst(1);
+  ASSERT_EQ(pendingOf(*engine_).size(), 1u);
+  clock_.advance(std::chrono::seconds(61));
+  ASSERT_TRUE(engine_->drain());
+  EXPECT_EQ(acted_.load(), 2);
+  EXPECT_EQ(incidentStatuses()["contained"], 1);
+}
+
+TEST_F(GuardTest, ADryRunNeverWaitsForApproval) {
+  open(R"({})", std::nullopt, [](Config& c) {
+    requireApproval(c);
+    c.rules[0].dry_run = true;
+  });
+  burst(1);
+  EXPECT_TRUE(pendingOf(*engine_).empty());
+  EXPECT_EQ(planned_.load(), 2);
+  EXPECT_EQ(acted_.load(), 0);
 }
 
 TEST_F(GuardTest, AnActionThatFailedGivesItsPlaceBack) {

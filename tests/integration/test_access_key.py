@@ -207,8 +207,17 @@ class AccessKeyThroughFaults(unittest.TestCase):
         # The key is untouched; the rest of the playbook ran (sessions revoked, team told).
         keys = {k["AccessKeyId"]: k["Status"] for k in self.iam.list_access_keys(UserName="carol")["AccessKeyMetadata"]}
         self.assertEqual(keys, {self.key_id: "Active"})
-        self.assertEqual(len(self.env.messages()), 1)
-
+        # The team's notification, and the failure alert of notifications.on_failure (on by
+        # default, to the same topic: the execution failed uncaught), sent by its sink soon after.
+        messages, deadline = [], time.time() + 20
+        while len(messages) < 2 and time.time() < deadline:
+            messages += self.env.messages()
+        self.assertEqual(len(messages), 2, messages)
+        alerts = [m for m in messages if m["Subject"].startswith("riposte: Response failed")]
+        self.assertEqual(len(alerts), 1, messages)
+        self.assertIn("ContainmentFailed", alerts[0]["Subject"])
+        self.assertIn("Incident: " + inc["id"], alerts[0]["Message"])
+        self.assertEqual(self.env.messages(), [])  # once
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -21,6 +21,7 @@ import unittest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
 import localaws  # noqa: E402
+import localhttp  # noqa: E402
 
 if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):
     BINARY = os.path.abspath(sys.argv.pop(1))
@@ -61,6 +62,12 @@ def tearDownModule():
 
 
 class Approvals(unittest.TestCase):
+    # What a test case adds to riposte.yaml (settings text) and the environment, before start.
+    links = False
+    gated = GATED
+    playbook = "gated"   # what the high-severity EC2 rule runs
+    rule_extra = ""      # appended to that rule
+
     def setUp(self):
         MOTO.reset()
         self.env = localaws.Environment(MOTO)
@@ -68,20 +75,35 @@ class Approvals(unittest.TestCase):
         self.config = os.path.join(self.dir, "config")
         shutil.copytree(os.path.join(ROOT, "config/default"), self.config)
         with open(os.path.join(self.config, "playbooks", "gated.asl.json"), "w") as f:
-            json.dump(GATED, f, indent=1)
+            json.dump(self.gated, f, indent=1)
         settings = os.path.join(self.config, "riposte.yaml")
         with open(settings) as f:
             text = f.read()
         self.assertIn("soc: [security-oncall]", text)  # the shipped group
+        text = text.replace("soc: [security-oncall]", "soc: [alice, bob, carol]")
+        env = {"RIPOSTE_SNS_TOPIC_ARN": self.env.topic_arn}
+        if self.links:
+            # Signed links in a Slack message: the receiver plays Slack's incoming webhook.
+            self.slack = localhttp.Receiver()
+            self.addCleanup(self.slack.stop)
+            self.assertIn("  default_timeout_seconds: 3600\n", text)
+            text = text.replace("  default_timeout_seconds: 3600\n",
+                                "  default_timeout_seconds: 3600\n  links:\n"
+                                "    secret_env: RIPOSTE_TEST_LINK_KEY\n"
+                                "    base_url: http://localhost:1\n")
+            text += ("\nsinks:\n  - type: webhook\n    name: soc-slack\n    format: slack\n"
+                     "    url: ${RIPOSTE_TEST_SLACK_URL}\n")
+            env["RIPOSTE_TEST_LINK_KEY"] = "k" * 40
+            env["RIPOSTE_TEST_SLACK_URL"] = self.slack.url + "/services/T0/B0/secret"
         with open(settings, "w") as f:
-            f.write(text.replace("soc: [security-oncall]", "soc: [alice, bob, carol]"))
+            f.write(text)
         rule = os.path.join(self.config, "rules", "guardduty-ec2-high.yaml")
         with open(rule) as f:
             text = f.read()
         with open(rule, "w") as f:
-            f.write(text.replace("playbook: contain-ec2-instance", "playbook: gated"))
-        self.riposte = localaws.Riposte(BINARY, self.config, MOTO, workdir=self.dir,
-                                        env={"RIPOSTE_SNS_TOPIC_ARN": self.env.topic_arn})
+            f.write(text.replace("playbook: contain-ec2-instance\n",
+                                 "playbook: " + self.playbook + "\n") + self.rule_extra)
+        self.riposte = localaws.Riposte(BINARY, self.config, MOTO, workdir=self.dir, env=env)
         self.original_groups = self.env.instance_groups()
 
     def tearDown(self):
@@ -172,6 +194,162 @@ class Approvals(unittest.TestCase):
         ends = [e for e in inc["timeline"] if e["kind"] == "execution_finished"]
         self.assertIn("riposte.ApprovalDenied", json.dumps(ends))
         self.assertIn("it is the build server", json.dumps(ends))
+
+
+class ApprovalLinks(Approvals):
+    """Signed one-time links in the approval notification (a Slack Block Kit message from the
+    webhook sink): a GET shows a confirmation page and decides nothing; the POST decides; a used
+    or forged link is refused; the links are nowhere in the audit log."""
+    links = True
+    test_quorum_through_the_cli_and_the_api_then_contained = None  # the base class's cases
+    test_killed_while_parked_then_denied_with_a_reason = None
+
+    def slack_messages(self, count):
+        return [json.loads(r["body"]) for r in self.slack.wait(count)]
+
+    def buttons(self, message):
+        out = {}
+        for block in message["blocks"]:
+            if block["type"] == "actions":
+                for e in block["elements"]:
+                    out[e["text"]["text"]] = e["url"].replace("http://localhost:1", self.riposte.url)
+        return out
+
+    def form(self, url, data, ctype="application/x-www-form-urlencoded"):
+        import urllib.request
+        import urllib.error
+        from urllib.parse import urlsplit, parse_qs, urlencode
+        token = parse_qs(urlsplit(url).query)["t"][0]
+        body = urlencode(dict(data, t=token)).encode()
+        req = urllib.request.Request(url.split("?")[0], data=body, method="POST",
+                                     headers={"Content-Type": ctype})
+        try:
+            with urllib.request.urlopen(req, timeout=20) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def test_slack_buttons_confirm_then_decide_once(self):
+        self.send_finding()
+        req = self.pending()
+        [msg] = self.slack_messages(1)
+        self.assertIn(req["approvalId"], json.dumps(msg))
+        links = self.buttons(msg)
+        self.assertEqual(sorted(links), ["Approve as alice", "Approve as bob", "Approve as carol",
+                                         "Deny as alice", "Deny as bob", "Deny as carol"])
+        # A link scanner's GET: a confirmation page, nothing decided.
+        page = self.riposte.get(links["Approve as alice"][len(self.riposte.url):])
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("text/html", page.headers["Content-Type"])
+        self.assertIn("alice", page.text)
+        self.assertEqual(self.riposte.get("/v1/approvals/" + req["approvalId"]).json()["votes"], [])
+        # The POST decides, once.
+        status, _ = self.form(links["Approve as alice"], {})
+        self.assertEqual(status, 200)
+        status, text = self.form(links["Approve as alice"], {})
+        self.assertEqual(status, 409, text)
+        # A forged link (one character of the signature changed) is refused.
+        forged = links["Approve as bob"]
+        forged = forged[:-1] + ("A" if forged[-1] != "A" else "B")
+        status, _ = self.form(forged, {})
+        self.assertEqual(status, 403)
+        self.assertFalse(self.isolated())
+        status, _ = self.form(links["Approve as bob"], {})
+        self.assertEqual(status, 200)
+        self.wait_incident("contained")
+        self.assertTrue(self.isolated())
+        # The decision is told too; and no link is in the audit log (what SIEM sinks read).
+        decided = self.slack_messages(2)[1]
+        self.assertIn("approved", decided["text"])
+        import sqlite3
+        db = sqlite3.connect(self.riposte.store[len("sqlite://"):])
+        audit = "\n".join(row[0] for row in db.execute("SELECT json FROM audit_log"))
+        db.close()
+        self.assertIn(req["approvalId"], audit)
+        self.assertNotIn("/link?t=", audit)
+
+
+class OnFailure(Approvals):
+    """notifications.on_failure is on by default: an approval nobody decides in time is a
+    failure alert on the SNS topic (here notifications.sns_topic_arn), once."""
+    gated = json.loads(json.dumps(GATED))
+    gated["States"]["Approve"]["Parameters"]["timeout_seconds"] = 1
+    test_quorum_through_the_cli_and_the_api_then_contained = None  # the base class's cases
+    test_killed_while_parked_then_denied_with_a_reason = None
+
+    def test_an_approval_timeout_is_published_once(self):
+        self.send_finding()
+        self.pending()
+        self.wait_incident("denied")
+        self.assertFalse(self.isolated())
+        deadline = time.time() + 20
+        got = []
+        while time.time() < deadline and not got:
+            for m in self.env.sqs.receive_message(QueueUrl=self.env.queue_url,
+                                                  MaxNumberOfMessages=10,
+                                                  WaitTimeSeconds=1).get("Messages", []):
+                got.append(json.loads(m["Body"]))
+        self.assertEqual(len(got), 1, got)
+        self.assertIn("timed out", got[0]["Subject"])
+        self.assertIn("Incident: inc-", got[0]["Message"])
+        # Nothing more: the deny the deadline made is not a second alert.
+        time.sleep(1.5)
+        more = self.env.sqs.receive_message(QueueUrl=self.env.queue_url, MaxNumberOfMessages=10,
+                                            WaitTimeSeconds=1).get("Messages", [])
+        self.assertEqual(more, [])
+
+
+class RequireApproval(Approvals):
+    """`require_approval` on the shipped high-severity EC2 rule, its playbook unchanged
+    (contain-ec2-instance): the first destructive action waits for a person; approved, the
+    instance is isolated and the attacker blocked without asking again; a kill -9 while it waits
+    loses nothing; a deny stops the execution although every step of the playbook has a
+    Catch."""
+    playbook = "contain-ec2-instance"
+    rule_extra = "require_approval: {groups: [soc], quorum: 2}\n"
+    test_quorum_through_the_cli_and_the_api_then_contained = None  # the base class's cases
+    test_killed_while_parked_then_denied_with_a_reason = None
+
+    def test_parks_then_contains_once_approved_also_across_a_kill(self):
+        self.send_finding()
+        req = self.pending()
+        self.assertEqual(req["plan"]["origin"], "require_approval")
+        self.assertEqual(req["plan"]["action"], "aws.ec2.isolateInstance")
+        self.assertEqual(req["plan"]["parameters"]["instanceId"], self.env.instance_id)
+        self.assertIn("the rule requires approval", req["summary"])
+        time.sleep(0.5)
+        self.assertFalse(self.isolated())
+        inc = self.incident()
+        waiting = [e for e in inc["timeline"] if e["kind"] == "action"
+                   and e["action"] == "aws.ec2.isolateInstance"]
+        self.assertEqual(waiting[0]["status"], "awaiting_approval", waiting)
+        r = self.cli("approve", req["approvalId"], "--by", "alice")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.riposte.stop(signal.SIGKILL)
+        self.riposte.start()
+        time.sleep(0.5)
+        self.assertFalse(self.isolated())  # one of two
+        r = self.cli("approve", req["approvalId"], "--by", "bob")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        inc = self.wait_incident("contained")
+        self.assertTrue(self.isolated())
+        blocked = [e for e in inc["timeline"] if e["kind"] == "action"
+                   and e["action"] == "aws.ec2.blockIp"]
+        self.assertEqual(blocked[0]["status"], "succeeded", blocked)  # not asked again
+        approvals = self.riposte.get("/v1/approvals").json()["approvals"]
+        self.assertEqual(len(approvals), 1, approvals)
+
+    def test_a_deny_stops_the_execution(self):
+        self.send_finding()
+        req = self.pending()
+        r = self.cli("deny", req["approvalId"], "--by", "carol", "--reason", "a known scanner")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        inc = self.wait_incident("denied")
+        self.assertFalse(self.isolated())
+        acts = {e["action"]: e["status"] for e in inc["timeline"] if e["kind"] == "action"}
+        self.assertNotIn("aws.ec2.blockIp", acts)
+        self.assertNotIn("aws.sns.publish", acts)  # the Catch did not lead on to Notify
+        self.assertIn("a known scanner", json.dumps(inc["timeline"]))
 
 
 if __name__ == "__main__":

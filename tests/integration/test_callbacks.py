@@ -10,6 +10,7 @@ and nothing is contained. Killed with SIGKILL while it waits, and right after th
 was accepted: after a restart the callback's result is applied exactly once.
 """
 import json
+import re
 import os
 import shutil
 import signal
@@ -107,7 +108,10 @@ class Callbacks(unittest.TestCase):
         deadline = time.time() + timeout
         while time.time() < deadline:
             for m in self.env.messages(wait=1):
-                return m["Message"]
+                # Only the token (other messages on the topic, such as a failure alert of
+                # notifications.on_failure, are text with spaces).
+                if re.fullmatch(r"[A-Za-z0-9\-_.~+/=:]{1,2048}", m["Message"]):
+                    return m["Message"]
         self.fail("no task token was published\n" + self.riposte.logs()[-3000:])
 
     def execution(self):

@@ -130,6 +130,9 @@ class HttpInvoke(unittest.TestCase):
     def wait_status(self, status="SUCCEEDED", timeout=30):
         deadline = time.time() + timeout
         while time.time() < deadline:
+            if not self.riposte.incidents():  # accepted (202), not processed yet
+                time.sleep(0.1)
+                continue
             inc, x = self.execution()
             if x["status"] == status:
                 return inc, x

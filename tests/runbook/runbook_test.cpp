@@ -769,9 +769,10 @@ TEST(Runbook, SaysTheGuardRailsInWords) {
                     "`contain`) in any 10 minutes, counted per account."),
             std::string::npos)
       << md;
-  EXPECT_NE(md.find("When full: on\\_limit approve: the action waits for a person's approval; "
-                    "until approvals are part of riposte it is planned only"),
-            std::string::npos);
+  EXPECT_NE(md.find("When full: on\\_limit approve: the action waits for a person's approval "
+                    "(any approver of approvals.groups"),
+            std::string::npos)
+      << md;
   EXPECT_NE(md.find("- **Circuit breaker**: opens when more than 20 executions attempt a "
                     "destructive action within 10 minutes."),
             std::string::npos);

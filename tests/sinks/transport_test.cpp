@@ -64,7 +64,7 @@ TEST(MakeSinksTest, ItemsAreHeldToTheirTypesSchemaEveryProblemNamed) {
   e = makeSinks(cfg(R"([{"type":"kafka","name":"k"}])"));
   ASSERT_FALSE(e);
   EXPECT_EQ(e.error().message,
-            "sinks[0].type: unknown type 'kafka' (known: file, splunk_hec, syslog)");
+            "sinks[0].type: unknown type 'kafka' (known: file, sns, splunk_hec, syslog, webhook)");
 
   e = makeSinks(cfg(R"([{"type":"syslog","name":"s","transport":"sctp"}])"));
   EXPECT_EQ(e.error().message, "sinks[0].transport: must be one of udp, tcp, tls, not 'sctp'");
@@ -88,10 +88,11 @@ TEST(MakeSinksTest, RegistryRefusesDuplicatesAndGivesEachTypesSchema) {
   ASSERT_TRUE(registerBuiltinSinks(r));
   EXPECT_EQ(r.add("syslog", config::Schema::any("again"), nullptr).error().code,
             "DuplicateSinkType");
-  EXPECT_EQ(r.types(), (std::vector<std::string>{"file", "splunk_hec", "syslog"}));
+  EXPECT_EQ(r.types(),
+            (std::vector<std::string>{"file", "sns", "splunk_hec", "syslog", "webhook"}));
   config::Registry c;
   ASSERT_TRUE(registerConfig(c));
-  ASSERT_EQ(c.types("sink").size(), 3u);
+  ASSERT_EQ(c.types("sink").size(), 5u);
   EXPECT_NE(c.types("sink").at("splunk_hec")->field("token"), nullptr);
 }
 

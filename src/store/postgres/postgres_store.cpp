@@ -1172,11 +1172,11 @@ Result<void> PostgresStore::updateApproval(const ApprovalRecord& rec, int64_t ti
                                            const std::string& audit_kind,
                                            const std::string& audit_json) {
   static const std::string sql =
-      "UPDATE approvals SET status = $2, delivered = $3, json = $4, version = version + 1 "
-      "WHERE id = $1 AND version = $5";
+      "UPDATE approvals SET status = $2, delivered = $3, json = $4, token_digest = $6, "
+      "version = version + 1 WHERE id = $1 AND version = $5";
   return impl_->write([&](Conn& c) -> Result<void> {
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {rec.id, rec.status, int64_t{rec.delivered ? 1 : 0},
-                                                 rec.json, rec.version}));
+                                                 rec.json, rec.version, rec.token_digest}));
     if (rows.affected() == 0) {
       RIPOSTE_STORE_TRY_ASSIGN(q, c.query("SELECT 1 FROM approvals WHERE id = $1", {rec.id}));
       if (q.size() == 0) return fail("NotFound", "no approval '" + rec.id + "'");

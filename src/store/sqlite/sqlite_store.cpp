@@ -1128,15 +1128,16 @@ Result<void> SqliteStore::updateApproval(const ApprovalRecord& rec, int64_t time
                                          const std::string& audit_kind,
                                          const std::string& audit_json) {
   static const std::string sql =
-      "UPDATE approvals SET status = ?2, delivered = ?3, json = ?4, version = version + 1 "
-      "WHERE id = ?1 AND version = ?5";
+      "UPDATE approvals SET status = ?2, delivered = ?3, json = ?4, token_digest = ?6, "
+      "version = version + 1 WHERE id = ?1 AND version = ?5";
   return impl_->write([&](Impl& im) -> Result<void> {
     RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
     st.bind(1, rec.id)
         .bind(2, rec.status)
         .bind(3, int64_t{rec.delivered ? 1 : 0})
         .bind(4, rec.json)
-        .bind(5, rec.version);
+        .bind(5, rec.version)
+        .bind(6, rec.token_digest);
     RIPOSTE_STORE_TRY(im.run(st, "update approval " + rec.id));
     if (sqlite3_changes(im.db) == 0) {
       RIPOSTE_STORE_TRY_ASSIGN(q, im.prepare("SELECT 1 FROM approvals WHERE id = ?1"));
