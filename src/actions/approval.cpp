@@ -12,7 +12,8 @@ class Approval final : public Action {
     d_.description =
         "Asks people to approve what follows before it runs: opens an approval request (who "
         "may decide: riposte.yaml approvals.groups; quorum N of M; deadline and on_timeout; a "
-        "deny needs a reason) and waits, without a thread or a lease, for its decision. "
+        "deny needs a reason; the plan: the Tasks that may run after it, unless Parameters "
+        "give `plan`) and waits, without a thread or a lease, for its decision. "
         "Approved: the result is {\"approved\": true, \"approvers\": [...]}; denied: the Task "
         "fails with riposte.ApprovalDenied and the reason. Decided through GET/POST "
         "/v1/approvals and `riposte approvals`.";

@@ -1,5 +1,7 @@
 #include "engine/action_runner.h"
 
+#include <set>
+
 #include "aws/sigv4.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -47,6 +49,100 @@ std::string summaryOfParameters(const json::value& p) {
       out += std::string(n++ ? ", " : " (") + std::string(k) + "=" + val;
     }
   return n ? out + ")" : out;
+}
+
+// The state list (a "States" object) holding `state`, searched through Parallel branches and
+// Map processors; null when none does.
+const json::object* listHolding(const json::value& owner, const std::string& state) {
+  const json::object* o = owner.if_object();
+  const json::value* states = o ? o->if_contains("States") : nullptr;
+  if (!states || !states->is_object()) return nullptr;
+  if (states->as_object().contains(state)) return &states->as_object();
+  for (const auto& [name, sv] : states->as_object()) {
+    const json::object* so = sv.if_object();
+    if (!so) continue;
+    if (const json::value* b = so->if_contains("Branches"); b && b->is_array())
+      for (const auto& branch : b->as_array())
+        if (const auto* found = listHolding(branch, state)) return found;
+    for (const char* k : {"ItemProcessor", "Iterator"})
+      if (const json::value* p = so->if_contains(k))
+        if (const auto* found = listHolding(*p, state)) return found;
+  }
+  return nullptr;
+}
+
+// Every Task of a state list (a branch or a processor), definition order.
+void tasksOf(const json::value& owner, const std::string& in, const actions::Registry& reg,
+             json::array& out);
+
+// The step of one Task state for a plan.
+json::object planStep(const std::string& name, const json::object& st, const actions::Registry& reg,
+                      const std::string& in) {
+  std::string resource;
+  if (const json::value* r = st.if_contains("Resource"); r && r->is_string())
+    resource = std::string(r->get_string());
+  json::object step{{"state", name}, {"resource", resource}};
+  if (const actions::Action* a = reg.find(resource)) {
+    step["action"] = std::string(a->name());
+    step["role"] = std::string(actions::roleName(a->descriptor().role));
+  }
+  if (!in.empty()) step["in"] = in;
+  return step;
+}
+
+void tasksOf(const json::value& owner, const std::string& in, const actions::Registry& reg,
+             json::array& out) {
+  const json::object* o = owner.if_object();
+  const json::value* states = o ? o->if_contains("States") : nullptr;
+  if (!states || !states->is_object()) return;
+  for (const auto& [name, sv] : states->as_object()) {
+    const json::object* so = sv.if_object();
+    if (!so) continue;
+    const json::value* type = so->if_contains("Type");
+    if (type && *type == "Task") out.push_back(planStep(std::string(name), *so, reg, in));
+    if (const json::value* b = so->if_contains("Branches"); b && b->is_array())
+      for (const auto& branch : b->as_array()) tasksOf(branch, std::string(name), reg, out);
+    for (const char* k : {"ItemProcessor", "Iterator"})
+      if (const json::value* p = so->if_contains(k)) tasksOf(*p, std::string(name), reg, out);
+  }
+}
+
+// The Tasks that may run after `state` (reached from it through Next, Choice rules, Default and
+// Catch, within its state list; a Parallel's or Map's own Tasks with them), breadth first:
+// [{"state", "resource", "action", "role", "in"}]. What a riposte:approval request shows.
+json::array tasksAfter(const json::value& definition, const std::string& state,
+                       const actions::Registry& reg) {
+  json::array out;
+  const json::object* list = listHolding(definition, state);
+  if (!list) return out;
+  std::vector<std::string> queue;
+  std::set<std::string> seen{state};
+  auto follow = [&](const json::object& st) {
+    auto add = [&](const json::value* n) {
+      if (n && n->is_string() && seen.insert(std::string(n->get_string())).second)
+        queue.emplace_back(n->get_string());
+    };
+    add(st.if_contains("Next"));
+    add(st.if_contains("Default"));
+    for (const char* k : {"Choices", "Catch"})
+      if (const json::value* a = st.if_contains(k); a && a->is_array())
+        for (const auto& c : a->as_array())
+          if (const auto* co = c.if_object()) add(co->if_contains("Next"));
+  };
+  if (const auto* st = list->at(state).if_object()) follow(*st);
+  for (std::size_t i = 0; i < queue.size(); ++i) {
+    const json::value* sv = list->if_contains(queue[i]);
+    const json::object* st = sv ? sv->if_object() : nullptr;
+    if (!st) continue;
+    const json::value* type = st->if_contains("Type");
+    if (type && *type == "Task") out.push_back(planStep(queue[i], *st, reg, ""));
+    if (const json::value* b = st->if_contains("Branches"); b && b->is_array())
+      for (const auto& branch : b->as_array()) tasksOf(branch, queue[i], reg, out);
+    for (const char* k : {"ItemProcessor", "Iterator"})
+      if (const json::value* p = st->if_contains(k)) tasksOf(*p, queue[i], reg, out);
+    follow(*st);
+  }
+  return out;
 }
 
 // An attempt that waits for a person (the approval gate): not an end status.
@@ -230,6 +326,19 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
       return out;
     }
   }
+  // riposte:approval: the request shows what the approval lets run (unless it says itself).
+  json::value parameters_with_plan;
+  const json::value* params = &req.parameters;
+  if (action->name() == "approval" && ctx_.config && req.parameters.is_object() &&
+      !req.parameters.as_object().contains("plan")) {
+    if (auto pb = ctx_.config->playbooks.find(ctx_.playbook); pb != ctx_.config->playbooks.end()) {
+      parameters_with_plan = req.parameters;
+      parameters_with_plan.as_object()["plan"] =
+          json::object{{"origin", "riposte:approval"},
+                       {"next", tasksAfter(pb->second.definition, req.state_name, *ctx_.registry)}};
+      params = &parameters_with_plan;
+    }
+  }
   actions::ActionContext ac;
   ac.incident_id = ctx_.incident_id;
   ac.execution_id = ctx_.execution_id;
@@ -312,7 +421,7 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
       : refuse         ? Result<actions::ActionOutcome>(
                      fail(verdict.out_of_scope ? policy::kOutOfScope : policy::kLimitExceeded,
                           verdict.reason + (verdict.out_of_scope ? "" : "; on_limit fail")))
-               : action->run(req.parameters, ac);
+               : action->run(*params, ac);
   rec.ended_ms = ctx_.clock->nowMillis();
   if (ctx_.metrics) {
     ctx_.metrics->observe("riposte_action_duration_seconds", {{"action", rec.action}},

@@ -25,6 +25,7 @@ struct ActionRunnerContext {
   const Clock* clock = nullptr;    // required
   Metrics* metrics = nullptr;      // optional
   std::string incident_id, execution_id;
+  std::string playbook;         // the execution's playbook (a riposte:approval request's plan)
   std::string account, region;  // of the finding: where the actions act
   bool dry_run = false;
   std::string protected_tag = "riposte:protected";

@@ -498,6 +498,7 @@ ActionRunnerContext Engine::runnerContext(const store::IncidentRecord& incident)
   rctx.clock = &clock_;
   rctx.metrics = &metrics_;
   rctx.incident_id = incident.id;
+  rctx.playbook = incident.playbook;
   rctx.account = incident.account;
   rctx.region = incident.region;
   auto c = current();

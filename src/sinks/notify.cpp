@@ -65,14 +65,24 @@ std::optional<Notice> approvalNotice(const store::AuditRecord& rec, const json::
         n.severity = severityName(s->to_number<double>());
     }
     n.lines.push_back("Step: " + str(d, "state") + " of execution " + str(d, "execution_id"));
-    if (const json::value* plan = d.if_contains("plan"); plan && plan->is_array()) {
+    // The plan: the action a gate holds back ({"state", "action", "parameters"}), or the
+    // Tasks a riposte:approval state lets run ({"next": [{"state", "action"}]}).
+    if (const json::object* plan = obj(*a, "plan")) {
+      auto step = [](const json::object& so) {
+        std::string s = str(so, "state");
+        const std::string act = str(so, "action").empty() ? str(so, "resource") : str(so, "action");
+        if (!act.empty()) s += " (" + act + ")";
+        return s;
+      };
       std::string p;
-      for (const auto& s : plan->get_array())
-        if (const auto* so = s.if_object()) {
-          std::string step = str(*so, "state");
-          if (auto act = str(*so, "action"); !act.empty()) step += " (" + act + ")";
-          p += (p.empty() ? "" : " → ") + step;
-        }
+      if (const json::value* next = plan->if_contains("next"); next && next->is_array()) {
+        for (const auto& s : next->get_array())
+          if (const auto* so = s.if_object()) p += (p.empty() ? "" : " → ") + step(*so);
+      } else if (!str(*plan, "action").empty()) {
+        p = step(*plan);
+        if (const json::object* params = obj(*plan, "parameters"))
+          p += " with " + oneLine(json::serialize(*params), 300);
+      }
       if (!p.empty()) n.lines.push_back("Plan: " + p);
     }
     n.lines.push_back("Approvers: " + joined(*a, "approvers") + " (" +

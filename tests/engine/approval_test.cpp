@@ -165,6 +165,13 @@ TEST_F(ApprovalGateTest, ParksUntilTheQuorumApprovesThenContains) {
   EXPECT_EQ(view.at("summary").as_string(), "isolate i-1");
   EXPECT_EQ(view.at("state").as_string(), "Approve");
   EXPECT_EQ(view.as_object().count("token_digest"), 0u);
+  // The plan: what the approval lets run.
+  const auto& plan = view.at("plan");
+  EXPECT_EQ(plan.at("origin").as_string(), "riposte:approval");
+  ASSERT_EQ(plan.at("next").as_array().size(), 1u);
+  EXPECT_EQ(plan.at("next").at(0).at("state").as_string(), "Isolate");
+  EXPECT_EQ(plan.at("next").at(0).at("action").as_string(), "aws.ec2.isolateInstance");
+  EXPECT_EQ(plan.at("next").at(0).at("role").as_string(), "contain");
 
   // Refused votes change nothing.
   EXPECT_EQ(engine_->decideApproval(id, "approve", "", "mallory").error().code, "NotAnApprover");

@@ -152,6 +152,10 @@ class Approvals(unittest.TestCase):
         req = self.pending()
         self.assertEqual(req["approvers"], ["alice", "bob", "carol"])
         self.assertEqual(req["summary"], "isolate the instance")
+        self.assertEqual(req["plan"]["next"], [{"state": "Isolate", "resource":
+                                                "riposte:aws.ec2.isolateInstance",
+                                                "action": "aws.ec2.isolateInstance",
+                                                "role": "contain"}])
         time.sleep(0.5)
         self.assertFalse(self.isolated())
         listed = self.cli("list")

@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "server/http_server.h"
@@ -43,21 +44,26 @@ store::AuditRecord rec(int64_t seq, std::string kind, json::object data) {
 }
 
 store::AuditRecord requested(int64_t seq) {
-  return rec(
-      seq, "approval.requested",
-      json::object{{"approvalId", "apr-1"},
-                   {"incident_id", "inc-1"},
-                   {"execution_id", "exe-1"},
-                   {"state", "Approve"},
-                   {"incident", json::object{{"title", kHostile},
-                                             {"severity", 8.0},
-                                             {"resource_id", "i-0abc"},
-                                             {"finding_type", "Backdoor:EC2/C&CActivity.B"}}},
-                   {"approval", json::object{{"approvers", json::array{"alice", "bob"}},
-                                             {"quorum", 1},
-                                             {"summary", "isolate the instance"},
-                                             {"onTimeout", "deny"},
-                                             {"deadlineMs", 1'700'003'600'000}}}});
+  return rec(seq, "approval.requested",
+             json::object{
+                 {"approvalId", "apr-1"},
+                 {"incident_id", "inc-1"},
+                 {"execution_id", "exe-1"},
+                 {"state", "Approve"},
+                 {"incident", json::object{{"title", kHostile},
+                                           {"severity", 8.0},
+                                           {"resource_id", "i-0abc"},
+                                           {"finding_type", "Backdoor:EC2/C&CActivity.B"}}},
+                 {"approval",
+                  json::object{
+                      {"approvers", json::array{"alice", "bob"}},
+                      {"quorum", 1},
+                      {"summary", "isolate the instance"},
+                      {"plan", json::object{{"next", json::array{json::object{
+                                                         {"state", "Isolate"},
+                                                         {"action", "aws.ec2.isolateInstance"}}}}}},
+                      {"onTimeout", "deny"},
+                      {"deadlineMs", 1'700'003'600'000}}}});
 }
 
 store::AuditRecord failedStep(int64_t seq, const std::string& error) {
@@ -97,6 +103,8 @@ TEST(NoticeOf, ClassifiesTheRecordsAPersonMustHearAbout) {
   EXPECT_EQ(a->approval_id, "apr-1");
   EXPECT_EQ(a->links.size(), 2u);
   EXPECT_NE(a->title.find("isolate the instance"), std::string::npos);
+  EXPECT_NE(std::find(a->lines.begin(), a->lines.end(), "Plan: Isolate (aws.ec2.isolateInstance)"),
+            a->lines.end());
 
   auto f = noticeOf(failedStep(2, "ContainmentFailed"), fakeLinks);
   ASSERT_TRUE(f);
