@@ -1,9 +1,11 @@
 #pragma once
 // Small text primitives shared by the hand-written readers (JSON with positions, patterns, the
-// event scanner, percent-decoding, IP literals), so each has one definition.
+// event scanner, percent-decoding, IP literals) and writers (HTML pages, links, form bodies,
+// Basic credentials), so each has one definition.
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace riposte::text {
 
@@ -32,6 +34,83 @@ inline void appendUtf8(std::string& out, uint32_t cp) {
     out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
+}
+
+// `s` made inert in HTML element content and quoted attribute values: & < > " ' escaped.
+inline std::string htmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// RFC 3986 percent-encoding: the unreserved characters (A-Z a-z 0-9 - _ . ~) stay, every other
+// byte is %XX (upper-case hex). Safe in a path segment, a query value and a form body.
+inline std::string percentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
+    if (unreserved) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// Base64 (RFC 4648 §4, padded with '='); `url` true: the URL alphabet of §5 (- and _), no
+// padding.
+inline std::string base64Encode(std::string_view bytes, bool url = false) {
+  const char* alphabet = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                             : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t n = (static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16) |
+                       (static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8) |
+                       static_cast<unsigned char>(bytes[i + 2]);
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += alphabet[(n >> 6) & 63];
+    out += alphabet[n & 63];
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
+    if (rest == 2) n |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    if (rest == 2) out += alphabet[(n >> 6) & 63];
+    if (!url) out += rest == 2 ? "=" : "==";
+  }
+  return out;
 }
 
 }  // namespace riposte::text

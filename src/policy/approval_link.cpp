@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.h"
+
 namespace riposte::policy {
 
 namespace {
@@ -16,9 +18,6 @@ constexpr std::size_t kMacBytes = 32;
 // A token longer than this is not one riposte made (ids and names are short); refused before
 // any decoding.
 constexpr std::size_t kMaxTokenChars = 4096;
-constexpr std::string_view kAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 std::string mac(std::string_view key, std::string_view payload) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -40,50 +39,10 @@ Error forged(const std::string& why) {
   return Error{kLinkForged, "the link is not one riposte signed (" + why + ")"};
 }
 
-// RFC 3986 unreserved characters stay, everything else is %XX.
-std::string percentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string base64UrlEncode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const uint32_t n = (static_cast<unsigned char>(bytes[i]) << 16) |
-                       (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                       static_cast<unsigned char>(bytes[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    const uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-  } else if (rest == 2) {
-    const uint32_t n = (static_cast<unsigned char>(bytes[i]) << 16) |
-                       (static_cast<unsigned char>(bytes[i + 1]) << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-  }
-  return out;
+  return text::base64Encode(bytes, /*url=*/true);
 }
 
 std::optional<std::string> base64UrlDecode(std::string_view text) {
@@ -157,7 +116,8 @@ std::string approvalLinkUrl(const ApprovalLinkSettings& links, const std::string
                             const std::string& token) {
   std::string base = links.base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/v1/approvals/" + percentEncode(approval_id) + "/link?t=" + percentEncode(token);
+  return base + "/v1/approvals/" + text::percentEncode(approval_id) +
+         "/link?t=" + text::percentEncode(token);
 }
 
 json::object approvalLinks(const ApprovalLinkSettings& links, const std::string& approval_id,

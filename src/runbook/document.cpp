@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/text.h"
 #include "runbook/diagrams.h"
 
 namespace riposte::runbook {
@@ -234,27 +235,7 @@ constexpr const char* kCss =
 }  // namespace
 
 std::string htmlEscape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return text::htmlEscape(s);
 }
 
 std::string renderMarkdown(const Doc& doc) {

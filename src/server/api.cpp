@@ -19,30 +19,7 @@ namespace {
 
 // Text made inert in HTML (element content and quoted attribute values).
 std::string html(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return text::htmlEscape(s);
 }
 
 // A page: every value in `body` escaped by its builder; no script, nothing loaded from

@@ -10,53 +10,58 @@
 namespace riposte::sinks {
 namespace {
 
-// The records of a batch already sent by this sink object: when a later record of the batch
-// fails, the runner sends the whole batch again, and these are not sent twice.
-class Sent {
+// One message per record of the subscribed events (deliver); every other record only moves
+// the cursor. A record of a batch already delivered by this object is not sent again when a
+// later record of the batch failed and the runner sends the whole batch again.
+class NotifySink : public Sink {
  public:
-  bool done(int64_t seq) const { return seq <= through_; }
-  void mark(int64_t seq) { through_ = std::max(through_, seq); }
-
- private:
-  int64_t through_ = 0;
-};
-
-bool wanted(const std::set<std::string>& events, const std::optional<Notice>& n) {
-  return n && events.contains(n->event);
-}
-
-class WebhookSink final : public Sink {
- public:
-  WebhookSink(WebhookSinkConfig cfg, std::shared_ptr<aws::HttpTransport> http, LinkMaker links)
-      : cfg_(std::move(cfg)), http_(std::move(http)), links_(std::move(links)) {}
-  const std::string& name() const override { return cfg_.name; }
+  NotifySink(std::string name, std::set<std::string> events, LinkMaker links)
+      : name_(std::move(name)), events_(std::move(events)), links_(std::move(links)) {}
+  const std::string& name() const override { return name_; }
   bool startsAtHead() const override { return true; }
 
   Result<void> send(const std::vector<AuditRecord>& batch) override {
     for (const auto& rec : batch) {
-      if (sent_.done(rec.seq)) continue;
+      if (rec.seq <= sent_through_) continue;
       auto n = noticeOf(rec, links_);
-      if (wanted(cfg_.events, n)) {
-        if (auto body = renderWebhook(cfg_.format, *n)) {
-          if (auto r = post(*body, rec.seq); !r) return r;
-        }
+      if (n && events_.contains(n->event)) {
+        if (auto r = deliver(*n); !r) return r;
       }
-      sent_.mark(rec.seq);
+      sent_through_ = std::max(sent_through_, rec.seq);
     }
     return {};
   }
 
+ protected:
+  virtual Result<void> deliver(const Notice& n) = 0;
+
  private:
-  Result<void> post(const json::value& body, int64_t seq) {
+  std::string name_;
+  std::set<std::string> events_;
+  LinkMaker links_;
+  int64_t sent_through_ = 0;
+};
+
+class WebhookSink final : public NotifySink {
+ public:
+  WebhookSink(WebhookSinkConfig cfg, std::shared_ptr<aws::HttpTransport> http, LinkMaker links)
+      : NotifySink(cfg.name, cfg.events, std::move(links)),
+        cfg_(std::move(cfg)),
+        http_(std::move(http)) {}
+
+ private:
+  Result<void> deliver(const Notice& n) override {
+    auto body = renderWebhook(cfg_.format, n);
+    if (!body) return {};  // this format says nothing of it
     aws::HttpRequest req;
     req.method = "POST";
     req.url = cfg_.url;
     req.headers = cfg_.headers;
     req.headers.emplace_back("Content-Type", "application/json");
-    req.body = toJson(body);
+    req.body = toJson(*body);
     auto resp = http_->send(req);
     const std::string where =
-        cfg_.format.format + " webhook (audit seq " + std::to_string(seq) + ")";
+        cfg_.format.format + " webhook (audit seq " + std::to_string(n.seq) + ")";
     if (!resp) return fail(kSinkUnavailable, where + ": " + resp.error().message);
     if (resp->status >= 200 && resp->status < 300) return {};
     const std::string msg =
@@ -70,31 +75,17 @@ class WebhookSink final : public Sink {
 
   WebhookSinkConfig cfg_;
   std::shared_ptr<aws::HttpTransport> http_;
-  LinkMaker links_;
-  Sent sent_;
 };
 
-class SnsSink final : public Sink {
+class SnsSink final : public NotifySink {
  public:
   SnsSink(SnsSinkConfig cfg, std::shared_ptr<aws::Client> aws, LinkMaker links)
-      : cfg_(std::move(cfg)), aws_(std::move(aws)), links_(std::move(links)) {}
-  const std::string& name() const override { return cfg_.name; }
-  bool startsAtHead() const override { return true; }
-
-  Result<void> send(const std::vector<AuditRecord>& batch) override {
-    for (const auto& rec : batch) {
-      if (sent_.done(rec.seq)) continue;
-      auto n = noticeOf(rec, links_);
-      if (wanted(cfg_.events, n)) {
-        if (auto r = publish(*n); !r) return r;
-      }
-      sent_.mark(rec.seq);
-    }
-    return {};
-  }
+      : NotifySink(cfg.name, cfg.events, std::move(links)),
+        cfg_(std::move(cfg)),
+        aws_(std::move(aws)) {}
 
  private:
-  Result<void> publish(const Notice& n) {
+  Result<void> deliver(const Notice& n) override {
     if (!aws_)
       return fail(kSinkUnavailable, "sns sink " + cfg_.name + ": no AWS client (credentials)");
     const SnsMessage m = renderSns(n);
@@ -133,8 +124,6 @@ class SnsSink final : public Sink {
 
   SnsSinkConfig cfg_;
   std::shared_ptr<aws::Client> aws_;
-  LinkMaker links_;
-  Sent sent_;
 };
 
 }  // namespace

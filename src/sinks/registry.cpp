@@ -1,4 +1,3 @@
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -6,6 +5,7 @@
 #include <sstream>
 
 #include "config/document.h"
+#include "core/text.h"
 #include "sinks/builtin.h"
 
 namespace riposte::sinks {
@@ -182,13 +182,7 @@ Result<std::unique_ptr<Sink>> webhookFactory(const json::object& item, const std
     c.format.issue_type = itemString(item, "issue_type", "Task");
     while (!c.url.empty() && c.url.back() == '/') c.url.pop_back();
     c.url += "/rest/api/2/issue";
-    const std::string cred = *u + ":" + *t;
-    std::string b64(4 * ((cred.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
-                                  reinterpret_cast<const unsigned char*>(cred.data()),
-                                  static_cast<int>(cred.size()));
-    b64.resize(static_cast<std::size_t>(n));
-    c.headers.emplace_back("Authorization", "Basic " + b64);
+    c.headers.emplace_back("Authorization", "Basic " + text::base64Encode(*u + ":" + *t));
   }
   if (auto a = itemString(item, "authorization"); !a.empty())
     c.headers.emplace_back("Authorization", a);

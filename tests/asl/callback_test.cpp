@@ -47,7 +47,7 @@ class TokenRunner final : public TaskRunner {
 std::shared_ptr<const StateMachine> loadKnown(std::string_view def) {
   auto m = StateMachine::load(js(def), [](std::string_view r) {
     return r == "arn:aws:states:::sns:publish" || r == "riposte:notify" || r == "echo" ||
-           r == "fail-start" || r == "arn:aws:states:::http:invoke";
+           r == "fail-start" || r == "arn:aws:states:::http:invoke" || r == "guarded";
   });
   EXPECT_TRUE(m) << m.error().message;
   return m ? *m : nullptr;
@@ -55,14 +55,15 @@ std::shared_ptr<const StateMachine> loadKnown(std::string_view def) {
 
 // Drives an execution: steps while something is due, jumps the clock over Waits and Retry
 // delays, stops when only a callback (or its deadline) can move it on.
-struct Harness {
+template <class Runner = TokenRunner>
+struct BasicHarness {
   std::shared_ptr<const StateMachine> machine;
-  TokenRunner runner;
+  Runner runner;
   ManualClock clock{1'000'000};
   Execution x;
   std::vector<HistoryEvent> h;
 
-  Harness(std::string_view def, std::string_view input)
+  BasicHarness(std::string_view def, std::string_view input)
       : machine(loadKnown(def)), x(machine, js(input), {"exec-1", "exec-1", "pb", 0}) {}
 
   void settle() {
@@ -103,6 +104,7 @@ struct Harness {
     return nullptr;
   }
 };
+using Harness = BasicHarness<>;
 
 const char* kApproval = R"({"StartAt": "Ask", "States": {
   "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish.waitForTaskToken",
@@ -1045,33 +1047,7 @@ class GateRunner final : public TaskRunner {
   }
 };
 
-std::shared_ptr<const StateMachine> loadGated(std::string_view def) {
-  auto m =
-      StateMachine::load(js(def), [](std::string_view r) { return r == "guarded" || r == "echo"; });
-  EXPECT_TRUE(m) << m.error().message;
-  return m ? *m : nullptr;
-}
-
-struct GateHarness {
-  std::shared_ptr<const StateMachine> machine;
-  GateRunner runner;
-  ManualClock clock{1'000'000};
-  Execution x;
-  std::vector<HistoryEvent> h;
-  GateHarness(std::string_view def, std::string_view input)
-      : machine(loadGated(def)), x(machine, js(input), {"exec-1", "exec-1", "pb", 0}) {}
-  void settle() {
-    for (int i = 0; i < 1000 && x.status() == Status::Running; ++i) {
-      if (x.wakeAtMs() <= clock.nowMillis()) {
-        x.step(runner, clock, h);
-      } else if (x.awaitingCallback()) {
-        return;
-      } else {
-        clock.set(x.wakeAtMs());
-      }
-    }
-  }
-};
+using GateHarness = BasicHarness<GateRunner>;
 
 const char* kGated = R"({"StartAt": "Isolate", "States": {
   "Isolate": {"Type": "Task", "Resource": "guarded", "Parameters": {"id.$": "$.id"},
@@ -1140,7 +1116,7 @@ TEST(ApprovalGate, AFinalTaskFailureIsNotCaught) {
       return r;
     }
   } denier;
-  auto m = loadGated(kGated);
+  auto m = loadKnown(kGated);
   Execution x(m, js(R"({"id": "i-1"})"), {"exec-1", "exec-1", "pb", 0});
   ManualClock clock{1};
   std::vector<HistoryEvent> h;

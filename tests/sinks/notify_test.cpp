@@ -21,11 +21,11 @@
 #include "sinks/notify.h"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <mutex>
 
+#include "core/text.h"
 #include "server/http_server.h"
 #include "sinks/builtin.h"
 #include "sinks/runner.h"
@@ -316,11 +316,7 @@ server::HttpResponse pagerdutyCheck(const server::HttpRequest& r, std::vector<st
 }
 
 std::string basic(const std::string& cred) {
-  std::string b(4 * ((cred.size() + 2) / 3) + 1, '\0');
-  b.resize(static_cast<std::size_t>(EVP_EncodeBlock(
-      reinterpret_cast<unsigned char*>(b.data()),
-      reinterpret_cast<const unsigned char*>(cred.data()), static_cast<int>(cred.size()))));
-  return "Basic " + b;
+  return "Basic " + text::base64Encode(cred);
 }
 
 server::HttpResponse jiraCheck(const server::HttpRequest& r, std::vector<std::string>& p) {
