@@ -1,7 +1,8 @@
 // In-memory interpreter throughput: state transitions per second for a 10-state Pass chain,
 // a Choice-heavy machine, and a Map over 10,000 items (history recorded, as the engine does);
 // `.waitForTaskToken` callbacks: one execution from start to its callback's answer, and a Map
-// whose 1,000 iterations each wait for a callback (40 open at once), answered as they open.
+// whose 1,000 iterations each wait for a callback (40 open at once), answered as they open;
+// the approval gate of a plain Task (BM_GateRoundTrip), the peer of the callback round trip.
 #include <benchmark/benchmark.h>
 
 #include "asl/asl.h"
@@ -125,6 +126,51 @@ void BM_CallbackRoundTrip(benchmark::State& st) {
       benchmark::Counter(static_cast<double>(st.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_CallbackRoundTrip)->Arg(0)->Arg(1)->ArgName("restore");
+
+// The approval gate (asl::TaskResult::gate_token) of a plain Task, the peer of
+// BM_CallbackRoundTrip: the runner asks first (a fresh CSPRNG token), the attempt waits,
+// SendTaskSuccess, the same attempt runs again as approved, then Succeed. What require_approval
+// and on_limit approve add to a destructive action in the interpreter.
+void BM_GateRoundTrip(benchmark::State& st) {
+  const bool durable = st.range(0) == 1;
+  auto m = load(R"({"StartAt": "Isolate", "States": {
+      "Isolate": {"Type": "Task", "Resource": "riposte:notify", "ResultPath": "$.answer",
+                  "Next": "Done", "Parameters": {"finding.$": "$.finding"}},
+      "Done": {"Type": "Succeed"}}})");
+  json::value input = *parseJson(R"({"finding": {"id": "f-1", "severity": 8}})");
+  struct Gate final : asl::TaskRunner {
+    std::string last;
+    asl::TaskResult run(const asl::TaskRequest& req) override {
+      asl::TaskResult r;
+      r.output = json::object{{"approvalId", "apr-1"}};
+      if (!req.approved) {
+        last = *newTaskToken(req);
+        r.gate_token = last;
+      }
+      return r;
+    }
+  } r;
+  ManualClock clock;
+  std::vector<asl::HistoryEvent> h;
+  h.reserve(16);
+  for (auto _ : st) {
+    h.clear();
+    asl::Execution x(m, input, info());
+    while (!x.awaitingCallback()) x.step(r, clock, h);
+    if (durable) {
+      auto y = asl::Execution::restore(m, *parseJson(toJson(x.snapshot()), 4096));
+      x = std::move(*y);
+    }
+    if (!x.sendTaskSuccess(r.last, R"({"approved": true})", clock, h))
+      st.SkipWithError("approval refused");
+    if (durable) benchmark::DoNotOptimize(toJson(x.snapshot()));
+    while (x.status() == asl::Status::Running) x.step(r, clock, h);
+    if (x.status() != asl::Status::Succeeded) st.SkipWithError("did not succeed");
+  }
+  st.counters["approvals/s"] =
+      benchmark::Counter(static_cast<double>(st.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_GateRoundTrip)->Arg(0)->Arg(1)->ArgName("restore");
 
 // A Map over 1,000 items, each iteration a callback Task (40 open at once), every token
 // answered as soon as it is open: callbacks per second with 40 tokens outstanding.
