@@ -54,6 +54,25 @@ json::value sinksSetting(const engine::Config& c) {
   return out;
 }
 
+// Whether a notification sink of `sinks` (the JSON of sinksSetting) tells of failures: a
+// webhook or sns item whose events (by default approval and failure) hold "failure".
+bool failureAlertsGo(const json::value& sinks) {
+  if (!sinks.is_array()) return false;
+  for (const auto& item : sinks.get_array()) {
+    const json::object* o = item.if_object();
+    const json::value* type = o ? o->if_contains("type") : nullptr;
+    if (!type || !type->is_string() ||
+        (type->get_string() != "webhook" && type->get_string() != "sns"))
+      continue;
+    const json::value* events = o->if_contains("events");
+    if (!events) return true;  // the default: approval and failure
+    if (events->is_array())
+      for (const auto& e : events->get_array())
+        if (e.is_string() && e.get_string() == "failure") return true;
+  }
+  return false;
+}
+
 std::string pollerKey(const engine::SqsSource& q) {
   return q.queue_url + "|" + q.region + "|" + std::to_string(q.wait_seconds);
 }
@@ -514,6 +533,18 @@ void ServeRuntime::logRunning(const std::string& message, const std::string& tri
                     {"listen", listen},
                     {"sinks", sinks},
                     {"sqs", sqs}});
+  // Failure is never silent: say so when no sink would carry a failure alert.
+  engine::Config cfg;
+  {
+    std::lock_guard lk(impl_->mu);
+    cfg = impl_->current;
+  }
+  if (cfg.on_failure.enabled && !failureAlertsGo(sinksSetting(cfg)))
+    logWarn("failure alerts go nowhere",
+            {{"why",
+              "notifications.on_failure is on, but it has no SNS topic "
+              "(notifications.sns_topic_arn or on_failure.sns_topic_arn) and no webhook "
+              "or sns sink subscribes to failure"}});
 }
 
 uint16_t ServeRuntime::port() const {

@@ -175,10 +175,17 @@ class Seed003StepFunctions(Example):
         self.send(localaws.guardduty_finding("i-0123456789abcdef0", severity=9.0))
         inc = self.riposte.wait_incident("i-0123456789abcdef0")
         self.assertEqual(inc["status"], "failed")
-        msgs = self.env.messages()
-        self.assertEqual(len(msgs), 1)
-        self.assertIn("FAILED", msgs[0]["Subject"])
-        self.assertIn("InvalidInstanceID.NotFound", msgs[0]["Message"])
+        # The playbook's own notification, and the failure alert of notifications.on_failure
+        # (on by default, to the same topic), which its sink sends soon after.
+        msgs, deadline = [], time.time() + 20
+        while len(msgs) < 2 and time.time() < deadline:
+            msgs += self.env.messages()
+        self.assertEqual(len(msgs), 2, msgs)
+        [own] = [m for m in msgs if not m["Subject"].startswith("riposte: Response failed")]
+        self.assertIn("FAILED", own["Subject"])
+        self.assertIn("InvalidInstanceID.NotFound", own["Message"])
+        [alert] = [m for m in msgs if m["Subject"].startswith("riposte: Response failed")]
+        self.assertIn(inc["id"], alert["Subject"])
 
 
 if __name__ == "__main__":

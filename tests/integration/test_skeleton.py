@@ -163,8 +163,27 @@ class Skeleton(unittest.TestCase):
         ex = self.riposte.get("/v1/executions/" + inc["executions"][0]["executionId"]).json()
         failed = [e for e in ex["events"] if e["type"] == "TaskFailed"]
         self.assertEqual(failed[0]["taskFailedEventDetails"]["error"], "InvalidInstanceID.NotFound")
-        # The team is still told.
-        self.assertEqual(len(self.env.messages()), 1)
+        # The team is still told, and the failure alert of notifications.on_failure (on by
+        # default, to the same topic) follows from its sink.
+        messages, deadline = [], time.time() + 20
+        while len(messages) < 2 and time.time() < deadline:
+            messages += self.env.messages()
+        subjects = sorted(m["Subject"] for m in messages)
+        self.assertEqual(len(subjects), 2, subjects)
+        self.assertTrue(subjects[1].startswith("riposte: Response failed for incident " + inc["id"]),
+                        subjects)
+        self.assertNotIn("failure alerts go nowhere", self.riposte.logs())
+
+    def test_failure_alerts_with_nowhere_to_go_are_a_warning_at_start(self):
+        quiet = localaws.Riposte(BINARY, os.path.join(ROOT, "config/default"), MOTO,
+                                 env={"RIPOSTE_SNS_TOPIC_ARN": ""})
+        try:
+            deadline = time.time() + 10
+            while "failure alerts go nowhere" not in quiet.logs() and time.time() < deadline:
+                time.sleep(0.1)
+            self.assertIn("failure alerts go nowhere", quiet.logs())
+        finally:
+            quiet.stop()
 
     def test_bad_input_is_rejected_and_nothing_stored(self):
         cases = [
