@@ -222,6 +222,23 @@ Result<std::vector<IamPolicyOptions::EngineCall>> engineCalls(const engine::Conf
           grant("guardduty:GetFilter", {filters}), grant("guardduty:UpdateFilter", {filters}),
           grant("guardduty:DeleteFilter", {filters})}});
   }
+  // Notifications to people (sinks/notify.h): notifications.on_failure's topic (an implicit sns
+  // sink) and every `sns` sink's topic. Webhook sinks need no AWS permission.
+  std::set<std::string> topics;
+  if (cfg.on_failure.enabled && !cfg.on_failure.sns_topic_arn.empty())
+    topics.insert(cfg.on_failure.sns_topic_arn);
+  if (auto it = cfg.settings.find("sinks"); it != cfg.settings.end() && it->value().is_array())
+    for (const auto& item : it->value().get_array()) {
+      const json::object* o = item.if_object();
+      const json::value* type = o ? o->if_contains("type") : nullptr;
+      const json::value* arn = o ? o->if_contains("topic_arn") : nullptr;
+      if (type && type->is_string() && type->get_string() == "sns" && arn && arn->is_string() &&
+          !arn->get_string().empty())
+        topics.emplace(arn->get_string());
+    }
+  if (!topics.empty())
+    out.push_back({"notifications (on_failure, sns sinks)",
+                   {grant("sns:Publish", {topics.begin(), topics.end()})}});
   // Without a topic the breaker sends nothing (riposte_limit_breaker_alerts_total{outcome=
   // "no_topic"} and an error in the log say so): nothing to grant.
   if (cfg.guard_rails.breaker && !topic.empty()) {

@@ -355,6 +355,28 @@ TEST(IamPolicy, RiposteOwnCallsAreGrantedOnTheConfiguredResourcesOnly) {
   EXPECT_EQ(quiet->size(), 3u);  // no topic: the breaker sends no alert, so no grant
 }
 
+// Notifications: notifications.on_failure's topic and every sns sink's get sns:Publish (the
+// webhook sinks need nothing); on_failure off, or no topic, grants nothing for it.
+TEST(IamPolicy, NotificationTopicsArePublishable) {
+  engine::Config cfg;
+  cfg.on_failure.sns_topic_arn = "arn:aws:sns:us-east-1:111122223333:failures";
+  cfg.settings["sinks"] = json::array{
+      json::object{{"type", "sns"}, {"name", "soc"}, {"topic_arn", "arn:aws:sns:eu-west-1:1:soc"}},
+      json::object{{"type", "webhook"}, {"name", "slack"}, {"format", "slack"}}};
+  auto calls = engineCalls(cfg, "");
+  ASSERT_TRUE(calls) << calls.error().message;
+  ASSERT_EQ(calls->size(), 1u);
+  EXPECT_EQ((*calls)[0].what, "notifications (on_failure, sns sinks)");
+  ASSERT_EQ((*calls)[0].permissions.size(), 1u);
+  EXPECT_EQ((*calls)[0].permissions[0].action, "sns:Publish");
+  EXPECT_EQ((*calls)[0].permissions[0].resources,
+            (std::vector<std::string>{"arn:aws:sns:eu-west-1:1:soc",
+                                      "arn:aws:sns:us-east-1:111122223333:failures"}));
+  cfg.on_failure.enabled = false;
+  cfg.settings.erase("sinks");
+  EXPECT_TRUE(engineCalls(cfg, "")->empty());
+}
+
 TEST(IamPolicy, UnknownResourceIsAnErrorNamingTheState) {
   auto def = parse(R"({"StartAt": "X", "States": {"X": {"Type": "Task",
     "Resource": "riposte:aws.ec2.nukeEverything", "End": true}}})");
