@@ -204,7 +204,10 @@ struct ServeRuntime::Impl {
       if (same != keep.end()) {
         slot.runner = std::move(same->runner);
       } else {
-        slot.runner = std::make_unique<sinks::SinkRunner>(store, std::move(built[i]), opt.sinks);
+        // Several workers on one store: each sink is delivered by one of them (its lease).
+        sinks::SinkRunnerOptions o = opt.sinks;
+        if (o.worker_id.empty() && engine) o.worker_id = engine->workerId();
+        slot.runner = std::make_unique<sinks::SinkRunner>(store, std::move(built[i]), o);
         started.push_back(slot.name);
       }
       out.push_back(std::move(slot));

@@ -172,6 +172,9 @@ class Engine {
   json::object approvalLinks(const json::object& requested) const;
 
   store::Store& store() { return *store_; }
+  // The lease owner name of this worker (EngineOptions::worker_id, else RIPOSTE_WORKER_ID or
+  // the host name).
+  const std::string& workerId() const { return options_.worker_id; }
   // The configuration in force now (the one reload() swapped in last; before start(), the
   // constructor's). Safe to hold across a reload: it stays valid and unchanged.
   std::shared_ptr<const Config> config() const;

@@ -60,6 +60,22 @@ Result<void> SinkRunner::sendOrIsolate(const std::vector<AuditRecord>& batch) {
 }
 
 Result<int> SinkRunner::runOnce() {
+  if (!opts_.worker_id.empty()) {
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    auto held = store_->claimSinkLease(sink_->name(), opts_.worker_id, now, opts_.lease.count());
+    if (!held) {
+      noteFailure(held.error());
+      return fail(held.error());
+    }
+    if (*held != leased_)
+      logInfo(*held ? "sink lease taken: this worker delivers it"
+                    : "sink lease held by another worker: it delivers",
+              {{"sink", sink_->name()}, {"worker", opts_.worker_id}});
+    leased_ = *held;
+    if (!*held) return 0;  // another worker delivers it; ask again after poll_interval
+  }
   auto cursor = store_->sinkCursor(sink_->name());
   if (!cursor) {
     noteFailure(cursor.error());

@@ -23,6 +23,11 @@ namespace riposte::sinks {
 
 struct SinkRunnerOptions {
   int batch_size = 100;
+  // Several workers on one store: each sink is delivered by the one holding its lease
+  // (Store::claimSinkLease), taken over when that worker stops renewing it. "" (one process):
+  // no lease.
+  std::string worker_id;
+  std::chrono::milliseconds lease{15000};
   std::chrono::milliseconds poll_interval{500};    // idle wait when up to date
   std::chrono::milliseconds initial_backoff{250};  // after the first failure
   std::chrono::milliseconds max_backoff{30000};    // cap
@@ -89,6 +94,7 @@ class SinkRunner {
   std::condition_variable cv_;
   SinkCounters counters_;
   bool stop_ = false;
+  bool leased_ = false;  // runOnce's thread: this worker holds the sink's lease
   std::thread thread_;
   bool positioned_ = false;  // a startsAtHead() sink's cursor was placed (runOnce's thread)
 };

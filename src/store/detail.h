@@ -589,6 +589,15 @@ Result<void> actionUpdated(Tx& tx, const ActionRecord& rec, int64_t changed) {
 }
 
 // Schema of both backends for blast-radius limits and the breaker (reserveLimits).
+// Schema of both backends: which worker delivers each sink (Store::claimSinkLease).
+inline constexpr const char* kSinkLeasesSchema = R"sql(
+CREATE TABLE sink_leases (
+  sink TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  until_ms BIGINT NOT NULL
+);
+)sql";
+
 // Schema of both backends: approval requests (ApprovalRecord).
 inline constexpr const char* kApprovalsSchema = R"sql(
 CREATE TABLE approvals (

@@ -485,6 +485,12 @@ class Store {
   virtual Result<int64_t> sinkCursor(const std::string& sink) = 0;
   // Records that the named sink has delivered everything up to `seq`.
   virtual Result<void> setSinkCursor(const std::string& sink, int64_t seq) = 0;
+  // A sink's delivery lease: several workers on one store run the same sinks, and each sink is
+  // delivered by one of them at a time (a notification is sent once, not once per worker).
+  // True when `owner` holds it now, until now_ms + lease_ms: it was free, expired (until_ms <=
+  // now_ms) or `owner`'s already. False: another worker holds it.
+  virtual Result<bool> claimSinkLease(const std::string& sink, const std::string& owner,
+                                      int64_t now_ms, int64_t lease_ms) = 0;
 };
 
 // Opens a store from a URL: "sqlite:///abs/path.db", "sqlite://relative.db", "sqlite::memory:",

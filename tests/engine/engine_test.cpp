@@ -219,6 +219,11 @@ class CrashingStore final : public store::Store {
     RIPOSTE_CRASH_CHECK;
     return s_->setSinkCursor(sink, seq);
   }
+  Result<bool> claimSinkLease(const std::string& sink, const std::string& owner, int64_t now_ms,
+                              int64_t lease_ms) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->claimSinkLease(sink, owner, now_ms, lease_ms);
+  }
   Result<store::LimitGrant> reserveLimits(const store::LimitRequest& req) override {
     RIPOSTE_CRASH_CHECK;
     return s_->reserveLimits(req);

@@ -191,6 +191,37 @@ TEST_F(RunnerTest, TwoSinksHaveIndependentCursors) {
   EXPECT_EQ(rb.backlog().value(), 3);
 }
 
+// Two workers on one store run the same sink: the lease holder delivers, the other waits and
+// takes over from the durable cursor once the holder stops renewing.
+TEST_F(RunnerTest, OneWorkerDeliversASinkAndAnotherTakesOverWhenItStops) {
+  addRecords(3);
+  auto make = [&](const std::string& worker, FakeSink** out) {
+    auto sink = std::make_unique<FakeSink>("slack");  // the same sink, in two processes
+    *out = sink.get();
+    SinkRunnerOptions o;
+    o.worker_id = worker;
+    o.lease = std::chrono::milliseconds(200);
+    return std::make_unique<SinkRunner>(store_, std::move(sink), o);
+  };
+  FakeSink *a = nullptr, *b = nullptr;
+  auto ra = make("w1", &a);
+  auto rb = make("w2", &b);
+  EXPECT_EQ(ra->runOnce().value(), 3);
+  EXPECT_EQ(rb->runOnce().value(), 0);  // w1 holds it
+  addRecords(2);
+  EXPECT_EQ(rb->runOnce().value(), 0);
+  EXPECT_EQ(ra->runOnce().value(), 2);
+  EXPECT_EQ(a->seqs.size(), 5u);
+  EXPECT_TRUE(b->seqs.empty());
+  // w1 stops; after its lease, w2 delivers what came since, from the cursor.
+  ra.reset();
+  addRecords(1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_EQ(rb->runOnce().value(), 1);
+  ASSERT_EQ(b->seqs.size(), 1u);
+  EXPECT_EQ(b->seqs[0], 6);
+}
+
 TEST_F(RunnerTest, ManagerThreadsDeliverEverythingAndReportBacklog) {
   addRecords(9);
   auto s1 = std::make_unique<FakeSink>("one");

@@ -921,6 +921,20 @@ TEST_P(StoreTest, FailedWritesLeaveNoAuditRecord) {
   EXPECT_EQ(store_->auditHead().value(), head);
 }
 
+// One worker at a time delivers a sink: the lease is its holder's until it expires.
+TEST_P(StoreTest, ASinkLeaseHasOneHolderUntilItExpires) {
+  EXPECT_TRUE(store_->claimSinkLease("slack", "w1", 1000, 100).value());
+  EXPECT_FALSE(store_->claimSinkLease("slack", "w2", 1050, 100).value());
+  EXPECT_TRUE(store_->claimSinkLease("syslog", "w2", 1050, 100).value());  // per sink
+  EXPECT_TRUE(store_->claimSinkLease("slack", "w1", 1090, 100).value());   // renewed: to 1190
+  EXPECT_FALSE(store_->claimSinkLease("slack", "w2", 1150, 100).value());
+  reopen();
+  EXPECT_FALSE(store_->claimSinkLease("slack", "w2", 1189, 100).value());  // durable
+  EXPECT_TRUE(store_->claimSinkLease("slack", "w2", 1190, 100).value());   // expired: taken over
+  EXPECT_FALSE(store_->claimSinkLease("slack", "w1", 1200, 100).value());
+  EXPECT_EQ(store_->claimSinkLease("", "w1", 1200, 100).error().code, "InvalidArgument");
+}
+
 TEST_P(StoreTest, SinkCursorsAreDurablePerSink) {
   EXPECT_EQ(store_->sinkCursor("splunk").value(), 0);
   ASSERT_TRUE(store_->setSinkCursor("splunk", 5));

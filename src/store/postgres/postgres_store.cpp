@@ -153,6 +153,8 @@ CREATE TABLE sink_cursors (
     kTaskTokensSchema.c_str(),
     // 7: approval requests (the approval gate).
     detail::kApprovalsSchema,
+    // 8: which worker delivers each sink.
+    detail::kSinkLeasesSchema,
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 // pg_advisory_xact_lock key serialising migrations of several processes ("ripo").
@@ -1126,6 +1128,19 @@ Result<void> PostgresStore::setSinkCursor(const std::string& sink, int64_t seq) 
   return impl_->write([&](Conn& c) -> Result<void> {
     RIPOSTE_STORE_TRY(c.query(sql, {sink, seq}));
     return {};
+  });
+}
+
+Result<bool> PostgresStore::claimSinkLease(const std::string& sink, const std::string& owner,
+                                           int64_t now_ms, int64_t lease_ms) {
+  RIPOSTE_STORE_TRY(detail::checkId("sink", sink));
+  static const std::string sql =
+      "INSERT INTO sink_leases (sink, owner, until_ms) VALUES ($1, $2, $4) "
+      "ON CONFLICT (sink) DO UPDATE SET owner = excluded.owner, until_ms = excluded.until_ms "
+      "WHERE sink_leases.owner = excluded.owner OR sink_leases.until_ms <= $3 RETURNING owner";
+  return impl_->write([&](Conn& c) -> Result<bool> {
+    RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {sink, owner, now_ms, now_ms + lease_ms}));
+    return rows.size() == 1;
   });
 }
 

@@ -171,6 +171,8 @@ CREATE VIEW executions_full AS
     kTaskTokensSchema.c_str(),
     // 8: approval requests (the approval gate).
     detail::kApprovalsSchema,
+    // 9: which worker delivers each sink.
+    detail::kSinkLeasesSchema,
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
@@ -1258,6 +1260,21 @@ Result<void> SqliteStore::setSinkCursor(const std::string& sink, int64_t seq) {
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare(sql));
   st.bind(1, sink).bind(2, seq);
   return impl_->run(st, "set sink cursor");
+}
+
+Result<bool> SqliteStore::claimSinkLease(const std::string& sink, const std::string& owner,
+                                         int64_t now_ms, int64_t lease_ms) {
+  RIPOSTE_STORE_TRY(detail::checkId("sink", sink));
+  static const std::string sql =
+      "INSERT INTO sink_leases (sink, owner, until_ms) VALUES (?1, ?2, ?4) "
+      "ON CONFLICT (sink) DO UPDATE SET owner = excluded.owner, until_ms = excluded.until_ms "
+      "WHERE sink_leases.owner = excluded.owner OR sink_leases.until_ms <= ?3";
+  return impl_->write([&](Impl& im) -> Result<bool> {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    st.bind(1, sink).bind(2, owner).bind(3, now_ms).bind(4, now_ms + lease_ms);
+    RIPOSTE_STORE_TRY(im.run(st, "claim sink lease " + sink));
+    return sqlite3_changes(im.db) == 1;
+  });
 }
 
 // --- limits and the breaker ---
