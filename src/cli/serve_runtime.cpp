@@ -39,18 +39,21 @@ std::string problem(const std::string& dir, const std::string& key, const std::s
   return dir + "/" + config::Located{"riposte.yaml", at, key, message}.str();
 }
 
-// The configured sinks, and notifications.on_failure's SNS topic as one more (named
-// "on_failure", events [failure]) when it is on and has a topic.
+// The configured sinks, and two more riposte keeps itself: notifications.on_failure's SNS topic
+// ("on_failure", events [failure]) when it is on and has a topic, and the circuit breaker's
+// alert ("breaker", events [breaker], to notifications.sns_topic_arn) when a breaker is
+// configured. Sent from the audit log like every notification: a crash does not lose them.
 json::value sinksSetting(const engine::Config& c) {
   auto it = c.settings.find("sinks");
   json::value out = it == c.settings.end() ? json::value(nullptr) : it->value();
-  if (c.on_failure.enabled && !c.on_failure.sns_topic_arn.empty()) {
+  auto add = [&](const char* name, const std::string& topic, const char* event) {
     if (!out.is_array()) out = json::array();
-    out.as_array().push_back(json::object{{"type", "sns"},
-                                          {"name", "on_failure"},
-                                          {"topic_arn", c.on_failure.sns_topic_arn},
-                                          {"events", json::array{"failure"}}});
-  }
+    out.as_array().push_back(json::object{
+        {"type", "sns"}, {"name", name}, {"topic_arn", topic}, {"events", json::array{event}}});
+  };
+  if (c.on_failure.enabled && !c.on_failure.sns_topic_arn.empty())
+    add("on_failure", c.on_failure.sns_topic_arn, "failure");
+  if (c.guard_rails.breaker && !c.sns_topic_arn.empty()) add("breaker", c.sns_topic_arn, "breaker");
   return out;
 }
 

@@ -381,7 +381,6 @@ asl::TaskResult ActionRunner::run(const asl::TaskRequest& req) {
     g.parameters = &req.parameters;
     g.ac = &ac;
     g.sns_topic_arn = ctx_.config->sns_topic_arn;
-    g.alert_client = ctx_.alert_client;
     g.simulation = ctx_.simulation;
     verdict = ctx_.guard->check(g);
   }

@@ -34,7 +34,6 @@ struct ActionRunnerContext {
   Guard* guard = nullptr;
   std::shared_ptr<const Config> config;
   std::optional<policy::OnLimit> rule_on_limit;  // the incident's rule's on_limit
-  aws::Client* alert_client = nullptr;           // riposte's own client, for the breaker alert
   actions::ApprovalDesk* approvals = nullptr;    // the approval gate (riposte:approval)
   // The rule's (else the playbook's) require_approval: the gate's request Parameters (groups,
   // quorum, timeout_seconds, on_timeout). nullopt: destructive actions need no approval.

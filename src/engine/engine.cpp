@@ -506,7 +506,6 @@ ActionRunnerContext Engine::runnerContext(const store::IncidentRecord& incident)
   rctx.guard = guard_.get();
   rctx.approvals = approvals_.get();
   rctx.http = http_.get();
-  rctx.alert_client = aws_.get();
   rctx.simulation = options_.simulation;
   if (feeds_->configured()) {
     rctx.intel = feeds_->intel();

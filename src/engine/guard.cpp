@@ -29,8 +29,9 @@ void Guard::declareMetrics(Metrics& m) {
   m.declare("riposte_limit_breaker_attempts",
             "Executions that attempted a destructive action within the breaker's window.", "gauge");
   m.declare("riposte_limit_breaker_alerts_total",
-            "Alerts sent when the breaker opened, by outcome (sent, failed, no_topic; simulated "
-            "in riposte simulate and replay, which send none).",
+            "Breaker openings by what became of their alert: recorded (the breaker.opened "
+            "audit record, which the breaker sink publishes to notifications.sns_topic_arn), "
+            "no_topic; simulated in riposte simulate and replay, which send none.",
             "counter");
 }
 
@@ -191,49 +192,17 @@ void Guard::alert(const Request& req, const std::string& reason) {
     logInfo("circuit breaker would open (simulation: no alert sent)", {{"reason", reason}});
     return;
   }
-  if (req.sns_topic_arn.empty() || !req.alert_client) {
+  // The alert is the breaker.opened audit record, written with the breaker's opening: the
+  // "breaker" sink publishes it to the topic (at least once; a crash does not lose it).
+  if (req.sns_topic_arn.empty()) {
     metrics_.inc("riposte_limit_breaker_alerts_total", {{"outcome", "no_topic"}});
-    logError("circuit breaker opened; no alert sent (no notifications.sns_topic_arn or AWS client)",
+    logError("circuit breaker opened; no alert is sent (no notifications.sns_topic_arn)",
              {{"reason", reason}});
     return;
   }
-  // arn:aws:sns:<region>:<account>:<name>
-  std::string region;
-  {
-    std::size_t a = 0;
-    for (int i = 0; i < 3 && a != std::string::npos; ++i) a = req.sns_topic_arn.find(':', a + 1);
-    if (a != std::string::npos) {
-      auto b = req.sns_topic_arn.find(':', a + 1);
-      region = req.sns_topic_arn.substr(a + 1, b == std::string::npos ? b : b - a - 1);
-    }
-  }
-  aws::Call call;
-  call.service = "sns";
-  call.region = region.empty() ? req.ac->region : region;
-  call.action = "Publish";
-  json::object msg;
-  msg["alert"] = "riposte circuit breaker opened";
-  msg["reason"] = reason;
-  msg["action"] = req.descriptor->name;
-  msg["incidentId"] = req.ac->incident_id;
-  msg["executionId"] = req.ac->execution_id;
-  msg["account"] = req.ac->account;
-  msg["region"] = req.ac->region;
-  msg["what_now"] =
-      "Every destructive action goes to its on_limit until a person closes the breaker: "
-      "riposte breaker close --reason '...' or POST /v1/breaker/close.";
-  call.params = {{"TopicArn", req.sns_topic_arn},
-                 {"Subject", "riposte: circuit breaker opened"},
-                 {"Message", toJson(msg)}};
-  auto r = req.alert_client->queryJson(call);
-  metrics_.inc("riposte_limit_breaker_alerts_total", {{"outcome", r ? "sent" : "failed"}});
-  if (!r) {
-    logError("circuit breaker opened; the alert could not be sent",
-             {{"topic", req.sns_topic_arn}, {"error", r.error().str()}});
-  } else {
-    logWarn("circuit breaker opened; alert sent",
-            {{"topic", req.sns_topic_arn}, {"reason", reason}});
-  }
+  metrics_.inc("riposte_limit_breaker_alerts_total", {{"outcome", "recorded"}});
+  logWarn("circuit breaker opened; its alert goes to the topic from the audit log",
+          {{"topic", req.sns_topic_arn}, {"reason", reason}});
 }
 
 GuardVerdict Guard::check(const Request& req) {

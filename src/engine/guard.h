@@ -60,7 +60,6 @@ class Guard {
     const json::value* parameters = nullptr;          // the Task's input
     actions::ActionContext* ac = nullptr;             // the AWS client, account, region, ids
     std::string sns_topic_arn;                        // where the breaker alert goes
-    aws::Client* alert_client = nullptr;              // riposte's own client (may be null)
     // EngineOptions::simulation: no alert is sent; without an AWS client (ac->aws null) the
     // scope's VPC and tag lists are not checked (GuardVerdict::note says so) instead of
     // refusing the action.

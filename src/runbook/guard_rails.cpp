@@ -145,7 +145,9 @@ void guardRailsSection(Doc& doc, const Context& c) {
     std::string topic;
     if (const auto* n = asObject(member(c.raw, "notifications")))
       topic = stringMember(*n, "sns_topic_arn");
-    Line alert{text("When it opens, one alert is published to notifications.sns_topic_arn")};
+    Line alert{
+        text("When it opens, an alert is published to notifications.sns_topic_arn from its "
+             "breaker.opened audit record (at least once: a crash does not lose it)")};
     if (topic.empty()) {
       alert << text(
           " (not set: no alert is sent, only a log line and "

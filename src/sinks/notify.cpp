@@ -166,6 +166,32 @@ std::optional<Notice> incidentNotice(const store::AuditRecord& rec, const json::
   return n;
 }
 
+std::optional<Notice> breakerNotice(const store::AuditRecord& rec, const json::object& d) {
+  Notice n;
+  n.event = "breaker";
+  n.dedup_key = "riposte-breaker";
+  if (rec.kind == "breaker.opened") {
+    n.title = "circuit breaker opened";
+    n.severity = "critical";
+    n.pager_action = "trigger";
+    n.incident_id = str(d, "incident_id");
+    n.lines.push_back("Why: " + str(d, "reason"));
+    n.lines.push_back("Executions: " + std::to_string(num(d, "count")) + " attempted a " +
+                      "destructive action within " + std::to_string(num(d, "window_ms") / 1000) +
+                      " s (threshold " + std::to_string(num(d, "threshold")) + ")");
+    n.lines.push_back("Action: " + str(d, "action") + " of incident " + n.incident_id);
+    n.lines.push_back(
+        "What now: every destructive action goes to its on_limit until a person closes the "
+        "breaker: riposte breaker close --reason '...' or POST /v1/breaker/close");
+  } else {
+    n.title = "circuit breaker closed by " + str(d, "closed_by");
+    n.severity = "info";
+    n.pager_action = "resolve";
+    n.lines.push_back("Reason: " + str(d, "reason"));
+  }
+  return n;
+}
+
 std::string bodyText(const Notice& n) {
   std::string t;
   for (const auto& l : n.lines) t += (t.empty() ? "" : "\n") + l;
@@ -256,10 +282,9 @@ json::value teams(const Notice& n) {
 }
 
 std::optional<json::value> pagerduty(const WebhookFormat& f, const Notice& n) {
-  if (n.pager_action.empty() || n.incident_id.empty()) return std::nullopt;
-  json::object o{{"routing_key", f.routing_key},
-                 {"event_action", n.pager_action},
-                 {"dedup_key", n.incident_id}};
+  if (n.pager_action.empty() || n.dedup_key.empty()) return std::nullopt;
+  json::object o{
+      {"routing_key", f.routing_key}, {"event_action", n.pager_action}, {"dedup_key", n.dedup_key}};
   if (n.pager_action == "trigger") {
     json::object details;
     for (const auto& l : n.lines) {
@@ -340,12 +365,15 @@ std::optional<Notice> noticeOf(const store::AuditRecord& rec, const LinkMaker& l
     n = failureNotice(d);
   } else if (rec.kind == "incident.opened" || rec.kind == "incident.status") {
     n = incidentNotice(rec, d);
+  } else if (rec.kind == "breaker.opened" || rec.kind == "breaker.closed") {
+    n = breakerNotice(rec, d);
   }
   if (!n) return n;
   // One fact per line: text from a finding cannot start a line of its own (a forged
   // "Approve: URL" or "Decide:" line).
   n->title = oneLine(n->title, 400);
   for (auto& l : n->lines) l = oneLine(l, 2000);
+  if (n->dedup_key.empty()) n->dedup_key = n->incident_id;
   n->kind = rec.kind;
   n->seq = rec.seq;
   n->time_ms = rec.time_ms;

@@ -11,6 +11,8 @@
 //             riposte.ApprovalDenied, which a person decided), and an approval its deadline
 //             decided (approval.decided with decidedBy "timeout")
 //   incident  an incident opened, and its end status (incident.status)
+//   breaker   the circuit breaker opened (breaker.opened: every destructive action goes to its
+//             on_limit until a person closes it) or was closed (breaker.closed)
 //
 // Every text taken from a finding (title, resource, error causes) is attacker-controlled: each
 // format puts it where the service shows it as text (Slack plain_text, Adaptive Card TextRun,
@@ -38,6 +40,7 @@ struct Notice {
   // PagerDuty: trigger (a person is wanted), resolve (the incident reached an end status that
   // needs no one), or "" (nothing to say to PagerDuty).
   std::string pager_action;
+  std::string dedup_key;  // PagerDuty's: the incident id, or "riposte-breaker"
   std::string approval_id;
   // approval.requested with links: approver → {"approve": URL, "deny": URL}.
   json::object links;
@@ -66,7 +69,7 @@ struct WebhookFormat {
 //              Kit; the approve/deny buttons are the signed links)
 //   teams      {"type": "message", "attachments": [{"contentType":
 //              "application/vnd.microsoft.card.adaptive", "content": AdaptiveCard 1.4}]}
-//   pagerduty  Events API v2: {"routing_key", "event_action", "dedup_key": incident id,
+//   pagerduty  Events API v2: {"routing_key", "event_action", "dedup_key": Notice::dedup_key,
 //              "payload": {"summary", "source", "severity", "timestamp", "custom_details"}}
 //   jira       POST /rest/api/2/issue: {"fields": {"project": {"key"}, "issuetype": {"name"},
 //              "summary", "description", "labels"}}

@@ -86,10 +86,11 @@ Schema hecSchema() {
 }
 
 Schema eventsField() {
-  return Schema::list(Schema::oneOf({"approval", "failure", "incident"},
+  return Schema::list(Schema::oneOf({"approval", "failure", "incident", "breaker"},
                                     "approval: requests and decisions; failure: executions that "
                                     "failed uncaught and approvals their deadline decided; "
-                                    "incident: opened and its end status"),
+                                    "incident: opened and its end status; breaker: the circuit "
+                                    "breaker opened or closed"),
                       "what this sink tells people of");
 }
 
@@ -108,7 +109,7 @@ Schema webhookSchema() {
                                    "a secret: use ${VAR}); jira: the site, the API path is "
                                    "appended"))
               .defaultText("pagerduty: https://events.pagerduty.com/v2/enqueue; else required"),
-          Field("events", eventsField()).byDefault(json::array{"approval", "failure"}),
+          Field("events", eventsField()).byDefault(json::array{"approval", "failure", "breaker"}),
           Field("routing_key", Schema::string("pagerduty: the integration's routing key (use "
                                               "${VAR})"))
               .defaultText("required for pagerduty"),
@@ -134,7 +135,7 @@ Schema snsSchema() {
           Field("name", nameField()).needed(),
           Field("topic_arn", Schema::string("the SNS topic (arn:aws:sns:REGION:ACCOUNT:NAME)"))
               .needed(),
-          Field("events", eventsField()).byDefault(json::array{"approval", "failure"}),
+          Field("events", eventsField()).byDefault(json::array{"approval", "failure", "breaker"}),
       },
       "notifications to people through an SNS topic");
 }

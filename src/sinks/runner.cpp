@@ -81,12 +81,11 @@ Result<int> SinkRunner::runOnce() {
     noteFailure(cursor.error());
     return fail(cursor.error());
   }
-  if (*cursor == 0 && sink_->startsAtHead() && !positioned_) {
+  if (!positioned_) {
     auto placed = position();
     if (!placed) return fail(placed.error());
     cursor = *placed;
   }
-  positioned_ = true;
   auto batch = store_->readAudit(*cursor, opts_.batch_size);
   if (!batch) {
     noteFailure(batch.error());
@@ -111,26 +110,28 @@ Result<int> SinkRunner::runOnce() {
 }
 
 Result<int64_t> SinkRunner::position() {
-  auto cursor = store_->sinkCursor(sink_->name());
+  auto cursor = store_->sinkCursorIfSet(sink_->name());
   if (!cursor) {
     noteFailure(cursor.error());
     return fail(cursor.error());
   }
-  if (*cursor != 0 || !sink_->startsAtHead() || positioned_) return *cursor;
-  // Its first run: from the end of the log (what is written from now on is delivered).
+  if (*cursor || !sink_->startsAtHead() || positioned_) {
+    positioned_ = true;
+    return cursor->value_or(0);
+  }
+  // Its first run ever: from the end of the log (what is written from now on is delivered).
+  // The cursor is written even at 0, so that a restart does not skip what came meanwhile.
   auto head = store_->auditHead();
   if (!head) {
     noteFailure(head.error());
     return fail(head.error());
   }
-  if (*head > 0) {
-    if (auto c = store_->setSinkCursor(sink_->name(), *head); !c) {
-      noteFailure(c.error());
-      return fail(c.error());
-    }
-    logInfo("sink starts at the end of the audit log",
-            {{"sink", sink_->name()}, {"seq", std::to_string(*head)}});
+  if (auto c = store_->setSinkCursor(sink_->name(), *head); !c) {
+    noteFailure(c.error());
+    return fail(c.error());
   }
+  logInfo("sink starts at the end of the audit log",
+          {{"sink", sink_->name()}, {"seq", std::to_string(*head)}});
   positioned_ = true;
   return *head;
 }

@@ -483,6 +483,9 @@ class Store {
   virtual Result<int64_t> auditHead() = 0;
   // The last seq the named sink has delivered (0 when it has none yet).
   virtual Result<int64_t> sinkCursor(const std::string& sink) = 0;
+  // The same, nullopt when no cursor was ever set for it (a sink that never ran), as opposed
+  // to one set to 0.
+  virtual Result<std::optional<int64_t>> sinkCursorIfSet(const std::string& sink) = 0;
   // Records that the named sink has delivered everything up to `seq`.
   virtual Result<void> setSinkCursor(const std::string& sink, int64_t seq) = 0;
   // A sink's delivery lease: several workers on one store run the same sinks, and each sink is

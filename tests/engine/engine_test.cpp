@@ -219,6 +219,10 @@ class CrashingStore final : public store::Store {
     RIPOSTE_CRASH_CHECK;
     return s_->setSinkCursor(sink, seq);
   }
+  Result<std::optional<int64_t>> sinkCursorIfSet(const std::string& sink) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->sinkCursorIfSet(sink);
+  }
   Result<bool> claimSinkLease(const std::string& sink, const std::string& owner, int64_t now_ms,
                               int64_t lease_ms) override {
     RIPOSTE_CRASH_CHECK;

@@ -150,6 +150,34 @@ TEST(NoticeOf, ClassifiesTheRecordsAPersonMustHearAbout) {
   EXPECT_FALSE(noticeOf(store::AuditRecord{10, 0, "approval.requested", "{"}, fakeLinks));
 }
 
+TEST(NoticeOf, TheBreakerOpeningAndClosing) {
+  auto o = noticeOf(rec(1, "breaker.opened",
+                        json::object{{"incident_id", "inc-7"},
+                                     {"action", "aws.ec2.isolateInstance"},
+                                     {"count", 21},
+                                     {"threshold", 20},
+                                     {"window_ms", 600000},
+                                     {"reason", "more than 20 executions in 10 minutes"}}),
+                    fakeLinks);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->event, "breaker");
+  EXPECT_EQ(o->title, "circuit breaker opened");
+  EXPECT_EQ(o->pager_action, "trigger");
+  EXPECT_EQ(o->dedup_key, "riposte-breaker");
+  EXPECT_EQ(renderSns(*o).subject, "riposte: circuit breaker opened");
+  EXPECT_NE(renderSns(*o).message.find("riposte breaker close"), std::string::npos);
+  WebhookFormat pd;
+  pd.format = "pagerduty";
+  pd.routing_key = "k";
+  EXPECT_EQ(S(renderWebhook(pd, *o)->at("dedup_key")), "riposte-breaker");
+  auto c = noticeOf(
+      rec(2, "breaker.closed", json::object{{"closed_by", "alice"}, {"reason", "ok"}}), fakeLinks);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->event, "breaker");
+  EXPECT_EQ(c->pager_action, "resolve");
+  EXPECT_EQ(S(renderWebhook(pd, *c)->at("event_action")), "resolve");
+}
+
 TEST(OneLine, BoundsBytesAtACharacterAndDropsControls) {
   EXPECT_EQ(oneLine("a\nb\tc", 10), "a b c");
   const std::string s = oneLine("ééééé", 6);  // 10 bytes; cut to 3 + "…"
@@ -522,6 +550,39 @@ TEST(WebhookSink, StartsAtTheEndOfTheAuditLogTheFirstTime) {
   ASSERT_TRUE(runner.runOnce());
   ASSERT_EQ(rx.requests.size(), 1u);
   EXPECT_EQ(S(parseJson(rx.requests[0].body).value().at("incidentId")), "inc-new");
+}
+
+// The first run on an empty log places the cursor at 0 (written): a restart before anything was
+// delivered does not skip what was written meanwhile (the breaker's alert after a kill -9).
+TEST(WebhookSink, AFirstRunOnAnEmptyLogSkipsNothingAcrossARestart) {
+  auto st = store::openStore("sqlite::memory:");
+  ASSERT_TRUE(st) << st.error().str();
+  std::shared_ptr<store::Store> s = std::move(*st);
+  Receiver rx([](const server::HttpRequest&) { return server::HttpResponse::json(200, "{}"); });
+  auto sink = [&] {
+    WebhookSinkConfig c;
+    c.name = "incidents";
+    c.format.format = "generic";
+    c.url = rx.url();
+    c.events = {"incident"};
+    return makeWebhookSink(std::move(c), aws::makeCurlTransport(), fakeLinks);
+  };
+  {
+    SinkRunner first(s, sink());
+    first.start();  // places the cursor: the log is empty
+    first.stop();
+  }
+  EXPECT_EQ(s->sinkCursorIfSet("incidents").value(), std::optional<int64_t>(0));
+  store::IncidentRecord inc;
+  inc.id = "inc-1";
+  inc.dedup_key = "k";
+  inc.title = "while down";
+  inc.created_ms = inc.updated_ms = 1;
+  ASSERT_TRUE(s->upsertIncident(inc, "ev-1"));  // written while no runner runs
+  SinkRunner again(s, sink());
+  ASSERT_TRUE(again.runOnce());
+  ASSERT_EQ(rx.requests.size(), 1u);
+  EXPECT_EQ(S(parseJson(rx.requests[0].body).value().at("incidentId")), "inc-1");
 }
 
 }  // namespace

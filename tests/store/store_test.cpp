@@ -944,6 +944,10 @@ TEST_P(StoreTest, SinkCursorsAreDurablePerSink) {
   EXPECT_EQ(store_->sinkCursor("splunk").value(), 7);
   EXPECT_EQ(store_->sinkCursor("syslog").value(), 2);
   EXPECT_EQ(store_->sinkCursor("file").value(), 0);
+  EXPECT_EQ(store_->sinkCursorIfSet("file").value(), std::nullopt);  // never set
+  ASSERT_TRUE(store_->setSinkCursor("new", 0));
+  EXPECT_EQ(store_->sinkCursorIfSet("new").value(), std::optional<int64_t>(0));  // set, at 0
+  EXPECT_EQ(store_->sinkCursorIfSet("splunk").value(), std::optional<int64_t>(7));
   EXPECT_EQ(store_->setSinkCursor("", 1).error().code, "InvalidArgument");
   EXPECT_EQ(store_->setSinkCursor("x", -1).error().code, "InvalidArgument");
 }

@@ -1113,10 +1113,16 @@ Result<int64_t> PostgresStore::auditHead() {
 }
 
 Result<int64_t> PostgresStore::sinkCursor(const std::string& sink) {
+  RIPOSTE_STORE_TRY_ASSIGN(c, sinkCursorIfSet(sink));
+  return c.value_or(0);
+}
+
+Result<std::optional<int64_t>> PostgresStore::sinkCursorIfSet(const std::string& sink) {
   RIPOSTE_STORE_TRY(detail::checkId("sink", sink));
-  return impl_->read([&](Conn& c) -> Result<int64_t> {
+  return impl_->read([&](Conn& c) -> Result<std::optional<int64_t>> {
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query("SELECT seq FROM sink_cursors WHERE sink = $1", {sink}));
-    return rows.size() == 0 ? 0 : rows.i64(0, 0);
+    if (rows.size() == 0) return std::optional<int64_t>();
+    return std::optional<int64_t>(rows.i64(0, 0));
   });
 }
 

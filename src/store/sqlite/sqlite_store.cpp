@@ -1243,12 +1243,17 @@ Result<int64_t> SqliteStore::auditHead() {
 }
 
 Result<int64_t> SqliteStore::sinkCursor(const std::string& sink) {
+  RIPOSTE_STORE_TRY_ASSIGN(c, sinkCursorIfSet(sink));
+  return c.value_or(0);
+}
+
+Result<std::optional<int64_t>> SqliteStore::sinkCursorIfSet(const std::string& sink) {
   RIPOSTE_STORE_TRY(detail::checkId("sink", sink));
   std::lock_guard lock(impl_->mu);
   RIPOSTE_STORE_TRY_ASSIGN(st, impl_->prepare("SELECT seq FROM sink_cursors WHERE sink = ?1"));
   st.bind(1, sink);
   RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "sink cursor"));
-  return row ? st.i64(0) : 0;
+  return row ? std::optional<int64_t>(st.i64(0)) : std::nullopt;
 }
 
 Result<void> SqliteStore::setSinkCursor(const std::string& sink, int64_t seq) {

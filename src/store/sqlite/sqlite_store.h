@@ -116,6 +116,7 @@ class SqliteStore final : public Store {
   Result<int64_t> auditHead() override;
   Result<int64_t> sinkCursor(const std::string& sink) override;
   Result<void> setSinkCursor(const std::string& sink, int64_t seq) override;
+  Result<std::optional<int64_t>> sinkCursorIfSet(const std::string& sink) override;
   Result<bool> claimSinkLease(const std::string& sink, const std::string& owner, int64_t now_ms,
                               int64_t lease_ms) override;
 
