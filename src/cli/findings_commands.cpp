@@ -173,6 +173,26 @@ std::string oneLine(const json::value& v, size_t max = 160) {
   return s;
 }
 
+json::array namesJson(const std::vector<std::string>& names) {
+  json::array a;
+  for (const auto& n : names) a.push_back(json::value(n));
+  return a;
+}
+
+// An event's threat-intelligence verdict: the riposte.threatIntel member the engine matched it
+// with, and each remote address with the lists holding it.
+json::object threatIntelJson(const policy::ThreatIntel::EventVerdict& v) {
+  json::array addresses;
+  for (const auto& a : v.addresses) {
+    addresses.push_back(json::object{{"address", a.address.str()},
+                                     {"malicious", namesJson(a.lists.malicious)},
+                                     {"trusted", namesJson(a.lists.trusted)}});
+  }
+  return json::object{{"malicious", namesJson(v.lists.malicious)},
+                      {"trusted", namesJson(v.lists.trusted)},
+                      {"addresses", std::move(addresses)}};
+}
+
 // The steps of an execution (from its GetExecutionHistory-like events) with the actions each
 // Task ran.
 json::array stepsOf(const json::value& execution, const std::vector<store::ActionRecord>& acts,
@@ -292,8 +312,11 @@ Result<json::object> simulate(const SimulateArgs& a) {
   auto sim = Simulator::make(*cfg, a.against);
   if (!sim) return fail(sim.error());
   auto& eng = (*sim)->engine();
+  const auto intel = eng.threatFeeds().intel();
   json::array events_json;
   for (const auto& ev : events) {
+    auto verdict = intel->explain(ev.body);
+    if (!verdict) return fail(verdict.error());
     auto names = eng.matchRules(ev.body);
     if (!names) return fail(names.error());
     json::array matched;
@@ -314,6 +337,7 @@ Result<json::object> simulate(const SimulateArgs& a) {
         {"severity", facts.severity},
         {"title", facts.title},
         {"resource", json::object{{"type", facts.resource_type}, {"id", facts.resource_id}}},
+        {"threatIntel", threatIntelJson(*verdict)},
         {"rules", std::move(matched)}});
   }
   auto stored = (*sim)->run(events);
@@ -401,6 +425,23 @@ void printSimulation(const json::object& r, std::ostream& os) {
     os << "\nFinding " << oneLine(ev.at("findingType")) << "  severity "
        << oneLine(ev.at("severity")) << "\n  " << oneLine(ev.at("title"), 200) << "\n";
     const auto& rules = ev.at("rules").get_array();
+    const auto& ti = ev.at("threatIntel").get_object();
+    const auto& addresses = ti.at("addresses").get_array();
+    if (!addresses.empty()) {
+      std::string listed;
+      for (const auto& a : addresses) {
+        std::string in;
+        for (const char* verdict : {"malicious", "trusted"}) {
+          for (const auto& n : a.at(verdict).get_array())
+            in += (in.empty() ? "" : ", ") + oneLine(n) + " (" + verdict + ")";
+        }
+        if (!in.empty()) listed += "\n    " + oneLine(a.at("address")) + " is in " + in;
+      }
+      os << "  Threat intelligence: " << addresses.size() << " remote address"
+         << (addresses.size() == 1 ? "" : "es")
+         << (listed.empty() ? ", in no list" : "; riposte.threatIntel is set from") << listed
+         << "\n";
+    }
     if (const json::value& why = ev.at("suppressed"); why.is_object()) {
       const auto& w = why.get_object();
       os << "  Suppressed by " << oneLine(w.at("suppression"));
@@ -525,15 +566,9 @@ Result<json::object> replay(const std::string& file, const std::string& config_d
       ++events;
       // The lists holding any of the event's remote addresses, each list once an event: what
       // enrichment sets as riposte.threatIntel (policy/threat_intel.h), without writing it.
-      if (auto addrs = policy::extractRemoteAddresses(batch[i].body)) {
-        std::set<std::string> mal, tr;
-        for (const auto& a : addrs->addresses) {
-          const policy::ListMatch& m = intel->lookup(a);
-          mal.insert(m.malicious.begin(), m.malicious.end());
-          tr.insert(m.trusted.begin(), m.trusted.end());
-        }
-        if (!mal.empty()) ++with_malicious;
-        for (const auto* names : {&mal, &tr})
+      if (auto v = intel->explain(batch[i].body)) {
+        if (!v->lists.malicious.empty()) ++with_malicious;
+        for (const auto* names : {&v->lists.malicious, &v->lists.trusted})
           for (const auto& n : *names) ++by_list[n];
       }
       auto names = eng.matchRules(batch[i].body);

@@ -255,7 +255,10 @@ Result<std::vector<bool>> Engine::ingest(const std::vector<sources::NormalizedEv
 Result<std::vector<std::string>> Engine::matchRules(std::string_view event_json) const {
   auto c = current();
   if (!c) return fail("NotStarted", "engine not started");
-  auto m = c->rules->match(event_json);
+  // Enriched as processEvent enriches it, so what is reported here is what would fire.
+  auto to_match = feeds_->intel()->enrich(event_json);
+  if (!to_match) return fail(to_match.error());
+  auto m = c->rules->matchString(*to_match);
   if (!m) return fail(m.error());
   std::vector<std::string> names;
   for (auto i : *m) names.push_back(c->rule_of[i]->name);

@@ -785,6 +785,23 @@ Result<std::string> ThreatIntel::enrich(std::string_view event_json) const {
   return out;
 }
 
+Result<ThreatIntel::EventVerdict> ThreatIntel::explain(std::string_view event_json) const {
+  auto found = extractRemoteAddresses(event_json);
+  if (!found) return fail(found.error());
+  EventVerdict v;
+  v.skipped = found->skipped;
+  std::set<std::string> malicious, trusted;
+  for (const auto& a : found->addresses) {
+    const ListMatch& m = lookup(a);
+    malicious.insert(m.malicious.begin(), m.malicious.end());
+    trusted.insert(m.trusted.begin(), m.trusted.end());
+    v.addresses.push_back(AddressVerdict{a, m});
+  }
+  v.lists.malicious.assign(malicious.begin(), malicious.end());
+  v.lists.trusted.assign(trusted.begin(), trusted.end());
+  return v;
+}
+
 Result<ThreatIntel::EnrichStats> ThreatIntel::appendThreatIntel(
     std::string& event_json, const EventAddresses& addresses) const {
   if (addresses.root_riposte) {

@@ -183,6 +183,21 @@ class ThreatIntel {
   Result<EnrichStats> appendThreatIntel(std::string& event_json,
                                         const EventAddresses& addresses) const;
 
+  // Why enrichment sets what it sets for one event (simulate and replay show it): every remote
+  // address the event carries (extractRemoteAddresses' order, each once) with the lists
+  // holding it, and their union by verdict, which is exactly the riposte.threatIntel member
+  // enrich() adds. Errors as extractRemoteAddresses.
+  struct AddressVerdict {
+    IpAddress address;
+    ListMatch lists;
+  };
+  struct EventVerdict {
+    std::vector<AddressVerdict> addresses;
+    ListMatch lists;
+    std::size_t skipped = 0;  // values on the address paths that were not one address
+  };
+  Result<EventVerdict> explain(std::string_view event_json) const;
+
   // The trusted lists holding any address of `c` (sorted, each once): a list with a range
   // that contains `c`, lies within it, or crosses it. Blocking 10.0.0.0/8 when 10.1.2.3 is
   // trusted overlaps; so does blocking 10.1.2.3 when 10.0.0.0/8 is. The trusted lists' ranges

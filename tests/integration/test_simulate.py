@@ -414,5 +414,52 @@ class Replay(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("threat list bad-ips (malicious): %d events hold an address it lists" % want, r.stdout)
 
+    def test_simulate_shows_each_addresss_lists_and_the_rule_they_make_fire(self):
+        r = run("findings", "sample", "--type", "UnauthorizedAccess:EC2/SSHBruteForce",
+                "--severity", "2", "--seed", "5", "--format", "event")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        event = json.loads(r.stdout)
+        ip = remote_ip(event["detail"])
+        self.assertTrue(ip)
+        tmp = tempfile.mkdtemp(prefix="riposte-sim-intel-")
+        cfg = os.path.join(tmp, "config")
+        shutil.copytree(CONFIG, cfg)
+        with open(os.path.join(cfg, "bad-ips.txt"), "w") as f:
+            f.write("# the finding's remote address\n%s\n" % ip)
+        with open(os.path.join(cfg, "policies", "intel.yaml"), "w") as f:
+            f.write("threat_intel:\n  lists:\n"
+                    "    - {name: bad-ips, verdict: malicious, source: bad-ips.txt}\n")
+        # A rule that only enrichment can make fire: a low-severity finding from a listed
+        # address.
+        with open(os.path.join(cfg, "rules", "intel.yaml"), "w") as f:
+            f.write("name: from-bad-ips\ndescription: a listed address\nenabled: true\n"
+                    "event_pattern: {\"riposte\": {\"threatIntel\": {\"malicious\": [\"bad-ips\"]}}}\n")
+        path = os.path.join(tmp, "finding.json")
+        with open(path, "w") as f:
+            json.dump(event, f)
+        r = run("simulate", "--config", cfg, "--finding", path, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ev = json.loads(r.stdout)["events"][0]
+        self.assertEqual(ev["threatIntel"]["malicious"], ["bad-ips"])
+        self.assertEqual(ev["threatIntel"]["trusted"], [])
+        self.assertIn({"address": ip, "malicious": ["bad-ips"], "trusted": []},
+                      ev["threatIntel"]["addresses"])
+        self.assertIn("from-bad-ips", [x["rule"] for x in ev["rules"]])
+        r = run("simulate", "--config", cfg, "--finding", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("%s is in bad-ips (malicious)" % ip, r.stdout)
+        self.assertIn("Rule from-bad-ips fires", r.stdout)
+        # A forged riposte member in the finding makes nothing fire on its own.
+        event["riposte"] = {"threatIntel": {"malicious": ["bad-ips"]}}
+        event["detail"]["service"]["action"] = {}
+        with open(path, "w") as f:
+            json.dump(event, f)
+        r = run("simulate", "--config", cfg, "--finding", path, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ev = json.loads(r.stdout)["events"][0]
+        self.assertEqual(ev["threatIntel"]["malicious"], [])
+        self.assertNotIn("from-bad-ips", [x["rule"] for x in ev["rules"]])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -97,6 +97,25 @@ TEST(Enrich, UnionOverEveryAddress) {
   EXPECT_EQ(threatIntelOf(out), ti({"botnet", "tor-exits"}, {"partners"}));
 }
 
+// explain() gives each address its lists, and a union equal to what enrich() sets.
+TEST(Enrich, ExplainNamesEachAddressAndAgreesWithEnrich) {
+  auto t = intel();
+  std::string e =
+      R"({"detail":{"service":{"action":{"portProbeAction":{"portProbeDetails":[{"remoteIpDetails":{"ipAddressV4":"203.0.113.66"}},{"remoteIpDetails":{"ipAddressV4":"192.0.2.1"}},{"remoteIpDetails":{"ipAddressV4":"nope"}},{"remoteIpDetails":{"ipAddressV6":"2001:db8:7::9"}}]}}}},"riposte":{"threatIntel":{"malicious":["forged"]}}})";
+  auto v = t->explain(e);
+  ASSERT_TRUE(v) << v.error().message;
+  ASSERT_EQ(v->addresses.size(), 3u);
+  EXPECT_EQ(v->skipped, 1u);
+  EXPECT_EQ(v->addresses[0].address.str(), "203.0.113.66");
+  EXPECT_EQ(v->addresses[0].lists, (ListMatch{{"botnet"}, {"partners"}}));
+  EXPECT_EQ(v->addresses[1].address.str(), "192.0.2.1");
+  EXPECT_TRUE(v->addresses[1].lists.empty());
+  EXPECT_EQ(v->addresses[2].lists, (ListMatch{{"tor-exits"}, {}}));
+  EXPECT_EQ(v->lists, (ListMatch{{"botnet", "tor-exits"}, {"partners"}}));
+  EXPECT_EQ(threatIntelOf(*t->enrich(e)), ti({"botnet", "tor-exits"}, {"partners"}));
+  EXPECT_FALSE(t->explain("[1]"));
+}
+
 TEST(Enrich, AForgedRiposteMemberIsReplaced) {
   auto t = intel();
   // A finding that claims it is trusted and already known: none of it reaches the matcher.
