@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "core/digest.h"
 #include "core/ids.h"
 
 namespace riposte::asl {
@@ -296,13 +297,7 @@ std::optional<std::string> hashHex(std::string_view in, std::string_view alg) {
   unsigned char buf[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (EVP_Digest(in.data(), in.size(), buf, &len, md, nullptr) != 1) return std::nullopt;
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[buf[i] >> 4];
-    out += kHex[buf[i] & 15];
-  }
-  return out;
+  return hexEncode(std::string_view(reinterpret_cast<const char*>(buf), len));
 }
 
 }  // namespace

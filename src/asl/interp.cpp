@@ -11,6 +11,7 @@
 
 #include "asl/asl.h"
 #include "asl/model.h"
+#include "core/digest.h"
 #include "core/ids.h"
 
 namespace riposte::asl {
@@ -1752,17 +1753,7 @@ bool wellFormedTaskToken(std::string_view token) {
 }
 
 std::string taskTokenDigest(std::string_view token) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(token.data(), token.size(), md, &n, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (unsigned int i = 0; i < n; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 15]);
-  }
-  return out;
+  return sha256Hex(token);
 }
 
 Result<std::string> TaskRunner::newTaskToken(const TaskRequest&) {

@@ -20,6 +20,7 @@
 
 #include "aws/shared_config.h"
 #include "aws/sts.h"
+#include "core/digest.h"
 #include "core/json.h"
 
 extern char** environ;
@@ -57,19 +58,6 @@ Result<std::string> readTextFile(const std::string& path, const std::string& wha
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::string sha1Hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha1(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0xf];
-  }
-  return out;
 }
 
 std::optional<std::string> stringField(const json::object& o, std::string_view key) {

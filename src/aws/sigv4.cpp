@@ -61,23 +61,6 @@ std::string uriEncode(std::string_view s, bool keep_slash) {
   return out;
 }
 
-std::string toHex(std::string_view bytes) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0xF];
-  }
-  return out;
-}
-
-std::string sha256Hex(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  return toHex(std::string_view(reinterpret_cast<const char*>(md), sizeof md));
-}
-
 std::string hmacSha256(std::string_view key, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -185,7 +168,7 @@ SigV4Result computeSigV4(const SigningRequest& req, const Credentials& creds,
                                          cquery, cheaders, r.signed_headers, payload_hash);
   const std::string scope = credentialScope(date, region, service);
   r.string_to_sign = stringToSign(datetime, scope, r.canonical_request);
-  r.signature = toHex(
+  r.signature = hexEncode(
       hmacSha256(signingKey(creds.secret_access_key, date, region, service), r.string_to_sign));
   r.authorization = "AWS4-HMAC-SHA256 Credential=" + creds.access_key_id + "/" + scope +
                     ", SignedHeaders=" + r.signed_headers + ", Signature=" + r.signature;
@@ -662,7 +645,7 @@ Result<VerifiedIdentity> verifySigV4(const SigV4RequestView& req, const AccessKe
   const std::string sts =
       stringToSign(datetime, credentialScope(scope_date, region, service), creq);
   const std::string expected =
-      toHex(hmacSha256(signingKey(creds->secret_access_key, scope_date, region, service), sts));
+      hexEncode(hmacSha256(signingKey(creds->secret_access_key, scope_date, region, service), sts));
   if (!constantTimeEqual(expected, auth->signature)) {
     return reject(kInvalidSignature,
                   "The request signature we calculated does not match the signature you "

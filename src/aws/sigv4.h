@@ -12,6 +12,7 @@
 
 #include "aws/credentials.h"
 #include "core/clock.h"
+#include "core/digest.h"
 #include "core/result.h"
 
 namespace riposte::aws {
@@ -38,9 +39,8 @@ struct SigV4Result {
 // RFC 3986 percent-encoding of everything but unreserved characters (A-Z a-z 0-9 - _ . ~);
 // '/' is kept when `keep_slash`. Uppercase hex.
 std::string uriEncode(std::string_view s, bool keep_slash = false);
-std::string sha256Hex(std::string_view data);
+using ::riposte::sha256Hex;                                           // core/digest.h
 std::string hmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
-std::string toHex(std::string_view bytes);
 // "20150830T123600Z"
 std::string amzDate(SystemTime t);
 

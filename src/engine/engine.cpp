@@ -97,7 +97,7 @@ Engine::Engine(Config config, std::shared_ptr<store::Store> store, std::shared_p
       *store_, clock_, [this] { return this->config(); },
       [this](store::TaskCallbackRecord cb) { return acceptCallbackByDigest(std::move(cb)); });
   ThreatFeeds::declareMetrics(metrics_);
-  feeds_ = std::make_unique<ThreatFeeds>(clock_, metrics_);
+  feeds_ = std::make_unique<ThreatFeeds>(clock_, metrics_, store_.get());
   BlockPublisher::declareMetrics(metrics_);
   publisher_ = std::make_unique<BlockPublisher>(*store_, clock_, metrics_);
   FilterSync::declareMetrics(metrics_);

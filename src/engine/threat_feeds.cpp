@@ -19,6 +19,7 @@ struct ThreatFeeds::List {
   ThreatListStatus st;
   std::vector<policy::Cidr> entries;  // the good copy in use
   std::string file_signature;         // a file's size and modification time when read
+  bool restore_tried = false;         // the store's copy was looked for
 };
 
 struct ThreatFeeds::Fetched {
@@ -28,7 +29,8 @@ struct ThreatFeeds::Fetched {
   std::string etag, last_modified, file_signature;
 };
 
-ThreatFeeds::ThreatFeeds(const Clock& clock, Metrics& metrics) : clock_(clock), metrics_(metrics) {}
+ThreatFeeds::ThreatFeeds(const Clock& clock, Metrics& metrics, store::Store* copies)
+    : clock_(clock), metrics_(metrics), copies_(copies) {}
 
 ThreatFeeds::~ThreatFeeds() {
   stop();
@@ -46,6 +48,10 @@ void ThreatFeeds::declareMetrics(Metrics& m) {
             "Seconds since the list's copy in use was last fetched or confirmed current", "gauge");
   m.declare("riposte_threat_list_loaded", "1 when a good copy of the list is in use, else 0",
             "gauge");
+  m.declare("riposte_threat_list_copy_errors_total",
+            "Errors reading or writing a remote threat list's durable copy in the store (the "
+            "list works from memory)",
+            "counter");
   m.declare("riposte_threat_trusted_refusals_total",
             "Actions refused because the address they would block is trusted "
             "(code ResourceProtected) or a trusted list could not be read yet "
@@ -215,6 +221,67 @@ ThreatFeeds::Fetched ThreatFeeds::fetch(const List& l) const {
   return out;
 }
 
+bool ThreatFeeds::restore(List& l) {
+  const auto& c = l.st.config;
+  auto copy = copies_->getThreatListCopy(c.name);
+  if (!copy) {
+    metrics_.inc("riposte_threat_list_copy_errors_total", {{"list", c.name}});
+    logWarn("threat list copy unreadable", {{"list", c.name}, {"error", copy.error().str()}});
+    return false;
+  }
+  if (!*copy || (*copy)->fetch_key != c.fetchKey()) return false;
+  policy::ListLimits limits;
+  limits.max_entries = c.max_entries;
+  auto parsed = policy::parseTxtList((*copy)->entries, limits);
+  if (!parsed || parsed->bad_line_count > 0) {
+    metrics_.inc("riposte_threat_list_copy_errors_total", {{"list", c.name}});
+    logWarn("threat list copy unreadable",
+            {{"list", c.name},
+             {"error", parsed ? "lines that are not addresses" : parsed.error().str()}});
+    return false;
+  }
+  std::lock_guard lock(mu_);
+  l.entries = std::move(parsed->entries);
+  l.st.loaded = true;
+  l.st.entries = l.entries.size();
+  l.st.bad_lines = static_cast<std::size_t>((*copy)->bad_lines);
+  l.st.fetched_ms = l.st.changed_ms = (*copy)->fetched_ms;
+  l.st.etag = (*copy)->etag;
+  l.st.last_modified = (*copy)->last_modified;
+  l.st.last_result = "restored";
+  logInfo("threat list restored", {{"list", c.name},
+                                   {"source", c.source.shown()},
+                                   {"entries", std::to_string(l.st.entries)},
+                                   {"read_at", formatIso8601Millis(l.st.changed_ms)}});
+  setGauges(l);
+  return true;
+}
+
+void ThreatFeeds::keepCopy(const List& l, const std::string& entries_text, bool confirmed_only) {
+  store::ThreatListCopy copy;
+  {
+    std::lock_guard lock(mu_);
+    copy = {l.st.config.name,
+            l.st.config.fetchKey(),
+            "",
+            static_cast<int64_t>(l.st.bad_lines),
+            l.st.etag,
+            l.st.last_modified,
+            l.st.fetched_ms};
+  }
+  Result<void> r;
+  if (confirmed_only) {
+    r = copies_->touchThreatListCopy(copy.list, copy.fetch_key, copy.fetched_ms);
+  } else {
+    copy.entries = entries_text;
+    r = copies_->putThreatListCopy(copy);
+  }
+  if (!r) {
+    metrics_.inc("riposte_threat_list_copy_errors_total", {{"list", copy.list}});
+    logWarn("threat list copy not kept", {{"list", copy.list}, {"error", r.error().str()}});
+  }
+}
+
 int ThreatFeeds::refresh(bool force) {
   std::lock_guard refresh_lock(refresh_mu_);
   std::vector<std::shared_ptr<List>> lists;
@@ -228,10 +295,22 @@ int ThreatFeeds::refresh(bool force) {
     const int64_t now = clock_.nowMillis();
     if (!force && l->st.next_ms > now) continue;
     ++attempted;
+    const bool durable = copies_ && l->st.config.source.remote();
+    if (durable && !l->restore_tried) {
+      l->restore_tried = true;
+      if (!l->st.loaded && restore(*l)) changed = true;
+    }
     Fetched f = fetch(*l);
     const auto& name = l->st.config.name;
     const int64_t done = clock_.nowMillis();
-    std::lock_guard lock(mu_);
+    std::string entries_text;  // the copy the store keeps
+    if (durable && f.kind == Fetched::Kind::kChanged) {
+      for (const auto& e : f.parsed.entries) {
+        entries_text += e.str();
+        entries_text += '\n';
+      }
+    }
+    std::unique_lock lock(mu_);
     l->st.checked_ms = done;
     switch (f.kind) {
       case Fetched::Kind::kChanged:
@@ -288,6 +367,9 @@ int ThreatFeeds::refresh(bool force) {
         break;
     }
     setGauges(*l);
+    lock.unlock();
+    if (durable && f.kind != Fetched::Kind::kFailed)
+      keepCopy(*l, entries_text, f.kind == Fetched::Kind::kNotModified);
   }
   if (changed) rebuild();
   return attempted;

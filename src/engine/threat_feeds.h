@@ -35,8 +35,16 @@
 // was last fetched or confirmed; updated by updateGauges()), riposte_threat_list_loaded{list}
 // (1 when a good copy is in use).
 //
-// The last good copies are kept in memory: a restart reads every list again (a list whose
-// source is down at start is empty until it can be read; a trusted one is unavailable, above).
+// Durable copies. Given a store, the last good copy of every remote list (S3, HTTPS) is kept
+// there too (store::ThreatListCopy: the parsed entries, the source's validators, when it was
+// read), under its name and ThreatListConfig::fetchKey(): a restart, or another worker on the
+// same store, starts from that copy before its first fetch ("threat list restored", status
+// lastResult "restored", its age the copy's), asks the source conditionally with the copy's
+// validators, and keeps the copy when the source is down. A copy read under other fetch
+// settings (another source, format, column, …) is not used. A confirmation (304) updates the
+// copy's time only. A file list needs none: the file is the copy. Store errors are logged and
+// counted as riposte_threat_list_copy_errors_total{list}; the list then works from memory.
+// Without a store the copies are in memory only.
 //
 // Thread-safety: every method may be called from any thread; fetches are serialised (one
 // refresh at a time), intel() and status() never wait for a fetch.
@@ -58,6 +66,7 @@
 #include "engine/metrics.h"
 #include "policy/threat_config.h"
 #include "policy/threat_intel.h"
+#include "store/store.h"
 
 namespace riposte::engine {
 
@@ -79,7 +88,8 @@ struct ThreatListStatus {
 
 class ThreatFeeds {
  public:
-  ThreatFeeds(const Clock& clock, Metrics& metrics);
+  // `copies` (may be null) keeps the remote lists' last good copies; it outlives this.
+  ThreatFeeds(const Clock& clock, Metrics& metrics, store::Store* copies = nullptr);
   ~ThreatFeeds();  // stops the thread
   ThreatFeeds(const ThreatFeeds&) = delete;
   ThreatFeeds& operator=(const ThreatFeeds&) = delete;
@@ -129,8 +139,12 @@ class ThreatFeeds {
   void rebuild();
   void setGauges(const List& l);
 
+  bool restore(List& l);  // from the store's copy; true when it was used
+  void keepCopy(const List& l, const std::string& entries_text, bool confirmed_only);
+
   const Clock& clock_;
   Metrics& metrics_;
+  store::Store* copies_;
   policy::ThreatIntelHolder holder_;
 
   std::mutex refresh_mu_;  // one configure/refresh at a time (held while fetching)

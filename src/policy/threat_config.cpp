@@ -4,6 +4,7 @@
 #include <set>
 
 #include "config/schema.h"
+#include "core/digest.h"
 #include "policy/limits.h"
 #include "policy/schema.h"
 
@@ -111,6 +112,19 @@ std::string ListSource::shown() const {
   if (kind != Kind::kHttps) return text;
   const auto q = url.find_first_of("?#");
   return q == std::string::npos ? url : url.substr(0, q) + "?…";
+}
+
+std::string ThreatListConfig::fetchKey() const {
+  std::string k;
+  for (const std::string& part :
+       {source.text, region, std::string(format == ListFormat::kCsv ? "csv" : "txt"), csv.column,
+        std::to_string(csv.column_index), std::to_string(static_cast<int>(csv.header)),
+        std::to_string(max_entries), ca_file}) {
+    k += std::to_string(part.size());  // length-prefixed: no two field lists give one text
+    k += ':';
+    k += part;
+  }
+  return sha256Hex(k);
 }
 
 std::string ThreatListConfig::describe() const {

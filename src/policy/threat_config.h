@@ -95,12 +95,13 @@ struct ThreatListConfig {
   static constexpr int64_t kMaxRefreshMs = 7LL * 86'400'000;
   static constexpr std::size_t kMaxEntries = 5'000'000;
 
-  // What fetching reads: two lists with the same fetch() may share a last good copy.
-  bool sameFetch(const ThreatListConfig& o) const {
-    return source == o.source && region == o.region && format == o.format &&
-           csv.column == o.csv.column && csv.column_index == o.csv.column_index &&
-           csv.header == o.csv.header && max_entries == o.max_entries && ca_file == o.ca_file;
-  }
+  // What fetching reads (source, region, format and its CSV options, max_entries, ca_file),
+  // as a SHA-256 in hex: two configurations with the same key read the same entries, so a
+  // last good copy kept under one (store::ThreatListCopy) serves the other. The source's
+  // text may hold a secret (a token in a URL's query): only its hash is kept.
+  std::string fetchKey() const;
+  // Two lists with the same fetch() may share a last good copy.
+  bool sameFetch(const ThreatListConfig& o) const { return fetchKey() == o.fetchKey(); }
   // In words, for the runbook: "malicious list tor-exits: https://… (GuardDuty TXT), read
   // again every 1h".
   std::string describe() const;

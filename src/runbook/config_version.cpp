@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "core/digest.h"
 #include "runbook/text.h"
 
 namespace riposte::runbook {
@@ -62,13 +63,7 @@ Result<std::string> configVersion(const engine::Config& cfg) {
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx, md, &len);
   EVP_MD_CTX_free(ctx);
-  static const char* kHex = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
+  return "sha256:" + hexEncode(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
 }  // namespace riposte::runbook

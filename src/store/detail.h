@@ -598,6 +598,19 @@ CREATE TABLE sink_leases (
 );
 )sql";
 
+// Schema of both backends: the last good copies of remote threat lists (ThreatListCopy).
+inline constexpr const char* kThreatListCopiesSchema = R"sql(
+CREATE TABLE threat_list_copies (
+  list TEXT PRIMARY KEY,
+  fetch_key TEXT NOT NULL,
+  entries TEXT NOT NULL,
+  bad_lines BIGINT NOT NULL,
+  etag TEXT NOT NULL,
+  last_modified TEXT NOT NULL,
+  fetched_ms BIGINT NOT NULL
+);
+)sql";
+
 // Schema of both backends: approval requests (ApprovalRecord).
 inline constexpr const char* kApprovalsSchema = R"sql(
 CREATE TABLE approvals (

@@ -271,6 +271,18 @@ struct ApprovalRecord {
   int64_t version = 0;
 };
 
+// The last good copy of a remote threat-intelligence list (an S3 object or an HTTPS URL), kept
+// so that a restart, or another worker on the same store, starts from it while the source is
+// unreachable, and asks the source with the copy's validators (a 304 keeps it).
+struct ThreatListCopy {
+  std::string list;                 // the list's name
+  std::string fetch_key;            // policy::ThreatListConfig::fetchKey() of what read it
+  std::string entries;              // the parsed entries, one CIDR a line
+  int64_t bad_lines = 0;            // lines of the source that were not addresses
+  std::string etag, last_modified;  // the source's validators
+  int64_t fetched_ms = 0;           // read or confirmed current then
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -494,6 +506,16 @@ class Store {
   // now_ms) or `owner`'s already. False: another worker holds it.
   virtual Result<bool> claimSinkLease(const std::string& sink, const std::string& owner,
                                       int64_t now_ms, int64_t lease_ms) = 0;
+
+  // --- the last good copies of remote threat lists (engine/threat_feeds.h) ---
+  // Replaces the list's copy (one a list; the newest wins).
+  virtual Result<void> putThreatListCopy(const ThreatListCopy& copy) = 0;
+  // The source confirmed the copy current (304) at fetched_ms: sets its time, when the copy
+  // kept is the one read under `fetch_key` (else nothing).
+  virtual Result<void> touchThreatListCopy(const std::string& list, const std::string& fetch_key,
+                                           int64_t fetched_ms) = 0;
+  // The list's copy, nullopt when none was ever kept.
+  virtual Result<std::optional<ThreatListCopy>> getThreatListCopy(const std::string& list) = 0;
 };
 
 // Opens a store from a URL: "sqlite:///abs/path.db", "sqlite://relative.db", "sqlite::memory:",

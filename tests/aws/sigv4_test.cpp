@@ -55,7 +55,7 @@ TEST(SigV4, GetVanillaCanonicalRequestAndStringToSign) {
 // The worked example of the SigV4 documentation: IAM ListUsers.
 TEST(SigV4, IamListUsersDocumentationExample) {
   const Credentials creds{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
-  EXPECT_EQ(toHex(signingKey(creds.secret_access_key, "20150830", "us-east-1", "iam")),
+  EXPECT_EQ(hexEncode(signingKey(creds.secret_access_key, "20150830", "us-east-1", "iam")),
             "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
   SigningRequest req;
   req.method = "GET";

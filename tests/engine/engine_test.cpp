@@ -228,6 +228,19 @@ class CrashingStore final : public store::Store {
     RIPOSTE_CRASH_CHECK;
     return s_->claimSinkLease(sink, owner, now_ms, lease_ms);
   }
+  Result<void> putThreatListCopy(const store::ThreatListCopy& copy) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->putThreatListCopy(copy);
+  }
+  Result<void> touchThreatListCopy(const std::string& list, const std::string& fetch_key,
+                                   int64_t fetched_ms) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->touchThreatListCopy(list, fetch_key, fetched_ms);
+  }
+  Result<std::optional<store::ThreatListCopy>> getThreatListCopy(const std::string& list) override {
+    RIPOSTE_CRASH_CHECK;
+    return s_->getThreatListCopy(list);
+  }
   Result<store::LimitGrant> reserveLimits(const store::LimitRequest& req) override {
     RIPOSTE_CRASH_CHECK;
     return s_->reserveLimits(req);

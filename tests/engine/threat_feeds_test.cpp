@@ -211,6 +211,74 @@ TEST_F(ThreatFeedsTest, HttpListsAreReadWithConditionalRequests) {
       hasMetric(metrics_.render(), "riposte_threat_list_fetch_failures_total{list=\"feed\"} 1"));
 }
 
+// A remote list's last good copy is kept in the store: a restart while the source is down
+// starts from it, a restart while it is up asks with the copy's ETag (304: kept, its time
+// updated), and a copy read under other fetch settings is not used.
+TEST_F(ThreatFeedsTest, ARemoteListsLastGoodCopyOutlivesARestart) {
+  HttpRecorder server;
+  bool down = false;
+  server.handle([&](const RecordedRequest& r) -> ScriptedResponse {
+    if (down) return {503, "unavailable", "text/plain"};
+    if (r.header("if-none-match") == "\"v1\"") return {304, "", "text/plain"};
+    return {200,
+            "# feed\n198.51.100.7\n2001:db8:7::/48\nnot-an-ip\n",
+            "text/plain",
+            {{"ETag", "\"v1\""}}};
+  });
+  auto store = store::openStore("sqlite://" + (dir_ / "riposte.db").string());
+  ASSERT_TRUE(store) << store.error().message;
+  policy::ThreatIntelConfig cfg;
+  cfg.lists.push_back(listOf("feed", policy::Verdict::kMalicious,
+                             server.endpoint() + "/feed.txt?token=abc", 3'600'000));
+  const auto run = [&](bool expect_listed) {
+    ThreatFeeds feeds(clock_, metrics_, store->get());
+    feeds.setTransport(aws::makeCurlTransport());
+    feeds.configure(dir_.string(), cfg, "us-east-1", nullptr);
+    feeds.refresh();
+    EXPECT_EQ(!feeds.intel()->lookup(ip("198.51.100.7")).empty(), expect_listed);
+    EXPECT_EQ(!feeds.intel()->lookup(ip("2001:db8:7::1")).empty(), expect_listed);
+    return feeds.status()[0];
+  };
+  const int64_t first = clock_.nowMillis();
+  auto st = run(true);
+  EXPECT_EQ(st.last_result, "ok");
+  auto copy = (*store)->getThreatListCopy("feed").value();
+  ASSERT_TRUE(copy);
+  EXPECT_EQ(copy->entries, "198.51.100.7/32\n2001:db8:7::/48\n");
+  EXPECT_EQ(copy->bad_lines, 1);
+  EXPECT_EQ(copy->etag, "\"v1\"");
+  EXPECT_EQ(copy->fetch_key, cfg.lists[0].fetchKey());
+  EXPECT_EQ(copy->entries.find("token"), std::string::npos);
+  EXPECT_EQ(copy->fetch_key.find("token"), std::string::npos);  // a hash, not the URL
+
+  // Restarted while the source is down: the copy is in use, with its age.
+  down = true;
+  clock_.advance(std::chrono::minutes(10));
+  st = run(true);
+  EXPECT_EQ(st.last_result, "failed");
+  EXPECT_TRUE(st.loaded);
+  EXPECT_EQ(st.entries, 2u);
+  EXPECT_EQ(st.bad_lines, 1u);
+  EXPECT_EQ(st.fetched_ms, first);
+
+  // Restarted while it is up: asked with the copy's ETag, confirmed, its time kept.
+  down = false;
+  clock_.advance(std::chrono::minutes(10));
+  const auto before = server.requests().size();
+  st = run(true);
+  ASSERT_EQ(server.requests().size(), before + 1);
+  EXPECT_EQ(server.requests().back().header("if-none-match"), "\"v1\"");
+  EXPECT_EQ(st.last_result, "not_modified");
+  EXPECT_EQ((*store)->getThreatListCopy("feed").value()->fetched_ms, clock_.nowMillis());
+
+  // Another source under the same name: the copy is not used.
+  down = true;
+  cfg.lists[0] =
+      listOf("feed", policy::Verdict::kMalicious, server.endpoint() + "/other.txt", 3'600'000);
+  st = run(false);
+  EXPECT_FALSE(st.loaded);
+}
+
 TEST_F(ThreatFeedsTest, WithoutAnETagTheLastModifiedDateIsAsked) {
   HttpRecorder server;
   server.handle([&](const RecordedRequest& r) -> ScriptedResponse {

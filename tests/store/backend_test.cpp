@@ -207,6 +207,7 @@ TEST(SqliteStoreTest, UpgradeFromSchema3KeepsDefinitionsAndInputs) {
     DROP TABLE task_callbacks;
     DROP TABLE task_tokens;
     DROP TABLE sink_leases;
+    DROP TABLE threat_list_copies;
     INSERT INTO executions (id, incident_id, playbook, definition, status, input, output, error,
       cause, snapshot, wake_ms, started_ms, ended_ms, dry_run, lease_owner, lease_until_ms)
     VALUES ('x-old', (SELECT id FROM incidents LIMIT 1), 'pb', '{"StartAt":"A"}', 'RUNNING',

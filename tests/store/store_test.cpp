@@ -935,6 +935,36 @@ TEST_P(StoreTest, ASinkLeaseHasOneHolderUntilItExpires) {
   EXPECT_EQ(store_->claimSinkLease("", "w1", 1200, 100).error().code, "InvalidArgument");
 }
 
+// A remote threat list's last good copy: one a list, replaced by the newest, durable.
+TEST_P(StoreTest, AThreatListCopyIsKeptPerListAndReplaced) {
+  EXPECT_EQ(store_->getThreatListCopy("tor").value(), std::nullopt);
+  store::ThreatListCopy c{
+      "tor", "s3://b/k|txt", "198.51.100.0/24\n203.0.113.9/32\n", 2, "\"e1\"", "", 1000};
+  ASSERT_TRUE(store_->putThreatListCopy(c));
+  c.entries = "2001:db8::/32\n";
+  c.etag = "\"e2\"";
+  c.last_modified = "Wed, 02 Dec 2026 10:00:00 GMT";
+  c.fetched_ms = 2000;
+  c.bad_lines = 0;
+  ASSERT_TRUE(store_->putThreatListCopy(c));
+  ASSERT_TRUE(store_->putThreatListCopy({"other", "https://x|txt", "", 0, "", "", 5}));
+  reopen();
+  auto got = store_->getThreatListCopy("tor").value();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->fetch_key, "s3://b/k|txt");
+  EXPECT_EQ(got->entries, "2001:db8::/32\n");
+  EXPECT_EQ(got->bad_lines, 0);
+  EXPECT_EQ(got->etag, "\"e2\"");
+  EXPECT_EQ(got->last_modified, "Wed, 02 Dec 2026 10:00:00 GMT");
+  EXPECT_EQ(got->fetched_ms, 2000);
+  EXPECT_EQ(store_->getThreatListCopy("other").value()->fetched_ms, 5);
+  ASSERT_TRUE(store_->touchThreatListCopy("tor", "s3://b/k|txt", 3000));  // confirmed current
+  ASSERT_TRUE(store_->touchThreatListCopy("tor", "another key", 9000));   // not its copy
+  EXPECT_EQ(store_->getThreatListCopy("tor").value()->fetched_ms, 3000);
+  EXPECT_EQ(store_->getThreatListCopy("tor").value()->entries, "2001:db8::/32\n");
+  EXPECT_EQ(store_->getThreatListCopy("").error().code, "InvalidArgument");
+}
+
 TEST_P(StoreTest, SinkCursorsAreDurablePerSink) {
   EXPECT_EQ(store_->sinkCursor("splunk").value(), 0);
   ASSERT_TRUE(store_->setSinkCursor("splunk", 5));

@@ -155,6 +155,8 @@ CREATE TABLE sink_cursors (
     detail::kApprovalsSchema,
     // 8: which worker delivers each sink.
     detail::kSinkLeasesSchema,
+    // 9: the last good copies of remote threat lists.
+    detail::kThreatListCopiesSchema,
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 // pg_advisory_xact_lock key serialising migrations of several processes ("ripo").
@@ -1147,6 +1149,48 @@ Result<bool> PostgresStore::claimSinkLease(const std::string& sink, const std::s
   return impl_->write([&](Conn& c) -> Result<bool> {
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {sink, owner, now_ms, now_ms + lease_ms}));
     return rows.size() == 1;
+  });
+}
+
+// --- threat list copies ---
+
+Result<void> PostgresStore::putThreatListCopy(const ThreatListCopy& c) {
+  RIPOSTE_STORE_TRY(detail::checkId("threat list", c.list));
+  static const std::string sql =
+      "INSERT INTO threat_list_copies (list, fetch_key, entries, bad_lines, etag, last_modified, "
+      "fetched_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (list) DO UPDATE SET "
+      "fetch_key = excluded.fetch_key, entries = excluded.entries, bad_lines = "
+      "excluded.bad_lines, etag = excluded.etag, last_modified = excluded.last_modified, "
+      "fetched_ms = excluded.fetched_ms";
+  return impl_->write([&](Conn& conn) -> Result<void> {
+    RIPOSTE_STORE_TRY(conn.query(
+        sql, {c.list, c.fetch_key, c.entries, c.bad_lines, c.etag, c.last_modified, c.fetched_ms}));
+    return {};
+  });
+}
+
+Result<void> PostgresStore::touchThreatListCopy(const std::string& list,
+                                                const std::string& fetch_key, int64_t fetched_ms) {
+  RIPOSTE_STORE_TRY(detail::checkId("threat list", list));
+  static const std::string sql =
+      "UPDATE threat_list_copies SET fetched_ms = $3 WHERE list = $1 AND fetch_key = $2";
+  return impl_->write([&](Conn& c) -> Result<void> {
+    RIPOSTE_STORE_TRY(c.query(sql, {list, fetch_key, fetched_ms}));
+    return {};
+  });
+}
+
+Result<std::optional<ThreatListCopy>> PostgresStore::getThreatListCopy(const std::string& list) {
+  RIPOSTE_STORE_TRY(detail::checkId("threat list", list));
+  return impl_->read([&](Conn& c) -> Result<std::optional<ThreatListCopy>> {
+    RIPOSTE_STORE_TRY_ASSIGN(
+        rows, c.query("SELECT fetch_key, entries, bad_lines, etag, last_modified, fetched_ms "
+                      "FROM threat_list_copies WHERE list = $1",
+                      {list}));
+    if (rows.size() == 0) return std::optional<ThreatListCopy>();
+    return std::optional<ThreatListCopy>(ThreatListCopy{list, rows.text(0, 0), rows.text(0, 1),
+                                                        rows.i64(0, 2), rows.text(0, 3),
+                                                        rows.text(0, 4), rows.i64(0, 5)});
   });
 }
 

@@ -173,6 +173,8 @@ CREATE VIEW executions_full AS
     detail::kApprovalsSchema,
     // 9: which worker delivers each sink.
     detail::kSinkLeasesSchema,
+    // 10: the last good copies of remote threat lists.
+    detail::kThreatListCopiesSchema,
 };
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
@@ -1280,6 +1282,54 @@ Result<bool> SqliteStore::claimSinkLease(const std::string& sink, const std::str
     RIPOSTE_STORE_TRY(im.run(st, "claim sink lease " + sink));
     return sqlite3_changes(im.db) == 1;
   });
+}
+
+// --- threat list copies ---
+
+Result<void> SqliteStore::putThreatListCopy(const ThreatListCopy& c) {
+  RIPOSTE_STORE_TRY(detail::checkId("threat list", c.list));
+  static const std::string sql =
+      "INSERT INTO threat_list_copies (list, fetch_key, entries, bad_lines, etag, last_modified, "
+      "fetched_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (list) DO UPDATE SET "
+      "fetch_key = excluded.fetch_key, entries = excluded.entries, bad_lines = "
+      "excluded.bad_lines, etag = excluded.etag, last_modified = excluded.last_modified, "
+      "fetched_ms = excluded.fetched_ms";
+  return impl_->write([&](Impl& im) -> Result<void> {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    st.bind(1, c.list)
+        .bind(2, c.fetch_key)
+        .bind(3, c.entries)
+        .bind(4, c.bad_lines)
+        .bind(5, c.etag)
+        .bind(6, c.last_modified)
+        .bind(7, c.fetched_ms);
+    return im.run(st, "put threat list copy " + c.list);
+  });
+}
+
+Result<void> SqliteStore::touchThreatListCopy(const std::string& list, const std::string& fetch_key,
+                                              int64_t fetched_ms) {
+  RIPOSTE_STORE_TRY(detail::checkId("threat list", list));
+  static const std::string sql =
+      "UPDATE threat_list_copies SET fetched_ms = ?3 WHERE list = ?1 AND fetch_key = ?2";
+  return impl_->write([&](Impl& im) -> Result<void> {
+    RIPOSTE_STORE_TRY_ASSIGN(st, im.prepare(sql));
+    st.bind(1, list).bind(2, fetch_key).bind(3, fetched_ms);
+    return im.run(st, "touch threat list copy " + list);
+  });
+}
+
+Result<std::optional<ThreatListCopy>> SqliteStore::getThreatListCopy(const std::string& list) {
+  RIPOSTE_STORE_TRY(detail::checkId("threat list", list));
+  std::lock_guard lock(impl_->mu);
+  RIPOSTE_STORE_TRY_ASSIGN(
+      st, impl_->prepare("SELECT fetch_key, entries, bad_lines, etag, last_modified, fetched_ms "
+                         "FROM threat_list_copies WHERE list = ?1"));
+  st.bind(1, list);
+  RIPOSTE_STORE_TRY_ASSIGN(row, impl_->step(st, "threat list copy"));
+  if (!row) return std::optional<ThreatListCopy>();
+  return std::optional<ThreatListCopy>(
+      ThreatListCopy{list, st.text(0), st.text(1), st.i64(2), st.text(3), st.text(4), st.i64(5)});
 }
 
 // --- limits and the breaker ---

@@ -119,6 +119,10 @@ class SqliteStore final : public Store {
   Result<std::optional<int64_t>> sinkCursorIfSet(const std::string& sink) override;
   Result<bool> claimSinkLease(const std::string& sink, const std::string& owner, int64_t now_ms,
                               int64_t lease_ms) override;
+  Result<void> putThreatListCopy(const ThreatListCopy& copy) override;
+  Result<void> touchThreatListCopy(const std::string& list, const std::string& fetch_key,
+                                   int64_t fetched_ms) override;
+  Result<std::optional<ThreatListCopy>> getThreatListCopy(const std::string& list) override;
 
   struct Impl;
 
