@@ -52,6 +52,10 @@ def main() -> int:
         riposte = localaws.Riposte(binary, os.path.join(ROOT, "config/default"), moto,
                                    env={"RIPOSTE_SNS_TOPIC_ARN": env.topic_arn}, workdir=work)
         print(f"[3/5] riposte serve at {riposte.url}, store {riposte.store}")
+        print(f"      the API needs a credential: tokens in {riposte.credentials} (serve --credentials;"
+              f" SHA-256 digests only, as `riposte token create --subject S --scope … --file F` writes"
+              f" them), sent as Authorization: Bearer <token>; the AWS CLI signs PutEvents with"
+              f" the access key {localaws.SIGV4_KEY_ID} configured there")
         finding = localaws.guardduty_finding(env.instance_id, severity=8.0, remote_ip="198.51.100.7")
         t0 = time.time()
         r = riposte.post("/v1/events", finding)

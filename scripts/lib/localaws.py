@@ -4,8 +4,10 @@ Everything listens on 127.0.0.1 on free ports; nothing leaves loopback.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -200,11 +202,30 @@ def guardduty_event(finding: dict) -> dict:
             "region": finding["region"], "resources": [], "detail": finding}
 
 
+# Who the harness's API tokens are for: an operator with every scope, and the approvers the tests
+# name (approvals.groups), who may read and respond.
+OPERATOR = "operator"
+PEOPLE = ("alice", "bob", "carol", "dave", "security-oncall")
+SIGV4_KEY_ID = "AKIARIPOSTETEST00001"
+
+
+def new_token() -> tuple[str, str]:
+    """A token as `riposte token create` makes one, and its SHA-256."""
+    token = "rpt_" + secrets.token_urlsafe(32)
+    return token, hashlib.sha256(token.encode()).hexdigest()
+
+
 class Riposte:
-    """`riposte serve` on a free port with a fresh SQLite store."""
+    """`riposte serve` on a free port with a fresh SQLite store, and API credentials for it.
+
+    The credentials file (`serve --credentials`) holds a token for OPERATOR (every scope), one
+    for each of PEOPLE (read, respond), and a SigV4 access key (SIGV4_KEY_ID, its secret in the
+    environment riposte runs in) for the AWS CLI. post() and get() send OPERATOR's token, or
+    the token of `as_` (also taken from an X-Riposte-Actor header)."""
 
     def __init__(self, binary: str, config_dir: str, moto: MotoServer | None, env: dict | None = None,
-                 store: str | None = None, workdir: str | None = None) -> None:
+                 store: str | None = None, workdir: str | None = None,
+                 credentials: bool = True, credentials_file: str | None = None) -> None:
         self.binary = binary
         self.config_dir = config_dir
         self.workdir = workdir or tempfile.mkdtemp(prefix="riposte-")
@@ -216,15 +237,51 @@ class Riposte:
                          "AWS_DEFAULT_REGION": REGION})
         if moto is not None:
             self.env["AWS_ENDPOINT_URL"] = moto.endpoint
+        self.tokens: dict[str, str] = {}
+        self.sigv4_secret = secrets.token_urlsafe(30)
+        self.credentials = credentials_file
+        if credentials and not credentials_file:
+            self.credentials = os.path.join(self.workdir, "credentials.yaml")
+            lines = ["tokens:"]
+            for who in (OPERATOR, *PEOPLE):
+                token, digest = new_token()
+                self.tokens[who] = token
+                scopes = "[ingest, read, respond, admin]" if who == OPERATOR else "[read, respond]"
+                lines.append(f"  - {{subject: {who}, sha256: {digest}, scopes: {scopes}}}")
+            lines += ["access_keys:",
+                      f"  - {{access_key_id: {SIGV4_KEY_ID}, secret_env: RIPOSTE_TEST_SIGV4_SECRET, "
+                      "subject: aws-cli, scopes: [ingest, read, respond]}"]
+            fd = os.open(self.credentials, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            self.env["RIPOSTE_TEST_SIGV4_SECRET"] = self.sigv4_secret
         self.env.update(env or {})
         self.proc: subprocess.Popen | None = None
         self.start()
 
+    def auth(self, as_: str | None = None) -> dict:
+        """The Authorization header of `as_`'s token (OPERATOR's by default)."""
+        token = self.tokens.get(as_ or OPERATOR)
+        return {"Authorization": "Bearer " + token} if token else {}
+
+    def aws_env(self, **more) -> dict:
+        """An environment in which the real AWS CLI signs for riposte's SigV4 access key."""
+        env = dict(os.environ)
+        env.update({"AWS_ACCESS_KEY_ID": SIGV4_KEY_ID, "AWS_SECRET_ACCESS_KEY": self.sigv4_secret,
+                    "AWS_DEFAULT_REGION": REGION, "AWS_CONFIG_FILE": "/dev/null",
+                    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"})
+        for k in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            env.pop(k, None)
+        env.update(more)
+        return env
+
     def start(self) -> None:
         self.log = open(os.path.join(self.workdir, "riposte.log"), "ab")
-        self.proc = subprocess.Popen([self.binary, "serve", "--config", self.config_dir,
-                                      "--listen", f"127.0.0.1:{self.port}", "--store", self.store],
-                                     env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        cmd = [self.binary, "serve", "--config", self.config_dir,
+               "--listen", f"127.0.0.1:{self.port}", "--store", self.store]
+        if self.credentials:
+            cmd += ["--credentials", self.credentials]
+        self.proc = subprocess.Popen(cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         wait_http(self.url + "/healthz", 20, self.proc)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
@@ -241,12 +298,27 @@ class Riposte:
         with open(os.path.join(self.workdir, "riposte.log"), "rb") as f:
             return f.read().decode(errors="replace")
 
-    def post(self, path: str, body, **kw) -> requests.Response:
-        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
-        return requests.post(self.url + path, data=data, timeout=30, **kw)
+    def _headers(self, as_: str | None, headers: dict | None) -> dict:
+        h = {"Content-Type": "application/json"}
+        h.update(headers or {})
+        actor = {k.lower(): v for k, v in h.items()}.get("x-riposte-actor")
+        if "authorization" not in {k.lower() for k in h}:
+            h.update(self.auth(as_ or actor))
+        return h
 
-    def get(self, path: str) -> requests.Response:
-        return requests.get(self.url + path, timeout=30)
+    def post(self, path: str, body, as_: str | None = None, headers: dict | None = None,
+             **kw) -> requests.Response:
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        return requests.post(self.url + path, data=data, timeout=30,
+                             headers=self._headers(as_, headers), **kw)
+
+    def delete(self, path: str, as_: str | None = None, **kw) -> requests.Response:
+        return requests.delete(self.url + path, timeout=30, headers=self.auth(as_), **kw)
+
+    def get(self, path: str, as_: str | None = None, headers: dict | None = None) -> requests.Response:
+        h = dict(self.auth(as_))
+        h.update(headers or {})
+        return requests.get(self.url + path, timeout=30, headers=h)
 
     def incidents(self) -> list[dict]:
         r = self.get("/v1/incidents")

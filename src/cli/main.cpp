@@ -14,6 +14,7 @@
 #include "cli/release_command.h"
 #include "cli/serve_command.h"
 #include "cli/suppress_command.h"
+#include "cli/token_command.h"
 #include "cli/validate_command.h"
 #include "core/log.h"
 
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
   riposte::cli::addSuppressCommand(app);
   riposte::cli::addApprovalsCommand(app);
   riposte::cli::addCoverageCommand(app);
+  riposte::cli::addTokenCommand(app);
   app.add_subcommand("version", "Print the version")->callback([version] {
     std::cout << version << "\n";
   });

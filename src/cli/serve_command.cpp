@@ -16,10 +16,14 @@ namespace riposte::cli {
 void addServeCommand(CLI::App& app) {
   auto* serve = app.add_subcommand("serve", "Run the response engine and its HTTP API");
   static std::string config_dir = "config/default", listen, store_url;
+  static std::vector<std::string> credentials;
   serve->add_option("--config", config_dir, "Configuration directory")->capture_default_str();
   serve->add_option("--listen", listen, "HOST:PORT to listen on (overrides riposte.yaml)");
   serve->add_option("--store", store_url,
                     "Store URL: sqlite:///path.db or postgresql://… (overrides riposte.yaml)");
+  serve->add_option("--credentials", credentials,
+                    "A file of API tokens and SigV4 access keys (YAML tokens: / access_keys:, "
+                    "as in riposte.yaml api:), kept apart from the configuration (repeatable)");
   serve->callback([] {
     // First, before any thread exists: these signals are then taken by the signal thread only.
     SignalWatcher signals({SIGHUP, SIGINT, SIGTERM});
@@ -27,6 +31,7 @@ void addServeCommand(CLI::App& app) {
     opt.config_dir = config_dir;
     opt.listen = listen;
     opt.store_url = store_url;
+    opt.credentials = credentials;
     LoadResult loaded = opt.loader(config_dir);
     for (const auto& p : loaded.problems) std::cerr << p << "\n";
     if (!loaded.config) throw CLI::RuntimeError("invalid configuration: " + config_dir, 2);

@@ -12,7 +12,9 @@
 
 #include "cli/config_loader.h"
 #include "config/document.h"
+#include "config/expand.h"
 #include "core/log.h"
+#include "server/auth.h"
 #include "server/http_server.h"
 #include "sinks/sink.h"
 #include "sources/sqs_poller.h"
@@ -351,7 +353,37 @@ void ServeRuntime::addServices(Supervisor& sup) {
       [this, &m]() -> Result<void> {
         auto addr = server::parseListen(m.current.listen);
         if (!addr) return fail(addr.error());
+        auto auth = server::authSettings(
+            m.current.settings.contains("api") && m.current.settings.at("api").is_object()
+                ? m.current.settings.at("api").get_object()
+                : json::object(),
+            m.current.default_region, config::processEnvironment());
+        if (!auth) return fail(auth.error());
+        for (const auto& file : m.opt.credentials) {
+          if (auto r = server::addCredentialsFile(*auth, file, config::processEnvironment()); !r)
+            return fail(r.error());
+        }
+        if (auto r = server::checkListen(*auth, addr->first); !r) return fail(r.error());
+        if (auth->none) {
+          logWarn(
+              "the API needs no credential (api.auth: none): anyone on this machine can "
+              "drive riposte",
+              {{"listen", m.current.listen}});
+        } else if (auth->tokens.empty() && auth->access_keys.empty()) {
+          logWarn(
+              "no API credential is configured: every endpoint but /healthz and /readyz "
+              "answers 401; create a token with `riposte token create` and add it to "
+              "api.tokens or a --credentials file",
+              {});
+        }
+        logInfo("api authentication", {{"auth", auth->none ? "none" : "tokens"},
+                                       {"tokens", std::to_string(auth->tokens.size())},
+                                       {"access_keys", std::to_string(auth->access_keys.size())}});
         m.api = std::make_unique<server::Api>(*m.engine);
+        auto authenticator = std::make_unique<server::Authenticator>(std::move(*auth), addr->first,
+                                                                     addr->second, *m.opt.clock);
+        server::Authenticator* authn = authenticator.get();
+        m.api->setAuthenticator(std::move(authenticator));
         m.api->addMetrics([&m] {
           std::vector<sinks::SinkStatus> st;
           std::lock_guard lk(m.mu);
@@ -369,6 +401,7 @@ void ServeRuntime::addServices(Supervisor& sup) {
           m.api.reset();
           return fail(r.error());
         }
+        authn->setPort(m.http->port());
         std::lock_guard lk(m.mu);
         m.bound = ho.host + ":" + std::to_string(m.http->port());
         return {};

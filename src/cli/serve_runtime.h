@@ -56,6 +56,8 @@ struct ServeOptions {
   // --listen / --store: override riposte.yaml's at start and at every reload ("" = the file's).
   std::string listen;
   std::string store_url;
+  // --credentials: files of more API tokens and access keys (server/auth.h), read at start.
+  std::vector<std::string> credentials;
   ConfigLoader loader = loadChecked;
   std::shared_ptr<aws::Client> aws;  // null: no AWS credentials (actions calling AWS fail)
   const Clock* clock = &SystemClock::instance();

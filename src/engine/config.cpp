@@ -215,6 +215,110 @@ Schema playbookSettingsSchema() {
       .keyed("playbook");
 }
 
+// riposte.yaml `api.tokens` / `api.access_keys` (server/auth.h), and a `serve --credentials`
+// file's.
+Problems subjectProblems(const json::value& v) {
+  if (!v.is_string()) return {};
+  std::string_view s = v.get_string();
+  bool ok = !s.empty() && s.size() <= 128;
+  for (unsigned char c : s)
+    ok = ok && (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '@');
+  if (!ok) return {{"", "must be 1-128 letters, digits and - _ . @"}};
+  return {};
+}
+
+Problems sha256Problems(const json::value& v) {
+  if (!v.is_string()) return {};
+  std::string_view s = v.get_string();
+  bool ok = s.size() == 64;
+  for (unsigned char c : s) ok = ok && std::isxdigit(c);
+  if (!ok)
+    return {{"",
+             "must be the token's SHA-256, 64 hex digits (riposte token create prints it); "
+             "never the token itself"}};
+  return {};
+}
+
+Problems envNameProblems(const json::value& v) {
+  if (!v.is_string()) return {};
+  const std::string name(v.get_string());
+  bool ok = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
+  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+  if (!ok) return {{"", "must name an environment variable ([A-Za-z_][A-Za-z0-9_]*)"}};
+  auto value = config::processEnvironment()(name);
+  if (!value || value->empty())
+    return {{"", "the environment variable " + name + " (the access key's secret) is not set"}};
+  return {};
+}
+
+Problems nonEmptyList(const json::value& v) {
+  if (v.is_array() && v.get_array().empty()) return {{"", "must name at least one"}};
+  return {};
+}
+
+Schema scopesSchema() {
+  return Schema::list(Schema::oneOf({"ingest", "read", "respond", "admin"}, "a scope"),
+                      "what it may do: ingest (events, PutEvents), read (incidents, policy, "
+                      "metrics), respond (release, approvals, callbacks), admin (reload, "
+                      "suppressions, breaker)")
+      .withParser(nonEmptyList);
+}
+
+std::vector<Field> credentialFields() {
+  return {
+      Field("tokens",
+            Schema::list(
+                Schema::object(
+                    {Field("subject", Schema::string("who holds it: the audit log's actor and "
+                                                     "the approver's name")
+                                          .withParser(subjectProblems))
+                         .needed(),
+                     Field("sha256", Schema::string("the token's SHA-256 in hex (riposte token "
+                                                    "create prints it), never the token")
+                                         .withParser(sha256Problems))
+                         .needed(),
+                     Field("scopes", scopesSchema()).needed()},
+                    "an API token (Authorization: Bearer)"),
+                "API tokens")),
+      Field("access_keys",
+            Schema::list(
+                Schema::object(
+                    {Field("access_key_id",
+                           Schema::string("the access key id the AWS CLI, an SDK or EventBridge "
+                                          "signs with")
+                               .withParser(nonEmpty))
+                         .needed(),
+                     Field("secret_env", Schema::string("the environment variable that holds "
+                                                        "its secret access key")
+                                             .withParser(envNameProblems))
+                         .needed(),
+                     Field("subject", Schema::string("who holds it").withParser(subjectProblems))
+                         .needed(),
+                     Field("scopes", scopesSchema()).needed()},
+                    "an AWS access key for SigV4-signed requests to the AWS-compatible "
+                    "endpoint"),
+                "SigV4 access keys (PutEvents, Step Functions callbacks)")),
+  };
+}
+
+Schema apiSchema() {
+  std::vector<Field> fields = credentialFields();
+  fields.push_back(Field("auth", Schema::oneOf({"tokens", "none"},
+                                               "tokens: every endpoint but health needs a "
+                                               "credential; none: nobody needs one (a loopback "
+                                               "listen address only)"))
+                       .byDefault("tokens"));
+  fields.push_back(
+      Field("hosts", Schema::list(Schema::string("a host name, or host:port").withParser(nonEmpty),
+                                  "Host header values accepted beside the listen "
+                                  "address and localhost (DNS rebinding)")));
+  fields.push_back(
+      Field("regions", Schema::list(Schema::string("an AWS region").withParser(nonEmpty),
+                                    "regions a SigV4 credential scope may name "
+                                    "(default: aws.region)")));
+  return Schema::object(std::move(fields), "who may call the API");
+}
+
 // riposte.yaml `approvals.links`: signed one-time links to decide a request
 // (policy/approval_link.h). The key comes from the environment variable secret_env names.
 Problems linkSecretEnvProblems(const json::value& v) {
@@ -325,6 +429,7 @@ config::Schema settingsSchema(const config::Registry& registry) {
               .byDefault("sqlite:///var/lib/riposte/riposte.db"),
           Field("listen", Schema::listen(0, "the HTTP API and the PutEvents endpoint"))
               .byDefault("127.0.0.1:8080"),
+          Field("api", apiSchema()).byDefault(json::object()),
           Field("log", Schema::object(
                            {
                                Field("level", Schema::oneOf(kLogLevels, "the lowest level logged"))
@@ -399,6 +504,10 @@ config::Schema settingsSchema(const config::Registry& registry) {
           Field("connections", connectionsSchema()),
       },
       "riposte.yaml");
+}
+
+config::Schema apiCredentialsSchema() {
+  return Schema::object(credentialFields(), "a credentials file (serve --credentials)");
 }
 
 config::Schema ruleSchema() {

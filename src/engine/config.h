@@ -155,6 +155,9 @@ Result<Config> loadConfig(const std::string& dir, const Checkers& checkers,
 
 // The schema of riposte.yaml, with the sink and source types of `registry`.
 config::Schema settingsSchema(const config::Registry& registry);
+// The schema of a `serve --credentials` file: riposte.yaml's api.tokens and api.access_keys
+// (server/auth.h), kept apart from the configuration directory.
+config::Schema apiCredentialsSchema();
 // The schema of one rule of rules/*.yaml (a file holds one rule, a list of rules, or
 // {rules: [...]}).
 config::Schema ruleSchema();

@@ -218,12 +218,19 @@ std::string regionFromAuthorization(const std::string& auth) {
 Api::Api(engine::Engine& engine) : engine_(engine) {}
 
 HttpResponse Api::handle(const HttpRequest& req) {
+  if (!auth_) return route(req, Principal{"", "none"});
+  auto who = auth_->check(req);
+  if (auto* refused = std::get_if<HttpResponse>(&who)) return std::move(*refused);
+  return route(req, std::get<Principal>(who));
+}
+
+HttpResponse Api::route(const HttpRequest& req, const Principal& who) {
   const std::string& p = req.path;
   if (req.method == "POST" && p == "/" && !req.header("x-amz-target").empty()) {
     return awsJson(req);
   }
   if (req.method == "POST" && p == "/v1/events") return postEvents(req);
-  if (req.method == "POST" && p == "/v1/reload") return reload();
+  if (req.method == "POST" && p == "/v1/reload") return reload(req, who);
   if (req.method == "GET" && p == "/healthz") return HttpResponse::json(200, R"({"status":"ok"})");
   if (req.method == "GET" && p == "/readyz") {
     auto r = engine_.store().ping();
@@ -235,6 +242,7 @@ HttpResponse Api::handle(const HttpRequest& req) {
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = engine_.renderMetrics();
     for (const auto& f : extra_metrics_) r.body += f();
+    if (auth_) r.body += auth_->renderMetrics();
     return r;
   }
   if (req.method == "GET" && p == "/v1/incidents") {
@@ -253,13 +261,8 @@ HttpResponse Api::handle(const HttpRequest& req) {
     if (!r) return fromError(r.error());
     return HttpResponse::json(200, json::serialize(*r));
   }
-  if (req.method == "POST" && p.starts_with(inc_prefix) && p.ends_with("/release")) {
-    std::string id = p.substr(inc_prefix.size(), p.size() - inc_prefix.size() - 8);
-    auto r = engine_.release(id);
-    if (!r) return fromError(r.error());
-    bool ok = r->at("failed").as_array().empty();
-    return HttpResponse::json(ok ? 200 : 502, json::serialize(*r));
-  }
+  if (req.method == "POST" && p.starts_with(inc_prefix) && p.ends_with("/release"))
+    return release(req, who, p.substr(inc_prefix.size(), p.size() - inc_prefix.size() - 8));
   const std::string ev_prefix = "/v1/events/";
   if (req.method == "GET" && p.starts_with(ev_prefix) && p.size() > ev_prefix.size() &&
       p.find('/', ev_prefix.size()) == std::string::npos) {
@@ -267,14 +270,14 @@ HttpResponse Api::handle(const HttpRequest& req) {
     if (!r) return fromError(r.error());
     return HttpResponse::json(200, json::serialize(*r));
   }
-  if (p == "/v1/suppressions" || p.starts_with("/v1/suppressions/")) return suppressions(req);
-  if (p == "/v1/approvals" || p.starts_with("/v1/approvals/")) return approvals(req);
+  if (p == "/v1/suppressions" || p.starts_with("/v1/suppressions/")) return suppressions(req, who);
+  if (p == "/v1/approvals" || p.starts_with("/v1/approvals/")) return approvals(req, who);
   if (req.method == "GET" && p == "/v1/policy") {
     auto r = engine_.policyView();
     if (!r) return fromError(r.error());
     return HttpResponse::json(200, json::serialize(*r));
   }
-  if (req.method == "POST" && p == "/v1/breaker/close") return closeBreaker(req);
+  if (req.method == "POST" && p == "/v1/breaker/close") return closeBreaker(req, who);
   const std::string exec_prefix = "/v1/executions/";
   if (req.method == "GET" && p.starts_with(exec_prefix) && p.size() > exec_prefix.size()) {
     auto r = engine_.execution(p.substr(exec_prefix.size()));
@@ -284,8 +287,32 @@ HttpResponse Api::handle(const HttpRequest& req) {
   return HttpResponse::error(404, "NotFound", "no route for " + req.method + " " + p);
 }
 
-// {"by": "who", "reason": "why"}: both required, recorded in the audit log.
-HttpResponse Api::closeBreaker(const HttpRequest& req) {
+// POST /v1/incidents/{id}/release [{"reason": "why"}]: undoes what riposte changed.
+HttpResponse Api::release(const HttpRequest& req, const Principal& who, const std::string& id) {
+  std::string reason;
+  if (!req.body.empty()) {
+    auto body = parseJson(req.body, 8);
+    if (!body || !body->is_object())
+      return HttpResponse::error(400, "InvalidInput",
+                                 "the body must be empty or a JSON object {\"reason\": \"why\"}");
+    for (const auto& kv : body->as_object()) {
+      if (kv.key() != "reason" || !kv.value().is_string())
+        return HttpResponse::error(400, "InvalidInput",
+                                   "the body's only member is \"reason\", a string");
+      reason = std::string(kv.value().as_string());
+    }
+  }
+  logInfo("incident release requested",
+          {{"incident", id}, {"by", actorOf(req, who)}, {"via", who.via}, {"reason", reason}});
+  auto r = engine_.release(id);
+  if (!r) return fromError(r.error());
+  bool ok = r->at("failed").as_array().empty();
+  return HttpResponse::json(ok ? 200 : 502, json::serialize(*r));
+}
+
+// {"by": "who", "reason": "why"}: both required, recorded in the audit log. With a credential,
+// `by` is its subject (a different one given is refused).
+HttpResponse Api::closeBreaker(const HttpRequest& req, const Principal& who) {
   auto body = parseJson(req.body, 8);
   if (!body || !body->is_object()) {
     return HttpResponse::error(
@@ -303,6 +330,12 @@ HttpResponse Api::closeBreaker(const HttpRequest& req) {
       return HttpResponse::error(400, "InvalidInput", std::string(kv.key()) + " must be a string");
     }
     (kv.key() == "by" ? by : reason) = std::string(kv.value().as_string());
+  }
+  if (!who.subject.empty()) {
+    if (!by.empty() && by != who.subject)
+      return HttpResponse::error(403, "Forbidden",
+                                 "you are authenticated as " + who.subject + ", not " + by);
+    by = who.subject;
   }
   auto r = engine_.closeBreaker(by, reason);
   if (!r) return fromError(r.error());
@@ -335,15 +368,16 @@ HttpResponse Api::postEvents(const HttpRequest& req) {
   return HttpResponse::json(202, json::serialize(o));
 }
 
-// Who asks, for the audit log: the X-Riposte-Actor header the CLI and scripts send, with the
-// client's address (the API authenticates no user of its own yet).
-std::string Api::actorOf(const HttpRequest& req) {
+// Who asks, for the audit log, with the client's address: the credential's subject; with
+// `auth: none`, the X-Riposte-Actor header the scripts send (or "api").
+std::string Api::actorOf(const HttpRequest& req, const Principal& who) {
+  if (!who.subject.empty()) return who.actor(req);
   std::string actor = req.header("x-riposte-actor");
   if (actor.size() > 256) actor.resize(256);
   return (actor.empty() ? std::string("api") : actor) + " via " + req.remote;
 }
 
-HttpResponse Api::suppressions(const HttpRequest& req) {
+HttpResponse Api::suppressions(const HttpRequest& req, const Principal& who) {
   const std::string prefix = "/v1/suppressions/";
   if (req.path == "/v1/suppressions") {
     if (req.method == "GET") {
@@ -354,7 +388,7 @@ HttpResponse Api::suppressions(const HttpRequest& req) {
     if (req.method == "POST") {
       auto body = parseJson(req.body, 64);
       if (!body) return HttpResponse::error(400, "InvalidJson", body.error().message);
-      auto r = engine_.createSuppression(*body, actorOf(req));
+      auto r = engine_.createSuppression(*body, actorOf(req, who));
       if (!r) return fromError(r.error());
       return HttpResponse::json(201, json::serialize(*r));
     }
@@ -374,7 +408,7 @@ HttpResponse Api::suppressions(const HttpRequest& req) {
       reason = std::string(it->value().get_string());
     }
   }
-  auto r = engine_.deleteSuppression(name, actorOf(req), reason);
+  auto r = engine_.deleteSuppression(name, actorOf(req, who), reason);
   if (!r) return fromError(r.error());
   return HttpResponse::json(200, json::serialize(json::object{{"deleted", name}}));
 }
@@ -382,7 +416,7 @@ HttpResponse Api::suppressions(const HttpRequest& req) {
 // GET /v1/approvals[?status=]; GET /v1/approvals/{id}; POST /v1/approvals/{id} {"decision":
 // "approve"|"deny", "reason", "approver"}: the approver is the X-Riposte-Actor header's, else
 // the body's (one of them is required; both must agree when both are given).
-HttpResponse Api::approvals(const HttpRequest& req) {
+HttpResponse Api::approvals(const HttpRequest& req, const Principal& who) {
   const std::string prefix = "/v1/approvals/";
   if (req.path == "/v1/approvals") {
     if (req.method != "GET")
@@ -424,7 +458,15 @@ HttpResponse Api::approvals(const HttpRequest& req) {
           400, "InvalidInput",
           "unknown member '" + std::string(k) + "' (decision, reason, approver)");
   }
-  std::string approver = req.header("x-riposte-actor");
+  // With a credential the approver is its subject: a different name given is refused.
+  if (!who.subject.empty()) {
+    for (const std::string& claimed : {req.header("x-riposte-actor"), *named}) {
+      if (!claimed.empty() && claimed != who.subject)
+        return HttpResponse::error(403, "Forbidden",
+                                   "you are authenticated as " + who.subject + ", not " + claimed);
+    }
+  }
+  std::string approver = who.subject.empty() ? req.header("x-riposte-actor") : who.subject;
   if (!approver.empty() && !named->empty() && approver != *named)
     return HttpResponse::error(400, "InvalidInput",
                                "the approver in the body differs from X-Riposte-Actor");
@@ -503,7 +545,8 @@ HttpResponse Api::approvalLink(const HttpRequest& req, const std::string& id) {
   return page(200, "Recorded", body);
 }
 
-HttpResponse Api::reload() {
+HttpResponse Api::reload(const HttpRequest& req, const Principal& who) {
+  logInfo("configuration reload requested", {{"by", actorOf(req, who)}, {"via", who.via}});
   if (!reload_) {
     return HttpResponse::error(501, "NotImplemented",
                                "this riposte cannot reload its configuration");

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "server/auth.h"
 #include "server/http_server.h"
 
 namespace riposte::server {
@@ -52,23 +53,31 @@ class Api {
   // […], "running": {…}} when it was not (the running one stays). Without a hook: 501. Call before
   // the server starts.
   void setReloadHook(ReloadHook hook) { reload_ = std::move(hook); }
+  // Who may call what (server/auth.h): every request is checked by `auth` first, and what it
+  // changes is recorded as its principal's. `riposte serve` always sets one; without one (unit
+  // tests of the routes) every request is let through as with `auth: none`. Call before the
+  // server starts.
+  void setAuthenticator(std::unique_ptr<Authenticator> auth) { auth_ = std::move(auth); }
 
  private:
+  HttpResponse route(const HttpRequest& req, const Principal& who);
   HttpResponse postEvents(const HttpRequest& req);
   HttpResponse awsJson(const HttpRequest& req);
   HttpResponse putEvents(const HttpRequest& req);
   HttpResponse testEventPattern(const HttpRequest& req);
   HttpResponse stepFunctions(const HttpRequest& req, const std::string& op);
-  HttpResponse reload();
-  HttpResponse suppressions(const HttpRequest& req);
-  HttpResponse approvals(const HttpRequest& req);
+  HttpResponse reload(const HttpRequest& req, const Principal& who);
+  HttpResponse release(const HttpRequest& req, const Principal& who, const std::string& id);
+  HttpResponse suppressions(const HttpRequest& req, const Principal& who);
+  HttpResponse approvals(const HttpRequest& req, const Principal& who);
   HttpResponse approvalLink(const HttpRequest& req, const std::string& id);
-  static std::string actorOf(const HttpRequest& req);
-  HttpResponse closeBreaker(const HttpRequest& req);
+  static std::string actorOf(const HttpRequest& req, const Principal& who);
+  HttpResponse closeBreaker(const HttpRequest& req, const Principal& who);
 
   engine::Engine& engine_;
   std::vector<std::function<std::string()>> extra_metrics_;
   ReloadHook reload_;
+  std::unique_ptr<Authenticator> auth_;
 };
 
 }  // namespace riposte::server

@@ -92,6 +92,7 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& f : msg) {
       std::string name(f.name_string());
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.raw_headers.emplace_back(f.name_string(), f.value());
       req.headers[name] = std::string(f.value());
     }
     req.body = std::move(msg.body());

@@ -22,6 +22,8 @@ struct HttpRequest {
   std::string path;                            // "/v1/incidents"
   std::string query;                           // "limit=10"
   std::map<std::string, std::string> headers;  // lower-case names
+  // Every header field as received, in order, duplicates included (SigV4 verification).
+  std::vector<std::pair<std::string, std::string>> raw_headers;
   std::string body;
   std::string remote;  // "127.0.0.1:51234"
 

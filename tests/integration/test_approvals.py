@@ -173,8 +173,13 @@ class Approvals(unittest.TestCase):
         self.assertEqual(r.status_code, 409, r.text)  # each approver counts once
         time.sleep(0.5)
         self.assertFalse(self.isolated())
+        # A credential decides as its subject: alice's token cannot vote as bob.
         r = self.riposte.post("/v1/approvals/" + req["approvalId"],
-                              {"decision": "approve", "approver": "bob"})
+                              {"decision": "approve", "approver": "bob"}, as_="alice")
+        self.assertEqual(r.status_code, 403, r.text)
+        self.assertIn("authenticated as alice, not bob", r.text)
+        r = self.riposte.post("/v1/approvals/" + req["approvalId"],
+                              {"decision": "approve", "approver": "bob"}, as_="bob")
         self.assertEqual(r.status_code, 200, r.text)
         self.assertEqual(r.json()["status"], "approved")
         inc = self.wait_incident("contained")

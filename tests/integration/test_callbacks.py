@@ -66,15 +66,10 @@ def tearDownModule():
         MOTO.stop()
 
 
-def aws_cli(*args):
-    """The real AWS CLI, with dummy credentials (it signs with SigV4)."""
-    env = dict(os.environ)
-    env.update({"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "dummy",
-                "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null",
-                "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"})
-    env.pop("AWS_ENDPOINT_URL", None)
-    env.pop("AWS_PROFILE", None)
-    return subprocess.run(["aws", *args], env=env, capture_output=True, text=True, timeout=60)
+def aws_cli(riposte, *args):
+    """The real AWS CLI, signing (SigV4) with the access key riposte was given."""
+    return subprocess.run(["aws", *args], env=riposte.aws_env(), capture_output=True, text=True,
+                          timeout=60)
 
 
 class Callbacks(unittest.TestCase):
@@ -130,7 +125,7 @@ class Callbacks(unittest.TestCase):
         self.fail(f"execution not {status}: {json.dumps(self.execution())[:3000]}\n{self.riposte.logs()[-3000:]}")
 
     def cli(self, op, token, *more):
-        return aws_cli("stepfunctions", op, "--endpoint-url", self.riposte.url, "--task-token", token, *more)
+        return aws_cli(self.riposte, "stepfunctions", op, "--endpoint-url", self.riposte.url, "--task-token", token, *more)
 
     def isolated(self):
         return self.env.instance_groups() != self.original_groups

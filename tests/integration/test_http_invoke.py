@@ -199,11 +199,7 @@ class HttpInvoke(unittest.TestCase):
         token = json.loads(req["body"])["token"]
         time.sleep(0.3)
         self.assertEqual(self.execution()[1]["status"], "RUNNING")
-        env = dict(os.environ)
-        env.update({"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "dummy",
-                    "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null",
-                    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"})
-        env.pop("AWS_ENDPOINT_URL", None)
+        env = self.riposte.aws_env()
         r = subprocess.run(["aws", "stepfunctions", "send-task-success", "--endpoint-url",
                             self.riposte.url, "--task-token", token, "--task-output",
                             '{"acknowledged": "pager"}'], env=env, capture_output=True, text=True,

@@ -65,9 +65,10 @@ def log_lines(text):
 class Client(threading.Thread):
     """Posts one event after another over a kept-alive connection, recording every answer."""
 
-    def __init__(self, url):
+    def __init__(self, url, headers):
         super().__init__(daemon=True)
         self.url = url
+        self.headers = dict(headers, **{"Content-Type": "application/json"})
         self.stop = threading.Event()
         self.sent = []  # (event id, HTTP status or the exception's text, time)
 
@@ -80,7 +81,8 @@ class Client(threading.Thread):
                 ev = {"id": eid, "source": "reload.client", "detail-type": "Tick",
                       "resources": [f"arn:tick:{n}"], "detail": {"n": n}}
                 try:
-                    r = s.post(self.url + "/v1/events", data=json.dumps(ev), timeout=30)
+                    r = s.post(self.url + "/v1/events", data=json.dumps(ev), timeout=30,
+                               headers=self.headers)
                     status = r.status_code
                 except requests.RequestException as e:
                     status = repr(e)
@@ -141,7 +143,7 @@ class Reload(unittest.TestCase):
         self.assertEqual(start["store"], self.riposte.store)
         self.assertEqual(start["listen"], f"127.0.0.1:{self.riposte.port}")
 
-        client = Client(self.riposte.url)
+        client = Client(self.riposte.url, self.riposte.auth())
         client.start()
         time.sleep(0.5)
 

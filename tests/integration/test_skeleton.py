@@ -213,8 +213,7 @@ class Skeleton(unittest.TestCase):
         finding = localaws.guardduty_finding(self.env.instance_id, severity=2.0)
         entries = [{"Source": "aws.guardduty", "DetailType": "GuardDuty Finding", "Detail": json.dumps(finding)},
                    {"Source": "aws.guardduty", "DetailType": "GuardDuty Finding", "Detail": "{broken"}]
-        env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1")
-        env.pop("AWS_ENDPOINT_URL", None)
+        env = self.riposte.aws_env()
         out = subprocess.run(["aws", "events", "put-events", "--endpoint-url", self.riposte.url,
                               "--entries", json.dumps(entries), "--output", "json"],
                              env=env, capture_output=True, text=True, timeout=60)

@@ -133,11 +133,14 @@ class Serve(unittest.TestCase):
         metrics = self.riposte.get("/metrics").text
         self.assertIn('riposte_events_suppressed_total{suppression="lab-host"} 1', metrics)
 
-        # 2. One made through the API, audited as its requester.
-        r = self.riposte.post("/v1/suppressions", {
-            "name": "portscans", "reason": "our own scanner", "expires": "7d",
-            "match": {"pattern": {"detail": {"type": ["Recon:EC2/Portscan"]}}}},
-            headers={"X-Riposte-Actor": "carol"})
+        # 2. One made through the API, audited as its requester: a token with the admin scope
+        # (carol's may read and respond only).
+        body = {"name": "portscans", "reason": "our own scanner", "expires": "7d",
+                "match": {"pattern": {"detail": {"type": ["Recon:EC2/Portscan"]}}}}
+        r = self.riposte.post("/v1/suppressions", body, as_="carol")
+        self.assertEqual(r.status_code, 403, r.text)
+        self.assertIn("'admin' scope", r.json()["message"])
+        r = self.riposte.post("/v1/suppressions", body)
         self.assertEqual(r.status_code, 201, r.text)
         self.assert_suppressed(self.send(web, "Recon:EC2/Portscan"), "portscans")
 
@@ -158,7 +161,7 @@ class Serve(unittest.TestCase):
         listed = {s["name"]: s for s in self.riposte.get("/v1/suppressions").json()["suppressions"]}
         self.assertEqual(set(listed), {"lab-host", "portscans", "unauthorizedaccess-ec2-torclient"})
         self.assertEqual(listed["lab-host"]["file"], "policies/suppressions.yaml")
-        self.assertEqual(listed["portscans"]["createdBy"].split(" via ")[0], "carol")
+        self.assertEqual(listed["portscans"]["createdBy"].split(" via ")[0], localaws.OPERATOR)
 
         # Expired, it stops applying by itself: the next Tor finding is contained.
         deadline = time.time() + 30
@@ -202,7 +205,7 @@ class Serve(unittest.TestCase):
 
         # Who, when, why: in the audit log.
         created = {a["name"]: a for a in self.audit("suppression.created")}
-        self.assertEqual(created["portscans"]["by"].split(" via ")[0], "carol")
+        self.assertEqual(created["portscans"]["by"].split(" via ")[0], localaws.OPERATOR)
         self.assertEqual(created["unauthorizedaccess-ec2-torclient"]["by"], "dave via cli")
         self.assertEqual(created["unauthorizedaccess-ec2-torclient"]["reason"],
                          "Tor test from the office")
