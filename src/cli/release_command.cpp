@@ -12,10 +12,12 @@ namespace riposte::cli {
 
 void addReleaseCommand(CLI::App& app) {
   auto* release = app.add_subcommand("release", "Undo an incident's actions, newest first");
-  static std::string rel_incident, rel_config = "config/default", rel_store;
+  static std::string rel_incident, rel_config = "config/default", rel_store, rel_by, rel_reason;
   release->add_option("incident", rel_incident, "Incident id (inc-…)")->required();
   release->add_option("--config", rel_config, "Configuration directory")->capture_default_str();
   release->add_option("--store", rel_store, "Store URL (overrides riposte.yaml)");
+  release->add_option("--by", rel_by, "Who releases it (the audit log's actor)")->required();
+  release->add_option("--reason", rel_reason, "Why (the audit log keeps it)")->required();
   release->callback([] {
     // The loader `serve` uses: a directory that is not there is named once, as given (run
     // from another directory, the default config/default is not found: say so, do not double
@@ -37,7 +39,7 @@ void addReleaseCommand(CLI::App& app) {
     opt.background = false;
     engine::Engine eng(*cfg, std::move(*store), aws, SystemClock::instance(), opt);
     if (auto r = eng.start(); !r) throw CLI::RuntimeError(r.error().str(), 1);
-    auto r = eng.release(rel_incident);
+    auto r = eng.release(rel_incident, rel_by + " via cli", rel_reason);
     if (!r) throw CLI::RuntimeError(r.error().str(), 1);
     std::cout << toPrettyJson(*r) << "\n";
     if (!r->at("failed").as_array().empty()) throw CLI::RuntimeError(1);

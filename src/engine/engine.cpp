@@ -956,7 +956,8 @@ Result<aws::Client*> Engine::clientForAccount(const std::string& account) {
   return client->get();
 }
 
-Result<json::value> Engine::release(const std::string& incident_id) {
+Result<json::value> Engine::release(const std::string& incident_id, const std::string& by,
+                                    const std::string& reason) {
   auto inc = store_->getIncident(incident_id);
   if (!inc) return fail(inc.error());
   if (!*inc) return fail("NotFound", "no incident '" + incident_id + "'");
@@ -998,7 +999,12 @@ Result<json::value> Engine::release(const std::string& incident_id) {
                                     {"undo", undo},
                                     {"summary", runner.records().back().summary}});
   }
-  if (failed.empty()) store_->setIncidentStatus(incident_id, "released", clock_.nowMillis());
+  if (failed.empty()) {
+    if (auto s = store_->setIncidentStatus(incident_id, "released", clock_.nowMillis(),
+                                           store::Store::Flush::kNow, {by, reason});
+        !s)
+      return fail(s.error());
+  }
   // An address unblocked leaves the list GuardDuty reads (threat_publish.h).
   bool unblocked = false;
   for (const auto& r : released) {
@@ -1010,6 +1016,8 @@ Result<json::value> Engine::release(const std::string& incident_id) {
     if (publisher_->due()) (void)publisher_->sync();
   }
   logInfo("incident released", {{"incident", incident_id},
+                                {"by", by},
+                                {"reason", reason},
                                 {"released", std::to_string(released.size())},
                                 {"failed", std::to_string(failed.size())}});
   json::object o;

@@ -94,7 +94,10 @@ class Engine {
   // action, marks the undone actions "released" and the incident "released". Actions without
   // an undo are listed as skipped; a failed undo leaves the incident as it was and is listed
   // with its error. Repeating a release changes nothing.
-  Result<json::value> release(const std::string& incident_id);
+  // Undoes an incident's actions, newest first; `by` and `reason` (who asked, why) go into the
+  // incident.status audit record of the release.
+  Result<json::value> release(const std::string& incident_id, const std::string& by = "",
+                              const std::string& reason = "");
 
   // --- read API (JSON for the HTTP API and the CLI) ---
   Result<json::value> listIncidents(int limit, int offset);

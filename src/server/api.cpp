@@ -302,9 +302,7 @@ HttpResponse Api::release(const HttpRequest& req, const Principal& who, const st
       reason = std::string(kv.value().as_string());
     }
   }
-  logInfo("incident release requested",
-          {{"incident", id}, {"by", actorOf(req, who)}, {"via", who.via}, {"reason", reason}});
-  auto r = engine_.release(id);
+  auto r = engine_.release(id, actorOf(req, who), reason);
   if (!r) return fromError(r.error());
   bool ok = r->at("failed").as_array().empty();
   return HttpResponse::json(ok ? 200 : 502, json::serialize(*r));

@@ -137,6 +137,15 @@ json::value embed(const std::string& text) {
 
 }  // namespace
 
+AuditEntry withCause(AuditEntry entry, const Store::StatusCause& why) {
+  auto v = parseJson(entry.json, 64);
+  if (!v || !v->is_object()) return entry;
+  v->get_object()["by"] = why.by;
+  v->get_object()["reason"] = why.reason;
+  entry.json = json::serialize(*v);
+  return entry;
+}
+
 AuditEntry auditIncident(const std::string& kind, const IncidentRecord& inc,
                          const std::string& event_id) {
   json::object o;

@@ -42,6 +42,8 @@ struct AuditEntry {
 };
 AuditEntry auditIncident(const std::string& kind, const IncidentRecord& inc,
                          const std::string& event_id);
+// The entry with "by" and "reason" members added (a person's status change).
+AuditEntry withCause(AuditEntry entry, const Store::StatusCause& why);
 AuditEntry auditExecutionStarted(const ExecutionRecord& rec);
 AuditEntry auditStep(const std::string& execution_id, const std::string& incident_id,
                      const HistoryRecord& h);
@@ -351,11 +353,13 @@ Result<Store::Upserted> incidentUpserted(Tx& tx, const std::string& id, bool cre
 
 // setIncidentStatus, once its UPDATE touched `changed` rows.
 template <class Tx>
-Result<void> incidentStatusSet(Tx& tx, const std::string& id, int64_t now_ms, int64_t changed) {
+Result<void> incidentStatusSet(Tx& tx, const std::string& id, int64_t now_ms, int64_t changed,
+                               const Store::StatusCause& why) {
   if (changed == 0) return fail("NotFound", "no incident '" + id + "'");
   RIPOSTE_STORE_TRY_ASSIGN(row, tx.selectIncident(id));
   if (!row) return fail(vanished("incident", id));
   auto entry = auditIncident("incident.status", *row, "");
+  if (!why.by.empty() || !why.reason.empty()) entry = withCause(std::move(entry), why);
   entry.time_ms = now_ms;
   return tx.appendAudit(entry);
 }

@@ -140,7 +140,8 @@ struct SuppressionRecord {
 //
 // kind and json (an object):
 //   incident.opened / incident.event  {"incident":{…every IncidentRecord field…},"event_id":…}
-//   incident.status                   {"incident":{…}} (after the change)
+//   incident.status                   {"incident":{…}} (after the change), "by" and "reason"
+//                                      when a person made it (a release)
 //   execution.started                 {"execution_id","incident_id","playbook","status","dry_run"}
 //   execution.step                    {"execution_id","incident_id","seq","type","details":{…}}
 //   action.finished                   {"action_id","incident_id","execution_id","state_name",
@@ -332,8 +333,16 @@ class Store {
   virtual Result<std::optional<IncidentRecord>> getIncident(const std::string& id) = 0;
   // Newest first.
   virtual Result<std::vector<IncidentRecord>> listIncidents(int limit, int offset) = 0;
+  // `why` (optional) is who made the change and why (a person's release): kept in the audit
+  // record. An incident set "released" no longer takes repeats of its finding: its dedup_key
+  // is retired (made "<key>#released:<id>"), so the finding delivered again opens a new
+  // incident, never attaches to a released one.
+  struct StatusCause {
+    std::string by, reason;
+  };
   virtual Result<void> setIncidentStatus(const std::string& id, const std::string& status,
-                                         int64_t now_ms, Flush flush = Flush::kNow) = 0;
+                                         int64_t now_ms, Flush flush = Flush::kNow,
+                                         const StatusCause& why = {}) = 0;
   // The ids of the events attached to an incident, oldest first.
   virtual Result<std::vector<std::string>> incidentEvents(const std::string& incident_id) = 0;
 

@@ -108,9 +108,9 @@ class CrashingStore final : public store::Store {
     return s_->listIncidents(limit, offset);
   }
   Result<void> setIncidentStatus(const std::string& id, const std::string& status, int64_t now,
-                                 Flush flush) override {
+                                 Flush flush, const StatusCause& why) override {
     RIPOSTE_CRASH_CHECK;
-    return s_->setIncidentStatus(id, status, now, flush);
+    return s_->setIncidentStatus(id, status, now, flush, why);
   }
   Result<std::vector<std::string>> incidentEvents(const std::string& id) override {
     return s_->incidentEvents(id);

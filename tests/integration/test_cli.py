@@ -139,12 +139,13 @@ class Cli(unittest.TestCase):
     def test_release_from_another_directory_names_the_config_directory_once(self):
         d = tempfile.mkdtemp(prefix="riposte-cli-")
         try:
-            r = run("release", "inc-x", cwd=d)  # the default config/default is not here
+            r = run("release", "inc-x", "--by", "me", "--reason", "test", cwd=d)  # no config/default here
             self.assertEqual(r.returncode, 2)
             self.assertIn("config/default: configuration directory not found", r.stderr)
             self.assertNotIn("config/default/config/default", r.stderr)
             # Given the directory, it finds it from anywhere (and says the incident is unknown).
-            r = run("release", "inc-x", "--config", os.path.join(ROOT, "config/default"),
+            r = run("release", "inc-x", "--by", "me", "--reason", "test", "--config",
+                    os.path.join(ROOT, "config/default"),
                     "--store", "sqlite://" + os.path.join(d, "r.db"), cwd=d)
             self.assertEqual(r.returncode, 1, r.stderr)
             self.assertIn("no incident 'inc-x'", r.stderr)

@@ -233,10 +233,11 @@ class Skeleton(unittest.TestCase):
         self.assertEqual(json.loads(out.stdout)["Result"], True)
 
     def test_release_undoes_the_containment(self):
-        self.send(localaws.guardduty_finding(self.env.instance_id, severity=8.0, remote_ip="203.0.113.50"))
+        finding = localaws.guardduty_finding(self.env.instance_id, severity=8.0, remote_ip="203.0.113.50")
+        self.send(localaws.guardduty_event(finding))
         inc = self.riposte.wait_incident(self.env.instance_id)
         self.assertEqual(inc["status"], "contained")
-        r = self.riposte.post(f"/v1/incidents/{inc['id']}/release", "")
+        r = self.riposte.post(f"/v1/incidents/{inc['id']}/release", {"reason": "false positive"})
         self.assertEqual(r.status_code, 200, r.text)
         body = r.json()
         self.assertEqual(body["status"], "released")
@@ -257,6 +258,28 @@ class Skeleton(unittest.TestCase):
         again = self.riposte.post(f"/v1/incidents/{inc['id']}/release", "").json()
         self.assertEqual(again["released"], [])
         self.assertEqual(self.riposte.post("/v1/incidents/inc-nope/release", "").status_code, 404)
+        # Who released it and why are in the audit log (the file sink of this config, if any,
+        # reads the same records): checked through the store the server runs on.
+        import sqlite3
+        db = sqlite3.connect(self.riposte.store[len("sqlite://"):])
+        rows = [json.loads(j) for (j,) in db.execute(
+            "SELECT json FROM audit_log WHERE kind = 'incident.status' ORDER BY seq")]
+        released = [r for r in rows if r["incident"]["status"] == "released"]
+        self.assertEqual(len(released), 2)  # the release, and the second one that undid nothing
+        self.assertEqual(released[0]["by"].split(" via ")[0], localaws.OPERATOR)
+        self.assertEqual(released[0]["reason"], "false positive")
+        # The same finding delivered again (a new EventBridge event, the same finding id) opens a
+        # new incident and contains again: it never attaches to the released one.
+        self.send(localaws.guardduty_event(finding))
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            fresh = [i for i in self.riposte.incidents()
+                     if i["id"] != inc["id"] and i["status"] == "contained"]
+            if fresh:
+                break
+            time.sleep(0.1)
+        self.assertTrue(fresh, self.riposte.incidents())
+        self.assertEqual(self.riposte.get("/v1/incidents/" + inc["id"]).json()["eventCount"], 1)
 
     def test_metrics_are_valid_prometheus_text(self):
         self.send(localaws.guardduty_finding(self.env.instance_id, severity=8.0))

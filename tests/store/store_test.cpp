@@ -383,6 +383,34 @@ TEST_P(StoreTest, ConcurrentUpsertsOfOneKeyCreateExactlyOneIncident) {
   EXPECT_EQ(store_->incidentEvents(all[0].id).value().size(), size_t{kThreads * kPerThread});
 }
 
+// A released incident takes no repeat of its finding: the next one opens a new incident. The
+// release's who and why are in its audit record.
+TEST_P(StoreTest, AReleasedIncidentTakesNoRepeats) {
+  IncidentRecord r = makeIncident("acct/us-east-1/i-1/f-1", 1000);
+  r.id = "inc-a";
+  ASSERT_TRUE(store_->upsertIncident(r, ""));
+  const int64_t head = store_->auditHead().value();
+  ASSERT_TRUE(store_->setIncidentStatus("inc-a", "released", 2000, Store::Flush::kNow,
+                                        {"alice via 127.0.0.1:1", "false positive"}));
+  auto audit = store_->readAudit(head, 10).value();
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].kind, "incident.status");
+  auto j = parseJson(audit[0].json).value();
+  EXPECT_EQ(j.at("by").as_string(), "alice via 127.0.0.1:1");
+  EXPECT_EQ(j.at("reason").as_string(), "false positive");
+  EXPECT_EQ(store_->getIncident("inc-a").value()->dedup_key,
+            "acct/us-east-1/i-1/f-1#released:inc-a");
+  ASSERT_TRUE(store_->setIncidentStatus("inc-a", "released", 2500));  // retired once
+  EXPECT_EQ(store_->getIncident("inc-a").value()->dedup_key,
+            "acct/us-east-1/i-1/f-1#released:inc-a");
+  r.id = "inc-b";
+  auto again = store_->upsertIncident(r, "");
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->created);
+  EXPECT_EQ(again->incident.id, "inc-b");
+  EXPECT_EQ(store_->getIncident("inc-a").value()->event_count, 1);  // unchanged
+}
+
 TEST_P(StoreTest, ListIncidentsNewestFirstWithPagingAndStatus) {
   for (int i = 0; i < 5; ++i) {
     IncidentRecord r = makeIncident("key-" + std::to_string(i), 1000 + i * 10);

@@ -838,14 +838,17 @@ Result<std::vector<IncidentRecord>> PostgresStore::listIncidents(int limit, int 
 }
 
 Result<void> PostgresStore::setIncidentStatus(const std::string& id, const std::string& status,
-                                              int64_t now_ms, Flush flush) {
+                                              int64_t now_ms, Flush flush, const StatusCause& why) {
   RIPOSTE_STORE_TRY(detail::checkIncidentStatus(status));
-  static const std::string sql = "UPDATE incidents SET status = $2, updated_ms = $3 WHERE id = $1";
+  static const std::string sql =
+      "UPDATE incidents SET status = $2, updated_ms = $3, dedup_key = CASE WHEN $2 = 'released' "
+      "AND strpos(dedup_key, '#released:') = 0 THEN dedup_key || '#released:' || id ELSE "
+      "dedup_key END WHERE id = $1";
   return impl_->write([&](Conn& c) -> Result<void> {
     RIPOSTE_STORE_TRY(relaxFlush(c, flush));
     RIPOSTE_STORE_TRY_ASSIGN(rows, c.query(sql, {id, status, now_ms}));
     Tx tx{c};
-    return detail::incidentStatusSet(tx, id, now_ms, rows.affected());
+    return detail::incidentStatusSet(tx, id, now_ms, rows.affected(), why);
   });
 }
 

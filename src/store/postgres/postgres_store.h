@@ -53,7 +53,7 @@ class PostgresStore final : public Store {
   Result<std::optional<IncidentRecord>> getIncident(const std::string& id) override;
   Result<std::vector<IncidentRecord>> listIncidents(int limit, int offset) override;
   Result<void> setIncidentStatus(const std::string& id, const std::string& status, int64_t now_ms,
-                                 Flush flush = Flush::kNow) override;
+                                 Flush flush = Flush::kNow, const StatusCause& why = {}) override;
   Result<std::vector<std::string>> incidentEvents(const std::string& incident_id) override;
 
   Result<void> createExecution(const ExecutionRecord& rec,

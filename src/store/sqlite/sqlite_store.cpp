@@ -787,9 +787,12 @@ Result<std::vector<IncidentRecord>> SqliteStore::listIncidents(int limit, int of
 }
 
 Result<void> SqliteStore::setIncidentStatus(const std::string& id, const std::string& status,
-                                            int64_t now_ms, Flush flush) {
+                                            int64_t now_ms, Flush flush, const StatusCause& why) {
   RIPOSTE_STORE_TRY(detail::checkIncidentStatus(status));
-  static const std::string sql = "UPDATE incidents SET status = ?2, updated_ms = ?3 WHERE id = ?1";
+  static const std::string sql =
+      "UPDATE incidents SET status = ?2, updated_ms = ?3, dedup_key = CASE WHEN ?2 = 'released' "
+      "AND instr(dedup_key, '#released:') = 0 THEN dedup_key || '#released:' || id ELSE "
+      "dedup_key END WHERE id = ?1";
   return impl_->write(
       [&](Impl& im) -> Result<void> {
         {
@@ -798,7 +801,7 @@ Result<void> SqliteStore::setIncidentStatus(const std::string& id, const std::st
           RIPOSTE_STORE_TRY(im.run(st, "set incident status"));
         }
         Tx tx{im};
-        return detail::incidentStatusSet(tx, id, now_ms, im.changes());
+        return detail::incidentStatusSet(tx, id, now_ms, im.changes(), why);
       },
       impl_->flushes(flush));
 }
