@@ -3,7 +3,10 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <charconv>
 #include <cmath>
+#include <memory>
 #include <sstream>
+#include <unordered_set>
+#include <vector>
 
 namespace riposte {
 
@@ -23,12 +26,54 @@ struct ExactDoubles {
   json::value_stack st;
   std::string number;  // the start of a number split across writes (on_number_part)
 
+  // Duplicate member names are refused (one reading of a document everywhere: a matcher and a
+  // playbook must not read different values of one key). The keys of the open objects are
+  // kept in `arena`, one (offset, length) each in `keys`; `levels` marks where each open
+  // object's keys start. A small object is searched linearly; past kLinear keys an object's
+  // names go into a hash set too, so a hostile object of many keys costs linear time.
+  static constexpr std::size_t kLinear = 16;
+  std::string key;    // the key being read (its parts)
+  std::string arena;  // the names of the open objects' keys
+  std::vector<std::pair<std::size_t, std::size_t>> keys;
+  struct Level {
+    std::size_t first_key;
+    std::unique_ptr<std::unordered_set<std::string>> big;
+  };
+  std::vector<Level> levels;
+  std::string duplicate;  // the duplicated name, once found
+  bool has_duplicate = false;
+
   explicit ExactDoubles(json::storage_ptr sp) : st(std::move(sp)) {}
+
+  bool seen(std::string_view k) {
+    Level& l = levels.back();
+    if (l.big) return !l.big->insert(std::string(k)).second;
+    for (std::size_t i = l.first_key; i < keys.size(); ++i) {
+      if (keys[i].second == k.size() &&
+          std::string_view(arena).substr(keys[i].first, keys[i].second) == k)
+        return true;
+    }
+    keys.emplace_back(arena.size(), k.size());
+    arena.append(k);
+    if (keys.size() - l.first_key > kLinear) {
+      l.big = std::make_unique<std::unordered_set<std::string>>();
+      for (std::size_t i = l.first_key; i < keys.size(); ++i)
+        l.big->insert(arena.substr(keys[i].first, keys[i].second));
+    }
+    return false;
+  }
 
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }
-  bool on_object_begin(json::error_code&) { return true; }
+  bool on_object_begin(json::error_code&) {
+    levels.push_back({keys.size(), nullptr});
+    return true;
+  }
   bool on_object_end(std::size_t n, json::error_code&) {
+    const std::size_t first = levels.back().first_key;
+    if (first < keys.size()) arena.resize(keys[first].first);
+    keys.resize(first);
+    levels.pop_back();
     st.push_object(n);
     return true;
   }
@@ -38,10 +83,19 @@ struct ExactDoubles {
     return true;
   }
   bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+    key.append(s.data(), s.size());
     st.push_chars(s);
     return true;
   }
-  bool on_key(json::string_view s, std::size_t, json::error_code&) {
+  bool on_key(json::string_view s, std::size_t, json::error_code& ec) {
+    key.append(s.data(), s.size());
+    if (seen(key)) {
+      duplicate = key;
+      has_duplicate = true;
+      ec = json::error::syntax;
+      return false;
+    }
+    key.clear();
     st.push_key(s);
     return true;
   }
@@ -107,6 +161,7 @@ Result<json::value> parseJson(std::string_view text, int max_depth) {
   opt.max_depth = static_cast<std::size_t>(max_depth);
   json::basic_parser<ExactDoubles> p(opt, json::storage_ptr());
   p.handler().st.reset();
+  p.handler().key.clear();
   boost::system::error_code ec;
   // As json::stream_parser's write_some() then finish().
   std::size_t n = p.write_some(true, text.data(), text.size(), ec);
@@ -126,6 +181,13 @@ Result<json::value> parseJson(std::string_view text, int max_depth) {
     }
     std::string what = ec.message();
     if (ec == json::error::too_deep) what = "nesting deeper than " + std::to_string(max_depth);
+    if (p.handler().has_duplicate) {
+      std::string name = p.handler().duplicate.substr(0, 100);
+      for (char& c : name)
+        if (static_cast<unsigned char>(c) < 0x20) c = '?';
+      what = "duplicate member name \"" + name +
+             "\" (a document must have one reading: every key once per object)";
+    }
     return fail("InvalidJson", "malformed JSON at line " + std::to_string(line) + ", column " +
                                    std::to_string(col) + ": " + what);
   }

@@ -26,6 +26,34 @@ TEST(Json, MalformedNamesLineAndColumn) {
   EXPECT_NE(v.error().message.find("line 2"), std::string::npos) << v.error().message;
 }
 
+// One reading of a document: a duplicated member name is an error wherever it is, however it
+// is spelled (escapes), and only within one object.
+TEST(Json, RejectsDuplicateMemberNames) {
+  for (const char* bad : {R"({"a":1,"a":2})", R"({"detail":{"severity":2,"severity":9}})",
+                          R"({"a":1,"\u0061":2})", R"([{"x":{"y":[{"k":1,"k":1}]}}])", R"({"":1,"":2})"}) {
+    auto v = parseJson(bad);
+    ASSERT_FALSE(v) << bad;
+    EXPECT_EQ(v.error().code, "InvalidJson");
+    EXPECT_NE(v.error().message.find("duplicate member name"), std::string::npos)
+        << v.error().message;
+  }
+  auto bad = parseJson(R"({"detail":{"severity":2,"severity":9}})");
+  EXPECT_NE(bad.error().message.find("\"severity\""), std::string::npos);
+  // The same name in sibling and nested objects is fine.
+  auto ok = parseJson(R"({"a":{"a":1},"b":{"a":2},"c":[{"a":1},{"a":2}]})");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->at("b").at("a").as_int64(), 2);
+  // A large object: every name checked (in linear time), a late duplicate found.
+  std::string big = "{";
+  for (int i = 0; i < 20000; ++i) big += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  std::string good = big + "\"last\":0}";
+  auto g = parseJson(good);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->as_object().size(), 20001u);
+  EXPECT_FALSE(parseJson(big + "\"k17\":0}"));
+  EXPECT_FALSE(parseJson(big + "\"k19999\":0}"));
+}
+
 TEST(Json, RejectsTrailingGarbage) {
   auto v = parseJson(R"({"a":1} x)");
   ASSERT_FALSE(v);

@@ -203,6 +203,12 @@ class Skeleton(unittest.TestCase):
         self.assertEqual(self.riposte.incidents(), [])
         # A batch with one bad item is rejected whole.
         good = localaws.guardduty_event(localaws.guardduty_finding(self.env.instance_id, severity=2.0))
+        # One reading of an event: a key given twice (a matcher and a playbook could read
+        # different values) is refused, nothing stored.
+        twice = json.dumps(good)[:-1] + ', "detail": {"severity": 9}}'
+        r = self.riposte.post("/v1/events", twice)
+        self.assertEqual(r.status_code, 400, r.text)
+        self.assertIn('duplicate member name \\"detail\\"', r.text)
         r = self.riposte.post("/v1/events", [good, {"source": "x"}])
         self.assertEqual(r.status_code, 400)
         self.assertIn("event[1]", r.text)

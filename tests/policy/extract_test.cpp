@@ -339,7 +339,11 @@ class Noise {
       default: {
         std::string s = "{";
         int n = static_cast<int>(rng_() % 5);
-        for (int i = 0; i < n; ++i) s += (i ? "," : "") + str() + ":" + value(depth + 1);
+        // Names unique within the object (a duplicate is no JSON riposte reads): each starts
+        // with its index.
+        for (int i = 0; i < n; ++i)
+          s += (i ? ",\"" : "\"") + std::to_string(i) + "|" + str().substr(1) + ":" +
+               value(depth + 1);
         return s + "}";
       }
     }
