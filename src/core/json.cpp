@@ -3,6 +3,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <sstream>
 #include <unordered_set>
@@ -31,7 +32,7 @@ struct ExactDoubles {
   // kept in `arena`, one (offset, length) each in `keys`; `levels` marks where each open
   // object's keys start. A small object is searched linearly; past kLinear keys an object's
   // names go into a hash set too, so a hostile object of many keys costs linear time.
-  static constexpr std::size_t kLinear = 16;
+  static constexpr std::size_t kLinear = 32;
   std::string key;    // the key being read (its parts)
   std::string arena;  // the names of the open objects' keys
   std::vector<std::pair<std::size_t, std::size_t>> keys;
@@ -48,9 +49,9 @@ struct ExactDoubles {
   bool seen(std::string_view k) {
     Level& l = levels.back();
     if (l.big) return !l.big->insert(std::string(k)).second;
+    const char* base = arena.data();
     for (std::size_t i = l.first_key; i < keys.size(); ++i) {
-      if (keys[i].second == k.size() &&
-          std::string_view(arena).substr(keys[i].first, keys[i].second) == k)
+      if (keys[i].second == k.size() && std::memcmp(base + keys[i].first, k.data(), k.size()) == 0)
         return true;
     }
     keys.emplace_back(arena.size(), k.size());
@@ -88,9 +89,13 @@ struct ExactDoubles {
     return true;
   }
   bool on_key(json::string_view s, std::size_t, json::error_code& ec) {
-    key.append(s.data(), s.size());
-    if (seen(key)) {
-      duplicate = key;
+    std::string_view name(s.data(), s.size());
+    if (!key.empty()) {  // the name came in parts
+      key.append(s.data(), s.size());
+      name = key;
+    }
+    if (seen(name)) {
+      duplicate = name;
       has_duplicate = true;
       ec = json::error::syntax;
       return false;
