@@ -3,6 +3,7 @@
 #include "actions/registry.h"
 #include "actions/util.h"
 #include "core/log.h"
+#include "core/text.h"
 
 namespace riposte::actions {
 namespace {
@@ -390,7 +391,7 @@ class IsolateInstance final : public BuiltinAction {
     auto tag = [&](const std::string& k, const std::string& v) {
       ++n_tag;
       tags.emplace_back("Tag." + std::to_string(n_tag) + ".Key", k);
-      tags.emplace_back("Tag." + std::to_string(n_tag) + ".Value", v.substr(0, 255));
+      tags.emplace_back("Tag." + std::to_string(n_tag) + ".Value", text::truncateUtf8(v, 255));
     };
     if (need_groups) tag("riposte:previous-groups", previous);
     if (need_profile) tag("riposte:previous-profile", profile->arn);

@@ -5,6 +5,7 @@
 #include "actions/notify.h"
 #include "actions/registry.h"
 #include "actions/util.h"
+#include "core/text.h"
 
 namespace riposte::actions {
 namespace {
@@ -40,9 +41,8 @@ std::string asffCategory(std::string_view purpose) {
   return "Unusual Behaviors/Application";
 }
 
-std::string cut(std::string s, std::size_t max) {
-  if (s.size() > max) s = s.substr(0, max - 3) + "...";
-  return s;
+std::string cut(const std::string& s, std::size_t max) {
+  return text::truncateUtf8(s, max, "...");
 }
 
 }  // namespace
@@ -283,7 +283,8 @@ class SecurityHubUpdate final : public BuiltinAction {
     if (!note) return fail(note.error());
     json::object body{{"FindingIdentifiers", ids}, {"Workflow", json::object{{"Status", *status}}}};
     if (!note->empty()) {
-      body["Note"] = json::object{{"Text", note->substr(0, 512)}, {"UpdatedBy", "riposte"}};
+      body["Note"] =
+          json::object{{"Text", text::truncateUtf8(*note, 512)}, {"UpdatedBy", "riposte"}};
     }
     ActionOutcome out;
     out.before = nullptr;

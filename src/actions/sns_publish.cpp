@@ -3,6 +3,7 @@
 #include "actions/registry.h"
 #include "actions/util.h"
 #include "aws/sigv4.h"
+#include "core/text.h"
 
 namespace riposte::actions {
 
@@ -135,7 +136,7 @@ class SnsPublish final : public BuiltinAction {
     if (!message_in->empty()) alert.message = *message_in;
     if (!subject_in->empty()) alert.subject = singleLine(*subject_in, 100);
     if (alert.message.size() > kMaxMessageBytes) {
-      alert.message = alert.message.substr(0, kMaxMessageBytes) + "\n[truncated]";
+      alert.message = text::truncateUtf8(alert.message, kMaxMessageBytes) + "\n[truncated]";
     }
     std::string severity;
     if (finding && finding->is_object()) severity = summarizeFinding(*finding).severity_label;

@@ -36,6 +36,18 @@ inline void appendUtf8(std::string& out, uint32_t cp) {
   }
 }
 
+// `s` if it fits in `max` bytes; else its longest prefix that ends on a UTF-8 character
+// boundary and leaves room for `tail`, followed by `tail`, `max` bytes at most in all. A cut
+// never splits a character (a split one makes the text invalid UTF-8: AWS refuses it).
+inline std::string truncateUtf8(std::string_view s, std::size_t max, std::string_view tail = "") {
+  if (s.size() <= max) return std::string(s);
+  std::size_t cut = max >= tail.size() ? max - tail.size() : 0;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  std::string out(s.substr(0, cut));
+  if (tail.size() <= max) out += tail;
+  return out;
+}
+
 // `s` made inert in HTML element content and quoted attribute values: & < > " ' escaped.
 inline std::string htmlEscape(std::string_view s) {
   std::string out;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/clock.h"
+#include "core/text.h"
 
 namespace riposte::sinks {
 namespace {
@@ -346,12 +347,7 @@ std::string oneLine(std::string_view s, std::size_t max) {
   std::string out;
   out.reserve(std::min(s.size(), max));
   for (char c : s) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
-  if (out.size() <= max) return out;
-  std::size_t cut = max >= 3 ? max - 3 : 0;  // room for "…" (3 bytes)
-  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
-  out.resize(cut);
-  out += "…";
-  return out;
+  return text::truncateUtf8(out, max, "…");
 }
 
 std::optional<Notice> noticeOf(const store::AuditRecord& rec, const LinkMaker& links) {

@@ -425,6 +425,30 @@ TEST_F(ActionsMotoTest, SecurityHubImportRecordsAValidAsffFinding) {
   EXPECT_EQ(fx().getFindings().size(), 1u);
 }
 
+// A long title in a script of multi-byte characters is cut on a character boundary: the
+// finding AWS receives is valid UTF-8 (a byte cut made moto answer 500, and the incident fail).
+TEST_F(ActionsMotoTest, SecurityHubImportCutsALongTitleOnACharacterBoundary) {
+  fx().enableSecurityHub();
+  riposte::testing::FindingSpec spec;
+  spec.instance_id = "i-0abc1234567890def";
+  json::value finding = riposte::testing::guardDutyFinding(spec);
+  std::string title;
+  while (title.size() < 600) title += "é侵入🛑";  // 2-, 3- and 4-byte characters
+  finding.as_object()["title"] = title;
+  json::object input{{"finding", finding}, {"actions", json::array{}}, {"incidentId", "inc-43"}};
+  auto r = run("aws.securityhub.importFindings", input);
+  ASSERT_TRUE(r) << r.error().str();
+  json::array findings = fx().getFindings();
+  ASSERT_EQ(findings.size(), 1u);
+  const std::string got(findings[0].at("Title").as_string());
+  EXPECT_LE(got.size(), 256u);
+  EXPECT_TRUE(got.ends_with("..."));
+  const std::string kept = got.substr(std::string("riposte response: ").size(),
+                                      got.size() - 3 - std::string("riposte response: ").size());
+  EXPECT_EQ(title.substr(0, kept.size()), kept);  // a whole-character prefix of the title
+  EXPECT_NE(std::string("é侵入🛑").find(title.substr(kept.size(), 1)), std::string::npos);
+}
+
 // The undo of the import: the finding is imported again archived (the provider's way;
 // moto routes no BatchUpdateFindings), only its own members, and a repeat changes nothing.
 TEST_F(ActionsMotoTest, SecurityHubArchiveArchivesTheImportedFindingOnce) {
