@@ -394,6 +394,21 @@ void ServeRuntime::addServices(Supervisor& sup) {
         server::HttpServerOptions ho;
         ho.host = addr->first;
         ho.port = addr->second;
+        if (const json::value* api = m.current.settings.if_contains("api"); api && api->is_object())
+          if (const json::value* mc = api->get_object().if_contains("max_connections");
+              mc && mc->is_int64())
+            ho.max_connections = static_cast<int>(mc->get_int64());
+        m.api->addMetrics([&m] {
+          if (!m.http) return std::string();
+          return "# HELP riposte_http_connections_open HTTP connections open now\n"
+                 "# TYPE riposte_http_connections_open gauge\n"
+                 "riposte_http_connections_open " +
+                 std::to_string(m.http->openConnections()) +
+                 "\n# HELP riposte_http_connections_refused_total Connections answered 503 for "
+                 "api.max_connections\n# TYPE riposte_http_connections_refused_total counter\n"
+                 "riposte_http_connections_refused_total " +
+                 std::to_string(m.http->refusedConnections()) + "\n";
+        });
         m.http = std::make_unique<server::HttpServer>(
             ho, [api = m.api.get()](const server::HttpRequest& r) { return api->handle(r); });
         if (auto r = m.http->start(); !r) {

@@ -316,6 +316,11 @@ Schema apiSchema() {
       Field("regions", Schema::list(Schema::string("an AWS region").withParser(nonEmpty),
                                     "regions a SigV4 credential scope may name "
                                     "(default: aws.region)")));
+  fields.push_back(Field("max_connections",
+                         Schema::integer(1, 100000,
+                                         "connections open at once; one more is answered 503 "
+                                         "and closed (idle keep-alive ones close after 30 s)"))
+                       .byDefault(512));
   return Schema::object(std::move(fields), "who may call the API");
 }
 

@@ -50,8 +50,10 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, const Handler& handler, const HttpServerOptions& opt)
-      : stream_(std::move(socket)), handler_(handler), opt_(opt) {}
+  Session(tcp::socket&& socket, const Handler& handler, const HttpServerOptions& opt,
+          std::atomic<int>& open)
+      : stream_(std::move(socket)), handler_(handler), opt_(opt), open_(open) {}
+  ~Session() { --open_; }
 
   void run() {
     asio::dispatch(stream_.get_executor(),
@@ -137,6 +139,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   const Handler& handler_;
   const HttpServerOptions& opt_;
+  std::atomic<int>& open_;
 };
 
 }  // namespace
@@ -149,10 +152,29 @@ struct HttpServer::Impl {
   std::vector<std::thread> threads;
   std::atomic<bool> running{false};
   uint16_t bound_port = 0;
+  std::atomic<int> open{0};
+  std::atomic<int64_t> refused{0};
 
   void doAccept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
-      if (!ec) std::make_shared<Session>(std::move(s), handler, opt)->run();
+      if (!ec) {
+        if (open.fetch_add(1) >= std::max(1, opt.max_connections)) {
+          --open;
+          ++refused;
+          // A fresh connection's send buffer takes this at once: the write does not wait.
+          static const std::string kBusy =
+              "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+              "Retry-After: 1\r\nConnection: close\r\nContent-Length: 68\r\n\r\n"
+              "{\"error\":\"TooManyConnections\",\"message\":\"too many open connections\"}";
+          beast::error_code wec;
+          s.non_blocking(true, wec);
+          asio::write(s, asio::buffer(kBusy), wec);
+          s.shutdown(tcp::socket::shutdown_both, wec);
+          s.close(wec);
+        } else {
+          std::make_shared<Session>(std::move(s), handler, opt, open)->run();
+        }
+      }
       if (running && acceptor.is_open()) doAccept();
     });
   }
@@ -202,6 +224,14 @@ void HttpServer::stop() {
 
 uint16_t HttpServer::port() const {
   return impl_->bound_port;
+}
+
+int HttpServer::openConnections() const {
+  return impl_->open.load();
+}
+
+int64_t HttpServer::refusedConnections() const {
+  return impl_->refused.load();
 }
 
 Result<std::pair<std::string, uint16_t>> parseListen(const std::string& listen) {

@@ -52,6 +52,9 @@ struct HttpServerOptions {
   int threads = 2;
   std::size_t body_limit = 3 * 1024 * 1024;
   int timeout_seconds = 30;
+  // Connections open at once: one more is answered 503 (Retry-After: 1) and closed at once,
+  // so a flood of idle connections cannot hold the server's memory and descriptors.
+  int max_connections = 512;
 };
 
 class HttpServer {
@@ -67,6 +70,9 @@ class HttpServer {
   void stop();
   // The bound port (useful with port 0).
   uint16_t port() const;
+  // Connections open now, and those refused so far for max_connections.
+  int openConnections() const;
+  int64_t refusedConnections() const;
 
  private:
   struct Impl;

@@ -103,6 +103,38 @@ TEST_F(HttpServerTest, SlowClientTimesOut) {
   EXPECT_EQ(out.find("200 OK"), std::string::npos) << out;
 }
 
+// Past max_connections a connection is answered 503 and closed; once one closes, the next is
+// served again.
+TEST(HttpServerLimits, ConnectionsBeyondTheCapAre503) {
+  HttpServerOptions opt;
+  opt.port = 0;
+  opt.max_connections = 2;
+  opt.timeout_seconds = 5;
+  HttpServer server(opt, [](const HttpRequest&) { return HttpResponse::json(200, "{}"); });
+  ASSERT_TRUE(server.start());
+  auto connectIdle = [&] {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(server.port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    return fd;
+  };
+  int a = connectIdle(), b = connectIdle();
+  for (int i = 0; i < 200 && server.openConnections() < 2; ++i) ::usleep(10'000);
+  ASSERT_EQ(server.openConnections(), 2);
+  std::string out = rawExchange(server.port(), "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_EQ(out.rfind("HTTP/1.1 503", 0), 0u) << out;
+  EXPECT_NE(out.find("TooManyConnections"), std::string::npos);
+  EXPECT_EQ(server.refusedConnections(), 1);
+  ::close(a);
+  for (int i = 0; i < 200 && server.openConnections() > 1; ++i) ::usleep(10'000);
+  out = rawExchange(server.port(), "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out;
+  ::close(b);
+}
+
 TEST(ParseListen, Forms) {
   EXPECT_EQ(parseListen("127.0.0.1:8080")->second, 8080);
   EXPECT_EQ(parseListen("[::1]:9")->first, "::1");
