@@ -239,16 +239,27 @@ Problems sha256Problems(const json::value& v) {
   return {};
 }
 
-Problems envNameProblems(const json::value& v) {
+// A setting that names an environment variable holding a secret (`what`): the name must be
+// one, and the variable set. The value, or the problems (`value` then unset).
+Problems secretEnvProblems(const json::value& v, const std::string& what,
+                           std::optional<std::string>& value, const std::string& advice = "") {
+  value.reset();
   if (!v.is_string()) return {};
   const std::string name(v.get_string());
   bool ok = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
   for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
   if (!ok) return {{"", "must name an environment variable ([A-Za-z_][A-Za-z0-9_]*)"}};
-  auto value = config::processEnvironment()(name);
-  if (!value || value->empty())
-    return {{"", "the environment variable " + name + " (the access key's secret) is not set"}};
+  value = config::processEnvironment()(name);
+  if (!value || value->empty()) {
+    value.reset();
+    return {{"", "the environment variable " + name + " (" + what + ") is not set" + advice}};
+  }
   return {};
+}
+
+Problems envNameProblems(const json::value& v) {
+  std::optional<std::string> value;
+  return secretEnvProblems(v, "the access key's secret", value);
 }
 
 Problems nonEmptyList(const json::value& v) {
@@ -327,16 +338,12 @@ Schema apiSchema() {
 // riposte.yaml `approvals.links`: signed one-time links to decide a request
 // (policy/approval_link.h). The key comes from the environment variable secret_env names.
 Problems linkSecretEnvProblems(const json::value& v) {
-  if (!v.is_string()) return {};
+  std::optional<std::string> value;
+  Problems p = secretEnvProblems(
+      v, "the links' HMAC key", value,
+      "; links need a key of at least " + std::to_string(policy::kMinLinkKeyBytes) + " bytes");
+  if (!p.empty() || !value) return p;
   const std::string name(v.get_string());
-  bool ok = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
-  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-  if (!ok) return {{"", "must name an environment variable ([A-Za-z_][A-Za-z0-9_]*)"}};
-  auto value = config::processEnvironment()(name);
-  if (!value || value->empty())
-    return {{"", "the environment variable " + name +
-                     " (the links' HMAC key) is not set; links need a key of at least " +
-                     std::to_string(policy::kMinLinkKeyBytes) + " bytes"}};
   if (value->size() < policy::kMinLinkKeyBytes)
     return {{"", "the environment variable " + name + " holds " + std::to_string(value->size()) +
                      " bytes; the links' HMAC key must be at least " +
