@@ -27,6 +27,7 @@
 #include "cli/supervisor.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "server/api.h"
@@ -48,8 +49,8 @@ using ConfigLoader = std::function<LoadResult(const std::string& dir)>;
 LoadResult loadChecked(const std::string& dir);
 
 // "postgresql://user:secret@host/db?password=x" → "postgresql://user:***@host/db?password=***":
-// what may be logged of a store URL.
-std::string redactUrl(const std::string& url);
+// what may be logged of a store URL (core/text.h).
+using ::riposte::text::redactUrl;
 
 struct ServeOptions {
   std::string config_dir;

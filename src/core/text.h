@@ -48,6 +48,31 @@ inline std::string truncateUtf8(std::string_view s, std::size_t max, std::string
   return out;
 }
 
+// A URL as logs, answers and documents may show it: a password in its userinfo
+// (scheme://user:password@host) or in a password= query parameter becomes "***".
+inline std::string redactUrl(const std::string& url) {
+  std::string out = url;
+  // userinfo: scheme://user:password@host
+  if (auto scheme = out.find("://"); scheme != std::string::npos) {
+    auto start = scheme + 3;
+    auto at = out.find('@', start);
+    auto slash = out.find('/', start);
+    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+      auto colon = out.find(':', start);
+      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // query: ?password=… / &password=…
+  for (std::size_t p = out.find("password="); p != std::string::npos;
+       p = out.find("password=", p + 1)) {
+    if (p == 0 || (out[p - 1] != '?' && out[p - 1] != '&')) continue;
+    auto value = p + 9;
+    auto end = out.find('&', value);
+    out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
+  }
+  return out;
+}
+
 // `s` made inert in HTML element content and quoted attribute values: & < > " ' escaped.
 inline std::string htmlEscape(std::string_view s) {
   std::string out;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "core/text.h"
 #include "runbook/iam_policy.h"
 #include "runbook/pattern_words.h"
 #include "runbook/playbook_graph.h"
@@ -34,14 +35,14 @@ Line settingLine(const json::value& v) {
     std::string inner = s.substr(2, s.size() - 3);
     auto dash = inner.find(":-");
     if (dash != std::string::npos) {
-      l << code(inner.substr(dash + 2)) << text(" (environment variable ")
+      l << code(text::redactUrl(inner.substr(dash + 2))) << text(" (environment variable ")
         << code(inner.substr(0, dash)) << text(" overrides it)");
     } else {
       l << text("the value of the environment variable ") << code(inner) << text(", no default");
     }
     return l;
   }
-  l << code(s);
+  l << code(text::redactUrl(s));
   if (s.find("${") != std::string::npos) l << text(" (with environment variables expanded)");
   return l;
 }

@@ -299,6 +299,27 @@ TEST_F(DefaultRunbook, IamSectionIsThePolicyIamPolicyPrints) {
             std::string::npos);
 }
 
+// A password in a URL setting (a sink's, the store's) never reaches the runbook.
+TEST_F(DefaultRunbook, PasswordsInUrlsAreHidden) {
+  Config c = cfg_;
+  c.dir.clear();
+  c.settings["sinks"] = json::array{json::object{
+      {"type", "splunk_hec"},
+      {"name", "hec"},
+      {"url", "https://admin:Sup3rSecretPW@splunk.example:8088/services/collector"}}};
+  c.store_url = "postgresql://riposte:Pg5ecretPW@db:5432/riposte?password=Pg5ecretPW";
+  c.settings["store"] = c.store_url;
+  RunbookMeta meta;
+  meta.date = "2026-11-23";
+  for (auto f : {RunbookFormat::Markdown, RunbookFormat::Html}) {
+    auto doc = renderRunbook(c, registry_, f, meta);
+    ASSERT_TRUE(doc) << doc.error().message;
+    EXPECT_EQ(doc->find("Sup3rSecretPW"), std::string::npos);
+    EXPECT_EQ(doc->find("Pg5ecretPW"), std::string::npos);
+    EXPECT_NE(doc->find("splunk.example"), std::string::npos);
+  }
+}
+
 // Every step lists the calls its action makes for that step: blockIp's WAF fallback only when
 // the step names a WAF IP set.
 TEST_F(DefaultRunbook, StepsListTheCallsOfTheirActionForThatStep) {
