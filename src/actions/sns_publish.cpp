@@ -2,6 +2,7 @@
 #include "actions/notify.h"
 #include "actions/registry.h"
 #include "actions/util.h"
+#include "aws/arn.h"
 #include "aws/sigv4.h"
 #include "core/text.h"
 
@@ -105,21 +106,8 @@ class SnsPublish final : public BuiltinAction {
       topic = requireString(input, "topicArn");
     }
     if (!topic) return fail(topic.error());
-    // arn:aws:sns:<region>:<account>:<name>
-    std::vector<std::string> parts;
-    {
-      std::string cur;
-      for (char c : *topic) {
-        if (c == ':') {
-          parts.push_back(cur);
-          cur.clear();
-        } else {
-          cur += c;
-        }
-      }
-      parts.push_back(cur);
-    }
-    if (parts.size() != 6 || parts[0] != "arn" || parts[2] != "sns" || parts[3].empty()) {
+    const auto arn = aws::parseSnsTopicArn(*topic);
+    if (!arn) {
       return fail(kInvalidInput, "topicArn \"" + *topic + "\" is not an SNS topic ARN");
     }
     auto subject_in = optionalString(input, "subject");
@@ -157,7 +145,7 @@ class SnsPublish final : public BuiltinAction {
     if (!c) return fail(kNotConfigured, "no AWS client configured for this action");
     aws::Call call;
     call.service = "sns";
-    call.region = parts[3];
+    call.region = arn->region;
     call.action = "Publish";
     call.params = {{"TopicArn", *topic}, {"Subject", alert.subject}, {"Message", alert.message}};
     int n = 0;
@@ -175,7 +163,7 @@ class SnsPublish final : public BuiltinAction {
             ? "msg-" +
                   aws::sha256Hex(*topic + "\n" + alert.subject + "\n" + alert.message).substr(0, 32)
             : ctx.action_id;
-    const bool fifo = parts[5].size() > 5 && parts[5].ends_with(".fifo");
+    const bool fifo = arn->fifo;
     if (fifo) {
       // SNS FIFO drops a second message with the same id within its 5-minute window, and
       // passes the id on to FIFO queues. Messages of one incident stay in order.

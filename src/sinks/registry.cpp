@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "aws/arn.h"
 #include "config/document.h"
 #include "core/text.h"
 #include "sinks/builtin.h"
@@ -198,19 +199,13 @@ Result<std::unique_ptr<Sink>> snsFactory(const json::object& item, const std::st
   c.name = itemString(item, "name");
   c.topic_arn = itemString(item, "topic_arn");
   c.events = itemEvents(item);
-  // arn:aws:sns:<region>:<account>:<name>
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (std::size_t at; (at = c.topic_arn.find(':', start)) != std::string::npos; start = at + 1)
-    parts.push_back(c.topic_arn.substr(start, at - start));
-  parts.push_back(c.topic_arn.substr(start));
-  if (parts.size() != 6 || parts[0] != "arn" || parts[2] != "sns" || parts[3].empty() ||
-      parts[5].empty())
+  const auto topic = aws::parseSnsTopicArn(c.topic_arn);
+  if (!topic)
     return fail(itemProblem(where, "topic_arn",
                             "'" + c.topic_arn +
                                 "' is not an SNS topic ARN "
                                 "(arn:aws:sns:REGION:ACCOUNT:NAME)"));
-  c.region = parts[3];
+  c.region = topic->region;
   return makeSnsSink(std::move(c), ctx.aws, ctx.approval_links);
 }
 
