@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/digest.h"
+#include "core/text.h"
 #include "server/auth.h"
 
 #ifndef RIPOSTE_FUZZ_ENTRY
@@ -48,8 +49,7 @@ server::HttpRequest parse(std::string_view in) {
     std::string value = colon == std::string::npos ? "" : h.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') value.erase(0, 1);
     r.raw_headers.emplace_back(name, value);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    r.headers[name] = value;
+    r.headers[text::asciiLower(name)] = value;
   }
   r.body = std::string(in);
   r.remote = "127.0.0.1:5000";
@@ -87,9 +87,7 @@ extern "C" int RIPOSTE_FUZZ_ENTRY(const uint8_t* data, size_t size) {
   const std::string host = req.header("host");
   if (host != "127.0.0.1:8080" && host != "localhost:8080" && host != "[::1]:8080") {
     // Host names compare case-insensitively.
-    std::string lower = host;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower != "localhost:8080") std::abort();
+    if (text::asciiLower(host) != "localhost:8080") std::abort();
   }
   const auto scope = server::requiredScope(req);
   if (scope) {

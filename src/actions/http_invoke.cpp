@@ -9,6 +9,7 @@
 #include "actions/connection.h"
 #include "actions/registry.h"
 #include "actions/util.h"
+#include "core/text.h"
 
 namespace riposte::actions {
 
@@ -16,11 +17,6 @@ namespace {
 
 constexpr int kMaxAttempts = 3;
 constexpr std::size_t kMaxResponseBytes = 256 * 1024;  // Step Functions' payload limit
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string scalarText(const json::value& v) {
   if (v.is_string()) return std::string(v.as_string());
@@ -231,7 +227,7 @@ class HttpInvoke final : public Action {
       if (!h->is_object()) return fail(kInvalidInput, "Headers must be an object");
       for (const auto& kv : h->as_object()) {
         const std::string name(kv.key());
-        const std::string l = lower(name);
+        const std::string l = text::asciiLower(name);
         if (l == "host" || l == "content-length" || l == "transfer-encoding" || l == "connection" ||
             l == "authorization" || l == "idempotency-key")
           return fail(kInvalidInput, "Headers may not set " + name +
@@ -334,7 +330,7 @@ class HttpInvoke final : public Action {
       slot.as_array().push_back(json::value(v));
     }
     json::value body = json::value(resp->body);
-    const std::string type = lower(resp->header("content-type").value_or(""));
+    const std::string type = text::asciiLower(resp->header("content-type").value_or(""));
     if (type.find("json") != std::string::npos) {
       if (auto parsed = parseJson(resp->body, 512)) body = std::move(*parsed);
     }

@@ -7,6 +7,7 @@
 
 #include "aws/sts.h"
 #include "core/log.h"
+#include "core/text.h"
 
 namespace riposte::aws {
 namespace {
@@ -14,11 +15,6 @@ namespace {
 std::string envOrEmpty(const char* name) {
   const char* v = std::getenv(name);
   return v ? std::string(v) : std::string();
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 std::string expandHome(const std::string& path) {
@@ -345,7 +341,7 @@ Result<std::shared_ptr<CredentialsProvider>> resolveCredentialsChain(
   tried.push_back("container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI are not set");
 
   // 5. EC2 instance metadata.
-  const std::string disabled = lower(envOrEmpty("AWS_EC2_METADATA_DISABLED"));
+  const std::string disabled = text::asciiLower(envOrEmpty("AWS_EC2_METADATA_DISABLED"));
   if (disabled != "" && disabled != "true" && disabled != "false") {
     return fail("InvalidCredentialsConfig",
                 "AWS_EC2_METADATA_DISABLED must be true or false, not " +

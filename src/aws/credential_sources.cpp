@@ -22,6 +22,7 @@
 #include "aws/sts.h"
 #include "core/digest.h"
 #include "core/json.h"
+#include "core/text.h"
 
 extern char** environ;
 
@@ -42,11 +43,6 @@ std::string trimmed(std::string s) {
   size_t i = 0;
   while (i < s.size() && space(s[i])) ++i;
   return s.substr(i);
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 Result<std::string> readTextFile(const std::string& path, const std::string& what) {
@@ -444,7 +440,7 @@ Result<ExpiringCredentials> WebIdentitySource::fetch() {
 bool allowedContainerUrl(const std::string& url) {
   const auto sep = url.find("://");
   if (sep == std::string::npos) return false;
-  const std::string scheme = lower(url.substr(0, sep));
+  const std::string scheme = text::asciiLower(url.substr(0, sep));
   std::string authority = url.substr(sep + 3);
   authority = authority.substr(0, authority.find_first_of("/?#"));
   if (auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
@@ -459,7 +455,7 @@ bool allowedContainerUrl(const std::string& url) {
   if (host.empty()) return false;
   if (scheme == "https") return true;
   if (scheme != "http") return false;
-  if (lower(host) == "localhost") return true;
+  if (text::asciiLower(host) == "localhost") return true;
   unsigned char ip[16];
   bool v6 = false;
   if (!parseIp(host, ip, v6)) return false;
@@ -543,7 +539,7 @@ Result<std::unique_ptr<ImdsSource>> ImdsSource::fromEnvironment(
     const CredentialSourceOptions& opts) {
   std::string endpoint = envOrEmpty("AWS_EC2_METADATA_SERVICE_ENDPOINT");
   if (endpoint.empty()) {
-    const std::string mode = lower(envOrEmpty("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"));
+    const std::string mode = text::asciiLower(envOrEmpty("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"));
     if (mode.empty() || mode == "ipv4") {
       endpoint = "http://169.254.169.254";
     } else if (mode == "ipv6") {

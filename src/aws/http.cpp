@@ -6,14 +6,10 @@
 #include <cctype>
 #include <mutex>
 
+#include "core/text.h"
+
 namespace riposte::aws {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 struct Sink {
   HttpResponse* resp;
@@ -42,7 +38,7 @@ size_t onHeader(char* buffer, size_t size, size_t nitems, void* userdata) {
   }
   auto colon = line.find(':');
   if (colon == std::string_view::npos) return n;
-  std::string name = lower(line.substr(0, colon));
+  std::string name = text::asciiLower(line.substr(0, colon));
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
@@ -126,9 +122,9 @@ class CurlTransport final : public HttpTransport {
 }  // namespace
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
-  std::string ln = lower(name);
+  std::string ln = text::asciiLower(name);
   for (const auto& [k, v] : headers) {
-    if (lower(k) == ln) return v;
+    if (text::asciiLower(k) == ln) return v;
   }
   return std::nullopt;
 }

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <vector>
 
+#include "core/text.h"
+
 namespace riposte::aws {
 namespace {
 
@@ -19,12 +21,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (isSpace(s.front()) || s.front() == '\r')) s.remove_prefix(1);
   while (!s.empty() && (isSpace(s.back()) || s.back() == '\r')) s.remove_suffix(1);
   return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // Cuts a comment that starts after whitespace ("value ; note", "value # note").
@@ -174,7 +170,7 @@ Result<void> parseSharedFile(std::string_view text, const std::string& path, Sha
       return error(line_no, "expected [section] or `setting = value`");
     }
     if (!current) return error(line_no, "a setting before any [section]");
-    const std::string key = lower(trim(line.substr(0, eq)));
+    const std::string key = text::asciiLower(trim(line.substr(0, eq)));
     if (key.empty()) return error(line_no, "a setting without a name");
     std::string value(stripInlineComment(trim(line.substr(eq + 1))));
     if (!value.empty() && (value.front() == '#' || value.front() == ';')) value.clear();

@@ -15,12 +15,6 @@
 namespace riposte::aws {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Trims and collapses runs of spaces to one (SigV4 header value canonicalisation).
 std::string canonicalHeaderValue(std::string_view v) {
   std::string out;
@@ -39,7 +33,7 @@ std::string canonicalHeaderValue(std::string_view v) {
 
 bool hasHeader(const Pairs& headers, std::string_view lname) {
   return std::any_of(headers.begin(), headers.end(),
-                     [&](const auto& h) { return lower(h.first) == lname; });
+                     [&](const auto& h) { return text::asciiLower(h.first) == lname; });
 }
 
 }  // namespace
@@ -141,7 +135,7 @@ SigV4Result computeSigV4(const SigningRequest& req, const Credentials& creds,
   // Canonical headers: lowercase names, sorted; repeated headers joined with commas.
   std::map<std::string, std::string> hs;
   for (const auto& [k, v] : req.headers) {
-    std::string name = lower(k);
+    std::string name = text::asciiLower(k);
     std::string value = canonicalHeaderValue(v);
     auto it = hs.find(name);
     if (it == hs.end()) {
@@ -414,7 +408,7 @@ struct ReceivedHeaders {
 
   explicit ReceivedHeaders(std::span<const HeaderView> hs) {
     all.reserve(hs.size());
-    for (const HeaderView& h : hs) all.emplace_back(lower(h.name), h.value);
+    for (const HeaderView& h : hs) all.emplace_back(text::asciiLower(h.name), h.value);
   }
   std::size_t count(std::string_view name) const {
     return static_cast<std::size_t>(

@@ -36,6 +36,14 @@ inline void appendUtf8(std::string& out, uint32_t cp) {
   }
 }
 
+// `s` with A-Z made a-z (header names, hosts, schemes; other bytes as they are).
+inline std::string asciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 // `s` if it fits in `max` bytes; else its longest prefix that ends on a UTF-8 character
 // boundary and leaves room for `tail`, followed by `tail`, `max` bytes at most in all. A cut
 // never splits a character (a split one makes the text invalid UTF-8: AWS refuses it).

@@ -12,6 +12,7 @@
 #include "config/document.h"
 #include "core/digest.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "engine/config.h"
 #include "policy/approval_link.h"
 
@@ -21,12 +22,6 @@ namespace {
 
 constexpr int kFailuresPerWindow = 10;
 constexpr int64_t kFailureWindowMs = 60'000;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::vector<Scope> scopesOf(const json::value* v) {
   std::vector<Scope> out;
@@ -51,8 +46,8 @@ Result<void> addCredentials(AuthSettings& s, const json::object& o, const EnvLoo
     for (const auto& t : ts->get_array()) {
       if (!t.is_object()) continue;
       const auto& to = t.get_object();
-      s.tokens.push_back(
-          {str(to, "subject"), lower(str(to, "sha256")), scopesOf(to.if_contains("scopes"))});
+      s.tokens.push_back({str(to, "subject"), text::asciiLower(str(to, "sha256")),
+                          scopesOf(to.if_contains("scopes"))});
     }
   }
   if (const json::value* ks = o.if_contains("access_keys"); ks && ks->is_array()) {
@@ -126,7 +121,7 @@ Result<AuthSettings> authSettings(const json::object& api, const std::string& de
   if (auto r = addCredentials(s, api, env, "riposte.yaml api"); !r) return fail(r.error());
   if (const json::value* hs = api.if_contains("hosts"); hs && hs->is_array())
     for (const auto& h : hs->get_array())
-      if (h.is_string()) s.hosts.push_back(lower(h.get_string()));
+      if (h.is_string()) s.hosts.push_back(text::asciiLower(h.get_string()));
   if (const json::value* rs = api.if_contains("regions"); rs && rs->is_array())
     for (const auto& r : rs->get_array())
       if (r.is_string()) s.regions.emplace_back(r.get_string());
@@ -157,7 +152,7 @@ Result<void> addCredentialsFile(AuthSettings& s, const std::string& path, const 
 
 Result<void> checkListen(const AuthSettings& s, const std::string& host) {
   if (!s.none) return {};
-  const std::string h = lower(host);
+  const std::string h = text::asciiLower(host);
   const bool loopback = h == "localhost" || h == "::1" || h == "[::1]" || h.starts_with("127.");
   if (loopback) return {};
   return fail("InsecureListen",
@@ -221,7 +216,7 @@ Authenticator::Authenticator(AuthSettings settings, std::string listen_host, uin
 void Authenticator::setPort(uint16_t port) {
   std::vector<std::string> hosts;
   const std::string p = ":" + std::to_string(port);
-  std::string h = lower(listen_host_);
+  std::string h = text::asciiLower(listen_host_);
   if (h.find(':') != std::string::npos && !h.starts_with("[")) h = "[" + h + "]";
   for (const std::string& name :
        {h, std::string("localhost"), std::string("127.0.0.1"), std::string("[::1]")}) {
@@ -285,7 +280,7 @@ HttpResponse Authenticator::refused(const HttpRequest& req, int status, const st
 
 std::optional<HttpResponse> Authenticator::browserChecks(const HttpRequest& req) {
   const bool aws = awsEndpoint(req);
-  const std::string host = lower(req.header("host"));
+  const std::string host = text::asciiLower(req.header("host"));
   std::vector<std::string> hosts;
   {
     std::lock_guard lock(mu_);
@@ -300,7 +295,7 @@ std::optional<HttpResponse> Authenticator::browserChecks(const HttpRequest& req)
   const bool changes = req.method == "POST" || req.method == "DELETE" || req.method == "PUT" ||
                        req.method == "PATCH";
   if (!changes) return std::nullopt;
-  const std::string origin = lower(req.header("origin"));
+  const std::string origin = text::asciiLower(req.header("origin"));
   if (!origin.empty()) {
     bool ours = false;
     for (const auto& h : hosts) ours = ours || origin == "http://" + h || origin == "https://" + h;
@@ -311,7 +306,7 @@ std::optional<HttpResponse> Authenticator::browserChecks(const HttpRequest& req)
                      aws);
     }
   }
-  std::string type = lower(req.header("content-type"));
+  std::string type = text::asciiLower(req.header("content-type"));
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ') type.pop_back();
   const bool link = req.path.starts_with("/v1/approvals/") && req.path.ends_with("/link");

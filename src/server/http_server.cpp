@@ -8,6 +8,7 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "core/text.h"
 
 namespace riposte::server {
 
@@ -17,9 +18,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 std::string HttpRequest::header(const std::string& name) const {
-  std::string lower;
-  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto it = headers.find(lower);
+  auto it = headers.find(text::asciiLower(name));
   return it == headers.end() ? std::string() : it->second;
 }
 
@@ -92,10 +91,8 @@ class Session : public std::enable_shared_from_this<Session> {
     req.path = req.target.substr(0, q);
     if (q != std::string::npos) req.query = req.target.substr(q + 1);
     for (const auto& f : msg) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       req.raw_headers.emplace_back(f.name_string(), f.value());
-      req.headers[name] = std::string(f.value());
+      req.headers[text::asciiLower(f.name_string())] = std::string(f.value());
     }
     req.body = std::move(msg.body());
     beast::error_code rec;
